@@ -1,0 +1,25 @@
+"""The project's own exceptions. Each names a situation; the CLI turns them into one line."""
+
+
+class GlocalError(Exception):
+    """Base class: an error the user can act on, shown as one line."""
+
+
+class ParseError(GlocalError):
+    """A page lacks a landmark its parser requires: the layout changed or the page is not what we expect."""
+
+
+class ArchiveError(GlocalError):
+    """A WARC file is unreadable, truncated, or lacks what a replay needs."""
+
+
+class StoreError(GlocalError):
+    """The SQLite store cannot be opened or written."""
+
+
+class NotConfigured(GlocalError):
+    """A setting is missing or has a wrong value; the message names the setting."""
+
+
+class UnknownSpider(GlocalError):
+    """No spider has that name."""

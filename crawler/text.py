@@ -1,0 +1,182 @@
+"""Text helpers shared by parsers: cleaning, name keys, slugs, dates, name lists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+
+# Characters sites use for spaces and dashes; a name must compare equal however it was typed.
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+def clean(value) -> str:
+    """Text of a string or a BeautifulSoup node with whitespace collapsed ("" for None)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = value.get_text(" ")
+    return _SPACES.sub(" ", value).strip()
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_key(name: str) -> str:
+    """A spelling-insensitive key for a place name.
+
+    "Bogotá" and "Bogota" give "bogota"; "Tel Aviv – Yafo" and "Tel Aviv-Yafo" give
+    "tel-aviv-yafo"; "Washington, D.C." and "Washington DC" give "washington-dc";
+    "Durban (eThekwini)" gives "durban" (a parenthesis adds detail, it does not name the place).
+    """
+    text = strip_accents(clean(name)).casefold()
+    text = _PARENS.sub(" ", text)
+    text = text.replace("&", " and ")
+    text = re.sub(r"[.'\u2019`]", "", text)
+    text = re.sub(r"[^0-9a-z]+", "-", text)
+    return text.strip("-")
+
+
+def slugify(text: str) -> str:
+    """A URL-style slug of any text (keeps parenthesised words, unlike name_key)."""
+    text = strip_accents(clean(text)).casefold().replace("&", " and ")
+    text = re.sub(r"[.'\u2019`]", "", text)
+    return re.sub(r"[^0-9a-z]+", "-", text).strip("-")
+
+
+def parse_date(text: str | None, *, day_first: bool = True) -> str | None:
+    """The ISO date (YYYY-MM-DD) a published date string means, or None.
+
+    Uses dateparser for the many formats the sites print ("3 November 2025", "20.04.2024",
+    "October 31st, 2020"); never guesses a missing year from the clock.
+    """
+    text = clean(text)
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return text
+    import dateparser  # imported lazily: the spider loader imports every parser module
+
+    settings = {
+        "DATE_ORDER": "DMY" if day_first else "MDY",
+        "REQUIRE_PARTS": ["day", "month", "year"],
+        "PREFER_DATES_FROM": "past",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    parsed = dateparser.parse(text, languages=["en"], settings=settings)
+    return parsed.date().isoformat() if parsed else None
+
+
+def utcnow() -> str:
+    """Now, as the ISO-8601 UTC text every `*_at` column holds."""
+    return iso_utc(datetime.now(timezone.utc))
+
+
+def iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO-8601 timestamp or date (as written by iso_utc, WARC-Date or a user) as aware UTC."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), timezone.utc)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# --- lists of names ---------------------------------------------------------------------------
+
+# A comma followed by one of these belongs to the name before it ("Washington, DC").
+_NAME_SUFFIX = re.compile(r"^D\.?\s?C\.?$")
+_MARKERS = "*†‡§"
+
+
+def split_names(text: str, *, keep_whole=lambda name: False) -> list[tuple[str, str]]:
+    """Split a published list of names into (name, markers) pairs.
+
+    Handles what real lists do: commas and semicolons, "and"/"&" before the last name (with or
+    without an Oxford comma), commas inside a name ("Washington, DC"), commas or "&" inside
+    parentheses ("Dhaka (North & South)"), footnote markers such as a trailing "*", and a full
+    stop ending the list (but not the one ending "D.C."). `keep_whole(name)` returns True for a
+    name that must not be split at " and " (a known place such as "Brighton and Hove").
+    """
+    text = clean(text).rstrip(";")
+    if text.endswith(".") and not _ABBREVIATION_END.search(text):
+        text = text[:-1]
+    segments = [s.strip() for s in _split_top_level(text, ",;")]
+    segments = [re.sub(r"^(?:and|&)\s+", "", s) for s in segments if s]
+    if segments and not keep_whole(_strip_markers(segments[-1])[0]):
+        segments[-1:] = _split_last_and(segments[-1], keep_whole)
+
+    names: list[str] = []
+    for segment in segments:
+        if names and _NAME_SUFFIX.match(segment.rstrip(_MARKERS).strip()):
+            names[-1] = f"{names[-1]}, {segment}"
+        else:
+            names.append(segment)
+
+    result = []
+    for name in names:
+        bare, markers = _strip_markers(name)
+        if bare:
+            result.append((bare, markers))
+    return result
+
+
+_ABBREVIATION_END = re.compile(r"[A-Z]\.\s?[A-Z]\.$")
+
+
+def _split_top_level(text: str, separators: str) -> list[str]:
+    """Split at separators that are not inside parentheses."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if ch in separators and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _split_last_and(segment: str, keep_whole) -> list[str]:
+    """Split "Santa Monica* and West Hollywood*" at a top-level " and " or " & ".
+
+    With several, prefer the split that leaves a known name whole ("X and Brighton and Hove").
+    """
+    candidates = []
+    for match in re.finditer(r"\s+(?:and|&)\s+", segment):
+        before = segment[: match.start()]
+        if before.count("(") == before.count(")"):
+            candidates.append((before, segment[match.end():]))
+    if not candidates:
+        return [segment]
+    for left, right in candidates:
+        if keep_whole(_strip_markers(left)[0]) or keep_whole(_strip_markers(right)[0]):
+            return [left, right]
+    return list(candidates[0])
+
+
+def _strip_markers(name: str) -> tuple[str, str]:
+    name = name.strip()
+    markers = ""
+    while name and (name[-1] in _MARKERS or name[-1].isspace()):
+        if not name[-1].isspace():
+            markers = name[-1] + markers
+        name = name[:-1]
+    while name and name[0] in _MARKERS:
+        markers += name[0]
+        name = name[1:]
+    return name.strip(), markers

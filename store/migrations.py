@@ -1,0 +1,278 @@
+"""The schema, as migrations. The tables are a public interface: docs/schema.md documents
+every column, and a column changes only through a new migration here."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("glocal")
+
+# Columns every tracked entity table carries: where it came from and when we saw it.
+_TRACKING = {
+    "source": str,
+    "scope": str,
+    "url": str,
+    "first_seen_at": str,
+    "last_seen_at": str,
+    "removed_at": str,
+    "first_run_id": int,
+    "last_seen_run_id": int,
+}
+
+
+@migrations(transactional=False)
+def m001_enable_wal(db: Database):
+    # WAL lets researchers (and Datasette) read while a crawl writes.
+    if not db.memory:
+        db.enable_wal()
+
+
+@migrations()
+def m002_create_runs_and_pages(db: Database):
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | finished | failed | aborted
+            "finish_reason": str,
+            "replay": str,  # the WARC a replay read, NULL for a live crawl
+            "pages": int,
+            "items": int,
+            "errors": int,
+            "healthy": int,
+            "health": str,  # JSON list of {"check", "passed", "detail"}
+            "summary": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create_index(["spider", "id"])
+    db["pages"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "url": str,
+            "fetched_at": str,
+            "status": int,
+            "content_type": str,
+            "etag": str,
+            "last_modified": str,
+            "sha256": str,
+            "length": int,
+            "archive": str,
+            "archive_offset": int,
+            "not_modified_of": int,  # for a 304: the page whose archived body still holds
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("not_modified_of", "pages", "id")],
+    )
+    db["pages"].create_index(["url", "fetched_at"])
+    db["pages"].create_index(["run_id"])
+    db["scope_runs"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "scope": str,
+            "entity": str,
+            "url": str,
+            "observed_at": str,
+            "complete": int,
+            "healthy": int,
+            "baseline": int,
+            "listed": int,
+            "stated": int,
+            "reason": str,
+            "added": int,
+            "updated": int,
+            "removed": int,
+            "restored": int,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["scope_runs"].create_index(["scope", "run_id"])
+
+
+@migrations()
+def m003_create_actors(db: Database):
+    db["actors"].create(
+        {
+            "id": int,
+            "name": str,
+            "country": str,
+            "kind": str,
+            "geonames_id": int,
+            "key": str,  # name_key + country: how spellings find their actor
+            "needs_review": int,  # 1 = not in the gazetteer, created from a name as seen
+        },
+        pk="id",
+    )
+    db["actors"].create_index(["key"], unique=True)
+    db["actor_names"].create(
+        {"id": int, "name": str, "source": str, "actor_id": int, "first_seen_at": str},
+        pk="id",
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["actor_names"].create_index(["name", "source"], unique=True)
+
+
+@migrations()
+def m004_create_entities(db: Database):
+    db["instruments"].create(
+        {
+            "key": str,
+            "title": str,
+            "kind": str,
+            "issuer": str,
+            "adopted_on": str,
+            "place": str,
+            "event_key": str,
+            "text": str,
+            "text_hash": str,
+            **_TRACKING,
+        },
+        pk="key",
+    )
+    db["signatures"].create(
+        {
+            "key": str,
+            "instrument_key": str,
+            "actor_id": int,
+            "actor_name": str,
+            "country": str,
+            "signed_on": str,
+            "role": str,
+            "status": str,
+            "network_member": int,
+            "commitments": str,
+            **_TRACKING,
+        },
+        pk="key",
+        foreign_keys=[("actor_id", "actors", "id"), ("instrument_key", "instruments", "key")],
+    )
+    db["memberships"].create(
+        {
+            "key": str,
+            "network": str,
+            "actor_id": int,
+            "actor_name": str,
+            "country": str,
+            "category": str,
+            **_TRACKING,
+        },
+        pk="key",
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["events"].create(
+        {
+            "key": str,
+            "title": str,
+            "starts_on": str,
+            "ends_on": str,
+            "city": str,
+            "country": str,
+            "organiser": str,
+            "series": str,
+            "edition": str,
+            **_TRACKING,
+        },
+        pk="key",
+    )
+    db["announcements"].create(
+        {"key": str, "title": str, "published_on": str, "summary": str, **_TRACKING},
+        pk="key",
+    )
+    for table in ("instruments", "signatures", "memberships", "events", "announcements"):
+        db[table].create_index(["scope", "removed_at"])
+    db["signatures"].create_index(["instrument_key"])
+    db["signatures"].create_index(["actor_id"])
+    db["memberships"].create_index(["actor_id"])
+    db["count_claims"].create(
+        {
+            "id": int,
+            "key": str,  # subject + page: one series of observations
+            "source": str,
+            "subject_key": str,
+            "count": int,
+            "unit": str,
+            "qualifier": str,
+            "text": str,
+            "url": str,
+            "seen_at": str,  # first observation of this count on this page
+            "last_seen_at": str,
+            "run_id": int,
+            "page_id": int,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("page_id", "pages", "id")],
+    )
+    db["count_claims"].create_index(["key", "id"])
+    db["count_claims"].create_index(["subject_key"])
+
+
+@migrations()
+def m005_create_changes_and_deliveries(db: Database):
+    db["changes"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "entity": str,
+            "entity_key": str,
+            "change": str,  # added | updated | removed | restored
+            "diff": str,  # JSON: the record (added), {field: [old, new]} (updated/restored)
+            "observed_at": str,  # capture time of the evidence (the page, or the run that missed it)
+            "detected_at": str,  # when the store recorded it
+            "notify": int,  # 0 for a baseline: recorded, never alerted
+            "scope": str,
+            "page_id": int,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("page_id", "pages", "id")],
+    )
+    db["changes"].create_index(["entity", "entity_key", "id"])
+    db["changes"].create_index(["run_id"])
+    db["changes"].create_index(["detected_at"])
+    db["deliveries"].create(
+        {
+            "id": int,
+            "change_id": int,
+            "digest_key": str,
+            "channel": str,
+            "dedupe_key": str,
+            "status": str,  # pending | sent | failed
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id")],
+    )
+    db["deliveries"].create_index(["dedupe_key"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+
+
+@migrations()
+def m006_create_views(db: Database):
+    # The questions researchers ask most, as plain SQL they can start from.
+    db.create_view(
+        "signatories",
+        """
+        select s.instrument_key, i.title as instrument_title, s.actor_id, a.name as actor,
+               coalesce(s.country, a.country) as country, a.geonames_id, s.actor_name as name_as_published,
+               s.signed_on, s.network_member, s.status, s.first_seen_at, s.last_seen_at, s.removed_at,
+               s.source, s.url
+        from signatures s
+        left join actors a on a.id = s.actor_id
+        left join instruments i on i.key = s.instrument_key
+        """,
+    )
+    db.create_view(
+        "count_history",
+        """
+        select subject_key, count, qualifier, unit, seen_at, last_seen_at, url, source, text
+        from count_claims order by subject_key, seen_at
+        """,
+    )
