@@ -124,6 +124,7 @@ class ScopeReport:
     stated_qualifier: str | None = None
     landmarks_missing: list[str] = field(default_factory=list)
     reason: str | None = None  # why the scope is not complete, in words
+    fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
 
     @property
     def listed(self) -> int:
@@ -139,6 +140,17 @@ ENTITY_OF = {
     Announcement: "announcement",
     CountClaim: "count_claim",
 }
+
+
+def default_scope(item) -> str:
+    """The scope an item belongs to when its parser did not name one."""
+    if item.scope:
+        return item.scope
+    if isinstance(item, Signature):
+        return f"signatures:{item.instrument_key}"
+    if isinstance(item, Membership):
+        return f"members:{item.network}"
+    return f"{ENTITY_OF[type(item)]}s:{item.source}"
 
 
 def item_kind(item) -> str:

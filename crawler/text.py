@@ -111,17 +111,16 @@ def split_names(text: str, *, keep_whole=lambda name: False) -> list[tuple[str, 
     text = clean(text).rstrip(";")
     if text.endswith(".") and not _ABBREVIATION_END.search(text):
         text = text[:-1]
-    segments = [s.strip() for s in _split_top_level(text, ",;")]
-    segments = [re.sub(r"^(?:and|&)\s+", "", s) for s in segments if s]
-    if segments and not keep_whole(_strip_markers(segments[-1])[0]):
-        segments[-1:] = _split_last_and(segments[-1], keep_whole)
-
     names: list[str] = []
-    for segment in segments:
+    for segment in (s.strip() for s in _split_top_level(text, ",;")):
+        if not segment:
+            continue
         if names and _NAME_SUFFIX.match(segment.rstrip(_MARKERS).strip()):
             names[-1] = f"{names[-1]}, {segment}"
         else:
-            names.append(segment)
+            names.append(re.sub(r"^(?:and|&)\s+", "", segment))
+    if names and not keep_whole(_strip_markers(names[-1])[0]):
+        names[-1:] = _split_last_and(names[-1], keep_whole)
 
     result = []
     for name in names:

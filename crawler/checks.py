@@ -1,0 +1,101 @@
+"""Health checks: is a scope's list trustworthy, and did a run see what its spider expects?
+
+Pure functions over a ScopeReport, what the store knew before, and the run's stats; no Scrapy,
+no database. Each check returns CheckResult(check, passed, detail) and the detail names what
+was missing, so "the spider went blind" arrives as a reason, not as a silent zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from crawler.expectations import Expectations
+from crawler.items import ScopeReport
+
+
+@dataclass
+class CheckResult:
+    check: str
+    passed: bool
+    detail: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ScopeVerdict:
+    healthy: bool
+    reason: str | None
+
+
+def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
+                min_list_ratio: float) -> ScopeVerdict:
+    """Decide whether one scope's list, as this run saw it, may change the store.
+
+    :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run)
+    """
+    where = report.url or report.scope
+    if report.landmarks_missing:
+        missing = "; ".join(expectations.describe(name) for name in report.landmarks_missing)
+        if prior.get("active"):
+            return ScopeVerdict(
+                False,
+                f"{missing}: not found on {where}, which listed {prior['active']} before "
+                "(the page changed or the list moved); nothing in this list was changed",
+            )
+        return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
+    if not report.complete:
+        return ScopeVerdict(False, report.reason or f"{where} was not read completely")
+    if report.listed == 0:
+        return ScopeVerdict(False, f"the list on {where} is empty")
+    if report.stated:
+        ratio = report.listed / report.stated
+        if ratio < min_list_ratio:
+            stated = f"{report.stated_qualifier} {report.stated}" if report.stated_qualifier else str(report.stated)
+            return ScopeVerdict(
+                False,
+                f"parsed {report.listed} names on {where} but the page states {stated} "
+                f"(below {min_list_ratio:.0%}); nothing in this list was changed",
+            )
+    return ScopeVerdict(True, report.reason)
+
+
+def run_checks(*, finish_reason: str, errors: int, item_counts: dict[str, int],
+               empty_fields: dict[tuple[str, str], int], scopes: list[dict],
+               expectations: Expectations, max_errors: int, max_empty_ratio: float) -> list[CheckResult]:
+    """The checks of a finished run. A run is healthy when every check passed.
+
+    :param scopes: one dict per scope report: scope, url, complete, healthy, reason, fetch_failed
+    :param empty_fields: (entity, field) -> number of items of that entity lacking the field
+    """
+    results = [
+        CheckResult("finish reason", finish_reason == "finished", f"the crawl ended with {finish_reason!r}"),
+        CheckResult("errors", errors <= max_errors, f"{errors} errors logged (at most {max_errors})"),
+    ]
+    failed_pages = [s for s in scopes if s.get("fetch_failed")]
+    results.append(CheckResult(
+        "pages",
+        not failed_pages,
+        "; ".join(f"{s['url']}: {s['reason']}" for s in failed_pages) or "every page answered",
+    ))
+    for entity, minimum in sorted(expectations.min_items.items()):
+        count = item_counts.get(entity, 0)
+        results.append(CheckResult(
+            f"{entity} count", count >= minimum, f"{count} {entity} items (at least {minimum} expected)"
+        ))
+    unhealthy = [s for s in scopes if not s["healthy"] and not s.get("fetch_failed")]
+    results.append(CheckResult(
+        "lists",
+        not unhealthy,
+        "; ".join(s["reason"] or s["scope"] for s in unhealthy) or f"{len(scopes)} lists read as expected",
+    ))
+    for entity, names in sorted(expectations.expected_fields.items()):
+        total = item_counts.get(entity, 0)
+        for name in names:
+            empty = empty_fields.get((entity, name), 0)
+            if total and empty / total > max_empty_ratio:
+                results.append(CheckResult(
+                    f"{entity}.{name}", False, f"{entity}.{name} is empty in {empty} of {total} items"
+                ))
+    return results

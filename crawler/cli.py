@@ -1,0 +1,346 @@
+"""The `glocal` command: crawl, inspect and query. Each command is a thin wrapper over crawler/,
+store/ or scheduler/; every error the user can act on is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import __version__
+from crawler.errors import GlocalError, UnknownSpider
+from crawler.items import as_record, item_kind
+
+os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+
+def project_settings():
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def spider_class(name: str):
+    from scrapy.spiderloader import get_spider_loader
+
+    loader = get_spider_loader(project_settings())
+    try:
+        return loader.load(name)
+    except KeyError:
+        known = ", ".join(sorted(loader.list())) or "none"
+        raise UnknownSpider(f"unknown spider {name!r} (known: {known})") from None
+
+
+def spider_names() -> list[str]:
+    from scrapy.spiderloader import get_spider_loader
+
+    return sorted(get_spider_loader(project_settings()).list())
+
+
+def db_option(fn):
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False),
+        help="SQLite file (default: STORE_DB_PATH, data/glocal.db, or $GLOCAL_DB)",
+    )(fn)
+
+
+def open_store(db_path: str | None, *, must_exist: bool = False):
+    from store import open_db
+
+    path = db_path or project_settings().get("STORE_DB_PATH")
+    if must_exist and not Path(path).exists():
+        raise GlocalError(f"no database at {path} yet: run `glocal crawl` first, or pass --db")
+    return open_db(path)
+
+
+class GlocalGroup(click.Group):
+    """Turns the project's own errors into one line (and a non-zero exit), never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GlocalError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=GlocalGroup)
+@click.version_option(__version__, prog_name="glocal")
+def cli():
+    "Watch city networks and UN sites for declarations, signatories and events; keep the history in SQLite."
+
+
+@cli.command()
+@click.argument("spiders", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Crawl every spider.")
+@click.option("--replay", type=click.Path(dir_okay=False),
+              help="Answer requests from this WARC file instead of the network.")
+@db_option
+@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds before a crawl is killed.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True,
+              help="Override a setting for this crawl (tests and experiments).")
+@click.option("--host-map", hidden=True, help="JSON {host: 127.0.0.1:port}: send requests to a local server.")
+def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map):
+    """Crawl spiders now, one child process each, and store what changed
+
+    Each crawl is recorded in crawl_runs with its health; the exit status is 1 when a run
+    failed or was unhealthy.
+
+    Examples:
+
+    \b
+        glocal crawl c40_accelerators
+        glocal crawl --all --replay tests/fixtures/sample.warc.gz
+    """
+    from crawler.handlers import archive_index
+    from store import runs
+
+    if all_ == bool(spiders):
+        raise click.UsageError("name one or more spiders, or pass --all")
+    names = spider_names() if all_ else list(spiders)
+    classes = {name: spider_class(name) for name in names}
+    if replay:
+        index = archive_index(replay)
+        for name, cls in list(classes.items()):
+            missing = [url for url in cls.start_urls if url not in index]
+            if missing and not all_:
+                raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
+            if missing:
+                click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
+                del classes[name]
+        if not classes:
+            raise GlocalError(f"archive {replay} holds the start URL of no spider")
+    db_path = db_path or project_settings().get("STORE_DB_PATH")
+    open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
+
+    healthy = True
+    for name in classes:
+        log_file = Path(db_path).parent / "logs" / f"{name}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "crawler.runner", name, "--db", str(db_path),
+                   "--log-level", "INFO" if verbose else "WARNING"]
+        if not verbose:  # the summary line below is the user's view; the full log is kept in a file
+            command += ["--set", f"LOG_FILE={json.dumps(str(log_file))}", "--set", "LOG_FILE_APPEND=true"]
+        if replay:
+            command += ["--replay", str(Path(replay).resolve())]
+        if host_map:
+            command += ["--host-map", host_map]
+        for assignment in overrides:
+            command += ["--set", assignment]
+        try:
+            completed = subprocess.run(command, timeout=timeout, check=False)
+            code = completed.returncode
+        except subprocess.TimeoutExpired:
+            code = None
+        db = open_store(db_path)
+        run = runs.last_runs(db).get(name)
+        if code is None or run is None or run["status"] == "running":
+            if run is not None and run["status"] == "running":
+                runs.abort_run(db, run["id"], reason=f"killed after {timeout}s" if code is None else f"exit {code}")
+            click.echo(f"{name}: crawl " + (f"timed out after {timeout}s" if code is None else f"ended with exit code {code}")
+                       + f" before finishing its run (log: {log_file})", err=True)
+            healthy = False
+        else:
+            mark = "ok" if run["healthy"] else "UNHEALTHY"
+            click.echo(f"{name}: run {run['id']} {run['status']} [{mark}] {run['summary']}")
+            healthy = healthy and bool(run["healthy"]) and run["status"] == "finished"
+        db.close()
+    if not healthy:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("spider")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", required=True, help="The URL the page was fetched from (parsers resolve links against it).")
+@click.option("--callback", default=None, help="Parser function to use (default: guessed from the URL).")
+def parse(spider, file, url, callback):
+    """Print what a spider's parser extracts from a saved page, one JSON object per line
+
+    The first tool when a site changes: save the page, run this, see which landmark is missing.
+
+    Example:
+
+    \b
+        glocal parse c40_accelerators page.html --url https://www.c40.org/accelerators/clean-air-cities/
+    """
+    import importlib
+
+    cls = spider_class(spider)
+    parser = importlib.import_module(f"spiders.parsers.{cls.name}")
+    function = _parser_function(parser, cls, url, callback)
+    raw = Path(file).read_bytes()
+    try:
+        html = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+    for item in function(html, url):
+        record = {"kind": item_kind(item), **as_record(item)}
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _parser_function(parser, cls, url, name):
+    if name:
+        function = getattr(parser, name, None)
+        if not callable(function):
+            raise GlocalError(f"spiders/parsers/{cls.name}.py has no function {name!r}")
+        return function
+    guess = getattr(parser, "parser_for", None)
+    if guess is None:
+        raise GlocalError(f"spiders/parsers/{cls.name}.py has no parser_for(url); pass --callback")
+    return guess(url)
+
+
+@cli.command(name="spiders")
+@db_option
+def spiders_command(db_path):
+    """List spiders with their schedule, last run and its health
+
+    Example:
+
+    \b
+        glocal spiders
+    """
+    from store import runs
+
+    path = db_path or project_settings().get("STORE_DB_PATH")
+    last = {}
+    if Path(path).exists():
+        db = open_store(path)
+        last = runs.last_runs(db)
+        db.close()
+    for name in spider_names():
+        cls = spider_class(name)
+        run = last.get(name)
+        if run is None:
+            state = "never run"
+        else:
+            health = "healthy" if run["healthy"] else "UNHEALTHY"
+            state = f"last run {run['id']} at {run['started_at']}: {run['status']}, {health} - {run['summary']}"
+        click.echo(f"{name}  [{cls.schedule or 'default schedule'}]  {state}")
+
+
+@cli.command()
+@click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
+@click.option("--all", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
+@click.option("--source", help="Only changes found by this spider.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@db_option
+def changes(since, include_quiet, source, as_json, db_path):
+    """Show detected changes: signatures added or removed, new instruments, counts that moved
+
+    Example:
+
+    \b
+        glocal changes --since 2026-11-01
+    """
+    from store import history
+
+    db = open_store(db_path, must_exist=True)
+    rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
+    db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no changes" + (" (baselines are hidden; --all shows them)" if not include_quiet else ""))
+    for row in rows:
+        about = row["label"] or ""
+        if row["instrument_title"]:
+            about = f"{about} - {row['instrument_title']}"
+        click.echo(f"{row['detected_at']}  {row['entity']}.{row['change']:<8} {row['entity_key']}  {about}".rstrip())
+
+
+@cli.command()
+@click.argument("instrument")
+@click.option("--as-of", help="The list as it stood at the end of this date (YYYY-MM-DD) or at this ISO time.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@db_option
+def signatories(instrument, as_of, as_json, db_path):
+    """List who signed an instrument, now or as the list stood on a date
+
+    INSTRUMENT is a key (c40_accelerators/clean-air-cities), its last part, or words of its title.
+
+    Example:
+
+    \b
+        glocal signatories clean-air-cities --as-of 2026-11-05
+    """
+    from store import history
+
+    db = open_store(db_path, must_exist=True)
+    found = history.find_instrument(db, instrument)
+    rows = history.signatories(db, found["key"], as_of=_checked_date(as_of))
+    db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    when = f" as of {as_of}" if as_of else ""
+    click.echo(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}")
+    for row in rows:
+        published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
+        flag = "  (non-member)" if row["network_member"] == 0 else ""
+        click.echo(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
+                   f"  first seen {row['first_seen_at'][:10]}{flag}{published}")
+
+
+@cli.command()
+@db_option
+def instruments(db_path):
+    """List known instruments with their number of current signatories
+
+    Example:
+
+    \b
+        glocal instruments
+    """
+    db = open_store(db_path, must_exist=True)
+    rows = db.query(
+        """select i.key, i.title, i.removed_at, count(s.key) as signatories
+           from instruments i left join signatures s on s.instrument_key = i.key and s.removed_at is null
+           group by i.key order by i.key"""
+    )
+    for row in rows:
+        gone = f"  (removed {row['removed_at'][:10]})" if row["removed_at"] else ""
+        click.echo(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}")
+    db.close()
+
+
+@cli.command(name="build-archive")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The WARC file to write.")
+@click.option("--only", multiple=True, help="Only these files of the folders (repeatable).")
+def build_archive_command(folders, output, only):
+    """Build a WARC file from saved pages (folders with a meta.json)
+
+    meta.json maps each file to its url, fetched_at, status and content_type. The archive can
+    then be replayed with `glocal crawl --replay`.
+
+    Example:
+
+    \b
+        glocal build-archive tests/fixtures/c40_accelerators -o sample.warc.gz
+    """
+    from crawler.archive import build_archive, pages_from_fixtures
+
+    pages = []
+    for folder in folders:
+        pages.extend(pages_from_fixtures(folder, only=list(only) or None))
+    path = build_archive(pages, output)
+    click.echo(f"wrote {len(pages)} responses to {path}")
+
+
+def _checked_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from crawler.text import parse_moment
+
+    try:
+        parse_moment(value)
+    except ValueError:
+        raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+    return value

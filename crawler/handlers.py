@@ -1,0 +1,101 @@
+"""Download handlers: replay from a WARC instead of the network, or send real HTTP to a local
+server standing in for a site (tests). Both work below every middleware, so the spider, robots.txt,
+retries, redirects, decompression, the archive and the store run exactly as in a live crawl."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from w3lib.url import canonicalize_url
+
+from crawler.archive import ArchiveIndex
+
+logger = logging.getLogger(__name__)
+
+_INDEXES: dict[str, ArchiveIndex] = {}
+
+
+def archive_index(path: str) -> ArchiveIndex:
+    """The index of a WARC, read once per process (the CLI validates it before the crawl starts)."""
+    if path not in _INDEXES:
+        _INDEXES[path] = ArchiveIndex.load(path)
+    return _INDEXES[path]
+
+
+class ReplayDownloadHandler(BaseDownloadHandler):
+    """Answers every http(s) request from the WARC named by ARCHIVE_REPLAY_FILE.
+
+    A URL the archive does not hold is a 404, as on a site that lost the page. The response
+    carries its capture time and place in `request.meta["glocal_archived"]`, which the archive
+    middleware turns into the `pages` row.
+    """
+
+    lazy = False
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.index = archive_index(crawler.settings["ARCHIVE_REPLAY_FILE"])
+        self._canonical = {canonicalize_url(url): url for url in self.index.entries}
+
+    async def download_request(self, request) -> Response:
+        url = request.url
+        if url not in self.index:
+            url = self._canonical.get(canonicalize_url(request.url), url)
+        archived = self.index.read(url) if url in self.index else None
+        if archived is None:
+            level = logging.DEBUG if request.url.endswith("/robots.txt") else logging.WARNING
+            logger.log(level, "not in the archive: %s (answered 404)", request.url)
+            return Response(request.url, status=404, body=b"", request=request, flags=["replay", "missing"])
+        request.meta["glocal_archived"] = {
+            "archive": archived.archive, "offset": archived.offset, "fetched_at": archived.fetched_at,
+        }
+        headers = Headers(archived.headers)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+        return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
+                   request=request, flags=["replay"])
+
+
+class LoopbackDownloadHandler(BaseDownloadHandler):
+    """Real HTTP, but to the local server CRAWL_HOST_MAP names for each site host.
+
+    The spider, robots.txt and the archive keep seeing the site's own URLs; only the socket goes
+    to 127.0.0.1. Hosts not in the map are refused, so a test can never reach the internet.
+    """
+
+    lazy = False
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.host_map = dict(crawler.settings.getdict("CRAWL_HOST_MAP"))
+        self.http = HTTP11DownloadHandler(crawler)
+
+    async def download_request(self, request) -> Response:
+        parts = urlsplit(request.url)
+        target = self.host_map.get(parts.hostname)
+        if target is None:
+            raise ConnectionRefusedError(f"{parts.hostname} is not mapped to a local server (CRAWL_HOST_MAP)")
+        local = request.replace(url=urlunsplit(("http", target, parts.path, parts.query, "")))
+        response = await self.http.download_request(local)
+        return response.replace(url=request.url, request=request)
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+def handler_settings(*, replay: str | None = None, host_map: dict | None = None) -> dict:
+    """Scrapy settings that route downloads through replay or the loopback handler."""
+    if replay:
+        handler = "crawler.handlers.ReplayDownloadHandler"
+        extra = {"ARCHIVE_REPLAY_FILE": replay, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                 "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "RETRY_ENABLED": False}
+    elif host_map:
+        handler = "crawler.handlers.LoopbackDownloadHandler"
+        extra = {"CRAWL_HOST_MAP": host_map}
+    else:
+        return {}
+    return {"DOWNLOAD_HANDLERS": {"http": handler, "https": handler}, **extra}

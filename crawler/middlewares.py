@@ -1,0 +1,147 @@
+"""Downloader middlewares: keep every response in the WARC archive, and ask sites for what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+
+from crawler.archive import WarcFile, payload_digest, read_record
+from crawler.errors import ArchiveError
+from crawler.session import CrawlSession
+from crawler.text import utcnow
+from store import pages
+
+logger = logging.getLogger(__name__)
+
+
+def _headers(response) -> list[tuple[str, str]]:
+    return [(key.decode("latin-1"), value.decode("latin-1"))
+            for key, values in response.headers.items() for value in values]
+
+
+class ArchiveMiddleware:
+    """Keeps each response as received (before decompression, redirects and retries) in a WARC
+    file of the run, and records a `pages` row pointing at it. In a replay it records where the
+    response already is in the replayed archive instead of writing a copy."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.enabled = crawler.settings.getbool("ARCHIVE_ENABLED", True)
+        self.directory = Path(crawler.settings.get("ARCHIVE_DIR", "data/archive"))
+        self.warc: WarcFile | None = None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        session = CrawlSession.of(self.crawler)
+        session.open(self.crawler.spider)
+        archived = request.meta.get("glocal_archived")
+        body_sha = hashlib.sha256(response.body).hexdigest()
+        page = {
+            "url": response.url, "status": response.status,
+            "content_type": _header(response, b"Content-Type"), "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"), "sha256": body_sha, "length": len(response.body),
+        }
+        if archived:
+            session.record_page(fetched_at=archived["fetched_at"], archive=archived["archive"],
+                                archive_offset=archived["offset"], **page)
+            return response
+        if "missing" in response.flags:
+            return response
+        fetched_at = utcnow()
+        archive, offset, original = None, None, None
+        if self.enabled:
+            warc = self._warc(session)
+            original = request.meta.get("glocal_conditional")
+            if response.status == 304 and original:
+                offset = warc.write_not_modified(
+                    response.url, _headers(response), fetched_at, original_date=original["fetched_at"],
+                    digest=payload_digest(read_record(original["archive"], original["archive_offset"]).body),
+                )
+                page.update(sha256=original["sha256"], length=original["length"])
+            else:
+                offset = warc.write_response(response.url, response.status, _headers(response), response.body,
+                                             fetched_at)
+            archive = str(warc.path)
+        session.record_page(fetched_at=fetched_at, archive=archive, archive_offset=offset,
+                            not_modified_of=original["id"] if original and response.status == 304 else None,
+                            **page)
+        return response
+
+    def _warc(self, session) -> WarcFile:
+        if self.warc is None:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            name = self.crawler.spider.name
+            self.warc = WarcFile(self.directory / name / f"{name}-{stamp}-run{session.run_id}.warc.gz",
+                                 info={"software": "glocal-watch", "format": "WARC File Format 1.0",
+                                       "robots": "obey", "description": f"crawl run {session.run_id} of {name}"})
+        return self.warc
+
+    def spider_closed(self, spider, reason):
+        if self.warc is not None:
+            self.warc.close()
+
+
+class ConditionalGetMiddleware:
+    """Asks with If-None-Match / If-Modified-Since when an earlier run archived the page, so an
+    unchanged page costs the site a 304; the 304 is then answered with the archived body, so the
+    spider still reads the whole page and its lists stay complete."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.enabled = crawler.settings.getbool("CRAWL_CONDITIONAL_GET", True) and not crawler.settings.get(
+            "ARCHIVE_REPLAY_FILE")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        if not self.enabled or request.method != "GET" or "glocal_conditional" in request.meta:
+            return None
+        if request.url.endswith("/robots.txt"):
+            return None
+        session = CrawlSession.of(self.crawler)
+        session.open(self.crawler.spider)
+        previous = pages.latest_archived(session.db, request.url)
+        if not previous or not (previous["etag"] or previous["last_modified"]):
+            return None
+        request.meta["glocal_conditional"] = previous
+        if previous["etag"]:
+            request.headers[b"If-None-Match"] = previous["etag"]
+        if previous["last_modified"]:
+            request.headers[b"If-Modified-Since"] = previous["last_modified"]
+        return None
+
+    def process_response(self, request, response):
+        previous = request.meta.get("glocal_conditional")
+        if response.status != 304 or not previous:
+            return response
+        try:
+            archived = read_record(previous["archive"], previous["archive_offset"])
+        except ArchiveError as error:
+            # The archived body is gone: fetch the page again without conditions.
+            logger.warning("%s; fetching %s in full", error, request.url)
+            retry = request.replace(dont_filter=True)
+            retry.meta["glocal_conditional"] = None
+            for header in (b"If-None-Match", b"If-Modified-Since"):
+                retry.headers.pop(header, None)
+            return retry
+        headers = Headers(archived.headers)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+        return cls(url=request.url, status=archived.status, headers=headers, body=archived.body, request=request,
+                   flags=["not-modified"])
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,57 @@
+"""One crawl of one spider in this process: `python -m crawler.runner SPIDER [options]`.
+
+`glocal crawl` (and the scheduler) start this in a child process per crawl: Twisted's reactor
+cannot be restarted, and a hung crawl must be killable without killing its parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | None = None,
+                   overrides: dict | None = None, log_level: str | None = None):
+    """The project settings with this crawl's store, download route and overrides applied."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.handlers import handler_settings
+
+    settings = get_project_settings()
+    settings.set("STORE_DB_PATH", db_path, priority="cmdline")
+    settings.setdict(handler_settings(replay=replay, host_map=host_map), priority="cmdline")
+    if log_level:
+        settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.setdict(overrides or {}, priority="cmdline")
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.runner")
+    parser.add_argument("spider")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--replay")
+    parser.add_argument("--host-map", type=json.loads, default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=JSON")
+    parser.add_argument("--log-level")
+    args = parser.parse_args(argv)
+    overrides = {}
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        overrides[name] = json.loads(value)
+    settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map, overrides=overrides,
+                              log_level=args.log_level)
+
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    process = AsyncCrawlerProcess(settings)
+    process.crawl(args.spider)
+    process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""One crawl's link to the store: the run row, its pages, its scopes, and their items.
+
+The pipeline and the archive middleware share one CrawlSession per crawler (`CrawlSession.of`).
+Items are applied scope by scope, in batches, each batch one transaction; at the end of the
+crawl the removal rule runs for every scope the run saw healthy and complete, then the health
+checks, then the run row is closed. Killing the process at any instant leaves the store
+consistent: the next run marks the dead run "aborted" and converges.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+
+from crawler.checks import judge_scope, run_checks
+from crawler.expectations import Expectations
+from crawler.items import CountClaim, ScopeReport, as_record, default_scope, item_kind
+from crawler.text import utcnow
+from store import ingest, open_db, pages, runs
+from store.actors import ActorResolver
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 1000
+
+
+class CrawlSession:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = settings.get("STORE_DB_PATH")
+        self.removal_runs = settings.getint("STORE_REMOVAL_RUNS", ingest.DEFAULT_REMOVAL_RUNS)
+        self.min_list_ratio = settings.getfloat("HEALTH_MIN_LIST_RATIO", 0.8)
+        self.max_errors = settings.getint("HEALTH_MAX_ERRORS", 0)
+        self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
+        self.replay = settings.get("ARCHIVE_REPLAY_FILE")
+        self.db = None
+        self.run_id = None
+        self.spider_name = None
+        self.expectations = Expectations()
+        self._pages: dict[str, tuple[int, str]] = {}
+        self._states: dict[str, ingest.ScopeState] = {}
+        self._scope_log: list[dict] = []
+        self._pending: dict[str, list[dict]] = defaultdict(list)
+        self._claims: list[dict] = []
+        self.item_counts: Counter = Counter()
+        self.empty_fields: Counter = Counter()
+        self.dropped = 0
+        self._resolver = None
+        self.closed = False
+
+    @classmethod
+    def of(cls, crawler) -> "CrawlSession":
+        """The session of this crawler, created on first use."""
+        session = getattr(crawler, "_glocal_session", None)
+        if session is None:
+            session = cls(crawler)
+            crawler._glocal_session = session
+        return session
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def open(self, spider) -> None:
+        if self.db is not None:
+            return
+        self.spider_name = spider.name
+        self.expectations = getattr(spider, "expectations", None) or Expectations()
+        self.db = open_db(self.db_path)
+        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
+        self._resolver = ActorResolver(self.db, spider.name, utcnow())
+        logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
+
+    def close(self, reason: str) -> None:
+        if self.db is None or self.closed:
+            return
+        self.closed = True
+        now = utcnow()
+        self._flush_all(now)
+        for state in self._states.values():
+            ingest.close_scope(self.db, state, now=now, removal_runs=self.removal_runs,
+                               page_id=self.page_of(state.url)[0])
+        stats = self.crawler.stats.get_stats()
+        errors = int(stats.get("log_count/ERROR", 0))
+        checks = run_checks(
+            finish_reason=reason,
+            errors=errors,
+            item_counts=dict(self.item_counts),
+            empty_fields=dict(self.empty_fields),
+            scopes=self._scope_log,
+            expectations=self.expectations,
+            max_errors=self.max_errors,
+            max_empty_ratio=self.max_empty_ratio,
+        )
+        healthy = all(c.passed for c in checks)
+        runs.finish_run(
+            self.db, self.run_id, now=utcnow(), finish_reason=reason,
+            pages=len(self._pages), items=sum(self.item_counts.values()), errors=errors, healthy=healthy,
+            health=[c.as_dict() for c in checks], summary=self._summary(healthy, checks),
+        )
+        for check in checks:
+            if not check.passed:
+                logger.warning("health check %r failed: %s", check.check, check.detail)
+        self.db.close()
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def record_page(self, **page) -> int:
+        page_id = pages.record_page(self.db, run_id=self.run_id, **page)
+        if page["status"] in (200, 304) or page["url"] not in self._pages:
+            self._pages[page["url"]] = (page_id, page["fetched_at"])
+        return page_id
+
+    def page_of(self, url: str | None) -> tuple[int | None, str | None]:
+        return self._pages.get(url, (None, None)) if url else (None, None)
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def handle(self, item) -> bool:
+        """Take one item from the pipeline; False when it was dropped as invalid."""
+        if isinstance(item, ScopeReport):
+            self._begin_scope(item)
+            return True
+        entity = item_kind(item)
+        record = as_record(item)
+        missing = [f for f in self.expectations.required_fields.get(entity, ()) if record.get(f) in (None, "")]
+        if missing:
+            self.dropped += 1
+            logger.error("%s item %s dropped: no %s (on %s)", entity, record.get("key"), ", ".join(missing),
+                         record.get("url"))
+            return False
+        self.item_counts[entity] += 1
+        for name in self.expectations.expected_fields.get(entity, ()):
+            if record.get(name) in (None, "", []):
+                self.empty_fields[(entity, name)] += 1
+        if isinstance(item, CountClaim):
+            self._claims.append(record)
+            return True
+        scope = default_scope(item)
+        if scope not in self._states:
+            logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
+            self._begin_scope(ScopeReport(source=item.source, scope=scope, entity=entity, url=item.url,
+                                          complete=False, keys=[], reason="no scope report"), implicit=True)
+        pending = self._pending[scope]
+        pending.append(record)
+        if len(pending) >= _BATCH:
+            self._flush(scope, utcnow())
+        return True
+
+    def _begin_scope(self, report: ScopeReport, implicit: bool = False) -> None:
+        if report.scope in self._states:
+            logger.warning("scope %s reported twice in one run (%s); the first report stands",
+                           report.scope, report.url)
+            return
+        prior = ingest.scope_status(self.db, report.scope, report.entity)
+        verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio)
+        observed_at = self.page_of(report.url)[1] or utcnow()
+        state = ingest.begin_scope(
+            self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
+            observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
+            keys=report.keys if report.complete else None, listed=report.listed if report.complete else None,
+            stated=report.stated, reason=verdict.reason,
+        )
+        self._states[report.scope] = state
+        self._scope_log.append({
+            "scope": report.scope, "url": report.url, "complete": state.complete, "healthy": state.healthy,
+            "reason": state.healthy and verdict.reason or (ingest_reason(state) or verdict.reason),
+            "fetch_failed": not report.fetched,
+        })
+
+    def _flush(self, scope: str, now: str) -> None:
+        records = self._pending.pop(scope, [])
+        if records:
+            ingest.apply_records(self.db, self._states[scope], records, now=now, page_of=self.page_of,
+                                 resolver=self._resolver)
+
+    def _flush_all(self, now: str) -> None:
+        for scope in list(self._pending):
+            self._flush(scope, now)
+        if self._claims:
+            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of)
+            self._claims = []
+
+    # --- reporting ------------------------------------------------------------------------------
+
+    def _summary(self, healthy: bool, checks) -> str:
+        changed = runs.run_changes(self.db, self.run_id)
+        baseline = [s for s in self._states.values() if s.baseline and s.trusted and s.complete]
+        parts = [f"{sum(self.item_counts.values())} items from {len(self._pages)} pages"]
+        if changed:
+            parts.append(", ".join(f"{n} {kind}" for kind, n in sorted(changed.items())))
+        elif baseline and len(baseline) == len([s for s in self._states.values() if s.complete]):
+            parts.append(f"baseline of {len(baseline)} lists recorded, nothing to alert")
+        else:
+            parts.append("no changes")
+        missing = sum(s.counts["missing"] for s in self._states.values())
+        if missing:
+            parts.append(f"{missing} rows missing, kept until {self.removal_runs} healthy runs agree")
+        if not healthy:
+            parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
+        return "; ".join(parts)
+
+
+def ingest_reason(state: ingest.ScopeState) -> str | None:
+    if state.stale:
+        return f"{state.scope}: archive older than the last recorded observation; not applied"
+    return None

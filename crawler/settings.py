@@ -1,0 +1,61 @@
+"""Settings read by every glocal process (Scrapy reads this module itself via scrapy.cfg).
+
+Scrapy's own settings first, then the project's, each prefixed by the package that owns it.
+docs/settings.md documents every project setting; tests/test_docs.py keeps it so.
+Secrets (SMTP password, Slack webhook) are read from the environment only.
+"""
+
+import os
+
+BOT_NAME = "glocal-watch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- Manners: identify, obey robots.txt, one request at a time per host, back off when slow ---
+USER_AGENT = os.environ.get(
+    "GLOCAL_USER_AGENT", "glocal-watch/0.1 (+https://github.com/glocal-watch/glocal-watch; research crawler)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = float(os.environ.get("GLOCAL_DOWNLOAD_DELAY", 2.0))
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+CLOSESPIDER_ERRORCOUNT = 20
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("GLOCAL_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
+    # body; above HttpCompressionMiddleware (590) so the archived body is decompressed as usual.
+    "crawler.middlewares.ConditionalGetMiddleware": 595,
+    # Closest to the network: sees every response as received (before decompression,
+    # redirects and retries) and keeps it in the WARC archive with a `pages` row.
+    "crawler.middlewares.ArchiveMiddleware": 950,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+
+# --- store/ -----------------------------------------------------------------------------------
+STORE_DB_PATH = os.environ.get("GLOCAL_DB", "data/glocal.db")
+STORE_REMOVAL_RUNS = 2  # K: healthy, complete runs a row must be missing from before it is "removed"
+
+# --- archive (crawler/archive.py, crawler/replay.py) ------------------------------------------
+ARCHIVE_ENABLED = True
+ARCHIVE_DIR = os.environ.get("GLOCAL_ARCHIVE_DIR", "data/archive")
+ARCHIVE_REPLAY_FILE = None  # set by `glocal crawl --replay FILE`: serve responses from that WARC
+
+# --- crawl behaviour (crawler/middlewares.py) ---------------------------------------------------
+CRAWL_CONDITIONAL_GET = True
+CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a local server only
+
+# --- health (crawler/checks.py) -----------------------------------------------------------------
+HEALTH_MIN_LIST_RATIO = 0.8  # a list shorter than this share of the page's own stated count is suspect
+HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
+HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field

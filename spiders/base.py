@@ -1,0 +1,63 @@
+"""What every glocal spider shares: a parser wrapper that turns a broken page into a scope report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.errors import ParseError
+from crawler.expectations import Expectations
+from crawler.items import ScopeReport
+
+
+class GlocalSpider(scrapy.Spider):
+    """Base spider: crawling only; extraction lives in spiders/parsers/<name>.py.
+
+    Subclasses declare `expectations` (from their parser module) and `schedule` (cron, read by
+    the scheduler), and call `self.parse_with(...)` so that a page which fails to download or
+    parse still reports its scope, as incomplete, with the reason in words.
+    """
+
+    expectations: Expectations = Expectations()
+    schedule: str | None = None
+
+    def page_request(self, url: str, callback, *, scope: str, entity: str) -> scrapy.Request:
+        """A request whose failure is reported against `scope` (see page_failed)."""
+        return scrapy.Request(url, callback=callback, errback=self.page_failed,
+                              meta={"glocal_scope": scope, "glocal_entity": entity})
+
+    def parse_with(self, response, parser: Callable[[str, str], Iterator], *, scope: str,
+                   entity: str) -> Iterator:
+        if not isinstance(response, TextResponse) or "html" not in _content_type(response):
+            yield self._failed(scope, entity, response.url, f"{response.url} is not an HTML page "
+                               f"(Content-Type {_content_type(response) or 'missing'})")
+            return
+        try:
+            yield from parser(response.text, response.url)
+        except ParseError as error:
+            self.logger.error("%s", error)
+            yield ScopeReport(source=self.name, scope=scope, entity=entity, url=response.url, complete=False,
+                              reason=str(error), landmarks_missing=["page"])
+
+    def page_failed(self, failure) -> Iterator:
+        """Errback: the page never arrived (HTTP error after retries, timeout, DNS...)."""
+        request = failure.request
+        meta = request.meta
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.logger.warning("page failed: %s (%s)", request.url, reason)
+        if "glocal_scope" in meta:
+            yield self._failed(meta["glocal_scope"], meta["glocal_entity"], request.url, reason)
+
+    def _failed(self, scope: str, entity: str, url: str, reason: str) -> ScopeReport:
+        return ScopeReport(source=self.name, scope=scope, entity=entity, url=url, complete=False,
+                           reason=f"{url}: {reason}" if url not in reason else reason, fetched=False)
+
+
+def _content_type(response) -> str:
+    return response.headers.get(b"Content-Type", b"").decode("latin-1").lower()

@@ -1,0 +1,315 @@
+"""Extraction for c40_accelerators: HTML in, items out. No Scrapy, no network, no clock.
+
+C40's markup is not documented anywhere (research/markup.md §2.3), so this parser reads what
+the pages *say*: a line "Signatory cities:" / "The signatory cities are:" followed by the list,
+a sentence "unites 35 cities" / "36 mayors have pledged", links to /accelerators/{slug}/.
+Two page layouts are live or archived (research/sites.md §1.2):
+
+- 2021–2024: "Our commitment to …", pledge bullets, then the lead line and ONE paragraph of
+  comma-separated names; non-C40 signatories carry a trailing "*" explained by a footnote
+  "*non-C40 city or region".
+- 2025: "Accelerating …" headline, "The C40 … Accelerator unites N cities", achievements;
+  no names on the page. That list is reported incomplete (count only), never as empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler.errors import ParseError
+from crawler.expectations import Expectations, Landmark
+from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from crawler.text import clean, name_key, slugify, split_names
+from store.places import is_known_place, resolve_place
+
+SOURCE = "c40_accelerators"
+HUB_URL = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
+HOSTS = ("www.c40.org", "c40.org")
+INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
+
+EXPECTATIONS = Expectations(
+    landmarks=(
+        Landmark("accelerator_links", "links to /accelerators/{slug}/ pages in the hub's main content"),
+        Landmark("title", "a page title (<title> or <h1>) naming the accelerator"),
+        Landmark("signatory_list", 'a line "Signatory cities:" or "The signatory cities are:" followed by the names'),
+        Landmark("stated_count", 'a sentence such as "unites 35 cities" or "36 mayors have pledged"'),
+    ),
+    min_items={"instrument": 6, "signature": 50},
+    required_fields={"instrument": ("title", "url"), "signature": ("actor_name", "instrument_key")},
+    expected_fields={"instrument": ("text",)},
+)
+
+# Old and odd slugs of one accelerator (sites.md §1.2): the key must not depend on which URL we met.
+SLUG_ALIASES = {
+    "green-healthy-streets-declaration": "green-healthy-streets",
+    "fossil-fuel-free-streets": "green-healthy-streets",
+    "towards-zero-waste": "zero-waste",
+    "clean-construction-declaration": "clean-construction",
+}
+_ACCELERATOR_PATH = re.compile(r"^/(?:accelerators|declarations)/([a-z0-9-]+)/?$")
+_LEAD = re.compile(r"^(?:the\s+)?(?:signatory\s+cities|signatories|signatory\s+cities\s+and\s+regions)"
+                   r"(?:\s+(?:are|include))?\s*:?$", re.I)
+_LEAD_INLINE = re.compile(r"^(?:the\s+)?(?:signatory\s+cities|signatories)(?:\s+(?:are|include))?\s*:\s*(?P<names>.+)$",
+                          re.I)
+_NON_MEMBER_NOTE = re.compile(r"^\*\s*non[- ]C40", re.I)
+_NUMBER = r"(?P<n>\d[\d,]*|[a-z]+(?:[- ][a-z]+)?)"
+_QUALIFIER = r"(?:(?P<q>more than|over|nearly|almost|around|some|at least)\s+)?"
+_UNIT = r"(?:C40\s+)?(?P<unit>cities|mayors|signatories|local governments)"
+_COUNT_PATTERNS = (
+    re.compile(rf"\b(?:unites|brings together|includes|has)\s+{_QUALIFIER}{_NUMBER}\s+{_UNIT}", re.I),
+    re.compile(rf"\b{_QUALIFIER}{_NUMBER}\s+{_UNIT}\s+have\s+(?:pledged|signed|committed|joined)", re.I),
+)
+_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_BLOCKS = ("p", "ul", "ol", "div", "section", "h2", "h3", "h4", "h5", "h6", "table")
+
+
+# --- the hub --------------------------------------------------------------------------------------
+
+def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
+    """English accelerator pages linked from the hub's main content, one per accelerator."""
+    soup = BeautifulSoup(html, "lxml")
+    main = soup.find("main") or soup.body or soup
+    urls: dict[str, str] = {}
+    for link in main.find_all("a", href=True):
+        url = urljoin(base_url, link["href"].strip())
+        parts = urlsplit(url)
+        match = _ACCELERATOR_PATH.match(parts.path)
+        if parts.hostname in HOSTS and match:
+            key = instrument_key(url)
+            urls.setdefault(key, f"https://www.c40.org/accelerators/{match.group(1)}/")
+    return list(urls.values())
+
+
+def parse_hub(html: str, url: str = HUB_URL) -> Iterator:
+    """The hub's report of which accelerators exist (the instruments scope)."""
+    _require_html(html, url)
+    urls = accelerator_urls(html, url)
+    if not urls:
+        yield ScopeReport(source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=False,
+                          landmarks_missing=["accelerator_links"],
+                          reason=f"no /accelerators/{{slug}}/ links in the main content of {url}")
+        return
+    yield ScopeReport(source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=True,
+                      keys=[instrument_key(u) for u in urls])
+
+
+# --- one accelerator ------------------------------------------------------------------------------
+
+def instrument_key(url: str) -> str:
+    """`c40_accelerators/{slug}`, the same for every URL form of one accelerator."""
+    path = urlsplit(url).path.rstrip("/")
+    slug = path.rsplit("/", 1)[-1].lower()
+    slug = SLUG_ALIASES.get(slug, slug)
+    if slug.endswith("-declaration"):
+        slug = slug[: -len("-declaration")]
+    return f"{SOURCE}/{slug}"
+
+
+def signature_scope(url: str) -> str:
+    return f"signatures:{instrument_key(url)}"
+
+
+def parse_accelerator(html: str, url: str) -> Iterator:
+    """Yield the signatories' ScopeReport, the Instrument, the page's CountClaims, the Signatures.
+
+    Raises ParseError when the page has no title, or neither a signatory list nor a stated count:
+    then it is not an accelerator page we can read, and nothing may be concluded from it.
+    """
+    soup = _require_html(html, url)
+    key = instrument_key(url)
+    main = soup.find("main") or soup.body or soup
+    for hidden in main.find_all(["script", "style", "noscript", "form"]):
+        hidden.decompose()
+    title = _title(soup)
+    if not title:
+        raise ParseError(f"{SOURCE}: no title (<title> or <h1>) on {url}")
+    claims = list(_count_claims(main, key, url))
+    stated = claims[0] if claims else None
+    listing = _signatory_list(main)
+
+    scope = signature_scope(url)
+    signatures: list[Signature] = []
+    if listing is None:
+        if stated is None:
+            raise ParseError(
+                f"{SOURCE}: neither a signatory list ({EXPECTATIONS.describe('signatory_list')}) nor a stated "
+                f"count ({EXPECTATIONS.describe('stated_count')}) on {url}"
+            )
+        yield ScopeReport(
+            source=SOURCE, scope=scope, entity="signature", url=url, complete=False,
+            stated=stated.count, stated_qualifier=stated.qualifier, landmarks_missing=["signatory_list"],
+            reason=f"{url} states a count ({stated.text!r}) but lists no names",
+        )
+    else:
+        names, star_means_non_member = listing
+        seen: set[str] = set()
+        for name, markers in names:
+            signature = _signature(name, markers, key, url, star_means_non_member)
+            if signature.key not in seen:  # one city written twice is one signatory
+                seen.add(signature.key)
+                signatures.append(signature)
+        yield ScopeReport(
+            source=SOURCE, scope=scope, entity="signature", url=url, complete=True,
+            keys=[s.key for s in signatures], stated=stated.count if stated else None,
+            stated_qualifier=stated.qualifier if stated else None,
+        )
+    yield Instrument(source=SOURCE, key=key, url=url, title=title, kind="accelerator", issuer="C40 Cities",
+                     text=_pledge_text(main, stated))
+    yield from claims
+    yield from signatures
+
+
+def _signature(name: str, markers: str, instrument: str, url: str, star_means_non_member: bool) -> Signature:
+    place = resolve_place(name)
+    actor_slug = slugify(place.name) if place else name_key(name)
+    if star_means_non_member:
+        member = "*" not in markers
+    else:
+        member = None  # some non-C40 signatories carry no star: without the footnote we cannot tell
+    return Signature(
+        source=SOURCE, key=f"{instrument}/{actor_slug}", url=url, instrument_key=instrument, actor_name=name,
+        country=place.country if place else None, network_member=member,
+    )
+
+
+def _signatory_list(main: Tag) -> tuple[list[tuple[str, str]], bool] | None:
+    """(names with markers, whether "*" means non-C40) from the first lead line with names after it."""
+    for element in main.find_all(_BLOCKS + ("strong", "b", "li", "dt")):
+        text = clean(element)
+        inline = _LEAD_INLINE.match(text) if element.find(_BLOCKS) is None else None
+        if inline and _looks_like_names(inline.group("names")):
+            names = split_names(inline.group("names"), keep_whole=is_known_place)
+            return names, _has_non_member_note(element)
+        if not _LEAD.match(text):
+            continue
+        block = _next_block(element)
+        if block is None:
+            continue
+        if block.name in ("ul", "ol"):
+            names = [(clean(li).rstrip("*").strip(), "*" if clean(li).endswith("*") else "")
+                     for li in block.find_all("li")]
+            names = [(n, m) for n, m in names if n]
+        elif _looks_like_names(clean(block)):
+            names = split_names(clean(block), keep_whole=is_known_place)
+        else:
+            continue
+        if names:
+            return names, _has_non_member_note(block)
+    return None
+
+
+def _next_block(lead: Tag) -> Tag | None:
+    """The first block with text after `lead` (not inside it)."""
+    for element in lead.find_all_next(_BLOCKS):
+        if lead in element.parents:
+            continue
+        if clean(element):
+            # A wrapper whose first child holds the text: step down to the innermost block.
+            while True:
+                inner = next((c for c in element.find_all(_BLOCKS, recursive=False) if clean(c)), None)
+                if inner is None or element.name in ("ul", "ol", "p"):
+                    return element
+                element = inner
+    return None
+
+
+def _looks_like_names(text: str) -> bool:
+    """A list of names has separators and no long sentences between them."""
+    parts = [p for p in re.split(r",|;|\band\b|&", text) if p.strip()]
+    return len(parts) >= 2 and max(len(p.split()) for p in parts) <= 6
+
+
+def _has_non_member_note(after: Tag) -> bool:
+    """Whether a footnote "*non-C40 city or region" follows the list."""
+    for element in after.find_all_next(["p", "em", "small", "span", "li", "div"], limit=12):
+        if _NON_MEMBER_NOTE.match(clean(element)):
+            return True
+    return False
+
+
+def _count_claims(main: Tag, subject: str, url: str) -> Iterator[CountClaim]:
+    """Every "unites N cities" / "N mayors have pledged" sentence, first one first."""
+    text = clean(main)
+    seen = set()
+    for pattern in _COUNT_PATTERNS:
+        for match in pattern.finditer(text):
+            count = _number(match.group("n"))
+            if count is None or match.start() in seen:
+                continue
+            seen.add(match.start())
+            yield CountClaim(
+                source=SOURCE, key=f"{subject}@{urlsplit(url).path}", url=url, subject_key=subject, count=count,
+                unit=match.group("unit").lower(), qualifier=(match.group("q") or "").lower() or None,
+                text=_sentence(text, match.start(), match.end()),
+            )
+    # Stable order: position on the page, so the first stated count is the page's headline count.
+
+
+def _number(word: str) -> int | None:
+    word = word.lower().replace(",", "")
+    if word.isdigit():
+        return int(word)
+    if word in _WORDS:
+        return _WORDS[word]
+    parts = re.split(r"[- ]", word)
+    if parts[0] in _TENS:
+        return _TENS[parts[0]] + (_WORDS.get(parts[1], 0) if len(parts) > 1 else 0)
+    return None
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(". ", 0, start), text.rfind(": ", 0, start))
+    right = text.find(". ", end)
+    return text[left + 2 if left >= 0 else 0: right + 1 if right >= 0 else len(text)].strip()
+
+
+def _pledge_text(main: Tag, stated: CountClaim | None) -> str | None:
+    """What signatories commit to: each "…pledge to:" / "…will:" line with the bullets after it,
+    or a "We pledge …" statement; on 2025 pages, the sentence stating the count and commitment."""
+    parts: list[str] = []
+    for element in main.find_all("p"):
+        text = clean(element)
+        if re.search(r"\b(pledge|pledged|commit|committed|will)\b[^.]*:$", text, re.I):
+            following = element.find_next_sibling()
+            bullets = [clean(li) for li in following.find_all("li")] if following is not None and \
+                following.name in ("ul", "ol") else []
+            parts.append(" ".join([text] + [f"• {b}" for b in bullets]))
+        elif re.match(r"^we (pledge|commit)\b", text, re.I):
+            parts.append(text)
+    if not parts and stated is not None:
+        text = clean(main)
+        at = text.find(stated.text)
+        follow = text[at + len(stated.text):].strip() if at >= 0 else ""
+        nxt = follow.split(". ")[0]
+        parts.append(stated.text + (" " + nxt.rstrip(".") + "." if re.search(r"\bcommit", nxt, re.I) else ""))
+    return "\n".join(parts) or None
+
+
+def _title(soup: BeautifulSoup) -> str:
+    title = clean(soup.title)
+    title = re.sub(r"\s*[-|–]\s*C40 Cities\s*$", "", title)
+    if title:
+        return title
+    og = soup.find("meta", attrs={"property": "og:title"})
+    if og and og.get("content"):
+        return re.sub(r"\s*[-|–]\s*C40 Cities\s*$", "", clean(og["content"]))
+    return clean(soup.find("h1"))
+
+
+def _require_html(html: str, url: str) -> BeautifulSoup:
+    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
+        raise ParseError(f"{SOURCE}: {url} is not an HTML page")
+    return BeautifulSoup(html, "lxml")
+
+
+def parser_for(url: str):
+    """The parse function for a URL of this source (used by `glocal parse`)."""
+    return parse_hub if urlsplit(url).path.rstrip("/") == urlsplit(HUB_URL).path.rstrip("/") else parse_accelerator

@@ -1,0 +1,76 @@
+"""Which table holds each kind of item, and which of its fields count as a change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from crawler.text import clean
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str  # "signature": the word in changes.entity and in alert rules ("signature.added")
+    table: str
+    columns: tuple[str, ...]  # content columns copied from the item
+    compared: tuple[str, ...]  # columns whose change is an "updated" change
+    has_actor: bool = False
+
+    def row(self, record: dict) -> dict:
+        """The content columns of an item record, in the types SQLite stores."""
+        row = {}
+        for column in self.columns:
+            if column == "text_hash":
+                text = record.get("text")
+                row[column] = hashlib.sha256(clean(text).encode()).hexdigest() if text else None
+                continue
+            value = record.get(column)
+            if isinstance(value, bool):
+                value = int(value)
+            elif isinstance(value, (list, dict)):
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            elif isinstance(value, str):
+                value = value or None
+            row[column] = value
+        return row
+
+
+ENTITIES: dict[str, Entity] = {
+    entity.name: entity
+    for entity in (
+        Entity(
+            "instrument",
+            "instruments",
+            columns=("title", "kind", "issuer", "adopted_on", "place", "event_key", "text", "text_hash"),
+            compared=("title", "kind", "issuer", "adopted_on", "place", "event_key", "text_hash"),
+        ),
+        Entity(
+            "signature",
+            "signatures",
+            columns=("instrument_key", "actor_name", "country", "signed_on", "role", "status",
+                     "network_member", "commitments"),
+            compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments"),
+            has_actor=True,
+        ),
+        Entity(
+            "membership",
+            "memberships",
+            columns=("network", "actor_name", "country", "category"),
+            compared=("actor_name", "country", "category"),
+            has_actor=True,
+        ),
+        Entity(
+            "event",
+            "events",
+            columns=("title", "starts_on", "ends_on", "city", "country", "organiser", "series", "edition"),
+            compared=("title", "starts_on", "ends_on", "city", "country", "organiser", "series", "edition"),
+        ),
+        Entity(
+            "announcement",
+            "announcements",
+            columns=("title", "published_on", "summary"),
+            compared=("title", "published_on", "summary"),
+        ),
+    )
+}

@@ -1,0 +1,123 @@
+"""Read-side queries: what changed, and what a list looked like on a given day."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from crawler.errors import GlocalError
+from crawler.text import iso_utc, parse_moment
+
+
+def end_of(moment: str) -> str:
+    """The instant a user's date or timestamp ends: "2026-11-05" means up to the end of that day (UTC)."""
+    parsed = parse_moment(moment)
+    if len(moment.strip()) == 10:
+        parsed += timedelta(days=1)
+        return iso_utc(parsed - timedelta(seconds=1))
+    return iso_utc(parsed)
+
+
+def find_instrument(db: Database, text: str) -> dict:
+    """The instrument a user means: its key, the end of its key ("clean-air-cities"), or words of its title."""
+    exact = list(db.query("select * from instruments where key = ?", [text]))
+    if exact:
+        return exact[0]
+    matches = list(db.query(
+        "select * from instruments where key like ? or lower(title) like ? order by key",
+        [f"%/{text}", f"%{text.lower()}%"],
+    ))
+    if not matches:
+        raise GlocalError(f"no instrument matches {text!r} (see: glocal instruments)")
+    if len(matches) > 1:
+        keys = ", ".join(m["key"] for m in matches[:8])
+        raise GlocalError(f"{text!r} matches {len(matches)} instruments: {keys}; give the full key")
+    return matches[0]
+
+
+def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) -> list[dict]:
+    """The signatories of an instrument, now or as the list stood at `as_of`, by actor name.
+
+    "As it stood" is rebuilt from the `changes` log by capture time (observed_at): a signature
+    counts from the capture that first showed it until the first healthy capture that no longer did.
+    """
+    if as_of is None:
+        rows = db.query(
+            """select s.key, a.name as actor, s.actor_name as name_as_published, coalesce(s.country, a.country) as country,
+                      a.geonames_id, s.signed_on, s.network_member, s.first_seen_at, s.url
+               from signatures s left join actors a on a.id = s.actor_id
+               where s.instrument_key = ? and s.removed_at is null order by a.name, s.actor_name""",
+            [instrument_key],
+        )
+        return list(rows)
+    until = end_of(as_of)
+    state: dict[str, dict] = {}
+    events = db.query(
+        """select c.entity_key, c.change, c.diff, c.observed_at from changes c
+           where c.entity = 'signature' and c.observed_at <= ?
+             and c.entity_key in (select key from signatures where instrument_key = ?)
+           order by c.observed_at, c.id""",
+        [until, instrument_key],
+    )
+    for event in events:
+        key, diff = event["entity_key"], json.loads(event["diff"] or "{}")
+        if event["change"] == "added":
+            state[key] = {"present": True, "first_seen_at": event["observed_at"], **diff}
+        elif key in state:
+            entry = state[key]
+            if event["change"] == "removed":
+                entry["present"] = False
+            else:
+                entry["present"] = True
+                entry.update({field: values[1] for field, values in diff.items() if isinstance(values, list)})
+    actors = {row["key"]: row for row in db.query(
+        """select s.key, a.name as actor, a.country, a.geonames_id, s.url from signatures s
+           left join actors a on a.id = s.actor_id where s.instrument_key = ?""",
+        [instrument_key],
+    )}
+    result = []
+    for key, entry in state.items():
+        if not entry["present"]:
+            continue
+        actor = actors.get(key, {})
+        result.append({
+            "key": key, "actor": actor.get("actor"), "name_as_published": entry.get("actor_name"),
+            "country": entry.get("country") or actor.get("country"), "geonames_id": actor.get("geonames_id"),
+            "signed_on": entry.get("signed_on"), "network_member": entry.get("network_member"),
+            "first_seen_at": entry["first_seen_at"], "url": actor.get("url"),
+        })
+    return sorted(result, key=lambda r: (r["actor"] or "", r["name_as_published"] or ""))
+
+
+def changes(db: Database, *, since: str | None = None, include_quiet: bool = False,
+            source: str | None = None) -> list[dict]:
+    """Changes detected since a date (by detection time), newest last; baseline rows only on request."""
+    where, params = [], []
+    if since:
+        where.append("c.detected_at >= ?")
+        params.append(iso_utc(parse_moment(since)))
+    if not include_quiet:
+        where.append("c.notify = 1")
+    if source:
+        where.append("r.spider = ?")
+        params.append(source)
+    sql = f"""select c.id, c.detected_at, c.observed_at, c.entity, c.change, c.entity_key, c.diff, c.run_id,
+                     r.spider as source, p.url as evidence_url,
+                     coalesce(i.title, a.name, s.actor_name) as label,
+                     si.title as instrument_title
+              from changes c
+              join crawl_runs r on r.id = c.run_id
+              left join pages p on p.id = c.page_id
+              left join instruments i on c.entity = 'instrument' and i.key = c.entity_key
+              left join signatures s on c.entity = 'signature' and s.key = c.entity_key
+              left join actors a on a.id = s.actor_id
+              left join instruments si on si.key = s.instrument_key
+              {"where " + " and ".join(where) if where else ""}
+              order by c.id"""
+    rows = []
+    for row in db.query(sql, params):
+        row["diff"] = json.loads(row["diff"] or "{}")
+        rows.append(row)
+    return rows

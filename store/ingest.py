@@ -1,0 +1,332 @@
+"""Upsert with change detection, per scope: the rules that make the store trustworthy.
+
+A run hands the store one scope at a time (`begin_scope`, then `apply_records`, then
+`close_scope`). The rules of DESIGN.md live here and nowhere else:
+
+- The first healthy, complete run of a scope is its **baseline**: everything is recorded,
+  `changes.notify` is 0, so nothing is alerted.
+- An **unhealthy** scope run changes nothing in its scope: no additions, updates or
+  restorations, and never a removal. It only refreshes `last_seen_*` of rows it saw.
+- A row is **removed** only when it is missing from `removal_runs` (K) consecutive healthy,
+  complete runs of its scope; `removed_at` is the capture time of the first of those runs.
+- `first_seen_at` / `last_seen_at` are capture times of the pages that showed a row;
+  `signed_on` is only ever what the site printed.
+- Every write of a batch, with its `changes` rows, happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from store.actors import ActorResolver
+from store.entities import ENTITIES, Entity
+
+DEFAULT_REMOVAL_RUNS = 2
+_CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
+
+
+@dataclass
+class ScopeState:
+    """What the store decided about one scope in one run, and what it did so far."""
+
+    scope: str
+    entity: str
+    run_id: int
+    scope_run_id: int
+    url: str | None
+    observed_at: str
+    complete: bool
+    healthy: bool
+    baseline: bool
+    stale: bool
+    keys: set[str] | None
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether this run may add, update or restore rows of the scope."""
+        return self.healthy and not self.stale
+
+
+def scope_status(db: Database, scope: str, entity: str) -> dict:
+    """What the store knows of a scope before a run touches it.
+
+    Returns ``{"active": rows not removed, "last_observed_at": capture time of its latest run,
+    "had_complete_run": bool}``; the health checks read it to tell "the list vanished" from
+    "this page never had a list".
+    """
+    table = ENTITIES[entity].table
+    active = db.conn.execute(
+        f"select count(*) from [{table}] where scope = ? and removed_at is null", (scope,)
+    ).fetchone()[0]
+    last = db.conn.execute(
+        "select max(observed_at), max(complete and healthy) from scope_runs where scope = ?", (scope,)
+    ).fetchone()
+    return {"active": active, "last_observed_at": last[0], "had_complete_run": bool(last[1])}
+
+
+def begin_scope(
+    db: Database,
+    *,
+    run_id: int,
+    scope: str,
+    entity: str,
+    url: str | None,
+    observed_at: str,
+    complete: bool,
+    healthy: bool,
+    keys: list[str] | None,
+    listed: int | None = None,
+    stated: int | None = None,
+    reason: str | None = None,
+) -> ScopeState:
+    """Record that this run reports on `scope` and decide what the run may do to it.
+
+    A report older than the scope's latest recorded observation is **stale** (an archive replayed
+    out of capture order): it is recorded and changes nothing, so history is never rewritten.
+    """
+    previous = db.conn.execute(
+        "select max(observed_at), max(complete and healthy) from scope_runs where scope = ? and run_id != ?",
+        (scope, run_id),
+    ).fetchone()
+    stale = previous[0] is not None and observed_at < previous[0]
+    if stale:
+        reason = (
+            f"observation of {observed_at} is older than the last recorded one ({previous[0]}); "
+            "replay archives in capture order"
+        )
+    baseline = not previous[1]
+    with db.atomic():
+        cursor = db.conn.execute(
+            """insert into scope_runs (run_id, scope, entity, url, observed_at, complete, healthy, baseline,
+                                       listed, stated, reason, added, updated, removed, restored)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)""",
+            (run_id, scope, entity, url, observed_at, int(complete), int(healthy and not stale),
+             int(baseline), listed, stated, reason),
+        )
+    return ScopeState(
+        scope=scope,
+        entity=entity,
+        run_id=run_id,
+        scope_run_id=cursor.lastrowid,
+        url=url,
+        observed_at=observed_at,
+        complete=complete,
+        healthy=healthy and not stale,
+        baseline=baseline,
+        stale=stale,
+        keys=set(keys) if keys is not None else None,
+    )
+
+
+def apply_records(
+    db: Database,
+    state: ScopeState,
+    records: list[dict],
+    *,
+    now: str,
+    page_of=lambda url: (None, None),
+    resolver: ActorResolver | None = None,
+) -> Counter:
+    """Upsert item records of one entity into the scope of `state`, writing `changes` rows.
+
+    :param records: item dicts (``crawler.items.as_record``), all of ``state.entity``
+    :param page_of: url -> (page_id, fetched_at) of the page that showed a record in this run
+    :param resolver: actor resolver, required for signatures and memberships
+    :returns: counts of added / updated / restored / unchanged / held rows
+    """
+    counts: Counter = Counter()
+    if state.stale or not records:
+        counts["held"] += len(records) if state.stale else 0
+        return counts
+    entity = ENTITIES[state.entity]
+    table = entity.table
+    columns = entity.columns + (("actor_id",) if entity.has_actor else ())
+    by_key = {}
+    for record in records:
+        by_key[record["key"]] = record  # a key listed twice on one page is one row
+    existing = _existing_rows(db, table, list(by_key), entity.compared)
+
+    inserts, updates, touches, changes = [], [], [], []
+    with db.atomic():
+        for key, record in by_key.items():
+            page_id, seen_at = page_of(record.get("url"))
+            seen_at = seen_at or state.observed_at
+            row = entity.row(record)
+            old = existing.get(key)
+            if old is None or old["removed_at"] is not None:
+                if not state.trusted:
+                    counts["held"] += 1
+                    continue
+                if entity.has_actor:
+                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"))
+                if old is None:
+                    inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
+                                    state.run_id, state.run_id, *(row[c] for c in columns)))
+                    change, diff = "added", {c: row[c] for c in entity.columns if c != "text"}
+                else:
+                    updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
+                                    state.run_id, key))
+                    change, diff = "restored", _diff(old, row, entity)
+                changes.append((state.run_id, entity.name, key, change, _json(diff), seen_at, now,
+                                int(not state.baseline), state.scope, page_id))
+                counts[change] += 1
+                continue
+            diff = _diff(old, row, entity)
+            if diff and state.trusted:
+                if entity.has_actor:
+                    row["actor_id"] = old["actor_id"]
+                updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
+                                state.run_id, key))
+                changes.append((state.run_id, entity.name, key, "updated", _json(diff), seen_at, now,
+                                int(not state.baseline), state.scope, page_id))
+                counts["updated"] += 1
+            else:
+                touches.append((seen_at, state.run_id, key))
+                counts["unchanged" if not diff else "held"] += 1
+
+        conn = db.conn
+        if inserts:
+            names = ("key", "source", "scope", "url", "first_seen_at", "last_seen_at", "first_run_id",
+                     "last_seen_run_id") + columns
+            conn.executemany(
+                f"insert into [{table}] ({', '.join(names)}) values ({', '.join('?' * len(names))})", inserts
+            )
+        if updates:
+            assignments = ", ".join(f"[{c}] = ?" for c in columns)
+            conn.executemany(
+                f"""update [{table}] set {assignments}, scope = ?, url = ?, last_seen_at = ?,
+                    last_seen_run_id = ?, removed_at = null where key = ?""",
+                updates,
+            )
+        if touches:
+            conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
+        if changes:
+            conn.executemany(
+                """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
+                                        notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                changes,
+            )
+    state.counts.update(counts)
+    return counts
+
+
+def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
+                page_id: int | None = None) -> Counter:
+    """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
+    store the scope's counts in its scope_runs row."""
+    counts: Counter = Counter()
+    with db.atomic():
+        if state.trusted and state.complete and state.keys is not None:
+            counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)
+            state.counts.update(counts)
+        db.conn.execute(
+            "update scope_runs set added = ?, updated = ?, removed = ?, restored = ? where id = ?",
+            (state.counts["added"], state.counts["updated"], state.counts["removed"], state.counts["restored"],
+             state.scope_run_id),
+        )
+    return counts
+
+
+def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: int, page_id) -> Counter:
+    entity = ENTITIES[state.entity]
+    counts: Counter = Counter()
+    active = db.conn.execute(
+        f"select key, last_seen_run_id from [{entity.table}] where scope = ? and removed_at is null",
+        (state.scope,),
+    ).fetchall()
+    missing = [(key, last_run) for key, last_run in active if key not in state.keys]
+    if not missing:
+        return counts
+    # The healthy, complete runs of this scope, oldest first (this run included).
+    trusted_runs = db.conn.execute(
+        "select run_id, observed_at from scope_runs where scope = ? and complete = 1 and healthy = 1 order by run_id",
+        (state.scope,),
+    ).fetchall()
+    removals, changes = [], []
+    for key, last_run in missing:
+        misses = [(run_id, seen) for run_id, seen in trusted_runs if run_id > (last_run or 0)]
+        if len(misses) < removal_runs:
+            counts["missing"] += 1
+            continue
+        missing_since = misses[0][1]
+        removals.append((missing_since, key))
+        diff = {"missing_since": missing_since, "missing_runs": len(misses)}
+        changes.append((state.run_id, entity.name, key, "removed", _json(diff), missing_since, now,
+                        int(not state.baseline), state.scope, page_id))
+        counts["removed"] += 1
+    if removals:
+        db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
+        db.conn.executemany(
+            """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
+                                    notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            changes,
+        )
+    return counts
+
+
+def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: str,
+                        page_of=lambda url: (None, None)) -> Counter:
+    """Keep each stated count as a dated series: a new row when the number changes, else extend
+    `last_seen_at`. A changed count is a `count_claim.updated` change; the first one is recorded
+    quietly (notify = 0), like a baseline."""
+    counts: Counter = Counter()
+    with db.atomic():
+        for claim in claims:
+            page_id, seen_at = page_of(claim["url"])
+            seen_at = seen_at or now
+            latest = db.conn.execute(
+                "select id, count, qualifier, last_seen_at from count_claims where key = ? order by id desc limit 1",
+                (claim["key"],),
+            ).fetchone()
+            if latest and latest[1] == claim["count"] and latest[2] == claim.get("qualifier"):
+                if seen_at > (latest[3] or ""):
+                    db.conn.execute("update count_claims set last_seen_at = ? where id = ?", (seen_at, latest[0]))
+                counts["unchanged"] += 1
+                continue
+            if latest and seen_at < (latest[3] or ""):
+                counts["held"] += 1  # an older observation than the series holds: history stays as it is
+                continue
+            db.conn.execute(
+                """insert into count_claims (key, source, subject_key, count, unit, qualifier, text, url,
+                                             seen_at, last_seen_at, run_id, page_id)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (claim["key"], claim["source"], claim["subject_key"], claim["count"], claim["unit"],
+                 claim.get("qualifier"), claim.get("text"), claim["url"], seen_at, seen_at, run_id, page_id),
+            )
+            change = "updated" if latest else "added"
+            diff = {"count": [latest[1], claim["count"]]} if latest else {"count": claim["count"], "unit": claim["unit"]}
+            db.conn.execute(
+                """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
+                                        notify, scope, page_id) values (?, 'count_claim', ?, ?, ?, ?, ?, ?, null, ?)""",
+                (run_id, claim["key"], change, _json(diff), seen_at, now, int(bool(latest)), page_id),
+            )
+            counts[change] += 1
+    return counts
+
+
+def _existing_rows(db: Database, table: str, keys: list[str], compared: tuple[str, ...]) -> dict[str, dict]:
+    wanted = ("key", "removed_at", "actor_id") if table in ("signatures", "memberships") else ("key", "removed_at")
+    columns = list(dict.fromkeys(wanted + compared))
+    select = ", ".join(f"[{c}]" for c in columns)
+    rows = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        cursor = db.conn.execute(
+            f"select {select} from [{table}] where key in ({', '.join('?' * len(chunk))})", chunk
+        )
+        for values in cursor:
+            rows[values[0]] = dict(zip(columns, values))
+    return rows
+
+
+def _diff(old: dict, new: dict, entity: Entity) -> dict:
+    return {c: [old[c], new[c]] for c in entity.compared if old.get(c) != new.get(c)}
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,69 @@
+"""crawl_runs bookkeeping: one row per crawl of one spider."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from crawler.text import utcnow
+
+
+def start_run(db: Database, *, spider: str, now: str, replay: str | None = None) -> int:
+    """Open a run row (status "running") and return its id.
+
+    Runs of this spider still marked "running" belong to a process that died (killed, power
+    loss): they are closed as "aborted" first, so `glocal spiders` never shows a ghost run.
+    """
+    with db.atomic():
+        db.conn.execute(
+            """update crawl_runs set status = 'aborted', finished_at = coalesce(finished_at, ?),
+               summary = coalesce(summary, 'the crawl process ended before finishing the run')
+               where spider = ? and status = 'running'""",
+            (now, spider),
+        )
+        cursor = db.conn.execute(
+            "insert into crawl_runs (spider, started_at, status, replay) values (?, ?, 'running', ?)",
+            (spider, now, replay),
+        )
+    return cursor.lastrowid
+
+
+def finish_run(db: Database, run_id: int, *, now: str, finish_reason: str, pages: int, items: int,
+               errors: int, healthy: bool, health: list[dict], summary: str) -> None:
+    """Close a run with its counts and the result of every health check."""
+    status = "finished" if finish_reason == "finished" else "failed"
+    with db.atomic():
+        db.conn.execute(
+            """update crawl_runs set finished_at = ?, status = ?, finish_reason = ?, pages = ?, items = ?,
+               errors = ?, healthy = ?, health = ?, summary = ? where id = ?""",
+            (now, status, finish_reason, pages, items, errors, int(healthy),
+             json.dumps(health, ensure_ascii=False), summary, run_id),
+        )
+
+
+def last_runs(db: Database) -> dict[str, dict]:
+    """The latest run of every spider that has run, by spider name."""
+    rows = db.query(
+        """select * from crawl_runs where id in (select max(id) from crawl_runs group by spider)"""
+    )
+    return {row["spider"]: row for row in rows}
+
+
+def run_changes(db: Database, run_id: int) -> dict[str, int]:
+    """Counts of this run's changes as "entity.change" -> n, alertable ones only."""
+    rows = db.conn.execute(
+        "select entity || '.' || change, count(*) from changes where run_id = ? and notify = 1 group by 1",
+        (run_id,),
+    ).fetchall()
+    return dict(rows)
+
+
+def abort_run(db: Database, run_id: int, *, reason: str) -> None:
+    """Close a run whose process was killed or crashed; its committed scopes stay as they are."""
+    with db.atomic():
+        db.conn.execute(
+            """update crawl_runs set status = 'aborted', healthy = 0, finished_at = coalesce(finished_at, ?),
+               summary = ? where id = ? and status = 'running'""",
+            (utcnow(), f"the crawl process ended before finishing the run ({reason})", run_id),
+        )
