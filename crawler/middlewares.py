@@ -145,3 +145,58 @@ class ConditionalGetMiddleware:
 def _header(response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+class RetryAfterMiddleware:
+    """Honours Retry-After on 429 and 503: the host's download slot waits that long before the
+    retry (and every other request to that host), instead of Scrapy's immediate retry. A wait
+    longer than CRAWL_MAX_RETRY_AFTER gives up on the request; the page is then reported failed."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("CRAWL_MAX_RETRY_AFTER", 300)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if response.status not in (429, 503) or not request.meta.get("glocal_retry_after", True):
+            return response
+        wait = _retry_after_seconds(_header(response, b"Retry-After"))
+        if wait is None:
+            return response  # no usable header: RetryMiddleware retries as usual
+        if wait > self.max_wait:
+            logger.warning("%s asks to wait %ss (more than CRAWL_MAX_RETRY_AFTER=%ss); not retrying",
+                           request.url, int(wait), int(self.max_wait))
+            return response
+        from scrapy.downloadermiddlewares.retry import get_retry_request
+
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=f"{response.status} Retry-After {wait:g}s")
+        if retry is None:
+            return response
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            slot.delay = max(slot.delay, wait)  # AutoThrottle relaxes it again as responses come back
+        logger.info("%s answered %s: waiting %gs before the next request to this host", request.url,
+                    response.status, wait)
+        return retry
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())

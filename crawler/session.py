@@ -157,8 +157,7 @@ class CrawlSession:
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
-            keys=report.keys if report.complete else None, listed=report.listed if report.complete else None,
-            stated=report.stated, reason=verdict.reason,
+            keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
         )
         self._states[report.scope] = state
         self._scope_log.append({
@@ -194,7 +193,7 @@ class CrawlSession:
             parts.append("no changes")
         missing = sum(s.counts["missing"] for s in self._states.values())
         if missing:
-            parts.append(f"{missing} rows missing, kept until {self.removal_runs} healthy runs agree")
+            parts.append(f"{missing} missing from the page, kept until {self.removal_runs} healthy runs agree")
         if not healthy:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)

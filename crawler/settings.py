@@ -36,6 +36,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
     # body; above HttpCompressionMiddleware (590) so the archived body is decompressed as usual.
     "crawler.middlewares.ConditionalGetMiddleware": 595,
+    # Waits as long as a 429/503's Retry-After asks before retrying; ahead of RetryMiddleware (550).
+    "crawler.middlewares.RetryAfterMiddleware": 560,
     # Closest to the network: sees every response as received (before decompression,
     # redirects and retries) and keeps it in the WARC archive with a `pages` row.
     "crawler.middlewares.ArchiveMiddleware": 950,
@@ -53,6 +55,7 @@ ARCHIVE_REPLAY_FILE = None  # set by `glocal crawl --replay FILE`: serve respons
 
 # --- crawl behaviour (crawler/middlewares.py) ---------------------------------------------------
 CRAWL_CONDITIONAL_GET = True
+CRAWL_MAX_RETRY_AFTER = 300  # seconds; a site asking for a longer pause is left for the next run
 CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a local server only
 
 # --- health (crawler/checks.py) -----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.errors import ParseError
@@ -31,9 +31,9 @@ class GlocalSpider(scrapy.Spider):
 
     def parse_with(self, response, parser: Callable[[str, str], Iterator], *, scope: str,
                    entity: str) -> Iterator:
-        if not isinstance(response, TextResponse) or "html" not in _content_type(response):
-            yield self._failed(scope, entity, response.url, f"{response.url} is not an HTML page "
-                               f"(Content-Type {_content_type(response) or 'missing'})")
+        if not is_html(response):
+            yield self._failed(scope, entity, response.url,
+                               f"not an HTML page (Content-Type {_content_type(response) or 'missing'})")
             return
         try:
             yield from parser(response.text, response.url)
@@ -56,7 +56,13 @@ class GlocalSpider(scrapy.Spider):
 
     def _failed(self, scope: str, entity: str, url: str, reason: str) -> ScopeReport:
         return ScopeReport(source=self.name, scope=scope, entity=entity, url=url, complete=False,
-                           reason=f"{url}: {reason}" if url not in reason else reason, fetched=False)
+                           reason=reason, fetched=False)
+
+
+def is_html(response) -> bool:
+    """Whether Scrapy or the server says this response is an HTML page."""
+    return isinstance(response, HtmlResponse) or (
+        isinstance(response, TextResponse) and "html" in _content_type(response))
 
 
 def _content_type(response) -> str:

@@ -6,7 +6,7 @@ Detail: https://www.c40.org/accelerators/{slug}/ - the pledge, "Signatory cities
 Language copies (/pt/, /de/ ...) are never followed: their city names are translated.
 """
 
-from spiders.base import GlocalSpider
+from spiders.base import GlocalSpider, is_html
 from spiders.parsers import c40_accelerators as parser
 
 
@@ -29,7 +29,7 @@ class C40AcceleratorsSpider(GlocalSpider):
         reports = list(self.parse_with(response, parser.parse_hub, scope=parser.INSTRUMENTS_SCOPE,
                                        entity="instrument"))
         yield from reports
-        if all(report.complete for report in reports):
+        if is_html(response) and all(report.complete for report in reports):
             for url in parser.accelerator_urls(response.text, response.url):
                 yield self.page_request(url, self.parse_accelerator, scope=parser.signature_scope(url),
                                         entity="signature")

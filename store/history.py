@@ -27,7 +27,7 @@ def find_instrument(db: Database, text: str) -> dict:
         return exact[0]
     matches = list(db.query(
         "select * from instruments where key like ? or lower(title) like ? order by key",
-        [f"%/{text}", f"%{text.lower()}%"],
+        [f"%/{text}%", f"%{text.lower()}%"],
     ))
     if not matches:
         raise GlocalError(f"no instrument matches {text!r} (see: glocal instruments)")

@@ -100,6 +100,8 @@ def begin_scope(
             "replay archives in capture order"
         )
     baseline = not previous[1]
+    if listed is None and keys is not None:
+        listed = len(keys)
     with db.atomic():
         cursor = db.conn.execute(
             """insert into scope_runs (run_id, scope, entity, url, observed_at, complete, healthy, baseline,

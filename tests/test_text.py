@@ -1,0 +1,84 @@
+"""crawler.text: the helpers every parser relies on to read names and dates as published."""
+
+import pytest
+
+from crawler.text import clean, name_key, parse_date, parse_moment, slugify, split_names
+from store.places import is_known_place
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Paris, London and Rome", ["Paris", "London", "Rome"]),
+    ("Paris, London, and Rome.", ["Paris", "London", "Rome"]),
+    ("Paris, London & Rome", ["Paris", "London", "Rome"]),
+    ("Paris; London; Rome", ["Paris", "London", "Rome"]),
+    ("Tokyo, Vancouver and Washington, DC", ["Tokyo", "Vancouver", "Washington, DC"]),
+    ("Tokyo, Washington, D.C.", ["Tokyo", "Washington, D.C."]),
+    ("Tokyo, Warsaw, Washington D.C.", ["Tokyo", "Warsaw", "Washington D.C."]),
+    ("Lima, Dhaka (North & South) and Quito", ["Lima", "Dhaka (North & South)", "Quito"]),
+    ("Lima, Dhaka (North, South), Quito", ["Lima", "Dhaka (North, South)", "Quito"]),
+    ("Amman, Durban (eThekwini), Tel Aviv – Yafo", ["Amman", "Durban (eThekwini)", "Tel Aviv – Yafo"]),
+    ("Milan\u00a0, Tel\u00a0Aviv\u00a0–\u00a0Yafo", ["Milan", "Tel Aviv – Yafo"]),
+    ("Paris,, London", ["Paris", "London"]),
+    ("Oxford and Brighton and Hove", ["Oxford", "Brighton and Hove"]),
+])
+def test_split_names(text, expected):
+    known = {"Brighton and Hove"}
+    assert [n for n, _ in split_names(text, keep_whole=lambda n: n in known)] == expected
+
+
+def test_split_names_keeps_markers_apart():
+    assert split_names("Oslo, Birmingham*, Santa Monica* and West Hollywood*") == [
+        ("Oslo", ""), ("Birmingham", "*"), ("Santa Monica", "*"), ("West Hollywood", "*")]
+
+
+def test_split_names_with_the_gazetteer():
+    assert [n for n, _ in split_names("Paris and Quezon City", keep_whole=is_known_place)] == ["Paris", "Quezon City"]
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Bogotá", "Bogota"),
+    ("Tel Aviv – Yafo", "Tel Aviv-Yafo"),
+    ("Tel Aviv\u00a0–\u00a0Yafo", "Tel Aviv - Yafo"),
+    ("Washington, D.C.", "Washington DC"),
+    ("Durban (eThekwini)", "Durban"),
+    ("MONTRÉAL", "montreal"),
+    ("St. John's", "St Johns"),
+])
+def test_name_key_ignores_spelling(a, b):
+    assert name_key(a) == name_key(b)
+
+
+def test_name_key_keeps_different_places_apart():
+    assert name_key("New York") != name_key("York")
+    assert name_key("San Jose") != name_key("Santiago")
+
+
+def test_slugify_keeps_words_in_parentheses():
+    assert slugify("Dhaka (North & South)") == "dhaka-north-and-south"
+
+
+def test_clean_collapses_every_kind_of_space():
+    assert clean(" a\u00a0\u2009b\n\tc ") == "a b c"
+    assert clean(None) == ""
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("3 November 2025", "2025-11-03"),
+    ("20.04.2024", "2024-04-20"),
+    ("October 31st, 2020", "2020-10-31"),
+    ("22 Apr 2016", "2016-04-22"),
+    ("2026-09-15", "2026-09-15"),
+    ("29/11/2010", "2010-11-29"),
+])
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize("text", ["", None, "soon", "12 March"])
+def test_parse_date_never_guesses(text):
+    assert parse_date(text) is None
+
+
+def test_parse_moment_reads_dates_and_times_as_utc():
+    assert parse_moment("2026-11-05").isoformat() == "2026-11-05T00:00:00+00:00"
+    assert parse_moment("2026-11-05T10:00:00+02:00").isoformat() == "2026-11-05T08:00:00+00:00"
