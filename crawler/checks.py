@@ -30,7 +30,7 @@ class ScopeVerdict:
 
 
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
-                min_list_ratio: float) -> ScopeVerdict:
+                min_list_ratio: float, max_drop_ratio: float = 0.5) -> ScopeVerdict:
     """Decide whether one scope's list, as this run saw it, may change the store.
 
     :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run)
@@ -49,6 +49,13 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
+    active = prior.get("active") or 0
+    if active >= 4 and report.listed < active * (1 - max_drop_ratio):
+        return ScopeVerdict(
+            False,
+            f"the list on {where} shrank from {active} to {report.listed} names at once "
+            f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit, nothing was changed",
+        )
     if report.stated:
         ratio = report.listed / report.stated
         if ratio < min_list_ratio:

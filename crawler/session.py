@@ -33,6 +33,7 @@ class CrawlSession:
         self.min_list_ratio = settings.getfloat("HEALTH_MIN_LIST_RATIO", 0.8)
         self.max_errors = settings.getint("HEALTH_MAX_ERRORS", 0)
         self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
+        self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.db = None
         self.run_id = None
@@ -152,7 +153,8 @@ class CrawlSession:
                            report.scope, report.url)
             return
         prior = ingest.scope_status(self.db, report.scope, report.entity)
-        verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio)
+        verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
+                              max_drop_ratio=self.max_drop_ratio)
         observed_at = self.page_of(report.url)[1] or utcnow()
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
