@@ -86,9 +86,11 @@ class ArchiveIndex:
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     date = record.rec_headers.get_header("WARC-Date")
                     if not url or not date:
-                        raise ArchiveError(f"archive {path}: a {record.rec_type} record lacks its URI or date")
+                        raise ArchiveError(f"archive {path} is not a readable WARC file: a {record.rec_type} record "
+                                           "lacks its URI or date")
                     if record.http_headers is None:
-                        raise ArchiveError(f"archive {path}: the record of {url} has no HTTP headers")
+                        raise ArchiveError(f"archive {path} is not a readable WARC file: the record of {url} "
+                                           "has no HTTP headers")
                     last_good = records.get_record_offset()
                     index.entries.setdefault(url, []).append(
                         ArchiveEntry(

@@ -43,7 +43,7 @@ def spider_names() -> list[str]:
 
 def db_option(fn):
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False),
+        "--db", "db_path", type=click.Path(),
         help="SQLite file (default: STORE_DB_PATH, data/glocal.db, or $GLOCAL_DB)",
     )(fn)
 
@@ -105,15 +105,18 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
     classes = {name: spider_class(name) for name in names}
     if replay:
         index = archive_index(replay)
+        skipped = []
         for name, cls in list(classes.items()):
             missing = [url for url in cls.start_urls if url not in index]
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:
-                click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
+                skipped.append(name)
                 del classes[name]
         if not classes:
             raise GlocalError(f"archive {replay} holds the start URL of no spider")
+        for name in skipped:
+            click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
     db_path = db_path or project_settings().get("STORE_DB_PATH")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
 
@@ -179,7 +182,7 @@ def parse(spider, file, url, callback):
     except UnicodeDecodeError:
         raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
     for item in function(html, url):
-        record = {"kind": item_kind(item), **as_record(item)}
+        record = {"item": item_kind(item), **as_record(item)}
         click.echo(json.dumps(record, ensure_ascii=False))
 
 

@@ -1,0 +1,178 @@
+"""The glocal command as a user meets it: bad input gets one clear line, a non-zero exit, and an untouched store."""
+
+import json
+
+import pytest
+
+from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
+
+SPIDER = "c40_accelerators"
+HUB = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
+
+
+def one_line_error(result, *fragments):
+    assert result.returncode != 0
+    message = result.stderr.strip()
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(message.splitlines()) == 1, message
+    assert message.startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+@pytest.fixture(scope="module")
+def good_archive(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("archives")
+    return archive_of(folder / "good.warc.gz", saved_pages(SPIDER, ["hub.html", "clean-air-cities.html"]))
+
+
+def test_malformed_archive(tmp_path):
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(b"<html>this is a web page, not an archive</html>")
+    db = tmp_path / "glocal.db"
+    one_line_error(glocal("crawl", SPIDER, "--replay", bad, "--db", db), "bad.warc.gz is not a readable WARC file")
+    assert not db.exists()
+
+
+def test_truncated_archive(tmp_path, good_archive):
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(good_archive.read_bytes()[:-50])
+    db = tmp_path / "glocal.db"
+    one_line_error(glocal("crawl", SPIDER, "--replay", cut, "--db", db), "cut.warc.gz is truncated")
+    assert not db.exists()
+
+
+def test_missing_archive(tmp_path):
+    one_line_error(glocal("crawl", SPIDER, "--replay", tmp_path / "nope.warc.gz", "--db", tmp_path / "g.db"),
+                   "nope.warc.gz does not exist")
+
+
+def test_unknown_spider(tmp_path, good_archive):
+    db = tmp_path / "glocal.db"
+    one_line_error(glocal("crawl", "c40_declarations", "--replay", good_archive, "--db", db),
+                   "unknown spider 'c40_declarations'", "c40_accelerators")
+    assert not db.exists()
+
+
+def test_unwritable_db(tmp_path, good_archive):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    one_line_error(glocal("crawl", SPIDER, "--replay", good_archive, "--db", blocker / "glocal.db"),
+                   "cannot open database")
+
+
+def test_db_that_is_a_directory(tmp_path, good_archive):
+    one_line_error(glocal("crawl", SPIDER, "--replay", good_archive, "--db", tmp_path), "is a directory")
+
+
+def test_db_that_is_not_sqlite(tmp_path, good_archive):
+    db = tmp_path / "glocal.db"
+    db.write_text("these are notes, not a database\n" * 50)
+    one_line_error(glocal("crawl", SPIDER, "--replay", good_archive, "--db", db), "cannot open database")
+    assert db.read_text().startswith("these are notes")
+
+
+def test_archive_without_the_start_url(tmp_path):
+    archive = archive_of(tmp_path / "pages.warc.gz", saved_pages(SPIDER, ["clean-air-cities.html"]))
+    db = tmp_path / "glocal.db"
+    one_line_error(glocal("crawl", SPIDER, "--replay", archive, "--db", db),
+                   f"has no record of {HUB}, the start URL of c40_accelerators")
+    assert not db.exists()
+
+
+def test_all_with_an_archive_of_no_spider(tmp_path):
+    archive = archive_of(tmp_path / "pages.warc.gz", saved_pages(SPIDER, ["clean-air-cities.html"]))
+    one_line_error(glocal("crawl", "--all", "--replay", archive, "--db", tmp_path / "g.db"),
+                   "holds the start URL of no spider")
+
+
+def test_names_and_all_together(tmp_path):
+    result = glocal("crawl", SPIDER, "--all", "--db", tmp_path / "g.db")
+    assert result.returncode == 2 and "name one or more spiders, or pass --all" in result.stderr
+
+
+def test_a_start_page_that_is_not_html(tmp_path):
+    pages = saved_pages(SPIDER, ["hub.html"])
+    pages[0].headers = [("Content-Type", "application/pdf")]
+    pages[0].body = b"%PDF-1.7 not a web page"
+    archive = archive_of(tmp_path / "pdf.warc.gz", pages)
+    db = tmp_path / "glocal.db"
+    result = glocal("crawl", SPIDER, "--replay", archive, "--db", db)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"{HUB}: not an HTML page (Content-Type application/pdf)" in result.stdout
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    assert connection.execute("select count(*) from instruments").fetchone()[0] == 0
+    assert connection.execute("select status, healthy from crawl_runs").fetchall() == [("finished", 0)]
+    connection.close()
+
+
+# --- glocal parse -----------------------------------------------------------------------------------
+
+def test_parse_prints_one_json_object_per_line():
+    page = FIXTURES / SPIDER / "green-healthy-streets.html"
+    result = glocal("parse", SPIDER, page, "--url", "https://www.c40.org/accelerators/green-healthy-streets/")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["item"] for r in records[:3]] == ["scope_report", "instrument", "count_claim"]
+    signatures = [r for r in records if r["item"] == "signature"]
+    assert len(signatures) == 35
+    assert signatures[-1]["actor_name"] == "West Hollywood" and signatures[-1]["network_member"] is False
+
+
+def test_parse_the_hub():
+    result = glocal("parse", SPIDER, FIXTURES / SPIDER / "hub.html", "--url", HUB)
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["item"] == "scope_report" and len(record["keys"]) == 8
+
+
+def test_parse_a_redesigned_page_names_the_missing_landmarks():
+    one_line_error(glocal("parse", SPIDER, FIXTURES / SPIDER / "redesigned.html", "--url",
+                          "https://www.c40.org/accelerators/clean-air-cities/"),
+                   "neither a signatory list", "nor a stated count")
+
+
+def test_parse_a_file_that_is_not_text(tmp_path):
+    binary = tmp_path / "page.html"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    one_line_error(glocal("parse", SPIDER, binary, "--url", HUB), "is not UTF-8 text")
+
+
+def test_parse_an_unknown_spider():
+    one_line_error(glocal("parse", "nope", FIXTURES / SPIDER / "hub.html", "--url", HUB), "unknown spider 'nope'")
+
+
+# --- queries on a store that is not there ------------------------------------------------------------
+
+def test_changes_without_a_store(tmp_path):
+    one_line_error(glocal("changes", "--db", tmp_path / "none.db"), "no database at")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_signatories_of_an_unknown_instrument(tmp_path, good_archive):
+    db = tmp_path / "glocal.db"
+    glocal("crawl", SPIDER, "--replay", good_archive, "--db", db)
+    one_line_error(glocal("signatories", "zero waste", "--db", db), "no instrument matches 'zero waste'")
+
+
+def test_a_bad_date(tmp_path, good_archive):
+    db = tmp_path / "glocal.db"
+    glocal("crawl", SPIDER, "--replay", good_archive, "--db", db)
+    one_line_error(glocal("signatories", "clean-air-cities", "--as-of", "last tuesday", "--db", db),
+                   "'last tuesday' is not a date")
+
+
+def test_spiders_lists_schedule_and_health(tmp_path, good_archive):
+    db = tmp_path / "glocal.db"
+    assert "c40_accelerators  [20 6 * * *]  never run" in glocal("spiders", "--db", db).stdout
+    glocal("crawl", SPIDER, "--replay", good_archive, "--db", db)
+    listing = glocal("spiders", "--db", db).stdout
+    assert "last run 1" in listing and "UNHEALTHY" in listing  # a two-page archive: most accelerators 404
+
+
+def test_version():
+    result = glocal("--version")
+    assert result.returncode == 0 and result.stdout.startswith("glocal, version ")
