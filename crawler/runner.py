@@ -12,6 +12,9 @@ import os
 import sys
 
 
+MIN_LIVE_DELAY = 0.05  # seconds
+
+
 def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | None = None,
                    overrides: dict | None = None, log_level: str | None = None):
     """The project settings with this crawl's store, download route and overrides applied."""
@@ -26,6 +29,10 @@ def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | 
     if log_level:
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
+    if not replay and settings.getfloat("DOWNLOAD_DELAY") < MIN_LIVE_DELAY:
+        # With a zero delay Scrapy 2.19's downloader hands every queued request of a host to the
+        # network at once, whatever CONCURRENT_REQUESTS_PER_DOMAIN says; a small delay keeps it to one.
+        settings.set("DOWNLOAD_DELAY", MIN_LIVE_DELAY, priority="cmdline")
     return settings
 
 

@@ -27,6 +27,9 @@ COOKIES_ENABLED = False
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A page that stays unreachable is reported by the health check "pages" (with its URL and reason);
+# logging it as an ERROR too would count one failure twice.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 CLOSESPIDER_ERRORCOUNT = 20
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("GLOCAL_LOG_LEVEL", "INFO")

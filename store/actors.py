@@ -19,25 +19,25 @@ class ActorResolver:
 
     def __init__(self, db: Database, source: str, now: str):
         self.db, self.source, self.now = db, source, now
-        self._cache: dict[tuple[str, str | None], int] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)read the known names and actors; after a rolled-back batch the memory must forget it too."""
+        db, source = self.db, self.source
+        # Read once: a crawl meets the same few hundred names on every run.
+        self._names: dict[str, int] = dict(db.conn.execute(
+            "select name, actor_id from actor_names where source = ?", (source,)))
+        self._actors: dict[str, int] = dict(db.conn.execute("select key, id from actors"))
 
     def actor_id(self, name: str, country: str | None = None) -> int:
-        cached = self._cache.get((name, country))
-        if cached is not None:
-            return cached
-        conn = self.db.conn
-        row = conn.execute(
-            "select actor_id from actor_names where name = ? and source = ?", (name, self.source)
-        ).fetchone()
-        if row:
-            actor_id = row[0]
-        else:
+        actor_id = self._names.get(name)
+        if actor_id is None:
             actor_id = self._actor_for(name, country)
-            conn.execute(
+            self.db.conn.execute(
                 "insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)",
                 (name, self.source, actor_id, self.now),
             )
-        self._cache[(name, country)] = actor_id
+            self._names[name] = actor_id
         return actor_id
 
     def _actor_for(self, name: str, country: str | None) -> int:
@@ -48,12 +48,10 @@ class ActorResolver:
         else:
             key = f"{name_key(name)}|{(country or '').upper()}"
             values = (name, country.upper() if country else None, None, None, key, 1)
-        conn = self.db.conn
-        row = conn.execute("select id from actors where key = ?", (key,)).fetchone()
-        if row:
-            return row[0]
-        cursor = conn.execute(
-            "insert into actors (name, country, kind, geonames_id, key, needs_review) values (?, ?, ?, ?, ?, ?)",
-            values,
-        )
-        return cursor.lastrowid
+        if key not in self._actors:
+            cursor = self.db.conn.execute(
+                "insert into actors (name, country, kind, geonames_id, key, needs_review) values (?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            self._actors[key] = cursor.lastrowid
+        return self._actors[key]

@@ -146,13 +146,24 @@ def apply_records(
         counts["held"] += len(records) if state.stale else 0
         return counts
     entity = ENTITIES[state.entity]
-    table = entity.table
     columns = entity.columns + (("actor_id",) if entity.has_actor else ())
     by_key = {}
     for record in records:
         by_key[record["key"]] = record  # a key listed twice on one page is one row
-    existing = _existing_rows(db, table, list(by_key), entity.compared)
+    existing = _existing_rows(db, entity.table, list(by_key), entity.compared)
 
+    try:
+        _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver)
+    except BaseException:
+        if resolver is not None:
+            resolver.reload()
+        raise
+    state.counts.update(counts)
+    return counts
+
+
+def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver) -> None:
+    table = entity.table
     inserts, updates, touches, changes = [], [], [], []
     with db.atomic():
         for key, record in by_key.items():
@@ -213,8 +224,6 @@ def apply_records(
                                         notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 changes,
             )
-    state.counts.update(counts)
-    return counts
 
 
 def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,

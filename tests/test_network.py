@@ -1,0 +1,197 @@
+"""Live crawls over real HTTP against a local server standing in for www.c40.org: manners, the archive,
+conditional requests, retries, Retry-After, timeouts and server errors."""
+
+import json
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.archive import ArchiveIndex, read_record
+from tests.helpers import FIXTURES, fixture_meta, glocal
+from tests.site_server import Answer, SiteServer
+
+SPIDER = "c40_accelerators"
+PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
+         "good-food-cities.html", "divest-invest.html", "urban-nature.html", "equity-pledge.html",
+         "water-safe-cities.html"]
+CLEAN_AIR = "/accelerators/clean-air-cities/"
+ROBOTS = b"User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
+
+
+def serve_site(server: SiteServer, *, overrides: dict | None = None, robots: bytes = ROBOTS) -> None:
+    meta = fixture_meta(SPIDER)
+    for filename in PAGES:
+        path = urlsplit(meta[filename]["url"]).path
+        server.route(path, Answer(body=(FIXTURES / SPIDER / filename).read_bytes()))
+    server.route("/robots.txt", Answer(body=robots, headers={"Content-Type": "text/plain"}, etag=False))
+    for path, answers in (overrides or {}).items():
+        server.route(path, *answers)
+
+
+def crawl(server, tmp_path, *settings):
+    arguments = ["crawl", SPIDER, "--db", tmp_path / "glocal.db",
+                 "--host-map", json.dumps({"www.c40.org": server.address}),
+                 "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false",
+                 "--set", f"ARCHIVE_DIR={json.dumps(str(tmp_path / 'archive'))}"]
+    for setting in settings:
+        arguments += ["--set", setting]
+    return glocal(*arguments)
+
+
+def rows(tmp_path, sql, params=()):
+    connection = sqlite3.connect(tmp_path / "glocal.db")
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in connection.execute(sql, params)]
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def server():
+    with SiteServer() as site:
+        yield site
+
+
+# --- manners -------------------------------------------------------------------------------------------
+
+def test_a_live_crawl_is_healthy_and_identifies_itself(server, tmp_path):
+    serve_site(server)
+    result = crawl(server, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "baseline of 9 lists recorded" in result.stdout
+    agents = {r.headers["user-agent"] for r in server.requests}
+    assert len(agents) == 1 and agents.pop().startswith("glocal-watch/0.1 (+https://")
+
+
+def test_robots_txt_is_read_first_and_obeyed(server, tmp_path):
+    serve_site(server, robots=ROBOTS + b"Disallow: /accelerators/urban-nature/\n")
+    result = crawl(server, tmp_path)
+    assert server.requests[0].path == "/robots.txt"
+    assert server.requests_for("/accelerators/urban-nature/") == []
+    assert result.returncode == 1  # a list we may not read is reported, not silently skipped
+    assert "/accelerators/urban-nature/: IgnoreRequest: Forbidden by robots.txt" in result.stdout
+
+
+def test_one_request_at_a_time_per_host(server, tmp_path):
+    serve_site(server, overrides={path: [Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(), delay=0.3)]
+                                  for slug, path in [("clean-air-cities", CLEAN_AIR),
+                                                     ("urban-nature", "/accelerators/urban-nature/")]})
+    crawl(server, tmp_path)
+    slow = sorted((r.at for r in server.requests_for(CLEAN_AIR) + server.requests_for("/accelerators/urban-nature/")))
+    later = [r.at for r in server.requests if r.at > slow[0]]
+    # while one slow page is being answered, no other request reaches the host
+    assert all(at >= slow[0] + 0.29 for at in later)
+
+
+# --- the archive ---------------------------------------------------------------------------------------
+
+def test_every_response_is_archived_and_pages_point_into_the_warc(server, tmp_path):
+    serve_site(server)
+    crawl(server, tmp_path)
+    (warc,) = (tmp_path / "archive" / SPIDER).glob("*.warc.gz")
+    index = ArchiveIndex.load(warc)
+    assert "https://www.c40.org/robots.txt" in index  # the site's own URL, not the local server's
+    assert "https://www.c40.org/accelerators/clean-air-cities/" in index
+    for page in rows(tmp_path, "select * from pages"):
+        record = read_record(page["archive"], page["archive_offset"])
+        assert record.url == page["url"] and record.status == page["status"]
+
+
+def test_replaying_the_live_archive_gives_the_same_store(server, tmp_path):
+    serve_site(server)
+    crawl(server, tmp_path)
+    (warc,) = (tmp_path / "archive" / SPIDER).glob("*.warc.gz")
+    replayed = tmp_path / "replayed"
+    replayed.mkdir()
+    result = glocal("crawl", SPIDER, "--replay", warc, "--db", replayed / "glocal.db")
+    assert result.returncode == 0, result.stdout + result.stderr
+    live = rows(tmp_path, "select key, actor_name, first_seen_at from signatures order by key")
+    connection = sqlite3.connect(replayed / "glocal.db")
+    again = connection.execute("select key, actor_name, first_seen_at from signatures order by key").fetchall()
+    connection.close()
+    assert [tuple(row.values()) for row in live] == again  # same rows, same capture times
+    assert len(live) == 209
+
+
+# --- conditional requests ------------------------------------------------------------------------------
+
+def test_an_unchanged_page_costs_a_304_and_still_counts_as_seen(server, tmp_path):
+    serve_site(server)
+    crawl(server, tmp_path)
+    server.requests.clear()
+    result = crawl(server, tmp_path)
+    assert result.returncode == 0, result.stdout
+    page_requests = [r for r in server.requests if r.path != "/robots.txt"]
+    assert len(page_requests) == 9
+    assert all(r.headers.get("if-none-match") for r in page_requests)
+    assert {r.status for r in page_requests} == {304}
+    assert "no changes" in result.stdout
+    second = rows(tmp_path, "select status, not_modified_of, archive from pages where run_id = 2 and url like ?",
+                  ("%/accelerators/clean-air-cities/",))
+    assert second[0]["status"] == 304 and second[0]["not_modified_of"] is not None
+    # the list stayed complete: a third run that lost a city would start counting toward its removal
+    (scope_run,) = rows(tmp_path, "select complete, healthy, listed from scope_runs where run_id = 2 and scope = ?",
+                        ("signatures:c40_accelerators/clean-air-cities",))
+    assert scope_run == {"complete": 1, "healthy": 1, "listed": 35}
+
+
+def test_a_changed_page_is_fetched_in_full(server, tmp_path):
+    serve_site(server)
+    crawl(server, tmp_path)
+    body = (FIXTURES / SPIDER / "clean-air-cities.html").read_bytes().replace(b"Amman, ", b"Amman, Accra, ")
+    server.route(CLEAN_AIR, Answer(body=body))
+    result = crawl(server, tmp_path)
+    assert "1 signature.added" in result.stdout
+    assert server.requests_for(CLEAN_AIR)[-1].status == 200
+
+
+# --- failures --------------------------------------------------------------------------------------------
+
+def test_a_passing_500_is_retried(server, tmp_path):
+    body = (FIXTURES / SPIDER / "clean-air-cities.html").read_bytes()
+    serve_site(server, overrides={CLEAN_AIR: [Answer(500, b"busy"), Answer(500, b"busy"), Answer(body=body)]})
+    result = crawl(server, tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert [r.status for r in server.requests_for(CLEAN_AIR)] == [500, 500, 200]
+
+
+def test_a_lasting_500_is_a_health_failure_that_removes_nothing(server, tmp_path):
+    serve_site(server)
+    crawl(server, tmp_path)
+    serve_site(server, overrides={CLEAN_AIR: [Answer(500, b"down")]})
+    result = crawl(server, tmp_path)
+    assert result.returncode == 1
+    assert "https://www.c40.org/accelerators/clean-air-cities/: HTTP 500" in result.stdout
+    assert rows(tmp_path, "select count(*) as n from changes where run_id = 2") == [{"n": 0}]
+
+
+def test_retry_after_is_honoured(server, tmp_path):
+    body = (FIXTURES / SPIDER / "clean-air-cities.html").read_bytes()
+    serve_site(server, overrides={CLEAN_AIR: [Answer(429, b"slow down", headers={"Retry-After": "2"}),
+                                              Answer(body=body)]})
+    result = crawl(server, tmp_path)
+    assert result.returncode == 0, result.stdout
+    first, second = server.requests_for(CLEAN_AIR)
+    assert second.at - first.at >= 1.9
+
+
+def test_a_retry_after_beyond_the_limit_gives_up(server, tmp_path):
+    serve_site(server, overrides={CLEAN_AIR: [Answer(429, b"come back tomorrow", headers={"Retry-After": "86400"})]})
+    result = crawl(server, tmp_path, "RETRY_ENABLED=false")
+    assert len(server.requests_for(CLEAN_AIR)) == 1
+    assert "https://www.c40.org/accelerators/clean-air-cities/: HTTP 429" in result.stdout
+
+
+def test_a_timeout_is_reported_and_removes_nothing(server, tmp_path):
+    serve_site(server)
+    crawl(server, tmp_path)
+    body = (FIXTURES / SPIDER / "clean-air-cities.html").read_bytes()
+    server.route(CLEAN_AIR, Answer(body=body, delay=3, etag=False))
+    result = crawl(server, tmp_path, "DOWNLOAD_TIMEOUT=1", "RETRY_TIMES=0")
+    assert result.returncode == 1
+    assert "https://www.c40.org/accelerators/clean-air-cities/: DownloadTimeoutError" in result.stdout
+    assert "errors logged" not in result.stdout  # one failed page is one failure, reported once
+    assert rows(tmp_path, "select count(*) as n from signatures where removed_at is not null") == [{"n": 0}]
