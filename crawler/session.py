@@ -41,6 +41,8 @@ class CrawlSession:
         self.expectations = Expectations()
         self._pages: dict[str, tuple[int, str]] = {}
         self._states: dict[str, ingest.ScopeState] = {}
+        self._waiting: dict[str, set[str]] = {}  # open scope -> keys its report listed and not yet received
+        self._finished: set[str] = set()
         self._scope_log: list[dict] = []
         self._pending: dict[str, list[dict]] = defaultdict(list)
         self._claims: list[dict] = []
@@ -76,10 +78,9 @@ class CrawlSession:
             return
         self.closed = True
         now = utcnow()
+        for scope in list(self._states):
+            self._finish_scope(scope, now)
         self._flush_all(now)
-        for state in self._states.values():
-            ingest.close_scope(self.db, state, now=now, removal_runs=self.removal_runs,
-                               page_id=self.page_of(state.url)[0])
         stats = self.crawler.stats.get_stats()
         errors = int(stats.get("log_count/ERROR", 0))
         checks = run_checks(
@@ -143,9 +144,29 @@ class CrawlSession:
                                           complete=False, keys=[], reason="no scope report"), implicit=True)
         pending = self._pending[scope]
         pending.append(record)
+        waiting = self._waiting.get(scope)
+        if waiting is not None:
+            waiting.discard(record["key"])
+            if not waiting:
+                self._finish_scope(scope, utcnow())
+                return True
         if len(pending) >= _BATCH:
             self._flush(scope, utcnow())
         return True
+
+    def _finish_scope(self, scope: str, now: str) -> None:
+        """Write a scope's last items, apply the removal rule and mark it finished, in one transaction:
+        a scope counts for later runs only if all of it was written."""
+        if scope in self._finished:
+            self._flush(scope, now)  # a late duplicate; the scope's verdict already stands
+            return
+        state = self._states[scope]
+        with self.db.atomic():
+            self._flush(scope, now)
+            ingest.close_scope(self.db, state, now=now, removal_runs=self.removal_runs,
+                               page_id=self.page_of(state.url)[0])
+        self._finished.add(scope)
+        self._waiting.pop(scope, None)
 
     def _begin_scope(self, report: ScopeReport, implicit: bool = False) -> None:
         if report.scope in self._states:
@@ -162,6 +183,10 @@ class CrawlSession:
             keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
         )
         self._states[report.scope] = state
+        if report.complete and not implicit:
+            self._waiting[report.scope] = set(report.keys)
+            if not report.keys:
+                self._finish_scope(report.scope, utcnow())
         self._scope_log.append({
             "scope": report.scope, "url": report.url, "complete": state.complete, "healthy": state.healthy,
             "reason": state.healthy and verdict.reason or (ingest_reason(state) or verdict.reason),
@@ -175,8 +200,6 @@ class CrawlSession:
                                  resolver=self._resolver)
 
     def _flush_all(self, now: str) -> None:
-        for scope in list(self._pending):
-            self._flush(scope, now)
         if self._claims:
             ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of)
             self._claims = []

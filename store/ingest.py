@@ -64,7 +64,8 @@ def scope_status(db: Database, scope: str, entity: str) -> dict:
         f"select count(*) from [{table}] where scope = ? and removed_at is null", (scope,)
     ).fetchone()[0]
     last = db.conn.execute(
-        "select max(observed_at), max(complete and healthy) from scope_runs where scope = ?", (scope,)
+        """select max(observed_at), max(complete and healthy and finished_at is not null)
+           from scope_runs where scope = ?""", (scope,)
     ).fetchone()
     return {"active": active, "last_observed_at": last[0], "had_complete_run": bool(last[1])}
 
@@ -89,8 +90,11 @@ def begin_scope(
     A report older than the scope's latest recorded observation is **stale** (an archive replayed
     out of capture order): it is recorded and changes nothing, so history is never rewritten.
     """
+    # A scope run counts (for the baseline and the removal rule) only once finished: a crawl killed
+    # while writing a scope leaves an unfinished row, which the next run treats as if never made.
     previous = db.conn.execute(
-        "select max(observed_at), max(complete and healthy) from scope_runs where scope = ? and run_id != ?",
+        """select max(observed_at), max(complete and healthy and finished_at is not null)
+           from scope_runs where scope = ? and run_id != ?""",
         (scope, run_id),
     ).fetchone()
     stale = previous[0] is not None and observed_at < previous[0]
@@ -232,12 +236,13 @@ def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int 
     store the scope's counts in its scope_runs row."""
     counts: Counter = Counter()
     with db.atomic():
+        db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
         if state.trusted and state.complete and state.keys is not None:
             counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)
             state.counts.update(counts)
         db.conn.execute(
-            "update scope_runs set added = ?, updated = ?, removed = ?, restored = ? where id = ?",
-            (state.counts["added"], state.counts["updated"], state.counts["removed"], state.counts["restored"],
+            "update scope_runs set finished_at = ?, added = ?, updated = ?, removed = ?, restored = ? where id = ?",
+            (now, state.counts["added"], state.counts["updated"], state.counts["removed"], state.counts["restored"],
              state.scope_run_id),
         )
     return counts
@@ -255,7 +260,8 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         return counts
     # The healthy, complete runs of this scope, oldest first (this run included).
     trusted_runs = db.conn.execute(
-        "select run_id, observed_at from scope_runs where scope = ? and complete = 1 and healthy = 1 order by run_id",
+        """select run_id, observed_at from scope_runs
+           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null order by run_id""",
         (state.scope,),
     ).fetchall()
     removals, changes = [], []

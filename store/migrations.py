@@ -77,6 +77,7 @@ def m002_create_runs_and_pages(db: Database):
             "entity": str,
             "url": str,
             "observed_at": str,
+            "finished_at": str,  # NULL while the run is still writing this scope (or died doing so)
             "complete": int,
             "healthy": int,
             "baseline": int,

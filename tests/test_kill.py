@@ -1,0 +1,74 @@
+"""A crawl killed mid-run (SIGKILL: no cleanup at all) leaves a consistent store, and the next run converges."""
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.helpers import glocal
+from tests.site_server import Answer, SiteServer
+from tests.test_network import FIXTURES, SPIDER, serve_site
+
+
+def scope_runs(db) -> int:
+    try:
+        connection = sqlite3.connect(db, timeout=5)
+        try:
+            return connection.execute("select count(*) from scope_runs").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+@pytest.mark.parametrize("kill_after", [2, 5])
+def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_after):
+    db = tmp_path / "glocal.db"
+    with SiteServer() as server:
+        serve_site(server)
+        for slug in ["green-healthy-streets", "clean-air-cities", "net-zero-carbon-buildings", "good-food-cities",
+                     "divest-invest", "urban-nature", "equity-pledge", "water-safe-cities"]:
+            body = (FIXTURES / SPIDER / f"{slug}.html").read_bytes()
+            server.route(f"/accelerators/{slug}/", Answer(body=body, delay=0.4))
+        host_map = json.dumps({"www.c40.org": server.address})
+        child = subprocess.Popen(
+            [sys.executable, "-m", "crawler.runner", SPIDER, "--db", str(db), "--host-map", host_map,
+             "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false",
+             "--set", f"ARCHIVE_DIR={json.dumps(str(tmp_path / 'archive'))}", "--log-level", "WARNING"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while scope_runs(db) < kill_after and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert 0 < scope_runs(db) < 9, "the kill must land mid-run"
+
+        connection = sqlite3.connect(db)
+        assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("select status from crawl_runs").fetchall() == [("running",)]
+        duplicates = connection.execute(
+            "select entity_key from changes group by entity_key, change having count(*) > 1").fetchall()
+        assert duplicates == []
+        connection.close()
+
+        result = glocal("crawl", SPIDER, "--db", db, "--host-map", host_map, "--set", "DOWNLOAD_DELAY=0.05",
+                        "--set", "AUTOTHROTTLE_ENABLED=false",
+                        "--set", f"ARCHIVE_DIR={json.dumps(str(tmp_path / 'archive'))}")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    connection = sqlite3.connect(db)
+    statuses = connection.execute("select status from crawl_runs order by id").fetchall()
+    assert statuses == [("aborted",), ("finished",)]
+    assert connection.execute("select count(*) from signatures where removed_at is null").fetchone()[0] == 209
+    assert connection.execute("select count(*) from instruments").fetchone()[0] == 8
+    # every signature was added exactly once, and no list was alerted: each was a baseline
+    assert connection.execute(
+        "select count(*) from changes where entity = 'signature' and change = 'added'").fetchone()[0] == 209
+    assert connection.execute("select count(*) from changes where notify = 1").fetchone()[0] == 0
+    assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
+    connection.close()
