@@ -247,16 +247,24 @@ def pages_from_fixtures(folder: str | Path, *, only: list[str] | None = None) ->
     for filename, info in meta.items():
         if only is not None and filename not in only:
             continue
-        content_type = info.get("content_type", "text/html; charset=UTF-8")
-        pages.append(
-            ArchivedResponse(
-                url=info["url"],
-                status=int(info.get("status", 200)),
-                headers=[("Content-Type", content_type)] + [tuple(h) for h in info.get("headers", [])],
-                body=(folder / filename).read_bytes(),
-                fetched_at=iso_utc(parse_moment(info["fetched_at"])),
+        try:
+            content_type = info.get("content_type", "text/html; charset=UTF-8")
+            pages.append(
+                ArchivedResponse(
+                    url=info["url"],
+                    status=int(info.get("status", 200)),
+                    headers=[("Content-Type", content_type)] + [tuple(h) for h in info.get("headers", [])],
+                    body=(folder / filename).read_bytes(),
+                    fetched_at=iso_utc(parse_moment(info["fetched_at"])),
+                )
             )
-        )
+        except KeyError as missing:
+            raise ArchiveError(f"{meta_path}: the entry of {filename} has no {missing}") from None
+        except (OSError, ValueError, TypeError) as error:
+            raise ArchiveError(f"{meta_path}: the entry of {filename} is unusable: {_first_line(error)}") from None
+    if only is not None and len(pages) < len(set(only)):
+        unknown = sorted(set(only) - set(meta))
+        raise ArchiveError(f"{meta_path} has no entry for {', '.join(unknown)}")
     return pages
 
 

@@ -36,6 +36,9 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
     :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run)
     """
     where = report.url or report.scope
+    if report.rejected:
+        listed = f"; it listed {prior['active']} before, nothing in this list was changed" if prior.get("active") else ""
+        return ScopeVerdict(False, f"{report.reason}{listed}")
     if report.landmarks_missing:
         missing = "; ".join(expectations.describe(name) for name in report.landmarks_missing)
         if prior.get("active"):

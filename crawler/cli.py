@@ -124,8 +124,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
     for name in classes:
         log_file = Path(db_path).parent / "logs" / f"{name}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "crawler.runner", name, "--db", str(db_path),
-                   "--log-level", "INFO" if verbose else "WARNING"]
+        level = "INFO" if verbose else os.environ.get("GLOCAL_LOG_LEVEL", "WARNING")
+        command = [sys.executable, "-m", "crawler.runner", name, "--db", str(db_path), "--log-level", level]
         if not verbose:  # the summary line below is the user's view; the full log is kept in a file
             command += ["--set", f"LOG_FILE={json.dumps(str(log_file))}", "--set", "LOG_FILE_APPEND=true"]
         if replay:
@@ -134,6 +134,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
             command += ["--host-map", host_map]
         for assignment in overrides:
             command += ["--set", assignment]
+        with open_store(db_path) as db:
+            previous = (runs.last_runs(db).get(name) or {}).get("id", 0)
         try:
             completed = subprocess.run(command, timeout=timeout, check=False)
             code = completed.returncode
@@ -141,6 +143,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
             code = None
         db = open_store(db_path)
         run = runs.last_runs(db).get(name)
+        if run is not None and run["id"] <= previous:
+            run = None  # the child died before it could open a run of its own
         if code is None or run is None or run["status"] == "running":
             if run is not None and run["status"] == "running":
                 runs.abort_run(db, run["id"], reason=f"killed after {timeout}s" if code is None else f"exit {code}")
@@ -330,6 +334,8 @@ def build_archive_command(folders, output, only):
     """
     from crawler.archive import build_archive, pages_from_fixtures
 
+    if only and len(folders) > 1:
+        raise click.UsageError("--only picks files of one folder; give a single folder with it")
     pages = []
     for folder in folders:
         pages.extend(pages_from_fixtures(folder, only=list(only) or None))

@@ -6,7 +6,14 @@ class GlocalError(Exception):
 
 
 class ParseError(GlocalError):
-    """A page lacks a landmark its parser requires: the layout changed or the page is not what we expect."""
+    """A page lacks a landmark its parser requires: the layout changed or the page is not what we expect.
+
+    `landmarks` names the missing landmarks (as declared in the parser's Expectations).
+    """
+
+    def __init__(self, message: str, *, landmarks: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.landmarks = tuple(landmarks)
 
 
 class ArchiveError(GlocalError):

@@ -125,6 +125,7 @@ class ScopeReport:
     landmarks_missing: list[str] = field(default_factory=list)
     reason: str | None = None  # why the scope is not complete, in words
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
+    rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
 
     @property
     def listed(self) -> int:

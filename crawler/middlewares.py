@@ -33,7 +33,8 @@ class ArchiveMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.enabled = crawler.settings.getbool("ARCHIVE_ENABLED", True)
-        self.directory = Path(crawler.settings.get("ARCHIVE_DIR", "data/archive"))
+        self.directory = Path(crawler.settings.get("ARCHIVE_DIR") or
+                              Path(crawler.settings.get("STORE_DB_PATH")).parent / "archive")
         self.warc: WarcFile | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -169,6 +170,7 @@ class RetryAfterMiddleware:
         if wait > self.max_wait:
             logger.warning("%s asks to wait %ss (more than CRAWL_MAX_RETRY_AFTER=%ss); not retrying",
                            request.url, int(wait), int(self.max_wait))
+            request.meta["dont_retry"] = True  # nor may RetryMiddleware retry it at once
             return response
         from scrapy.downloadermiddlewares.retry import get_retry_request
 

@@ -10,6 +10,9 @@ import argparse
 import json
 import os
 import sys
+import traceback
+
+from crawler.errors import NotConfigured
 
 
 MIN_LIVE_DELAY = 0.05  # seconds
@@ -46,17 +49,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level")
     args = parser.parse_args(argv)
     overrides = {}
-    for assignment in args.set:
-        name, _, value = assignment.partition("=")
-        overrides[name] = json.loads(value)
-    settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map, overrides=overrides,
-                              log_level=args.log_level)
+    try:
+        for assignment in args.set:
+            name, _, value = assignment.partition("=")
+            try:
+                overrides[name] = json.loads(value)
+            except ValueError:
+                raise NotConfigured(f"--set {assignment}: the value must be JSON (a number, true, \"text\", ...)")
+        settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map,
+                                  overrides=overrides, log_level=args.log_level)
 
-    from scrapy.crawler import AsyncCrawlerProcess
+        from scrapy.crawler import AsyncCrawlerProcess
 
-    process = AsyncCrawlerProcess(settings)
-    process.crawl(args.spider)
-    process.start()
+        process = AsyncCrawlerProcess(settings)
+        process.crawl(args.spider)
+        process.start()
+    except Exception as error:  # the parent shows one line; the whole story goes to the log file
+        log_file = overrides.get("LOG_FILE")
+        if log_file:
+            with open(log_file, "a", encoding="utf-8") as log:
+                traceback.print_exc(file=log)
+        else:
+            traceback.print_exc()
+        print(f"{args.spider}: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
+        return 1
     return 0
 
 

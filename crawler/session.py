@@ -176,7 +176,9 @@ class CrawlSession:
         prior = ingest.scope_status(self.db, report.scope, report.entity)
         verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
                               max_drop_ratio=self.max_drop_ratio)
-        observed_at = self.page_of(report.url)[1] or utcnow()
+        # A page that never arrived was not observed: its scope run gets no capture time, so it
+        # can neither make a later replay look stale nor date anything.
+        observed_at = self.page_of(report.url)[1]
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,

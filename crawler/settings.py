@@ -7,6 +7,22 @@ Secrets (SMTP password, Slack webhook) are read from the environment only.
 
 import os
 
+from crawler.errors import NotConfigured
+
+
+def _env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise NotConfigured(f"{name}={value!r} is not a number of seconds") from None
+    if seconds < 0:
+        raise NotConfigured(f"{name}={value!r} must not be negative")
+    return seconds
+
+
 BOT_NAME = "glocal-watch"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -18,7 +34,7 @@ USER_AGENT = os.environ.get(
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = float(os.environ.get("GLOCAL_DOWNLOAD_DELAY", 2.0))
+DOWNLOAD_DELAY = _env_seconds("GLOCAL_DOWNLOAD_DELAY", 2.0)
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -51,9 +67,9 @@ ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 STORE_DB_PATH = os.environ.get("GLOCAL_DB", "data/glocal.db")
 STORE_REMOVAL_RUNS = 2  # K: healthy, complete runs a row must be missing from before it is "removed"
 
-# --- archive (crawler/archive.py, crawler/replay.py) ------------------------------------------
+# --- archive (crawler/archive.py, crawler/handlers.py, crawler/middlewares.py) ----------------
 ARCHIVE_ENABLED = True
-ARCHIVE_DIR = os.environ.get("GLOCAL_ARCHIVE_DIR", "data/archive")
+ARCHIVE_DIR = os.environ.get("GLOCAL_ARCHIVE_DIR")  # None: a folder "archive" beside the database
 ARCHIVE_REPLAY_FILE = None  # set by `glocal crawl --replay FILE`: serve responses from that WARC
 
 # --- crawl behaviour (crawler/middlewares.py) ---------------------------------------------------

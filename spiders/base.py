@@ -40,7 +40,7 @@ class GlocalSpider(scrapy.Spider):
         except ParseError as error:
             self.logger.error("%s", error)
             yield ScopeReport(source=self.name, scope=scope, entity=entity, url=response.url, complete=False,
-                              reason=str(error), landmarks_missing=["page"])
+                              reason=str(error), landmarks_missing=list(error.landmarks), rejected=True)
 
     def page_failed(self, failure) -> Iterator:
         """Errback: the page never arrived (HTTP error after retries, timeout, DNS...)."""

@@ -17,7 +17,7 @@ class ActorResolver:
     by updating that one row.
     """
 
-    def __init__(self, db: Database, source: str, now: str):
+    def __init__(self, db: Database, source: str, now: str | None = None):
         self.db, self.source, self.now = db, source, now
         self.reload()
 
@@ -29,13 +29,13 @@ class ActorResolver:
             "select name, actor_id from actor_names where source = ?", (source,)))
         self._actors: dict[str, int] = dict(db.conn.execute("select key, id from actors"))
 
-    def actor_id(self, name: str, country: str | None = None) -> int:
+    def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None) -> int:
         actor_id = self._names.get(name)
         if actor_id is None:
             actor_id = self._actor_for(name, country)
             self.db.conn.execute(
                 "insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)",
-                (name, self.source, actor_id, self.now),
+                (name, self.source, actor_id, seen_at or self.now),
             )
             self._names[name] = actor_id
         return actor_id

@@ -38,7 +38,7 @@ class ScopeState:
     run_id: int
     scope_run_id: int
     url: str | None
-    observed_at: str
+    observed_at: str | None
     complete: bool
     healthy: bool
     baseline: bool
@@ -77,7 +77,7 @@ def begin_scope(
     scope: str,
     entity: str,
     url: str | None,
-    observed_at: str,
+    observed_at: str | None,
     complete: bool,
     healthy: bool,
     keys: list[str] | None,
@@ -97,7 +97,7 @@ def begin_scope(
            from scope_runs where scope = ? and run_id != ?""",
         (scope, run_id),
     ).fetchone()
-    stale = previous[0] is not None and observed_at < previous[0]
+    stale = previous[0] is not None and observed_at is not None and observed_at < previous[0]
     if stale:
         reason = (
             f"observation of {observed_at} is older than the last recorded one ({previous[0]}); "
@@ -172,15 +172,18 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
     with db.atomic():
         for key, record in by_key.items():
             page_id, seen_at = page_of(record.get("url"))
-            seen_at = seen_at or state.observed_at
+            seen_at = seen_at or state.observed_at or now
             row = entity.row(record)
             old = existing.get(key)
+            if old is not None and old["last_seen_at"] and seen_at < old["last_seen_at"]:
+                counts["held"] += 1  # older evidence than the row already holds never overwrites it
+                continue
             if old is None or old["removed_at"] is not None:
                 if not state.trusted:
                     counts["held"] += 1
                     continue
                 if entity.has_actor:
-                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"))
+                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at)
                 if old is None:
                     inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
                                     state.run_id, state.run_id, *(row[c] for c in columns)))
@@ -297,10 +300,10 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
             page_id, seen_at = page_of(claim["url"])
             seen_at = seen_at or now
             latest = db.conn.execute(
-                "select id, count, qualifier, last_seen_at from count_claims where key = ? order by id desc limit 1",
+                "select id, count, qualifier, last_seen_at, unit from count_claims where key = ? order by id desc limit 1",
                 (claim["key"],),
             ).fetchone()
-            if latest and latest[1] == claim["count"] and latest[2] == claim.get("qualifier"):
+            if latest and (latest[1], latest[2], latest[4]) == (claim["count"], claim.get("qualifier"), claim["unit"]):
                 if seen_at > (latest[3] or ""):
                     db.conn.execute("update count_claims set last_seen_at = ? where id = ?", (seen_at, latest[0]))
                 counts["unchanged"] += 1
@@ -316,7 +319,12 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                  claim.get("qualifier"), claim.get("text"), claim["url"], seen_at, seen_at, run_id, page_id),
             )
             change = "updated" if latest else "added"
-            diff = {"count": [latest[1], claim["count"]]} if latest else {"count": claim["count"], "unit": claim["unit"]}
+            if latest:
+                diff = {name: [old, new] for name, old, new in (("count", latest[1], claim["count"]),
+                                                                ("qualifier", latest[2], claim.get("qualifier")),
+                                                                ("unit", latest[4], claim["unit"])) if old != new}
+            else:
+                diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
             db.conn.execute(
                 """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
                                         notify, scope, page_id) values (?, 'count_claim', ?, ?, ?, ?, ?, ?, null, ?)""",
@@ -327,7 +335,7 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
 
 
 def _existing_rows(db: Database, table: str, keys: list[str], compared: tuple[str, ...]) -> dict[str, dict]:
-    wanted = ("key", "removed_at", "actor_id") if table in ("signatures", "memberships") else ("key", "removed_at")
+    wanted = ("key", "removed_at", "last_seen_at") + (("actor_id",) if table in ("signatures", "memberships") else ())
     columns = list(dict.fromkeys(wanted + compared))
     select = ", ".join(f"[{c}]" for c in columns)
     rows = {}

@@ -17,7 +17,7 @@ def start_run(db: Database, *, spider: str, now: str, replay: str | None = None)
     """
     with db.atomic():
         db.conn.execute(
-            """update crawl_runs set status = 'aborted', finished_at = coalesce(finished_at, ?),
+            """update crawl_runs set status = 'aborted', healthy = 0, finished_at = coalesce(finished_at, ?),
                summary = coalesce(summary, 'the crawl process ended before finishing the run')
                where spider = ? and status = 'running'""",
             (now, spider),

@@ -93,3 +93,19 @@ def test_a_field_suddenly_empty_fails():
     result = checks(empty_fields={("instrument", "text"): 8})
     assert not result["instrument.text"].passed
     assert result["instrument.text"].detail == "instrument.text is empty in 8 of 8 items"
+
+
+def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
+    rejected = ScopeReport(source="t", scope="s", entity="signature", url="https://example.org/x/", complete=False,
+                           reason="t: neither a signatory list … nor a stated count … on https://example.org/x/",
+                           landmarks_missing=["signatory_list", "stated_count"], rejected=True)
+    verdict = judge_scope(rejected, NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8)
+    assert not verdict.healthy and verdict.reason.startswith("t: neither a signatory list")
+
+
+def test_a_rejected_page_keeps_the_parsers_reason_and_counts_what_was_listed():
+    rejected = ScopeReport(source="t", scope="s", entity="signature", url="https://example.org/x/", complete=False,
+                           reason="no title on https://example.org/x/", landmarks_missing=["title"], rejected=True)
+    verdict = judge_scope(rejected, {"active": 35, "last_observed_at": "x", "had_complete_run": True}, EXPECTATIONS,
+                          min_list_ratio=0.8)
+    assert verdict.reason == "no title on https://example.org/x/; it listed 35 before, nothing in this list was changed"

@@ -176,3 +176,27 @@ def test_spiders_lists_schedule_and_health(tmp_path, good_archive):
 def test_version():
     result = glocal("--version")
     assert result.returncode == 0 and result.stdout.startswith("glocal, version ")
+
+
+def test_a_crawl_that_dies_before_starting_is_not_reported_as_an_old_run(tmp_path, good_archive):
+    db = tmp_path / "glocal.db"
+    glocal("crawl", SPIDER, "--replay", good_archive, "--db", db)
+    result = glocal("crawl", SPIDER, "--replay", good_archive, "--db", db, "--set", "HEALTH_MAX_ERRORS=not-json")
+    assert result.returncode == 1
+    assert "crawl ended with exit code 1 before finishing its run" in result.stderr
+    assert "--set HEALTH_MAX_ERRORS=not-json: the value must be JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "run 1" not in result.stdout
+
+
+def test_a_wrong_environment_value_is_one_line(tmp_path):
+    one_line_error(glocal("spiders", "--db", tmp_path / "g.db", env={"GLOCAL_DOWNLOAD_DELAY": "two"}),
+                   "GLOCAL_DOWNLOAD_DELAY='two' is not a number of seconds")
+
+
+def test_build_archive_with_a_broken_meta(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_text("<html></html>")
+    (folder / "meta.json").write_text('{"a.html": {"fetched_at": "2026-11-02T08:15:00Z"}}')
+    one_line_error(glocal("build-archive", folder, "-o", tmp_path / "a.warc.gz"), "the entry of a.html has no 'url'")

@@ -130,7 +130,7 @@ def parse_accelerator(html: str, url: str) -> Iterator:
         hidden.decompose()
     title = _title(soup)
     if not title:
-        raise ParseError(f"{SOURCE}: no title (<title> or <h1>) on {url}")
+        raise ParseError(f"{SOURCE}: no title (<title> or <h1>) on {url}", landmarks=("title",))
     claims = list(_count_claims(main, key, url))
     stated = claims[0] if claims else None
     listing = _signatory_list(main)
@@ -141,7 +141,8 @@ def parse_accelerator(html: str, url: str) -> Iterator:
         if stated is None:
             raise ParseError(
                 f"{SOURCE}: neither a signatory list ({EXPECTATIONS.describe('signatory_list')}) nor a stated "
-                f"count ({EXPECTATIONS.describe('stated_count')}) on {url}"
+                f"count ({EXPECTATIONS.describe('stated_count')}) on {url}",
+                landmarks=("signatory_list", "stated_count"),
             )
         yield ScopeReport(
             source=SOURCE, scope=scope, entity="signature", url=url, complete=False,
@@ -306,7 +307,7 @@ def _title(soup: BeautifulSoup) -> str:
 
 def _require_html(html: str, url: str) -> BeautifulSoup:
     if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page")
+        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
     return BeautifulSoup(html, "lxml")
 
 

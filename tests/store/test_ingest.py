@@ -296,10 +296,10 @@ def test_a_failure_mid_batch_leaves_nothing_of_it(db):
                                keys=[r["key"] for r in records])
 
     class Failing(ActorResolver):
-        def actor_id(self, name, country=None):
+        def actor_id(self, name, country=None, seen_at=None):
             if name == "Lima":
                 raise RuntimeError("disk full")
-            return super().actor_id(name, country)
+            return super().actor_id(name, country, seen_at)
 
     with pytest.raises(RuntimeError):
         ingest.apply_records(db, state, records, now="2026-11-08T08:00:00Z",
@@ -332,3 +332,42 @@ def test_count_claims_are_a_dated_series(db):
         {"count": 36, "seen_at": "2026-11-15T00:00:00Z", "last_seen_at": "2026-11-15T00:00:00Z"},
     ]
     assert [(c["change"], c["notify"]) for c in changes(db, entity="count_claim")] == [("added", 0), ("updated", 1)]
+
+
+def test_older_evidence_never_overwrites_newer(db):
+    crawl(db, [], day=15, records=[signature("Paris", status="active")])
+    run_id = runs.start_run(db, spider="test", now="2026-11-20T00:00:00Z")
+    state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL,
+                               observed_at=None, complete=False, healthy=True, keys=None)
+    older = signature("Paris", status="withdrawn")
+    ingest.apply_records(db, state, [older], now="2026-11-20T00:00:00Z",
+                         page_of=lambda url: (None, "2026-11-01T00:00:00Z"), resolver=ActorResolver(db, "test"))
+    row = db["signatures"].get("test/clean-air/paris")
+    assert (row["status"], row["last_seen_at"]) == ("active", "2026-11-15T08:00:00Z")
+
+
+def test_a_scope_run_without_a_page_is_never_stale_nor_makes_others_stale(db):
+    run_id = runs.start_run(db, spider="test", now="2026-11-28T00:00:00Z")
+    state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL, observed_at=None,
+                               complete=False, healthy=False, keys=None, reason="HTTP 404")
+    ingest.close_scope(db, state, now="2026-11-28T00:00:00Z")
+    assert not state.stale
+    assert not crawl(db, ["Paris"], day=2).stale
+
+
+def test_an_unfinished_scope_run_is_no_baseline(db):
+    run_id = runs.start_run(db, spider="test", now="2026-11-01T08:00:00Z")
+    ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL,
+                       observed_at="2026-11-01T08:00:00Z", complete=True, healthy=True, keys=["test/clean-air/lima"])
+    # the process dies here, before the scope's items and its close were written
+    state = crawl(db, ["Lima", "Paris"], day=8)
+    assert state.baseline
+    assert [c["notify"] for c in changes(db)] == [0, 0]
+
+
+def test_a_count_that_changes_its_unit_is_a_change(db):
+    for day, (count, unit) in [(1, (36, "mayors")), (8, (36, "cities"))]:
+        run_id = runs.start_run(db, spider="test", now=f"2026-11-{day:02d}T00:00:00Z")
+        ingest.record_count_claims(db, run_id, [{**claim(count), "unit": unit}], now=f"2026-11-{day:02d}T00:00:00Z")
+    (updated,) = changes(db, entity="count_claim", change="updated")
+    assert json.loads(updated["diff"]) == {"unit": ["mayors", "cities"]}
