@@ -1,0 +1,89 @@
+"""The docs cannot drift: every table column, command, setting and spider is documented."""
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler import settings as project_settings
+from crawler.cli import cli, spider_names
+from store import open_db
+
+ROOT = Path(__file__).parent.parent
+DOCS = ROOT / "docs"
+
+
+def sections(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+SCHEMA = sections(DOCS / "schema.md")
+_db = open_db(memory=True)
+RELATIONS = {name: list(_db[name].columns_dict) for name in _db.table_names() if not name.startswith("_")}
+RELATIONS.update({name: list(_db[name].columns_dict) for name in _db.view_names()})
+_db.close()
+
+
+@pytest.mark.parametrize("relation", sorted(RELATIONS))
+def test_every_table_and_view_has_a_section(relation):
+    assert relation in SCHEMA, f"docs/schema.md has no '## {relation}' section"
+
+
+@pytest.mark.parametrize("relation,column", [(r, c) for r, columns in sorted(RELATIONS.items()) for c in columns])
+def test_every_column_is_documented(relation, column):
+    assert re.search(rf"^\|\s*`{re.escape(column)}`\s*\|", SCHEMA.get(relation, ""), flags=re.M), (
+        f"docs/schema.md, section {relation}: no row for `{column}`")
+
+
+CLI_DOCS = sections(DOCS / "cli.md")
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_and_a_section(name):
+    command = cli.commands[name]
+    assert command.help and "Example" in command.help
+    assert f"glocal {name}" in CLI_DOCS, f"docs/cli.md has no '## glocal {name}' section"
+
+
+SETTINGS = [name for name in dir(project_settings) if re.match(r"^(STORE|ARCHIVE|CRAWL|HEALTH|ALERTS|SCHEDULER)_", name)]
+SETTINGS_DOCS = sections(DOCS / "settings.md")
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_every_project_setting_is_documented(name):
+    assert name in SETTINGS_DOCS, f"docs/settings.md has no '## {name}' section"
+
+
+SOURCES = (DOCS / "sources.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spider", spider_names())
+def test_every_spider_has_its_parser_fixtures_tests_and_a_line_in_sources(spider):
+    parser = importlib.import_module(f"spiders.parsers.{spider}")
+    assert parser.EXPECTATIONS.landmarks and parser.EXPECTATIONS.min_items
+    assert (ROOT / "tests" / "fixtures" / spider / "meta.json").exists()
+    assert (ROOT / "tests" / "spiders" / f"test_{spider}.py").exists()
+    assert f"`{spider}`" in SOURCES or f"## {spider}" in SOURCES
+
+
+@pytest.mark.parametrize("spider", spider_names())
+def test_fixture_folders_and_meta_agree(spider):
+    import json
+
+    folder = ROOT / "tests" / "fixtures" / spider
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    saved = {p.name for p in folder.iterdir() if p.name not in ("meta.json", "SOURCES.md")}
+    assert saved == set(meta), "every saved page needs a meta.json entry (url, fetched_at), and the reverse"
+    for info in meta.values():
+        assert info["url"].startswith("https://") and info["fetched_at"].endswith("Z")
+
+
+def test_readme_opens_with_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.+?)\n```", readme, flags=re.S)
+    assert "glocal crawl --all --replay tests/fixtures/sample.warc.gz" in blocks[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert blocks[1].strip() in ci, ".ci/run must run exactly the README's test command"
