@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -97,7 +97,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
         glocal crawl --all --replay tests/fixtures/sample.warc.gz
     """
     from crawler.handlers import archive_index
-    from store import runs
+    from scheduler.jobs import crawl_in_child
 
     if all_ == bool(spiders):
         raise click.UsageError("name one or more spiders, or pass --all")
@@ -122,42 +122,59 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
 
     healthy = True
     for name in classes:
-        log_file = Path(db_path).parent / "logs" / f"{name}.log"
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        level = "INFO" if verbose else os.environ.get("GLOCAL_LOG_LEVEL", "WARNING")
-        command = [sys.executable, "-m", "crawler.runner", name, "--db", str(db_path), "--log-level", level]
-        if not verbose:  # the summary line below is the user's view; the full log is kept in a file
-            command += ["--set", f"LOG_FILE={json.dumps(str(log_file))}", "--set", "LOG_FILE_APPEND=true"]
-        if replay:
-            command += ["--replay", str(Path(replay).resolve())]
-        if host_map:
-            command += ["--host-map", host_map]
-        for assignment in overrides:
-            command += ["--set", assignment]
-        with open_store(db_path) as db:
-            previous = (runs.last_runs(db).get(name) or {}).get("id", 0)
-        try:
-            completed = subprocess.run(command, timeout=timeout, check=False)
-            code = completed.returncode
-        except subprocess.TimeoutExpired:
-            code = None
-        db = open_store(db_path)
-        run = runs.last_runs(db).get(name)
-        if run is not None and run["id"] <= previous:
-            run = None  # the child died before it could open a run of its own
-        if code is None or run is None or run["status"] == "running":
-            if run is not None and run["status"] == "running":
-                runs.abort_run(db, run["id"], reason=f"killed after {timeout}s" if code is None else f"exit {code}")
-            click.echo(f"{name}: crawl " + (f"timed out after {timeout}s" if code is None else f"ended with exit code {code}")
-                       + f" before finishing its run (log: {log_file})", err=True)
-            healthy = False
-        else:
-            mark = "ok" if run["healthy"] else "UNHEALTHY"
-            click.echo(f"{name}: run {run['id']} {run['status']} [{mark}] {run['summary']}")
-            healthy = healthy and bool(run["healthy"]) and run["status"] == "finished"
-        db.close()
+        outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
+                                 overrides=overrides, verbose=verbose)
+        click.echo(outcome.message, err=outcome.run is None or outcome.run["status"] == "aborted")
+        healthy = healthy and outcome.ok
     if not healthy:
         sys.exit(1)
+
+
+@cli.command()
+@db_option
+@click.option("--replay", type=click.Path(dir_okay=False), hidden=True,
+              help="Crawl this WARC file instead of the network (demos and tests).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True)
+@click.option("--host-map", hidden=True)
+def schedule(db_path, replay, overrides, host_map):
+    """Run every spider on its schedule, in the foreground, until SIGTERM
+
+    Each spider crawls on its own cron schedule (see `glocal spiders`; SCHEDULER_SCHEDULES
+    overrides it) with a random delay, one crawl at a time, each in a child process killed
+    after SCHEDULER_CRAWL_TIMEOUT. Spiders that missed their time while the scheduler was down
+    (or never ran) crawl once at start. SIGTERM or Ctrl-C stops the running crawl cleanly and exits.
+    Run it under a service manager (systemd, supervisord) that restarts it.
+
+    Example:
+
+    \b
+        glocal schedule --db /var/lib/glocal/glocal.db
+    """
+    import logging
+
+    from scheduler.main import build_scheduler, run_forever, spider_schedules
+
+    settings = project_settings()
+    db_path = db_path or settings.get("STORE_DB_PATH")
+    open_store(db_path).close()
+    if replay:
+        from crawler.handlers import archive_index
+
+        archive_index(replay)
+    spiders = {name: spider_class(name) for name in spider_names()}
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = build_scheduler(settings, spiders, db_path=db_path,
+                                crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
+    crons = spider_schedules(settings, spiders)
+    for job in scheduler.get_jobs():
+        if job.id.startswith("crawl:"):
+            name = job.id.removeprefix("crawl:")
+            when = getattr(job, "next_run_time", None)
+            when = f"now (catching up), then {crons[name]!r}" if when else (
+                f"{job.trigger.get_next_fire_time(None, datetime.now(timezone.utc)):%Y-%m-%d %H:%M %Z}")
+            click.echo(f"{name}: schedule {crons[name]!r}, next run {when}")
+    run_forever(scheduler)
 
 
 @cli.command()
@@ -212,23 +229,24 @@ def spiders_command(db_path):
     \b
         glocal spiders
     """
+    from scheduler.main import spider_schedules
     from store import runs
 
     path = db_path or project_settings().get("STORE_DB_PATH")
+    crons = spider_schedules(project_settings(), {name: spider_class(name) for name in spider_names()})
     last = {}
     if Path(path).exists():
         db = open_store(path)
         last = runs.last_runs(db)
         db.close()
     for name in spider_names():
-        cls = spider_class(name)
         run = last.get(name)
         if run is None:
             state = "never run"
         else:
             health = "healthy" if run["healthy"] else "UNHEALTHY"
             state = f"last run {run['id']} at {run['started_at']}: {run['status']}, {health} - {run['summary']}"
-        click.echo(f"{name}  [{cls.schedule or 'default schedule'}]  {state}")
+        click.echo(f"{name}  [{crons[name]}]  {state}")
 
 
 @cli.command()

@@ -161,10 +161,13 @@ class CrawlSession:
             self._flush(scope, now)  # a late duplicate; the scope's verdict already stands
             return
         state = self._states[scope]
+        missing = self._waiting.get(scope)
+        incomplete = (f"{len(missing)} of the {state.scope}'s listed items never reached the store "
+                      "(dropped as invalid, or the crawl stopped)") if missing else None
         with self.db.atomic():
             self._flush(scope, now)
             ingest.close_scope(self.db, state, now=now, removal_runs=self.removal_runs,
-                               page_id=self.page_of(state.url)[0])
+                               page_id=self.page_of(state.url)[0], incomplete=incomplete)
         self._finished.add(scope)
         self._waiting.pop(scope, None)
 

@@ -82,3 +82,12 @@ HEALTH_MIN_LIST_RATIO = 0.8  # a list shorter than this share of the page's own 
 HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
 HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
 HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is suspect
+
+# --- scheduler/ ---------------------------------------------------------------------------------
+SCHEDULER_TIMEZONE = "UTC"
+SCHEDULER_DEFAULT_CRON = "0 5 * * *"  # for a spider that declares no `schedule`
+SCHEDULER_SCHEDULES = {}  # {"c40_accelerators": "0 */6 * * *"}: overrides a spider's own schedule
+SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit sites on the minute
+SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
+SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
+SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long

@@ -234,11 +234,19 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
 
 
 def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
-                page_id: int | None = None) -> Counter:
+                page_id: int | None = None, incomplete: str | None = None) -> Counter:
     """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
-    store the scope's counts in its scope_runs row."""
+    store the scope's counts in its scope_runs row.
+
+    :param incomplete: why a list reported complete must not count as such after all (items it
+        listed never reached the store: dropped as invalid, or the crawl was stopped)
+    """
     counts: Counter = Counter()
     with db.atomic():
+        if incomplete and state.complete:
+            state.complete = False
+            db.conn.execute("update scope_runs set complete = 0, reason = ? where id = ?",
+                            (incomplete, state.scope_run_id))
         db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
         if state.trusted and state.complete and state.keys is not None:
             counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)

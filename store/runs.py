@@ -67,3 +67,12 @@ def abort_run(db: Database, run_id: int, *, reason: str) -> None:
                summary = ? where id = ? and status = 'running'""",
             (utcnow(), f"the crawl process ended before finishing the run ({reason})", run_id),
         )
+
+
+def overdue(db: Database, spiders: list[str], *, older_than) -> dict[str, str | None]:
+    """Spiders whose latest healthy, finished run started before `older_than` (or never happened),
+    with the start of that run."""
+    cutoff = older_than.strftime("%Y-%m-%dT%H:%M:%SZ")
+    latest = dict(db.conn.execute(
+        "select spider, max(started_at) from crawl_runs where status = 'finished' and healthy = 1 group by spider"))
+    return {name: latest.get(name) for name in spiders if latest.get(name) is None or latest[name] < cutoff}

@@ -371,3 +371,15 @@ def test_a_count_that_changes_its_unit_is_a_change(db):
         ingest.record_count_claims(db, run_id, [{**claim(count), "unit": unit}], now=f"2026-11-{day:02d}T00:00:00Z")
     (updated,) = changes(db, entity="count_claim", change="updated")
     assert json.loads(updated["diff"]) == {"unit": ["mayors", "cities"]}
+
+
+def test_a_list_whose_items_never_all_arrived_is_closed_as_incomplete(db):
+    crawl(db, ["Paris", "Amman"], day=1)
+    run_id = runs.start_run(db, spider="test", now="2026-11-08T08:00:00Z")
+    keys = ["test/clean-air/paris", "test/clean-air/lima"]
+    state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL,
+                               observed_at="2026-11-08T08:00:00Z", complete=True, healthy=True, keys=keys)
+    ingest.apply_records(db, state, [signature("Paris")], now="2026-11-08T08:00:00Z", resolver=ActorResolver(db, "t"))
+    ingest.close_scope(db, state, now="2026-11-08T08:00:00Z", incomplete="1 listed item never reached the store")
+    crawl(db, ["Paris"], day=15)
+    assert "Amman" in active(db)  # the stopped run did not count as a miss

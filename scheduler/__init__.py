@@ -1,0 +1,1 @@
+"""The scheduler: which spider crawls when (main.py), and one crawl in a child process (jobs.py)."""

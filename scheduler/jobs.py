@@ -1,0 +1,100 @@
+"""One crawl of one spider in a child process, with a timeout: what `glocal crawl` and the
+scheduler both run.
+
+A child process per crawl, because Twisted's reactor cannot be restarted, and because a hung
+crawl must be killable without killing the daemon. The exit status of the child is not trusted
+for health: the run row it wrote in crawl_runs is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from store import open_db, runs
+
+logger = logging.getLogger(__name__)
+
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+
+
+@dataclass
+class CrawlOutcome:
+    spider: str
+    run: dict | None  # the crawl_runs row this crawl wrote, None if it never opened one
+    message: str  # one line for a person
+    log_file: Path
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.run and self.run["status"] == "finished" and self.run["healthy"])
+
+
+def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: str | None = None,
+                   host_map: str | None = None, overrides: tuple[str, ...] = (), verbose: bool = False) -> CrawlOutcome:
+    """Crawl `spider` in a child process and return what its run recorded.
+
+    :param timeout: seconds before the child is killed; its run is then closed as "aborted"
+    :param overrides: NAME=JSON settings for this crawl only (tests, experiments)
+    """
+    db_path = Path(db_path)
+    log_file = db_path.parent / "logs" / f"{spider}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    level = "INFO" if verbose else os.environ.get("GLOCAL_LOG_LEVEL", "WARNING")
+    command = [sys.executable, "-m", "crawler.runner", spider, "--db", str(db_path), "--log-level", level]
+    if not verbose:  # the outcome line is the person's view; the whole log is kept in a file
+        command += ["--set", f"LOG_FILE={json.dumps(str(log_file))}", "--set", "LOG_FILE_APPEND=true"]
+    if replay:
+        command += ["--replay", str(Path(replay).resolve())]
+    if host_map:
+        command += ["--host-map", host_map]
+    for assignment in overrides:
+        command += ["--set", assignment]
+
+    with open_db(db_path) as db:
+        previous = (runs.last_runs(db).get(spider) or {}).get("id", 0)
+    child = subprocess.Popen(command)
+    with _children_lock:
+        _children.add(child)
+    try:
+        code = child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        code = None
+    finally:
+        with _children_lock:
+            _children.discard(child)
+
+    with open_db(db_path) as db:
+        run = runs.last_runs(db).get(spider)
+        if run is not None and run["id"] <= previous:
+            run = None  # the child died before it could open a run of its own
+        if run is not None and run["status"] == "running":
+            runs.abort_run(db, run["id"], reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
+            run = runs.last_runs(db).get(spider)
+    if code is None:
+        message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
+    elif run is None or run["status"] == "aborted":
+        message = f"{spider}: crawl ended with exit code {code} before finishing its run (log: {log_file})"
+    else:
+        mark = "ok" if run["healthy"] else "UNHEALTHY"
+        message = f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
+    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file)
+
+
+def stop_children() -> None:
+    """Ask every running crawl to stop (SIGTERM: Scrapy closes the spider and its run cleanly)."""
+    with _children_lock:
+        children = list(_children)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)

@@ -1,0 +1,116 @@
+"""`glocal schedule`: APScheduler 3 in the foreground, one cron job per spider, each crawl in a child.
+
+No job store: the jobs are rebuilt from the spiders at every start, and what ran when lives in
+crawl_runs. That is also how missed runs coalesce: at start, a spider whose last crawl is older
+than its latest scheduled time (or that never ran) crawls once, now, whatever it missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.errors import NotConfigured
+from crawler.text import parse_moment
+from scheduler import jobs
+from store import open_db, runs
+
+logger = logging.getLogger(__name__)
+
+
+def spider_schedules(settings, spiders: dict[str, type]) -> dict[str, str]:
+    """spider -> cron expression: SCHEDULER_SCHEDULES overrides the spider's own `schedule`."""
+    overrides = settings.getdict("SCHEDULER_SCHEDULES")
+    unknown = sorted(set(overrides) - set(spiders))
+    if unknown:
+        raise NotConfigured(f"SCHEDULER_SCHEDULES names unknown spiders: {', '.join(unknown)}")
+    return {name: overrides.get(name) or getattr(cls, "schedule", None) or settings.get("SCHEDULER_DEFAULT_CRON")
+            for name, cls in spiders.items()}
+
+
+def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, now: datetime | None = None,
+                    crawl_options: dict | None = None) -> BlockingScheduler:
+    """A scheduler with one crawl job per spider and an hourly overdue check (not started)."""
+    try:
+        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise NotConfigured(f"SCHEDULER_TIMEZONE={settings.get('SCHEDULER_TIMEZONE')!r} is not a time zone") from None
+    now = now or datetime.now(timezone.utc)
+    scheduler = BlockingScheduler(
+        timezone=tz,
+        # One crawl at a time: 2 cores, and per-site politeness limits hold per process only.
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"max_instances": 1, "coalesce": True,
+                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE", 3600)},
+    )
+    with open_db(db_path) as db:
+        last = runs.last_runs(db)
+    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT", 3600),
+               **(crawl_options or {})}
+    for name, cron in spider_schedules(settings, spiders).items():
+        try:
+            trigger = CronTrigger.from_crontab(cron, timezone=tz)
+        except ValueError as error:
+            raise NotConfigured(f"the schedule {cron!r} of {name} is not a cron expression: {error}") from None
+        trigger.jitter = settings.getint("SCHEDULER_JITTER", 0) or None
+        started = parse_moment(last[name]["started_at"]) if name in last else None
+        # next_run_time=None would add the job paused: leave it out to follow the trigger.
+        catch_up = {"next_run_time": now} if missed(trigger, started, now) else {}
+        scheduler.add_job(crawl_job, trigger, args=[name], kwargs=options, id=f"crawl:{name}",
+                          name=f"crawl {name}", **catch_up)
+    scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
+                      kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
+                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", 72))},
+                      next_run_time=now + timedelta(minutes=5))
+    scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -> bool:
+    """Whether a scheduled time passed since the last crawl started (or there never was one)."""
+    if last_started is None:
+        return True
+    due = trigger.get_next_fire_time(None, last_started + timedelta(seconds=1))
+    return due is not None and due <= now
+
+
+def crawl_job(name: str, **options) -> None:
+    outcome = jobs.crawl_in_child(name, **options)
+    (logger.info if outcome.ok else logger.warning)("%s", outcome.message)
+
+
+def overdue_job(*, db_path: str, spiders: list[str], max_age: timedelta) -> None:
+    """Warn about spiders without a healthy, finished run for longer than `max_age`."""
+    with open_db(db_path) as db:
+        for name, since in runs.overdue(db, spiders, older_than=datetime.now(timezone.utc) - max_age).items():
+            logger.warning("%s has had no healthy run %s", name, f"since {since}" if since else "yet")
+
+
+def run_forever(scheduler: BlockingScheduler) -> None:
+    """Start in the foreground until SIGTERM or SIGINT; a running crawl is stopped cleanly first."""
+
+    def stop(signum, frame):
+        logger.warning("received %s: stopping the running crawl and the scheduler", signal.Signals(signum).name)
+        jobs.stop_children()
+        scheduler.shutdown(wait=True)  # waits for the crawl job to record how its run ended
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start()
+    logger.warning("scheduler stopped")
+
+
+def _log_event(event) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        logger.warning("job %s missed its time %s", event.job_id, event.scheduled_run_time)
+    elif event.exception is not None:
+        logger.error("job %s failed: %s", event.job_id, event.exception)

@@ -1,0 +1,164 @@
+"""The scheduler: jobs from the spiders, catch-up of missed runs, timeouts, and a clean stop on SIGTERM."""
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.errors import NotConfigured
+from scheduler.jobs import crawl_in_child
+from scheduler.main import build_scheduler, missed
+from spiders.c40_accelerators import C40AcceleratorsSpider
+from store import open_db, runs
+from tests.helpers import FIXTURES, ROOT
+from tests.site_server import Answer, SiteServer
+from tests.test_network import SPIDER, serve_site
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+SPIDERS = {"c40_accelerators": C40AcceleratorsSpider}
+
+
+def settings(**overrides):
+    values = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    values.update(overrides)
+    return Settings(values)
+
+
+def crawl_jobs(scheduler):
+    return {job.id: job for job in scheduler.get_jobs() if job.id.startswith("crawl:")}
+
+
+def test_one_job_per_spider_on_its_own_schedule(db_path):
+    scheduler = build_scheduler(settings(), SPIDERS, db_path=db_path, now=NOW)
+    (job,) = crawl_jobs(scheduler).values()
+    assert job.id == "crawl:c40_accelerators"
+    assert str(job.trigger) == "cron[month='*', day='*', day_of_week='*', hour='6', minute='20']"
+
+
+
+def test_a_configured_schedule_overrides_the_spiders(db_path):
+    scheduler = build_scheduler(settings(SCHEDULER_SCHEDULES={"c40_accelerators": "0 */6 * * *"}), SPIDERS,
+                                db_path=db_path, now=NOW)
+    assert "hour='*/6'" in str(crawl_jobs(scheduler)["crawl:c40_accelerators"].trigger)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"SCHEDULER_SCHEDULES": {"c40_accelerators": "every morning"}}, "the schedule 'every morning' of c40_accelerators"),
+    ({"SCHEDULER_SCHEDULES": {"uclg_news": "0 5 * * *"}}, "SCHEDULER_SCHEDULES names unknown spiders: uclg_news"),
+    ({"SCHEDULER_TIMEZONE": "Mars/Olympus"}, "SCHEDULER_TIMEZONE='Mars/Olympus' is not a time zone"),
+])
+def test_a_wrong_configuration_names_the_setting(db_path, overrides, message):
+    with pytest.raises(NotConfigured, match=message):
+        build_scheduler(settings(**overrides), SPIDERS, db_path=db_path, now=NOW)
+
+
+def test_a_spider_that_never_ran_crawls_at_start(db_path):
+    job = crawl_jobs(build_scheduler(settings(), SPIDERS, db_path=db_path, now=NOW))["crawl:c40_accelerators"]
+    assert job.next_run_time == NOW
+
+
+def test_missed_runs_coalesce_into_one_at_start(db_path):
+    with open_db(db_path) as db:  # last crawl three days ago: three daily runs were missed
+        runs.start_run(db, spider="c40_accelerators", now="2026-11-25T06:30:00Z")
+    job = crawl_jobs(build_scheduler(settings(), SPIDERS, db_path=db_path, now=NOW))["crawl:c40_accelerators"]
+    assert job.next_run_time == NOW
+
+
+def test_nothing_missed_waits_for_the_schedule(db_path):
+    with open_db(db_path) as db:
+        runs.start_run(db, spider="c40_accelerators", now="2026-11-28T06:25:00Z")
+    job = crawl_jobs(build_scheduler(settings(SCHEDULER_JITTER=0), SPIDERS, db_path=db_path, now=NOW))[
+        "crawl:c40_accelerators"]
+    assert getattr(job, "next_run_time", None) is None  # no catch-up: the trigger decides
+    assert job.trigger.get_next_fire_time(None, NOW) == datetime(2026, 11, 29, 6, 20, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("last,expected", [(None, True), (datetime(2026, 11, 28, 6, 21, tzinfo=timezone.utc), False),
+                                           (datetime(2026, 11, 28, 6, 19, tzinfo=timezone.utc), True)])
+def test_missed(last, expected):
+    from apscheduler.triggers.cron import CronTrigger
+
+    assert missed(CronTrigger.from_crontab("20 6 * * *", timezone="UTC"), last, NOW) is expected
+
+
+def test_overdue_spiders(db):
+    run = runs.start_run(db, spider="c40_accelerators", now="2026-11-20T00:00:00Z")
+    runs.finish_run(db, run, now="2026-11-20T00:10:00Z", finish_reason="finished", pages=1, items=1, errors=0,
+                    healthy=True, health=[], summary="")
+    assert runs.overdue(db, ["c40_accelerators", "other"], older_than=NOW - timedelta(hours=72)) == {
+        "c40_accelerators": "2026-11-20T00:00:00Z", "other": None}
+    assert runs.overdue(db, ["c40_accelerators"], older_than=NOW - timedelta(days=30)) == {}
+
+
+def test_a_hung_crawl_is_killed_and_its_run_closed(tmp_path):
+    db = tmp_path / "glocal.db"
+    with SiteServer() as server:
+        serve_site(server, overrides={"/accelerators/clean-air-cities/": [
+            Answer(body=(FIXTURES / SPIDER / "clean-air-cities.html").read_bytes(), delay=30)]})
+        outcome = crawl_in_child(SPIDER, db_path=db, timeout=4, host_map=json.dumps({"www.c40.org": server.address}),
+                                 overrides=("DOWNLOAD_DELAY=0.05", "AUTOTHROTTLE_ENABLED=false"))
+    assert outcome.message.startswith("c40_accelerators: crawl timed out after 4s and was killed")
+    assert not outcome.ok
+    connection = sqlite3.connect(db)
+    assert connection.execute("select status, healthy from crawl_runs").fetchall() == [("aborted", 0)]
+    assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
+    connection.close()
+
+
+def wait_for(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def run_statuses(db):
+    try:
+        connection = sqlite3.connect(db, timeout=5)
+        try:
+            return [r[0] for r in connection.execute("select status from crawl_runs order by id")]
+        finally:
+            connection.close()
+    except sqlite3.OperationalError:
+        return []
+
+
+def test_sigterm_stops_a_running_crawl_cleanly(tmp_path):
+    db = tmp_path / "glocal.db"
+    with SiteServer() as server:
+        serve_site(server)
+        for slug in ["clean-air-cities", "urban-nature", "equity-pledge", "water-safe-cities"]:
+            server.route(f"/accelerators/{slug}/",
+                         Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(), delay=2))
+        daemon = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "glocal") if (ROOT / ".venv").exists() else "glocal", "schedule",
+             "--db", str(db), "--host-map", json.dumps({"www.c40.org": server.address}),
+             "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        try:
+            assert wait_for(lambda: run_statuses(db) == ["running"]), "the catch-up crawl did not start"
+            time.sleep(1)
+            daemon.send_signal(signal.SIGTERM)
+            out, err = daemon.communicate(timeout=60)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert daemon.returncode == 0, err
+    assert "c40_accelerators: schedule '20 6 * * *', next run now (catching up)" in out
+    assert "received SIGTERM" in err and "scheduler stopped" in err
+    assert "Traceback" not in err
+    connection = sqlite3.connect(db)
+    (status, reason, healthy), = connection.execute("select status, finish_reason, healthy from crawl_runs")
+    assert (status, reason, healthy) == ("failed", "shutdown", 0)
+    assert connection.execute("select count(*) from scope_runs where finished_at is null").fetchone()[0] == 0
+    assert connection.execute("select count(*) from changes where change = 'removed'").fetchone()[0] == 0
+    connection.close()
