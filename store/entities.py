@@ -20,19 +20,19 @@ class Entity:
     def row(self, record: dict) -> dict:
         """The content columns of an item record, in the types SQLite stores."""
         row = {}
-        for column in self.columns:
-            if column == "text_hash":
-                text = record.get("text")
-                row[column] = hashlib.sha256(clean(text).encode()).hexdigest() if text else None
-                continue
+        for column in self.columns:  # the hot path of an ingest: plain type tests, no isinstance chain
             value = record.get(column)
-            if isinstance(value, bool):
+            kind = value.__class__
+            if kind is bool:
                 value = int(value)
-            elif isinstance(value, (list, dict)):
-                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            elif isinstance(value, str):
+            elif kind is str:
                 value = value or None
+            elif kind is list or kind is dict:
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
             row[column] = value
+        if "text_hash" in row:
+            text = record.get("text")
+            row["text_hash"] = hashlib.sha256(clean(text).encode()).hexdigest() if text else None
         return row
 
 

@@ -361,5 +361,8 @@ def _diff(old: dict, new: dict, entity: Entity) -> dict:
     return {c: [old[c], new[c]] for c in entity.compared if old.get(c) != new.get(c)}
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
