@@ -194,7 +194,7 @@ class CrawlSession:
                 self._finish_scope(report.scope, utcnow())
         self._scope_log.append({
             "scope": report.scope, "url": report.url, "complete": state.complete, "healthy": state.healthy,
-            "reason": state.healthy and verdict.reason or (ingest_reason(state) or verdict.reason),
+            "reason": state.reason,
             "fetch_failed": not report.fetched,
         })
 
@@ -228,8 +228,3 @@ class CrawlSession:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
 
-
-def ingest_reason(state: ingest.ScopeState) -> str | None:
-    if state.stale:
-        return f"{state.scope}: archive older than the last recorded observation; not applied"
-    return None

@@ -44,6 +44,7 @@ class ScopeState:
     baseline: bool
     stale: bool
     keys: set[str] | None
+    reason: str | None = None  # why the scope run is incomplete, unhealthy or stale, in words
     counts: Counter = field(default_factory=Counter)
 
     @property
@@ -126,6 +127,7 @@ def begin_scope(
         baseline=baseline,
         stale=stale,
         keys=set(keys) if keys is not None else None,
+        reason=reason,
     )
 
 

@@ -348,3 +348,22 @@ def test_spider_does_not_follow_links_of_a_broken_hub():
                             encoding="utf-8", request=Request(HUB.url))
     output = list(C40AcceleratorsSpider().parse(response))
     assert len(output) == 1 and not output[0].complete
+
+
+def test_a_list_rendered_as_items_is_read_too():
+    html = """<html><head><title>Cool Cities Accelerator - C40 Cities</title></head><body><main>
+      <p>The C40 Cool Cities Accelerator unites 3 cities.</p>
+      <div class="wp-block-group"><h2>Signatory cities</h2>
+        <ul><li><a href="/cities/paris/">Paris</a></li><li>Dhaka (North &amp; South)</li><li>Lima*</li></ul>
+        <p><em>*non-C40 city or region</em></p></div></main></body></html>"""
+    items = list(parser.parse_accelerator(html, "https://www.c40.org/accelerators/cool-cities/"))
+    assert names(items) == ["Paris", "Dhaka (North & South)", "Lima"]
+    assert [s.network_member for s in of(items, Signature)] == [True, True, False]
+    assert items[0].complete and items[0].stated == 3
+
+
+def test_an_inline_list_after_its_lead():
+    html = """<html><head><title>X Accelerator - C40 Cities</title></head><body><main>
+      <p><strong>Signatory cities:</strong> Oslo, Quito and Tshwane.</p></main></body></html>"""
+    items = list(parser.parse_accelerator(html, "https://www.c40.org/accelerators/x/"))
+    assert names(items) == ["Oslo", "Quito", "Tshwane"]
