@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 overrides[name] = json.loads(value)
             except ValueError:
-                raise NotConfigured(f"--set {assignment}: the value must be JSON (a number, true, \"text\", ...)")
+                raise NotConfigured(f"--set {assignment}: the value must be JSON (a number, true, \"text\", ...)") from None
         settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map,
                                   overrides=overrides, log_level=args.log_level)
 

@@ -355,7 +355,7 @@ def _existing_rows(db: Database, table: str, keys: list[str], compared: tuple[st
             f"select {select} from [{table}] where key in ({', '.join('?' * len(chunk))})", chunk
         )
         for values in cursor:
-            rows[values[0]] = dict(zip(columns, values))
+            rows[values[0]] = dict(zip(columns, values, strict=True))
     return rows
 
 

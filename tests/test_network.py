@@ -3,7 +3,6 @@ conditional requests, retries, Retry-After, timeouts and server errors."""
 
 import json
 import sqlite3
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from scrapy.settings import Settings
@@ -17,7 +18,7 @@ from scheduler.jobs import crawl_in_child
 from scheduler.main import build_scheduler, missed
 from spiders.c40_accelerators import C40AcceleratorsSpider
 from store import open_db, runs
-from tests.helpers import FIXTURES, ROOT
+from tests.helpers import FIXTURES
 from tests.site_server import Answer, SiteServer
 from tests.test_network import SPIDER, serve_site
 
@@ -140,7 +141,7 @@ def test_sigterm_stops_a_running_crawl_cleanly(tmp_path):
             server.route(f"/accelerators/{slug}/",
                          Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(), delay=2))
         daemon = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "glocal") if (ROOT / ".venv").exists() else "glocal", "schedule",
+            [str(Path(sys.executable).parent / "glocal"), "schedule",
              "--db", str(db), "--host-map", json.dumps({"www.c40.org": server.address}),
              "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
