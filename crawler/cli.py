@@ -277,7 +277,8 @@ def changes(since, include_quiet, source, as_json, db_path):
         about = row["label"] or ""
         if row["instrument_title"]:
             about = f"{about} - {row['instrument_title']}"
-        click.echo(f"{row['detected_at']}  {row['entity']}.{row['change']:<8} {row['entity_key']}  {about}".rstrip())
+        kind = f"{row['entity']}.{row['change']}"
+        click.echo(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip())
 
 
 @cli.command()
