@@ -54,10 +54,15 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         request.meta["glocal_archived"] = {
             "archive": archived.archive, "offset": archived.offset, "fetched_at": archived.fetched_at,
         }
-        headers = Headers(archived.headers)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
-        return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
-                   request=request, flags=["replay"])
+        return scrapy_response(archived, request, flag="replay")
+
+
+def scrapy_response(archived, request, *, flag: str) -> Response:
+    """An archived response as the Scrapy response of `request` (Html/Text/plain by its headers)."""
+    headers = Headers(archived.headers)
+    cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+    return cls(url=request.url, status=archived.status, headers=headers, body=archived.body, request=request,
+               flags=[flag])
 
 
 class LoopbackDownloadHandler(BaseDownloadHandler):

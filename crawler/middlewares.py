@@ -8,11 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.http import Headers
-from scrapy.responsetypes import responsetypes
 
 from crawler.archive import WarcFile, payload_digest, read_record
 from crawler.errors import ArchiveError
+from crawler.handlers import scrapy_response
 from crawler.session import CrawlSession
 from crawler.text import utcnow
 from store import pages
@@ -137,10 +136,7 @@ class ConditionalGetMiddleware:
             for header in (b"If-None-Match", b"If-Modified-Since"):
                 retry.headers.pop(header, None)
             return retry
-        headers = Headers(archived.headers)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
-        return cls(url=request.url, status=archived.status, headers=headers, body=archived.body, request=request,
-                   flags=["not-modified"])
+        return scrapy_response(archived, request, flag="not-modified")
 
 
 def _header(response, name: bytes) -> str | None:

@@ -43,7 +43,7 @@ class CrawlSession:
         self._states: dict[str, ingest.ScopeState] = {}
         self._waiting: dict[str, set[str]] = {}  # open scope -> keys its report listed and not yet received
         self._finished: set[str] = set()
-        self._scope_log: list[dict] = []
+        self._fetch_failed: set[str] = set()  # scopes whose page never arrived
         self._pending: dict[str, list[dict]] = defaultdict(list)
         self._claims: list[dict] = []
         self.item_counts: Counter = Counter()
@@ -88,7 +88,9 @@ class CrawlSession:
             errors=errors,
             item_counts=dict(self.item_counts),
             empty_fields=dict(self.empty_fields),
-            scopes=self._scope_log,
+            scopes=[{"scope": s.scope, "url": s.url, "complete": s.complete, "healthy": s.healthy,
+                     "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed}
+                    for s in self._states.values()],
             expectations=self.expectations,
             max_errors=self.max_errors,
             max_empty_ratio=self.max_empty_ratio,
@@ -192,11 +194,8 @@ class CrawlSession:
             self._waiting[report.scope] = set(report.keys)
             if not report.keys:
                 self._finish_scope(report.scope, utcnow())
-        self._scope_log.append({
-            "scope": report.scope, "url": report.url, "complete": state.complete, "healthy": state.healthy,
-            "reason": state.reason,
-            "fetch_failed": not report.fetched,
-        })
+        if not report.fetched:
+            self._fetch_failed.add(report.scope)
 
     def _flush(self, scope: str, now: str) -> None:
         records = self._pending.pop(scope, [])

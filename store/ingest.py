@@ -27,6 +27,8 @@ from store.entities import ENTITIES, Entity
 
 DEFAULT_REMOVAL_RUNS = 2
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
+_INSERT_CHANGE = """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
+                                         notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 @dataclass
@@ -64,11 +66,22 @@ def scope_status(db: Database, scope: str, entity: str) -> dict:
     active = db.conn.execute(
         f"select count(*) from [{table}] where scope = ? and removed_at is null", (scope,)
     ).fetchone()[0]
-    last = db.conn.execute(
+    last_observed_at, had_complete_run = _scope_history(db, scope)
+    return {"active": active, "last_observed_at": last_observed_at, "had_complete_run": had_complete_run}
+
+
+def _scope_history(db: Database, scope: str, *, other_than_run: int | None = None) -> tuple[str | None, bool]:
+    """(latest capture time of the scope, whether a finished run saw it complete and healthy).
+
+    A scope run counts (for the baseline and the removal rule) only once finished: a crawl killed
+    while writing a scope leaves an unfinished row, which later runs treat as if never made.
+    """
+    observed, trusted = db.conn.execute(
         """select max(observed_at), max(complete and healthy and finished_at is not null)
-           from scope_runs where scope = ?""", (scope,)
+           from scope_runs where scope = ? and run_id is not ?""",
+        (scope, other_than_run),
     ).fetchone()
-    return {"active": active, "last_observed_at": last[0], "had_complete_run": bool(last[1])}
+    return observed, bool(trusted)
 
 
 def begin_scope(
@@ -91,20 +104,14 @@ def begin_scope(
     A report older than the scope's latest recorded observation is **stale** (an archive replayed
     out of capture order): it is recorded and changes nothing, so history is never rewritten.
     """
-    # A scope run counts (for the baseline and the removal rule) only once finished: a crawl killed
-    # while writing a scope leaves an unfinished row, which the next run treats as if never made.
-    previous = db.conn.execute(
-        """select max(observed_at), max(complete and healthy and finished_at is not null)
-           from scope_runs where scope = ? and run_id != ?""",
-        (scope, run_id),
-    ).fetchone()
-    stale = previous[0] is not None and observed_at is not None and observed_at < previous[0]
+    last_observed_at, had_trusted_run = _scope_history(db, scope, other_than_run=run_id)
+    stale = last_observed_at is not None and observed_at is not None and observed_at < last_observed_at
     if stale:
         reason = (
-            f"observation of {observed_at} is older than the last recorded one ({previous[0]}); "
+            f"observation of {observed_at} is older than the last recorded one ({last_observed_at}); "
             "replay archives in capture order"
         )
-    baseline = not previous[1]
+    baseline = not had_trusted_run
     if listed is None and keys is not None:
         listed = len(keys)
     with db.atomic():
@@ -156,7 +163,7 @@ def apply_records(
     by_key = {}
     for record in records:
         by_key[record["key"]] = record  # a key listed twice on one page is one row
-    existing = _existing_rows(db, entity.table, list(by_key), entity.compared)
+    existing = _existing_rows(db, entity, list(by_key))
 
     try:
         _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver)
@@ -228,11 +235,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
         if touches:
             conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
         if changes:
-            conn.executemany(
-                """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
-                                        notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                changes,
-            )
+            conn.executemany(_INSERT_CHANGE, changes)
 
 
 def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
@@ -246,7 +249,7 @@ def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int 
     counts: Counter = Counter()
     with db.atomic():
         if incomplete and state.complete:
-            state.complete = False
+            state.complete, state.reason = False, incomplete
             db.conn.execute("update scope_runs set complete = 0, reason = ? where id = ?",
                             (incomplete, state.scope_run_id))
         db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
@@ -291,11 +294,7 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
-        db.conn.executemany(
-            """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
-                                    notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            changes,
-        )
+        db.conn.executemany(_INSERT_CHANGE, changes)
     return counts
 
 
@@ -335,18 +334,16 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                                                                 ("unit", latest[4], claim["unit"])) if old != new}
             else:
                 diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
-            db.conn.execute(
-                """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
-                                        notify, scope, page_id) values (?, 'count_claim', ?, ?, ?, ?, ?, ?, null, ?)""",
-                (run_id, claim["key"], change, _json(diff), seen_at, now, int(bool(latest)), page_id),
-            )
+            db.conn.execute(_INSERT_CHANGE, (run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
+                                             int(bool(latest)), None, page_id))
             counts[change] += 1
     return counts
 
 
-def _existing_rows(db: Database, table: str, keys: list[str], compared: tuple[str, ...]) -> dict[str, dict]:
-    wanted = ("key", "removed_at", "last_seen_at") + (("actor_id",) if table in ("signatures", "memberships") else ())
-    columns = list(dict.fromkeys(wanted + compared))
+def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:
+    table = entity.table
+    wanted = ("key", "removed_at", "last_seen_at") + (("actor_id",) if entity.has_actor else ())
+    columns = list(dict.fromkeys(wanted + entity.compared))
     select = ", ".join(f"[{c}]" for c in columns)
     rows = {}
     for start in range(0, len(keys), _CHUNK):

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from tests.helpers import glocal
 from tests.site_server import Answer, SiteServer
-from tests.test_network import FIXTURES, SPIDER, serve_site
+from tests.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
 
 
 def scope_runs(db) -> int:
@@ -37,8 +36,7 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
         host_map = json.dumps({"www.c40.org": server.address})
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.runner", SPIDER, "--db", str(db), "--host-map", host_map,
-             "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false",
-             "--set", f"ARCHIVE_DIR={json.dumps(str(tmp_path / 'archive'))}", "--log-level", "WARNING"],
+             *LOOPBACK_SETTINGS, "--log-level", "WARNING"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
@@ -56,9 +54,7 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
         assert duplicates == []
         connection.close()
 
-        result = glocal("crawl", SPIDER, "--db", db, "--host-map", host_map, "--set", "DOWNLOAD_DELAY=0.05",
-                        "--set", "AUTOTHROTTLE_ENABLED=false",
-                        "--set", f"ARCHIVE_DIR={json.dumps(str(tmp_path / 'archive'))}")
+        result = crawl(server, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
     connection = sqlite3.connect(db)

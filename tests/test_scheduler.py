@@ -20,7 +20,7 @@ from spiders.c40_accelerators import C40AcceleratorsSpider
 from store import open_db, runs
 from tests.helpers import FIXTURES
 from tests.site_server import Answer, SiteServer
-from tests.test_network import SPIDER, serve_site
+from tests.test_network import LOOPBACK_SETTINGS, SPIDER, serve_site
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 SPIDERS = {"c40_accelerators": C40AcceleratorsSpider}
@@ -142,8 +142,7 @@ def test_sigterm_stops_a_running_crawl_cleanly(tmp_path):
                          Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(), delay=2))
         daemon = subprocess.Popen(
             [str(Path(sys.executable).parent / "glocal"), "schedule",
-             "--db", str(db), "--host-map", json.dumps({"www.c40.org": server.address}),
-             "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false"],
+             "--db", str(db), "--host-map", json.dumps({"www.c40.org": server.address}), *LOOPBACK_SETTINGS],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
         try:
             assert wait_for(lambda: run_statuses(db) == ["running"]), "the catch-up crawl did not start"
