@@ -235,8 +235,13 @@ def build_archive(pages: list[ArchivedResponse], out: str | Path) -> Path:
     return out
 
 
-def pages_from_fixtures(folder: str | Path, *, only: list[str] | None = None) -> list[ArchivedResponse]:
-    """Saved pages of a fixture folder, from its meta.json ({file: {url, fetched_at, status, ...}})."""
+def pages_from_fixtures(folder: str | Path, *, only: list[str] | None = None,
+                        sample: bool = False) -> list[ArchivedResponse]:
+    """Saved pages of a fixture folder, from its meta.json ({file: {url, fetched_at, status, ...}}).
+
+    :param sample: only the pages whose entry says ``"sample": true`` (those the bundled sample
+        archive holds; each fixture folder marks its own, so sources never edit a shared list)
+    """
     folder = Path(folder)
     meta_path = folder / "meta.json"
     try:
@@ -246,6 +251,8 @@ def pages_from_fixtures(folder: str | Path, *, only: list[str] | None = None) ->
     pages = []
     for filename, info in meta.items():
         if only is not None and filename not in only:
+            continue
+        if sample and not info.get("sample"):
             continue
         try:
             content_type = info.get("content_type", "text/html; charset=UTF-8")

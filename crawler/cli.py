@@ -340,7 +340,8 @@ def instruments(db_path):
 @click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The WARC file to write.")
 @click.option("--only", multiple=True, help="Only these files of the folders (repeatable).")
-def build_archive_command(folders, output, only):
+@click.option("--sample", is_flag=True, help='Only the pages marked "sample": true in each meta.json.')
+def build_archive_command(folders, output, only, sample):
     """Build a WARC file from saved pages (folders with a meta.json)
 
     meta.json maps each file to its url, fetched_at, status and content_type. The archive can
@@ -357,7 +358,7 @@ def build_archive_command(folders, output, only):
         raise click.UsageError("--only picks files of one folder; give a single folder with it")
     pages = []
     for folder in folders:
-        pages.extend(pages_from_fixtures(folder, only=list(only) or None))
+        pages.extend(pages_from_fixtures(folder, only=list(only) or None, sample=sample))
     path = build_archive(pages, output)
     click.echo(f"wrote {len(pages)} responses to {path}")
 

@@ -1,20 +1,25 @@
-"""The sample archive the README crawls is exactly what the saved pages build."""
+"""The sample archive the README crawls is exactly what the saved pages marked "sample" build.
+
+Each fixture folder marks its own sample pages (``"sample": true`` in its meta.json), so a new
+source joins the sample without editing a shared list.
+"""
 
 import hashlib
 
-from crawler.archive import ArchiveIndex, build_archive
-from tests.helpers import FIXTURES, saved_pages
+from crawler.archive import ArchiveIndex, build_archive, pages_from_fixtures
+from tests.helpers import FIXTURES
 
 SAMPLE = FIXTURES / "sample.warc.gz"
-SAMPLE_PAGES = ["robots.txt", "hub.html", "green-healthy-streets.html", "clean-air-cities.html",
-                "net-zero-carbon-buildings.html", "good-food-cities.html", "divest-invest.html", "urban-nature.html",
-                "equity-pledge.html", "water-safe-cities.html"]
-REBUILD = ("glocal build-archive tests/fixtures/c40_accelerators -o tests/fixtures/sample.warc.gz "
-           + " ".join(f"--only {name}" for name in SAMPLE_PAGES))
+REBUILD = "glocal build-archive tests/fixtures/*/ --sample -o tests/fixtures/sample.warc.gz"
+
+
+def sample_pages():
+    return [page for folder in sorted(p.parent for p in FIXTURES.glob("*/meta.json"))
+            for page in pages_from_fixtures(folder, sample=True)]
 
 
 def test_sample_archive_is_built_from_the_fixtures(tmp_path):
-    rebuilt = build_archive(saved_pages("c40_accelerators", SAMPLE_PAGES), tmp_path / SAMPLE.name)
+    rebuilt = build_archive(sample_pages(), tmp_path / SAMPLE.name)
     assert hashlib.sha256(rebuilt.read_bytes()).hexdigest() == hashlib.sha256(SAMPLE.read_bytes()).hexdigest(), (
         f"a fixture changed: rebuild the sample with\n    {REBUILD}")
 
