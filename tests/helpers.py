@@ -101,9 +101,9 @@ def _reactor():
 
 
 def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_map: dict | None = None,
-                     settings: dict | None = None, timeout: float = 120) -> dict | None:
+                     settings: dict | None = None, timeout: float = 120, stats: dict | None = None) -> dict | None:
     """Crawl `spider` in this process (replayed or against a local server) and return the run row
-    it wrote in crawl_runs (None when it wrote none)."""
+    it wrote in crawl_runs (None when it wrote none); `stats`, if given, receives Scrapy's stats."""
     from scrapy.crawler import CrawlerRunner
 
     from crawler.runner import crawl_settings
@@ -116,10 +116,14 @@ def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_
 
     def start():
         try:
-            deferred = CrawlerRunner(crawl_config).crawl(spider)
+            runner = CrawlerRunner(crawl_config)
+            crawler = runner.create_crawler(spider)
+            deferred = runner.crawl(crawler)
         except Exception as error:  # noqa: BLE001 - handed to the waiting test thread
             finished.set_exception(error)
             return
+        if stats is not None:
+            deferred.addBoth(lambda result: stats.update(crawler.stats.get_stats()) or result)
         deferred.addCallbacks(lambda _: finished.set_result(None),
                               lambda failure: finished.set_exception(failure.value))
 
@@ -127,6 +131,8 @@ def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_
     finished.result(timeout=timeout)
     import sqlite3
 
+    if not Path(db).exists():
+        return None
     connection = sqlite3.connect(db)
     connection.row_factory = sqlite3.Row
     try:
