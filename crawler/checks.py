@@ -30,7 +30,7 @@ class ScopeVerdict:
 
 
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
-                min_list_ratio: float, max_drop_ratio: float = 0.5) -> ScopeVerdict:
+                min_list_ratio: float, max_drop_ratio: float, drop_check_min_rows: int) -> ScopeVerdict:
     """Decide whether one scope's list, as this run saw it, may change the store.
 
     :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run)
@@ -57,7 +57,7 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     active = prior.get("active") or 0
-    if report.kind != APPEND_ONLY and active >= 4 and report.listed < active * (1 - max_drop_ratio):
+    if report.kind != APPEND_ONLY and active >= drop_check_min_rows and report.listed < active * (1 - max_drop_ratio):
         return ScopeVerdict(
             False,
             f"the list on {where} shrank from {active} to {report.listed} names at once "
@@ -80,7 +80,7 @@ def run_checks(*, finish_reason: str, errors: int, item_counts: dict[str, int],
                expectations: Expectations, max_errors: int, max_empty_ratio: float) -> list[CheckResult]:
     """The checks of a finished run. A run is healthy when every check passed.
 
-    :param scopes: one dict per scope report: scope, url, complete, healthy, reason, fetch_failed
+    :param scopes: one dict per scope report: scope, url, healthy, reason, fetch_failed
     :param empty_fields: (entity, field) -> number of items of that entity lacking the field
     """
     results = [

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler import settings as defaults
 from crawler.errors import NotConfigured
 from store.clock import parse_moment
 from scheduler import jobs
@@ -41,7 +42,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
                     crawl_options: dict | None = None) -> BlockingScheduler:
     """A scheduler with one crawl job per spider and an hourly overdue check (not started)."""
     try:
-        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC"))
+        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", defaults.SCHEDULER_TIMEZONE))
     except (ZoneInfoNotFoundError, ValueError):
         raise NotConfigured(f"SCHEDULER_TIMEZONE={settings.get('SCHEDULER_TIMEZONE')!r} is not a time zone") from None
     now = now or datetime.now(timezone.utc)
@@ -50,18 +51,18 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
         # One crawl at a time: 2 cores, and per-site politeness limits hold per process only.
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"max_instances": 1, "coalesce": True,
-                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE", 3600)},
+                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE", defaults.SCHEDULER_MISFIRE_GRACE)},
     )
     with open_db(db_path) as db:
         last = runs.last_runs(db)
-    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT", 3600),
+    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT", defaults.SCHEDULER_CRAWL_TIMEOUT),
                **(crawl_options or {})}
     for name, cron in spider_schedules(settings, spiders).items():
         try:
             trigger = CronTrigger.from_crontab(cron, timezone=tz)
         except ValueError as error:
             raise NotConfigured(f"the schedule {cron!r} of {name} is not a cron expression: {error}") from None
-        trigger.jitter = settings.getint("SCHEDULER_JITTER", 0) or None
+        trigger.jitter = settings.getint("SCHEDULER_JITTER", defaults.SCHEDULER_JITTER) or None
         started = parse_moment(last[name]["started_at"]) if name in last else None
         # next_run_time=None would add the job paused: leave it out to follow the trigger.
         catch_up = {"next_run_time": now} if missed(trigger, started, now) else {}
@@ -69,7 +70,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
                           name=f"crawl {name}", **catch_up)
     scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
                       kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
-                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", 72))},
+                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", defaults.SCHEDULER_OVERDUE_HOURS))},
                       next_run_time=now + timedelta(minutes=5))
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler

@@ -285,3 +285,17 @@ def m010_scope_kinds(db: Database):
     # Rows written before kinds existed were all treated as rosters.
     db["scope_runs"].add_column("kind", str)
     db.execute("update scope_runs set kind = 'roster' where kind is null")
+
+
+@migrations()
+def m011_count_claims_first_seen_at(db: Database):
+    # Every other table names a row's first capture `first_seen_at`; count_claims said `seen_at`.
+    db.execute("drop view if exists count_history")
+    db["count_claims"].transform(rename={"seen_at": "first_seen_at"})
+    db.create_view(
+        "count_history",
+        """
+        select subject_key, count, qualifier, unit, first_seen_at, last_seen_at, url, source, text
+        from count_claims order by subject_key, first_seen_at
+        """,
+    )

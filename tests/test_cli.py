@@ -185,7 +185,7 @@ def test_a_crawl_that_dies_before_starting_is_not_reported_as_an_old_run(tmp_pat
     result = glocal("crawl", SPIDER, "--replay", good_archive, "--db", db, "--set", "HEALTH_MAX_ERRORS=not-json")
     assert result.returncode == 1
     assert "crawl ended with exit code 1 before finishing its run" in result.stderr
-    assert "--set HEALTH_MAX_ERRORS=not-json: the value must be JSON" in result.stderr
+    assert "HEALTH_MAX_ERRORS='not-json' is not a whole number" in result.stderr
     assert "Traceback" not in result.stderr
     assert "run 1" not in result.stdout
 
@@ -201,3 +201,38 @@ def test_build_archive_with_a_broken_meta(tmp_path):
     (folder / "a.html").write_text("<html></html>")
     (folder / "meta.json").write_text('{"a.html": {"fetched_at": "2026-11-02T08:15:00Z"}}')
     one_line_error(glocal("build-archive", folder, "-o", tmp_path / "a.warc.gz"), "the entry of a.html has no 'url'")
+
+
+def test_crawl_timeout_defaults_to_the_scheduler_setting(monkeypatch, tmp_path, good_archive):
+    """`glocal crawl` without --timeout kills a crawl after SCHEDULER_CRAWL_TIMEOUT, as the scheduler does."""
+    from click.testing import CliRunner
+
+    from crawler import cli as cli_module
+
+    seen = {}
+
+    def fake_crawl_in_child(name, **options):
+        seen.update(options)
+        raise SystemExit(0)
+
+    import scheduler.jobs
+
+    monkeypatch.setattr(scheduler.jobs, "crawl_in_child", fake_crawl_in_child)
+    monkeypatch.setattr(cli_module, "project_settings", lambda: _settings(SCHEDULER_CRAWL_TIMEOUT=42))
+    CliRunner().invoke(cli_module.cli, ["crawl", SPIDER, "--replay", str(good_archive), "--db", str(tmp_path / "g.db")])
+    assert seen["timeout"] == 42
+
+
+def _settings(**values):
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setdict(values, priority="cmdline")
+    return settings
+
+
+def test_set_takes_plain_values_as_scrapy_does():
+    from crawler.runner import setting_value
+
+    assert setting_value("3") == "3" and setting_value("false") == "false"
+    assert setting_value('{"www.c40.org": "127.0.0.1:1"}') == {"www.c40.org": "127.0.0.1:1"}
