@@ -370,3 +370,8 @@ def _checked_date(value: str | None) -> str | None:
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+
+from crawler.cli_new_spider import new_spider  # noqa: E402 (commands of their own modules, registered last)
+
+cli.add_command(new_spider)
