@@ -86,9 +86,14 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     elif run is None or run["status"] == "aborted":
         message = f"{spider}: crawl ended with exit code {code} before finishing its run (log: {log_file})"
     else:
-        mark = "ok" if run["healthy"] else "UNHEALTHY"
-        message = f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
+        message = run_line(spider, run)
     return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file)
+
+
+def run_line(spider: str, run: dict) -> str:
+    """The one line `glocal crawl` prints for a run that closed: its status, health and summary."""
+    mark = "ok" if run["healthy"] else "UNHEALTHY"
+    return f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
 
 
 def stop_children() -> None:
