@@ -181,7 +181,9 @@ def test_version():
 
 def test_a_crawl_that_dies_before_starting_is_not_reported_as_an_old_run(tmp_path, good_archive):
     db = tmp_path / "glocal.db"
-    glocal("crawl", SPIDER, "--replay", good_archive, "--db", db)
+    # The one real `glocal crawl` of this file: the command, its child process and the store, end to end.
+    first = glocal("crawl", SPIDER, "--replay", good_archive, "--db", db)
+    assert "c40_accelerators: run 1 finished [UNHEALTHY]" in first.stdout  # a two-page archive
     result = glocal("crawl", SPIDER, "--replay", good_archive, "--db", db, "--set", "HEALTH_MAX_ERRORS=not-json")
     assert result.returncode == 1
     assert "crawl ended with exit code 1 before finishing its run" in result.stderr
