@@ -373,3 +373,8 @@ def _checked_date(value: str | None) -> str | None:
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+
+from crawler.cli_scale import scrapyd_group  # noqa: E402
+
+cli.add_command(scrapyd_group)
