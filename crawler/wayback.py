@@ -42,6 +42,8 @@ def iso_of(timestamp: str) -> str:
 def timestamp_of(iso: str) -> str:
     """"2020-01-15T08:30:00Z" (or a date) -> "20200115083000"."""
     digits = re.sub(r"\D", "", iso)
+    if len(digits) in (4, 6):  # a year or a month: its first day, not a zero month or day
+        digits += "01" * ((8 - len(digits)) // 2)
     return (digits + "0" * 14)[:14]
 
 
