@@ -95,10 +95,11 @@ def check(spiders, live, replay, as_json, scratch, timeout):
     settings = project_settings()
     names = list(spiders) or spider_names()
     classes = {name: spider_class(name) for name in names}
+    index = None
     if replay:
         from crawler.handlers import archive_index
 
-        archive_index(replay)  # a bad archive fails here, in one line, before any crawl
+        index = archive_index(replay)  # a bad archive fails here, in one line, before any crawl
     if scratch is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         scratch = Path(settings.get("STORE_DB_PATH")).parent / "checks" / stamp
@@ -108,7 +109,15 @@ def check(spiders, live, replay, as_json, scratch, timeout):
         raise GlocalError(f"{scratch} already holds a check; name another --scratch folder")
     open_store(scratch_db).close()
     verdicts = []
+    from crawler.check import SpiderVerdict
+
     for name, cls in classes.items():
+        absent = [url for url in cls.start_urls if index is not None and url not in index]
+        if absent:
+            verdicts.append(SpiderVerdict(spider=name, verdict="blind", summary="not crawled",
+                                          reasons=[f"the archive {replay} has no record of {absent[0]}, "
+                                                   "the spider's start URL"]))
+            continue
         outcome = crawl_in_child(name, db_path=scratch_db, replay=replay, overrides=('LOG_LEVEL="DEBUG"',),
                                  timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"))
         verdicts.append(judge(cls, db_path=scratch_db, outcome=outcome, log_file=outcome.log_file))
@@ -119,12 +128,78 @@ def check(spiders, live, replay, as_json, scratch, timeout):
         for verdict in verdicts:
             for line in render(verdict):
                 click.echo(line)
-        click.echo(f"responses archived under {scratch / 'archive'}; scratch store {scratch_db}")
+        kept = f"responses are those of {replay}" if replay else f"responses archived under {scratch / 'archive'}"
+        click.echo(f"{kept}; scratch store {scratch_db}")
     if any(v.blind for v in verdicts):
         raise SystemExit(1)
 
 
+@click.group()
+def fixtures():
+    """Turn archived responses into test fixtures
+
+    Example:
+
+    \b
+        glocal fixtures add c40_accelerators --from crawl.warc.gz https://www.c40.org/accelerators/clean-air-cities/
+    """
+
+
+@fixtures.command(name="add")
+@click.argument("spider")
+@click.argument("urls", nargs=-1)
+@click.option("--from", "warc", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The WARC holding the responses (a crawl's or a check's archive).")
+@click.option("--folder", type=click.Path(file_okay=False), default="tests/fixtures", show_default=True,
+              help="The fixtures folder; pages go to FOLDER/SPIDER/.")
+@click.option("--test", "test_file", type=click.Path(dir_okay=False),
+              help="Write the test skeleton to this file instead of printing it.")
+@click.option("--force", is_flag=True, help="Replace a fixture file that holds another version of the page.")
+def fixtures_add(spider, urls, warc, folder, test_file, force):
+    """Copy archived pages into tests/fixtures/SPIDER/ and print a test of what they say today
+
+    URLS default to every page of the spider's hosts in the archive. Each page is written with
+    its URL and capture time in meta.json; then a field-by-field test skeleton holding the values
+    the parser extracts now is printed (or written with --test), to check against the page.
+    An error page is refused, and an existing fixture is only replaced with --force.
+
+    Example:
+
+    \b
+        glocal fixtures add c40_accelerators --from data/checks/20261128T0900Z/archive/c40_accelerators/x.warc.gz \\
+            https://www.c40.org/accelerators/clean-air-cities/
+    """
+    from pathlib import Path
+
+    from crawler.check import page_parser
+    from crawler.errors import ParseError
+    from crawler.fixtures import add_fixtures, skeleton_source
+
+    cls = spider_class(spider)
+    added = add_fixtures(cls, warc, list(urls), folder=folder, force=force)
+    parsed = []
+    for page in added:
+        click.echo(f"{page.action}: {Path(folder) / spider / page.filename} ({page.url})", err=True)
+        html = (Path(folder) / spider / page.filename).read_text(encoding="utf-8", errors="replace")
+        parse = page_parser(cls, page.url)
+        if parse is None:
+            continue
+        try:
+            parsed.append((page.filename, list(parse(html, page.url))))
+        except ParseError:
+            parsed.append((page.filename, None))
+    source = skeleton_source(cls, parsed, warc=warc, folder=folder)
+    if test_file:
+        if Path(test_file).exists() and not force:
+            raise GlocalError(f"{test_file} exists; pass --force to overwrite it")
+        Path(test_file).write_text(source, encoding="utf-8")
+        click.echo(f"wrote {test_file}", err=True)
+    else:
+        click.echo(source)
+
+
 def register(cli: click.Group) -> None:
+    cli.add_command(fixtures)
     cli.add_command(backfill)
     cli.add_command(check)
 

@@ -126,3 +126,12 @@ def test_blocking_reasons(status, headers, body, expected):
         assert reason is None
     else:
         assert expected in reason
+
+
+def test_an_archive_without_the_start_url_is_said_so(tmp_path):
+    archive = archive_of(tmp_path / "other.warc.gz", saved_pages(SPIDER, ["clean-air-cities.html"]))
+    result, real = run_check(tmp_path, archive)
+    assert result.returncode == 1
+    verdict = verdict_of(result)
+    assert verdict["verdict"] == "blind"
+    assert "has no record of https://www.c40.org/what-we-do/" in verdict["reasons"][0]
