@@ -60,10 +60,14 @@ class SpiderVerdict:
 
 
 def page_parser(spider_cls, url: str):
-    """The spider's parse function for a page URL, or None when the parser cannot say."""
-    module = importlib.import_module(f"spiders.parsers.{spider_cls.name}")
-    route = getattr(module, "parser_for", None)
-    return route(url) if route else None
+    """The spider's parse function for a page URL (its parser's routing table), or None."""
+    from crawler.routing import NoRoute
+
+    module = getattr(spider_cls, "parser", None) or importlib.import_module(f"spiders.parsers.{spider_cls.name}")
+    try:
+        return module.ROUTES.match(url).parse
+    except (AttributeError, NoRoute):
+        return None
 
 
 def judge(spider_cls, *, db_path: str | Path, outcome, log_file: Path | None = None) -> SpiderVerdict:

@@ -144,9 +144,11 @@ def skeleton_source(spider_cls, pages: list[tuple[str, list | None]], *, warc: s
             of_kind = [item for item in items if type(item).__name__ == kind]
             snake = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
             if count > _FEW:
-                keys = [getattr(item, "key", None) for item in of_kind]
-                lines += [f"def test_{stem}_{snake}_keys():",
-                          f"    assert [item.key for item in of_kind({parsed}, {kind!r})] == {keys!r}", "", ""]
+                attribute = "key" if hasattr(of_kind[0], "key") else "url"  # links have no key
+                keys = [getattr(item, attribute) for item in of_kind]
+                lines += [f"def test_{stem}_{snake}_{attribute}s():",
+                          f"    assert [item.{attribute} for item in of_kind({parsed}, {kind!r})] == {keys!r}",
+                          "", ""]
                 continue
             for i, item in enumerate(of_kind):
                 for f in fields(item):

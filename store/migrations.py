@@ -280,6 +280,14 @@ def m006_create_views(db: Database):
 
 
 @migrations()
+def m010_scope_kinds(db: Database):
+    # roster (absence from complete, healthy runs removes) or append-only (absence never removes).
+    # Rows written before kinds existed were all treated as rosters.
+    db["scope_runs"].add_column("kind", str)
+    db.execute("update scope_runs set kind = 'roster' where kind is null")
+
+
+@migrations()
 def m080_create_archive_captures(db: Database):
     # History from web archives (glocal backfill): what an archive said it holds, and which
     # captures were fetched into our own WARC files. A listing is asked once per URL and spider,
