@@ -32,7 +32,7 @@ from scrapy.http import Request, Response
 from crawler.archive import WarcFile, read_record
 from crawler.errors import BackfillError, NotConfigured
 from crawler.handlers import scrapy_response
-from crawler.text import utcnow
+from store.clock import utcnow
 from crawler.wayback import Capture, capture_url, cdx_query, iso_of, latest_before, parse_cdx
 from store import captures as captures_store
 from store import open_db

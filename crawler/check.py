@@ -120,7 +120,7 @@ def judge(spider_cls, *, db_path: str | Path, outcome, log_file: Path | None = N
 
 
 def _landmarks(spider_cls, bodies: dict[str, bytes]) -> dict[str, str]:
-    declared = [landmark.name for landmark in getattr(spider_cls, "expectations").landmarks]
+    declared = [landmark.name for landmark in _expectations(spider_cls).landmarks]
     missing: dict[str, list[str]] = {}
     parsed = 0
     for url, body in bodies.items():
@@ -146,8 +146,16 @@ def _landmarks(spider_cls, bodies: dict[str, bytes]) -> dict[str, str]:
     return result
 
 
+def _expectations(spider_cls):
+    """The spider's declared expectations (its parser module's EXPECTATIONS)."""
+    from crawler.expectations import Expectations
+
+    parser = getattr(spider_cls, "parser", None)
+    return getattr(parser, "EXPECTATIONS", None) or Expectations()
+
+
 def _describe(spider_cls, name: str) -> str:
-    return spider_cls.expectations.describe(name)
+    return _expectations(spider_cls).describe(name)
 
 
 def render(verdict: SpiderVerdict) -> list[str]:
