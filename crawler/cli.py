@@ -367,3 +367,8 @@ def _checked_date(value: str | None) -> str | None:
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+
+from crawler import cli_history  # noqa: E402  (the history commands build on the helpers above)
+
+cli_history.register(cli)
