@@ -372,3 +372,7 @@ def _checked_date(value: str | None) -> str | None:
 from crawler import cli_history  # noqa: E402  (the history commands build on the helpers above)
 
 cli_history.register(cli)
+
+from crawler.cli_scale import scrapyd_group  # noqa: E402
+
+cli.add_command(scrapyd_group)
