@@ -91,3 +91,13 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- alerts (crawler/alerts/; docs/alerts.md) ----------------------------------------------------
+ALERTS_CONFIG = os.environ.get("GLOCAL_ALERTS")  # the rules file (TOML); None: no alerts are routed
+ALERTS_SEND_INTERVAL = 60  # seconds between two runs of the service's delivery job
+ALERTS_BACKOFF_BASE = 30  # seconds before the first retry of a failed send; doubles each attempt (with jitter)
+ALERTS_BACKOFF_MAX = 3600  # the longest wait between two attempts
+ALERTS_SLACK_INTERVAL = 1.0  # seconds between two messages to one Slack webhook (Slack allows about one per second)
+ALERTS_SEND_BATCH = 500  # outbox rows handled per delivery run, so a huge backlog drains in bounded steps
+ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that make a spider blind
+ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run

@@ -277,3 +277,15 @@ def m006_create_views(db: Database):
         from count_claims order by subject_key, seen_at
         """,
     )
+
+
+@migrations()
+def m030_alert_outbox(db: Database):
+    # The outbox of crawler/alerts: which rule put a row there, what kind of change it announces,
+    # and when a sender claimed it (a row left "sending" by a killed sender is sent again).
+    db["deliveries"].add_column("rule", str)
+    db["deliveries"].add_column("kind", str)
+    db["deliveries"].add_column("claimed_at", str)
+    db["deliveries"].create_index(["channel", "status"])
+    # Health incidents are `health` changes keyed by spider; the latest one says if one is open.
+    db["changes"].create_index(["entity", "change", "id"])
