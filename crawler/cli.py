@@ -373,3 +373,8 @@ def _checked_date(value: str | None) -> str | None:
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+
+from crawler.cli_alerts import alerts, show_page, status  # noqa: E402  (the operator's commands)
+
+for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E701
