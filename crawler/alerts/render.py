@@ -176,13 +176,15 @@ def _slack_group(name: str, items: list[Item]) -> dict:
 
 # --- escaping -------------------------------------------------------------------------------------
 
-_SLACK_FORMATTING = re.compile(r"([*_~`])")
+# A formatting character can open or close Slack formatting unless it sits inside a word
+# ("c40_accelerators" is safe as it is); elsewhere a zero-width space on each side defuses it.
+_SLACK_FORMATTING = re.compile(r"(?<![0-9A-Za-z])([*_~`])|([*_~`])(?![0-9A-Za-z])")
 
 
 def slack_escape(text: str) -> str:
     """Scraped text for a Slack mrkdwn field: control sequences and formatting made inert."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SLACK_FORMATTING.sub("\u200b\\1\u200b", text)
+    return _SLACK_FORMATTING.sub(lambda match: f"\u200b{match.group(0)}\u200b", text)
 
 
 def _slack_value(line: Line) -> str:
