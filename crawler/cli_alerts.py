@@ -10,8 +10,26 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import db_option, open_store, project_settings, spider_class, spider_names
 from crawler.errors import GlocalError
+
+# crawler/cli.py registers these commands at its end, so its helpers are imported when a command runs.
+
+
+def db_option(fn):
+    return click.option("--db", "db_path", type=click.Path(),
+                        help="SQLite file (default: STORE_DB_PATH, data/glocal.db, or $GLOCAL_DB)")(fn)
+
+
+def project_settings():
+    from crawler.cli import project_settings as settings
+
+    return settings()
+
+
+def open_store(db_path, *, must_exist: bool = False):
+    from crawler.cli import open_store as open_
+
+    return open_(db_path, must_exist=must_exist)
 
 
 def _config(path: str | None):
@@ -184,6 +202,8 @@ def status(db_path, as_json):
     from scheduler.main import spider_schedules
     from store import deliveries, incidents
 
+    from crawler.cli import spider_class, spider_names
+
     settings = project_settings()
     path = _db_path(db_path)
     names = spider_names()
@@ -282,13 +302,13 @@ def show_page(page_id, db_path, headers):
 def _next_run(cron: str, settings, now: datetime) -> str:
     from zoneinfo import ZoneInfo
 
-    from apscheduler.triggers.cron import CronTrigger
+    from crawler.schedules import next_run
 
     try:
-        trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC")))
+        when = next_run(cron, ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC")), now)
     except ValueError:
         return f"never (the schedule {cron!r} does not parse)"
-    return f"{trigger.get_next_fire_time(None, now).astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+    return f"{when.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _duration(run: dict) -> float | None:

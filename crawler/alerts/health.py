@@ -12,10 +12,9 @@ Stale: no healthy run for longer than `factor` intervals of the spider's schedul
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from apscheduler.triggers.cron import CronTrigger
-
+from crawler.schedules import interval_of
 from crawler.text import iso_utc, parse_moment, utcnow
 from store import incidents
 
@@ -58,7 +57,7 @@ def check_stale(db, schedules: dict[str, str], *, factor: float, timezone, outbo
     now = now or parse_moment(now_text)
     found = []
     for spider, cron in sorted(schedules.items()):
-        interval = schedule_interval(cron, timezone, now)
+        interval = interval_of(cron, timezone, now)
         since = db.conn.execute(
             "select max(started_at), min(started_at), max(case when status = 'finished' and healthy = 1 "
             "then started_at end), max(id) from crawl_runs where spider = ?", [spider]).fetchone()
@@ -71,13 +70,6 @@ def check_stale(db, schedules: dict[str, str], *, factor: float, timezone, outbo
         if _transition(db, spider, "blind", reason, run_id, kind="stale", outbox=outbox, now=now_text):
             found.append(spider)
     return found
-
-
-def schedule_interval(cron: str, timezone, now: datetime) -> timedelta:
-    trigger = CronTrigger.from_crontab(cron, timezone=timezone)
-    first = trigger.get_next_fire_time(None, now)
-    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
-    return second - first
 
 
 def _transition(db, spider, state, reason, run_id, *, kind, outbox, now) -> str | None:
