@@ -24,7 +24,8 @@ BASELINE = [("Amman", "JO"), ("Austin", "US"), ("Barcelona", "ES"), ("Berlin", "
 
 
 def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=None, signed_on=None,
-          instrument_key: str = INSTRUMENT_KEY, url: str = CLEAN_AIR_URL, with_instrument: bool = True) -> int:
+          instrument_key: str = INSTRUMENT_KEY, url: str = CLEAN_AIR_URL, with_instrument: bool = True,
+          more_instruments: tuple[tuple[str, str], ...] = ()) -> int:
     """One healthy, complete run of `source` that lists `cities` as signatories of the Clean Air
     Accelerator, written through the store's real ingest path. Returns the run id."""
     fetched_at = f"{day}T08:15:06Z"
@@ -35,12 +36,13 @@ def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=No
     page_of = lambda _url: (page, fetched_at)  # noqa: E731
     now = f"{day}T08:16:00Z"
     if with_instrument:
-        instrument = Instrument(source=source, key=instrument_key, url=url, title="Clean Air Accelerator",
-                                kind="accelerator", issuer="C40 Cities")
+        instruments = [as_record(Instrument(source=source, key=key, url=url, title=title, kind="accelerator",
+                                            issuer="C40 Cities"))
+                       for key, title in ((instrument_key, "Clean Air Accelerator"), *more_instruments)]
         state = ingest.begin_scope(db, run_id=run, scope=f"instruments:{source}", entity="instrument", url=url,
-                                   observed_at=fetched_at, complete=True, healthy=True, keys=[instrument_key],
-                                   outbox=outbox)
-        ingest.apply_records(db, state, [as_record(instrument)], now=now, page_of=page_of)
+                                   observed_at=fetched_at, complete=True, healthy=True,
+                                   keys=[r["key"] for r in instruments], outbox=outbox)
+        ingest.apply_records(db, state, instruments, now=now, page_of=page_of)
         ingest.close_scope(db, state, now=now)
     records = [as_record(Signature(source=source, key=f"{source}/clean-air-cities/{name_key(name)}", url=url,
                                    instrument_key=instrument_key, actor_name=name, country=country,
