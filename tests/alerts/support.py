@@ -93,7 +93,10 @@ class SlackReceiver:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 status, headers = receiver.script.pop(0) if receiver.script else (200, {})
+                headers = dict(headers)
+                delay = float(headers.pop("_delay", 0))  # a slow far end: answer after this many seconds
                 receiver.requests.append(Received(time.monotonic(), status, body))
+                time.sleep(delay)
                 if receiver.on_request:
                     receiver.on_request(receiver)
                 text = b"ok" if status == 200 else b"rate_limited" if status == 429 else b"internal_error"
