@@ -57,14 +57,15 @@ class EmailChannel:
     def send(self, message: Message, *, message_id: str) -> None:
         options, secrets = self.options, self.channel.secrets
         try:
+            context = ssl.create_default_context(cafile=options.get("ca_file"))
             if options["security"] == "ssl":
                 client = smtplib.SMTP_SSL(options["host"], options["port"], timeout=options["timeout"],
-                                          context=ssl.create_default_context())
+                                          context=context)
             else:
                 client = smtplib.SMTP(options["host"], options["port"], timeout=options["timeout"])
             with client:
                 if options["security"] == "starttls":
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=context)
                 if secrets.get("username"):
                     client.login(secrets["username"], secrets["password"])
                 client.send_message(self.build(message, message_id=message_id))

@@ -24,7 +24,7 @@ KINDS = tuple(f"{e}.{c}" for e in ENTITIES for c in ("added", "updated", "remove
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SECURITY = ("plain", "starttls", "ssl")
 _CHANNEL_KEYS = {
-    "email": {"type", "host", "port", "security", "from", "to", "username_env", "password_env", "timeout"},
+    "email": {"type", "host", "port", "security", "from", "to", "username_env", "password_env", "timeout", "ca_file"},
     "slack": {"type", "webhook_url_env", "timeout"},
 }
 _RULE_KEYS = {"name", "kinds", "sources", "instruments", "countries", "actors", "channels", "delivery"}
@@ -157,6 +157,10 @@ def _channel(name: str, table, where: "_Locator", environ) -> Channel:
         options["port"] = _positive(table, "port", at, where,
                                     default={"plain": 25, "starttls": 587, "ssl": 465}[security])
         options["from"] = _string(table, "from", at, where)
+        ca_file = _string(table, "ca_file", at, where, default=None)
+        if ca_file is not None and not Path(ca_file).is_file():
+            raise where.error(at + ("ca_file",), f"{ca_file} is not a file")
+        options["ca_file"] = ca_file  # a private CA (an internal mail relay); default: the system's
         recipients = table.get("to")
         if isinstance(recipients, str):
             recipients = [recipients]

@@ -128,12 +128,46 @@ class SlackReceiver:
         self.server.server_close()
 
 
-class SmtpServer:
-    """aiosmtpd on 127.0.0.1: keeps each message's envelope."""
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, for the TLS tests (the client trusts it as its CA)."""
+    import datetime
+    import ipaddress
 
-    def __init__(self, *, fail_with: str | None = None):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1: keeps each message's envelope (and, with `logins`, who logged in).
+
+    :param tls: "starttls" or "ssl" with `certificate` (cert, key) from self_signed_certificate
+    :param logins: {user: password} accepted; login is then required
+    """
+
+    def __init__(self, *, fail_with: str | None = None, tls: str | None = None, certificate=None,
+                 logins: dict | None = None):
         self.messages: list = []
         self.fail_with = fail_with
+        self.tls, self.certificate, self.logins = tls, certificate, logins
+        self.logged_in: list[str] = []
 
     def __enter__(self) -> "SmtpServer":
         from aiosmtpd.controller import Controller
@@ -148,7 +182,27 @@ class SmtpServer:
                 return "250 Message accepted for delivery"
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        options: dict = {}
+        if self.tls:
+            import ssl
+
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            options = {"ssl_context": context} if self.tls == "ssl" else {"tls_context": context,
+                                                                          "require_starttls": True}
+        if self.logins is not None:
+            from aiosmtpd.smtp import AuthResult
+
+            def authenticate(_server, _session, _envelope, _mechanism, data):
+                user, password = data.login.decode(), data.password.decode()
+                if self.logins.get(user) == password:
+                    self.logged_in.append(user)
+                    return AuthResult(success=True)
+                return AuthResult(success=False, handled=False)
+
+            # aiosmtpd only counts STARTTLS as TLS; on an implicit-TLS port the whole session is TLS anyway.
+            options.update(authenticator=authenticate, auth_required=True, auth_require_tls=self.tls == "starttls")
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
         return self
 

@@ -151,3 +151,83 @@ def test_an_smtp_server_that_is_down_is_a_retry_not_a_crash(tmp_path):
     db.close()
     assert outcome.failed == 1
     assert row["status"] == "failed" and "ConnectionRefusedError" in row["last_error"]
+
+
+TLS_RULES = """
+[channels.researchers]
+type = "email"
+host = "127.0.0.1"
+port = {port}
+security = "{security}"
+ca_file = "{ca}"
+from = "alerts@glocal.test"
+to = ["team@glocal.test"]
+username_env = "SMTP_USER"
+password_env = "SMTP_PASSWORD"
+
+[[rules]]
+name = "signings"
+kinds = ["signature.added"]
+channels = ["researchers"]
+"""
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # the test server, on an SSL port
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login(tmp_path, security):
+    from tests.alerts.support import self_signed_certificate
+
+    certificate = self_signed_certificate(tmp_path)
+    with SmtpServer(tls=security, certificate=certificate, logins={"glocal": "pa55word"}) as server:
+        config = load_config(rules_file(tmp_path, TLS_RULES.format(port=server.port, security=security,
+                                                                   ca=certificate[0])),
+                             environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "pa55word"})
+        db = open_db(tmp_path / "glocal.db")
+        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
+        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
+              outbox=Outbox(config))
+        outcome = send_due(db, config)
+        errors = [r[0] for r in db.conn.execute("select last_error from deliveries")]
+        db.close()
+    assert outcome.sent == 1, errors
+    assert server.logged_in == ["glocal"]
+    assert len(server.messages) == 1
+
+
+def test_a_wrong_password_is_an_error_without_the_password(tmp_path):
+    from tests.alerts.support import self_signed_certificate
+
+    certificate = self_signed_certificate(tmp_path)
+    with SmtpServer(tls="starttls", certificate=certificate, logins={"glocal": "pa55word"}) as server:
+        config = load_config(rules_file(tmp_path, TLS_RULES.format(port=server.port, security="starttls",
+                                                                   ca=certificate[0])),
+                             environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "wrong-s3cret"})
+        db = open_db(tmp_path / "glocal.db")
+        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
+        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
+              outbox=Outbox(config))
+        send_due(db, config)
+        (row,) = db.query("select status, last_error from deliveries")
+        dump = "\n".join(db.conn.iterdump())
+        db.close()
+    assert row["status"] == "failed" and row["last_error"].startswith("SMTP 535")
+    assert "wrong-s3cret" not in dump
+
+
+def test_a_server_whose_certificate_is_not_trusted_is_refused(tmp_path):
+    from tests.alerts.support import self_signed_certificate
+
+    certificate = self_signed_certificate(tmp_path)
+    text = TLS_RULES.format(port=0, security="ssl", ca="x").replace('ca_file = "x"\n', "")
+    with SmtpServer(tls="ssl", certificate=certificate) as server:
+        config = load_config(rules_file(tmp_path, text.replace("port = 0", f"port = {server.port}")),
+                             environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "pa55word"})
+        db = open_db(tmp_path / "glocal.db")
+        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
+        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
+              outbox=Outbox(config))
+        send_due(db, config)
+        (row,) = db.query("select status, last_error from deliveries")
+        db.close()
+    assert server.messages == []
+    assert row["status"] == "failed" and "CERTIFICATE_VERIFY_FAILED" in row["last_error"]
