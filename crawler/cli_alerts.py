@@ -89,6 +89,9 @@ def send(config_path, db_path, dry_run, wait):
                "backoff_max": settings.getfloat("ALERTS_BACKOFF_MAX"),
                "slack_interval": settings.getfloat("ALERTS_SLACK_INTERVAL"),
                "limit": settings.getint("ALERTS_SEND_BATCH") or None}
+    if sys.stderr.isatty() and not dry_run:  # a person watching: show progress; a log stays quiet
+        options["progress"] = lambda done, total: click.echo(f"\rsending {done}/{total}", nl=done == total,
+                                                             err=True)
     try:
         if wait and not dry_run:
             outcome = send_until_idle(db, config, deadline=time.monotonic() + wait, **options)

@@ -54,6 +54,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     settings = _project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
     failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS", 3)
+    outbox = outbox_for(alerts_config)  # a wrong rules file stops here, in one line, before any crawl
     db_path = Path(db_path)
     log_file = db_path.parent / "logs" / f"{spider}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +94,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
             runs.abort_run(db, run["id"], reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
             run = runs.last_runs(db).get(spider)
         # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
-        health_change = health.after_run(db, spider, outbox=outbox_for(alerts_config), failed_runs=failed_runs)
+        health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs)
     if code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
     elif run is None or run["status"] == "aborted":

@@ -94,12 +94,13 @@ def message_for(db, unit: Unit, config: AlertConfig) -> render.Message:
 def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, now: str | None = None,
              dry_run: bool = False, backoff_base: float = DEFAULT_BACKOFF_BASE,
              backoff_max: float = DEFAULT_BACKOFF_MAX, slack_interval: float | None = None,
-             limit: int | None = None, jitter=random.random) -> Outcome:
+             limit: int | None = None, jitter=random.random, progress=None) -> Outcome:
     """Send what is due now. Never raises for a channel's failure: it is recorded on the rows.
 
     :param lock_path: file locked while sending, so two senders (the service and a manual
         `glocal alerts send`) never send one row twice
     :param limit: at most this many rows per call (a huge backlog drains in bounded steps)
+    :param progress: called with (messages done, messages in this call) after each message
     """
     outcome = Outcome()
     with _outbox_lock(lock_path) as held:
@@ -110,7 +111,10 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
         if not dry_run:
             deliveries.requeue_orphans(db, now=now)
         senders = {}
-        for unit in units(deliveries.due(db, now=now, limit=limit), config):
+        todo = units(deliveries.due(db, now=now, limit=limit), config)
+        for done, unit in enumerate(todo, 1):
+            if progress:
+                progress(done, len(todo))
             ids = [row["id"] for row in unit.rows]
             channel = config.channels.get(unit.channel)
             if channel is None:

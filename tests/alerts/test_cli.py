@@ -176,3 +176,18 @@ def test_show_page_without_an_archive_says_so(setup):
     assert "has no archived copy" in result.output
     missing = CliRunner().invoke(cli, ["show-page", "999", "--db", setup["db"]])
     assert missing.output.strip() == "Error: no page 999 in the database"
+
+
+def test_a_crawl_with_a_broken_rules_file_stops_before_crawling(tmp_path):
+    from tests.helpers import glocal
+
+    path = rules_file(tmp_path, RULES.format(port=25).replace('channels = ["team", "ops"]', 'channels = ["pager"]'))
+    result = glocal("crawl", "c40_accelerators", "--replay", "tests/fixtures/sample.warc.gz", "--db",
+                    tmp_path / "glocal.db", env={"GLOCAL_ALERTS": str(path), "HOOK": "https://hooks.slack.com/s/T/B"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: {path}, line 17: rules[0].channels: unknown channel 'pager' (channels: ops, team)")
+    assert "Traceback" not in result.stderr
+    db = open_db(tmp_path / "glocal.db")
+    assert db.conn.execute("select count(*) from crawl_runs").fetchone()[0] == 0
+    db.close()
