@@ -315,7 +315,7 @@ def _next_run(cron: str, settings, now: datetime) -> str:
 
 
 def _duration(run: dict) -> float | None:
-    from crawler.text import parse_moment
+    from store.clock import parse_moment
 
     if not run["finished_at"]:
         return None

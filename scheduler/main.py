@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.errors import NotConfigured
 from crawler.schedules import trigger_for
-from crawler.text import parse_moment
+from store.clock import parse_moment
 from scheduler import jobs
 from store import open_db, runs
 

@@ -17,6 +17,7 @@ from crawler.alerts.deliver import lock_path_for, send_due
 from crawler.alerts.health import check_stale
 from crawler.alerts.outbox import Outbox
 from crawler.errors import GlocalError
+from store.errors import StoreError
 from store import open_db
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def delivery_job(*, db_path: str, config, options: dict) -> None:
     try:
         with open_db(db_path) as db:
             outcome = send_due(db, config, lock_path=lock_path_for(db_path), **options)
-    except GlocalError as error:
+    except (GlocalError, StoreError) as error:
         logger.error("alerts: %s", error)
         return
     if outcome.sent or outcome.failed or outcome.dead:

@@ -280,6 +280,14 @@ def m006_create_views(db: Database):
 
 
 @migrations()
+def m010_scope_kinds(db: Database):
+    # roster (absence from complete, healthy runs removes) or append-only (absence never removes).
+    # Rows written before kinds existed were all treated as rosters.
+    db["scope_runs"].add_column("kind", str)
+    db.execute("update scope_runs set kind = 'roster' where kind is null")
+
+
+@migrations()
 def m030_alert_outbox(db: Database):
     # The outbox of crawler/alerts: which rule put a row there, what kind of change it announces,
     # and when a sender claimed it (a row left "sending" by a killed sender is sent again).

@@ -24,7 +24,7 @@ from crawler.alerts import render
 from crawler.alerts.channels import DeliveryError, channel_sender, redact
 from crawler.alerts.facts import facts
 from crawler.alerts.rules import AlertConfig
-from crawler.text import iso_utc, parse_moment, utcnow
+from store.clock import iso_utc, parse_moment, utcnow
 from store import deliveries
 
 DEFAULT_BACKOFF_BASE = 30.0  # seconds before the first retry; doubles with each attempt

@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 
 from crawler.schedules import interval_of
-from crawler.text import iso_utc, parse_moment, utcnow
+from store.clock import iso_utc, parse_moment, utcnow
 from store import incidents
 
 # Checks about reaching the site rather than reading it: failing them alone is not blindness.

@@ -12,7 +12,8 @@ from datetime import timezone
 
 from crawler.alerts.facts import facts
 from crawler.alerts.rules import AlertConfig, Rule
-from crawler.text import iso_utc, name_key, parse_moment
+from crawler.text import name_key
+from store.clock import iso_utc, parse_moment
 from store import deliveries
 
 

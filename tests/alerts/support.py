@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from crawler.items import Instrument, Signature, as_record
+from crawler.places import gazetteer
 from crawler.text import name_key
 from store import ingest, pages, runs
 from store.actors import ActorResolver
@@ -51,7 +52,7 @@ def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=No
     state = ingest.begin_scope(db, run_id=run, scope=f"signatures:{source}/clean-air-cities", entity="signature",
                                url=url, observed_at=fetched_at, complete=True, healthy=True,
                                keys=[r["key"] for r in records], outbox=outbox)
-    ingest.apply_records(db, state, records, now=now, page_of=page_of, resolver=ActorResolver(db, source, now))
+    ingest.apply_records(db, state, records, now=now, page_of=page_of, resolver=ActorResolver(db, source, gazetteer(), now))
     ingest.close_scope(db, state, now=now)
     runs.finish_run(db, run, now=now, finish_reason="finished", pages=1, items=len(records), errors=0,
                     healthy=True, health=[], summary="")

@@ -13,7 +13,7 @@ import pytest
 from crawler.alerts.deliver import send_due
 from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_config
-from crawler.text import parse_moment
+from store.clock import parse_moment
 from store import open_db
 from tests.alerts.support import BASELINE, SlackReceiver, SmtpServer, crawl, free_port, rules_file
 
