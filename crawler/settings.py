@@ -108,5 +108,6 @@ ALERTS_BACKOFF_MAX = 3600  # the longest wait between two attempts
 ALERTS_SLACK_INTERVAL = 1.0  # seconds between two messages to one Slack webhook (Slack allows about one per second)
 ALERTS_SEND_BATCH = 500  # outbox rows handled per delivery run, so a huge backlog drains in bounded steps
 ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that make a spider blind
+ALERTS_HEALTH_DROP_RATIO = 0.5  # a run with fewer items than (1 - this) x the median of its last healthy runs is blind
 ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run
 SCHEDULER_WORKERS = 2  # crawls at once (different sites only; never two runs of one spider)

@@ -94,7 +94,8 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
             runs.abort_run(db, run["id"], reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
             run = runs.last_runs(db).get(spider)
         # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
-        health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs)
+        health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
+                                         drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO", 0.5))
     if code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
     elif run is None or run["status"] == "aborted":

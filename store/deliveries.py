@@ -12,9 +12,9 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
-ACTIVE = ("pending", "failed")
 _COLUMNS = ("change_id", "digest_key", "channel", "rule", "kind", "dedupe_key", "status", "attempts",
             "next_attempt_at", "created_at")
+_DEFAULTS = {"status": "pending", "attempts": 0}
 
 
 def add(db: Database, rows: list[dict]) -> int:
@@ -25,8 +25,7 @@ def add(db: Database, rows: list[dict]) -> int:
     before = db.conn.total_changes
     db.conn.executemany(
         f"insert or ignore into deliveries ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})",
-        [tuple(row.get(c, 0 if c == "attempts" else ("pending" if c == "status" else None)) for c in _COLUMNS)
-         for row in rows],
+        [tuple(row.get(c, _DEFAULTS.get(c)) for c in _COLUMNS) for row in rows],
     )
     return db.conn.total_changes - before
 

@@ -103,7 +103,8 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
     :param progress: called with (messages done, messages in this call) after each message
     """
     outcome = Outcome()
-    with _outbox_lock(lock_path) as held:
+    # A dry run changes nothing, so it needs no lock (a preview works while the service sends).
+    with _outbox_lock(None if dry_run else lock_path) as held:
         if not held:
             outcome.busy = True
             return outcome

@@ -4,6 +4,8 @@ next healthy run closes it (`health.recovered`); one of each per incident, never
 Blind, judged from the spider's recorded runs (the health checks of crawler/checks.py):
 - a finished run failed a content check: nothing or too few items, a list far short of the
   page's own stated count or vanished, a field suddenly empty;
+- or it yielded less than `1 - drop_ratio` of the median item count of its last healthy runs
+  (a layout change that leaves some items parseable, the rest silently gone);
 - or the last `failed_runs` runs all failed (site down, HTTP errors, killed): one failure is a
   blip, several in a row are a spider that sees nothing.
 Stale: no healthy run for longer than `factor` intervals of the spider's schedule.
@@ -12,6 +14,7 @@ Stale: no healthy run for longer than `factor` intervals of the spider's schedul
 from __future__ import annotations
 
 import json
+import statistics
 from datetime import datetime
 
 from crawler.schedules import interval_of
@@ -22,16 +25,27 @@ from store import incidents
 FETCH_CHECKS = {"finish reason", "errors", "pages"}
 
 
-def assess(db, spider: str, *, failed_runs: int) -> tuple[str | None, str | None, int | None]:
+_HISTORY = 5  # healthy runs whose median item count a new run is compared with
+
+
+def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tuple[str | None, str | None, int | None]:
     """("blind", reason, run_id), ("ok", None, run_id), or (None, None, run_id) when the runs so
     far do not decide (a first failure, a run still going)."""
     recent = list(db.query(
-        "select id, status, healthy, health, summary, started_at from crawl_runs where spider = ? "
+        "select id, status, healthy, health, summary, started_at, items from crawl_runs where spider = ? "
         "and status != 'running' order by id desc limit ?", [spider, max(failed_runs, 1)]))
     if not recent:
         return None, None, None
     latest = recent[0]
     if latest["status"] == "finished" and latest["healthy"]:
+        earlier = [n for n, in db.conn.execute(
+            "select items from crawl_runs where spider = ? and status = 'finished' and healthy = 1 and id < ? "
+            "order by id desc limit ?", [spider, latest["id"], _HISTORY])]
+        if len(earlier) >= 3:
+            usual = statistics.median(earlier)
+            if (latest["items"] or 0) < usual * (1 - drop_ratio):
+                return "blind", (f"{latest['items'] or 0} items, against a median of {usual:g} over its last "
+                                 f"{len(earlier)} healthy runs (a drop of more than {drop_ratio:.0%})"), latest["id"]
         return "ok", None, latest["id"]
     checks = json.loads(latest["health"] or "[]")
     blind = [c["detail"] for c in checks if not c["passed"] and c["check"] not in FETCH_CHECKS]
@@ -43,9 +57,10 @@ def assess(db, spider: str, *, failed_runs: int) -> tuple[str | None, str | None
     return None, None, latest["id"]
 
 
-def after_run(db, spider: str, *, outbox=None, failed_runs: int = 3, now: str | None = None) -> str | None:
+def after_run(db, spider: str, *, outbox=None, failed_runs: int = 3, drop_ratio: float = 0.5,
+              now: str | None = None) -> str | None:
     """Open or close the spider's incident after a crawl; returns the change written, if any."""
-    state, reason, run_id = assess(db, spider, failed_runs=failed_runs)
+    state, reason, run_id = assess(db, spider, failed_runs=failed_runs, drop_ratio=drop_ratio)
     return _transition(db, spider, state, reason, run_id, kind="blind", outbox=outbox, now=now)
 
 

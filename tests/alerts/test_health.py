@@ -154,3 +154,27 @@ def test_a_spider_without_a_healthy_run_for_three_intervals_is_stale_once(tmp_pa
     (row,) = db.query("select * from deliveries")
     db.close()
     assert row["kind"] == "health.failed"
+
+
+def healthy_run(db, day, items):
+    run = runs.start_run(db, spider=SPIDER, now=f"{day}T06:20:00Z")
+    runs.finish_run(db, run, now=f"{day}T06:21:00Z", finish_reason="finished", pages=9, items=items, errors=0,
+                    healthy=True, health=[], summary="")
+
+
+def test_half_the_usual_items_gone_at_once_is_blind(db):
+    for day, items in (("2026-11-01", 218), ("2026-11-02", 220), ("2026-11-03", 219)):
+        healthy_run(db, day, items)
+        assert health.after_run(db, SPIDER) is None
+    healthy_run(db, "2026-11-04", 100)
+    assert health.after_run(db, SPIDER) == "health.failed"
+    (detail,) = [json.loads(r["diff"]) for r in db.query("select diff from changes where entity = 'health'")]
+    assert detail["reason"] == "100 items, against a median of 219 over its last 3 healthy runs (a drop of more than 50%)"
+    healthy_run(db, "2026-11-05", 221)
+    assert health.after_run(db, SPIDER) == "health.recovered"
+
+
+def test_a_small_decline_is_no_incident(db):
+    for day, items in (("2026-11-01", 218), ("2026-11-02", 220), ("2026-11-03", 219), ("2026-11-04", 150)):
+        healthy_run(db, day, items)
+        assert health.after_run(db, SPIDER) is None

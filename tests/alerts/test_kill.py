@@ -85,7 +85,9 @@ def test_a_second_sender_waits_for_the_first(tmp_path):
         crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")], outbox=Outbox(loaded))
         with _outbox_lock(lock_path_for(db_path)):
             busy = send_due(db, loaded, lock_path=lock_path_for(db_path))
+            preview = send_due(db, loaded, lock_path=lock_path_for(db_path), dry_run=True)
         done = send_due(db, loaded, lock_path=lock_path_for(db_path), slack_interval=0)
         db.close()
     assert busy.busy and busy.sent == 0
+    assert len(preview.previews) == 1  # a dry run reads past the lock
     assert done.sent == 1 and len(receiver.requests) == 1
