@@ -170,6 +170,12 @@ class CrawlSession:
             return True
         entity = item_kind(item)
         record = as_record(item)
+        if not _sound_key(record.get("key")):
+            # An empty key part would merge every such row into one: refuse it, loudly.
+            self.dropped += 1
+            logger.error("%s item dropped: its key %r has an empty part (on %s); build keys with "
+                         "crawler.text.key_part", entity, record.get("key"), record.get("url"))
+            return False
         missing = [f for f in self.expectations.required_fields.get(entity, ()) if record.get(f) in (None, "")]
         if missing:
             self.dropped += 1
@@ -321,6 +327,11 @@ def _number(settings, name: str, kind: type):
         return kind(value)
     except (TypeError, ValueError):
         raise BadSetting(f"{name}={value!r} is not {'a whole number' if kind is int else 'a number'}") from None
+
+
+def _sound_key(key) -> bool:
+    """A key whose "/"-separated parts all hold something ("c40/clean-air/" or "" do not)."""
+    return isinstance(key, str) and bool(key.strip()) and all(part.strip("-") for part in key.split("/"))
 
 
 def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
