@@ -170,7 +170,7 @@ class CrawlSession:
             return True
         entity = item_kind(item)
         record = as_record(item)
-        if not _sound_key(record.get("key")):
+        if entity != "count_claim" and not _sound_key(record.get("key")):  # a claim's key ends in its page path
             # An empty key part would merge every such row into one: refuse it, loudly.
             self.dropped += 1
             logger.error("%s item dropped: its key %r has an empty part (on %s); build keys with "
@@ -330,8 +330,8 @@ def _number(settings, name: str, kind: type):
 
 
 def _sound_key(key) -> bool:
-    """A key whose "/"-separated parts all hold something ("c40/clean-air/" or "" do not)."""
-    return isinstance(key, str) and bool(key.strip()) and all(part.strip("-") for part in key.split("/"))
+    """A key that ends in something: "" or "c40/clean-air/" (a name keyed to nothing) do not."""
+    return isinstance(key, str) and bool(key.rsplit("/", 1)[-1].strip(" -"))
 
 
 def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
