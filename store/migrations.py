@@ -313,3 +313,14 @@ def m080_create_archive_captures(db: Database):
     db["crawl_runs"].add_column("kind", str)
     db["crawl_runs"].add_column("as_of", str)
     db.execute("update crawl_runs set kind = case when replay is null then 'live' else 'replay' end")
+
+
+@migrations()
+def m081_held_scope_runs(db: Database):
+    # A list that changed too much at once is recorded but held: its alerts wait for a second run
+    # that agrees or for an operator's `glocal changes confirm RUN`, and it counts for no removal.
+    db["scope_runs"].add_column("hold", str)  # "agree" | "confirm" | NULL
+    db["scope_runs"].add_column("held", int)  # 1 while waiting, 0 once released
+    db["scope_runs"].add_column("held_keys", str)  # JSON: the list as the held run saw it
+    db["changes"].add_column("held", int)  # 1: recorded by a held run, not alerted (yet)
+    db["scope_runs"].create_index(["scope", "held"])
