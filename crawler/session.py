@@ -242,7 +242,7 @@ class CrawlSession:
     def _release_if_agreed(self, report: ScopeReport) -> None:
         """A list held for changing too much is released when this run shows the same list."""
         held = holds.pending(self.db, report.scope)
-        if held and held["hold"] == "agree" and holds.agrees(report.keys, held, self.hold_share):
+        if held and held["hold"] == "agree" and holds.agrees(report.keys, held):
             counts = holds.release(self.db, held, now=utcnow(), outbox=getattr(self, "outbox", None))
             logger.info("run %s agrees with held run %s of %s: %s changes released", self.run_id, held["run_id"],
                         report.scope, counts["released"])
@@ -287,6 +287,10 @@ class CrawlSession:
         missing = sum(s.counts["missing"] for s in self._states.values())
         if missing:
             parts.append(f"{missing} missing from the page, kept until {self.removal_runs} healthy runs agree")
+        held = [s for s in self._states.values() if s.held]
+        if held:
+            parts.append(f"{len(held)} lists held for changing too much at once, alerts waiting "
+                         f"(`glocal changes confirm {self.run_id}` releases them)")
         if not healthy:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)

@@ -47,12 +47,22 @@ def pending(db: Database, scope: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def agrees(keys: list[str] | set[str], held: dict, share: float) -> bool:
-    """Whether a list is (within `share`) the one a held run saw."""
+# A later list agrees with a held one when at most this share of their names differ: the same
+# list, give or take a city joining in between, not a return to the list before the hold.
+AGREEMENT = 0.1
+
+
+def agrees(keys: list[str] | set[str], held: dict) -> bool:
+    """Whether a list is, within AGREEMENT, the one a held run saw."""
     before = set(json.loads(held["held_keys"] or "[]"))
     if not before:
         return False
-    return len(set(keys) ^ before) / len(before) <= share
+    return len(set(keys) ^ before) / len(before) <= AGREEMENT
+
+
+def waiting(db: Database) -> list[dict]:
+    """Every held scope run still waiting, oldest first."""
+    return list(db.query("select run_id, scope, hold, reason from scope_runs where held = 1 order by run_id, id"))
 
 
 def held_runs(db: Database, run_id: int) -> list[dict]:
