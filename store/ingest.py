@@ -58,6 +58,8 @@ class ScopeState:
     counts: Counter = field(default_factory=Counter)
     # item key -> key of the row it updated under another spelling (see _respelled), this run only
     respelled: dict[str, str] = field(default_factory=dict)
+    # actor id -> keys of the scope's active rows, read once when the first new key arrives
+    active_by_actor: dict[int, list[str]] | None = None
     outbox: object = None  # called with the scope's new change rows inside their transaction (see write_changes)
     quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
     held: bool = False  # the list changed too much at once: recorded, alerts wait (store/holds.py)
@@ -278,14 +280,20 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     not show (nor this batch, nor an earlier respelling this run), is the same entry under a new
     spelling: the page renamed "New York" to "New York City", both naming one actor.
     """
-    shown = (state.keys or set()) | set(batch) | set(state.respelled.values())
-    for candidate_key, in db.conn.execute(
-        f"select key from [{entity.table}] where scope = ? and actor_id = ? and removed_at is null order by key",
-        (state.scope, actor_id),
-    ):
-        if candidate_key not in shown:
-            state.respelled[key] = candidate_key
-            return _existing_rows(db, entity, [candidate_key])[candidate_key]
+    if state.active_by_actor is None:
+        # One read per scope and run, not one per new key: a first crawl meets thousands of new keys.
+        state.active_by_actor = {}
+        for candidate_key, candidate_actor in db.conn.execute(
+            f"select key, actor_id from [{entity.table}] where scope = ? and removed_at is null order by key",
+            (state.scope,),
+        ):
+            state.active_by_actor.setdefault(candidate_actor, []).append(candidate_key)
+    taken = state.respelled.values()
+    for candidate_key in state.active_by_actor.get(actor_id, ()):
+        if candidate_key in batch or (state.keys and candidate_key in state.keys) or candidate_key in taken:
+            continue
+        state.respelled[key] = candidate_key
+        return _existing_rows(db, entity, [candidate_key])[candidate_key]
     return None
 
 
