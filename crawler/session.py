@@ -27,7 +27,7 @@ from crawler.errors import NotConfigured as BadSetting
 from crawler.expectations import Expectations
 from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from crawler.places import Gazetteer, gazetteer
-from store import ingest, open_db, pages, runs
+from store import holds, ingest, open_db, pages, runs
 from store.actors import ActorResolver
 from store.clock import utcnow
 from store.entities import ENTITIES
@@ -50,6 +50,7 @@ class CrawlSession:
         self.max_empty_ratio = _number(settings, "HEALTH_MAX_EMPTY_RATIO", float)
         self.max_drop_ratio = _number(settings, "HEALTH_MAX_DROP_RATIO", float)
         self.drop_check_min_rows = _number(settings, "HEALTH_DROP_CHECK_MIN_ROWS", int)
+        self.hold_share = _number(settings, "HEALTH_HOLD_SHARE", float)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         places_file = settings.get("STORE_PLACES_FILE")
@@ -238,8 +239,13 @@ class CrawlSession:
                            report.scope, report.url)
             return
         prior = ingest.scope_status(self.db, report.scope, report.entity)
+        if report.complete and report.kind == ROSTER and prior["active"]:
+            self._release_if_agreed(report)
+            prior = ingest.scope_status(self.db, report.scope, report.entity)
+            prior["active_keys"] = holds.active_keys(self.db, report.scope, report.entity)
         verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
-                              max_drop_ratio=self.max_drop_ratio, drop_check_min_rows=self.drop_check_min_rows)
+                              max_drop_ratio=self.max_drop_ratio, drop_check_min_rows=self.drop_check_min_rows,
+                              hold_share=self.hold_share)
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
@@ -247,8 +253,11 @@ class CrawlSession:
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
             keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
-            reason=verdict.reason, quiet=bool(self.as_of), outbox=self.outbox,
+            reason=verdict.reason, quiet=bool(self.as_of), held=bool(verdict.hold), outbox=self.outbox,
         )
+        if verdict.hold:
+            holds.hold(self.db, state.scope_run_id, kind=verdict.hold, keys=report.keys)
+            logger.warning("%s", verdict.reason)
         self._states[report.scope] = state
         if report.complete and not implicit:
             # Items of a listing's earlier pages arrived before its last report: they are not awaited.
@@ -261,6 +270,14 @@ class CrawlSession:
             self._flush(report.scope, utcnow())
         if not report.fetched:
             self._fetch_failed.add(report.scope)
+
+    def _release_if_agreed(self, report: ScopeReport) -> None:
+        """A list held for changing too much is released when this run shows the same list."""
+        held = holds.pending(self.db, report.scope)
+        if held and held["hold"] == "agree" and holds.agrees(report.keys, held):
+            counts = holds.release(self.db, held, now=utcnow(), outbox=getattr(self, "outbox", None))
+            logger.info("run %s agrees with held run %s of %s: %s changes released", self.run_id, held["run_id"],
+                        report.scope, counts["released"])
 
     def _flush(self, scope: str, now: str) -> None:
         records = self._pending.pop(scope, [])
@@ -302,6 +319,10 @@ class CrawlSession:
         missing = sum(s.counts["missing"] for s in self._states.values())
         if missing:
             parts.append(f"{missing} missing from the page, kept until {self.removal_runs} healthy runs agree")
+        held = [s for s in self._states.values() if s.held]
+        if held:
+            parts.append(f"{len(held)} lists held for changing too much at once, alerts waiting "
+                         f"(`glocal changes confirm {self.run_id}` releases them)")
         if not healthy:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
@@ -310,7 +331,7 @@ class CrawlSession:
 
 _NUMBERS = {"STORE_REMOVAL_RUNS": int, "STORE_BATCH_SIZE": int, "HEALTH_MIN_LIST_RATIO": float,
             "HEALTH_MAX_ERRORS": int, "HEALTH_MAX_EMPTY_RATIO": float, "HEALTH_MAX_DROP_RATIO": float,
-            "HEALTH_DROP_CHECK_MIN_ROWS": int}
+            "HEALTH_DROP_CHECK_MIN_ROWS": int, "HEALTH_HOLD_SHARE": float}
 
 
 def check_settings(settings) -> None:

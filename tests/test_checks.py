@@ -54,10 +54,23 @@ def test_a_page_that_never_had_a_list_is_not_a_failure():
     assert verdict.healthy and verdict.reason == "count only"
 
 
-@pytest.mark.parametrize("before,listed,healthy", [(40, 21, True), (40, 19, False), (3, 0, False), (3, 1, True)])
-def test_a_list_halving_at_once_is_suspect(before, listed, healthy):
+@pytest.mark.parametrize("before,listed,healthy,hold", [(40, 21, True, None), (40, 19, True, "confirm"),
+                                                       (3, 0, False, None), (3, 1, True, None)])
+def test_a_list_halving_at_once_is_held_until_confirmed(before, listed, healthy, hold):
     prior = {"active": before}
-    assert judge_scope(report(listed), prior, EXPECTATIONS, **LIMITS).healthy is healthy
+    verdict = judge_scope(report(listed), prior, EXPECTATIONS, **LIMITS)
+    assert (verdict.healthy, verdict.hold) == (healthy, hold)
+
+
+@pytest.mark.parametrize("swapped,hold", [(6, None), (7, "agree")])
+def test_a_list_changing_by_more_than_the_hold_share_is_held_until_agreed(swapped, hold):
+    """6 names out and 6 in differ in 12 of 40 (30%: not more than the share); 7 and 7 in 35%."""
+    before = [f"t/x/k{i}" for i in range(40)]
+    listed = report(40)
+    listed.keys = before[swapped:] + [f"t/x/new{i}" for i in range(swapped)]
+    prior = {"active": 40, "active_keys": set(before)}
+    verdict = judge_scope(listed, prior, EXPECTATIONS, **LIMITS, hold_share=0.3)
+    assert verdict.healthy and verdict.hold == hold
 
 
 def checks(**overrides):
@@ -125,10 +138,11 @@ def test_an_append_only_listing_read_in_part_is_healthy():
 def test_an_append_only_listing_that_shrinks_is_not_judged_by_its_length():
     shorter = ScopeReport(source="t", scope="announcements:t", entity="announcement", kind="append-only",
                           url="https://example.org/news/", complete=True, keys=["t/a", "t/b"])
-    assert judge_scope(shorter, {"active": 40}, EXPECTATIONS, **LIMITS).healthy
+    verdict = judge_scope(shorter, {"active": 40}, EXPECTATIONS, **LIMITS)
+    assert verdict.healthy and verdict.hold is None
     roster = ScopeReport(source="t", scope="members:t", entity="membership", kind="roster",
                          url="https://example.org/members/", complete=True, keys=["t/a", "t/b"])
-    assert not judge_scope(roster, {"active": 40}, EXPECTATIONS, **LIMITS).healthy
+    assert judge_scope(roster, {"active": 40}, EXPECTATIONS, **LIMITS).hold == "confirm"
 
 
 def test_a_page_that_never_arrived_is_unhealthy_for_an_append_only_listing_too():
