@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from crawler import settings as defaults
 from crawler.expectations import Expectations
 from crawler.items import APPEND_ONLY, ScopeReport
 
@@ -33,12 +34,9 @@ class ScopeVerdict:
     hold: str | None = None
 
 
-# Below this many names a list is too short for shares of it to mean anything.
-MIN_LIST_FOR_SHARES = 4
-
-
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
-                min_list_ratio: float, max_drop_ratio: float = 0.5,
+                min_list_ratio: float, max_drop_ratio: float = defaults.HEALTH_MAX_DROP_RATIO,
+                drop_check_min_rows: int = defaults.HEALTH_DROP_CHECK_MIN_ROWS,
                 hold_share: float | None = None) -> ScopeVerdict:
     """Decide whether one scope's list, as this run saw it, may change the store, and whether
     its changes must be held (recorded, not alerted) until confirmed.
@@ -78,7 +76,7 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
                 f"(below {min_list_ratio:.0%}); nothing in this list was changed",
             )
     active = prior.get("active") or 0
-    if report.kind == APPEND_ONLY or active < MIN_LIST_FOR_SHARES:
+    if report.kind == APPEND_ONLY or active < drop_check_min_rows:  # too short for shares to mean anything
         return ScopeVerdict(True, report.reason)
     if report.listed < active * (1 - max_drop_ratio):
         return ScopeVerdict(
@@ -107,7 +105,7 @@ def run_checks(*, finish_reason: str, errors: int, item_counts: dict[str, int],
                expectations: Expectations, max_errors: int, max_empty_ratio: float) -> list[CheckResult]:
     """The checks of a finished run. A run is healthy when every check passed.
 
-    :param scopes: one dict per scope report: scope, url, complete, healthy, reason, fetch_failed
+    :param scopes: one dict per scope report: scope, url, healthy, reason, fetch_failed
     :param empty_fields: (entity, field) -> number of items of that entity lacking the field
     """
     results = [

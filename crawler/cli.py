@@ -80,10 +80,11 @@ def cli():
 @click.option("--replay", type=click.Path(dir_okay=False),
               help="Answer requests from this WARC file instead of the network.")
 @db_option
-@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds before a crawl is killed.")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds before a crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT, 3600).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
-@click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True,
-              help="Override a setting for this crawl (tests and experiments).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
+              help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
 @click.option("--host-map", hidden=True, help="JSON {host: 127.0.0.1:port}: send requests to a local server.")
 def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map):
     """Crawl spiders now, one child process each, and store what changed
@@ -119,6 +120,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
         for name in skipped:
             click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
     db_path = db_path or project_settings().get("STORE_DB_PATH")
+    if timeout is None:
+        timeout = project_settings().getfloat("SCHEDULER_CRAWL_TIMEOUT")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
 
     healthy = True
@@ -136,7 +139,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
 @click.option("--list", "list_jobs", is_flag=True, help="Print every job and its next run, then exit.")
 @click.option("--replay", type=click.Path(dir_okay=False), hidden=True,
               help="Crawl this WARC file instead of the network (demos and tests).")
-@click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True)
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True)
 @click.option("--host-map", hidden=True)
 def schedule(db_path, list_jobs, replay, overrides, host_map):
     """Run every spider on its schedule, and deliver alerts, in the foreground, until SIGTERM
@@ -261,7 +264,7 @@ def spiders_command(db_path):
 
 @cli.group(invoke_without_command=True)
 @click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
-@click.option("--all", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
+@click.option("--with-baselines", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
 @click.option("--source", help="Only changes found by this spider.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @db_option
@@ -288,7 +291,7 @@ def changes(ctx, since, include_quiet, source, as_json, db_path):
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo("no changes" + (" (baselines are hidden; --all shows them)" if not include_quiet else ""))
+        click.echo("no changes" + (" (baselines are hidden; --with-baselines shows them)" if not include_quiet else ""))
     for row in rows:
         about = row["label"] or ""
         if row["instrument_title"]:
@@ -405,3 +408,7 @@ cli.add_command(scrapyd_group)
 from crawler.cli_alerts import alerts, show_page, status  # noqa: E402  (the operator's commands)
 
 for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E701
+
+from crawler.cli_new_spider import new_spider  # noqa: E402 (commands of their own modules, registered last)
+
+cli.add_command(new_spider)

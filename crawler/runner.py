@@ -39,25 +39,38 @@ def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | 
     return settings
 
 
+def setting_value(text: str):
+    """A --set value as Scrapy's -s takes it (plain text, which settings.getint() and friends
+    convert), or structured when it is JSON ({"a": 1}, [1, 2], "quoted text")."""
+    if text[:1] in ("{", "[", '"'):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise NotConfigured(f"--set value {text!r} looks like JSON but is not valid JSON") from None
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.runner")
     parser.add_argument("spider")
     parser.add_argument("--db", required=True)
     parser.add_argument("--replay")
     parser.add_argument("--host-map", type=json.loads, default=None)
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=JSON")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--log-level")
     args = parser.parse_args(argv)
     overrides = {}
     try:
         for assignment in args.set:
-            name, _, value = assignment.partition("=")
-            try:
-                overrides[name] = json.loads(value)
-            except ValueError:
-                raise NotConfigured(f"--set {assignment}: the value must be JSON (a number, true, \"text\", ...)") from None
+            name, equals, value = assignment.partition("=")
+            if not name or not equals:
+                raise NotConfigured(f"--set {assignment}: write NAME=VALUE")
+            overrides[name] = setting_value(value)
         settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map,
                                   overrides=overrides, log_level=args.log_level)
+        from crawler.session import check_settings
+
+        check_settings(settings)
 
         from scrapy.crawler import AsyncCrawlerProcess
 

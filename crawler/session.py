@@ -1,6 +1,10 @@
 """One crawl's link to the store: the run row, its pages, its scopes, and their items.
 
-The pipeline and the archive middleware share one CrawlSession per crawler (`CrawlSession.of`).
+CrawlSession is a Scrapy extension (EXTENSIONS in crawler/settings.py): it opens the run on
+`spider_opened` and closes it on `spider_closed`, and nothing else opens or closes it. The
+pipeline, the middlewares and the spider find it as `crawler.glocal_session` (`CrawlSession.of`),
+which is None when the extension is off: under `scrapy check` (contracts must leave the store
+untouched) or with STORE_ENABLED = False.
 Items are applied scope by scope, in batches, each batch one transaction; at the end of the
 crawl the removal rule runs for every scope the run saw healthy and complete, then the health
 checks, then the run row is closed. Killing the process at any instant leaves the store
@@ -10,10 +14,16 @@ consistent: the next run marks the dead run "aborted" and converges.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter, defaultdict
 
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler import settings as defaults
 from crawler.alerts.outbox import outbox_for
 from crawler.checks import judge_scope, run_checks
+from crawler.errors import NotConfigured as BadSetting
 from crawler.expectations import Expectations
 from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from crawler.places import Gazetteer, gazetteer
@@ -24,7 +34,6 @@ from store.entities import ENTITIES
 
 logger = logging.getLogger(__name__)
 
-_BATCH = 1000
 
 
 class CrawlSession:
@@ -32,12 +41,16 @@ class CrawlSession:
         self.crawler = crawler
         settings = crawler.settings
         self.db_path = settings.get("STORE_DB_PATH")
-        self.removal_runs = settings.getint("STORE_REMOVAL_RUNS", ingest.DEFAULT_REMOVAL_RUNS)
-        self.min_list_ratio = settings.getfloat("HEALTH_MIN_LIST_RATIO", 0.8)
-        self.max_errors = settings.getint("HEALTH_MAX_ERRORS", 0)
-        self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
-        self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
-        self.hold_share = settings.getfloat("HEALTH_HOLD_SHARE", 0.3)
+        # Defaults live in crawler/settings.py only; a Settings object without them (a bare Crawler
+        # in a test) falls back to that module's values, never to a number written here.
+        self.removal_runs = _number(settings, "STORE_REMOVAL_RUNS", int)
+        self.batch_size = _number(settings, "STORE_BATCH_SIZE", int)
+        self.min_list_ratio = _number(settings, "HEALTH_MIN_LIST_RATIO", float)
+        self.max_errors = _number(settings, "HEALTH_MAX_ERRORS", int)
+        self.max_empty_ratio = _number(settings, "HEALTH_MAX_EMPTY_RATIO", float)
+        self.max_drop_ratio = _number(settings, "HEALTH_MAX_DROP_RATIO", float)
+        self.drop_check_min_rows = _number(settings, "HEALTH_DROP_CHECK_MIN_ROWS", int)
+        self.hold_share = _number(settings, "HEALTH_HOLD_SHARE", float)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         places_file = settings.get("STORE_PLACES_FILE")
@@ -63,13 +76,25 @@ class CrawlSession:
         self.closed = False
 
     @classmethod
-    def of(cls, crawler) -> "CrawlSession":
-        """The session of this crawler, created on first use."""
-        session = getattr(crawler, "_glocal_session", None)
-        if session is None:
-            session = cls(crawler)
-            crawler._glocal_session = session
+    def from_crawler(cls, crawler):
+        if os.environ.get("SCRAPY_CHECK") or not crawler.settings.getbool("STORE_ENABLED", defaults.STORE_ENABLED):
+            raise NotConfigured("the store session is off (scrapy check, or STORE_ENABLED = False)")
+        session = cls(crawler)
+        crawler.glocal_session = session
+        crawler.signals.connect(session.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(session.spider_closed, signal=signals.spider_closed)
         return session
+
+    @staticmethod
+    def of(crawler) -> "CrawlSession | None":
+        """The session the extension opened for this crawler, or None when the extension is off."""
+        return getattr(crawler, "glocal_session", None)
+
+    def spider_opened(self, spider) -> None:
+        self.open(spider)
+
+    def spider_closed(self, spider, reason) -> None:  # only this signal carries the finish reason
+        self.close(reason)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -108,7 +133,7 @@ class CrawlSession:
             errors=errors,
             item_counts=dict(self.item_counts),
             empty_fields=dict(self.empty_fields),
-            scopes=[{"scope": s.scope, "url": s.url, "complete": s.complete, "healthy": s.healthy,
+            scopes=[{"scope": s.scope, "url": s.url, "healthy": s.healthy,
                      "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed}
                     for s in self._states.values()],
             expectations=self.expectations,
@@ -146,6 +171,12 @@ class CrawlSession:
             return True
         entity = item_kind(item)
         record = as_record(item)
+        if entity != "count_claim" and not _sound_key(record.get("key")):  # a claim's key ends in its page path
+            # An empty key part would merge every such row into one: refuse it, loudly.
+            self.dropped += 1
+            logger.error("%s item dropped: its key %r has an empty part (on %s); build keys with "
+                         "crawler.text.key_part", entity, record.get("key"), record.get("url"))
+            return False
         missing = [f for f in self.expectations.required_fields.get(entity, ()) if record.get(f) in (None, "")]
         if missing:
             self.dropped += 1
@@ -175,7 +206,7 @@ class CrawlSession:
             if not waiting:
                 self._finish_scope(scope, utcnow())
                 return True
-        if len(pending) >= _BATCH:
+        if len(pending) >= self.batch_size:
             self._flush(scope, utcnow())
         return True
 
@@ -213,7 +244,8 @@ class CrawlSession:
             prior = ingest.scope_status(self.db, report.scope, report.entity)
             prior["active_keys"] = holds.active_keys(self.db, report.scope, report.entity)
         verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
-                              max_drop_ratio=self.max_drop_ratio, hold_share=self.hold_share)
+                              max_drop_ratio=self.max_drop_ratio, drop_check_min_rows=self.drop_check_min_rows,
+                              hold_share=self.hold_share)
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
@@ -234,7 +266,7 @@ class CrawlSession:
             if not self._waiting[report.scope]:
                 self._finish_scope(report.scope, utcnow())
                 return
-        if len(self._pending.get(report.scope, ())) >= _BATCH:
+        if len(self._pending.get(report.scope, ())) >= self.batch_size:
             self._flush(report.scope, utcnow())
         if not report.fetched:
             self._fetch_failed.add(report.scope)
@@ -295,6 +327,32 @@ class CrawlSession:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
 
+
+
+_NUMBERS = {"STORE_REMOVAL_RUNS": int, "STORE_BATCH_SIZE": int, "HEALTH_MIN_LIST_RATIO": float,
+            "HEALTH_MAX_ERRORS": int, "HEALTH_MAX_EMPTY_RATIO": float, "HEALTH_MAX_DROP_RATIO": float,
+            "HEALTH_DROP_CHECK_MIN_ROWS": int, "HEALTH_HOLD_SHARE": float}
+
+
+def check_settings(settings) -> None:
+    """Refuse, by name, a numeric setting the session could not use, before a crawl starts
+    (inside Scrapy the error would end the crawl with exit code 0 and no run row)."""
+    for name, kind in _NUMBERS.items():
+        _number(settings, name, kind)
+
+
+def _number(settings, name: str, kind: type):
+    """A numeric setting, its default from crawler/settings.py; a wrong value is refused by name."""
+    value = settings.get(name, getattr(defaults, name))
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise BadSetting(f"{name}={value!r} is not {'a whole number' if kind is int else 'a number'}") from None
+
+
+def _sound_key(key) -> bool:
+    """A key that ends in something: "" or "c40/clean-air/" (a name keyed to nothing) do not."""
+    return isinstance(key, str) and bool(key.rsplit("/", 1)[-1].strip(" -"))
 
 
 def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:

@@ -50,6 +50,10 @@ CLOSESPIDER_ERRORCOUNT = 20
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("GLOCAL_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl SPIDER -O out.jsonl`: each item with a leading "type" (crawler/exporters.py).
+FEED_EXPORTERS = {"jsonlines": "crawler.exporters.TypedJsonLinesItemExporter",
+                  "jsonl": "crawler.exporters.TypedJsonLinesItemExporter",
+                  "json": "crawler.exporters.TypedJsonItemExporter"}
 
 DOWNLOADER_MIDDLEWARES = {
     # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
@@ -61,11 +65,18 @@ DOWNLOADER_MIDDLEWARES = {
     # redirects and retries) and keeps it in the WARC archive with a `pages` row.
     "crawler.middlewares.ArchiveMiddleware": 950,
 }
+# Network, WARC replay (ARCHIVE_REPLAY_FILE) or a local test server (CRAWL_HOST_MAP), by settings.
+DOWNLOAD_HANDLERS = {"http": "crawler.handlers.GlocalDownloadHandler",
+                     "https": "crawler.handlers.GlocalDownloadHandler"}
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# The crawl's store session: opens the run on spider_opened, closes it on spider_closed.
+EXTENSIONS = {"crawler.session.CrawlSession": 100}
 
 # --- store/ -----------------------------------------------------------------------------------
+STORE_ENABLED = True  # False: crawl without touching the store (scrapy check turns it off by itself)
 STORE_DB_PATH = os.environ.get("GLOCAL_DB", "data/glocal.db")
 STORE_REMOVAL_RUNS = 2  # K: healthy, complete runs a row must be missing from before it is "removed"
+STORE_BATCH_SIZE = 1000  # items of one scope written per transaction while a long list streams in
 
 # --- archive (crawler/archive.py, crawler/handlers.py, crawler/middlewares.py) ----------------
 ARCHIVE_ENABLED = True
@@ -83,6 +94,7 @@ HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
 HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
 HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is held until confirmed
 HEALTH_HOLD_SHARE = 0.3  # a list whose names changed by more than this share in one run: alerts held until agreed
+HEALTH_DROP_CHECK_MIN_ROWS = 4  # lists shorter than this are too small to judge by shares (drop, change)
 
 # --- scheduler/ ---------------------------------------------------------------------------------
 SCHEDULER_TIMEZONE = "UTC"

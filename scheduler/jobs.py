@@ -47,7 +47,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     """Crawl `spider` in a child process and return what its run recorded.
 
     :param timeout: seconds before the child is killed; its run is then closed as "aborted"
-    :param overrides: NAME=JSON settings for this crawl only (tests, experiments)
+    :param overrides: NAME=VALUE settings for this crawl only, as Scrapy's -s (tests, experiments)
     :param alerts_config: the alert rules file (default: the ALERTS_CONFIG setting); the child
         routes the run's changes with it, and this process records the spider's health after it
     """
@@ -101,8 +101,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     elif run is None or run["status"] == "aborted":
         message = f"{spider}: crawl ended with exit code {code} before finishing its run (log: {log_file})"
     else:
-        mark = "ok" if run["healthy"] else "UNHEALTHY"
-        message = f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
+        message = run_line(spider, run)
     if health_change:
         message += f" [{health_change}]"
     return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, health=health_change)
@@ -113,6 +112,12 @@ def _project_settings():
     from scrapy.utils.project import get_project_settings
 
     return get_project_settings()
+
+
+def run_line(spider: str, run: dict) -> str:
+    """The one line `glocal crawl` prints for a run that closed: its status, health and summary."""
+    mark = "ok" if run["healthy"] else "UNHEALTHY"
+    return f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
 
 
 def stop_children() -> None:

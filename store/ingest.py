@@ -30,7 +30,6 @@ from sqlite_utils import Database
 from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
 
-DEFAULT_REMOVAL_RUNS = 2
 ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of crawler.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
@@ -76,18 +75,16 @@ class ScopeState:
 
 
 def scope_status(db: Database, scope: str, entity: str) -> dict:
-    """What the store knows of a scope before a run touches it.
+    """What the store knows of a scope before a run touches it: ``{"active": rows not removed}``.
 
-    Returns ``{"active": rows not removed, "last_observed_at": capture time of its latest run,
-    "had_complete_run": bool}``; the health checks read it to tell "the list vanished" from
-    "this page never had a list".
+    The health checks read it to tell "the list vanished" (it listed rows before) from "this
+    page never had a list", and to see a list shrink at once.
     """
     table = ENTITIES[entity].table
     active = db.conn.execute(
         f"select count(*) from [{table}] where scope = ? and removed_at is null", (scope,)
     ).fetchone()[0]
-    last_observed_at, had_complete_run = _scope_history(db, scope)
-    return {"active": active, "last_observed_at": last_observed_at, "had_complete_run": had_complete_run}
+    return {"active": active}
 
 
 def _scope_history(db: Database, scope: str, *, other_than_run: int | None = None) -> tuple[str | None, bool]:
@@ -297,7 +294,7 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     return None
 
 
-def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
+def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int,
                 page_id: int | None = None, incomplete: str | None = None) -> Counter:
     """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
     store the scope's counts in its scope_runs row.
@@ -390,7 +387,7 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                 continue
             db.conn.execute(
                 """insert into count_claims (key, source, subject_key, count, unit, qualifier, text, url,
-                                             seen_at, last_seen_at, run_id, page_id)
+                                             first_seen_at, last_seen_at, run_id, page_id)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (claim["key"], claim["source"], claim["subject_key"], claim["count"], claim["unit"],
                  claim.get("qualifier"), claim.get("text"), claim["url"], seen_at, seen_at, run_id, page_id),

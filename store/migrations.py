@@ -336,3 +336,17 @@ def m030_alert_outbox(db: Database):
     db["deliveries"].create_index(["channel", "status"])
     # Health incidents are `health` changes keyed by spider; the latest one says if one is open.
     db["changes"].create_index(["entity", "change", "id"])
+
+
+@migrations()
+def m011_count_claims_first_seen_at(db: Database):
+    # Every other table names a row's first capture `first_seen_at`; count_claims said `seen_at`.
+    db.execute("drop view if exists count_history")
+    db["count_claims"].transform(rename={"seen_at": "first_seen_at"})
+    db.create_view(
+        "count_history",
+        """
+        select subject_key, count, qualifier, unit, first_seen_at, last_seen_at, url, source, text
+        from count_claims order by subject_key, first_seen_at
+        """,
+    )

@@ -315,7 +315,7 @@ SIGNATORIES = Scope(Signature, ROSTER, signature_scope)  # an accelerator page s
 
 ROUTES = Routes(
     Route(r"^https://www\.c40\.org/what-we-do/raising-climate-ambition/high-impact-accelerators/$", parse_hub,
-          INSTRUMENTS),
+          INSTRUMENTS, example=HUB_URL, returns="requests 6"),
     Route(r"^https://(?:www\.)?c40\.org/(?:accelerators|declarations)/[a-z0-9-]+/?$", parse_accelerator,
-          SIGNATORIES),
+          SIGNATORIES, example="https://www.c40.org/accelerators/clean-air-cities/", returns="items 30"),
 )
