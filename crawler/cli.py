@@ -385,6 +385,14 @@ def _checked_date(value: str | None) -> str | None:
     return value
 
 
+from crawler import cli_history  # noqa: E402  (the history commands build on the helpers above)
+
+cli_history.register(cli)
+
+from crawler.cli_scale import scrapyd_group  # noqa: E402
+
+cli.add_command(scrapyd_group)
+
 from crawler.cli_alerts import alerts, show_page, status  # noqa: E402  (the operator's commands)
 
 for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E701

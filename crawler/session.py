@@ -38,6 +38,7 @@ class CrawlSession:
         self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
         self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
+        self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         places_file = settings.get("STORE_PLACES_FILE")
         self.places = Gazetteer.load(places_file) if places_file else gazetteer()
         self.alerts_config = settings.get("ALERTS_CONFIG")
@@ -78,7 +79,8 @@ class CrawlSession:
         self.expectations = getattr(spider, "expectations", None) or Expectations()
         self.db = open_db(self.db_path)
         self.outbox = outbox_for(self.alerts_config)
-        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
+        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
+                                     kind="backfill" if self.as_of else None, as_of=self.as_of)
         self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
@@ -214,7 +216,7 @@ class CrawlSession:
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
             keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
-            reason=verdict.reason, outbox=self.outbox,
+            reason=verdict.reason, quiet=bool(self.as_of), outbox=self.outbox,
         )
         self._states[report.scope] = state
         if report.complete and not implicit:
@@ -238,7 +240,7 @@ class CrawlSession:
     def _flush_all(self, now: str) -> None:
         if self._claims:
             ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of,
-                                       outbox=self.outbox)
+                                       quiet=bool(self.as_of), outbox=self.outbox)
             self._claims = []
 
     # --- read-only questions from the spider ------------------------------------------------------

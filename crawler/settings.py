@@ -100,6 +100,13 @@ STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
 # in the store; rosters always read every page.
 CRAWL_STOP_AFTER_KNOWN = 10
 
+# --- backfill from web archives (crawler/backfill.py, crawler/wayback.py) -----------------------
+# Any archive speaking the Wayback CDX protocol works (a pywb instance, Arquivo.pt's CDX server...).
+BACKFILL_CDX_URL = os.environ.get("GLOCAL_BACKFILL_CDX_URL", "https://web.archive.org/cdx/search/cdx")
+BACKFILL_REPLAY_URL = os.environ.get("GLOCAL_BACKFILL_REPLAY_URL", "https://web.archive.org/web")
+BACKFILL_DELAY = _env_seconds("GLOCAL_BACKFILL_DELAY", 3.0)  # seconds between two requests to the archive
+BACKFILL_AS_OF = None  # set by `glocal backfill` for each crawl: the moment the pages are answered as of
+
 # --- alerts (crawler/alerts/; docs/alerts.md) ----------------------------------------------------
 ALERTS_CONFIG = os.environ.get("GLOCAL_ALERTS")  # the rules file (TOML); None: no alerts are routed
 ALERTS_SEND_INTERVAL = 60  # seconds between two runs of the service's delivery job

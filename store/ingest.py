@@ -59,6 +59,12 @@ class ScopeState:
     # item key -> key of the row it updated under another spelling (see _respelled), this run only
     respelled: dict[str, str] = field(default_factory=dict)
     outbox: object = None  # called with the scope's new change rows inside their transaction (see write_changes)
+    quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
+
+    @property
+    def notify(self) -> int:
+        """Whether this scope run's changes alert (a baseline or a quiet run records them only)."""
+        return int(not self.baseline and not self.quiet)
 
     @property
     def trusted(self) -> bool:
@@ -110,6 +116,7 @@ def begin_scope(
     listed: int | None = None,
     stated: int | None = None,
     reason: str | None = None,
+    quiet: bool = False,
     outbox=None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
@@ -151,6 +158,7 @@ def begin_scope(
         keys=set(keys) if keys is not None else None,
         kind=kind,
         reason=reason,
+        quiet=quiet,
         outbox=outbox,
     )
 
@@ -224,7 +232,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                                     state.run_id, key))
                     change, diff = "restored", _diff(old, row, entity)
                 changes.append((state.run_id, entity.name, key, change, _json(diff), seen_at, now,
-                                int(not state.baseline), state.scope, page_id))
+                                state.notify, state.scope, page_id))
                 counts[change] += 1
                 continue
             diff = _diff(old, row, entity)
@@ -234,7 +242,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                 updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
                                 state.run_id, key))
                 changes.append((state.run_id, entity.name, key, "updated", _json(diff), seen_at, now,
-                                int(not state.baseline), state.scope, page_id))
+                                state.notify, state.scope, page_id))
                 counts["updated"] += 1
             else:
                 touches.append((seen_at, state.run_id, key))
@@ -331,7 +339,7 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         removals.append((missing_since, key))
         diff = {"missing_since": missing_since, "missing_runs": len(misses)}
         changes.append((state.run_id, entity.name, key, "removed", _json(diff), missing_since, now,
-                        int(not state.baseline), state.scope, page_id))
+                        state.notify, state.scope, page_id))
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
@@ -340,7 +348,7 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
 
 
 def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: str,
-                        page_of=lambda url: (None, None), outbox=None) -> Counter:
+                        page_of=lambda url: (None, None), quiet: bool = False, outbox=None) -> Counter:
     """Keep each stated count as a dated series: a new row when the number changes, else extend
     `last_seen_at`. A changed count is a `count_claim.updated` change; the first one is recorded
     quietly (notify = 0), like a baseline."""
@@ -376,7 +384,7 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
             else:
                 diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
             write_changes(db, [(run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
-                                int(bool(latest)), None, page_id)], outbox)
+                                int(bool(latest) and not quiet), None, page_id)], outbox)
             counts[change] += 1
     return counts
 
