@@ -26,24 +26,23 @@ FETCH_CHECKS = {"finish reason", "errors", "pages"}
 
 
 _HISTORY = 5  # healthy runs whose median item count a new run is compared with
-# Runs that tell how the spider sees the site now: a backfill (glocal backfill) replays the past
-# from a web archive, and its gaps say nothing of the spider's health today.
-_NOW_RUNS = "coalesce(kind, '') != 'backfill'"
+# A backfill replays the past from a web archive: its runs say nothing of the spider's health today.
+_NOT_BACKFILL = "coalesce(kind, 'live') != 'backfill'"
 
 
 def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tuple[str | None, str | None, int | None]:
     """("blind", reason, run_id), ("ok", None, run_id), or (None, None, run_id) when the runs so
     far do not decide (a first failure, a run still going)."""
     recent = list(db.query(
-        f"select id, status, healthy, health, summary, started_at, items from crawl_runs where spider = ? "
-        f"and status != 'running' and {_NOW_RUNS} order by id desc limit ?", [spider, max(failed_runs, 1)]))
+        "select id, status, healthy, health, summary, started_at, items from crawl_runs where spider = ? "
+        f"and status != 'running' and {_NOT_BACKFILL} order by id desc limit ?", [spider, max(failed_runs, 1)]))
     if not recent:
         return None, None, None
     latest = recent[0]
     if latest["status"] == "finished" and latest["healthy"]:
         earlier = [n for n, in db.conn.execute(
-            f"select items from crawl_runs where spider = ? and status = 'finished' and healthy = 1 and id < ? "
-            f"and {_NOW_RUNS} order by id desc limit ?", [spider, latest["id"], _HISTORY])]
+            "select items from crawl_runs where spider = ? and status = 'finished' and healthy = 1 and id < ? "
+            f"and {_NOT_BACKFILL} order by id desc limit ?", [spider, latest["id"], _HISTORY])]
         if len(earlier) >= 3:
             usual = statistics.median(earlier)
             if (latest["items"] or 0) < usual * (1 - drop_ratio):
@@ -78,7 +77,7 @@ def check_stale(db, schedules: dict[str, str], *, factor: float, timezone, outbo
         interval = interval_of(cron, timezone, now)
         since = db.conn.execute(
             "select max(started_at), min(started_at), max(case when status = 'finished' and healthy = 1 "
-            f"then started_at end), max(id) from crawl_runs where spider = ? and {_NOW_RUNS}", [spider]).fetchone()
+            f"then started_at end), max(id) from crawl_runs where spider = ? and {_NOT_BACKFILL}", [spider]).fetchone()
         last_any, first_any, last_good, run_id = since
         reference = last_good or first_any
         if reference is None or parse_moment(reference) >= now - interval * factor:
