@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from crawler import __version__
+from crawler.display import for_terminal, json_text
 from crawler.errors import GlocalError, UnknownSpider
 from crawler.items import as_record, item_kind
 
@@ -64,7 +65,7 @@ class GlocalGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GlocalError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(for_terminal(error)) from None
 
 
 @click.group(cls=GlocalGroup)
@@ -124,7 +125,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
     for name in classes:
         outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
                                  overrides=overrides, verbose=verbose)
-        click.echo(outcome.message, err=outcome.run is None or outcome.run["status"] == "aborted")
+        click.echo(for_terminal(outcome.message), err=outcome.run is None or outcome.run["status"] == "aborted")
         healthy = healthy and outcome.ok
     if not healthy:
         sys.exit(1)
@@ -204,7 +205,7 @@ def parse(spider, file, url, callback):
         raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
     for item in function(html, url):
         record = {"item": item_kind(item), **as_record(item)}
-        click.echo(json.dumps(record, ensure_ascii=False))
+        click.echo(json_text(record))
 
 
 def _parser_function(parser, cls, url, name):
@@ -246,7 +247,7 @@ def spiders_command(db_path):
         else:
             health = "healthy" if run["healthy"] else "UNHEALTHY"
             state = f"last run {run['id']} at {run['started_at']}: {run['status']}, {health} - {run['summary']}"
-        click.echo(f"{name}  [{crons[name]}]  {state}")
+        click.echo(for_terminal(f"{name}  [{crons[name]}]  {state}"))
 
 
 @cli.command()
@@ -269,7 +270,7 @@ def changes(since, include_quiet, source, as_json, db_path):
     rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     if not rows:
         click.echo("no changes" + (" (baselines are hidden; --all shows them)" if not include_quiet else ""))
@@ -278,7 +279,7 @@ def changes(since, include_quiet, source, as_json, db_path):
         if row["instrument_title"]:
             about = f"{about} - {row['instrument_title']}"
         kind = f"{row['entity']}.{row['change']}"
-        click.echo(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip())
+        click.echo(for_terminal(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip()))
 
 
 @cli.command()
@@ -303,15 +304,15 @@ def signatories(instrument, as_of, as_json, db_path):
     rows = history.signatories(db, found["key"], as_of=_checked_date(as_of))
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     when = f" as of {as_of}" if as_of else ""
-    click.echo(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}")
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}"))
     for row in rows:
         published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
         flag = "  (non-member)" if row["network_member"] == 0 else ""
-        click.echo(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
-                   f"  first seen {row['first_seen_at'][:10]}{flag}{published}")
+        click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
+                                f"  first seen {row['first_seen_at'][:10]}{flag}{published}"))
 
 
 @cli.command()
@@ -332,7 +333,7 @@ def instruments(db_path):
     )
     for row in rows:
         gone = f"  (removed {row['removed_at'][:10]})" if row["removed_at"] else ""
-        click.echo(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}")
+        click.echo(for_terminal(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}"))
     db.close()
 
 
