@@ -365,12 +365,19 @@ def build_archive_command(folders, output, only, sample):
 
 
 def _checked_date(value: str | None) -> str | None:
+    """The user's date in one canonical form: a day in any ISO form ("20261102", "2026-W45-1")
+    becomes YYYY-MM-DD, so it means the whole day like "2026-11-02" does; a time becomes UTC."""
     if value is None:
         return None
-    from crawler.text import parse_moment
+    from datetime import date
+
+    from crawler.text import iso_utc, parse_moment
 
     try:
-        parse_moment(value)
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    try:
+        return iso_utc(parse_moment(value))
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
-    return value

@@ -102,3 +102,34 @@ def test_for_terminal_keeps_every_script_and_ordinary_punctuation():
 
 def test_json_text_round_trips():
     assert json.loads(json_text({"name": HOSTILE})) == {"name": HOSTILE}
+
+
+# --- --as-of / --since in other ISO forms mean the same day, or are refused --------------------
+
+@pytest.mark.parametrize("form", ["2026-11-01", "20261101", "2026-W44-7", " 2026-11-01 "])
+def test_as_of_in_any_iso_date_form_means_the_whole_day(store, form):
+    output = run("signatories", INSTRUMENT, "--as-of", form, "--db", store, "--json")
+    assert [row["name_as_published"] for row in json.loads(output)] == ["Lima"]
+
+
+@pytest.mark.parametrize("form", ["2026-11-02T07:59:59Z", "2026-11-02T09:59:59+02:00"])
+def test_as_of_an_instant_before_the_second_capture(store, form):
+    output = run("signatories", INSTRUMENT, "--as-of", form, "--db", store, "--json")
+    assert [row["name_as_published"] for row in json.loads(output)] == ["Lima"]
+
+
+@pytest.mark.parametrize("form", ["2026-11-02T08:00:00Z", "20261102", "2026-11-02"])
+def test_as_of_the_second_capture_day_includes_it(store, form):
+    output = run("signatories", INSTRUMENT, "--as-of", form, "--db", store, "--json")
+    assert len(json.loads(output)) == 2
+
+
+@pytest.mark.parametrize("form", ["2026-11", "11/02/2026", "yesterday", "2026-13-01", "2026-11-02T25:00"])
+def test_other_date_forms_are_refused(store, form):
+    result = CliRunner().invoke(cli, ["signatories", INSTRUMENT, "--as-of", form, "--db", store])
+    assert result.exit_code == 1 and "is not a date" in result.output
+
+
+def test_since_in_compact_form_is_the_same_day(store):
+    assert run("changes", "--all", "--since", "20261102", "--db", store) == \
+        run("changes", "--all", "--since", "2026-11-02", "--db", store)
