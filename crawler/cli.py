@@ -49,13 +49,14 @@ def db_option(fn):
     )(fn)
 
 
-def open_store(db_path: str | None, *, must_exist: bool = False):
-    from store import open_db
+def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool = False):
+    """The store; `readonly` for commands that only read, so they work where no write is possible."""
+    from store import open_db, open_db_readonly
 
     path = db_path or project_settings().get("STORE_DB_PATH")
-    if must_exist and not Path(path).exists():
+    if (must_exist or readonly) and not Path(path).exists():
         raise GlocalError(f"no database at {path} yet: run `glocal crawl` first, or pass --db")
-    return open_db(path)
+    return open_db_readonly(path) if readonly else open_db(path)
 
 
 class GlocalGroup(click.Group):
@@ -125,7 +126,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
     for name in classes:
         outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
                                  overrides=overrides, verbose=verbose)
-        click.echo(for_terminal(outcome.message), err=outcome.run is None or outcome.run["status"] == "aborted")
+        click.echo(for_terminal(outcome.message),
+                   err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
     if not healthy:
         sys.exit(1)
@@ -237,7 +239,7 @@ def spiders_command(db_path):
     crons = spider_schedules(project_settings(), {name: spider_class(name) for name in spider_names()})
     last = {}
     if Path(path).exists():
-        db = open_store(path)
+        db = open_store(path, readonly=True)
         last = runs.last_runs(db)
         db.close()
     for name in spider_names():
@@ -266,7 +268,7 @@ def changes(since, include_quiet, source, as_json, db_path):
     """
     from store import history
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
     db.close()
     if as_json:
@@ -299,7 +301,7 @@ def signatories(instrument, as_of, as_json, db_path):
     """
     from store import history
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     found = history.find_instrument(db, instrument)
     rows = history.signatories(db, found["key"], as_of=_checked_date(as_of))
     db.close()
@@ -325,7 +327,7 @@ def instruments(db_path):
     \b
         glocal instruments
     """
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = db.query(
         """select i.key, i.title, i.removed_at, count(s.key) as signatories
            from instruments i left join signatures s on s.instrument_key = i.key and s.removed_at is null

@@ -5,18 +5,26 @@ Items are applied scope by scope, in batches, each batch one transaction; at the
 crawl the removal rule runs for every scope the run saw healthy and complete, then the health
 checks, then the run row is closed. Killing the process at any instant leaves the store
 consistent: the next run marks the dead run "aborted" and converges.
+
+A write that fails (disk full, read-only file, lock timeout, database deleted) fails the run:
+the transaction it was part of is rolled back, no scope is finished after it (so nothing the run
+reported counts as written), the crawl is stopped with the reason in `fatal`, and the child
+process exits non-zero with that reason for its parent to print.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 from collections import Counter, defaultdict
 
-from crawler.checks import judge_scope, run_checks
+from crawler.checks import CheckResult, judge_scope, run_checks
+from crawler.errors import StoreError
 from crawler.expectations import Expectations
 from crawler.items import CountClaim, ScopeReport, as_record, default_scope, item_kind
 from crawler.text import utcnow
-from store import ingest, open_db, pages, runs
+from store import ingest, locks, open_db, pages, runs
 from store.actors import ActorResolver
 
 logger = logging.getLogger(__name__)
@@ -50,6 +58,10 @@ class CrawlSession:
         self.empty_fields: Counter = Counter()
         self.dropped = 0
         self._resolver = None
+        self._lock: locks.Holder | None = None
+        self.max_page_count = settings.getint("STORE_MAX_PAGE_COUNT", 0)
+        self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
+        self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
         self.closed = False
 
     @classmethod
@@ -64,13 +76,26 @@ class CrawlSession:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def open(self, spider) -> None:
+        if self.fatal:
+            raise StoreError(self.fatal)
         if self.db is not None:
             return
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
-        self.db = open_db(self.db_path)
-        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
-        self._resolver = ActorResolver(self.db, spider.name, utcnow())
+        try:
+            self.db = open_db(self.db_path)
+            if self.max_page_count:
+                self.db.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
+            self._lock = locks.acquire(self.db, spider.name, now=utcnow())
+            self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
+            self._resolver = ActorResolver(self.db, spider.name, utcnow())
+            self._file = _identity(self.db_path)
+        except (StoreError, sqlite3.Error, OSError) as error:
+            self.fatal = str(error) if isinstance(error, StoreError) else f"cannot start a run in {self.db_path}: {error}"
+            if self.db is not None:
+                self._release_lock()
+                self.db.close()
+            raise StoreError(self.fatal) from None
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
     def close(self, reason: str) -> None:
@@ -79,8 +104,11 @@ class CrawlSession:
         self.closed = True
         now = utcnow()
         for scope in list(self._states):
-            self._finish_scope(scope, now)
-        self._flush_all(now)
+            if self.fatal:
+                break  # after a failed write nothing more may count as written
+            self._writing(self._finish_scope, scope, now)
+        if not self.fatal:
+            self._writing(self._flush_all, now)
         stats = self.crawler.stats.get_stats()
         errors = int(stats.get("log_count/ERROR", 0))
         checks = run_checks(
@@ -95,21 +123,64 @@ class CrawlSession:
             max_errors=self.max_errors,
             max_empty_ratio=self.max_empty_ratio,
         )
+        if not self.fatal and self._file != _identity(self.db_path):
+            # Writes to a deleted (or replaced) file succeed and vanish with it.
+            self.fatal = (f"the database {self.db_path} was deleted or replaced during the crawl; "
+                          "what this run wrote went with the old file")
+        if self.fatal:
+            checks.append(CheckResult("store", False, f"{self.fatal}; the run was stopped and nothing after "
+                                                      "the failed write counts"))
+            reason = "store_error"
         healthy = all(c.passed for c in checks)
-        runs.finish_run(
-            self.db, self.run_id, now=utcnow(), finish_reason=reason,
-            pages=len(self._pages), items=sum(self.item_counts.values()), errors=errors, healthy=healthy,
-            health=[c.as_dict() for c in checks], summary=self._summary(healthy, checks),
-        )
         for check in checks:
             if not check.passed:
                 logger.warning("health check %r failed: %s", check.check, check.detail)
+        try:
+            runs.finish_run(
+                self.db, self.run_id, now=utcnow(), finish_reason=reason,
+                pages=len(self._pages), items=sum(self.item_counts.values()), errors=errors, healthy=healthy,
+                health=[c.as_dict() for c in checks], summary=self._summary(healthy, checks),
+            )
+        except sqlite3.Error as error:  # the run row stays "running"; the parent or next run aborts it
+            self.fatal = self.fatal or f"cannot close run {self.run_id} in {self.db_path}: {error}"
+            logger.error("%s", self.fatal)
+        self._release_lock()
         self.db.close()
+
+    def _release_lock(self) -> None:
+        if self._lock is None:
+            return
+        try:
+            locks.release(self.db, self.spider_name, self._lock)
+        except sqlite3.Error as error:  # a dead holder's lock is taken over by the next crawl anyway
+            logger.warning("could not release the crawl lock of %s: %s", self.spider_name, error)
+        self._lock = None
+
+    def _writing(self, write, *args):
+        """Run one store write; a failure fails the run (see the module docstring)."""
+        if self.fatal:
+            return None
+        try:
+            return write(*args)
+        except (sqlite3.Error, StoreError, OSError) as error:
+            self._fail(f"store write failed in {self.db_path}: {error}")
+            return None
+
+    def _fail(self, reason: str) -> None:
+        self.fatal = reason
+        logger.error("%s; stopping the crawl", reason)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and not self.closed:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="store_error"))
 
     # --- pages ----------------------------------------------------------------------------------
 
-    def record_page(self, **page) -> int:
-        page_id = pages.record_page(self.db, run_id=self.run_id, **page)
+    def record_page(self, **page) -> int | None:
+        page_id = self._writing(lambda: pages.record_page(self.db, run_id=self.run_id, **page))
+        if page_id is None:
+            return None
         if page["status"] in (200, 304) or page["url"] not in self._pages:
             self._pages[page["url"]] = (page_id, page["fetched_at"])
         return page_id
@@ -121,8 +192,10 @@ class CrawlSession:
 
     def handle(self, item) -> bool:
         """Take one item from the pipeline; False when it was dropped as invalid."""
+        if self.fatal:
+            return True  # the run already failed; its items count for nothing
         if isinstance(item, ScopeReport):
-            self._begin_scope(item)
+            self._writing(self._begin_scope, item)
             return True
         entity = item_kind(item)
         record = as_record(item)
@@ -142,18 +215,20 @@ class CrawlSession:
         scope = default_scope(item)
         if scope not in self._states:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
-            self._begin_scope(ScopeReport(source=item.source, scope=scope, entity=entity, url=item.url,
-                                          complete=False, keys=[], reason="no scope report"), implicit=True)
+            self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, url=item.url,
+                                                         complete=False, keys=[], reason="no scope report"), True)
+            if self.fatal:
+                return True
         pending = self._pending[scope]
         pending.append(record)
         waiting = self._waiting.get(scope)
         if waiting is not None:
             waiting.discard(record["key"])
             if not waiting:
-                self._finish_scope(scope, utcnow())
+                self._writing(self._finish_scope, scope, utcnow())
                 return True
         if len(pending) >= _BATCH:
-            self._flush(scope, utcnow())
+            self._writing(self._flush, scope, utcnow())
         return True
 
     def _finish_scope(self, scope: str, now: str) -> None:
@@ -212,8 +287,11 @@ class CrawlSession:
 
     def _summary(self, healthy: bool, checks) -> str:
         changed = runs.run_changes(self.db, self.run_id)
-        baseline = [s for s in self._states.values() if s.baseline and s.trusted and s.complete]
+        baseline = [s for s in self._states.values()
+                    if s.baseline and s.trusted and s.complete and s.scope in self._finished]
         parts = [f"{sum(self.item_counts.values())} items from {len(self._pages)} pages"]
+        if self.fatal:
+            parts.append(f"only {len(self._finished)} of {len(self._states)} lists were written before the store failed")
         if changed:
             parts.append(", ".join(f"{n} {kind}" for kind, n in sorted(changed.items())))
         elif baseline and len(baseline) == len([s for s in self._states.values() if s.complete]):
@@ -227,3 +305,11 @@ class CrawlSession:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
 
+
+
+def _identity(path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

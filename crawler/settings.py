@@ -91,3 +91,6 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- reliability (crawler/session.py, store/locks.py) --------------------------------------------
+STORE_MAX_PAGE_COUNT = 0  # 0: no cap; else SQLite's max_page_count for a crawl's writes (caps the file size)

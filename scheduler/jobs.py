@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.errors import StoreError
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class CrawlOutcome:
     run: dict | None  # the crawl_runs row this crawl wrote, None if it never opened one
     message: str  # one line for a person
     log_file: Path
+    error: str | None = None  # why the crawl itself failed (the child's own reason), None when it ran
 
     @property
     def ok(self) -> bool:
@@ -58,6 +60,9 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         command += ["--host-map", host_map]
     for assignment in overrides:
         command += ["--set", assignment]
+    outcome_file = log_file.parent / f"{spider}.{os.getpid()}.outcome"
+    outcome_file.unlink(missing_ok=True)
+    command += ["--outcome", str(outcome_file)]
 
     with open_db(db_path) as db:
         previous = (runs.last_runs(db).get(spider) or {}).get("id", 0)
@@ -74,21 +79,38 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         with _children_lock:
             _children.discard(child)
 
-    with open_db(db_path) as db:
-        run = runs.last_runs(db).get(spider)
-        if run is not None and run["id"] <= previous:
-            run = None  # the child died before it could open a run of its own
-        if run is not None and run["status"] == "running":
-            runs.abort_run(db, run["id"], reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
+    reason = _read_outcome(outcome_file)
+    try:
+        with open_db(db_path) as db:
             run = runs.last_runs(db).get(spider)
+            if run is not None and run["id"] <= previous:
+                run = None  # the child died before it could open a run of its own
+            if run is not None and run["status"] == "running":
+                why = f"killed after {timeout:g}s" if code is None else (reason or f"exit {code}")
+                runs.abort_run(db, run["id"], reason=why)
+                run = runs.last_runs(db).get(spider)
+    except StoreError as error:  # the store the child could not write may be unusable here too
+        run, reason = None, reason or str(error)
     if code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
+    elif reason and (run is None or run["status"] != "finished"):
+        message = f"{spider}: crawl failed: {reason} (log: {log_file})"
     elif run is None or run["status"] == "aborted":
         message = f"{spider}: crawl ended with exit code {code} before finishing its run (log: {log_file})"
     else:
         mark = "ok" if run["healthy"] else "UNHEALTHY"
         message = f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
-    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file)
+    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, error=reason)
+
+
+def _read_outcome(path: Path) -> str | None:
+    """The one-line reason a failed child left (see crawler/runner.py --outcome), if any."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path.unlink(missing_ok=True)
+    return text or None
 
 
 def stop_children() -> None:

@@ -277,3 +277,20 @@ def m006_create_views(db: Database):
         from count_claims order by subject_key, seen_at
         """,
     )
+
+
+# --- reliability (m020-m029) ---------------------------------------------------------------------
+
+@migrations()
+def m020_create_crawl_locks(db: Database):
+    # One row while a crawl of a spider runs; see store/locks.py for how a dead holder is detected.
+    db["crawl_locks"].create(
+        {
+            "spider": str,
+            "host": str,
+            "pid": int,
+            "process_started": str,
+            "acquired_at": str,
+        },
+        pk="spider",
+    )
