@@ -205,6 +205,9 @@ def parse(spider, file, url, callback):
         html = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+    from crawler.limits import check_page
+
+    check_page(html, url)
     for item in function(html, url):
         record = {"item": item_kind(item), **as_record(item)}
         click.echo(json_text(record))

@@ -94,3 +94,9 @@ SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for th
 
 # --- reliability (crawler/session.py, store/locks.py) --------------------------------------------
 STORE_MAX_PAGE_COUNT = 0  # 0: no cap; else SQLite's max_page_count for a crawl's writes (caps the file size)
+CRAWL_MAX_PAGE_CHARS = 3_000_000  # a page's decoded text longer than this is rejected, not parsed
+CRAWL_MAX_PAGE_DEPTH = 256  # markup nested deeper than this (unclosed tags) is rejected, not parsed
+# Scrapy's own cap on a response's bytes, decompressed bodies included (gzip bombs): the download is
+# cancelled and the page reported failed. Far above any real page, far below Scrapy's 1 GB default.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024

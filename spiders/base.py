@@ -10,6 +10,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations
+from crawler.limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
 from crawler.items import ScopeReport
 
 
@@ -36,6 +37,9 @@ class GlocalSpider(scrapy.Spider):
                                f"not an HTML page (Content-Type {_content_type(response) or 'missing'})")
             return
         try:
+            check_page(response.text, response.url,
+                       max_chars=self.settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS),
+                       max_depth=self.settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH))
             yield from parser(response.text, response.url)
         except ParseError as error:
             self.logger.error("%s", error)
