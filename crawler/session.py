@@ -62,6 +62,8 @@ class CrawlSession:
         self.max_page_count = settings.getint("STORE_MAX_PAGE_COUNT", 0)
         self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
         self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
+        self._expected: dict[str, tuple[str, str]] = {}  # scope the spider asked for -> (entity, url)
+        self._redirects: dict[str, str] = {}  # url -> where it redirected
         self.closed = False
 
     @classmethod
@@ -98,11 +100,35 @@ class CrawlSession:
             raise StoreError(self.fatal) from None
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
+    def expect(self, scope: str, entity: str | None, url: str) -> None:
+        """The spider requested `url` for `scope`: the run must report on it (see crawler/expected.py)."""
+        self._expected.setdefault(scope, (entity or "signature", url))
+
+    def note_redirect(self, url: str, location: str) -> None:
+        self._redirects[url] = location
+
+    def _report_unobserved(self, reason: str) -> None:
+        """Name every scope the spider asked for and never reported on, as a page that did not arrive."""
+        for scope, (entity, url) in self._expected.items():
+            if scope in self._states or self.fatal:
+                continue
+            if url in self._redirects:
+                why = f"redirected to {self._redirects[url]}, which was not followed (another host, or a loop)"
+            elif reason != "finished":
+                why = f"not reached before the crawl ended ({reason})"
+            else:
+                why = "requested but never answered (filtered or dropped on the way)"
+            logger.warning("scope %s not observed: %s %s", scope, url, why)
+            self._writing(self._begin_scope, ScopeReport(source=self.spider_name, scope=scope, entity=entity,
+                                                         url=url, complete=False, fetched=False,
+                                                         reason=f"not observed: {why}"))
+
     def close(self, reason: str) -> None:
         if self.db is None or self.closed:
             return
         self.closed = True
         now = utcnow()
+        self._report_unobserved(reason)
         for scope in list(self._states):
             if self.fatal:
                 break  # after a failed write nothing more may count as written

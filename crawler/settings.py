@@ -100,3 +100,6 @@ CRAWL_MAX_PAGE_DEPTH = 256  # markup nested deeper than this (unclosed tags) is 
 # cancelled and the page reported failed. Far above any real page, far below Scrapy's 1 GB default.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Notes every request the spider makes for a scope, before any filter (offsite, duplicates), so a
+# scope that never reports (an off-site redirect) is named in the run's health: see crawler/expected.py.
+SPIDER_MIDDLEWARES = {"crawler.expected.ExpectedScopesMiddleware": 950}
