@@ -64,6 +64,8 @@ class CrawlSession:
         self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
         self._expected: dict[str, tuple[str, str]] = {}  # scope the spider asked for -> (entity, url)
         self._redirects: dict[str, str] = {}  # url -> where it redirected
+        self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
+        self.held_from_suspect_pages = 0
         self.closed = False
 
     @classmethod
@@ -236,9 +238,18 @@ class CrawlSession:
             if record.get(name) in (None, "", []):
                 self.empty_fields[(entity, name)] += 1
         if isinstance(item, CountClaim):
-            self._claims.append(record)
+            self._claims.append(record)  # a dated observation of what the page says, kept as such
             return True
         scope = default_scope(item)
+        suspect = self._suspect.get(record.get("url"))
+        if suspect is not None and scope != suspect:
+            # The page failed its own list's checks (rejected, shrunk, landmark gone): what else it
+            # says is no better evidence, so it must not change other scopes (say, retitle the
+            # instrument with garbage from a broken page).
+            self.held_from_suspect_pages += 1
+            logger.info("%s %s held: its page %s failed the checks of %s", entity, record.get("key"),
+                        record.get("url"), suspect)
+            return True
         if scope not in self._states:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
             self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, url=item.url,
@@ -291,6 +302,8 @@ class CrawlSession:
             keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
         )
         self._states[report.scope] = state
+        if report.url and not implicit and not state.trusted:
+            self._suspect.setdefault(report.url, report.scope)
         if report.complete and not implicit:
             self._waiting[report.scope] = set(report.keys)
             if not report.keys:

@@ -103,3 +103,5 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # Notes every request the spider makes for a scope, before any filter (offsite, duplicates), so a
 # scope that never reports (an off-site redirect) is named in the run's health: see crawler/expected.py.
 SPIDER_MIDDLEWARES = {"crawler.expected.ExpectedScopesMiddleware": 950}
+# First of all downloader middlewares: no request to a private or loopback address (crawler/guard.py).
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.guard.PrivateAddressMiddleware": 50}

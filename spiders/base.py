@@ -37,9 +37,10 @@ class GlocalSpider(scrapy.Spider):
                                f"not an HTML page (Content-Type {_content_type(response) or 'missing'})")
             return
         try:
+            settings = getattr(self, "settings", None)  # none on a spider made outside a crawl (tests)
             check_page(response.text, response.url,
-                       max_chars=self.settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS),
-                       max_depth=self.settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH))
+                       max_chars=settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS) if settings else MAX_PAGE_CHARS,
+                       max_depth=settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH) if settings else MAX_PAGE_DEPTH)
             yield from parser(response.text, response.url)
         except ParseError as error:
             self.logger.error("%s", error)
