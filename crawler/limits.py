@@ -25,11 +25,14 @@ class PageRejected(ParseError):
     """A page exceeds a documented size or depth limit; its scope is reported incomplete."""
 
 
-def check_page(text: str, url: str, *, max_chars: int = MAX_PAGE_CHARS, max_depth: int = MAX_PAGE_DEPTH) -> None:
-    """Raise PageRejected when `text` is longer than `max_chars` or its markup nests deeper than `max_depth`."""
+def check_page(text: str, url: str, *, max_chars: int = MAX_PAGE_CHARS, max_depth: int | None = MAX_PAGE_DEPTH) -> None:
+    """Raise PageRejected when `text` is longer than `max_chars` or its markup nests deeper than
+    `max_depth` (None: not markup, such as JSON; only the size is checked)."""
     if len(text) > max_chars:
         raise PageRejected(f"{url} is {len(text):,} characters long, over the limit of {max_chars:,}; "
                            "not parsed", landmarks=("page_limits",))
+    if max_depth is None:
+        return
     depth = markup_depth(text, stop_at=max_depth + 1)
     if depth > max_depth:
         raise PageRejected(f"{url} nests its markup more than {max_depth} elements deep (unclosed tags?); "

@@ -13,6 +13,7 @@ import sys
 import traceback
 
 from crawler.errors import GlocalError, NotConfigured
+from store.errors import StoreError
 
 
 MIN_LIVE_DELAY = 0.05  # seconds
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc(file=log)
         else:
             traceback.print_exc()
-        return _failed(args, str(error) if isinstance(error, GlocalError) else f"{type(error).__name__}: {error}")
+        return _failed(args, str(error) if isinstance(error, (GlocalError, StoreError)) else f"{type(error).__name__}: {error}")
     # Scrapy logs what went wrong inside a crawl and returns normally: the store's verdict and the
     # crawl's own failure decide the exit status, so the parent never reads success into a failure.
     session = getattr(crawler, "_glocal_session", None)
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(args, session.fatal)
     error = running.exception() if running.done() and not running.cancelled() else None
     if error is not None:
-        return _failed(args, str(error) if isinstance(error, GlocalError) else f"{type(error).__name__}: {error}")
+        return _failed(args, str(error) if isinstance(error, (GlocalError, StoreError)) else f"{type(error).__name__}: {error}")
     if session is None or session.run_id is None:
         return _failed(args, "the crawl ended without opening a run (see the log)")
     return 0

@@ -20,12 +20,14 @@ import sqlite3
 from collections import Counter, defaultdict
 
 from crawler.checks import CheckResult, judge_scope, run_checks
-from crawler.errors import StoreError
+from store.errors import StoreError
 from crawler.expectations import Expectations
-from crawler.items import CountClaim, ScopeReport, as_record, default_scope, item_kind
-from crawler.text import utcnow
+from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
+from crawler.places import Gazetteer, gazetteer
 from store import ingest, locks, open_db, pages, runs
 from store.actors import ActorResolver
+from store.clock import utcnow
+from store.entities import ENTITIES
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +45,16 @@ class CrawlSession:
         self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
         self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
+        self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
+        places_file = settings.get("STORE_PLACES_FILE")
+        self.places = Gazetteer.load(places_file) if places_file else gazetteer()
         self.db = None
         self.run_id = None
         self.spider_name = None
         self.expectations = Expectations()
         self._pages: dict[str, tuple[int, str]] = {}
         self._states: dict[str, ingest.ScopeState] = {}
+        self._chains: dict[str, ScopeReport] = {}  # scope -> its pages' reports so far, while more pages follow
         self._waiting: dict[str, set[str]] = {}  # open scope -> keys its report listed and not yet received
         self._finished: set[str] = set()
         self._fetch_failed: set[str] = set()  # scopes whose page never arrived
@@ -62,7 +68,7 @@ class CrawlSession:
         self.max_page_count = settings.getint("STORE_MAX_PAGE_COUNT", 0)
         self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
         self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
-        self._expected: dict[str, tuple[str, str]] = {}  # scope the spider asked for -> (entity, url)
+        self._expected: dict[str, tuple] = {}  # scope name the spider asked for -> (Scope, url)
         self._redirects: dict[str, str] = {}  # url -> where it redirected
         self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
         self.held_from_suspect_pages = 0
@@ -91,8 +97,9 @@ class CrawlSession:
             if self.max_page_count:
                 self.db.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
             self._lock = locks.acquire(self.db, spider.name, now=utcnow())
-            self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
-            self._resolver = ActorResolver(self.db, spider.name, utcnow())
+            self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
+                                         kind="backfill" if self.as_of else None, as_of=self.as_of)
+            self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
             self._file = _identity(self.db_path)
         except (StoreError, sqlite3.Error, OSError) as error:
             self.fatal = str(error) if isinstance(error, StoreError) else f"cannot start a run in {self.db_path}: {error}"
@@ -102,17 +109,18 @@ class CrawlSession:
             raise StoreError(self.fatal) from None
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
-    def expect(self, scope: str, entity: str | None, url: str) -> None:
-        """The spider requested `url` for `scope`: the run must report on it (see crawler/expected.py)."""
-        self._expected.setdefault(scope, (entity or "signature", url))
+    def expect(self, scope, url: str) -> None:
+        """The spider requested `url`, a page of `scope` (a crawler.items.Scope): the run must report
+        on that list (see crawler/expected.py)."""
+        self._expected.setdefault(scope.name_for(url), (scope, url))
 
     def note_redirect(self, url: str, location: str) -> None:
         self._redirects[url] = location
 
     def _report_unobserved(self, reason: str) -> None:
         """Name every scope the spider asked for and never reported on, as a page that did not arrive."""
-        for scope, (entity, url) in self._expected.items():
-            if scope in self._states or self.fatal:
+        for name, (scope, url) in self._expected.items():
+            if name in self._states or name in self._chains or self.fatal:
                 continue
             if url in self._redirects:
                 why = f"redirected to {self._redirects[url]}, which was not followed (another host, or a loop)"
@@ -120,16 +128,23 @@ class CrawlSession:
                 why = f"not reached before the crawl ended ({reason})"
             else:
                 why = "requested but never answered (filtered or dropped on the way)"
-            logger.warning("scope %s not observed: %s %s", scope, url, why)
-            self._writing(self._begin_scope, ScopeReport(source=self.spider_name, scope=scope, entity=entity,
-                                                         url=url, complete=False, fetched=False,
-                                                         reason=f"not observed: {why}"))
+            logger.warning("scope %s not observed: %s %s", name, url, why)
+            self._writing(self._begin_scope, scope.report(self.spider_name, url, complete=False, fetched=False,
+                                                          reason=f"not observed: {why}"))
 
     def close(self, reason: str) -> None:
         if self.db is None or self.closed:
             return
         self.closed = True
         now = utcnow()
+        for scope in list(self._chains):
+            report = self._chains.pop(scope)
+            # A listing whose next page was promised but never read: what was read still counts
+            # (as an incomplete list), so its items are written and nothing is removed.
+            report.complete = False
+            report.more = False
+            report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
+            self._writing(self._begin_scope, report)
         self._report_unobserved(reason)
         for scope in list(self._states):
             if self.fatal:
@@ -250,14 +265,18 @@ class CrawlSession:
             logger.info("%s %s held: its page %s failed the checks of %s", entity, record.get("key"),
                         record.get("url"), suspect)
             return True
-        if scope not in self._states:
+        if scope not in self._states and scope not in self._chains:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
-            self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, url=item.url,
-                                                         complete=False, keys=[], reason="no scope report"), True)
+            # Judged as a roster: an item outside any reported list is a parser fault, never healthy.
+            self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, kind=ROSTER,
+                                                         url=item.url, complete=False, keys=[],
+                                                         reason="no scope report"), True)
             if self.fatal:
                 return True
         pending = self._pending[scope]
         pending.append(record)
+        if scope in self._chains:
+            return True  # written once the listing's last page has been judged
         waiting = self._waiting.get(scope)
         if waiting is not None:
             waiting.discard(record["key"])
@@ -286,6 +305,12 @@ class CrawlSession:
         self._waiting.pop(scope, None)
 
     def _begin_scope(self, report: ScopeReport, implicit: bool = False) -> None:
+        chained = self._chains.pop(report.scope, None)
+        if chained is not None:
+            report = _joined(chained, report)
+        if report.more:
+            self._chains[report.scope] = report  # judged when its last page arrives
+            return
         if report.scope in self._states:
             logger.warning("scope %s reported twice in one run (%s); the first report stands",
                            report.scope, report.url)
@@ -299,15 +324,21 @@ class CrawlSession:
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
-            keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
+            keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
+            reason=verdict.reason, quiet=bool(self.as_of),
         )
         self._states[report.scope] = state
         if report.url and not implicit and not state.trusted:
             self._suspect.setdefault(report.url, report.scope)
         if report.complete and not implicit:
-            self._waiting[report.scope] = set(report.keys)
-            if not report.keys:
+            # Items of a listing's earlier pages arrived before its last report: they are not awaited.
+            arrived = {record["key"] for record in self._pending.get(report.scope, ())}
+            self._waiting[report.scope] = set(report.keys) - arrived
+            if not self._waiting[report.scope]:
                 self._finish_scope(report.scope, utcnow())
+                return
+        if len(self._pending.get(report.scope, ())) >= _BATCH:
+            self._flush(report.scope, utcnow())
         if not report.fetched:
             self._fetch_failed.add(report.scope)
 
@@ -319,8 +350,22 @@ class CrawlSession:
 
     def _flush_all(self, now: str) -> None:
         if self._claims:
-            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of)
+            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of,
+                                       quiet=bool(self.as_of))
             self._claims = []
+
+    # --- read-only questions from the spider ------------------------------------------------------
+
+    def known(self, entity: str, keys: list[str]) -> set[str]:
+        """Which of these keys the store already holds (removed or not): lets a listing stop paging
+        once it reaches stories it has seen. Reads only; the spider never writes the store."""
+        table = ENTITIES[entity].table
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found.update(key for key, in self.db.conn.execute(
+                f"select key from [{table}] where key in ({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     # --- reporting ------------------------------------------------------------------------------
 
@@ -344,6 +389,22 @@ class CrawlSession:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
 
+
+
+def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
+    """One report for a list read over several pages: complete only if every page was."""
+    reasons = [r for r in (first.reason, then.reason) if r]
+    seen = set(first.keys)
+    return ScopeReport(
+        source=first.source, scope=first.scope, entity=first.entity, kind=first.kind, url=first.url,
+        complete=first.complete and then.complete, keys=first.keys + [k for k in then.keys if k not in seen],
+        stated=first.stated if first.stated is not None else then.stated,
+        stated_qualifier=first.stated_qualifier or then.stated_qualifier,
+        landmarks_missing=first.landmarks_missing + [m for m in then.landmarks_missing
+                                                     if m not in first.landmarks_missing],
+        reason="; ".join(dict.fromkeys(reasons)) or None, fetched=first.fetched and then.fetched,
+        rejected=first.rejected or then.rejected, more=then.more,
+    )
 
 
 def _identity(path) -> tuple[int, int] | None:

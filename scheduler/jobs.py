@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.errors import StoreError
+from store.errors import StoreError
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from crawler.errors import StoreError
+from store.errors import StoreError
 
 
 class CrawlLocked(StoreError):

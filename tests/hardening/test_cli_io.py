@@ -10,6 +10,7 @@ from crawler.cli import cli
 from crawler.display import for_terminal, json_text
 from crawler.items import Instrument, Signature, as_record
 from store import ingest, open_db, runs
+from crawler.places import gazetteer
 from store.actors import ActorResolver
 
 HOSTILE = "Amman\x1b[2J\x1b]0;owned\x07\x9b31m\u202egnp.exe\x7f"
@@ -25,15 +26,15 @@ def crawl_once(db, *, day: int, names: list[str]):
                                           kind="declaration"))]
     state = ingest.begin_scope(db, run_id=run_id, scope="instruments:test", entity="instrument",
                                url="https://example.org/", observed_at=now, complete=True, healthy=True,
-                               keys=[INSTRUMENT])
+                               keys=[INSTRUMENT], kind="roster")
     ingest.apply_records(db, state, instruments, now=now)
     ingest.close_scope(db, state, now=now)
     records = [as_record(Signature(source="test", key=f"{INSTRUMENT}/{n}", url="https://example.org/",
                                    instrument_key=INSTRUMENT, actor_name=name)) for n, name in enumerate(names)]
     state = ingest.begin_scope(db, run_id=run_id, scope="signatures:test", entity="signature",
                                url="https://example.org/", observed_at=now, complete=True, healthy=True,
-                               keys=[r["key"] for r in records])
-    ingest.apply_records(db, state, records, now=now, resolver=ActorResolver(db, "test", now))
+                               keys=[r["key"] for r in records], kind="roster")
+    ingest.apply_records(db, state, records, now=now, resolver=ActorResolver(db, "test", gazetteer(), now))
     ingest.close_scope(db, state, now=now)
     runs.finish_run(db, run_id, now=now, finish_reason="finished", pages=1, items=len(records), errors=0,
                     healthy=True, health=[], summary=f"summary with {HOSTILE}")
