@@ -46,13 +46,23 @@ def fixture_pages() -> list[Page]:
                 text = (FIXTURES / spider / filename).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            pages.append(Page(spider, filename, info["url"], text))
+            if _routed(spider, info["url"]):
+                pages.append(Page(spider, filename, info["url"], text))
     return pages
 
 
 def parser_of(spider: str):
+    """url -> the parse function its route reads it with (the parser module's ROUTES)."""
     module = importlib.import_module(f"spiders.parsers.{spider}")
-    return module.parser_for
+    return lambda url: module.ROUTES.match(url).parse
+
+
+def _routed(spider: str, url: str) -> bool:
+    try:
+        parser_of(spider)(url)
+    except Exception:  # noqa: BLE001 - NoRoute, or a module without ROUTES: nothing to fuzz
+        return False
+    return True
 
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
