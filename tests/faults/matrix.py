@@ -42,6 +42,10 @@ def rows(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, int, 
         for point in disks:
             yield "disk", 1, disk.first_run(point) if point >= 0 else disk.later_run(-point - 1)
         disk.close()
+    if plan.scripts and wanted("names in six scripts, then a punctuation-only name"):
+        from tests.faults.trials import script_trial
+
+        yield "keys", 1, script_trial()
     for page in fixture_pages():
         name = f"fuzz {page.spider}/{page.filename}"
         if not wanted(name):

@@ -3,7 +3,8 @@ store stays intact, and one clean run brings it to exactly the state of a run wi
 
 import pytest
 
-from tests.faults.trials import DiskTrials, kill_trial
+from tests.faults.plan import plan_for
+from tests.faults.trials import DiskTrials, kill_trial, script_trial
 
 pytestmark = pytest.mark.faults
 
@@ -31,3 +32,9 @@ def test_a_full_disk_in_a_first_run(disk, disk_first):
 
 def test_a_full_disk_in_a_later_run(disk, disk_later):
     assert_clean(disk.later_run(disk_later))
+
+
+def test_names_in_any_script_are_distinct_rows_and_a_degenerate_name_is_a_parse_error(request):
+    if not plan_for(request.config.getoption("markexpr")).scripts:
+        pytest.skip("full form only: pytest -m faults")
+    assert_clean(script_trial())

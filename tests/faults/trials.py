@@ -407,3 +407,49 @@ class DiskTrials:
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# --- 4. names in any script (issue 2, from the source kit) -------------------------------------------------
+
+SCRIPT_NAMES = ["北京市", "Москва", "Київ", "القاهرة", "서울", "Αθήνα"]
+
+
+def script_trial() -> TrialResult:
+    """Names in six scripts become six distinct rows; a name of punctuation alone is a parse error
+    that leaves the list as it was (never a silent merge into an empty key)."""
+    from tests.test_replay_e2e import LIST_PAGES
+
+    result = TrialResult("names in six scripts, then a punctuation-only name")
+    root = workdir()
+    db = root / "glocal.db"
+
+    def scripts(body: bytes) -> bytes:
+        return body.replace(b"Amman, Austin", ", ".join(SCRIPT_NAMES).encode() + b", Austin")
+
+    def degenerate(body: bytes) -> bytes:
+        return scripts(body).replace(b", Austin", b", ..., Austin")
+
+    first = archive_of(root / "a.warc.gz", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02",
+                                                       edits={"clean-air-cities.html": scripts}))
+    second = archive_of(root / "b.warc.gz", saved_pages(SPIDER, LIST_PAGES, day="2026-11-09",
+                                                        edits={"clean-air-cities.html": degenerate}))
+    crawl_replay(first, db)
+    connection = sqlite3.connect(db)
+    names = {name for (name,) in connection.execute(
+        "select actor_name from signatures where scope = ? and removed_at is null", (CLEAN_AIR_SCOPE,))}
+    keys = [key for (key,) in connection.execute("select key from signatures where scope = ?", (CLEAN_AIR_SCOPE,))]
+    connection.close()
+    result.lost += len(set(SCRIPT_NAMES) - names)
+    result.judge(run_row(db, 1).get("healthy") == 1 and len(keys) == len(set(keys)) == 40 and
+                 all(key.rsplit("/", 1)[1] for key in keys), f"first run: {len(keys)} rows, names {sorted(names)[:8]}")
+    crawl_replay(second, db)
+    run = run_row(db, 2)
+    clean_air = [s for s in run.get("scopes", []) if s["scope"] == CLEAN_AIR_SCOPE]
+    result.judge(run.get("healthy") == 0 and bool(clean_air) and not clean_air[0]["healthy"]
+                 and "no letter or digit" in (clean_air[0]["reason"] or ""), f"second run: {run.get('summary')}")
+    got = snapshot(db)
+    result.false_alerts += sum(got.alerts.values())
+    result.false_removals += sum(got.removals.values())
+    result.integrity_failures += int(got.integrity != "ok")
+    shutil.rmtree(root, ignore_errors=True)
+    return result
