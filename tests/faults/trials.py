@@ -340,9 +340,12 @@ def _count(db: Path, what: str) -> int:
         return 0
 
 
-def snapshot_pages(db: Path) -> int:
+def compacted_pages(db: Path) -> int:
+    """The store's size in pages once VACUUM has dropped its free pages, so that a cap at this size
+    binds: a write can no longer reuse freed pages (a released crawl lock frees one) instead of growing."""
     connection = sqlite3.connect(db, timeout=30)
     try:
+        connection.execute("vacuum")
         return connection.execute("pragma page_count").fetchone()[0]
     finally:
         connection.close()
@@ -392,7 +395,7 @@ class DiskTrials:
         result = TrialResult(f"full disk at +{extra_pages} pages, later run")
         db = self._db(f"later-{extra_pages}")
         assert crawl_replay(self.baseline, db).returncode == 0
-        size = snapshot_pages(db)
+        size = compacted_pages(db)
         capped = crawl_replay(self.changed, db, f"STORE_MAX_PAGE_COUNT={size + extra_pages}", "STORE_REMOVAL_RUNS=1")
         result.judge(capped.returncode == 1 and snapshot(db).runs[-1][2] == 0, f"capped run: exit {capped.returncode}")
         clean = crawl_replay(self.changed_later, db)
