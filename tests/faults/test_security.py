@@ -18,11 +18,32 @@ from tests.helpers import glocal
 pytestmark = pytest.mark.faults
 
 SECRETS = {
+    "GLOCAL_SMTP_USER": "user-3b9d-never-print",
     "GLOCAL_SMTP_PASSWORD": "pw-7f3a9c1e-never-print",
-    "GLOCAL_SLACK_WEBHOOK": "https://hooks.slack.com/services/T0/B0/slack-4d2b8e-never-print",
-    "SMTP_PASSWORD": "smtp-91c0aa-never-print",
-    "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B1/webhook-5e6f-never-print",
+    "GLOCAL_SLACK_OPS": "https://hooks.slack.com/services/T0/B0/slack-4d2b8e-never-print",
 }
+# The alert rules name the variables; the crawl loads them (crawler/alerts/rules.py) and routes its changes.
+RULES = """
+[channels.researchers]
+type = "email"
+host = "127.0.0.1"
+port = 2525
+security = "plain"
+from = "glocal-watch <alerts@example.org>"
+to = ["team@example.org"]
+username_env = "GLOCAL_SMTP_USER"
+password_env = "GLOCAL_SMTP_PASSWORD"
+
+[channels.ops]
+type = "slack"
+webhook_url_env = "GLOCAL_SLACK_OPS"
+
+[[rules]]
+name = "everything"
+kinds = ["signature.added", "instrument.added", "signature.removed", "health.failed"]
+channels = ["researchers", "ops"]
+delivery = "immediate"
+"""
 
 
 def every_byte_written(folder) -> bytes:
@@ -42,15 +63,17 @@ def test_secrets_in_the_environment_never_leak(tmp_path):
     with FaultySite() as site:
         serve(site, pages, {CLEAN_AIR: [Reply(status=500, body=b"error")]})  # errors are logged too
         host_map = json.dumps({"www.c40.org": site.address})
-        crawl = glocal("crawl", SPIDER, "--db", tmp_path / "glocal.db", "--host-map", host_map, *FAST, "-v",
-                       env=SECRETS)
+        rules = tmp_path / "rules.toml"
+        rules.write_text(RULES)
+        env = {**SECRETS, "GLOCAL_ALERTS": str(rules)}
+        crawl = glocal("crawl", SPIDER, "--db", tmp_path / "glocal.db", "--host-map", host_map, *FAST, "-v", env=env)
         requests = [json.dumps(seen.headers) for seen in site.requests]
     assert crawl.returncode == 1  # the 500 makes it unhealthy
     outputs = [crawl.stdout, crawl.stderr, *requests]
     for command in (["changes", "--all"], ["spiders"], ["signatories", "clean-air"]):
-        result = glocal(*command, "--db", tmp_path / "glocal.db", env=SECRETS)
+        result = glocal(*command, "--db", tmp_path / "glocal.db", env=env)
         outputs += [result.stdout, result.stderr]
-    written = every_byte_written(tmp_path)
+    written = every_byte_written(tmp_path).replace(RULES.encode(), b"")  # the rules name variables only
     assert len(written) > 100_000  # the store, its log and the WARC of the run are all there
     for secret in SECRETS.values():
         assert secret.encode() not in written
