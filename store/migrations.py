@@ -350,3 +350,20 @@ def m011_count_claims_first_seen_at(db: Database):
         from count_claims order by subject_key, first_seen_at
         """,
     )
+
+
+# --- reliability (m020-m029) ---------------------------------------------------------------------
+
+@migrations()
+def m020_create_crawl_locks(db: Database):
+    # One row while a crawl of a spider runs; see store/locks.py for how a dead holder is detected.
+    db["crawl_locks"].create(
+        {
+            "spider": str,
+            "host": str,
+            "pid": int,
+            "process_started": str,
+            "acquired_at": str,
+        },
+        pk="spider",
+    )
