@@ -373,3 +373,9 @@ def _checked_date(value: str | None) -> str | None:
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+
+from crawler.cli_research import COMMANDS as RESEARCH_COMMANDS  # noqa: E402  (research: actors, export, snapshot, serve, plot)
+
+for _command in RESEARCH_COMMANDS:
+    cli.add_command(_command)
