@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 
+from crawler import gazetteer
 from crawler.checks import judge_scope, run_checks
 from crawler.expectations import Expectations
 from crawler.items import CountClaim, ScopeReport, as_record, default_scope, item_kind
@@ -70,7 +71,7 @@ class CrawlSession:
         self.expectations = getattr(spider, "expectations", None) or Expectations()
         self.db = open_db(self.db_path)
         self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
-        self._resolver = ActorResolver(self.db, spider.name, utcnow())
+        self._resolver = ActorResolver(self.db, spider.name, utcnow(), resolve=gazetteer.resolve)
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
     def close(self, reason: str) -> None:

@@ -17,8 +17,11 @@ class ActorResolver:
     by updating that one row.
     """
 
-    def __init__(self, db: Database, source: str, now: str | None = None):
+    def __init__(self, db: Database, source: str, now: str | None = None, *, resolve=None):
+        """:param resolve: (name, country) -> place or None; the crawler injects its gazetteer
+        (crawler.gazetteer.resolve), the curated table answers otherwise."""
         self.db, self.source, self.now = db, source, now
+        self._resolve = resolve or resolve_place
         self.reload()
 
     def reload(self) -> None:
@@ -42,7 +45,7 @@ class ActorResolver:
         return actor_id
 
     def _actor_for(self, name: str, country: str | None) -> int:
-        place = resolve_place(name, country)
+        place = self._resolve(name, country)
         if place:
             key = f"{place.key}|{place.country}"
             values = (place.name, place.country, place.kind, place.geonames_id, key, 0)
