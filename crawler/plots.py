@@ -70,6 +70,14 @@ def instrument_chart(db, instrument: str, output: str) -> Path:
         ax.scatter(days, counts, color="#d62728", zorder=3, s=40, label="count stated on the site")
         for day, count in zip(days, counts):
             ax.annotate(f"{count}", (day, count), textcoords="offset points", xytext=(6, 6), color="#d62728")
+    import matplotlib.dates as mdates
+    from datetime import timedelta
+
+    every_day = [d for d, _ in observed] + [d for d, _, _ in stated]
+    ax.set_xlim(min(every_day) - timedelta(days=3), max(every_day) + timedelta(days=7))
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_title(title, loc="left", fontsize=12)
     ax.set_ylabel("signatories")
     ax.set_xlabel("capture date")
@@ -77,8 +85,7 @@ def instrument_chart(db, instrument: str, output: str) -> Path:
     ax.set_ylim(bottom=0, top=highest * 1.2 + 1)
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(loc="lower right", frameon=False)
-    fig.autofmt_xdate()
-    fig.text(0.01, -0.02, f"{key} · observed = running count of the list as captured; "
+    fig.text(0.01, -0.05, f"{key} · observed = running count of the list as captured; "
                           "stated = the page's own number", fontsize=8, color="#555555")
     return _save(fig, path)
 
@@ -94,14 +101,29 @@ def overlap_chart(db, output: str) -> Path:
     plt = _pyplot()
     size = max(4.0, 1.1 * len(names) + 2)
     fig, ax = plt.subplots(figsize=(size, size * 0.85))
-    image = ax.imshow(matrix, cmap="Blues")
+    import numpy as np
+
+    overlaps = np.array(matrix, dtype=float)
+    np.fill_diagonal(overlaps, np.nan)  # a network's size would drown the overlaps in colour
+    cmap = plt.get_cmap("Blues").copy()
+    cmap.set_bad("#e6e6e6")
+    image = ax.imshow(np.ma.masked_invalid(overlaps), cmap=cmap, vmin=0)
     ax.set_xticks(range(len(names)), labels=names, rotation=35, ha="right")
     ax.set_yticks(range(len(names)), labels=names)
-    peak = max(max(row) for row in matrix) or 1
+    peak = np.nanmax(overlaps) if len(names) > 1 else 1
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
-            ax.text(j, i, str(value), ha="center", va="center", fontsize=11,
-                    color="white" if value > peak * 0.6 else "black", fontweight="bold" if i == j else None)
-    ax.set_title("Actors in both networks (diagonal: network size)", loc="left", fontsize=12)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="actors")
+            label = f"{value}\nin total" if i == j else str(value)
+            dark = i != j and value > (peak or 1) * 0.6
+            ax.text(j, i, label, ha="center", va="center", fontsize=11, color="white" if dark else "black",
+                    fontweight="bold" if i != j else None)
+    ax.set_title("Actors belonging to both networks", loc="left", fontsize=12)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="actors in both")
+    from matplotlib.ticker import MaxNLocator
+
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
+    ax.set_xlabel("belonging = member, or signatory of an instrument the network issued; grey = the network's size",
+                  fontsize=8, color="#555555", labelpad=8)
+
     return _save(fig, path)

@@ -71,8 +71,9 @@ from events e where lower(e.city) in (select name from spellings)
 ) order by dated is null, dated, first_seen_at, relation, key
 """
 
-# Observed: the running count of the list as captured (added/restored +1, removed -1), per day;
-# stated: what the sites said the count was, per day seen; side by side on one timeline.
+# Observed: the running count of the list as captured (added/restored +1, removed -1), carried
+# over every day a healthy, complete capture of the list saw it unchanged; stated: what the sites
+# said the count was, on the first and the last day each number was seen; side by side per day.
 _COUNT_HISTORY = """
 with deltas as (
   select substr(c.observed_at, 1, 10) as day,
@@ -82,12 +83,21 @@ with deltas as (
   group by day
 ),
 observed as (select day, sum(delta) over (order by day) as observed from deltas),
-stated as (
-  select substr(seen_at, 1, 10) as day, max(count) as stated, group_concat(distinct source) as stated_by,
-         min(url) as stated_url
-  from count_claims where subject_key = :instrument group by day
+captures as (
+  select distinct substr(observed_at, 1, 10) as day from scope_runs
+  where scope in (select distinct scope from signatures where instrument_key = :instrument)
+    and complete = 1 and healthy = 1 and finished_at is not null
 ),
-days as (select day from observed union select day from stated)
+claims as (
+  select substr(seen_at, 1, 10) as day, count, source, url from count_claims where subject_key = :instrument
+  union
+  select substr(last_seen_at, 1, 10), count, source, url from count_claims where subject_key = :instrument
+),
+stated as (
+  select day, max(count) as stated, group_concat(distinct source) as stated_by, min(url) as stated_url
+  from claims group by day
+),
+days as (select day from observed union select day from stated union select day from captures)
 select days.day,
        (select o.observed from observed o where o.day <= days.day order by o.day desc limit 1) as observed,
        stated.stated, stated.stated_by, stated.stated_url

@@ -100,11 +100,12 @@ def test_green_healthy_streets_observed_beside_stated(db):
     first = rows[0]
     assert (first["day"], first["observed"], first["stated"]) == ("2026-11-02", 35, 36)
     assert first["stated_url"] == "https://www.c40.org/accelerators/green-healthy-streets/"
+    assert [(r["day"], r["observed"], r["stated"]) for r in rows[1:]] == [("2026-11-09", 35, None), ("2026-11-16", 35, 36)]
 
 
 def test_clean_air_count_stays_35_through_the_swap(db):
     rows = run(db, "count_history", instrument=CLEAN_AIR)
-    assert [(r["day"], r["observed"]) for r in rows] == [("2026-11-02", 35), ("2026-11-09", 35)]
+    assert [(r["day"], r["observed"]) for r in rows] == [("2026-11-02", 35), ("2026-11-09", 35), ("2026-11-16", 35)]
 
 
 def test_stated_counts_name_source_and_dates(db):
