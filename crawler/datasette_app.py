@@ -48,19 +48,24 @@ def app(path: str | Path):
     )
 
 
-def check_port_free(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((HOST, port))
-        except OSError as error:
-            raise GlocalError(f"cannot serve on {HOST}:{port}: {error.strerror or error} "
-                              "(another server is there; choose another --port)") from None
+def listening_socket(port: int) -> socket.socket:
+    """A socket bound on 127.0.0.1 (port 0: any free one); a port in use is one clear line."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        raise GlocalError(f"cannot serve on {HOST}:{port}: {error.strerror or error} "
+                          "(another server is there; choose another --port)") from None
+    return sock
 
 
 def run(path: str | Path, port: int) -> None:
     import uvicorn
 
-    check_port_free(port)
+    sock = listening_socket(port)
     datasette = app(path)
-    print(f"serving {path} read-only at http://{HOST}:{port}/", flush=True)
-    uvicorn.run(datasette.app(), host=HOST, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning"))
+    print(f"serving {path} read-only at http://{HOST}:{sock.getsockname()[1]}/", flush=True)
+    server.run(sockets=[sock])
