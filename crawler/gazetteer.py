@@ -36,7 +36,7 @@ from pathlib import Path
 
 from crawler.text import name_key
 
-FORMAT_VERSION = 5  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 6  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 1000  # primary names: small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 15000  # alternate names: kept for the cities networks name, to keep the cache small
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -74,7 +74,7 @@ class Place:
 
     name: str
     country: str | None
-    kind: str  # city | region | country
+    kind: str  # city | region | state (a sovereign state, as in actors.kind)
     geonames_id: int | None = None
     population: int = 0
     admin1: str | None = None
@@ -191,10 +191,10 @@ class Gazetteer:
         if re.fullmatch(r"[A-Za-z]{2}", text):
             code = text.upper()
             code = {"UK": "GB", "EL": "GR"}.get(code, code)  # EU usage: UK, EL (Greece)
-            row = self._db().execute("select 1 from places where kind = 'country' and country = ?", (code,)).fetchone()
+            row = self._db().execute("select 1 from places where layer = 'country' and country = ?", (code,)).fetchone()
             return code if row else None
         for place, _weight in self._places_named(fold(text)):
-            if place.kind == "country":
+            if place.layer == "country":
                 return place.country
         return None
 
@@ -262,7 +262,7 @@ class Gazetteer:
                 return Resolution("resolved", curated[0], spelling=spelling)
             others = [p for p, _w in found if p.layer != "curated"]
             return Resolution("ambiguous", candidates=_by_population(curated + others), spelling=spelling)
-        countries = [p for p, _w in found if p.kind == "country"]
+        countries = [p for p, _w in found if p.layer == "country"]
         if countries:
             return Resolution("resolved", countries[0], spelling=spelling)
         # An alternate name weighs less than a primary one: "Mechelen" is the Belgian city, not
@@ -446,7 +446,7 @@ def _add_countries(conn) -> None:
             if written and ", " in written:  # "Bolivia, Plurinational State of" -> "Plurinational State of Bolivia"
                 head, tail = written.split(", ", 1)
                 spellings += [f"{tail} {head}", head if code not in ("KR", "KP", "CD", "CG") else ""]
-        place = Place(getattr(country, "common_name", None) or info.get("name") or country.name, code, "country",
+        place = Place(getattr(country, "common_name", None) or info.get("name") or country.name, code, "state",
                       info.get("geonameid"), int(info.get("population") or 0), None, "country")
         _insert(conn, place, [s for s in spellings if s])
 

@@ -23,7 +23,7 @@ def verdict(case, place) -> str:
     if place.country != case["expected_country"]:
         return "wrong"
     if not case["expected_name"]:
-        return "correct" if place.kind == "country" else "wrong"
+        return "correct" if place.kind == "state" else "wrong"
     return "correct" if fold(place.name) == fold(case["expected_name"]) else "wrong"
 
 
