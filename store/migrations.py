@@ -338,3 +338,7 @@ def m042_query_indexes(db: Database):
     db["instruments"].create_index(["issuer"])
     db["signatures"].create_index(["actor_id", "removed_at"])
     db["events"].create_index(["city"])
+    # As-of lists and count histories read each signature's changes by capture time: index-only.
+    db["changes"].create_index(["entity", "entity_key", "observed_at", "id", "change"])
+    # Network sets (signatories of the instruments a network issued) read from the index alone.
+    db["signatures"].create_index(["instrument_key", "removed_at", "actor_id"])

@@ -32,19 +32,14 @@ class Query:
 # "As it stood" at a moment: a signature counts if its latest change up to then is not a removal.
 # Capture times (observed_at) decide, never the dates the sites print.
 _AS_OF = """
-with moment as (
-  select case when length(:as_of) = 10 then :as_of || 'T23:59:59Z' else :as_of end as until
-)
 select s.instrument_key, a.id as actor_id, a.name as actor, coalesce(s.country, a.country) as country,
-       a.geonames_id, s.actor_name as name_as_published, s.signed_on,
-       (select min(c.observed_at) from changes c
-         where c.entity = 'signature' and c.entity_key = s.key and c.change = 'added') as first_seen_at,
-       s.source, s.url
+       a.geonames_id, s.actor_name as name_as_published, s.signed_on, s.first_seen_at, s.source, s.url
 from signatures s
 left join actors a on a.id = s.actor_id
 where s.instrument_key = :instrument
-  and (select c.change from changes c, moment
-        where c.entity = 'signature' and c.entity_key = s.key and c.observed_at <= moment.until
+  and (select c.change from changes c
+        where c.entity = 'signature' and c.entity_key = s.key
+          and c.observed_at <= (case when length(:as_of) = 10 then :as_of || 'T23:59:59Z' else :as_of end)
         order by c.observed_at desc, c.id desc limit 1) in ('added', 'updated', 'restored')
 order by a.name, s.actor_name
 """
@@ -119,12 +114,15 @@ b as (
   union
   select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
   where i.issuer = :other and s.removed_at is null
+),
+signed as (
+  select s.actor_id, count(*) as instruments from instruments i join signatures s on s.instrument_key = i.key
+  where i.issuer = :network and s.removed_at is null group by s.actor_id
 )
 select ac.id as actor_id, ac.name as actor, ac.country,
-       exists (select 1 from b where b.actor_id = a.actor_id) as in_other,
-       (select count(*) from signatures s join instruments i on i.key = s.instrument_key
-         where s.actor_id = a.actor_id and i.issuer = :network and s.removed_at is null) as instruments_signed
-from a join actors ac on ac.id = a.actor_id
+       a.actor_id in (select actor_id from b) as in_other,
+       coalesce(signed.instruments, 0) as instruments_signed
+from a join actors ac on ac.id = a.actor_id left join signed on signed.actor_id = a.actor_id
 order by in_other desc, ac.name
 """
 
