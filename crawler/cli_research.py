@@ -5,28 +5,11 @@ files in crawler/research_files.py, the charts in crawler/plots.py."""
 
 from __future__ import annotations
 
-import functools
 import json
 
 import click
 
 from crawler.cli import db_option, open_store
-from crawler.errors import GlocalError
-
-
-def one_line(fn):
-    """The store's QueryError (it cannot import ours) becomes the CLI's one-line error too."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from store.queries import QueryError
-
-        try:
-            return fn(*args, **kwargs)
-        except QueryError as error:
-            raise GlocalError(str(error)) from None
-
-    return wrapper
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
@@ -131,7 +114,6 @@ def _existing_actors(db, actor_id: int, candidates) -> list[str]:
 @click.argument("kept", type=int)
 @click.option("--note", help="Why (kept with the decision).")
 @db_option
-@one_line
 def merge(merged, kept, note, db_path):
     """Merge actor MERGED into actor KEPT (both ids): one place, recorded as a decision
 
@@ -157,7 +139,6 @@ def merge(merged, kept, note, db_path):
 @click.option("--source", help="Only this source's spelling.")
 @click.option("--note", help="Why (kept with the decision).")
 @db_option
-@one_line
 def split(actor, name, source, note, db_path):
     """Split spelling NAME off actor ACTOR into an actor of its own, recorded as a decision
 
@@ -183,7 +164,6 @@ def split(actor, name, source, note, db_path):
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
 @db_option
-@one_line
 def export(what, params, fmt, output, db_path):
     """Export a table, a view or a named query as CSV, JSON or JSON lines
 
@@ -209,7 +189,6 @@ def export(what, params, fmt, output, db_path):
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @db_option
-@one_line
 def snapshot(directory, db_path):
     """Write a dated, citable snapshot of the dataset: CSVs, a data dictionary and a README
 
@@ -256,7 +235,6 @@ def serve(port, db_path):
 @click.argument("what")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="A .png or .svg file.")
 @db_option
-@one_line
 def plot(what, output, db_path):
     """Draw an instrument's signatories over time, or the overlap of networks, to PNG or SVG
 

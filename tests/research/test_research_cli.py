@@ -131,7 +131,7 @@ def test_a_new_spelling_of_a_merged_name_follows_the_decision(doubtful_store):
     db = open_db(doubtful_store)  # another source printing the bare name lands on the decision too
     from store.actors import ActorResolver
 
-    assert ActorResolver(db, "uclg_news", "2026-11-27T10:00:00Z", resolve=gazetteer.resolve).actor_id("Portland") == oregon
+    assert ActorResolver(db, "uclg_news", gazetteer.default(), "2026-11-27T10:00:00Z").actor_id("Portland") == oregon
     db.close()
 
 
