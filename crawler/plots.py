@@ -105,8 +105,7 @@ def overlap_chart(db, output: str) -> Path:
 
     overlaps = np.array(matrix, dtype=float)
     np.fill_diagonal(overlaps, np.nan)  # a network's size would drown the overlaps in colour
-    cmap = plt.get_cmap("Blues").copy()
-    cmap.set_bad("#e6e6e6")
+    cmap = plt.get_cmap("Blues").with_extremes(bad="#e6e6e6")
     image = ax.imshow(np.ma.masked_invalid(overlaps), cmap=cmap, vmin=0)
     ax.set_xticks(range(len(names)), labels=names, rotation=35, ha="right")
     ax.set_yticks(range(len(names)), labels=names)
