@@ -175,6 +175,8 @@ class Gazetteer:
                     path = self.path
                     if not path.exists():
                         build(path, _curated_csv(self._curated))
+                        if self._path is None:
+                            _forget_older_builds(path)
                     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
                     self._conn = conn
         return self._conn
@@ -380,6 +382,13 @@ def _without_admin_words(text: str) -> list[str]:
 
 
 # -- building the cache ------------------------------------------------------------------------
+
+def _forget_older_builds(current: Path) -> None:
+    """Builds for other versions or curated tables are dead weight (30 MB each): remove them."""
+    for old in current.parent.glob("gazetteer-*.sqlite"):
+        if old != current:
+            old.unlink(missing_ok=True)
+
 
 def build(path: Path, curated_csv: bytes | None = None) -> Path:
     """Write the lookup tables to `path` (atomically: a half-built file is never used)."""
