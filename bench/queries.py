@@ -61,7 +61,8 @@ WORDS = ("water air buses heat waste food housing migrants refugees culture equi
          "transport health rights youth gender peace data finance coasts rivers parks").split()
 M042_INDEXES = ("idx_memberships_network_removed_at", "idx_instruments_event_key", "idx_instruments_issuer",
                 "idx_signatures_actor_id_removed_at", "idx_events_city",
-                "idx_changes_entity_entity_key_observed_at_id_change", "idx_signatures_instrument_key_removed_at_actor_id")
+                "idx_changes_entity_entity_key_observed_at_id_change", "idx_signatures_instrument_key_removed_at_actor_id",
+                "idx_actors_name")
 START = "2024-11-04"
 WEEKS = 104
 

@@ -350,3 +350,4 @@ def m042_query_indexes(db: Database):
     db["changes"].create_index(["entity", "entity_key", "observed_at", "id", "change"])
     # Network sets (signatories of the instruments a network issued) read from the index alone.
     db["signatures"].create_index(["instrument_key", "removed_at", "actor_id"])
+    db["actors"].create_index(["name"])  # a place named by a user

@@ -256,10 +256,15 @@ def actor_id(db: Database, text: str | int) -> int:
         if row:
             return row[0]
         raise QueryError(f"unknown place: no actor with id {text} (see: glocal actors list)")
+    # The spelling as given first (indexed), then regardless of case (a scan, only when that fails).
     ids = sorted({row[0] for row in db.execute(
         """select coalesce(a.merged_into, a.id) from actors a
-           where lower(a.name) = lower(?) or a.id in (select actor_id from actor_names where lower(name) = lower(?))""",
-        [text, text])})
+           where a.name = ? or a.id in (select actor_id from actor_names where name = ?)""", [text, text])})
+    if not ids:
+        ids = sorted({row[0] for row in db.execute(
+            """select coalesce(a.merged_into, a.id) from actors a
+               where lower(a.name) = lower(?) or a.id in (select actor_id from actor_names where lower(name) = lower(?))""",
+            [text, text])})
     if not ids:
         raise QueryError(f"unknown place {text!r} (see: glocal actors list)")
     if len(ids) > 1:
