@@ -117,7 +117,7 @@ def build(path: Path, *, signatures: int, actors: int, instruments: int, seed: i
         spellings += [(f"City of {names[i]}", "other", i + 1, day(1)) for i in range(0, actors, 5)]
         conn.executemany("insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)", spellings)
 
-        members = {network: rng.sample(range(1, actors + 1), size) for network, size in NETWORKS.items()}
+        members = {network: rng.sample(range(1, actors + 1), min(size, actors)) for network, size in NETWORKS.items()}
         plan = issuers_and_sizes(instruments, signatures, rng)
         sizes = [size for _, size in plan]
         instrument_keys = []
