@@ -425,3 +425,8 @@ for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E7
 from crawler.cli_new_spider import new_spider  # noqa: E402 (commands of their own modules, registered last)
 
 cli.add_command(new_spider)
+
+from crawler.cli_research import COMMANDS as RESEARCH_COMMANDS  # noqa: E402  (research: actors, export, snapshot, serve, plot)
+
+for _command in RESEARCH_COMMANDS:
+    cli.add_command(_command)

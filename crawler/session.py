@@ -32,7 +32,7 @@ from crawler.checks import CheckResult, judge_scope, run_checks
 from crawler.errors import NotConfigured as BadSetting
 from crawler.expectations import Expectations
 from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
-from crawler.places import Gazetteer, gazetteer
+from crawler.gazetteer import full_gazetteer
 from store import holds, ingest, locks, open_db, pages, runs
 from store.errors import StoreError
 from store.actors import ActorResolver
@@ -60,8 +60,9 @@ class CrawlSession:
         self.hold_share = _number(settings, "HEALTH_HOLD_SHARE", float)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
-        places_file = settings.get("STORE_PLACES_FILE")
-        self.places = Gazetteer.load(places_file) if places_file else gazetteer()
+        # The full gazetteer (GeoNames, ISO 3166) with the curated table on top (STORE_PLACES_FILE
+        # replaces the bundled one); built once per machine, opened on the first name resolved.
+        self.places = full_gazetteer(settings.get("STORE_PLACES_FILE") or None)
         self.alerts_config = settings.get("ALERTS_CONFIG")
         self.outbox = None  # writes the alerts' deliveries rows in the transaction of their changes
         self.db = None
