@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from crawler.expectations import Expectations
-from crawler.items import ScopeReport
+from crawler.items import APPEND_ONLY, ScopeReport
 
 
 @dataclass
@@ -53,6 +53,8 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     active = prior.get("active") or 0
+    if report.kind == APPEND_ONLY:  # a listing shows the latest posts only: a short page is no drop
+        return ScopeVerdict(True, report.reason)
     if active >= 4 and report.listed < active * (1 - max_drop_ratio):
         return ScopeVerdict(
             False,

@@ -104,6 +104,11 @@ class CountClaim:
     text: str | None = None  # the sentence that states it
 
 
+# The two kinds of scope (DESIGN.md, "A scope"): what absence from a complete list may mean.
+ROSTER = "roster"  # a list that states who is in (signatories, members): absence can mean removal
+APPEND_ONLY = "append-only"  # news, events, posts: a story that leaves a listing still happened
+
+
 @dataclass
 class ScopeReport:
     """What a parser saw of one scope on one page: yielded *before* the scope's items.
@@ -126,6 +131,7 @@ class ScopeReport:
     reason: str | None = None  # why the scope is not complete, in words
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
     rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
+    kind: str = ROSTER  # ROSTER or APPEND_ONLY: an append-only scope never removes anything
 
     @property
     def listed(self) -> int:

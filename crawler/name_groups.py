@@ -246,6 +246,7 @@ def _json_label(entry) -> str | None:
 
 # --- choosing the list -----------------------------------------------------------------------------
 
+_ABBREVIATION_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 _NAME_SHAPE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\s.'’()&,\-–—/])*$")
 
 
@@ -257,7 +258,9 @@ def looks_like_place_name(label: str | None) -> bool:
     (short link words do, which is why a group also needs known places; see pick_group)."""
     if not label or len(label) > 60:
         return False
-    return bool(_NAME_SHAPE.match(label)) and len(label.split()) <= 6 and not label.endswith((".", ":", "?", "!"))
+    if label.endswith((":", "?", "!")) or (label.endswith(".") and not _ABBREVIATION_END.search(label)):
+        return False  # a sentence, not a name ("Washington D.C." ends with an abbreviation, not a full stop)
+    return bool(_NAME_SHAPE.match(label)) and len(label.split()) <= 6
 
 
 @dataclass

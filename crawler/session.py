@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from crawler.checks import judge_scope, run_checks
 from crawler.expectations import Expectations
-from crawler.items import CountClaim, ScopeReport, as_record, default_scope, item_kind
+from crawler.items import APPEND_ONLY, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from crawler.text import utcnow
 from store import ingest, open_db, pages, runs
 from store.actors import ActorResolver
@@ -184,13 +184,17 @@ class CrawlSession:
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
+        # An append-only scope (news, posts) keeps no key set: absence from it never removes a row.
+        roster = report.kind != APPEND_ONLY
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
-            keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
+            keys=report.keys if report.complete and roster else None,
+            listed=len(report.keys) if report.complete else None,
+            stated=report.stated, reason=verdict.reason,
         )
         self._states[report.scope] = state
-        if report.complete and not implicit:
+        if report.complete and not implicit and roster:
             self._waiting[report.scope] = set(report.keys)
             if not report.keys:
                 self._finish_scope(report.scope, utcnow())
