@@ -50,11 +50,13 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
     if not report.complete:
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
+    if report.kind == APPEND_ONLY:
+        # A listing shows the latest posts only, and a page may announce no signatory at all:
+        # neither a short nor an empty append-only list says anything was lost.
+        return ScopeVerdict(True, report.reason)
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     active = prior.get("active") or 0
-    if report.kind == APPEND_ONLY:  # a listing shows the latest posts only: a short page is no drop
-        return ScopeVerdict(True, report.reason)
     if active >= 4 and report.listed < active * (1 - max_drop_ratio):
         return ScopeVerdict(
             False,

@@ -91,3 +91,8 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- incremental listings and the C40 news spider (spiders/c40_news.py) -------------------------
+CRAWL_FULL = False  # True (`glocal crawl --full`): walk every page of incremental listings
+C40_NEWS_PER_PAGE = 10  # posts per REST page (WordPress's default; a scheduled run reads one page)
+C40_NEWS_KNOWN_RUN = 10  # stop paging after this many posts in a row that the store already holds

@@ -13,10 +13,11 @@ tried in this order by the spider:
 
 Every post is one `Announcement` keyed `c40_news/{slug}` whichever way it was read. When a post
 names cities signing or joining an accelerator C40 runs (`ACCELERATORS`), it also yields one
-`Signature` per city, with `signed_on` = the post's date, the post as evidence, in the post's own
-append-only scope `signatures:c40_news/{slug}` (a post never removes anyone), keyed by post and
-city so that the accelerator page's own list (scope `signatures:c40_accelerators/{slug}`) is
-never touched.
+`Signature` per city, with `signed_on` = the post's date and the post as evidence, in the
+append-only scope `signatures:c40_news` (a post never removes anyone), keyed by post, accelerator
+and city (`c40_news/{post}/{accelerator}/{city}`) so that the accelerator page's own list (scope
+`signatures:c40_accelerators/{slug}`) is never touched. One scope for all posts: the first run
+records the backlog quietly (a baseline), and a join post published later is an alert.
 """
 
 from __future__ import annotations
@@ -132,8 +133,7 @@ def announcement_key(slug: str) -> str:
     return f"{SOURCE}/{slug}"
 
 
-def joins_scope(slug: str) -> str:
-    return f"signatures:{SOURCE}/{slug}"
+JOINS_SCOPE = f"signatures:{SOURCE}"
 
 
 # --- 1. the REST API -------------------------------------------------------------------------------
@@ -214,6 +214,23 @@ def article_urls(html: str, url: str) -> list[str]:
     return list(found.values())
 
 
+def has_next_page(html: str, url: str) -> bool:
+    """Whether the listing links to a later page of itself (`…/page/{n}/` with n above this page's)."""
+    soup = _require_html(html, url)
+    here = _page_number(urlsplit(url).path)
+    base = re.sub(r"page/\d+/?$", "", urlsplit(url).path)
+    for link in soup.find_all("a", href=True):
+        path = urlsplit(urljoin(url, link["href"].strip())).path
+        if path.startswith(base) and _page_number(path) > here:
+            return True
+    return False
+
+
+def _page_number(path: str) -> int:
+    match = re.search(r"/page/(\d+)/?$", path)
+    return int(match.group(1)) if match else 1
+
+
 def parse_listing(html: str, url: str) -> Iterator:
     """The listing's ScopeReport (its posts' keys); the posts themselves come from their articles."""
     urls = article_urls(html, url)
@@ -224,6 +241,12 @@ def parse_listing(html: str, url: str) -> Iterator:
         return
     yield ScopeReport(source=SOURCE, scope=ANNOUNCEMENTS_SCOPE, entity="announcement", kind=APPEND_ONLY, url=url,
                       complete=True, keys=[announcement_key(post_slug(u)) for u in urls])
+    yield _joins_report(url, [])
+
+
+def _joins_report(url: str, signatures: list[Signature]) -> ScopeReport:
+    return ScopeReport(source=SOURCE, scope=JOINS_SCOPE, entity="signature", kind=APPEND_ONLY, url=url,
+                       complete=True, keys=[s.key for s in signatures])
 
 
 def parse_article(html: str, url: str) -> Iterator:
@@ -252,7 +275,9 @@ def parse_article(html: str, url: str) -> Iterator:
     summary = _og(soup, "og:description") or _og(soup, "description", attr="name")
     post = _Post(slug=slug, url=f"{SITE}/news/{slug}/", title=title, date=date, summary=_teaser(summary),
                  content=str(content))
-    yield from _post_items(post)
+    items = list(_post_items(post))
+    yield _joins_report(url, [i for i in items if isinstance(i, Signature)])
+    yield from items
 
 
 # --- shared --------------------------------------------------------------------------------------
@@ -270,10 +295,11 @@ def _listing(posts: list[_Post], url: str, *, source_kind: str) -> Iterator:
                           url=url, complete=False, landmarks_missing=["posts"],
                           reason=f"the {source_kind} {url} holds no posts")
         return
+    items = [item for post in posts for item in _post_items(post)]
     yield ScopeReport(source=SOURCE, scope=ANNOUNCEMENTS_SCOPE, entity="announcement", kind=APPEND_ONLY, url=url,
                       complete=True, keys=[announcement_key(p.slug) for p in posts])
-    for post in posts:
-        yield from _post_items(post)
+    yield _joins_report(url, [i for i in items if isinstance(i, Signature)])
+    yield from items
 
 
 def _post_items(post: _Post) -> Iterator:
@@ -283,7 +309,7 @@ def _post_items(post: _Post) -> Iterator:
 
 
 def signings(content_html: str, *, title: str, slug: str, url: str, published_on: str | None) -> Iterator:
-    """The cities a post says signed or joined an accelerator: a ScopeReport, then one Signature each.
+    """The cities a post says signed or joined an accelerator: one Signature each.
 
     Read sentence by sentence (paragraphs, list items, and a lead line with the list in the next
     block): "The cities signing the … are: A, B and C", "A, B and C join the … Accelerator",
@@ -322,20 +348,16 @@ def signings(content_html: str, *, title: str, slug: str, url: str, published_on
                 continue
             found.setdefault(slug_of, [])
             found[slug_of].extend(names)
+    seen = set()
     for accelerator, names in found.items():
         instrument = f"{ACCELERATOR_SOURCE}/{accelerator}"
-        scope = joins_scope(slug)
-        signatures, seen = [], set()
         for name, _markers in names:
             key = f"{SOURCE}/{slug}/{accelerator}/{name_key(name)}"
             if key in seen:
                 continue
             seen.add(key)
-            signatures.append(Signature(source=SOURCE, key=key, url=url, instrument_key=instrument, actor_name=name,
-                                        signed_on=published_on, status="announced", scope=scope))
-        yield ScopeReport(source=SOURCE, scope=scope, entity="signature", kind=APPEND_ONLY, url=url, complete=True,
-                          keys=[s.key for s in signatures])
-        yield from signatures
+            yield Signature(source=SOURCE, key=key, url=url, instrument_key=instrument, actor_name=name,
+                            signed_on=published_on, status="announced", scope=JOINS_SCOPE)
 
 
 def _single_accelerator(text: str) -> str | None:
