@@ -157,8 +157,9 @@ def parse_rest(text: str, url: str) -> Iterator:
     for entry in data:
         if not isinstance(entry, dict):
             continue
-        link = entry.get("link") or ""
-        slug = post_slug(link) or (entry.get("slug") if isinstance(entry.get("slug"), str) else None)
+        link = entry.get("link") if isinstance(entry.get("link"), str) else ""
+        # A link to a language copy (/pt/news/...) or another site is not one of the English posts.
+        slug = post_slug(link) if link else (entry.get("slug") if isinstance(entry.get("slug"), str) else None)
         if not slug:
             continue
         posts.append(_Post(
