@@ -286,6 +286,20 @@ def tolerance(stated: int, qualifier: str | None) -> tuple[int, int]:
     return max(1, stated - slack), stated + slack
 
 
+def place_groups(groups: list[Group], is_known_place: Callable[[str], bool], *, min_known: float = 0.5) -> list[Group]:
+    """The groups that are lists of places: every label looks like a place name, and at least
+    `min_known` of them are places the gazetteer knows (a strip of partner logos is not)."""
+    places = []
+    for group in groups:
+        labels = group.labels
+        if not labels or not all(looks_like_place_name(label) for label in labels):
+            continue
+        known = sum(1 for label in labels if is_known_place(label))
+        if known / len(labels) >= min_known:
+            places.append(group)
+    return places
+
+
 def pick_group(groups: list[Group], stated: int, qualifier: str | None,
                is_known_place: Callable[[str], bool], *, min_known: float = 0.5) -> Verdict:
     """The one group that is a list of places whose size agrees with the stated count.
@@ -296,14 +310,7 @@ def pick_group(groups: list[Group], stated: int, qualifier: str | None,
     within `tolerance` is accepted; several such groups (a card grid and the JSON it was rendered
     from) are one list when they hold the same names, and the closest to the stated count wins.
     """
-    places = []
-    for group in groups:
-        labels = group.labels
-        if not labels or not all(looks_like_place_name(label) for label in labels):
-            continue
-        known = sum(1 for label in labels if is_known_place(label))
-        if known / len(labels) >= min_known:
-            places.append(group)
+    places = place_groups(groups, is_known_place, min_known=min_known)
     low, high = tolerance(stated, qualifier)
     agreeing = [g for g in places if low <= len(set(g.names())) <= high]
     if agreeing:
