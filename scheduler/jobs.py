@@ -91,8 +91,17 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file)
 
 
+_stop_requested = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether stop_children was called: no new crawl may start in this process."""
+    return _stop_requested.is_set()
+
+
 def stop_children() -> None:
     """Ask every running crawl to stop (SIGTERM: Scrapy closes the spider and its run cleanly)."""
+    _stop_requested.set()
     with _children_lock:
         children = list(_children)
     for child in children:

@@ -84,6 +84,11 @@ def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -
 
 
 def crawl_job(name: str, **options) -> None:
+    if jobs.stopping():
+        # A catch-up crawl still queued in the executor when SIGTERM arrived: shutdown waits for
+        # queued jobs, so each would otherwise start a whole crawl after the stop was asked for.
+        logger.warning("crawl %s not started: the scheduler is stopping", name)
+        return
     outcome = jobs.crawl_in_child(name, **options)
     (logger.info if outcome.ok else logger.warning)("%s", outcome.message)
 
