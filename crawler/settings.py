@@ -92,7 +92,14 @@ SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
 
-# --- incremental listings and the C40 news spider (spiders/c40_news.py) -------------------------
-CRAWL_FULL = False  # True (`glocal crawl --full`): walk every page of incremental listings
-C40_NEWS_PER_PAGE = 10  # posts per REST page (WordPress's default; a scheduled run reads one page)
-C40_NEWS_KNOWN_RUN = 10  # stop paging after this many posts in a row that the store already holds
+# --- source kit (spiders/base.py, crawler/places.py) ----------------------------------------------
+# A gazetteer file for the store's actor resolver instead of the bundled crawler/data/places.csv
+# (None: $GLOCAL_PLACES_FILE, else the bundled file). Reference data only: it never changes a key.
+STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
+# An append-only listing (news, events) stops paging once this many items of a page are already
+# in the store; rosters always read every page.
+CRAWL_STOP_AFTER_KNOWN = 10
+
+# --- incremental listings (spiders/base.py; c40 branch) ---------------------------------------------
+# True (`glocal crawl --full`): an append-only listing walks every page, never stopping at known items.
+CRAWL_FULL = False

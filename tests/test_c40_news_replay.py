@@ -62,8 +62,12 @@ def test_first_run_walks_every_rest_page(incremental):
 def test_incremental_rerun_of_an_unchanged_site_reads_only_the_first_page(incremental):
     stats = incremental["stats"]["unchanged"]
     assert stats["c40_news/requests/rest"] == 1
-    assert stats["c40_news/stopped_at_page"] == 1
     assert stats["downloader/request_count"] == 2  # robots.txt and REST page 1, nothing else
+
+
+def test_incremental_rerun_says_where_it_stopped(incremental):
+    (run,) = rows(incremental["db"], "select reason from scope_runs where run_id = 2 and scope = 'announcements:c40_news'")
+    assert run["reason"].startswith("stopped paging at https://www.c40.org/wp-json/wp/v2/posts?per_page=10&page=1")
 
 
 def test_incremental_rerun_uses_no_other_way(incremental):
@@ -74,7 +78,8 @@ def test_incremental_rerun_uses_no_other_way(incremental):
 def test_full_walks_every_page_again(incremental):
     stats = incremental["stats"]["full"]
     assert stats["c40_news/requests/rest"] == 2
-    assert "c40_news/stopped_at_page" not in stats
+    (run,) = rows(incremental["db"], "select complete from scope_runs where run_id = 3 and scope = 'announcements:c40_news'")
+    assert run["complete"] == 1
 
 
 def test_incremental_run_removes_nothing(incremental):
@@ -142,5 +147,6 @@ def test_when_no_way_works_the_run_is_unhealthy_and_says_why(tmp_path):
     assert result.returncode == 1
     (run,) = rows(db, "select * from crawl_runs")
     assert run["healthy"] == 0
-    assert "rest: HTTP 403" in run["summary"] and "feed: HTTP 404" in run["summary"]
-    assert "listing: HTTP 404" in run["summary"]
+    assert "posts?per_page=10&page=1&orderby=date&order=desc answered HTTP 403" in run["summary"]
+    assert "https://www.c40.org/news/feed/ answered HTTP 404" in run["summary"]
+    assert "https://www.c40.org/news/category/press-release/ answered HTTP 404" in run["summary"]

@@ -18,15 +18,17 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Membership, ScopeReport
+from crawler.items import ROSTER, CountClaim, Membership, Scope
 from crawler.name_groups import element_groups, place_groups, tolerance
-from crawler.text import clean, name_key
-from store.places import is_known_place, resolve_place
+from crawler.places import is_known_place
+from crawler.routing import Route, Routes
+from crawler.text import clean, key_part
 
 SOURCE = "c40_members"
 HOME_URL = "https://www.c40.org/"
 NETWORK = "C40"
-SCOPE = f"members:{NETWORK}"
+MEMBERS = Scope(Membership, ROSTER, f"members:{NETWORK}")
+SCOPE = MEMBERS.name
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -35,7 +37,6 @@ EXPECTATIONS = Expectations(
     ),
     min_items={"membership": 50},
     required_fields={"membership": ("actor_name", "network")},
-    expected_fields={"membership": ("country",)},
 )
 
 _STATED = re.compile(r"\bC40\s+has\s+(?P<q>more than\s+|over\s+|nearly\s+|almost\s+)?(?P<n>\d+)\s+member\s+cities", re.I)
@@ -65,29 +66,28 @@ def parse_homepage(html: str, url: str = HOME_URL) -> Iterator:
     names: dict[str, str] = {}
     for group in groups:
         for label in group.names():
-            names.setdefault(name_key(label), label)  # the carousel repeats every name: one member each
+            names.setdefault(key_part(label, what=f"member name on {url}"), label)  # repeated names: one member
     low, high = tolerance(count, qualifier)
     if not low <= len(names) <= high:
         found = f"{len(names)} distinct place names in {len(groups)} repeated groups" if groups else \
             "no repeated group of place names"
-        yield ScopeReport(source=SOURCE, scope=SCOPE, entity="membership", kind=ROSTER, url=url, complete=False,
-                          stated=count, stated_qualifier=qualifier, landmarks_missing=["member_list"],
-                          reason=f"{url} states {count} member cities but shows {found} (accepted {low}-{high})")
+        yield MEMBERS.report(SOURCE, url, complete=False, stated=count, stated_qualifier=qualifier,
+                             landmarks_missing=["member_list"],
+                             reason=f"{url} states {count} member cities but shows {found} (accepted {low}-{high})")
         yield claim
         return
     memberships = [_membership(key, name, url) for key, name in names.items()]
-    yield ScopeReport(source=SOURCE, scope=SCOPE, entity="membership", kind=ROSTER, url=url, complete=True,
-                      keys=[m.key for m in memberships], stated=count, stated_qualifier=qualifier)
+    yield MEMBERS.report(SOURCE, url, complete=True, keys=[m.key for m in memberships], stated=count,
+                         stated_qualifier=qualifier)
     yield claim
     yield from memberships
 
 
 def _membership(key: str, name: str, url: str) -> Membership:
-    place = resolve_place(name)
+    # The country is left to the store: the actor resolver finds it in the gazetteer (reference
+    # data), while a membership row holds only what the page says, and the homepage names no country.
     return Membership(source=SOURCE, key=f"{SOURCE}/{key}", url=url, network=NETWORK, actor_name=name,
-                      country=place.country if place else None, scope=SCOPE)
+                      scope=MEMBERS.name)
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    return parse_homepage
+ROUTES = Routes(Route(r"^https://(?:www\.)?c40\.org/$", parse_homepage, MEMBERS))

@@ -34,19 +34,24 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Announcement, ScopeReport, Signature
+from crawler.items import APPEND_ONLY, Announcement, Link, Scope, Signature
 from crawler.name_groups import looks_like_place_name
-from crawler.text import clean, name_key, parse_date, split_names
-from store.places import is_known_place
+from crawler.places import is_known_place
+from crawler.routing import Route, Routes
+from crawler.text import clean, key_part, parse_date, split_names
+from spiders.parsers import wordpress
 
 SOURCE = "c40_news"
 SITE = "https://www.c40.org"
 HOSTS = ("www.c40.org", "c40.org")
-REST_URL = f"{SITE}/wp-json/wp/v2/posts"
 FEED_URL = f"{SITE}/news/feed/"
 LISTING_URL = f"{SITE}/news/category/press-release/"
-ANNOUNCEMENTS_SCOPE = f"announcements:{SOURCE}"
 ACCELERATOR_SOURCE = "c40_accelerators"
+FEED_PAGE_SIZE = 10  # WordPress's posts_per_rss default: a shorter feed page is the last one
+NEWS = Scope(Announcement, APPEND_ONLY, f"announcements:{SOURCE}")
+JOINS = Scope(Signature, APPEND_ONLY, f"signatures:{SOURCE}")
+ANNOUNCEMENTS_SCOPE = NEWS.name
+JOINS_SCOPE = JOINS.name
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -106,10 +111,6 @@ _SLUG_PATH = re.compile(r"^/news/(?P<slug>[a-z0-9][a-z0-9-]*)/?$")
 
 # --- keys and URLs ---------------------------------------------------------------------------------
 
-def rest_url(page: int, per_page: int) -> str:
-    return f"{REST_URL}?per_page={per_page}&page={page}"
-
-
 def feed_url(page: int) -> str:
     return FEED_URL if page == 1 else f"{FEED_URL}?paged={page}"
 
@@ -130,10 +131,8 @@ def post_slug(url: str) -> str | None:
 
 
 def announcement_key(slug: str) -> str:
-    return f"{SOURCE}/{slug}"
-
-
-JOINS_SCOPE = f"signatures:{SOURCE}"
+    """`c40_news/{slug}`: the same key from the REST API, the feed and the article page."""
+    return wordpress.post_key(SOURCE, slug)
 
 
 # --- 1. the REST API -------------------------------------------------------------------------------
@@ -169,6 +168,7 @@ def parse_rest(text: str, url: str) -> Iterator:
             content=_rendered(entry.get("content"), html=True, text=False),
         ))
     yield from _listing(posts, url, source_kind="REST page")
+    # The next REST page is announced by the X-WP-TotalPages header, which the spider reads.
 
 
 # --- 2. RSS ----------------------------------------------------------------------------------------
@@ -198,6 +198,8 @@ def parse_feed(text: str, url: str) -> Iterator:
             content=item.findtext(_CONTENT) or item.findtext("description") or "",
         ))
     yield from _listing(posts, url, source_kind="feed page")
+    if len(posts) >= FEED_PAGE_SIZE:
+        yield Link(feed_url(_feed_page(url) + 1), rel="next")
 
 
 # --- 3. HTML listing and articles --------------------------------------------------------------------
@@ -233,21 +235,20 @@ def _page_number(path: str) -> int:
 
 
 def parse_listing(html: str, url: str) -> Iterator:
-    """The listing's ScopeReport (its posts' keys); the posts themselves come from their articles."""
+    """The listing's report (its posts' keys), a Link to each article (the posts and their dates
+    come from there: the listing prints no date), and the next listing page.
+
+    Raises ParseError when the page links to no post: a listing that went blind.
+    """
     urls = article_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=ANNOUNCEMENTS_SCOPE, entity="announcement", kind=APPEND_ONLY,
-                          url=url, complete=False, landmarks_missing=["posts"],
-                          reason=f"no /news/{{slug}}/ links in the main content of {url}")
-        return
-    yield ScopeReport(source=SOURCE, scope=ANNOUNCEMENTS_SCOPE, entity="announcement", kind=APPEND_ONLY, url=url,
-                      complete=True, keys=[announcement_key(post_slug(u)) for u in urls])
-    yield _joins_report(url, [])
-
-
-def _joins_report(url: str, signatures: list[Signature]) -> ScopeReport:
-    return ScopeReport(source=SOURCE, scope=JOINS_SCOPE, entity="signature", kind=APPEND_ONLY, url=url,
-                       complete=True, keys=[s.key for s in signatures])
+        raise ParseError(f"{SOURCE}: no /news/{{slug}}/ links in the main content of {url}", landmarks=("posts",))
+    yield NEWS.report(SOURCE, url, complete=True, keys=[announcement_key(post_slug(u)) for u in urls])
+    yield JOINS.report(SOURCE, url, complete=True, keys=[])
+    for article in urls:
+        yield Link(article)
+    if has_next_page(html, url):
+        yield Link(listing_url(_page_number(urlsplit(url).path) + 1), rel="next")
 
 
 def parse_article(html: str, url: str) -> Iterator:
@@ -277,7 +278,9 @@ def parse_article(html: str, url: str) -> Iterator:
     post = _Post(slug=slug, url=f"{SITE}/news/{slug}/", title=title, date=date, summary=_teaser(summary),
                  content=str(content))
     items = list(_post_items(post))
-    yield _joins_report(url, [i for i in items if isinstance(i, Signature)])
+    # No report of the listing here: the article belongs to the listing that linked it, whose
+    # report (over all its pages) the store is still gathering.
+    yield JOINS.report(SOURCE, url, complete=True, keys=[i.key for i in items if isinstance(i, Signature)])
     yield from items
 
 
@@ -292,20 +295,16 @@ class _Post:
 
 def _listing(posts: list[_Post], url: str, *, source_kind: str) -> Iterator:
     if not posts:
-        yield ScopeReport(source=SOURCE, scope=ANNOUNCEMENTS_SCOPE, entity="announcement", kind=APPEND_ONLY,
-                          url=url, complete=False, landmarks_missing=["posts"],
-                          reason=f"the {source_kind} {url} holds no posts")
-        return
+        raise ParseError(f"{SOURCE}: the {source_kind} {url} holds no posts", landmarks=("posts",))
     items = [item for post in posts for item in _post_items(post)]
-    yield ScopeReport(source=SOURCE, scope=ANNOUNCEMENTS_SCOPE, entity="announcement", kind=APPEND_ONLY, url=url,
-                      complete=True, keys=[announcement_key(p.slug) for p in posts])
-    yield _joins_report(url, [i for i in items if isinstance(i, Signature)])
+    yield NEWS.report(SOURCE, url, complete=True, keys=[announcement_key(p.slug) for p in posts])
+    yield JOINS.report(SOURCE, url, complete=True, keys=[i.key for i in items if isinstance(i, Signature)])
     yield from items
 
 
 def _post_items(post: _Post) -> Iterator:
     yield Announcement(source=SOURCE, key=announcement_key(post.slug), url=post.url, title=post.title,
-                       published_on=post.date, summary=post.summary, scope=ANNOUNCEMENTS_SCOPE)
+                       published_on=post.date, summary=post.summary, scope=NEWS.name)
     yield from signings(post.content, title=post.title, slug=post.slug, url=post.url, published_on=post.date)
 
 
@@ -353,12 +352,12 @@ def signings(content_html: str, *, title: str, slug: str, url: str, published_on
     for accelerator, names in found.items():
         instrument = f"{ACCELERATOR_SOURCE}/{accelerator}"
         for name, _markers in names:
-            key = f"{SOURCE}/{slug}/{accelerator}/{name_key(name)}"
+            key = f"{announcement_key(slug)}/{accelerator}/{key_part(name, what='city name')}"
             if key in seen:
                 continue
             seen.add(key)
             yield Signature(source=SOURCE, key=key, url=url, instrument_key=instrument, actor_name=name,
-                            signed_on=published_on, status="announced", scope=JOINS_SCOPE)
+                            signed_on=published_on, status="announced", scope=JOINS.name)
 
 
 def _single_accelerator(text: str) -> str | None:
@@ -446,13 +445,15 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    path = urlsplit(url).path
-    if path.startswith("/wp-json/"):
-        return parse_rest
-    if path.rstrip("/").endswith("/feed"):
-        return parse_feed
-    if path.startswith("/news/category/"):
-        return parse_listing
-    return parse_article
+def _feed_page(url: str) -> int:
+    match = re.search(r"[?&]paged=(\d+)", url)
+    return int(match.group(1)) if match else 1
+
+
+_ARTICLE = r"^https://(?:www\.)?c40\.org/news/(?!category/|page/|feed/|tag/)[a-z0-9][a-z0-9-]*/$"
+ROUTES = Routes(
+    Route(r"/wp-json/wp/v2/posts", parse_rest, NEWS, format="json"),
+    Route(r"/news/feed/(?:\?paged=\d+)?$", parse_feed, NEWS, format="xml"),
+    Route(r"/news/category/press-release/(?:page/\d+/)?$", parse_listing, NEWS),
+    Route(_ARTICLE, parse_article, NEWS),
+)

@@ -6,9 +6,11 @@ import pytest
 
 from crawler.checks import run_checks
 from crawler.errors import ParseError
-from crawler.items import APPEND_ONLY, Announcement, ScopeReport, Signature
+from crawler.items import APPEND_ONLY, Announcement, Link, ScopeReport, Signature
 from spiders.parsers import c40_news as parser
 from tests.helpers import load_fixture
+
+REST_URL = "https://www.c40.org/wp-json/wp/v2/posts?per_page=10&page=1&orderby=date&order=desc"
 
 CLEAN_AIR_LAUNCH = "35-cities-unite-to-clean-the-air-their-citizens-breathe-protecting-the-health-of-millions"
 JOIN_POST = "accra-addis-ababa-and-nairobi-join-c40-clean-air-accelerator"
@@ -16,7 +18,7 @@ JOIN_POST = "accra-addis-ababa-and-nairobi-join-c40-clean-air-accelerator"
 
 def parsed(filename, function=None):
     page = load_fixture("c40_news", filename)
-    return list((function or parser.parser_for(page.url))(page.html, page.url))
+    return list((function or parser.ROUTES.match(page.url).parse)(page.html, page.url))
 
 
 def of(items, cls):
@@ -197,9 +199,35 @@ def test_listing_ignores_links_outside_main():
 
 
 def test_listing_report():
-    report, joins = parsed("listing-1.html")
+    report, joins, *_ = parsed("listing-1.html")
     assert report.complete and report.kind == APPEND_ONLY and len(report.keys) == 10
     assert joins.scope == "signatures:c40_news"
+
+
+def test_listing_links_each_article_then_the_next_page():
+    links = of(parsed("listing-1.html"), Link)
+    assert [link.rel for link in links] == [None] * 10 + ["next"]
+    assert links[-1].url == "https://www.c40.org/news/category/press-release/page/2/"
+
+
+def test_last_listing_page_has_no_next_link():
+    assert [link.rel for link in of(parsed("listing-2.html"), Link)] == [None] * 3
+
+
+def test_listing_yields_no_announcement():
+    # The listing prints no dates: an announcement from it would blank the date its article gives.
+    assert of(parsed("listing-1.html"), Announcement) == []
+
+
+def test_feed_page_1_links_page_2_and_page_2_ends():
+    assert [(l.url, l.rel) for l in of(parsed("feed.xml"), Link)] == [("https://www.c40.org/news/feed/?paged=2", "next")]
+    assert of(parsed("feed-page-2.xml"), Link) == []
+
+
+def test_an_article_reports_its_joins_but_not_the_listing():
+    reports = of(parsed("article-35-cities-unite-to-clean-the-air-their-c.html"), ScopeReport)
+    assert [r.scope for r in reports] == ["signatures:c40_news"]
+    assert len(reports[0].keys) == 35
 
 
 @pytest.mark.parametrize(("filename", "more"), [("listing-1.html", True), ("listing-2.html", False)])
@@ -258,7 +286,7 @@ def test_a_wordpress_error_object_is_a_parse_error():
 
 def test_a_post_without_a_date_is_kept_without_one():
     posts = json.dumps([{"slug": "undated", "link": "https://www.c40.org/news/undated/", "title": {"rendered": "X"}}])
-    (announcement,) = of(parser.parse_rest(posts, parser.rest_url(1, 10)), Announcement)
+    (announcement,) = of(parser.parse_rest(posts, REST_URL), Announcement)
     assert announcement.published_on is None and announcement.title == "X"
 
 
@@ -266,25 +294,26 @@ def test_a_post_without_a_date_is_kept_without_one():
 def test_a_date_in_an_unknown_format_is_not_guessed(date):
     posts = json.dumps([{"slug": "odd", "link": "https://www.c40.org/news/odd/", "date": date,
                          "title": {"rendered": "Odd"}}])
-    (announcement,) = of(parser.parse_rest(posts, parser.rest_url(1, 10)), Announcement)
+    (announcement,) = of(parser.parse_rest(posts, REST_URL), Announcement)
     assert announcement.published_on is None
 
 
-def test_an_empty_rest_page_reports_no_posts():
-    (report,) = parser.parse_rest("[]", parser.rest_url(3, 10))
-    assert not report.complete and report.landmarks_missing == ["posts"]
+def test_an_empty_rest_page_is_a_parse_error():
+    with pytest.raises(ParseError) as error:
+        list(parser.parse_rest("[]", REST_URL))
+    assert error.value.landmarks == ("posts",)
 
 
 def test_a_post_in_another_language_or_site_is_skipped():
     posts = json.dumps([{"slug": "x", "link": "https://www.c40.org/pt/news/x/", "title": {"rendered": "X"}},
                         {"slug": "y", "link": "https://example.org/news/y/", "title": {"rendered": "Y"}}])
-    (report,) = parser.parse_rest(posts, parser.rest_url(1, 10))
-    assert not report.complete
+    with pytest.raises(ParseError, match="holds no posts"):
+        list(parser.parse_rest(posts, REST_URL))
 
 
 def test_a_post_without_a_link_is_found_by_its_slug():
     posts = json.dumps([{"slug": "x", "title": {"rendered": "X"}, "date": "2025-01-02T03:04:05"}])
-    (announcement,) = of(parser.parse_rest(posts, parser.rest_url(1, 10)), Announcement)
+    (announcement,) = of(parser.parse_rest(posts, REST_URL), Announcement)
     assert announcement.url == "https://www.c40.org/news/x/" and announcement.published_on == "2025-01-02"
 
 
@@ -298,18 +327,28 @@ def test_broken_xml_is_a_parse_error():
         list(parser.parse_feed("<rss><channel><item>", parser.FEED_URL))
 
 
-def test_a_listing_without_posts_reports_the_missing_landmark():
-    (report,) = parser.parse_listing("<html><body><main><p>No posts</p></main></body></html>", parser.LISTING_URL)
-    assert not report.complete and report.landmarks_missing == ["posts"]
+def test_a_listing_without_posts_is_a_parse_error():
+    with pytest.raises(ParseError) as error:
+        list(parser.parse_listing("<html><body><main><p>No posts</p></main></body></html>", parser.LISTING_URL))
+    assert error.value.landmarks == ("posts",)
 
 
-@pytest.mark.parametrize(("url", "function"), [
-    (parser.rest_url(1, 10), parser.parse_rest), (parser.FEED_URL, parser.parse_feed),
-    (parser.feed_url(2), parser.parse_feed), (parser.listing_url(2), parser.parse_listing),
-    ("https://www.c40.org/news/x/", parser.parse_article),
+@pytest.mark.parametrize(("url", "function", "page_format"), [
+    (REST_URL, parser.parse_rest, "json"), (parser.FEED_URL, parser.parse_feed, "xml"),
+    (parser.feed_url(2), parser.parse_feed, "xml"), (parser.listing_url(1), parser.parse_listing, "html"),
+    (parser.listing_url(2), parser.parse_listing, "html"), ("https://www.c40.org/news/x-y/", parser.parse_article, "html"),
 ])
-def test_parser_for(url, function):
-    assert parser.parser_for(url) is function
+def test_routes(url, function, page_format):
+    route = parser.ROUTES.match(url)
+    assert (route.parse, route.format, route.scope) == (function, page_format, parser.NEWS)
+
+
+@pytest.mark.parametrize("url", ["https://www.c40.org/pt/news/x/", "https://www.c40.org/news/x/amp/"])
+def test_language_copies_have_no_route(url):
+    from crawler.routing import NoRoute
+
+    with pytest.raises(NoRoute):
+        parser.ROUTES.match(url)
 
 
 # --- health: a listing that yields nothing, a field that vanishes -------------------------------------
