@@ -138,3 +138,14 @@ def test_signatories_json_names_the_evidence(store):
 def test_no_city_is_listed_twice(store):
     out = store["results"]["signatories"].stdout
     assert "not on the list" not in out
+
+
+def test_the_signing_dates_view_puts_both_dates_side_by_side(store):
+    rows = {r["name_as_published"]: r for r in query(
+        store, "select * from signing_dates where instrument_key = ?", (CLEAN_AIR,))}
+    assert len(rows) == 38
+    assert rows["Nairobi"]["first_seen_at"] == "2026-11-02T08:15:06Z"
+    assert rows["Nairobi"]["signed_on_list"] is None
+    assert rows["Nairobi"]["signed_on_evidence"] == "2024-06-05"
+    assert rows["Nairobi"]["evidence_url"] == f"https://www.c40.org/news/{JOIN_POST}/"
+    assert rows["Durban (eThekwini)"]["signed_on_evidence"] == "2019-10-11"
