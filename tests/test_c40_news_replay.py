@@ -150,3 +150,31 @@ def test_when_no_way_works_the_run_is_unhealthy_and_says_why(tmp_path):
     assert "posts?per_page=10&page=1&orderby=date&order=desc answered HTTP 403" in run["summary"]
     assert "https://www.c40.org/news/feed/ answered HTTP 404" in run["summary"]
     assert "https://www.c40.org/news/category/press-release/ answered HTTP 404" in run["summary"]
+
+
+# --- health -------------------------------------------------------------------------------------------
+
+def without_titles(body: bytes) -> bytes:
+    posts = json.loads(body)
+    for post in posts:
+        post["title"] = {"rendered": ""}
+    return json.dumps(posts).encode()
+
+
+def test_titles_vanishing_make_the_run_unhealthy(tmp_path):
+    pages = saved_pages(SPIDER, REST, edits={"posts-page-1.json": without_titles})
+    result, _, db = crawl(tmp_path, pages)
+    assert result.returncode == 1
+    (run,) = rows(db, "select * from crawl_runs")
+    assert run["healthy"] == 0
+    assert "10 errors logged" in run["summary"]
+    assert rows(db, "select count(*) as n from announcements")[0]["n"] == 2  # page 2 kept its titles
+
+
+def test_a_listing_that_yields_nothing_makes_the_run_unhealthy(tmp_path):
+    pages = saved_pages(SPIDER, ["posts-page-1.json"], edits={"posts-page-1.json": lambda body: b"[]"})
+    result, _, db = crawl(tmp_path, pages)
+    assert result.returncode == 1
+    (run,) = rows(db, "select * from crawl_runs")
+    assert "0 announcement items (at least 1 expected)" in run["summary"]
+    assert "holds no posts" in run["summary"]
