@@ -26,6 +26,10 @@ class C40NewsSpider(WordPressPostsSpider):
     allowed_domains = ["www.c40.org", "c40.org"]
     schedule = "40 */6 * * *"  # every six hours: launches cluster around summits and climate weeks
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._joins_reported: set[str] = set()
+
     def request(self, url: str, **kwargs):
         self.crawler.stats.inc_value(f"{self.name}/requests/{_way(url)}")
         return super().request(url, **kwargs)
@@ -38,12 +42,11 @@ class C40NewsSpider(WordPressPostsSpider):
             known = self.known("announcement", list(articles.values()))
             output = [item for item in output
                       if not (isinstance(item, Link) and articles.get(item.url) in known)]
-        reported = self.__dict__.setdefault("_joins_reported", set())
         for item in super().follow(output, route, url):
             if isinstance(item, ScopeReport) and item.scope == c40_news.JOINS.name:
-                if item.scope in reported:
+                if item.scope in self._joins_reported:
                     continue  # one report per run: every page of every way announces the same scope
-                reported.add(item.scope)
+                self._joins_reported.add(item.scope)
             yield item
 
     def incremental_stop(self, items, route, url):
