@@ -153,6 +153,9 @@ def crawl_job(name: str, *, hosts: frozenset[str] = frozenset(), locks: HostLock
         logger.error("%s: not crawled, the database %s is gone (is the data volume mounted?)", name, db_path)
         return
     with (locks.hold(hosts) if locks else contextlib.nullcontext()):
+        if jobs.stopping():  # SIGTERM arrived while this crawl waited for its site's lock
+            logger.warning("crawl %s not started: the scheduler is stopping", name)
+            return
         outcome = (crawl or jobs.crawl_in_child)(name, **options)
     (logger.info if outcome.ok else logger.warning)("%s", outcome.message)
 
