@@ -264,24 +264,30 @@ def spiders_command(db_path):
         click.echo(f"{name}  [{crons[name]}]  {state}")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
 @click.option("--all", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
 @click.option("--source", help="Only changes found by this spider.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @db_option
-def changes(since, include_quiet, source, as_json, db_path):
+@click.pass_context
+def changes(ctx, since, include_quiet, source, as_json, db_path):
     """Show detected changes: signatures added or removed, new instruments, counts that moved
+
+    `glocal changes confirm RUN` releases the lists a run held for changing too much at once.
 
     Example:
 
     \b
         glocal changes --since 2026-11-01
     """
-    from store import history
+    if ctx.invoked_subcommand:
+        return
+    from store import history, holds
 
     db = open_store(db_path, must_exist=True)
     rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
+    waiting = holds.waiting(db)
     db.close()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -294,6 +300,9 @@ def changes(since, include_quiet, source, as_json, db_path):
             about = f"{about} - {row['instrument_title']}"
         kind = f"{row['entity']}.{row['change']}"
         click.echo(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip())
+    for held in waiting:
+        click.echo(f"held: run {held['run_id']}, {held['scope']}: {held['reason']} "
+                   f"(`glocal changes confirm {held['run_id']}` releases it)", err=True)
 
 
 @cli.command()

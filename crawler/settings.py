@@ -81,7 +81,8 @@ CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a lo
 HEALTH_MIN_LIST_RATIO = 0.8  # a list shorter than this share of the page's own stated count is suspect
 HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
 HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
-HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is suspect
+HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is held until confirmed
+HEALTH_HOLD_SHARE = 0.3  # a list whose names changed by more than this share in one run: alerts held until agreed
 
 # --- scheduler/ ---------------------------------------------------------------------------------
 SCHEDULER_TIMEZONE = "UTC"

@@ -316,6 +316,17 @@ def m080_create_archive_captures(db: Database):
 
 
 @migrations()
+def m081_held_scope_runs(db: Database):
+    # A list that changed too much at once is recorded but held: its alerts wait for a second run
+    # that agrees or for an operator's `glocal changes confirm RUN`, and it counts for no removal.
+    db["scope_runs"].add_column("hold", str)  # "agree" | "confirm" | NULL
+    db["scope_runs"].add_column("held", int)  # 1 while waiting, 0 once released
+    db["scope_runs"].add_column("held_keys", str)  # JSON: the list as the held run saw it
+    db["changes"].add_column("held", int)  # 1: recorded by a held run, not alerted (yet)
+    db["scope_runs"].create_index(["scope", "held"])
+
+
+@migrations()
 def m030_alert_outbox(db: Database):
     # The outbox of crawler/alerts: which rule put a row there, what kind of change it announces,
     # and when a sender claimed it (a row left "sending" by a killed sender is sent again).
