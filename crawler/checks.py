@@ -64,6 +64,10 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
             # absence never removes from it, so completeness decides nothing here.
             return ScopeVerdict(True, report.reason)
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
+    if report.kind == APPEND_ONLY:
+        # A listing shows the latest posts only, and a page may announce no signatory at all:
+        # neither a short nor an empty append-only list says anything was lost.
+        return ScopeVerdict(True, report.reason)
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     if report.stated:

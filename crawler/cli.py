@@ -88,7 +88,9 @@ def cli():
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
               help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
 @click.option("--host-map", hidden=True, help="JSON {host: 127.0.0.1:port}: send requests to a local server.")
-def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map):
+@click.option("--full", is_flag=True,
+              help="Walk every page of incremental listings (news), not only up to the posts already stored.")
+def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map, full):
     """Crawl spiders now, one child process each, and store what changed
 
     Each crawl is recorded in crawl_runs with its health; the exit status is 1 when a run
@@ -98,6 +100,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
 
     \b
         glocal crawl c40_accelerators
+        glocal crawl c40_news --full
         glocal crawl --all --replay tests/fixtures/sample.warc.gz
     """
     from crawler.handlers import archive_index
@@ -126,6 +129,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
         timeout = project_settings().getfloat("SCHEDULER_CRAWL_TIMEOUT")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
 
+    if full:
+        overrides = (*overrides, "CRAWL_FULL=true")
     healthy = True
     for name in classes:
         outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
@@ -334,12 +339,16 @@ def signatories(instrument, as_of, as_json, db_path):
         click.echo(json_text(rows, indent=2))
         return
     when = f" as of {as_of}" if as_of else ""
-    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}"))
-    for row in rows:
+    listed = [row for row in rows if row["listed"]]
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(listed)} signatories{when}"))
+    for index, row in enumerate(rows):
+        if not row["listed"] and (index == 0 or rows[index - 1]["listed"]):
+            click.echo("  named as signing elsewhere (news), not on the list:")
         published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
         flag = "  (non-member)" if row["network_member"] == 0 else ""
+        signed = f"  signed {row['signed_on']}" if row["signed_on"] else ""
         click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
-                                f"  first seen {row['first_seen_at'][:10]}{flag}{published}"))
+                                f"  first seen {row['first_seen_at'][:10]}{signed}{flag}{published}"))
 
 
 @cli.command()

@@ -145,3 +145,7 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 SPIDER_MIDDLEWARES = {"crawler.expected.ExpectedScopesMiddleware": 950}
 # First of all downloader middlewares: no request to a private or loopback address (crawler/guard.py).
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.guard.PrivateAddressMiddleware": 50}
+
+# --- incremental listings (spiders/base.py; c40 branch) ---------------------------------------------
+# True (`glocal crawl --full`): an append-only listing walks every page, never stopping at known items.
+CRAWL_FULL = False

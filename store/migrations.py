@@ -430,3 +430,29 @@ def m042_query_indexes(db: Database):
     # Network sets (signatories of the instruments a network issued) read from the index alone.
     db["signatures"].create_index(["instrument_key", "removed_at", "actor_id"])
     db["actors"].create_index(["name"])  # a place named by a user
+
+
+# --- c40 branch: m050-m054 ---------------------------------------------------------------------------
+
+@migrations()
+def m050_create_signing_dates_view(db: Database):
+    # An instrument's own list (scope "signatures:<instrument key>") beside the dated evidence other
+    # scopes hold for the same actor and instrument (a news post saying a city signed on a day):
+    # "first seen on the list" and "signed per the evidence" in one row, in plain SQL.
+    db.create_view(
+        "signing_dates",
+        """
+        select l.instrument_key, l.actor_id, a.name as actor, l.actor_name as name_as_published,
+               l.first_seen_at, l.removed_at, l.signed_on as signed_on_list,
+               (select min(e.signed_on) from signatures e
+                 where e.instrument_key = l.instrument_key and e.actor_id = l.actor_id
+                   and e.scope != l.scope and e.signed_on is not null) as signed_on_evidence,
+               (select e.url from signatures e
+                 where e.instrument_key = l.instrument_key and e.actor_id = l.actor_id
+                   and e.scope != l.scope and e.signed_on is not null
+                 order by e.signed_on, e.key limit 1) as evidence_url
+        from signatures l
+        left join actors a on a.id = l.actor_id
+        where l.scope = 'signatures:' || l.instrument_key
+        """,
+    )
