@@ -277,3 +277,9 @@ def m006_create_views(db: Database):
         from count_claims order by subject_key, seen_at
         """,
     )
+
+
+@migrations()
+def m055_announcement_tags(db: Database):
+    # UCLG's listings label each item with topics ("World Council, Governance"): kept as printed.
+    db["announcements"].add_column("tags", str)
