@@ -91,3 +91,9 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- UCLG spiders (spiders/uclg_news.py) --------------------------------------------------------
+# UCLG's old listings are not in date order, so a walk stops on what the store already holds,
+# never on an old date: after this many known items in a row (0: walk every page, every run).
+UCLG_NEWS_KNOWN_STOP = 20
+UCLG_NEWS_MAX_PAGES = 400  # per listing; the old "All News" listing reached page=293

@@ -57,18 +57,18 @@ class Batch:
             yield from self.after
 
 
-def known_keys(db_path: str | None, table: str, scope: str) -> set[str]:
-    """Keys of a scope the store already holds (read-only; nothing when there is no store yet)."""
+def known_rows(db_path: str | None, table: str, scope: str) -> list[tuple[str, str]]:
+    """(key, url) of each row of a scope the store already holds (read-only; none without a store)."""
     if not db_path or not Path(db_path).exists():
-        return set()
+        return []
     try:
         connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     except sqlite3.Error:
-        return set()
+        return []
     try:
-        return {row[0] for row in connection.execute(f"select key from [{table}] where scope = ?", (scope,))}
+        return list(connection.execute(f"select key, url from [{table}] where scope = ?", (scope,)))
     except sqlite3.Error:  # a store without that table yet
-        return set()
+        return []
     finally:
         connection.close()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from spiders.base import is_html
 from spiders.parsers import uclg_news as parser
 from spiders.parsers.uclg_site import OLD_HOSTS
-from spiders.uclg_batch import Batch, BatchedSpider, known_keys
+from spiders.uclg_batch import Batch, BatchedSpider, known_rows
 
 
 class UclgNewsSpider(BatchedSpider):
@@ -30,8 +30,12 @@ class UclgNewsSpider(BatchedSpider):
         self.stop_after_known = settings.getint("UCLG_NEWS_KNOWN_STOP", 20)
         self.max_pages = settings.getint("UCLG_NEWS_MAX_PAGES", 400)
         db_path = settings.get("STORE_DB_PATH")
-        self.known = {series: known_keys(db_path, "announcements", parser.scope_of(series))
-                      for series in ("news", "announcements", "new")}
+        # An item is known by its key, and a post also by the URL it was read from (a /es/ link
+        # leads to a post stored under its English key).
+        self.known = {}
+        for series in ("news", "announcements", "new"):
+            rows = known_rows(db_path, "announcements", parser.scope_of(series))
+            self.known[series] = {key for key, _ in rows} | {parser.announcement_key(url) for _, url in rows if url}
         for series in ("news", "announcements", "new"):
             url = parser.listing_url(series, 0)
             batch = Batch(self.name, parser.scope_of(series), "announcement", url)
