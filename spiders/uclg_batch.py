@@ -14,6 +14,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from scrapy.spidermiddlewares.httperror import HttpError
+
 from crawler.errors import ParseError
 from crawler.items import ScopeReport
 from spiders.base import GlocalSpider, is_html
@@ -97,11 +99,14 @@ class BatchedSpider(GlocalSpider):
     def batch_page_failed(self, failure):
         """Errback: a page of the batch never arrived; its scope is reported incomplete."""
         batch = failure.request.cb_kwargs["batch"]
-        batch.fail(f"{failure.request.url}: {failure_reason(self, failure)}", fetched=False)
+        reason = failure_reason(self, failure)
+        self.logger.warning("page failed: %s (%s)", failure.request.url, reason)
+        batch.fail(f"{failure.request.url}: {reason}", fetched=False)
         yield from batch.arrived()
 
 
 def failure_reason(spider: GlocalSpider, failure) -> str:
-    """"HTTP 403", "TimeoutError: ..." - the words GlocalSpider.page_failed uses (and logs)."""
-    report = next(iter(spider.page_failed(failure)), None)
-    return report.reason if report is not None else failure.getErrorMessage()
+    """"HTTP 403", "TimeoutError: ..." - the words GlocalSpider.page_failed uses."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"

@@ -74,7 +74,7 @@ class UclgEventsSpider(BatchedSpider):
         """
         self.logger.warning("the events API failed (%s); reading the meeting pages instead", reason)
         yield ScopeReport(source=self.name, scope=API_SCOPE, entity="event", url=url, complete=False,
-                          reason=f"the API did not answer JSON: {reason}", landmarks_missing=["api_json"],
+                          reason=f"the API failed: {reason}", landmarks_missing=["api_json"],
                           fetched=False)
         if url != parser.API_URL or getattr(self, "_fell_back", False):
             batch.fail(f"{url}: {reason}", fetched=False)

@@ -278,3 +278,45 @@ def test_unreadable_date_is_logged(caplog):
 ])
 def test_parser_for(url, name):
     assert parser.parser_for(url).__name__ == name
+
+
+# --- the spider's requests ---------------------------------------------------------------------------
+
+def start_requests(spider):
+    import asyncio
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def test_spider_asks_the_api_with_a_graphql_post_and_reads_the_old_listing():
+    from spiders.uclg_events import UclgEventsSpider
+
+    api, old = start_requests(UclgEventsSpider())
+    assert (api.method, api.url) == ("POST", "https://www.uclgmeets.org/api")
+    assert api.headers[b"Content-Type"] == b"application/json"
+    assert json.loads(api.body)["query"] == parser.CONFERENCES_QUERY
+    assert api.callback.__name__ == "parse_api" and api.errback.__name__ == "api_failed"
+    assert (old.method, old.url, old.callback.__name__) == ("GET", parser.OLD_LISTING, "parse_old_listing")
+
+
+def test_spider_asks_for_the_next_page_of_a_component_under_its_own_url():
+    from scrapy.http import Request, TextResponse
+
+    from spiders.uclg_batch import Batch
+    from spiders.uclg_events import UclgEventsSpider
+
+    data = json.loads(API_TEXT)
+    data["data"]["conferences"][1]["components"][0]["meetings"]["pageInfo"] = {"hasNextPage": True,
+                                                                              "endCursor": "NTA"}
+    response = TextResponse(parser.API_URL, body=json.dumps(data).encode(), encoding="utf-8",
+                            headers={"Content-Type": "application/json"}, request=Request(parser.API_URL))
+    batch = Batch("uclg_events", parser.PLATFORM_SCOPE, "event", parser.API_URL)
+    batch.expect()
+    (follow,) = list(UclgEventsSpider().parse_api(response, batch, None))
+    assert follow.url == "https://www.uclgmeets.org/api?component=1255&after=NTA"
+    assert json.loads(follow.body)["variables"] == {"id": "1255", "after": "NTA"}
+    assert follow.cb_kwargs["conference"] == {"slug": "WorldCouncil2021", "title": "UCLG World Council 2021"}
+    assert not batch.done  # the scope waits for that page

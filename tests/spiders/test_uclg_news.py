@@ -270,3 +270,51 @@ def test_post_without_title_is_rejected():
 ])
 def test_parser_for(url, name):
     assert parser.parser_for(url).__name__ == name
+
+
+# --- the spider's walk --------------------------------------------------------------------------------
+
+def walk(spider, filename, known_in_a_row=0):
+    from spiders.uclg_batch import Batch
+    from tests.helpers import html_response
+
+    response = html_response("uclg_news", filename)
+    batch = Batch("uclg_news", parser.scope_of(parser.series_of_url(response.url)), "announcement", response.url)
+    batch.expect()
+    return batch, list(spider.parse_listing(response, batch, known_in_a_row))
+
+
+def news_spider(known=(), stop=20):
+    from spiders.uclg_news import UclgNewsSpider
+
+    spider = UclgNewsSpider()
+    spider.stop_after_known, spider.max_pages = stop, 400
+    spider.known = {"news": set(known), "announcements": set(), "new": set()}
+    return spider
+
+
+def test_walk_follows_the_next_page_whatever_the_dates():
+    batch, out = walk(news_spider(), "news-page-1.html")  # its last item is older than the one before
+    (request,) = out
+    assert request.url == "https://www.uclg.org/en/media/news?page=2"
+    assert request.callback.__name__ == "parse_listing"
+    assert len(batch.items) == 5 and not batch.done
+
+
+def test_walk_stops_after_enough_known_items_in_a_row():
+    batch, out = walk(news_spider(known=PAGE0.keys, stop=5), "news-page-0.html")
+    report, *items = out
+    assert isinstance(report, ScopeReport) and report.complete
+    assert len(items) == 6
+    assert "stopped after 6 known items in a row" in report.reason
+
+
+def test_walk_with_stop_zero_reads_every_page():
+    _, out = walk(news_spider(known=PAGE0.keys, stop=0), "news-page-0.html")
+    assert [r.url for r in out] == ["https://www.uclg.org/en/media/news?page=1"]
+
+
+def test_walk_ends_at_the_last_page_with_the_report():
+    batch, out = walk(news_spider(), "news-page-2.html")
+    report = out[0]
+    assert report.keys == PAGE2.keys and report.complete and report.reason is None
