@@ -263,3 +263,57 @@ def test_a_new_declaration_in_the_news_is_instrument_added(declarations):
 def test_instrument_added_is_recorded_for_alerts(declarations):
     (change,) = query(declarations["db"], "select diff from changes where run_id = 2 and change = 'added'")
     assert json.loads(change["diff"])["title"] == "Tangier Political Declaration"
+
+
+# --- health: a listing that yields nothing, a field that vanishes ------------------------------------
+
+def without_teaser_links(body: bytes) -> bytes:
+    return body.replace(b">(+)</a>", b">Read more</a>")
+
+
+def without_date_lines(body: bytes) -> bytes:
+    import re
+
+    return re.sub(rb" - \d{2}/\d{2}/\d{4}", b"", body)
+
+
+def test_a_listing_whose_items_vanish_fails_the_health_check(tmp_path):
+    db = tmp_path / "glocal.db"
+    pages = saved_pages("uclg_news", NEWS_PAGES, edits={"news-page-0.html": without_teaser_links})
+    result = crawl(tmp_path, db, "uclg_news", "blind", pages)
+    assert result.returncode == 1
+    assert 'no item with a "(+)" link on https://www.uclg.org/en/media/news' in result.stdout
+    (scope,) = query(db, "select complete, healthy from scope_runs where scope = 'announcements:uclg_news/news'")
+    assert scope == {"complete": 0, "healthy": 0}
+    assert query(db, "select count(*) as n from announcements where scope = 'announcements:uclg_news/news'")[0]["n"] == 0
+
+
+def test_dates_vanishing_from_every_listing_page_fail_the_health_check(tmp_path):
+    db = tmp_path / "glocal.db"
+    edits = {name: without_date_lines for name in ("news-page-0.html", "news-page-1.html", "news-page-2.html",
+                                                   "announcements-page-0.html")}
+    result = crawl(tmp_path, db, "uclg_news", "dateless", saved_pages("uclg_news", NEWS_PAGES, edits=edits))
+    assert result.returncode == 1
+    assert "announcement.published_on is empty in 18 of 22 items" in result.stdout
+    assert query(db, "select count(*) as n from announcements")[0]["n"] == 22  # kept with what is known
+
+
+def test_events_whose_dates_vanish_fail_the_health_check(tmp_path):
+    db = tmp_path / "glocal.db"
+
+    def no_dates(body: bytes) -> bytes:
+        import re
+
+        body = re.sub(rb'"(startDate|endDate|startTime|endTime)": "[^"]*"', rb'"\1": null', body)
+        return body
+
+    def no_date_line(body: bytes) -> bytes:
+        import re
+
+        return re.sub(rb"<p>[^<]*\d{4}\. ", b"<p>", body, count=1)
+
+    edits = {"api-conferences.json": no_dates}
+    edits.update({name: no_date_line for name in EVENT_PAGES if name.startswith("event-")})
+    result = crawl(tmp_path, db, "uclg_events", "dateless", saved_pages("uclg_events", EVENT_PAGES, edits=edits))
+    assert result.returncode == 1
+    assert "event.starts_on is empty in 15 of 15 items" in result.stdout
