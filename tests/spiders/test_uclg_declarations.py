@@ -151,3 +151,20 @@ def test_candidate_posts_are_those_naming_an_instrument():
 
 def test_known_instrument_pages():
     assert len(parser.INSTRUMENT_PAGES) == 6
+
+
+def test_glocal_parse_shows_an_instrument_page():
+    import json
+
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+    from tests.helpers import FIXTURES
+
+    page = load_fixture("uclg_declarations", "pact.html")
+    result = CliRunner().invoke(cli, ["parse", "uclg_declarations", str(FIXTURES / "uclg_declarations" / "pact.html"),
+                                      "--url", page.url])
+    assert result.exit_code == 0, result.output
+    (record,) = [json.loads(line) for line in result.output.splitlines()]
+    assert (record["item"], record["key"], record["adopted_on"]) == (
+        "instrument", "uclg_declarations/pact-for-the-future", "2022-10-14")

@@ -320,3 +320,15 @@ def test_spider_asks_for_the_next_page_of_a_component_under_its_own_url():
     assert json.loads(follow.body)["variables"] == {"id": "1255", "after": "NTA"}
     assert follow.cb_kwargs["conference"] == {"slug": "WorldCouncil2021", "title": "UCLG World Council 2021"}
     assert not batch.done  # the scope waits for that page
+
+
+def test_glocal_parse_shows_the_api_answer():
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    result = CliRunner().invoke(cli, ["parse", "uclg_events", str(FIXTURES / "uclg_events" / "api-conferences.json"),
+                                      "--url", parser.API_URL])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert records[0]["item"] == "scope_report" and len(records) == 9
