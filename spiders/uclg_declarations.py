@@ -42,11 +42,7 @@ class UclgDeclarationsSpider(BatchedSpider):
         yield from batch.arrived()
 
     def parse_instrument(self, response, batch: Batch, known: bool):
-        """An instrument's page (known), or a news post that may announce a new one.
-
-        @url https://www.uclgmeets.org/processes/PactFutureHumanity
-        @returns items 0
-        """
+        """An instrument's page (known), or a news post that may announce a new one."""
         items = self.read(response, batch, lambda html, url: list(
             parser.parse_instrument(html, url, require_adoption=not known)))
         for item in items or []:

@@ -94,11 +94,7 @@ class UclgEventsSpider(BatchedSpider):
         yield from batch.arrived()
 
     def parse_meeting(self, response, batch: Batch):
-        """A meeting page of the events platform.
-
-        @url https://www.uclgmeets.org/conferences/WorldCouncil2025/f/1460/meetings/2226
-        @returns items 0
-        """
+        """A meeting page of the events platform."""
         items = self.read(response, batch, lambda html, url: list(parser.parse_meeting(html, url)))
         batch.add(items or [])
         yield from batch.arrived()
@@ -114,11 +110,7 @@ class UclgEventsSpider(BatchedSpider):
         yield from batch.arrived()
 
     def parse_old_event(self, response, batch: Batch):
-        """An old event page whose first line gives the dates and the place.
-
-        @url https://www.uclg.org/en/media/events/urban-20-mayors-summit
-        @returns items 0
-        """
+        """An old event page whose first line gives the dates and the place."""
         items = self.read(response, batch, lambda html, url: list(parser.parse_old_event(html, url)))
         batch.add(items or [])
         yield from batch.arrived()

@@ -45,11 +45,7 @@ class UclgNewsSpider(BatchedSpider):
     # --- old listings -------------------------------------------------------------------------------
 
     def parse_listing(self, response, batch: Batch, known_in_a_row: int):
-        """One page of an old listing; the next page follows until the walk should stop.
-
-        @url https://www.uclg.org/en/media/news
-        @returns items 0
-        """
+        """One page of an old listing; the next page follows until the walk should stop."""
         page = self.read(response, batch, parser.read_listing)
         if page is not None:
             batch.add(page.items)
@@ -92,11 +88,7 @@ class UclgNewsSpider(BatchedSpider):
         yield from batch.arrived()
 
     def parse_post(self, response, batch: Batch):
-        """A /new/{slug}/ post.
-
-        @url https://uclg.org/new/36072/
-        @returns items 0
-        """
+        """A /new/{slug}/ post."""
         items = self.read(response, batch, lambda html, url: list(parser.parse_post(html, url)))
         if items:
             batch.add(items)
