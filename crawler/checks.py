@@ -50,6 +50,8 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
     if not report.complete:
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
+    if report.append_only:
+        return ScopeVerdict(True, report.reason)
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     active = prior.get("active") or 0

@@ -127,6 +127,9 @@ class ScopeReport:
     reason: str | None = None  # why the scope is not complete, in words
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
     rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
+    # News, events, posts: a story that leaves a listing still happened, so absence never removes,
+    # and a run that walked only the newest pages (or found nothing new) is no shrunken list.
+    append_only: bool = False
 
     @property
     def listed(self) -> int:

@@ -187,7 +187,9 @@ class CrawlSession:
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
-            keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
+            # An append-only scope hands the store no key set: nothing is ever missing from it.
+            keys=report.keys if report.complete and not report.append_only else None,
+            listed=report.listed if report.complete else None, stated=report.stated, reason=verdict.reason,
         )
         self._states[report.scope] = state
         if report.complete and not implicit:

@@ -24,8 +24,9 @@ logger = logging.getLogger(__name__)
 
 
 class Batch:
-    def __init__(self, source: str, scope: str, entity: str, url: str):
+    def __init__(self, source: str, scope: str, entity: str, url: str, *, append_only: bool = False):
         self.source, self.scope, self.entity, self.url = source, scope, entity, url
+        self.append_only = append_only
         self.items: dict[str, object] = {}  # key -> item; the first page to show a key wins
         self.after: list = []  # items of other scopes, yielded after this scope's (they may refer to it)
         self.pending = 0
@@ -54,7 +55,7 @@ class Batch:
             reasons = self.failures + self.notes
             yield ScopeReport(source=self.source, scope=self.scope, entity=self.entity, url=self.url,
                               complete=not self.failures, keys=list(self.items), reason="; ".join(reasons) or None,
-                              fetched=not self.fetch_failed)
+                              fetched=not self.fetch_failed, append_only=self.append_only)
             yield from self.items.values()
             yield from self.after
 

@@ -25,7 +25,7 @@ class UclgDeclarationsSpider(BatchedSpider):
     schedule = "50 6 * * *"  # daily: a declaration is news on the day a Congress adopts it
 
     async def start(self):
-        batch = Batch(self.name, parser.INSTRUMENTS_SCOPE, "instrument", parser.NEWS_LISTING)
+        batch = Batch(self.name, parser.INSTRUMENTS_SCOPE, "instrument", parser.NEWS_LISTING, append_only=True)
         for url in parser.INSTRUMENT_PAGES:
             yield self.batch_request(url, self.parse_instrument, batch, known=True)
         yield self.batch_request(parser.NEWS_LISTING, self.parse_listing, batch)

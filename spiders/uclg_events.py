@@ -34,9 +34,9 @@ class UclgEventsSpider(BatchedSpider):
     schedule = "10 7 * * 1,4"  # twice a week; statutory meetings are announced months ahead
 
     async def start(self):
-        platform = Batch(self.name, parser.PLATFORM_SCOPE, "event", parser.API_URL)
+        platform = Batch(self.name, parser.PLATFORM_SCOPE, "event", parser.API_URL, append_only=True)
         yield self._api_request(parser.API_URL, parser.CONFERENCES_QUERY, {}, platform, conference=None)
-        old = Batch(self.name, parser.OLD_SCOPE, "event", parser.OLD_LISTING)
+        old = Batch(self.name, parser.OLD_SCOPE, "event", parser.OLD_LISTING, append_only=True)
         yield self.batch_request(parser.OLD_LISTING, self.parse_old_listing, old)
 
     def _api_request(self, url, query, variables, batch: Batch, conference):

@@ -38,7 +38,7 @@ class UclgNewsSpider(BatchedSpider):
             self.known[series] = {key for key, _ in rows} | {parser.announcement_key(url) for _, url in rows if url}
         for series in ("news", "announcements", "new"):
             url = parser.listing_url(series, 0)
-            batch = Batch(self.name, parser.scope_of(series), "announcement", url)
+            batch = Batch(self.name, parser.scope_of(series), "announcement", url, append_only=True)
             callback = self.parse_new_listing if series == "new" else self.parse_listing
             yield self.batch_request(url, callback, batch, known_in_a_row=0)
 

@@ -222,7 +222,7 @@ def _address_place(address: str | None) -> tuple[str | None, str | None]:
 def parse_api(text: str, url: str = API_URL) -> Iterator:
     """The API answer as `glocal parse` shows it: the scope report, then the events."""
     answer = read_api(text, url)
-    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, complete=not answer.more,
+    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True, complete=not answer.more,
                       keys=[e.key for e in answer.events],
                       reason="more meetings than one page; the next pages are separate requests" if answer.more else None)
     yield from answer.events
@@ -324,11 +324,11 @@ def parse_old_listing(html: str, url: str = OLD_LISTING) -> Iterator:
     """The old events listing: the scope report naming the event pages it links."""
     urls = old_event_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=OLD_SCOPE, entity="event", url=url, complete=False,
+        yield ScopeReport(source=SOURCE, scope=OLD_SCOPE, entity="event", url=url, append_only=True, complete=False,
                           landmarks_missing=["event_links"],
                           reason=f"no /en/media/events/{{slug}} links in the main content of {url}")
         return
-    yield ScopeReport(source=SOURCE, scope=OLD_SCOPE, entity="event", url=url, complete=True,
+    yield ScopeReport(source=SOURCE, scope=OLD_SCOPE, entity="event", url=url, append_only=True, complete=True,
                       keys=[old_event_key(u) for u in urls])
 
 
@@ -384,7 +384,7 @@ def parser_for(url: str):
 
 def _directory_report(html: str, url: str) -> Iterator:
     urls = meeting_urls(html, url)
-    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, complete=bool(urls),
+    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True, complete=bool(urls),
                       keys=[meeting_key(_MEETING_PATH.match(urlsplit(u).path).group("id")) for u in urls],
                       landmarks_missing=[] if urls else ["meeting_links"],
                       reason=None if urls else f"no meeting links on {url}")

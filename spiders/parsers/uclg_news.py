@@ -224,7 +224,7 @@ def _next_page(main: Tag, url: str) -> str | None:
 def parse_listing(html: str, url: str) -> Iterator:
     """One old listing page as `glocal parse` shows it: its scope report, then its Announcements."""
     page = read_listing(html, url)
-    yield ScopeReport(source=SOURCE, scope=scope_of(page.series), entity="announcement", url=url, complete=True,
+    yield ScopeReport(source=SOURCE, scope=scope_of(page.series), entity="announcement", url=url, append_only=True, complete=True,
                       keys=page.keys)
     yield from page.items
 
@@ -259,10 +259,10 @@ def parse_new_listing(html: str, url: str = NEW_LISTING) -> Iterator:
     """The new site's listing: the scope report naming the posts it links (the posts carry the items)."""
     urls = post_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, complete=False,
+        yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True, complete=False,
                           landmarks_missing=["post_links"], reason=f"no /new/{{slug}}/ links in the main content of {url}")
         return
-    yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, complete=True,
+    yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True, complete=True,
                       keys=[announcement_key(u) for u in urls])
 
 
