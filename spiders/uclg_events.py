@@ -88,7 +88,8 @@ class UclgEventsSpider(BatchedSpider):
     def parse_directory(self, response, batch: Batch):
         urls = self.read(response, batch, parser.meeting_urls)
         if urls is not None and not urls:
-            batch.fail(f"no statutory meeting links on {response.url} ({parser.EXPECTATIONS.describe('meeting_links')})")
+            batch.fail(f"no statutory meeting links on {response.url} "
+                       f"({parser.EXPECTATIONS.describe('meeting_links')})")
         for url in urls or []:
             yield self.batch_request(url, self.parse_meeting, batch)
         yield from batch.arrived()

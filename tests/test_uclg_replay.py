@@ -244,7 +244,8 @@ def test_declarations_baseline(declarations):
 
 
 def test_rome_charter_adherents_are_signatures(declarations):
-    rows = query(declarations["db"], "select * from signatories where instrument_key = 'uclg_declarations/rome-charter'")
+    rows = query(declarations["db"],
+                 "select * from signatories where instrument_key = 'uclg_declarations/rome-charter'")
     assert len(rows) == 47
     (scope,) = query(declarations["db"], "select listed, stated, healthy from scope_runs where run_id = 1 and "
                                          "scope = 'signatures:uclg_declarations/rome-charter'")
@@ -286,7 +287,8 @@ def test_a_listing_whose_items_vanish_fails_the_health_check(tmp_path):
     assert 'no item with a "(+)" link on https://www.uclg.org/en/media/news' in result.stdout
     (scope,) = query(db, "select complete, healthy from scope_runs where scope = 'announcements:uclg_news/news'")
     assert scope == {"complete": 0, "healthy": 0}
-    assert query(db, "select count(*) as n from announcements where scope = 'announcements:uclg_news/news'")[0]["n"] == 0
+    stored = query(db, "select count(*) as n from announcements where scope = 'announcements:uclg_news/news'")
+    assert stored[0]["n"] == 0
 
 
 def test_dates_vanishing_from_every_listing_page_fail_the_health_check(tmp_path):

@@ -51,8 +51,8 @@ INSTRUMENT_PAGES = (
 
 EXPECTATIONS = Expectations(
     landmarks=(
-        Landmark("instrument_name", 'a title naming the instrument ("… Declaration", "… Charter", "… Commitment", '
-                                    '"Pact for the Future")'),
+        Landmark("instrument_name", 'a title naming the instrument ("… Declaration", "… Charter", '
+                                    '"… Commitment", "Pact for the Future")'),
         Landmark("adopters_list", 'a heading "Cities that have adhered …" followed by the list of cities'),
         Landmark("post_links", "links to /new/{slug}/ posts in the main content of the news listing"),
     ),
@@ -182,7 +182,8 @@ def _sentence_matching(main: Tag, pattern: re.Pattern) -> str | None:
 def _sentences(main: Tag) -> list[str]:
     sentences = []
     for paragraph in main.find_all("p"):
-        sentences.extend(s.strip() for s in re.split(r"(?<=[a-z0-9)\"”])\.\s+(?=[A-Z\"“])", clean(paragraph)) if s.strip())
+        parts = re.split(r"(?<=[a-z0-9)\"”])\.\s+(?=[A-Z\"“])", clean(paragraph))
+        sentences.extend(s.strip() for s in parts if s.strip())
     return sentences
 
 

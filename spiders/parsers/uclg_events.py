@@ -72,7 +72,8 @@ CONFERENCES_QUERY = (
 )
 COMPONENT_QUERY = (
     "query($id: ID!, $after: String) { component(id: $id) { id __typename ... on Meetings { meetings(first: "
-    f"{MEETINGS_PER_PAGE}, after: $after) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {_MEETING_FIELDS} }} }} }} }} }}"
+    f"{MEETINGS_PER_PAGE}, after: $after) {{ pageInfo {{ hasNextPage endCursor }} "
+    f"nodes {{ {_MEETING_FIELDS} }} }} }} }} }}"
 )
 
 _MEETING_PATH = re.compile(r"^/(?:conferences|processes|assemblies)/(?P<space>[^/]+)/f/(?P<component>\d+)/meetings/"
@@ -222,9 +223,9 @@ def _address_place(address: str | None) -> tuple[str | None, str | None]:
 def parse_api(text: str, url: str = API_URL) -> Iterator:
     """The API answer as `glocal parse` shows it: the scope report, then the events."""
     answer = read_api(text, url)
-    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True, complete=not answer.more,
-                      keys=[e.key for e in answer.events],
-                      reason="more meetings than one page; the next pages are separate requests" if answer.more else None)
+    more = "more meetings than one page; the next pages are separate requests" if answer.more else None
+    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True,
+                      complete=not answer.more, keys=[e.key for e in answer.events], reason=more)
     yield from answer.events
 
 
@@ -272,7 +273,8 @@ def parse_meeting(html: str, url: str) -> Iterator[Event]:
         starts_on, _, _ = date_range(clean(calendar))
         ends_on = starts_on if starts_on and re.search(r"\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}", clean(calendar)) else None
         address = main.find("address")
-        city, country = _address_place(clean(address.find_all("span")[-1]) if address and address.find("span") else None)
+        street = clean(address.find_all("span")[-1]) if address and address.find("span") else None
+        city, country = _address_place(street)
         if starts_on is None:
             logger.info("%s: no date on %s; kept without a date", SOURCE, url)
     # The page title reads "{meeting} - {conference} - UCLG Meets": the conference names the edition.
@@ -384,7 +386,8 @@ def parser_for(url: str):
 
 def _directory_report(html: str, url: str) -> Iterator:
     urls = meeting_urls(html, url)
-    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True, complete=bool(urls),
+    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True,
+                      complete=bool(urls),
                       keys=[meeting_key(_MEETING_PATH.match(urlsplit(u).path).group("id")) for u in urls],
                       landmarks_missing=[] if urls else ["meeting_links"],
                       reason=None if urls else f"no meeting links on {url}")

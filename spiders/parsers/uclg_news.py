@@ -224,7 +224,8 @@ def _next_page(main: Tag, url: str) -> str | None:
 def parse_listing(html: str, url: str) -> Iterator:
     """One old listing page as `glocal parse` shows it: its scope report, then its Announcements."""
     page = read_listing(html, url)
-    yield ScopeReport(source=SOURCE, scope=scope_of(page.series), entity="announcement", url=url, append_only=True, complete=True,
+    yield ScopeReport(source=SOURCE, scope=scope_of(page.series), entity="announcement", url=url, append_only=True,
+                      complete=True,
                       keys=page.keys)
     yield from page.items
 
@@ -259,10 +260,13 @@ def parse_new_listing(html: str, url: str = NEW_LISTING) -> Iterator:
     """The new site's listing: the scope report naming the posts it links (the posts carry the items)."""
     urls = post_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True, complete=False,
-                          landmarks_missing=["post_links"], reason=f"no /new/{{slug}}/ links in the main content of {url}")
+        yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True,
+                          complete=False,
+                          landmarks_missing=["post_links"],
+                          reason=f"no /new/{{slug}}/ links in the main content of {url}")
         return
-    yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True, complete=True,
+    yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True,
+                      complete=True,
                       keys=[announcement_key(u) for u in urls])
 
 
@@ -279,7 +283,8 @@ def parse_post(html: str, url: str) -> Iterator[Announcement]:
     title = clean(heading)
     if not title:
         og = soup.find("meta", attrs={"property": "og:title"})
-        title = clean(og["content"]) if og and og.get("content") else re.sub(r"\s*[-|–]\s*UCLG\s*$", "", clean(soup.title))
+        title = clean(og["content"]) if og and og.get("content") else \
+            re.sub(r"\s*[-|–]\s*UCLG\s*$", "", clean(soup.title))
     if not title:
         raise ParseError(f"{SOURCE}: no title on {url} ({EXPECTATIONS.describe('post_title')})",
                          landmarks=("post_title",))

@@ -59,7 +59,8 @@ def test_instrument_fields(filename, key, title, kind, issuer, adopted_on, place
 
 
 def test_instrument_text_is_the_adoption_sentence():
-    assert instrument("pact.html").text.startswith("The Pact for the Future of Humanity was adopted by the UCLG World Council")
+    text = instrument("pact.html").text
+    assert text.startswith("The Pact for the Future of Humanity was adopted by the UCLG World Council")
 
 
 def test_a_charter_presented_not_adopted_has_no_adoption_date():

@@ -157,7 +157,8 @@ def test_a_component_page_answer_reads_its_meetings():
         "pageInfo": {"hasNextPage": False, "endCursor": None},
         "nodes": [{"id": "1900", "title": {"translation": "Executive Bureau"}, "startTime": "2021-11-19T09:00:00+01:00",
                    "endTime": None, "address": None, "isWithdrawn": False, "privateMeeting": False, "url": None}]}}}}
-    answer = parser.read_api(json.dumps(page), conference={"slug": "WorldCouncil2021", "title": "UCLG World Council 2021"})
+    context = {"slug": "WorldCouncil2021", "title": "UCLG World Council 2021"}
+    answer = parser.read_api(json.dumps(page), conference=context)
     (item,) = answer.events
     assert item.key == "uclg_events/uclgmeets/meeting-1900"
     assert (item.starts_on, item.ends_on, item.edition) == ("2021-11-19", None, "2021")
