@@ -169,3 +169,12 @@ def test_glocal_parse_shows_an_instrument_page():
     (record,) = [json.loads(line) for line in result.output.splitlines()]
     assert (record["item"], record["key"], record["adopted_on"]) == (
         "instrument", "uclg_declarations/pact-for-the-future", "2022-10-14")
+
+
+def test_event_keys_point_at_events_that_uclg_events_reads():
+    from spiders.parsers import uclg_events
+
+    listing = load_fixture("uclg_events", "events-listing.html")
+    (report,) = uclg_events.parse_old_listing(listing.html, listing.url)
+    for filename in ("rabat.html", "bogota.html"):
+        assert instrument(filename).event_key in report.keys
