@@ -30,6 +30,7 @@ class Batch:
         self.items: dict[str, object] = {}  # key -> item; the first page to show a key wins
         self.after: list = []  # items of other scopes, yielded after this scope's (they may refer to it)
         self.pending = 0
+        self.requested: set[str] = set()
         self.failures: list[str] = []  # pages that never arrived or could not be read
         self.fetch_failed = False
         self.notes: list[str] = []  # why the walk stopped early, gaps worth a line in scope_runs.reason
@@ -80,9 +81,18 @@ class BatchedSpider(GlocalSpider):
     """A GlocalSpider whose scopes are Batches: requests carry their batch, failures end up in it."""
 
     def batch_request(self, url, callback, batch: Batch, **kwargs):
+        """The request of a page of `batch`, once per URL (as a list: empty when already asked).
+
+        The batch counts the pages it waits for, so Scrapy's duplicate filter must not drop one
+        silently; the batch itself makes sure no page is asked twice.
+        """
+        if url in batch.requested:
+            return []
+        batch.requested.add(url)
         batch.expect()
         request = self.page_request(url, callback, scope=batch.scope, entity=batch.entity)
-        return request.replace(errback=self.batch_page_failed, cb_kwargs={"batch": batch, **kwargs})
+        return [request.replace(errback=self.batch_page_failed, cb_kwargs={"batch": batch, **kwargs},
+                                dont_filter=True)]
 
     def read(self, response, batch: Batch, read):
         """`read(html, url)`, or None with the batch told why (not HTML, or a missing landmark)."""

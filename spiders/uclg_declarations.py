@@ -27,8 +27,10 @@ class UclgDeclarationsSpider(BatchedSpider):
     async def start(self):
         batch = Batch(self.name, parser.INSTRUMENTS_SCOPE, "instrument", parser.NEWS_LISTING, append_only=True)
         for url in parser.INSTRUMENT_PAGES:
-            yield self.batch_request(url, self.parse_instrument, batch, known=True)
-        yield self.batch_request(parser.NEWS_LISTING, self.parse_listing, batch)
+            for request in self.batch_request(url, self.parse_instrument, batch, known=True):
+                yield request
+        for request in self.batch_request(parser.NEWS_LISTING, self.parse_listing, batch):
+            yield request
 
     def parse_listing(self, response, batch: Batch):
         """The news listing: every post whose title names an instrument is read."""
@@ -38,7 +40,7 @@ class UclgDeclarationsSpider(BatchedSpider):
                        f"({parser.EXPECTATIONS.describe('post_links')})")
         for url in urls or []:
             if url not in parser.INSTRUMENT_PAGES:
-                yield self.batch_request(url, self.parse_instrument, batch, known=False)
+                yield from self.batch_request(url, self.parse_instrument, batch, known=False)
         yield from batch.arrived()
 
     def parse_instrument(self, response, batch: Batch, known: bool):

@@ -37,7 +37,8 @@ class UclgEventsSpider(BatchedSpider):
         platform = Batch(self.name, parser.PLATFORM_SCOPE, "event", parser.API_URL, append_only=True)
         yield self._api_request(parser.API_URL, parser.CONFERENCES_QUERY, {}, platform, conference=None)
         old = Batch(self.name, parser.OLD_SCOPE, "event", parser.OLD_LISTING, append_only=True)
-        yield self.batch_request(parser.OLD_LISTING, self.parse_old_listing, old)
+        for request in self.batch_request(parser.OLD_LISTING, self.parse_old_listing, old):
+            yield request
 
     def _api_request(self, url, query, variables, batch: Batch, conference):
         batch.expect()
@@ -82,7 +83,7 @@ class UclgEventsSpider(BatchedSpider):
             return
         self._fell_back = True
         batch.notes.append(f"read from the meeting pages: the API failed ({reason})")
-        yield self.batch_request(parser.MEETINGS_DIRECTORY, self.parse_directory, batch)
+        yield from self.batch_request(parser.MEETINGS_DIRECTORY, self.parse_directory, batch)
         yield from batch.arrived()
 
     def parse_directory(self, response, batch: Batch):
@@ -91,7 +92,7 @@ class UclgEventsSpider(BatchedSpider):
             batch.fail(f"no statutory meeting links on {response.url} "
                        f"({parser.EXPECTATIONS.describe('meeting_links')})")
         for url in urls or []:
-            yield self.batch_request(url, self.parse_meeting, batch)
+            yield from self.batch_request(url, self.parse_meeting, batch)
         yield from batch.arrived()
 
     def parse_meeting(self, response, batch: Batch):
@@ -107,7 +108,11 @@ class UclgEventsSpider(BatchedSpider):
         if urls is not None and not urls:
             batch.fail(f"no event links on {response.url} ({parser.EXPECTATIONS.describe('event_links')})")
         for url in urls or []:
-            yield self.batch_request(url, self.parse_old_event, batch)
+            yield from self.batch_request(url, self.parse_old_event, batch)
+        if urls:
+            following = parser.old_listing_next(response.text, response.url)
+            if following:
+                yield from self.batch_request(following, self.parse_old_listing, batch)
         yield from batch.arrived()
 
     def parse_old_event(self, response, batch: Batch):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from spiders.base import is_html
 from spiders.parsers import uclg_news as parser
-from spiders.parsers.uclg_site import OLD_HOSTS
+from spiders.parsers.uclg_site import OLD_HOSTS, page_number
 from spiders.uclg_batch import Batch, BatchedSpider, known_rows
 
 
@@ -40,7 +40,8 @@ class UclgNewsSpider(BatchedSpider):
             url = parser.listing_url(series, 0)
             batch = Batch(self.name, parser.scope_of(series), "announcement", url, append_only=True)
             callback = self.parse_new_listing if series == "new" else self.parse_listing
-            yield self.batch_request(url, callback, batch, known_in_a_row=0)
+            for request in self.batch_request(url, callback, batch, known_in_a_row=0):
+                yield request
 
     # --- old listings -------------------------------------------------------------------------------
 
@@ -61,10 +62,10 @@ class UclgNewsSpider(BatchedSpider):
         if self.stop_after_known and known_in_a_row >= self.stop_after_known:
             batch.notes.append(f"stopped after {known_in_a_row} known items in a row on {url}")
             return
-        if parser.page_number(next_url) >= self.max_pages:
+        if page_number(next_url) >= self.max_pages:
             batch.notes.append(f"stopped at UCLG_NEWS_MAX_PAGES={self.max_pages} ({url})")
             return
-        yield self.batch_request(next_url, callback, batch, known_in_a_row=known_in_a_row)
+        yield from self.batch_request(next_url, callback, batch, known_in_a_row=known_in_a_row)
 
     # --- the new site --------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class UclgNewsSpider(BatchedSpider):
                     known_in_a_row += 1
                     continue
                 known_in_a_row = 0
-                yield self.batch_request(url, self.parse_post, batch)
+                yield from self.batch_request(url, self.parse_post, batch)
             if is_html(response):
                 yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,
                                       known_in_a_row, self.parse_new_listing)

@@ -32,8 +32,8 @@ from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import Event, ScopeReport
 from crawler.text import clean
-from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, key_part, series_of,
-                                       split_place, without_language)
+from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, key_part, next_page,
+                                       series_of, split_place, without_language)
 
 logger = logging.getLogger(__name__)
 
@@ -320,6 +320,12 @@ def old_event_urls(html: str, url: str = OLD_LISTING) -> list[str]:
         if parts.hostname in OLD_HOSTS and _OLD_EVENT_PATH.match(without_language(parts.path)):
             urls.setdefault(old_event_key(target), target)
     return list(urls.values())
+
+
+def old_listing_next(html: str, url: str = OLD_LISTING) -> str | None:
+    """The old events listing's next page (Drupal pager), when there is one."""
+    soup = _require_html(html, url)
+    return next_page(soup.find(id="main") or soup.find("main") or soup, url)
 
 
 def parse_old_listing(html: str, url: str = OLD_LISTING) -> Iterator:

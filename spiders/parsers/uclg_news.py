@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -29,7 +29,8 @@ from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import Announcement, ScopeReport
 from crawler.text import clean
-from spiders.parsers.uclg_site import OLD_HOSTS, language_of, last_segment, numeric_date, without_language
+from spiders.parsers.uclg_site import (OLD_HOSTS, language_of, last_segment, next_page, numeric_date,
+                                       without_language)
 
 logger = logging.getLogger(__name__)
 
@@ -100,16 +101,6 @@ def scope_of(series: str) -> str:
     return f"announcements:{SOURCE}/{series}"
 
 
-def page_number(url: str) -> int:
-    """The 0-based Drupal page of an old listing URL, or the WordPress /page/N/ of the new one."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query).get("page")
-    if query and query[0].isdigit():
-        return int(query[0])
-    match = re.search(r"/page/(\d+)/?$", parts.path)
-    return int(match.group(1)) - 1 if match else 0
-
-
 def listing_url(series: str, page: int) -> str:
     if series == "new":
         return NEW_LISTING if page == 0 else f"{NEW_LISTING}page/{page + 1}/"
@@ -140,7 +131,7 @@ def read_listing(html: str, url: str) -> ListingPage:
         gaps.extend(gap)
     for gap in gaps:
         logger.info("%s: %s", SOURCE, gap)
-    return ListingPage(url=url, series=series, items=items, next_url=_next_page(main, url), gaps=gaps)
+    return ListingPage(url=url, series=series, items=items, next_url=next_page(main, url), gaps=gaps)
 
 
 def _item_block(link: Tag) -> Tag:
@@ -208,19 +199,6 @@ def _date_line(block: Tag, item_url: str, page_url: str) -> tuple[str, str] | No
     return None
 
 
-def _next_page(main: Tag, url: str) -> str | None:
-    """The pager's "next" link (Drupal `li.pager-next`, or a link labelled next/›), when there is one."""
-    candidates = main.select("li.pager-next a[href], a[rel~=next][href]")
-    if not candidates:
-        candidates = [a for a in main.find_all("a", href=True)
-                      if re.match(r"^(next|siguiente|suivant)\b|^›|›$", clean(a), re.I)]
-    for link in candidates:
-        target = urljoin(url, link["href"].strip())
-        if page_number(target) > page_number(url):
-            return target
-    return None
-
-
 def parse_listing(html: str, url: str) -> Iterator:
     """One old listing page as `glocal parse` shows it: its scope report, then its Announcements."""
     page = read_listing(html, url)
@@ -253,7 +231,7 @@ def post_urls(html: str, url: str = NEW_LISTING) -> list[str]:
 
 def new_listing_next(html: str, url: str) -> str | None:
     soup = _require_html(html, url)
-    return _next_page(soup.find("main") or soup, url)
+    return next_page(soup.find("main") or soup, url)
 
 
 def parse_new_listing(html: str, url: str = NEW_LISTING) -> Iterator:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from bs4 import Tag
 
 from crawler.text import clean, slugify
 
@@ -107,6 +109,31 @@ def language_of(url: str) -> str | None:
 def last_segment(url: str) -> str:
     """The slug of a detail URL: its last path segment, lower-cased."""
     return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+# --- paging -------------------------------------------------------------------------------------
+
+def page_number(url: str) -> int:
+    """The 0-based Drupal page of an old listing URL, or the WordPress /page/N/ of the new one."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query).get("page")
+    if query and query[0].isdigit():
+        return int(query[0])
+    match = re.search(r"/page/(\d+)/?$", parts.path)
+    return int(match.group(1)) - 1 if match else 0
+
+
+def next_page(main: Tag, url: str) -> str | None:
+    """The pager's "next" link (Drupal `li.pager-next`, or a link labelled next/›), when there is one."""
+    candidates = main.select("li.pager-next a[href], a[rel~=next][href]")
+    if not candidates:
+        candidates = [a for a in main.find_all("a", href=True)
+                      if re.match(r"^(next|siguiente|suivant)\b|^›|›$", clean(a), re.I)]
+    for link in candidates:
+        target = urljoin(url, link["href"].strip())
+        if page_number(target) > page_number(url):
+            return target
+    return None
 
 
 # --- places as printed -------------------------------------------------------------------------

@@ -333,3 +333,12 @@ def test_glocal_parse_shows_the_api_answer():
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.output.splitlines()]
     assert records[0]["item"] == "scope_report" and len(records) == 9
+
+
+def test_old_listing_pager():
+    page = load_fixture("uclg_events", "events-listing.html")
+    assert parser.old_listing_next(page.html, page.url) is None  # one page: "1" and no next link
+    paged = page.html.replace('<li class="pager-current first last">1</li>',
+                              '<li class="pager-current first">1</li><li class="pager-next last">'
+                              '<a href="/en/media/events?page=1">next ›</a></li>')
+    assert parser.old_listing_next(paged, page.url) == "https://www.uclg.org/en/media/events?page=1"

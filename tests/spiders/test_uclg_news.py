@@ -7,7 +7,7 @@ import pytest
 from crawler.errors import ParseError
 from crawler.items import Announcement, ScopeReport
 from spiders.parsers import uclg_news as parser
-from spiders.parsers.uclg_site import numeric_date
+from spiders.parsers.uclg_site import numeric_date, page_number
 from tests.helpers import load_fixture
 
 
@@ -80,7 +80,7 @@ def test_series_and_scopes():
     ("https://uclg.org/new/", 0), ("https://uclg.org/new/page/3/", 2),
 ])
 def test_page_numbers(url, number):
-    assert parser.page_number(url) == number
+    assert page_number(url) == number
 
 
 @pytest.mark.parametrize("series,page,url", [
@@ -319,3 +319,14 @@ def test_walk_ends_at_the_last_page_with_the_report():
     batch, out = walk(news_spider(), "news-page-2.html")
     report = out[0]
     assert report.keys == PAGE2.keys and report.complete and report.reason is None
+
+
+def test_a_page_is_asked_for_once_per_walk():
+    from spiders.uclg_batch import Batch
+
+    spider = news_spider()
+    batch = Batch("uclg_news", "announcements:uclg_news/new", "announcement", parser.NEW_LISTING)
+    first = spider.batch_request("https://uclg.org/new/36072/", spider.parse_post, batch)
+    again = spider.batch_request("https://uclg.org/new/36072/", spider.parse_post, batch)
+    assert len(first) == 1 and first[0].dont_filter and again == []
+    assert batch.pending == 1
