@@ -320,3 +320,15 @@ def test_events_whose_dates_vanish_fail_the_health_check(tmp_path):
     result = crawl(tmp_path, db, "uclg_events", "dateless", saved_pages("uclg_events", EVENT_PAGES, edits=edits))
     assert result.returncode == 1
     assert "event.starts_on is empty in 15 of 15 items" in result.stdout
+
+
+# --- the bundled sample --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spider", ["uclg_news", "uclg_events", "uclg_declarations"])
+def test_the_sample_archive_holds_every_start_url(spider):
+    from crawler.archive import ArchiveIndex
+    from crawler.cli import spider_class
+    from tests.helpers import FIXTURES
+
+    index = ArchiveIndex.load(FIXTURES / "sample.warc.gz")
+    assert [url for url in spider_class(spider).start_urls if url not in index] == []
