@@ -196,7 +196,14 @@ def _date_line(block: Tag, item_url: str, page_url: str) -> tuple[str, str] | No
         match = _DATE_LINE.search(text)
         if match and len(match.group("date")) <= 40:
             return text[: match.start()].strip(" ,"), match.group("date")
-    return None
+    # The date line may share an element with the title ("<h3><a>Title</a></h3> Tags - 14/11/2023"):
+    # then the block's own text, title and teaser left out, still says it.
+    text = clean(block)
+    for link in block.find_all("a", href=True):
+        if urljoin(page_url, link["href"].strip()) == item_url:
+            text = text.replace(clean(link), " ")
+    match = re.search(r"(?P<tags>[^.!?]*?)\s-\s*(?P<date>\d{1,2}/\d{1,2}/\d{4})", text.split("(+)")[0])
+    return (clean(match["tags"]).strip(" ,"), match["date"]) if match else None
 
 
 def parse_listing(html: str, url: str) -> Iterator:
@@ -270,7 +277,8 @@ def parse_post(html: str, url: str) -> Iterator[Announcement]:
     published_on = _post_date(heading, main)
     if published_on is None:
         logger.info("%s: no DD.MM.YYYY date under the title of %s; kept without a date", SOURCE, url)
-    paragraphs = [clean(p) for p in main.find_all("p") if clean(p) and not numeric_date(clean(p)) == clean(p)]
+    paragraphs = [clean(p) for p in main.find_all("p")
+                  if clean(p) and not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", clean(p))]  # not the date line
     yield Announcement(source=SOURCE, key=announcement_key(url, english), url=url, title=title,
                        published_on=published_on, summary=paragraphs[0] if paragraphs else None,
                        scope=scope_of("new"))

@@ -330,3 +330,13 @@ def test_a_page_is_asked_for_once_per_walk():
     again = spider.batch_request("https://uclg.org/new/36072/", spider.parse_post, batch)
     assert len(first) == 1 and first[0].dont_filter and again == []
     assert batch.pending == 1
+
+
+def test_a_date_line_sharing_its_element_with_the_title_is_read():
+    html = ('<html><body><div id="main"><div class="item"><h3><a href="/en/media/news/a">Title A</a></h3> '
+            'World Council, Governance - 14/11/2023 <p>Teaser. <a href="/en/media/news/a">(+)</a></p></div>'
+            '<div class="item"><h3><a href="/en/media/news/b">Title B</a></h3><p>No date. '
+            '<a href="/en/media/news/b">(+)</a></p></div></div></body></html>')
+    page = parser.read_listing(html, "https://www.uclg.org/en/media/news")
+    assert [(i.title, i.published_on, i.tags) for i in page.items] == [
+        ("Title A", "2023-11-14", "World Council, Governance"), ("Title B", None, None)]
