@@ -19,13 +19,13 @@ from spiders.uclg_batch import Batch, BatchedSpider
 
 class UclgDeclarationsSpider(BatchedSpider):
     name = "uclg_declarations"
+    parser = parser
     allowed_domains = list(OLD_HOSTS) + ["www.uclgmeets.org", "uclgmeets.org"]
     start_urls = list(parser.INSTRUMENT_PAGES) + [parser.NEWS_LISTING]
-    expectations = parser.EXPECTATIONS
     schedule = "50 6 * * *"  # daily: a declaration is news on the day a Congress adopts it
 
     async def start(self):
-        batch = Batch(self.name, parser.INSTRUMENTS_SCOPE, "instrument", parser.NEWS_LISTING, append_only=True)
+        batch = Batch(self.name, parser.INSTRUMENTS, parser.NEWS_LISTING)
         for url in parser.INSTRUMENT_PAGES:
             for request in self.batch_request(url, self.parse_instrument, batch, known=True):
                 yield request
@@ -34,10 +34,10 @@ class UclgDeclarationsSpider(BatchedSpider):
 
     def parse_listing(self, response, batch: Batch):
         """The news listing: every post whose title names an instrument is read."""
-        urls = self.read(response, batch, parser.candidate_posts)
+        urls = self.read_with(response, batch, parser.candidate_posts)
         if urls is not None and not uclg_news.post_urls(response.text, response.url):
             batch.fail(f"no /new/{{slug}}/ links in the main content of {response.url} "
-                       f"({parser.EXPECTATIONS.describe('post_links')})")
+                       f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
         for url in urls or []:
             if url not in parser.INSTRUMENT_PAGES:
                 yield from self.batch_request(url, self.parse_instrument, batch, known=False)
@@ -45,7 +45,7 @@ class UclgDeclarationsSpider(BatchedSpider):
 
     def parse_instrument(self, response, batch: Batch, known: bool):
         """An instrument's page (known), or a news post that may announce a new one."""
-        items = self.read(response, batch, lambda html, url: list(
+        items = self.read_with(response, batch, lambda html, url: list(
             parser.parse_instrument(html, url, require_adoption=not known)))
         for item in items or []:
             if isinstance(item, Instrument):

@@ -18,25 +18,22 @@ from urllib.parse import urlencode
 import scrapy
 
 from crawler.errors import ParseError
-from crawler.items import ScopeReport
 from spiders.parsers import uclg_events as parser
 from spiders.parsers.uclg_site import OLD_HOSTS
-from spiders.uclg_batch import Batch, BatchedSpider, failure_reason
-
-API_SCOPE = f"events:{parser.SOURCE}/uclgmeets-api"
-
+from spiders.base import failure_reason
+from spiders.uclg_batch import Batch, BatchedSpider
 
 class UclgEventsSpider(BatchedSpider):
     name = "uclg_events"
+    parser = parser
     allowed_domains = list(OLD_HOSTS) + list(parser.PLATFORM_HOSTS)
     start_urls = [parser.API_URL, parser.OLD_LISTING]
-    expectations = parser.EXPECTATIONS
     schedule = "10 7 * * 1,4"  # twice a week; statutory meetings are announced months ahead
 
     async def start(self):
-        platform = Batch(self.name, parser.PLATFORM_SCOPE, "event", parser.API_URL, append_only=True)
+        platform = Batch(self.name, parser.PLATFORM, parser.API_URL)
         yield self._api_request(parser.API_URL, parser.CONFERENCES_QUERY, {}, platform, conference=None)
-        old = Batch(self.name, parser.OLD_SCOPE, "event", parser.OLD_LISTING, append_only=True)
+        old = Batch(self.name, parser.OLD, parser.OLD_LISTING)
         for request in self.batch_request(parser.OLD_LISTING, self.parse_old_listing, old):
             yield request
 
@@ -65,7 +62,7 @@ class UclgEventsSpider(BatchedSpider):
 
     def api_failed(self, failure):
         batch = failure.request.cb_kwargs["batch"]
-        yield from self._fall_back(batch, failure.request.url, failure_reason(self, failure))
+        yield from self._fall_back(batch, failure.request.url, failure_reason(failure))
 
     def _fall_back(self, batch: Batch, url: str, reason: str):
         """Flag the API (its own scope report, a failed page) and read the meeting pages instead.
@@ -74,9 +71,8 @@ class UclgEventsSpider(BatchedSpider):
         the platform scope incomplete.
         """
         self.logger.warning("the events API failed (%s); reading the meeting pages instead", reason)
-        yield ScopeReport(source=self.name, scope=API_SCOPE, entity="event", url=url, complete=False,
-                          reason=f"the API failed: {reason}", landmarks_missing=["api_json"],
-                          fetched=False)
+        yield parser.API.report(self.name, url, complete=False, reason=f"the API failed: {reason}",
+                                landmarks_missing=["api_json"], fetched=False)
         if url != parser.API_URL or getattr(self, "_fell_back", False):
             batch.fail(f"{url}: {reason}", fetched=False)
             yield from batch.arrived()
@@ -87,26 +83,27 @@ class UclgEventsSpider(BatchedSpider):
         yield from batch.arrived()
 
     def parse_directory(self, response, batch: Batch):
-        urls = self.read(response, batch, parser.meeting_urls)
+        urls = self.read_with(response, batch, parser.meeting_urls)
         if urls is not None and not urls:
             batch.fail(f"no statutory meeting links on {response.url} "
-                       f"({parser.EXPECTATIONS.describe('meeting_links')})")
+                       f"({parser.EXPECTATIONS.describe('meeting_links')})", landmarks=("meeting_links",))
         for url in urls or []:
             yield from self.batch_request(url, self.parse_meeting, batch)
         yield from batch.arrived()
 
     def parse_meeting(self, response, batch: Batch):
         """A meeting page of the events platform."""
-        items = self.read(response, batch, lambda html, url: list(parser.parse_meeting(html, url)))
+        items = self.read_with(response, batch, lambda html, url: list(parser.parse_meeting(html, url)))
         batch.add(items or [])
         yield from batch.arrived()
 
     # --- the old site --------------------------------------------------------------------------------
 
     def parse_old_listing(self, response, batch: Batch):
-        urls = self.read(response, batch, parser.old_event_urls)
+        urls = self.read_with(response, batch, parser.old_event_urls)
         if urls is not None and not urls:
-            batch.fail(f"no event links on {response.url} ({parser.EXPECTATIONS.describe('event_links')})")
+            batch.fail(f"no event links on {response.url} ({parser.EXPECTATIONS.describe('event_links')})",
+                       landmarks=("event_links",))
         for url in urls or []:
             yield from self.batch_request(url, self.parse_old_event, batch)
         if urls:
@@ -117,6 +114,6 @@ class UclgEventsSpider(BatchedSpider):
 
     def parse_old_event(self, response, batch: Batch):
         """An old event page whose first line gives the dates and the place."""
-        items = self.read(response, batch, lambda html, url: list(parser.parse_old_event(html, url)))
+        items = self.read_with(response, batch, lambda html, url: list(parser.parse_old_event(html, url)))
         batch.add(items or [])
         yield from batch.arrived()

@@ -5,14 +5,13 @@ New:  https://uclg.org/new/ (and /new/page/N/) linking /new/{slug}/ posts
 Only the English listings are walked; /fr/ and /es/ copies of an item share its key anyway.
 
 The old listings are not in date order, so a walk never stops at an old date. It stops at the
-last page, at UCLG_NEWS_MAX_PAGES, or (scheduled runs) after UCLG_NEWS_KNOWN_STOP items in a row
-that the store already holds; UCLG_NEWS_KNOWN_STOP = 0 walks everything (a first run does anyway,
-as nothing is known yet).
+last page, at UCLG_NEWS_MAX_PAGES, or after CRAWL_STOP_AFTER_KNOWN items in a row that the store
+already holds (0 walks everything; a first run does anyway, as nothing is known yet). A walk
+stopped early reports its listing partial, which an append-only scope accepts.
 """
 
 from __future__ import annotations
 
-from spiders.base import is_html
 from spiders.parsers import uclg_news as parser
 from spiders.parsers.uclg_site import OLD_HOSTS, page_number
 from spiders.uclg_batch import Batch, BatchedSpider, known_rows
@@ -20,14 +19,14 @@ from spiders.uclg_batch import Batch, BatchedSpider, known_rows
 
 class UclgNewsSpider(BatchedSpider):
     name = "uclg_news"
+    parser = parser
     allowed_domains = list(OLD_HOSTS)
     start_urls = [parser.listing_url("news", 0), parser.listing_url("announcements", 0), parser.NEW_LISTING]
-    expectations = parser.EXPECTATIONS
     schedule = "40 6 * * *"  # daily; UCLG posts a few items a week
 
     async def start(self):
         settings = self.crawler.settings
-        self.stop_after_known = settings.getint("UCLG_NEWS_KNOWN_STOP", 20)
+        self.stop_after_known = settings.getint("CRAWL_STOP_AFTER_KNOWN", 10)
         self.max_pages = settings.getint("UCLG_NEWS_MAX_PAGES", 400)
         db_path = settings.get("STORE_DB_PATH")
         # An item is known by its key, and a post also by the URL it was read from (a /es/ link
@@ -38,7 +37,7 @@ class UclgNewsSpider(BatchedSpider):
             self.known[series] = {key for key, _ in rows} | {parser.announcement_key(url) for _, url in rows if url}
         for series in ("news", "announcements", "new"):
             url = parser.listing_url(series, 0)
-            batch = Batch(self.name, parser.scope_of(series), "announcement", url, append_only=True)
+            batch = Batch(self.name, parser.LISTING, url)
             callback = self.parse_new_listing if series == "new" else self.parse_listing
             for request in self.batch_request(url, callback, batch, known_in_a_row=0):
                 yield request
@@ -47,7 +46,7 @@ class UclgNewsSpider(BatchedSpider):
 
     def parse_listing(self, response, batch: Batch, known_in_a_row: int):
         """One page of an old listing; the next page follows until the walk should stop."""
-        page = self.read(response, batch, parser.read_listing)
+        page = self.read_with(response, batch, parser.read_listing)
         if page is not None:
             batch.add(page.items)
             known = self.known[page.series]
@@ -60,10 +59,10 @@ class UclgNewsSpider(BatchedSpider):
         if not next_url:
             return
         if self.stop_after_known and known_in_a_row >= self.stop_after_known:
-            batch.notes.append(f"stopped after {known_in_a_row} known items in a row on {url}")
+            batch.partial.append(f"stopped after {known_in_a_row} known items in a row on {url}")
             return
         if page_number(next_url) >= self.max_pages:
-            batch.notes.append(f"stopped at UCLG_NEWS_MAX_PAGES={self.max_pages} ({url})")
+            batch.partial.append(f"stopped at UCLG_NEWS_MAX_PAGES={self.max_pages} ({url})")
             return
         yield from self.batch_request(next_url, callback, batch, known_in_a_row=known_in_a_row)
 
@@ -71,26 +70,28 @@ class UclgNewsSpider(BatchedSpider):
 
     def parse_new_listing(self, response, batch: Batch, known_in_a_row: int):
         """A page of the new site's listing: the posts not yet known, then the next page."""
-        urls = self.read(response, batch, parser.post_urls)
+        urls = self.read_with(response, batch, parser.post_urls)
         if urls is not None:
             if not urls:
                 batch.fail(f"no /new/{{slug}}/ links in the main content of {response.url} "
-                           f"({parser.EXPECTATIONS.describe('post_links')})")
+                           f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
             known = self.known["new"]
+            skipped = 0
             for url in urls:
                 if parser.announcement_key(url) in known and self.stop_after_known:
-                    known_in_a_row += 1
+                    known_in_a_row, skipped = known_in_a_row + 1, skipped + 1
                     continue
                 known_in_a_row = 0
                 yield from self.batch_request(url, self.parse_post, batch)
-            if is_html(response):
-                yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,
-                                      known_in_a_row, self.parse_new_listing)
+            if skipped:
+                batch.partial.append(f"{skipped} posts linked from {response.url} already known, not read again")
+            yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,
+                                  known_in_a_row, self.parse_new_listing)
         yield from batch.arrived()
 
     def parse_post(self, response, batch: Batch):
         """A /new/{slug}/ post."""
-        items = self.read(response, batch, lambda html, url: list(parser.parse_post(html, url)))
+        items = self.read_with(response, batch, lambda html, url: list(parser.parse_post(html, url)))
         if items:
             batch.add(items)
         yield from batch.arrived()

@@ -65,7 +65,7 @@ def news(tmp_path_factory):
         ("new-item", saved_pages("uclg_news", NEWS_PAGES, day="2026-11-23",
                                  edits={"news-page-0.html": new_item_on_page_0})),
     ]
-    results = {name: crawl(folder, db, "uclg_news", name, pages, "UCLG_NEWS_KNOWN_STOP=5")
+    results = {name: crawl(folder, db, "uclg_news", name, pages, "CRAWL_STOP_AFTER_KNOWN=5")
                for name, pages in steps}
     return {"db": db, "results": results}
 

@@ -27,10 +27,11 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
-from crawler.text import clean, name_key, split_names
+from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
+from crawler.routing import Route, Routes
+from crawler.text import clean, key_part, name_key, split_names
 from spiders.parsers import uclg_events
-from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, key_part, last_segment, series_of,
+from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, last_segment, series_of,
                                        without_language)
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ INSTRUMENT_PAGES = (
     "https://www.uclgmeets.org/processes/PactFutureHumanity",
     "https://www.uclg.org/en/media/news/lampedusa-charter-presented-daejeon",
 )
+
+# Append-only: no page states every UCLG declaration, so absence says nothing (see the module docstring).
+INSTRUMENTS = Scope(Instrument, APPEND_ONLY, INSTRUMENTS_SCOPE)
+# A roster: the page lists the adhering cities and states their count. Its name comes from the
+# instrument the page names, so its reports are built in parse_instrument.
+ADHERENTS_KIND = ROSTER
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -147,7 +154,8 @@ def parse_instrument(html: str, url: str, *, require_adoption: bool = False) -> 
         claims = list(_count_claims(text, key, url))
         stated = claims[0] if claims else None
         signatures = _signatures(adopters, key, url)
-        yield ScopeReport(source=SOURCE, scope=f"signatures:{key}", entity="signature", url=url, complete=True,
+        yield ScopeReport(source=SOURCE, scope=f"signatures:{key}", entity="signature", kind=ADHERENTS_KIND, url=url,
+                          complete=True,
                           keys=[s.key for s in signatures], stated=stated.count if stated else None,
                           stated_qualifier=stated.qualifier if stated else None)
     yield Instrument(source=SOURCE, key=key, url=url, title=name, kind=kind_of(name), issuer=issuer,
@@ -308,6 +316,7 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    return parse_listing if url.rstrip("/") == NEWS_LISTING.rstrip("/") else parse_instrument
+ROUTES = Routes(
+    Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS),
+    Route(r"^https?://", parse_instrument, INSTRUMENTS),
+)

@@ -30,9 +30,10 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Event, ScopeReport
-from crawler.text import clean
-from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, key_part, next_page,
+from crawler.items import APPEND_ONLY, Event, Scope
+from crawler.routing import Route, Routes
+from crawler.text import clean, key_part
+from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, next_page,
                                        series_of, split_place, without_language)
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,12 @@ PLATFORM_SCOPE = f"events:{SOURCE}/uclgmeets"
 OLD_SCOPE = f"events:{SOURCE}/uclg.org"
 ORGANISER = "UCLG"
 MEETINGS_PER_PAGE = 50  # uclgmeets' schema_max_per_page (research/markup.md §3.1)
+
+# Append-only: an event that leaves a listing still took place.
+PLATFORM = Scope(Event, APPEND_ONLY, PLATFORM_SCOPE)
+OLD = Scope(Event, APPEND_ONLY, OLD_SCOPE)
+# The API's own health: reported (as a failed page) only when the API fails and the meeting pages are read.
+API = Scope(Event, APPEND_ONLY, f"events:{SOURCE}/uclgmeets-api")
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -224,8 +231,7 @@ def parse_api(text: str, url: str = API_URL) -> Iterator:
     """The API answer as `glocal parse` shows it: the scope report, then the events."""
     answer = read_api(text, url)
     more = "more meetings than one page; the next pages are separate requests" if answer.more else None
-    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True,
-                      complete=not answer.more, keys=[e.key for e in answer.events], reason=more)
+    yield PLATFORM.report(SOURCE, url, complete=not answer.more, keys=[e.key for e in answer.events], reason=more)
     yield from answer.events
 
 
@@ -332,12 +338,10 @@ def parse_old_listing(html: str, url: str = OLD_LISTING) -> Iterator:
     """The old events listing: the scope report naming the event pages it links."""
     urls = old_event_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=OLD_SCOPE, entity="event", url=url, append_only=True, complete=False,
-                          landmarks_missing=["event_links"],
-                          reason=f"no /en/media/events/{{slug}} links in the main content of {url}")
+        yield OLD.report(SOURCE, url, complete=False, landmarks_missing=["event_links"],
+                         reason=f"no /en/media/events/{{slug}} links in the main content of {url}")
         return
-    yield ScopeReport(source=SOURCE, scope=OLD_SCOPE, entity="event", url=url, append_only=True, complete=True,
-                      keys=[old_event_key(u) for u in urls])
+    yield OLD.report(SOURCE, url, complete=True, keys=[old_event_key(u) for u in urls])
 
 
 def parse_old_event(html: str, url: str) -> Iterator[Event]:
@@ -376,24 +380,20 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    parts = urlsplit(url)
-    if parts.hostname in PLATFORM_HOSTS:
-        if parts.path.rstrip("/") == "/api":
-            return parse_api
-        if _MEETING_PATH.match(parts.path):
-            return parse_meeting
-        return lambda html, page_url: _directory_report(html, page_url)
-    if _OLD_EVENT_PATH.match(without_language(parts.path)):
-        return parse_old_event
-    return parse_old_listing
-
-
-def _directory_report(html: str, url: str) -> Iterator:
+def parse_directory(html: str, url: str = MEETINGS_DIRECTORY) -> Iterator:
+    """The meetings directory as `glocal parse` shows it: the statutory meetings it links."""
     urls = meeting_urls(html, url)
-    yield ScopeReport(source=SOURCE, scope=PLATFORM_SCOPE, entity="event", url=url, append_only=True,
-                      complete=bool(urls),
-                      keys=[meeting_key(_MEETING_PATH.match(urlsplit(u).path).group("id")) for u in urls],
-                      landmarks_missing=[] if urls else ["meeting_links"],
-                      reason=None if urls else f"no meeting links on {url}")
+    yield PLATFORM.report(SOURCE, url, complete=bool(urls),
+                          keys=[meeting_key(_MEETING_PATH.match(urlsplit(u).path).group("id")) for u in urls],
+                          landmarks_missing=[] if urls else ["meeting_links"],
+                          reason=None if urls else f"no statutory meeting links on {url}")
+
+
+ROUTES = Routes(
+    Route(r"//(?:www\.)?uclgmeets\.org/api(?:\?|$)", parse_api, PLATFORM, format="json"),
+    Route(r"//(?:www\.)?uclgmeets\.org/(?:conferences|processes|assemblies)/[^/]+/f/\d+/meetings/\d+/?$",
+          parse_meeting, PLATFORM),
+    Route(r"//(?:www\.)?uclgmeets\.org/meetings/?(?:\?|$)", parse_directory, PLATFORM),
+    Route(r"/media/events/[^/?#]+/?$", parse_old_event, OLD),
+    Route(r"/media/events/?(?:\?|$)", parse_old_listing, OLD),
+)

@@ -27,7 +27,8 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Announcement, ScopeReport
+from crawler.items import APPEND_ONLY, Announcement, Link, Scope
+from crawler.routing import Route, Routes
 from crawler.text import clean
 from spiders.parsers.uclg_site import (OLD_HOSTS, language_of, last_segment, next_page, numeric_date,
                                        without_language)
@@ -97,8 +98,12 @@ def series_of_url(url: str) -> str:
 
 
 def scope_of(series: str) -> str:
-    """The append-only scope of one listing series: news never leaves a listing for good."""
+    """The name of one listing series' scope."""
     return f"announcements:{SOURCE}/{series}"
+
+
+# Append-only: a story that leaves a listing still happened. One scope per listing series.
+LISTING = Scope(Announcement, APPEND_ONLY, lambda url: scope_of(series_of_url(url)))
 
 
 def listing_url(series: str, page: int) -> str:
@@ -209,9 +214,7 @@ def _date_line(block: Tag, item_url: str, page_url: str) -> tuple[str, str] | No
 def parse_listing(html: str, url: str) -> Iterator:
     """One old listing page as `glocal parse` shows it: its scope report, then its Announcements."""
     page = read_listing(html, url)
-    yield ScopeReport(source=SOURCE, scope=scope_of(page.series), entity="announcement", url=url, append_only=True,
-                      complete=True,
-                      keys=page.keys)
+    yield LISTING.report(SOURCE, url, complete=True, keys=page.keys)
     yield from page.items
 
 
@@ -242,17 +245,19 @@ def new_listing_next(html: str, url: str) -> str | None:
 
 
 def parse_new_listing(html: str, url: str = NEW_LISTING) -> Iterator:
-    """The new site's listing: the scope report naming the posts it links (the posts carry the items)."""
+    """The new site's listing as `glocal parse` shows it: the posts it links (their pages carry the
+    items, and a /es/ link's post may name an English key, so the listing cannot list the keys)."""
     urls = post_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True,
-                          complete=False,
-                          landmarks_missing=["post_links"],
-                          reason=f"no /new/{{slug}}/ links in the main content of {url}")
+        yield LISTING.report(SOURCE, url, complete=False, landmarks_missing=["post_links"],
+                             reason=f"no /new/{{slug}}/ links in the main content of {url}")
         return
-    yield ScopeReport(source=SOURCE, scope=scope_of("new"), entity="announcement", url=url, append_only=True,
-                      complete=True,
-                      keys=[announcement_key(u) for u in urls])
+    yield LISTING.report(SOURCE, url, complete=False, reason=f"{len(urls)} posts linked; each post is its item")
+    for post in urls:
+        yield Link(post)
+    following = new_listing_next(html, url)
+    if following:
+        yield Link(following, rel="next")
 
 
 def parse_post(html: str, url: str) -> Iterator[Announcement]:
@@ -316,11 +321,8 @@ def is_old_site(url: str) -> bool:
     return parts.hostname in OLD_HOSTS and without_language(parts.path).startswith("/media/")
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    path = without_language(urlsplit(url).path)
-    if is_old_site(url) and not _OLD_ITEM_PATH.match(urlsplit(url).path):
-        return parse_listing
-    if path.rstrip("/") == "/new" or re.match(r"^/new/page/\d+/?$", path):
-        return parse_new_listing
-    return parse_post
+ROUTES = Routes(
+    Route(r"/media/(?:news|announcements)(?:\?|$)", parse_listing, LISTING),
+    Route(r"//(?:www\.)?uclg\.org/(?:(?:fr|es)/)?new/(?:page/\d+/)?$", parse_new_listing, LISTING),
+    Route(r"//(?:www\.)?uclg\.org/(?:(?:fr|es)/)?new/[^/?#]+/?$", parse_post, LISTING),
+)

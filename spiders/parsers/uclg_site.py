@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import Tag
 
-from crawler.text import clean, slugify
+from crawler.text import clean
 
 # Old generation and its mirrors serve the same content (sites.md §2.1); the new site is uclg.org.
 OLD_HOSTS = ("www.uclg.org", "uclg.org", "www.uclg-cglu.org", "uclg-cglu.org", "www.cglu.org", "cglu.org",
@@ -222,7 +222,3 @@ def edition_of(title: str | None) -> str | None:
     year = re.search(r"\b(19|20)\d{2}\b", title)
     return year.group(0) if year else None
 
-
-def key_part(text: str) -> str:
-    """A key segment from page text, never empty for a non-Latin title (falls back to the text)."""
-    return slugify(text) or clean(text).casefold().replace(" ", "-")

@@ -167,7 +167,7 @@ def test_glocal_parse_shows_an_instrument_page():
                                       "--url", page.url])
     assert result.exit_code == 0, result.output
     (record,) = [json.loads(line) for line in result.output.splitlines()]
-    assert (record["item"], record["key"], record["adopted_on"]) == (
+    assert (record["type"], record["key"], record["adopted_on"]) == (
         "instrument", "uclg_declarations/pact-for-the-future", "2022-10-14")
 
 

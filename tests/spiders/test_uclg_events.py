@@ -22,7 +22,7 @@ def event(key):
 
 def page_event(filename):
     page = load_fixture("uclg_events", filename)
-    (item,) = parser.parser_for(page.url)(page.html, page.url)
+    (item,) = parser.ROUTES.match(page.url).parse(page.html, page.url)
     return item
 
 
@@ -277,8 +277,8 @@ def test_unreadable_date_is_logged(caplog):
     ("https://www.uclg.org/en/media/events/urban-20-mayors-summit", "parse_old_event"),
     ("https://www.uclg.org/en/media/events", "parse_old_listing"),
 ])
-def test_parser_for(url, name):
-    assert parser.parser_for(url).__name__ == name
+def test_routes(url, name):
+    assert parser.ROUTES.match(url).parse.__name__ == name
 
 
 # --- the spider's requests ---------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_spider_asks_for_the_next_page_of_a_component_under_its_own_url():
                                                                               "endCursor": "NTA"}
     response = TextResponse(parser.API_URL, body=json.dumps(data).encode(), encoding="utf-8",
                             headers={"Content-Type": "application/json"}, request=Request(parser.API_URL))
-    batch = Batch("uclg_events", parser.PLATFORM_SCOPE, "event", parser.API_URL)
+    batch = Batch("uclg_events", parser.PLATFORM, parser.API_URL)
     batch.expect()
     (follow,) = list(UclgEventsSpider().parse_api(response, batch, None))
     assert follow.url == "https://www.uclgmeets.org/api?component=1255&after=NTA"
@@ -332,7 +332,7 @@ def test_glocal_parse_shows_the_api_answer():
                                       "--url", parser.API_URL])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.output.splitlines()]
-    assert records[0]["item"] == "scope_report" and len(records) == 9
+    assert records[0]["type"] == "scope_report" and len(records) == 9
 
 
 def test_old_listing_pager():

@@ -204,6 +204,15 @@ def test_new_listing_links_posts_in_order_and_skips_feed_and_pager():
     ]
 
 
+def test_new_listing_for_glocal_parse_names_its_posts_as_links():
+    from crawler.items import Link
+
+    report, *links = parser.parse_new_listing(NEW_LISTING.html, NEW_LISTING.url)
+    assert report.scope == "announcements:uclg_news/new" and report.kind == "append-only"
+    assert [link.url for link in links] == parser.post_urls(NEW_LISTING.html, NEW_LISTING.url)
+    assert all(isinstance(link, Link) for link in links)
+
+
 def test_new_listing_without_posts_reports_the_missing_landmark():
     (report,) = parser.parse_new_listing("<html><body><main><h1>News</h1></main></body></html>", NEW_LISTING.url)
     assert not report.complete and report.landmarks_missing == ["post_links"]
@@ -269,8 +278,8 @@ def test_post_without_title_is_rejected():
     ("https://uclg.org/new/36072/", "parse_post"),
     ("https://uclg.org/fr/new/jan-van-zanen-elu-president-de-cglu/", "parse_post"),
 ])
-def test_parser_for(url, name):
-    assert parser.parser_for(url).__name__ == name
+def test_routes(url, name):
+    assert parser.ROUTES.match(url).parse.__name__ == name
 
 
 # --- the spider's walk --------------------------------------------------------------------------------
@@ -280,7 +289,7 @@ def walk(spider, filename, known_in_a_row=0):
     from tests.helpers import html_response
 
     response = html_response("uclg_news", filename)
-    batch = Batch("uclg_news", parser.scope_of(parser.series_of_url(response.url)), "announcement", response.url)
+    batch = Batch("uclg_news", parser.LISTING, response.url)
     batch.expect()
     return batch, list(spider.parse_listing(response, batch, known_in_a_row))
 
@@ -305,7 +314,8 @@ def test_walk_follows_the_next_page_whatever_the_dates():
 def test_walk_stops_after_enough_known_items_in_a_row():
     batch, out = walk(news_spider(known=PAGE0.keys, stop=5), "news-page-0.html")
     report, *items = out
-    assert isinstance(report, ScopeReport) and report.complete
+    assert isinstance(report, ScopeReport)
+    assert not report.complete and report.fetched  # partial: an append-only listing accepts it
     assert len(items) == 6
     assert "stopped after 6 known items in a row" in report.reason
 
@@ -325,7 +335,7 @@ def test_a_page_is_asked_for_once_per_walk():
     from spiders.uclg_batch import Batch
 
     spider = news_spider()
-    batch = Batch("uclg_news", "announcements:uclg_news/new", "announcement", parser.NEW_LISTING)
+    batch = Batch("uclg_news", parser.LISTING, parser.NEW_LISTING)
     first = spider.batch_request("https://uclg.org/new/36072/", spider.parse_post, batch)
     again = spider.batch_request("https://uclg.org/new/36072/", spider.parse_post, batch)
     assert len(first) == 1 and first[0].dont_filter and again == []
