@@ -107,5 +107,17 @@ BACKFILL_REPLAY_URL = os.environ.get("GLOCAL_BACKFILL_REPLAY_URL", "https://web.
 BACKFILL_DELAY = _env_seconds("GLOCAL_BACKFILL_DELAY", 3.0)  # seconds between two requests to the archive
 BACKFILL_AS_OF = None  # set by `glocal backfill` for each crawl: the moment the pages are answered as of
 
+# --- alerts (crawler/alerts/; docs/alerts.md) ----------------------------------------------------
+ALERTS_CONFIG = os.environ.get("GLOCAL_ALERTS")  # the rules file (TOML); None: no alerts are routed
+ALERTS_SEND_INTERVAL = 60  # seconds between two runs of the service's delivery job
+ALERTS_BACKOFF_BASE = 30  # seconds before the first retry of a failed send; doubles each attempt (with jitter)
+ALERTS_BACKOFF_MAX = 3600  # the longest wait between two attempts
+ALERTS_SLACK_INTERVAL = 1.0  # seconds between two messages to one Slack webhook (Slack allows about one per second)
+ALERTS_SEND_BATCH = 500  # outbox rows handled per delivery run, so a huge backlog drains in bounded steps
+ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that make a spider blind
+ALERTS_HEALTH_DROP_RATIO = 0.5  # a run with fewer items than (1 - this) x the median of its last healthy runs is blind
+ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run
+SCHEDULER_WORKERS = 2  # crawls at once (different sites only; never two runs of one spider)
+
 # --- UCLG spiders (spiders/uclg_news.py) --------------------------------------------------------
 UCLG_NEWS_MAX_PAGES = 400  # per listing; the old "All News" listing reached page=293

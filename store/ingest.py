@@ -58,6 +58,7 @@ class ScopeState:
     counts: Counter = field(default_factory=Counter)
     # item key -> key of the row it updated under another spelling (see _respelled), this run only
     respelled: dict[str, str] = field(default_factory=dict)
+    outbox: object = None  # called with the scope's new change rows inside their transaction (see write_changes)
     quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
 
     @property
@@ -116,6 +117,7 @@ def begin_scope(
     stated: int | None = None,
     reason: str | None = None,
     quiet: bool = False,
+    outbox=None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
@@ -157,6 +159,7 @@ def begin_scope(
         kind=kind,
         reason=reason,
         quiet=quiet,
+        outbox=outbox,
     )
 
 
@@ -261,8 +264,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             )
         if touches:
             conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
-        if changes:
-            conn.executemany(_INSERT_CHANGE, changes)
+        write_changes(db, changes, state.outbox)
 
 
 def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_id: int,
@@ -341,12 +343,12 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
-        db.conn.executemany(_INSERT_CHANGE, changes)
+        write_changes(db, changes, state.outbox)
     return counts
 
 
 def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: str,
-                        page_of=lambda url: (None, None), quiet: bool = False) -> Counter:
+                        page_of=lambda url: (None, None), quiet: bool = False, outbox=None) -> Counter:
     """Keep each stated count as a dated series: a new row when the number changes, else extend
     `last_seen_at`. A changed count is a `count_claim.updated` change; the first one is recorded
     quietly (notify = 0), like a baseline."""
@@ -381,10 +383,33 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                                                                 ("unit", latest[4], claim["unit"])) if old != new}
             else:
                 diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
-            db.conn.execute(_INSERT_CHANGE, (run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
-                                             int(bool(latest) and not quiet), None, page_id))
+            write_changes(db, [(run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
+                                int(bool(latest) and not quiet), None, page_id)], outbox)
             counts[change] += 1
     return counts
+
+
+_CHANGE_COLUMNS = ("run_id", "entity", "entity_key", "change", "diff", "observed_at", "detected_at", "notify",
+                   "scope", "page_id")
+
+
+def write_changes(db: Database, changes: list[tuple], outbox=None) -> None:
+    """Append `changes` rows (tuples in _INSERT_CHANGE's order); call `outbox(db, rows)` with them.
+
+    The caller holds the transaction, so whatever the outbox writes (the alerts' `deliveries`
+    rows) commits or rolls back with the changes themselves: no alert without its change, and
+    no change whose alert is lost. The store knows nothing of rules or channels.
+    """
+    if not changes:
+        return
+    if outbox is None or not any(values[7] for values in changes):  # a baseline alerts nothing
+        db.conn.executemany(_INSERT_CHANGE, changes)
+        return
+    rows = []
+    for values in changes:  # one statement per row, to know each row's id
+        row_id = db.conn.execute(_INSERT_CHANGE, values).lastrowid
+        rows.append(dict(zip(("id",) + _CHANGE_COLUMNS, (row_id, *values), strict=True)))
+    outbox(db, rows)
 
 
 def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:

@@ -316,6 +316,18 @@ def m080_create_archive_captures(db: Database):
 
 
 @migrations()
+def m030_alert_outbox(db: Database):
+    # The outbox of crawler/alerts: which rule put a row there, what kind of change it announces,
+    # and when a sender claimed it (a row left "sending" by a killed sender is sent again).
+    db["deliveries"].add_column("rule", str)
+    db["deliveries"].add_column("kind", str)
+    db["deliveries"].add_column("claimed_at", str)
+    db["deliveries"].create_index(["channel", "status"])
+    # Health incidents are `health` changes keyed by spider; the latest one says if one is open.
+    db["changes"].create_index(["entity", "change", "id"])
+
+
+@migrations()
 def m055_announcement_tags(db: Database):
     # UCLG's listings label each item with topics ("World Council, Governance"): kept as printed.
     db["announcements"].add_column("tags", str)
