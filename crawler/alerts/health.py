@@ -26,6 +26,8 @@ FETCH_CHECKS = {"finish reason", "errors", "pages"}
 
 
 _HISTORY = 5  # healthy runs whose median item count a new run is compared with
+# A backfill replays the past from a web archive: its runs say nothing of the spider's health today.
+_NOT_BACKFILL = "coalesce(kind, 'live') != 'backfill'"
 
 
 def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tuple[str | None, str | None, int | None]:
@@ -33,14 +35,14 @@ def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tup
     far do not decide (a first failure, a run still going)."""
     recent = list(db.query(
         "select id, status, healthy, health, summary, started_at, items from crawl_runs where spider = ? "
-        "and status != 'running' order by id desc limit ?", [spider, max(failed_runs, 1)]))
+        f"and status != 'running' and {_NOT_BACKFILL} order by id desc limit ?", [spider, max(failed_runs, 1)]))
     if not recent:
         return None, None, None
     latest = recent[0]
     if latest["status"] == "finished" and latest["healthy"]:
         earlier = [n for n, in db.conn.execute(
             "select items from crawl_runs where spider = ? and status = 'finished' and healthy = 1 and id < ? "
-            "order by id desc limit ?", [spider, latest["id"], _HISTORY])]
+            f"and {_NOT_BACKFILL} order by id desc limit ?", [spider, latest["id"], _HISTORY])]
         if len(earlier) >= 3:
             usual = statistics.median(earlier)
             if (latest["items"] or 0) < usual * (1 - drop_ratio):
@@ -75,7 +77,7 @@ def check_stale(db, schedules: dict[str, str], *, factor: float, timezone, outbo
         interval = interval_of(cron, timezone, now)
         since = db.conn.execute(
             "select max(started_at), min(started_at), max(case when status = 'finished' and healthy = 1 "
-            "then started_at end), max(id) from crawl_runs where spider = ?", [spider]).fetchone()
+            f"then started_at end), max(id) from crawl_runs where spider = ? and {_NOT_BACKFILL}", [spider]).fetchone()
         last_any, first_any, last_good, run_id = since
         reference = last_good or first_any
         if reference is None or parse_moment(reference) >= now - interval * factor:
