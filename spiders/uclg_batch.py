@@ -75,18 +75,21 @@ class Batch:
 class BatchedSpider(GlocalSpider):
     """A GlocalSpider whose scopes are Batches: requests carry their batch, failures end up in it."""
 
-    def batch_request(self, url, callback, batch: Batch, **kwargs) -> list[scrapy.Request]:
+    def batch_request(self, url, callback, batch: Batch, *, leaf: bool = False, **kwargs) -> list[scrapy.Request]:
         """The request of a page of `batch`, once per URL (as a list: empty when already asked).
 
         The batch counts the pages it waits for, so Scrapy's duplicate filter must not drop one
-        silently; the batch itself makes sure no page is asked twice.
+        silently; the batch itself makes sure no page is asked twice. A `leaf` page holds one
+        item (a post, an event, an instrument): when it fails, the scope's other items still
+        stand and the scope is partial (the reason recorded); a listing page that fails leaves
+        the scope incomplete, as nobody knows what it listed.
         """
         if url in batch.requested:
             return []
         batch.requested.add(url)
         batch.expect()
         return [scrapy.Request(url, callback=callback, errback=self.batch_page_failed, dont_filter=True,
-                               cb_kwargs={"batch": batch, **kwargs})]
+                               cb_kwargs={"batch": batch, **kwargs}, meta={"uclg_leaf": leaf})]
 
     def read_with(self, response, batch: Batch, read):
         """`read(text, url)`, or None with the batch told why (not HTML, or a missing landmark)."""
@@ -109,7 +112,10 @@ class BatchedSpider(GlocalSpider):
         batch = failure.request.cb_kwargs["batch"]
         reason = failure_reason(failure)
         self.logger.warning("page failed: %s (%s)", failure.request.url, reason)
-        batch.fail(f"{failure.request.url}: {reason}", fetched=False)
+        if failure.request.meta.get("uclg_leaf"):
+            batch.partial.append(f"{failure.request.url}: {reason}")
+        else:
+            batch.fail(f"{failure.request.url}: {reason}", fetched=False)
         yield from batch.arrived()
 
 

@@ -27,7 +27,7 @@ class UclgDeclarationsSpider(BatchedSpider):
     async def start(self):
         batch = Batch(self.name, parser.INSTRUMENTS, parser.NEWS_LISTING)
         for url in parser.INSTRUMENT_PAGES:
-            for request in self.batch_request(url, self.parse_instrument, batch, known=True):
+            for request in self.batch_request(url, self.parse_instrument, batch, leaf=True, known=True):
                 yield request
         for request in self.batch_request(parser.NEWS_LISTING, self.parse_listing, batch):
             yield request
@@ -40,7 +40,7 @@ class UclgDeclarationsSpider(BatchedSpider):
                        f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
         for url in urls or []:
             if url not in parser.INSTRUMENT_PAGES:
-                yield from self.batch_request(url, self.parse_instrument, batch, known=False)
+                yield from self.batch_request(url, self.parse_instrument, batch, leaf=True, known=False)
         yield from batch.arrived()
 
     def parse_instrument(self, response, batch: Batch, known: bool):

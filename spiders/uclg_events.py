@@ -88,7 +88,7 @@ class UclgEventsSpider(BatchedSpider):
             batch.fail(f"no statutory meeting links on {response.url} "
                        f"({parser.EXPECTATIONS.describe('meeting_links')})", landmarks=("meeting_links",))
         for url in urls or []:
-            yield from self.batch_request(url, self.parse_meeting, batch)
+            yield from self.batch_request(url, self.parse_meeting, batch, leaf=True)
         yield from batch.arrived()
 
     def parse_meeting(self, response, batch: Batch):
@@ -105,7 +105,7 @@ class UclgEventsSpider(BatchedSpider):
             batch.fail(f"no event links on {response.url} ({parser.EXPECTATIONS.describe('event_links')})",
                        landmarks=("event_links",))
         for url in urls or []:
-            yield from self.batch_request(url, self.parse_old_event, batch)
+            yield from self.batch_request(url, self.parse_old_event, batch, leaf=True)
         if urls:
             following = parser.old_listing_next(response.text, response.url)
             if following:

@@ -82,7 +82,7 @@ class UclgNewsSpider(BatchedSpider):
                     known_in_a_row, skipped = known_in_a_row + 1, skipped + 1
                     continue
                 known_in_a_row = 0
-                yield from self.batch_request(url, self.parse_post, batch)
+                yield from self.batch_request(url, self.parse_post, batch, leaf=True)
             if skipped:
                 batch.partial.append(f"{skipped} posts linked from {response.url} already known, not read again")
             yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,

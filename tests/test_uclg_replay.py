@@ -342,3 +342,14 @@ def test_the_sample_archive_holds_every_start_url(spider):
 
     index = ArchiveIndex.load(FIXTURES / "sample.warc.gz")
     assert [url for url in spider_class(spider).start_urls if url not in index] == []
+
+
+def test_a_lost_event_page_leaves_the_other_events_standing(tmp_path):
+    db = tmp_path / "glocal.db"
+    pages = saved_pages("uclg_events", EVENT_PAGES, statuses={"event-u20-buenos-aires.html": (404, b"Not found")})
+    crawl(tmp_path, db, "uclg_events", "lost", pages)
+    (scope,) = query(db, "select complete, healthy, reason from scope_runs where scope = 'events:uclg_events/uclg.org'")
+    assert (scope["complete"], scope["healthy"]) == (0, 1)  # partial, as an append-only listing may be
+    assert "https://www.uclg.org/en/media/events/urban-20-mayors-summit: HTTP 404" in scope["reason"]
+    stored = query(db, "select count(*) as n from events where scope = 'events:uclg_events/uclg.org'")
+    assert stored[0]["n"] == 6
