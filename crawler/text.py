@@ -26,6 +26,8 @@ def clean(value) -> str:
 # their combining marks are folded away. Elsewhere (Devanagari vowel signs, Arabic, Hebrew...)
 # a mark can be the only difference between two names, so it is kept.
 _FOLDED_SCRIPTS = ("LATIN", "GREEK")
+# Latin letters with a stroke or ligature have no decomposition; sites drop them like accents ("Lodz").
+_LATIN_FOLDS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i", "æ": "ae", "œ": "oe"})
 _DROPPED = re.compile(r"[.'\u2019\u02bc`\u00b4]")  # dropped inside a word: "D.C." is "DC", "St John's" "St Johns"
 
 
@@ -49,7 +51,7 @@ def _fold(text: str) -> str:
     Letters, digits and marks of every script are kept: 北京市, Москва and القاهرة keep their own
     letters, so distinct names never collapse into one key.
     """
-    text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold()
+    text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold().translate(_LATIN_FOLDS)
     text = _DROPPED.sub("", text.replace("&", " and "))
     out, dash = [], False
     for ch in text:
