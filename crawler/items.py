@@ -89,6 +89,7 @@ class Announcement:
     published_on: str | None = None
     summary: str | None = None
     scope: str | None = None
+    tags: str | None = None  # the site's own topic labels, as printed, separated by ", "
 
 
 @dataclass

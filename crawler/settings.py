@@ -149,3 +149,6 @@ DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.guard.PrivateAddres
 # --- incremental listings (spiders/base.py; c40 branch) ---------------------------------------------
 # True (`glocal crawl --full`): an append-only listing walks every page, never stopping at known items.
 CRAWL_FULL = False
+
+# --- UCLG spiders (spiders/uclg_news.py) --------------------------------------------------------
+UCLG_NEWS_MAX_PAGES = 400  # per listing; the old "All News" listing reached page=293

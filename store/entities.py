@@ -77,8 +77,8 @@ ENTITIES: dict[str, Entity] = {
         Entity(
             "announcement",
             "announcements",
-            columns=("title", "published_on", "summary"),
-            compared=("title", "published_on", "summary"),
+            columns=("title", "published_on", "summary", "tags"),
+            compared=("title", "published_on", "summary", "tags"),
         ),
     )
 }

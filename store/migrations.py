@@ -456,3 +456,9 @@ def m050_create_signing_dates_view(db: Database):
         where l.scope = 'signatures:' || l.instrument_key
         """,
     )
+
+
+@migrations()
+def m055_announcement_tags(db: Database):
+    # UCLG's listings label each item with topics ("World Council, Governance"): kept as printed.
+    db["announcements"].add_column("tags", str)
