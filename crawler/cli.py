@@ -373,3 +373,7 @@ def _checked_date(value: str | None) -> str | None:
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+from crawler.cli_covenant import import_group  # noqa: E402 - registered last, see docs/cli.md
+
+cli.add_command(import_group)

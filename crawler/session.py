@@ -70,7 +70,8 @@ class CrawlSession:
         self.expectations = getattr(spider, "expectations", None) or Expectations()
         self.db = open_db(self.db_path)
         self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
-        self._resolver = ActorResolver(self.db, spider.name, utcnow())
+        self._resolver = ActorResolver(self.db, spider.name, utcnow(),
+                                       ref_scheme=getattr(spider, "actor_ref_scheme", None))
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
     def close(self, reason: str) -> None:

@@ -177,7 +177,7 @@ def apply_records(
 
 def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver) -> None:
     table = entity.table
-    inserts, updates, touches, changes = [], [], [], []
+    inserts, updates, touches, changes, firsts = [], [], [], [], []
     with db.atomic():
         for key, record in by_key.items():
             page_id, seen_at = page_of(record.get("url"))
@@ -186,13 +186,21 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             old = existing.get(key)
             if old is not None and old["last_seen_at"] and seen_at < old["last_seen_at"]:
                 counts["held"] += 1  # older evidence than the row already holds never overwrites it
+                if old["first_seen_at"] and seen_at < old["first_seen_at"]:
+                    firsts.append((seen_at, key))  # ...but it proves the row was there earlier
                 continue
+            if old is not None and old["removed_at"] is None and old["source"] != record["source"]:
+                # A source that does not print a field cannot contradict one that does (the Covenant
+                # dataset states a status the website's table has no column for).
+                for column in entity.compared:
+                    if row[column] is None and old[column] is not None:
+                        row[column] = old[column]
             if old is None or old["removed_at"] is not None:
                 if not state.trusted:
                     counts["held"] += 1
                     continue
                 if entity.has_actor:
-                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at)
+                    row["actor_id"] = resolver.resolve(record, seen_at)
                 if old is None:
                     inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
                                     state.run_id, state.run_id, *(row[c] for c in columns)))
@@ -236,6 +244,8 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
         if changes:
             conn.executemany(_INSERT_CHANGE, changes)
+        if firsts:
+            conn.executemany(f"update [{table}] set first_seen_at = ? where key = ?", firsts)
 
 
 def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
@@ -342,7 +352,8 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
 
 def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:
     table = entity.table
-    wanted = ("key", "removed_at", "last_seen_at") + (("actor_id",) if entity.has_actor else ())
+    wanted = ("key", "source", "removed_at", "first_seen_at", "last_seen_at") + (
+        ("actor_id",) if entity.has_actor else ())
     columns = list(dict.fromkeys(wanted + entity.compared))
     select = ", ".join(f"[{c}]" for c in columns)
     rows = {}

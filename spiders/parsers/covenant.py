@@ -1,0 +1,144 @@
+"""What the Covenant of Mayors parsers share: one instrument, one way to key a local authority,
+and the value cleaning both the eu-mayors pages and the JRC open data need.
+
+A signatory is keyed by what the source prints: its name and its country. The key keeps every
+script (a Greek or Cyrillic name never collapses to "") and keeps a parenthesis, because the
+Covenant lists "Ialoveni" and "Ialoveni (Rayon)" as two authorities. The JRC organisation id
+travels beside the key as the authority's source id; the store binds both to one actor.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from crawler.text import clean, parse_date
+
+INSTRUMENT_KEY = "covenant-of-mayors/climate-and-energy"
+INSTRUMENT_TITLE = "Covenant of Mayors for Climate & Energy"
+ISSUER = "European Commission; Covenant of Mayors - Europe"
+SIGNATURE_SCOPE = f"signatures:{INSTRUMENT_KEY}"
+SOURCE_ID_SCHEME = "covenant"  # the JRC organisation_id namespace (actor_refs.scheme)
+
+# The commitments the site shows as icons, in the order it shows them (sites.md §3.2).
+COMMITMENTS = ("Mitigation", "Adaptation", "Energy Poverty")
+
+# Country names the site prints -> ISO 3166-1 alpha-2. The Covenant spans the EU, its
+# neighbours and the southern Mediterranean; an unknown name is kept as text, never guessed.
+COUNTRIES = {
+    "albania": "AL", "andorra": "AD", "armenia": "AM", "austria": "AT", "azerbaijan": "AZ",
+    "belarus": "BY", "belgium": "BE", "bosnia and herzegovina": "BA", "bulgaria": "BG", "croatia": "HR",
+    "cyprus": "CY", "czechia": "CZ", "czech republic": "CZ", "denmark": "DK", "estonia": "EE",
+    "finland": "FI", "france": "FR", "georgia": "GE", "germany": "DE", "greece": "GR", "hungary": "HU",
+    "iceland": "IS", "ireland": "IE", "israel": "IL", "italy": "IT", "jordan": "JO", "kosovo": "XK",
+    "latvia": "LV", "lebanon": "LB", "liechtenstein": "LI", "lithuania": "LT", "luxembourg": "LU",
+    "malta": "MT", "moldova": "MD", "republic of moldova": "MD", "monaco": "MC", "montenegro": "ME",
+    "morocco": "MA", "netherlands": "NL", "the netherlands": "NL", "north macedonia": "MK",
+    "norway": "NO", "palestine": "PS", "poland": "PL", "portugal": "PT", "romania": "RO",
+    "san marino": "SM", "serbia": "RS", "slovakia": "SK", "slovenia": "SI", "spain": "ES",
+    "sweden": "SE", "switzerland": "CH", "tunisia": "TN", "turkey": "TR", "türkiye": "TR",
+    "ukraine": "UA", "united kingdom": "GB", "algeria": "DZ", "egypt": "EG", "kazakhstan": "KZ",
+    "kyrgyzstan": "KG", "tajikistan": "TJ", "turkmenistan": "TM", "uzbekistan": "UZ",
+}
+# EU documents write Greece "EL" and the United Kingdom "UK"; the store speaks ISO 3166.
+_EU_CODES = {"EL": "GR", "UK": "GB"}
+MISSING = {"", "-", "null", "none", "n/a", "na", "nan"}
+
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[,. \u00a0\u202f']\d{3})+$")
+_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+Z?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def missing(value) -> bool:
+    """True for the ways the sources write "no value": empty, "-", "null", "N/A"..."""
+    return value is None or (isinstance(value, str) and clean(value).casefold() in MISSING)
+
+
+def key_part(text: str) -> str:
+    """A spelling-insensitive key of a name in any script: accents and case folded, punctuation
+    and spaces turned into "-", letters of every script kept (never stripped to empty)."""
+    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("&", " and ")
+    bare = re.sub(r"[.'\u2019`]", "", bare)
+    return re.sub(r"[\W_]+", "-", bare).strip("-")
+
+
+def signature_key(name: str, country: str | None) -> str:
+    """One key per (name, country) as printed: the spider and the importer meet on it."""
+    return f"{INSTRUMENT_KEY}|{(country or '').upper()}|{key_part(name)}"
+
+
+def country_code(value) -> tuple[str | None, str | None]:
+    """(ISO alpha-2, problem) for a printed country: a code in any case, or a known name."""
+    if missing(value):
+        return None, "no country"
+    text = clean(str(value))
+    if re.fullmatch(r"[A-Za-z]{2}", text):
+        code = text.upper()
+        return _EU_CODES.get(code, code), None
+    code = COUNTRIES.get(text.casefold())
+    if code:
+        return code, None
+    return None, f"unknown country {text!r}"
+
+
+def population(value) -> tuple[int | None, str | None]:
+    """(inhabitants, problem): "60,572", "60.572", "60 572", "60572,0" and numbers; "-"/"null" are missing."""
+    if missing(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, f"population {value!r} is not a number"
+    if isinstance(value, (int, float)):
+        return int(round(value)), None
+    text = clean(str(value))
+    if _THOUSANDS.match(text):
+        return int(re.sub(r"\D", "", text)), None
+    if _DECIMAL.match(text):
+        return int(round(float(text.replace(",", ".")))), None
+    return None, f"population {text!r} is not a number"
+
+
+def coordinate(value) -> float | None:
+    """A latitude/longitude written with a decimal comma or point; None when missing or not a number."""
+    if missing(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return float(clean(str(value)).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def adhesion_date(value) -> str | None:
+    """The adhesion date as an ISO day; the common layouts without dateparser (15,000 rows a run)."""
+    if missing(value):
+        return None
+    if hasattr(value, "date") and callable(value.date):  # an XLSX cell holding a real datetime
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = clean(str(value))
+    match = _ISO_DAY.match(text)
+    if match:
+        return "-".join(match.groups())
+    match = _DMY.match(text)
+    if match:
+        day, month, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return parse_date(text)
+
+
+def status(value) -> str | None:
+    """A status as printed, in one spelling: "on_hold", "On hold" and "on-hold" are "on hold"."""
+    if missing(value):
+        return None
+    return re.sub(r"[\s_-]+", " ", clean(str(value))).casefold()
+
+
+def commitments(labels) -> str | None:
+    """The commitments named, in the site's order, joined with "; " (None when none is named)."""
+    named = {clean(str(label)).casefold() for label in labels if not missing(label)}
+    found = [c for c in COMMITMENTS if c.casefold() in named]
+    return "; ".join(found) or None
