@@ -23,6 +23,7 @@ from crawler.items import ScopeReport
 class CovenantSignatoriesSpider(GlocalSpider):
     name = "covenant_signatories"
     allowed_domains = ["eu-mayors.ec.europa.eu"]
+    start_urls = [parser.LISTING_URL]  # with COVENANT_SIGNATORIES_JSON_URL set, that URL is read instead
     expectations = parser.EXPECTATIONS
     schedule = "40 4 * * 1"  # weekly: about ten authorities join in a typical week
     actor_ref_scheme = com.SOURCE_ID_SCHEME  # one local authority, one actor (store/actors.py)
