@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from crawler.text import clean, parse_date
 
@@ -39,6 +40,11 @@ COUNTRIES = {
     "sweden": "SE", "switzerland": "CH", "tunisia": "TN", "turkey": "TR", "türkiye": "TR",
     "ukraine": "UA", "united kingdom": "GB", "algeria": "DZ", "egypt": "EG", "kazakhstan": "KZ",
     "kyrgyzstan": "KG", "tajikistan": "TJ", "turkmenistan": "TM", "uzbekistan": "UZ",
+    # Beyond Europe: the Global Covenant and the One Planet Charter name cities everywhere.
+    "united states": "US", "usa": "US", "canada": "CA", "mexico": "MX", "brazil": "BR", "argentina": "AR",
+    "colombia": "CO", "ecuador": "EC", "peru": "PE", "chile": "CL", "south africa": "ZA", "nigeria": "NG",
+    "kenya": "KE", "ghana": "GH", "india": "IN", "china": "CN", "japan": "JP", "south korea": "KR",
+    "republic of korea": "KR", "indonesia": "ID", "philippines": "PH", "australia": "AU", "new zealand": "NZ",
 }
 # EU documents write Greece "EL" and the United Kingdom "UK"; the store speaks ISO 3166.
 _EU_CODES = {"EL": "GR", "UK": "GB"}
@@ -142,3 +148,27 @@ def commitments(labels) -> str | None:
     named = {clean(str(label)).casefold() for label in labels if not missing(label)}
     found = [c for c in COMMITMENTS if c.casefold() in named]
     return "; ".join(found) or None
+
+
+def page_index(url: str) -> int:
+    """The 0-based Drupal page number of a listing URL (?page=N)."""
+    values = parse_qs(urlsplit(url).query).get("page")
+    try:
+        return int(values[0]) if values else 0
+    except ValueError:
+        return 0
+
+
+def ecl_pager(soup, url: str) -> tuple[str | None, int | None]:
+    """(next page URL, last page index) from an ECL/Drupal pager; (None, None) without one."""
+    pager = soup.select_one("nav.ecl-pagination, nav.pager, ul.pager, nav[aria-label*=agination]")
+    if pager is None:
+        return None, None
+    next_link = pager.select_one("li.ecl-pagination__item--next a[href], a.ecl-pagination__link--next[href], "
+                                 "li.pager__item--next a[href], a[rel=next][href]")
+    if next_link is None:
+        next_link = next((a for a in pager.find_all("a", href=True)
+                          if clean(a).casefold() in ("next", "next page", "›", "»")), None)
+    indexes = [page_index(urljoin(url, a["href"])) for a in pager.find_all("a", href=True)]
+    last = max([page_index(url), *indexes]) if indexes else None
+    return (urljoin(url, next_link["href"]) if next_link else None), last

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
@@ -83,15 +83,6 @@ def instrument(url: str = LISTING_URL) -> Instrument:
                       kind="commitment", issuer=com.ISSUER, scope=INSTRUMENTS_SCOPE)
 
 
-def page_index(url: str) -> int:
-    """The 0-based Drupal page number of a listing URL (?page=N)."""
-    values = parse_qs(urlsplit(url).query).get("page")
-    try:
-        return int(values[0]) if values else 0
-    except ValueError:
-        return 0
-
-
 # --- HTML ---------------------------------------------------------------------------------------
 
 def parse_listing_html(html: str, url: str, *, source: str = SOURCE) -> ListingPage:
@@ -127,7 +118,7 @@ def parse_listing_html(html: str, url: str, *, source: str = SOURCE) -> ListingP
             status=clean(cells.get("Status")) or None, labels=labels, source_id=None, problems=page.problems,
         )
         page.signatures.append(signature)
-    page.next_url, page.last_page = _pager(soup, url)
+    page.next_url, page.last_page = com.ecl_pager(soup, url)
     page.stated = _stated_count(soup)
     return page
 
@@ -171,20 +162,6 @@ def _commitment_labels(cell: Tag | None) -> list[str]:
         if name.casefold() in text:
             found.append(name)
     return found
-
-
-def _pager(soup: BeautifulSoup, url: str) -> tuple[str | None, int | None]:
-    """(next page URL, last page index) from an ECL/Drupal pager; (None, None) without one."""
-    pager = soup.select_one("nav.ecl-pagination, nav.pager, ul.pager, nav[aria-label*=agination]")
-    if pager is None:
-        return None, None
-    next_link = pager.select_one("li.ecl-pagination__item--next a[href], a.ecl-pagination__link--next[href], "
-                                 "li.pager__item--next a[href], a[rel=next][href]")
-    if next_link is None:
-        next_link = next((a for a in pager.find_all("a", href=True) if clean(a).casefold() in ("next", "next page", "›", "»")), None)
-    indexes = [page_index(urljoin(url, a["href"])) for a in pager.find_all("a", href=True)]
-    last = max([page_index(url), *indexes]) if indexes else None
-    return (urljoin(url, next_link["href"]) if next_link else None), last
 
 
 def _stated_count(soup: BeautifulSoup) -> int | None:
