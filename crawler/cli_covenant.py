@@ -11,7 +11,13 @@ from crawler.errors import GlocalError
 
 @click.group(name="import")
 def import_group():
-    """Import an open-data file through the store's rules (scopes, baselines, history)"""
+    """Import an open-data file through the store's rules (scopes, baselines, history)
+
+    Example:
+
+    \b
+        glocal import covenant df1_Signatories_2024.csv
+    """
 
 
 @import_group.command(name="covenant")

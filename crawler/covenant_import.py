@@ -97,7 +97,7 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str) 
         batch: list[dict] = []
         for signature in dataset.signatures(source=source):
             keys.add(signature.key)
-            batch.append(as_record(signature))
+            batch.append(dict(signature.__dict__))  # flat scalars: no deep copy (dataclasses.asdict) needed
             if len(batch) >= BATCH:
                 ingest.apply_records(db, state, batch, now=utcnow(), page_of=page_of, resolver=resolver)
                 batch = []

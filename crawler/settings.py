@@ -91,3 +91,14 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
+# The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found
+# it (docs/sources.md, covenant_signatories); "{page}" in it is replaced by the page number.
+COVENANT_SIGNATORIES_JSON_URL = os.environ.get("GLOCAL_COVENANT_SIGNATORIES_JSON_URL") or None
+COVENANT_SIGNATORIES_FIRST_PAGE = 0  # the first "{page}" number (Drupal counts from 0)
+COVENANT_SIGNATORIES_MAX_PAGES = 2000  # a guard against a pager that never ends; reaching it = incomplete
+COVENANT_OPEN_DATA_URL = os.environ.get("GLOCAL_COVENANT_OPEN_DATA_URL") or None  # the JRC file, for the spider
+COVENANT_NEWS_MAX_PAGES = 3  # listing pages read per run (new stories appear on the first)
+COVENANT_EVENTS_MAX_PAGES = 3
+

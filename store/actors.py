@@ -32,6 +32,24 @@ class ActorResolver:
             "select name, actor_id from actor_names where source = ?", (source,)))
         self._actors: dict[str, int] = dict(db.conn.execute("select key, id from actors"))
         self._refs: dict[str, int] | None = None  # read on first use: only sources with ids need it
+        # The ref path writes in batches (flush): 15,000 authorities a run, three rows each.
+        self._next_id = db.conn.execute("select coalesce(max(id), 0) + 1 from actors").fetchone()[0]
+        self._pending: dict[str, list[tuple]] = {"actors": [], "actor_refs": [], "actor_names": []}
+
+    def flush(self) -> None:
+        """Write the actors, refs and spellings `resolve` created since the last flush."""
+        pending, conn = self._pending, self.db.conn
+        if pending["actors"]:
+            conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review) "
+                             "values (?, ?, ?, ?, ?, ?, ?)", pending["actors"])
+        if pending["actor_refs"]:
+            conn.executemany("insert into actor_refs (ref, actor_id, source, first_seen_at) values (?, ?, ?, ?)",
+                             pending["actor_refs"])
+        if pending["actor_names"]:
+            conn.executemany("insert or ignore into actor_names (name, source, actor_id, first_seen_at) "
+                             "values (?, ?, ?, ?)", pending["actor_names"])
+        for rows in pending.values():
+            rows.clear()
 
     def resolve(self, record: dict, seen_at: str | None = None) -> int:
         """The actor of an item record (a signature or membership).
@@ -60,15 +78,12 @@ class ActorResolver:
         now = seen_at or self.now
         for ref in (id_ref, name_ref):
             if ref and ref not in self._refs:
-                self.db.conn.execute("insert into actor_refs (ref, actor_id, source, first_seen_at) values (?, ?, ?, ?)",
-                                     (ref, actor_id, self.source, now))
+                self._pending["actor_refs"].append((ref, actor_id, self.source, now))
                 self._refs[ref] = actor_id
                 if ref == id_ref:
                     self._id_of.setdefault(actor_id, ref)
         if record["actor_name"] not in self._names:  # the first spelling per source, as actor_id does
-            self.db.conn.execute(
-                "insert or ignore into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)",
-                (record["actor_name"], self.source, actor_id, now))
+            self._pending["actor_names"].append((record["actor_name"], self.source, actor_id, now))
             self._names[record["actor_name"]] = actor_id
         return actor_id
 
@@ -82,11 +97,9 @@ class ActorResolver:
             return self._actor_for(name, country)
         key = ref  # the source's id, else its (name, country): unique to this authority
         if key not in self._actors:
-            cursor = self.db.conn.execute(
-                "insert into actors (name, country, kind, geonames_id, key, needs_review) values (?, ?, ?, ?, ?, ?)",
-                (name, country.upper() if country else None, None, None, key, 1),
-            )
-            self._actors[key] = cursor.lastrowid
+            self._actors[key] = actor_id = self._next_id
+            self._next_id += 1
+            self._pending["actors"].append((actor_id, name, country.upper() if country else None, None, None, key, 1))
         return self._actors[key]
 
     def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None) -> int:
@@ -109,9 +122,11 @@ class ActorResolver:
             key = f"{name_key(name)}|{(country or '').upper()}"
             values = (name, country.upper() if country else None, None, None, key, 1)
         if key not in self._actors:
+            self.flush()  # ids handed out by the ref path must be in the table before SQLite picks one
             cursor = self.db.conn.execute(
                 "insert into actors (name, country, kind, geonames_id, key, needs_review) values (?, ?, ?, ?, ?, ?)",
                 values,
             )
             self._actors[key] = cursor.lastrowid
+            self._next_id = max(self._next_id, cursor.lastrowid + 1)
         return self._actors[key]

@@ -227,6 +227,8 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                 counts["unchanged" if not diff else "held"] += 1
 
         conn = db.conn
+        if resolver is not None:
+            resolver.flush()
         if inserts:
             names = ("key", "source", "scope", "url", "first_seen_at", "last_seen_at", "first_run_id",
                      "last_seen_run_id") + columns
