@@ -156,3 +156,10 @@ def _without_clock(text: str) -> str:
     """ "Tuesday 14 October 2026, 09:30" -> "14 October 2026" (dateparser would read the clock too)."""
     text = re.sub(r",?\s*\d{1,2}[:.]\d{2}.*$", "", text)
     return re.sub(r"^[A-Za-z]+day,?\s+", "", text)
+
+
+def parser_for(url: str):
+    """The grid for the listing URL, the event page parser for anything else."""
+    if urlsplit(url).path.rstrip("/") == urlsplit(LISTING_URL).path:
+        return parse_listing
+    return lambda html, page_url: iter([parse_detail(html, page_url)])

@@ -86,3 +86,7 @@ def _card_date(card) -> str | None:
 
 def _slug(url: str) -> str:
     return key_part(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def parser_for(url: str):
+    return parse_listing

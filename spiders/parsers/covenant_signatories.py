@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Instrument, Signature
+from crawler.items import Instrument, ScopeReport, Signature
 from crawler.text import clean
 from spiders.parsers import covenant as com
 
@@ -314,3 +314,18 @@ def _signature(*, source, url, name, country, population, signed_on, status, lab
 def _unknown_country(value) -> str | None:
     """A country the table of names does not know still separates two places: keyed as printed."""
     return None if com.missing(value) else com.key_part(str(value))
+
+
+# --- one page as items (for `glocal parse`) -------------------------------------------------------
+
+def parse_page(text: str, url: str):
+    """One listing page, HTML or JSON, as items: a partial report of the page, then its rows."""
+    page = (parse_listing_json if text.lstrip()[:1] in ("{", "[") else parse_listing_html)(text, url)
+    yield ScopeReport(source=SOURCE, scope=com.SIGNATURE_SCOPE, entity="signature", url=url, complete=False,
+                      partial=True, keys=[s.key for s in page.signatures], stated=page.stated,
+                      reason="one page of a list read over many pages")
+    yield from page.signatures
+
+
+def parser_for(url: str):
+    return parse_page

@@ -172,3 +172,7 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     left = stop + 2 if stop >= 0 else 0
     right = text.find(". ", end)
     return text[left: right + 1 if right >= 0 else len(text)].strip()
+
+
+def parser_for(url: str):
+    return parse_charter if "one-planet-charter" in url else parse_totals
