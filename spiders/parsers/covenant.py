@@ -50,6 +50,11 @@ COUNTRIES = {
 _EU_CODES = {"EL": "GR", "UK": "GB"}
 MISSING = {"", "-", "null", "none", "n/a", "na", "nan"}
 
+# Combining marks of every script (what NFKD splits off accented letters), removed in one pass.
+_COMBINING = re.compile(r"[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u064b-\u065f\u0900-\u0903\u093a-\u094f"
+                        r"\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_DROPPED = re.compile(r"[.'\u2019`]")
+_NON_WORD = re.compile(r"[\W_]+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,. \u00a0\u202f']\d{3})+$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+Z?)?$")
@@ -65,10 +70,9 @@ def missing(value) -> bool:
 def key_part(text: str) -> str:
     """A spelling-insensitive key of a name in any script: accents and case folded, punctuation
     and spaces turned into "-", letters of every script kept (never stripped to empty)."""
-    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("&", " and ")
-    bare = re.sub(r"[.'\u2019`]", "", bare)
-    return re.sub(r"[\W_]+", "-", bare).strip("-")
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = _COMBINING.sub("", decomposed).replace("&", " and ")
+    return _NON_WORD.sub("-", _DROPPED.sub("", bare)).strip("-")
 
 
 def signature_key(name: str, country: str | None) -> str:

@@ -106,9 +106,10 @@ def parse_charter(html: str, url: str = CHARTER_URL) -> Iterator:
         signatures.append(Signature(source=SOURCE, key=f"{CHARTER_KEY}|{key_part(name)}|{country or ''}", url=url,
                                     instrument_key=CHARTER_KEY, actor_name=name, country=country,
                                     scope=CHARTER_SCOPE))
+    # The count sentence counts commitments registered with the GCoM secretariat; whether the page
+    # lists all of them is not known, so it stays a CountClaim and is not held against the list.
     yield ScopeReport(source=SOURCE, scope=CHARTER_SCOPE, entity="signature", url=url, complete=True,
-                      keys=[s.key for s in signatures], stated=stated,
-                      stated_qualifier=cities[0].qualifier if cities else None)
+                      keys=[s.key for s in signatures])
     yield from cities
     yield from signatures
 
