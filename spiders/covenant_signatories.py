@@ -38,6 +38,7 @@ class CovenantSignatoriesSpider(GlocalSpider):
         self._stated: int | None = None
         self._seen_urls: set[str] = set()
         self._first_url: str | None = None
+        self._ids: dict = {}  # key -> source id of the first row with that key
 
     async def start(self):
         json_url = self.settings.get("COVENANT_SIGNATORIES_JSON_URL")
@@ -94,6 +95,7 @@ class CovenantSignatoriesSpider(GlocalSpider):
             yield parser.instrument(response.url)
         self._pages_read += 1
         for signature in page.signatures:
+            com.separate_namesakes(signature, self._ids)
             self._rows.setdefault(signature.key, signature)  # a row shifted onto the next page is one row
         self._problems.extend(page.problems)
         self._rejected_rows += page.rejected_rows

@@ -80,6 +80,19 @@ def signature_key(name: str, country: str | None) -> str:
     return f"{INSTRUMENT_KEY}|{(country or '').upper()}|{key_part(name)}"
 
 
+def separate_namesakes(signature, seen: dict) -> None:
+    """Give a second authority of the same name and country its own key, by its source id.
+
+    `seen` maps key -> source id of the rows read so far in one list. The first row keeps the
+    (name, country) key the website also builds; a later row with the same key and another
+    source id gets `|id:<source id>` (two "Santa Maria, IT" are two authorities, never one).
+    """
+    first = seen.setdefault(signature.key, signature.source_id)
+    if signature.source_id and first and first != signature.source_id:
+        signature.key = f"{signature.key}|id:{signature.source_id}"
+        seen.setdefault(signature.key, signature.source_id)
+
+
 def country_code(value) -> tuple[str | None, str | None]:
     """(ISO alpha-2, problem) for a printed country: a code in any case, or a known name."""
     if missing(value):

@@ -63,10 +63,12 @@ class Dataset:
 
     def signatures(self, *, source: str = SOURCE) -> Iterator[Signature]:
         """Every row that names an authority, as a Signature; problems are noted, rows kept."""
+        seen: dict[str, str | None] = {}
         for line, record in self._records:
             self.rows += 1
             signature = self._signature(line, record, source)
             if signature is not None:
+                com.separate_namesakes(signature, seen)
                 yield signature
 
     def _signature(self, line: int, record: dict, source: str) -> Signature | None:

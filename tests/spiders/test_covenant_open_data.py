@@ -135,6 +135,27 @@ def test_row_without_organisation_id_is_skipped_and_counted():
     assert len(list(dataset.signatures())) == 117 and dataset.rejected == 1
 
 
+def test_two_authorities_of_one_name_and_country_are_two_signatures():
+    text = CSV.read_text(encoding="utf-8").splitlines()
+    text.append("99101;Santa Maria;it;Italy;null;null;3000;signatory;Individual;2014-01-01;false")
+    text.append("99102;Santa Maria;IT;Italy;null;null;4000;signatory;Individual;2016-01-01;false")
+    dataset = parser.open_dataset(io.BytesIO("\n".join(text).encode()), name="x.csv", url=URL)
+    rows = {s.source_id: s for s in dataset.signatures()}
+    assert rows["99101"].key == com.signature_key("Santa Maria", "IT")
+    assert rows["99102"].key == com.signature_key("Santa Maria", "IT") + "|id:99102"
+
+
+def test_namesakes_are_two_actors_in_the_store(tmp_path):
+    text = CSV.read_text(encoding="utf-8").splitlines()
+    text.append("99101;Santa Maria;it;Italy;null;null;3000;signatory;Individual;2014-01-01;false")
+    text.append("99102;Santa Maria;IT;Italy;null;null;4000;signatory;Individual;2016-01-01;false")
+    path = tmp_path / "namesakes.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    import_file(tmp_path / "g.db", path)
+    found = rows(tmp_path / "g.db", "select actor_id, population from signatures where actor_name = 'Santa Maria'")
+    assert len(found) == 2 and len({r["actor_id"] for r in found}) == 2
+
+
 class CountingStream(io.RawIOBase):
     """A large CSV made on the fly; records the biggest single read so a test can see streaming."""
 
