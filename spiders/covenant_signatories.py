@@ -94,9 +94,15 @@ class CovenantSignatoriesSpider(GlocalSpider):
                               url=response.url, complete=True, keys=[com.INSTRUMENT_KEY])
             yield parser.instrument(response.url)
         self._pages_read += 1
+        before = len(self._rows)
         for signature in page.signatures:
             com.separate_namesakes(signature, self._ids)
             self._rows.setdefault(signature.key, signature)  # a row shifted onto the next page is one row
+        if page.signatures and len(self._rows) == before and self._pages_read > 1:
+            # An endpoint that ignores the page number answers the same rows for ever.
+            yield from self._finish(response.url, failed=f"page {page_number} ({response.url}) repeated rows "
+                                                         "of earlier pages: the page parameter is not honoured")
+            return
         self._problems.extend(page.problems)
         self._rejected_rows += page.rejected_rows
         self._stated = self._stated or page.stated

@@ -254,3 +254,13 @@ def test_spider_archived_page_is_a_rejected_list():
     spider = spider_with()
     out = list(spider.parse_html(response("signatories-archived.html", 0)))
     assert len(out) == 1 and out[0].rejected and out[0].landmarks_missing == ["signatory_rows"]
+
+
+def test_spider_stops_when_the_endpoint_ignores_the_page_number():
+    spider = spider_with({"COVENANT_SIGNATORIES_JSON_URL": JSON_URL})
+    spider.json_template = JSON_URL
+    list(spider.parse_json(response("signatories-api-0.json", 0)))
+    again = response("signatories-api-0.json", 1)
+    out = list(spider.parse_json(again))
+    assert not out[0].complete and out[0].partial and "not honoured" in out[0].reason
+    assert out[0].listed == 50
