@@ -56,6 +56,7 @@ from sqlite_utils import Database  # noqa: E402
 from crawler.items import Signature, as_record  # noqa: E402
 from crawler.text import slugify  # noqa: E402
 from store import ingest, open_db, runs  # noqa: E402
+from crawler.places import gazetteer  # noqa: E402
 from store.actors import ActorResolver  # noqa: E402
 
 SOURCE = "bench"
@@ -81,9 +82,9 @@ class BenchError(Exception):
 # --- data -----------------------------------------------------------------------------------------
 
 def gazetteer_names() -> list[tuple[str, str | None]]:
-    """Every spelling in store/data/places.csv (names and aliases) with its country."""
+    """Every spelling in crawler/data/places.csv (names and aliases) with its country."""
     names = []
-    with open(ROOT / "store" / "data" / "places.csv", encoding="utf-8", newline="") as fh:
+    with open(ROOT / "crawler" / "data" / "places.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             for spelling in (row["name"], *row["aliases"].split("|")):
                 if spelling:
@@ -196,7 +197,7 @@ def store_run(path: Path, scopes: dict[str, list[dict]], now: str) -> int:
     """One crawl run of every scope through the store's API, as crawler/session.py does it."""
     db = open_db(path)
     run_id = runs.start_run(db, spider=SOURCE, now=now)
-    resolver = ActorResolver(db, SOURCE, now)
+    resolver = ActorResolver(db, SOURCE, gazetteer(), now)
     items = 0
     for scope, records in scopes.items():
         state = ingest.begin_scope(

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from crawler.errors import GlocalError, ParseError
 from crawler.items import as_record
-from crawler.text import iso_utc, utcnow
+from crawler.places import gazetteer
+from store.clock import iso_utc, utcnow
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_open_data as parser
 from spiders.parsers import covenant_signatories
@@ -81,7 +82,7 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str) 
                                 etag=None, last_modified=fetched_at, sha256=digest, length=size, archive=None,
                                 archive_offset=None)
     page_of = lambda _url: (page_id, started)  # noqa: E731 - every row was seen in this one file
-    resolver = ActorResolver(db, source, started, ref_scheme=com.SOURCE_ID_SCHEME)
+    resolver = ActorResolver(db, source, gazetteer(), started, ref_scheme=com.SOURCE_ID_SCHEME)
     with path.open("rb") as stream:
         try:
             dataset = parser.open_dataset(stream, name=path.name, url=url)
@@ -92,7 +93,7 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str) 
         active_before = db.conn.execute("select count(*) from signatures where scope = ? and removed_at is null",
                                         (parser.SCOPE,)).fetchone()[0]
         state = ingest.begin_scope(db, run_id=run_id, scope=parser.SCOPE, entity="signature", url=url,
-                                   observed_at=started, complete=True, healthy=True, keys=None)
+                                   observed_at=started, complete=True, healthy=True, keys=None, kind=ingest.ROSTER)
         keys: set[str] = set()
         batch: list[dict] = []
         for signature in dataset.signatures(source=source):
@@ -124,7 +125,7 @@ def _import_instrument(db, run_id, url, now, page_of, source) -> None:
     instrument = covenant_signatories.instrument(url)
     instrument.source, instrument.scope = source, parser.INSTRUMENTS_SCOPE
     state = ingest.begin_scope(db, run_id=run_id, scope=parser.INSTRUMENTS_SCOPE, entity="instrument", url=url,
-                               observed_at=now, complete=True, healthy=True, keys=[instrument.key])
+                               observed_at=now, complete=True, healthy=True, keys=[instrument.key], kind=ingest.ROSTER)
     ingest.apply_records(db, state, [as_record(instrument)], now=now, page_of=page_of)
     ingest.close_scope(db, state, now=now)
 

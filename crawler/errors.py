@@ -20,10 +20,6 @@ class ArchiveError(GlocalError):
     """A WARC file is unreadable, truncated, or lacks what a replay needs."""
 
 
-class StoreError(GlocalError):
-    """The SQLite store cannot be opened or written."""
-
-
 class NotConfigured(GlocalError):
     """A setting is missing or has a wrong value; the message names the setting."""
 

@@ -92,6 +92,14 @@ SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
 
+# --- source kit (spiders/base.py, crawler/places.py) ----------------------------------------------
+# A gazetteer file for the store's actor resolver instead of the bundled crawler/data/places.csv
+# (None: $GLOCAL_PLACES_FILE, else the bundled file). Reference data only: it never changes a key.
+STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
+# An append-only listing (news, events) stops paging once this many items of a page are already
+# in the store; rosters always read every page.
+CRAWL_STOP_AFTER_KNOWN = 10
+
 # --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
 # The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found
 # it (docs/sources.md, covenant_signatories); "{page}" in it is replaced by the page number.
@@ -99,6 +107,4 @@ COVENANT_SIGNATORIES_JSON_URL = os.environ.get("GLOCAL_COVENANT_SIGNATORIES_JSON
 COVENANT_SIGNATORIES_FIRST_PAGE = 0  # the first "{page}" number (Drupal counts from 0)
 COVENANT_SIGNATORIES_MAX_PAGES = 2000  # a guard against a pager that never ends; reaching it = incomplete
 COVENANT_OPEN_DATA_URL = os.environ.get("GLOCAL_COVENANT_OPEN_DATA_URL") or None  # the JRC file, for the spider
-COVENANT_NEWS_MAX_PAGES = 3  # listing pages read per run (new stories appear on the first)
-COVENANT_EVENTS_MAX_PAGES = 3
 

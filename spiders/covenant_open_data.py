@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import io
 
+import scrapy
+
+from crawler.errors import ParseError
 from spiders.base import GlocalSpider
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_open_data as parser
 from spiders.parsers import covenant_signatories
 
-from crawler.errors import ParseError
-from crawler.items import ScopeReport
-
 
 class CovenantOpenDataSpider(GlocalSpider):
     name = "covenant_open_data"
-    expectations = parser.EXPECTATIONS
+    parser = parser
     schedule = "10 3 1 * *"  # monthly: the JRC publishes releases, not a feed
     actor_ref_scheme = com.SOURCE_ID_SCHEME
     start_urls: list[str] = []  # the release's URL is configuration (COVENANT_OPEN_DATA_URL)
@@ -32,7 +32,7 @@ class CovenantOpenDataSpider(GlocalSpider):
             self.logger.error("COVENANT_OPEN_DATA_URL is not set: nothing to fetch "
                               "(or import a downloaded file with `glocal import covenant FILE`)")
             return
-        yield self.page_request(url, self.parse, scope=parser.SCOPE, entity="signature")
+        yield scrapy.Request(url, callback=self.parse, errback=self.page_failed)  # a file: not HTML, read here
 
     def parse(self, response):
         """The whole file: the roster's report, then one signature per row."""
@@ -42,20 +42,17 @@ class CovenantOpenDataSpider(GlocalSpider):
             signatures = list(dataset.signatures(source=self.name))
         except ParseError as error:
             self.logger.error("%s", error)
-            yield ScopeReport(source=self.name, scope=parser.SCOPE, entity="signature", url=response.url,
-                              complete=False, reason=str(error), landmarks_missing=list(error.landmarks),
-                              rejected=True)
+            yield parser.SIGNATORIES.report(self.name, response.url, complete=False, reason=str(error),
+                                            landmarks_missing=list(error.landmarks), rejected=True)
             return
         for problem in dataset.problems[:20]:
             self.logger.warning("%s", problem)
         instrument = covenant_signatories.instrument(response.url)
         instrument.source, instrument.scope = self.name, parser.INSTRUMENTS_SCOPE
-        yield ScopeReport(source=self.name, scope=parser.INSTRUMENTS_SCOPE, entity="instrument", url=response.url,
-                          complete=True, keys=[instrument.key])
+        yield parser.INSTRUMENTS.report(self.name, response.url, complete=True, keys=[instrument.key])
         yield instrument
         reason = (f"{dataset.rejected} rows without an organisation id or name were skipped"
                   if dataset.rejected else None)
-        yield ScopeReport(source=self.name, scope=parser.SCOPE, entity="signature", url=response.url,
-                          complete=reason is None, partial=reason is not None, reason=reason,
-                          keys=list(dict.fromkeys(s.key for s in signatures)))
+        yield parser.SIGNATORIES.report(self.name, response.url, complete=reason is None, partial=reason is not None,
+                                        reason=reason, keys=list(dict.fromkeys(s.key for s in signatures)))
         yield from signatures

@@ -12,19 +12,19 @@ updated, nothing is removed.
 
 from __future__ import annotations
 
-from spiders.base import GlocalSpider, is_html
-from spiders.parsers import covenant as com
-from spiders.parsers import covenant_signatories as parser
+import scrapy
 
 from crawler.errors import ParseError
-from crawler.items import ScopeReport
+from spiders.base import GlocalSpider, failure_reason
+from spiders.parsers import covenant as com
+from spiders.parsers import covenant_signatories as parser
 
 
 class CovenantSignatoriesSpider(GlocalSpider):
     name = "covenant_signatories"
     allowed_domains = ["eu-mayors.ec.europa.eu"]
     start_urls = [parser.LISTING_URL]  # with COVENANT_SIGNATORIES_JSON_URL set, that URL is read instead
-    expectations = parser.EXPECTATIONS
+    parser = parser
     schedule = "40 4 * * 1"  # weekly: about ten authorities join in a typical week
     actor_ref_scheme = com.SOURCE_ID_SCHEME  # one local authority, one actor (store/actors.py)
 
@@ -52,11 +52,10 @@ class CovenantSignatoriesSpider(GlocalSpider):
             yield self._request(parser.LISTING_URL, self.parse_html, page=0)
 
     def _request(self, url, callback, *, page):
+        # Pages are read one after another (each names the next), not through the routing table:
+        # the list is judged once, when its last page answered or one failed.
         self._seen_urls.add(url)
-        request = self.page_request(url, callback, scope=com.SIGNATURE_SCOPE, entity="signature")
-        request.meta["covenant_page"] = page
-        request.errback = self.listing_failed
-        return request
+        return scrapy.Request(url, callback=callback, errback=self.listing_failed, meta={"covenant_page": page})
 
     # --- pages ----------------------------------------------------------------------------------
 
@@ -66,13 +65,16 @@ class CovenantSignatoriesSpider(GlocalSpider):
         @url https://eu-mayors.ec.europa.eu/en/signatories
         @returns items 0
         """
-        if not is_html(response):
-            yield from self._finish(response.url, failed=f"{response.url} is not an HTML page")
+        if not (isinstance(response, scrapy.http.HtmlResponse) or "html" in _content_type(response)):
+            yield from self._not_a_page(response, "an HTML page")
             return
         yield from self._read(response, html=True)
 
     def parse_json(self, response):
         """One page of the JSON endpoint behind the table."""
+        if not isinstance(response, scrapy.http.TextResponse):
+            yield from self._not_a_page(response, "a JSON answer")
+            return
         yield from self._read(response, html=False)
 
     def _read(self, response, *, html: bool):
@@ -82,16 +84,14 @@ class CovenantSignatoriesSpider(GlocalSpider):
         except ParseError as error:
             self.logger.error("%s", error)
             if not self._pages_read:
-                yield ScopeReport(source=self.name, scope=com.SIGNATURE_SCOPE, entity="signature", url=response.url,
-                                  complete=False, reason=str(error), landmarks_missing=list(error.landmarks),
-                                  rejected=True)
+                yield parser.SIGNATORIES.report(self.name, response.url, complete=False, reason=str(error),
+                                                landmarks_missing=list(error.landmarks), rejected=True)
                 return
             yield from self._finish(response.url, failed=f"page {page_number} ({response.url}): {error}")
             return
         if not self._pages_read:
             self._first_url = response.url  # the scope is dated by its first page
-            yield ScopeReport(source=self.name, scope=parser.INSTRUMENTS_SCOPE, entity="instrument",
-                              url=response.url, complete=True, keys=[com.INSTRUMENT_KEY])
+            yield parser.INSTRUMENTS.report(self.name, response.url, complete=True, keys=[com.INSTRUMENT_KEY])
             yield parser.instrument(response.url)
         self._pages_read += 1
         before = len(self._rows)
@@ -133,21 +133,21 @@ class CovenantSignatoriesSpider(GlocalSpider):
     def listing_failed(self, failure):
         """A listing page never arrived: what was read is kept, the list is not complete."""
         request = failure.request
-        reason = self._failure_reason(failure)
+        reason = failure_reason(failure)
         self.logger.error("signatories page %s failed: %s (%s)", request.meta.get("covenant_page"), request.url, reason)
         if not self._pages_read:
-            yield ScopeReport(source=self.name, scope=com.SIGNATURE_SCOPE, entity="signature", url=request.url,
-                              complete=False, reason=reason, fetched=False)
+            yield parser.SIGNATORIES.report(self.name, request.url, complete=False, reason=reason, fetched=False)
             return
         yield from self._finish(request.url, failed=f"page {request.meta.get('covenant_page')} ({request.url}): {reason}")
 
-    @staticmethod
-    def _failure_reason(failure) -> str:
-        from scrapy.spidermiddlewares.httperror import HttpError
-
-        if failure.check(HttpError):
-            return f"HTTP {failure.value.response.status}"
-        return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+    def _not_a_page(self, response, expected: str):
+        reason = f"not {expected} (Content-Type {_content_type(response) or 'missing'})"
+        self.logger.error("signatories page %s: %s", response.url, reason)
+        if not self._pages_read:
+            yield parser.SIGNATORIES.report(self.name, response.url, complete=False, reason=reason, rejected=True)
+            return
+        yield from self._finish(response.url, failed=f"page {response.meta.get('covenant_page')} ({response.url}): "
+                                                     f"{reason}")
 
     # --- the whole list -------------------------------------------------------------------------
 
@@ -164,10 +164,12 @@ class CovenantSignatoriesSpider(GlocalSpider):
             self.logger.warning("... and %d more rows with a field left empty", len(self._problems) - 20)
         complete = not reasons
         signatures = list(self._rows.values())
-        yield ScopeReport(
-            source=self.name, scope=com.SIGNATURE_SCOPE, entity="signature", url=self._first_url,
-            complete=complete, partial=not complete, keys=[s.key for s in signatures], stated=self._stated,
-            reason="; ".join(reasons) or None,
-        )
+        yield parser.SIGNATORIES.report(
+            self.name, self._first_url, complete=complete, partial=not complete, keys=[s.key for s in signatures],
+            stated=self._stated, reason="; ".join(reasons) or None)
         self._rows = {}
         yield from signatures
+
+
+def _content_type(response) -> str:
+    return response.headers.get(b"Content-Type", b"").decode("latin-1").lower()

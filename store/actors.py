@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlite_utils import Database
 
-from crawler.text import name_key
-from store.places import resolve_place
+
+class Places(Protocol):
+    """What the resolver needs of a gazetteer (crawler.places.Gazetteer is one): handed in, so the
+    store imports nothing of the crawler."""
+
+    def resolve(self, name: str, country: str | None = None): ...  # -> a place with name, country, kind, geonames_id, key
+
+    def key(self, name: str) -> str: ...
 
 
 class ActorResolver:
@@ -14,11 +22,12 @@ class ActorResolver:
     A name the gazetteer knows joins its canonical actor (with country, kind and GeoNames id);
     an unknown name becomes its own actor with needs_review = 1. The first resolution of a
     spelling is stored in actor_names and wins afterwards, so an editor can re-point a name
-    by updating that one row.
+    by updating that one row, and a later edit of the gazetteer never moves a stored name.
     """
 
-    def __init__(self, db: Database, source: str, now: str | None = None, *, ref_scheme: str | None = None):
-        self.db, self.source, self.now = db, source, now
+    def __init__(self, db: Database, source: str, places: Places, now: str | None = None, *,
+                 ref_scheme: str | None = None):
+        self.db, self.source, self.places, self.now = db, source, places, now
         # With a scheme, a source's records find their actor by the source's own id or by their
         # signature key (see resolve), never by a name another place may share.
         self.ref_scheme = ref_scheme
@@ -35,21 +44,6 @@ class ActorResolver:
         # The ref path writes in batches (flush): 15,000 authorities a run, three rows each.
         self._next_id = db.conn.execute("select coalesce(max(id), 0) + 1 from actors").fetchone()[0]
         self._pending: dict[str, list[tuple]] = {"actors": [], "actor_refs": [], "actor_names": []}
-
-    def flush(self) -> None:
-        """Write the actors, refs and spellings `resolve` created since the last flush."""
-        pending, conn = self._pending, self.db.conn
-        if pending["actors"]:
-            conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review) "
-                             "values (?, ?, ?, ?, ?, ?, ?)", pending["actors"])
-        if pending["actor_refs"]:
-            conn.executemany("insert into actor_refs (ref, actor_id, source, first_seen_at) values (?, ?, ?, ?)",
-                             pending["actor_refs"])
-        if pending["actor_names"]:
-            conn.executemany("insert or ignore into actor_names (name, source, actor_id, first_seen_at) "
-                             "values (?, ?, ?, ?)", pending["actor_names"])
-        for rows in pending.values():
-            rows.clear()
 
     def resolve(self, record: dict, seen_at: str | None = None) -> int:
         """The actor of an item record (a signature or membership).
@@ -71,7 +65,7 @@ class ActorResolver:
         actor_id = self._refs.get(id_ref) if id_ref else None
         if actor_id is None:
             by_name = self._refs.get(name_ref)
-            if by_name is not None and not (id_ref and self._has_other_id(by_name, id_ref)):
+            if by_name is not None and not (id_ref and self._id_of.get(by_name, id_ref) != id_ref):
                 actor_id = by_name
         if actor_id is None:
             actor_id = self._new_or_curated(record, id_ref or name_ref)
@@ -87,20 +81,30 @@ class ActorResolver:
             self._names[record["actor_name"]] = actor_id
         return actor_id
 
-    def _has_other_id(self, actor_id: int, id_ref: str) -> bool:
-        return self._id_of.get(actor_id, id_ref) != id_ref
-
     def _new_or_curated(self, record: dict, ref: str) -> int:
         name, country = record["actor_name"], record.get("country")
-        place = resolve_place(name, country) if country else None
-        if place:
-            return self._actor_for(name, country)
-        key = ref  # the source's id, else its (name, country): unique to this authority
-        if key not in self._actors:
-            self._actors[key] = actor_id = self._next_id
+        if country and self.places.resolve(name, country):
+            return self._actor_for(name, country)  # a curated city: one actor across networks
+        if ref not in self._actors:  # the source's id, else its (name, country): this authority only
+            self._actors[ref] = actor_id = self._next_id
             self._next_id += 1
-            self._pending["actors"].append((actor_id, name, country.upper() if country else None, None, None, key, 1))
-        return self._actors[key]
+            self._pending["actors"].append((actor_id, name, country.upper() if country else None, None, None, ref, 1))
+        return self._actors[ref]
+
+    def flush(self) -> None:
+        """Write the actors, refs and spellings `resolve` created since the last flush."""
+        pending, conn = self._pending, self.db.conn
+        if pending["actors"]:
+            conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review) "
+                             "values (?, ?, ?, ?, ?, ?, ?)", pending["actors"])
+        if pending["actor_refs"]:
+            conn.executemany("insert into actor_refs (ref, actor_id, source, first_seen_at) values (?, ?, ?, ?)",
+                             pending["actor_refs"])
+        if pending["actor_names"]:
+            conn.executemany("insert or ignore into actor_names (name, source, actor_id, first_seen_at) "
+                             "values (?, ?, ?, ?)", pending["actor_names"])
+        for rows in pending.values():
+            rows.clear()
 
     def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None) -> int:
         actor_id = self._names.get(name)
@@ -114,12 +118,12 @@ class ActorResolver:
         return actor_id
 
     def _actor_for(self, name: str, country: str | None) -> int:
-        place = resolve_place(name, country)
+        place = self.places.resolve(name, country)
         if place:
             key = f"{place.key}|{place.country}"
             values = (place.name, place.country, place.kind, place.geonames_id, key, 0)
         else:
-            key = f"{name_key(name)}|{(country or '').upper()}"
+            key = f"{self.places.key(name)}|{(country or '').upper()}"
             values = (name, country.upper() if country else None, None, None, key, 1)
         if key not in self._actors:
             self.flush()  # ids handed out by the ref path must be in the table before SQLite picks one

@@ -6,7 +6,7 @@ import json
 
 from sqlite_utils import Database
 
-from crawler.text import utcnow
+from store.clock import utcnow
 
 
 def start_run(db: Database, *, spider: str, now: str, replay: str | None = None) -> int:

@@ -100,7 +100,7 @@ def test_failed_last_page_still_records_the_addition(failed_last_page):
 def test_failed_last_page_still_records_the_status_update_with_its_diff(failed_last_page):
     db, name = failed_last_page["db"], failed_last_page["name"]
     updated = query(db, "select * from changes where run_id = 2 and change = 'updated'")
-    assert len(updated) == 1 and updated[0]["entity_key"].endswith(com.key_part(name))
+    assert len(updated) == 1 and updated[0]["entity_key"].endswith(com.authority_key(name))
     diff = json.loads(updated[0]["diff"])
     assert list(diff) == ["status"] and diff["status"][1] == com.status(failed_last_page["status"])
 

@@ -10,10 +10,9 @@ travels beside the key as the authority's source id; the store binds both to one
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from crawler.text import clean, parse_date
+from crawler.text import clean, parse_date, slugify
 
 INSTRUMENT_KEY = "covenant-of-mayors/climate-and-energy"
 INSTRUMENT_TITLE = "Covenant of Mayors for Climate & Energy"
@@ -50,11 +49,6 @@ COUNTRIES = {
 _EU_CODES = {"EL": "GR", "UK": "GB"}
 MISSING = {"", "-", "null", "none", "n/a", "na", "nan"}
 
-# Combining marks of every script (what NFKD splits off accented letters), removed in one pass.
-_COMBINING = re.compile(r"[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u064b-\u065f\u0900-\u0903\u093a-\u094f"
-                        r"\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_DROPPED = re.compile(r"[.'\u2019`]")
-_NON_WORD = re.compile(r"[\W_]+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,. \u00a0\u202f']\d{3})+$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+Z?)?$")
@@ -67,17 +61,16 @@ def missing(value) -> bool:
     return value is None or (value.__class__ is str and value.strip().lower() in MISSING)
 
 
-def key_part(text: str) -> str:
-    """A spelling-insensitive key of a name in any script: accents and case folded, punctuation
-    and spaces turned into "-", letters of every script kept (never stripped to empty)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = _COMBINING.sub("", decomposed).replace("&", " and ")
-    return _NON_WORD.sub("-", _DROPPED.sub("", bare)).strip("-")
+def authority_key(text: str) -> str:
+    """The key part of a name as printed: `crawler.text.slugify` (any script, Latin and Greek
+    accents folded), which keeps a parenthesis, unlike a place key: the Covenant lists
+    "Ialoveni" and "Ialoveni (Rayon)" as two authorities."""
+    return slugify(text)
 
 
 def signature_key(name: str, country: str | None) -> str:
     """One key per (name, country) as printed: the spider and the importer meet on it."""
-    return f"{INSTRUMENT_KEY}|{(country or '').upper()}|{key_part(name)}"
+    return f"{INSTRUMENT_KEY}|{(country or '').upper()}|{authority_key(name)}"
 
 
 def separate_namesakes(signature, seen: dict) -> None:

@@ -22,14 +22,15 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Event, ScopeReport
+from crawler.items import APPEND_ONLY, Event, Link, Scope
+from crawler.routing import Route, Routes
 from crawler.text import clean, parse_date
 from spiders.parsers import covenant as com
 
 SOURCE = "covenant_events"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/events"
 SCOPE = f"events:{SOURCE}"
-APPEND_ONLY = "an events listing is append-only: an event missing from it is never removed"
+EVENTS = Scope(Event, APPEND_ONLY, SCOPE)  # an event that leaves the listing still took place
 ONLINE = re.compile(r"^(?:online|virtual|web(?:inar)?)\b", re.I)
 
 EXPECTATIONS = Expectations(
@@ -47,19 +48,25 @@ _MONTHS = {name: number for number, name in enumerate(
 
 
 def parse_listing(html: str, url: str = LISTING_URL) -> Iterator:
-    """The scope report of one listing page, then one Event per card (dates from the date block)."""
+    """The listing's report, one Event per card (dates from the date block), a Link to each
+    event's page (which completes the card), and the next listing page.
+
+    The report leaves the list open (complete=False): the events are written together once their
+    pages have been read, so an event's page, read after its card, decides its fields.
+    """
     soup = BeautifulSoup(html, "lxml")
     rows = soup.select("div.views-view-grid div.views-row") or soup.select("div.views-row")
     events = [event for event in (_card(row, url) for row in rows) if event]
     if not events:
         raise ParseError(f"no event cards with a title link on {url}", landmarks=("event_rows",))
-    yield ScopeReport(source=SOURCE, scope=SCOPE, entity="event", url=url, complete=False, partial=True,
-                      keys=[e.key for e in events], reason=APPEND_ONLY)
+    yield EVENTS.report(SOURCE, url, complete=False, keys=[e.key for e in events],
+                        reason="the cards are completed by the event pages")
     yield from events
-
-
-def next_page(html: str, url: str) -> str | None:
-    return com.ecl_pager(BeautifulSoup(html, "lxml"), url)[0]
+    for event in events:
+        yield Link(event.url)
+    next_url = com.ecl_pager(soup, url)[0]
+    if next_url:
+        yield Link(next_url, rel="next")
 
 
 def _card(row, base_url: str) -> Event | None:
@@ -76,7 +83,7 @@ def _card(row, base_url: str) -> Event | None:
 
 
 def event_key(url: str) -> str:
-    return f"{SOURCE}/{com.key_part(urlsplit(url).path.rstrip('/').rsplit('/', 1)[-1])}"
+    return f"{SOURCE}/{com.authority_key(urlsplit(url).path.rstrip('/').rsplit('/', 1)[-1])}"
 
 
 def date_block(time) -> tuple[str | None, str | None]:
@@ -145,11 +152,9 @@ def parse_detail(html: str, url: str) -> Event:
                  city=city, country=country, organiser=clean(fields.get("organiser")) or None, scope=SCOPE)
 
 
-def merge(listing: Event, detail: Event) -> Event:
-    """The listing card completed by its page: what the page states wins, the card fills the gaps."""
-    values = {name: getattr(detail, name) or getattr(listing, name)
-              for name in ("title", "starts_on", "ends_on", "city", "country", "organiser")}
-    return Event(source=SOURCE, key=listing.key, url=listing.url, scope=SCOPE, **values)
+def parse_event(html: str, url: str) -> Iterator[Event]:
+    """An event page as items (its route's parse function)."""
+    yield parse_detail(html, url)
 
 
 def _without_clock(text: str) -> str:
@@ -158,8 +163,7 @@ def _without_clock(text: str) -> str:
     return re.sub(r"^[A-Za-z]+day,?\s+", "", text)
 
 
-def parser_for(url: str):
-    """The grid for the listing URL, the event page parser for anything else."""
-    if urlsplit(url).path.rstrip("/") == urlsplit(LISTING_URL).path:
-        return parse_listing
-    return lambda html, page_url: iter([parse_detail(html, page_url)])
+ROUTES = Routes(
+    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/events(?:\?page=\d+)?$", parse_listing, EVENTS),
+    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/events/[^/?#]+$", parse_event, EVENTS),
+)

@@ -19,14 +19,15 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Announcement, ScopeReport
+from crawler.items import APPEND_ONLY, Announcement, Link, Scope
+from crawler.routing import Route, Routes
 from crawler.text import clean, parse_date
-from spiders.parsers.covenant import ecl_pager, key_part
+from spiders.parsers.covenant import authority_key, ecl_pager
 
 SOURCE = "covenant_news"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/news"
 SCOPE = f"announcements:{SOURCE}"
-APPEND_ONLY = "a news listing is append-only: a story missing from it is never removed"
+NEWS = Scope(Announcement, APPEND_ONLY, SCOPE)  # a story that leaves the listing still happened
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -40,7 +41,7 @@ EXPECTATIONS = Expectations(
 
 
 def parse_listing(html: str, url: str = LISTING_URL) -> Iterator:
-    """The scope report of one listing page, then one Announcement per card."""
+    """The scope report of one listing page, one Announcement per card, then the next page's Link."""
     soup = BeautifulSoup(html, "lxml")
     cards = soup.select("article.ecl-content-item")
     if not cards:
@@ -59,13 +60,11 @@ def parse_listing(html: str, url: str = LISTING_URL) -> Iterator:
         ))
     if not items:
         raise ParseError(f"news cards on {url} have no title links", landmarks=("news_cards",))
-    yield ScopeReport(source=SOURCE, scope=SCOPE, entity="announcement", url=url, complete=False, partial=True,
-                      keys=[item.key for item in items], reason=APPEND_ONLY)
+    yield NEWS.report(SOURCE, url, complete=True, keys=[item.key for item in items])
     yield from items
-
-
-def next_page(html: str, url: str) -> str | None:
-    return ecl_pager(BeautifulSoup(html, "lxml"), url)[0]
+    next_url = ecl_pager(soup, url)[0]
+    if next_url:
+        yield Link(next_url, rel="next")
 
 
 def _card_date(card) -> str | None:
@@ -85,8 +84,7 @@ def _card_date(card) -> str | None:
 
 
 def _slug(url: str) -> str:
-    return key_part(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    return authority_key(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
 
 
-def parser_for(url: str):
-    return parse_listing
+ROUTES = Routes(Route(r"^https://eu-mayors\.ec\.europa\.eu/en/news(?:\?page=\d+)?$", parse_listing, NEWS))

@@ -20,13 +20,16 @@ from typing import BinaryIO
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Signature
+from crawler.items import ROSTER, Instrument, Scope, Signature
+from crawler.routing import Route, Routes
 from crawler.text import clean
 from spiders.parsers import covenant as com
 
 SOURCE = "covenant_open_data"
 SCOPE = f"{com.SIGNATURE_SCOPE}:jrc-open-data"  # the dataset's roster, apart from the website's
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
+SIGNATORIES = Scope(Signature, ROSTER, SCOPE)
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
 REQUIRED_COLUMNS = ("organisation_id", "organisation_name", "country_code", "date_of_adhesion")
 OPTIONAL_COLUMNS = ("country_name", "population_adhesion", "signatory_status", "organisation_latitude",
                     "organisation_longitude", "adhesion_type", "group_profile")
@@ -162,3 +165,17 @@ def _xlsx_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tupl
             book.close()
 
     return columns, records()
+
+
+def parse_file(text: str, url: str) -> Iterator:
+    """A CSV file's text as items, for `glocal parse` (the spider and the importer read bytes)."""
+    dataset = open_dataset(io.BytesIO(text.encode("utf-8")), name=url.rsplit("/", 1)[-1], url=url)
+    signatures = list(dataset.signatures())
+    yield SIGNATORIES.report(SOURCE, url, complete=not dataset.rejected, keys=[s.key for s in signatures],
+                             reason=f"{dataset.rejected} rows without an organisation id or name" if dataset.rejected
+                             else None)
+    yield from signatures
+
+
+ROUTES = Routes(Route(r"^https?://", parse_file, SIGNATORIES, format="text"))
+

@@ -29,13 +29,16 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Instrument, ScopeReport, Signature
+from crawler.items import ROSTER, Instrument, Scope, Signature
+from crawler.routing import Route, Routes
 from crawler.text import clean
 from spiders.parsers import covenant as com
 
 SOURCE = "covenant_signatories"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/signatories"
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+SIGNATORIES = Scope(Signature, ROSTER, com.SIGNATURE_SCOPE)  # one roster over every listing page
 HEADER = ("Signatory", "Country", "Population", "Commitments", "Adhesion date")
 
 EXPECTATIONS = Expectations(
@@ -313,19 +316,22 @@ def _signature(*, source, url, name, country, population, signed_on, status, lab
 
 def _unknown_country(value) -> str | None:
     """A country the table of names does not know still separates two places: keyed as printed."""
-    return None if com.missing(value) else com.key_part(str(value))
+    return None if com.missing(value) else com.authority_key(str(value))
 
 
 # --- one page as items (for `glocal parse`) -------------------------------------------------------
 
 def parse_page(text: str, url: str):
-    """One listing page, HTML or JSON, as items: a partial report of the page, then its rows."""
+    """One listing page, HTML or JSON, as items: the page's report (one page of a longer list,
+    so never complete on its own), then its rows. The spider strings pages together itself."""
     page = (parse_listing_json if text.lstrip()[:1] in ("{", "[") else parse_listing_html)(text, url)
-    yield ScopeReport(source=SOURCE, scope=com.SIGNATURE_SCOPE, entity="signature", url=url, complete=False,
-                      partial=True, keys=[s.key for s in page.signatures], stated=page.stated,
-                      reason="one page of a list read over many pages")
+    yield SIGNATORIES.report(SOURCE, url, complete=False, partial=True, keys=[s.key for s in page.signatures],
+                             stated=page.stated, reason="one page of a list read over many pages")
     yield from page.signatures
 
 
-def parser_for(url: str):
-    return parse_page
+ROUTES = Routes(
+    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/signatories(?:\?page=\d+)?$", parse_page, SIGNATORIES),
+    # The JSON endpoint's URL is configuration (COVENANT_SIGNATORIES_JSON_URL): any other URL is read as JSON.
+    Route(r"^https?://", parse_page, SIGNATORIES, format="json"),
+)

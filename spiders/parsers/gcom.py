@@ -22,17 +22,24 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Scope, Signature
+from crawler.routing import Route, Routes
 from crawler.text import clean, split_names
-from spiders.parsers.covenant import country_code, key_part
+from spiders.parsers.covenant import authority_key, country_code
 
 SOURCE = "gcom"
 ABOUT_URL = "https://www.globalcovenantofmayors.org/about/"
+PARTICIPATE_URL = "https://www.globalcovenantofmayors.org/participate/"
 CHARTER_URL = "https://www.globalcovenantofmayors.org/press/join-one-planet-charter-lets-step-climate-action-2018/"
 SUBJECT = "gcom"
 CHARTER_KEY = "one-planet-charter"
 CHARTER_SCOPE = f"signatures:{CHARTER_KEY}"
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+CHARTER = Scope(Signature, ROSTER, CHARTER_SCOPE)
+# The totals pages hold only counts (CountClaims belong to no list); a page that fails is reported
+# against this append-only scope so the run names it, and it can never remove anything.
+TOTALS = Scope(Instrument, APPEND_ONLY, f"instruments:{SOURCE}-totals")
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -66,7 +73,7 @@ def parse_totals(html: str, url: str = ABOUT_URL) -> Iterator[CountClaim]:
 
 
 def stated_totals(text: str, url: str) -> Iterator[CountClaim]:
-    page = key_part(urlsplit(url).path.strip("/").replace("/", "-")) or "home"
+    page = authority_key(urlsplit(url).path.strip("/").replace("/", "-")) or "home"
     for unit, pattern in _PATTERNS:
         match = pattern.search(text)
         if not match:
@@ -85,8 +92,7 @@ def parse_charter(html: str, url: str = CHARTER_URL) -> Iterator:
     if "one planet charter" not in title.casefold():
         raise ParseError(f'no title naming the "One Planet Charter" on {url}', landmarks=("charter_title",))
     text = _main_text(html)
-    yield ScopeReport(source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=True,
-                      keys=[CHARTER_KEY])
+    yield INSTRUMENTS.report(SOURCE, url, complete=True, keys=[CHARTER_KEY])
     yield Instrument(source=SOURCE, key=CHARTER_KEY, url=url, title="One Planet Charter", kind="charter",
                      issuer="C40 Cities; Global Covenant of Mayors for Climate & Energy; ICLEI",
                      adopted_on=None, text=_sentence_around(text, *_span(text, "charter")), scope=INSTRUMENTS_SCOPE)
@@ -96,20 +102,18 @@ def parse_charter(html: str, url: str = CHARTER_URL) -> Iterator:
     names = committed_cities(soup)
     stated = cities[0].count if cities else None
     if names is None:
-        yield ScopeReport(source=SOURCE, scope=CHARTER_SCOPE, entity="signature", url=url, complete=False,
-                          landmarks_missing=["committed_cities"], stated=stated,
-                          reason=f"{url} states a count but lists no committed cities")
+        yield CHARTER.report(SOURCE, url, complete=False, landmarks_missing=["committed_cities"], stated=stated,
+                             reason=f"{url} states a count but lists no committed cities")
         yield from cities
         return
     signatures = []
     for name, country in names:
-        signatures.append(Signature(source=SOURCE, key=f"{CHARTER_KEY}|{key_part(name)}|{country or ''}", url=url,
+        signatures.append(Signature(source=SOURCE, key=f"{CHARTER_KEY}|{authority_key(name)}|{country or ''}", url=url,
                                     instrument_key=CHARTER_KEY, actor_name=name, country=country,
                                     scope=CHARTER_SCOPE))
     # The count sentence counts commitments registered with the GCoM secretariat; whether the page
     # lists all of them is not known, so it stays a CountClaim and is not held against the list.
-    yield ScopeReport(source=SOURCE, scope=CHARTER_SCOPE, entity="signature", url=url, complete=True,
-                      keys=[s.key for s in signatures])
+    yield CHARTER.report(SOURCE, url, complete=True, keys=[s.key for s in signatures])
     yield from cities
     yield from signatures
 
@@ -175,5 +179,7 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left: right + 1 if right >= 0 else len(text)].strip()
 
 
-def parser_for(url: str):
-    return parse_charter if "one-planet-charter" in url else parse_totals
+ROUTES = Routes(
+    Route(r"/press/join-one-planet-charter[^/]*/?$", parse_charter, CHARTER),
+    Route(r"^https://www\.globalcovenantofmayors\.org/(?:about|participate)/$", parse_totals, TOTALS),
+)

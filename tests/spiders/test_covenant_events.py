@@ -4,10 +4,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
-from crawler.items import Event, ScopeReport
+from crawler.items import APPEND_ONLY, Event, Link, ScopeReport
 from spiders.covenant_events import CovenantEventsSpider
 from spiders.parsers import covenant_events as parser
-from tests.helpers import html_response, load_fixture
+from tests.helpers import load_fixture
 
 EWRC = "https://eu-mayors.ec.europa.eu/en/events/european-week-regions-and-cities-2026"
 
@@ -26,10 +26,22 @@ def block(html):
     return parser.date_block(BeautifulSoup(html, "lxml").find("time"))
 
 
-def test_report_is_append_only_with_four_events():
+def test_report_is_append_only_with_four_events_left_open():
     page = load_fixture("covenant_events", "events.html")
     report = next(parser.parse_listing(page.html, page.url))
-    assert isinstance(report, ScopeReport) and report.partial and report.listed == 4
+    assert isinstance(report, ScopeReport) and report.kind == APPEND_ONLY and report.listed == 4
+    assert not report.complete  # the event pages complete the cards in the same run
+
+
+def test_listing_links_each_event_page():
+    page = load_fixture("covenant_events", "events.html")
+    links = [i for i in parser.parse_listing(page.html, page.url) if isinstance(i, Link)]
+    assert links[0] == Link(EWRC) and len(links) == 4
+
+
+def test_routes():
+    assert parser.ROUTES.match(parser.LISTING_URL).parse is parser.parse_listing
+    assert parser.ROUTES.match(EWRC).parse is parser.parse_event
 
 
 def test_day_range_in_one_month():
@@ -102,28 +114,11 @@ def test_detail_without_practical_information():
     assert error.value.landmarks == ("practical_information",)
 
 
-def test_merge_keeps_card_values_the_page_lacks():
-    card = events()["european-week-regions-and-cities-2026"]
-    merged = parser.merge(card, Event(source="covenant_events", key=card.key, url=card.url, title="", organiser="CoR"))
-    assert (merged.title, merged.starts_on, merged.organiser) == (card.title, "2026-10-12", "CoR")
-
-
 def test_listing_without_cards():
     with pytest.raises(ParseError) as error:
         list(parser.parse_listing("<html><body><main></main></body></html>", parser.LISTING_URL))
     assert error.value.landmarks == ("event_rows",)
 
 
-def test_spider_requests_each_event_page_with_its_card():
-    from scrapy.settings import Settings
-
-    spider = CovenantEventsSpider()
-    spider.settings = Settings({})
-    out = list(spider.parse(html_response("covenant_events", "events.html")))
-    assert isinstance(out[0], ScopeReport)
-    requests = out[1:]
-    assert len(requests) == 4 and requests[0].url == EWRC and requests[0].meta["card"].starts_on == "2026-10-12"
-    response = html_response("covenant_events", "european-week-regions-and-cities-2026.html")
-    response.meta["card"] = requests[0].meta["card"]
-    event = next(spider.parse_event(response))
-    assert event.organiser.startswith("European Committee of the Regions")
+def test_spider_declares_its_parser():
+    assert CovenantEventsSpider.parser is parser and CovenantEventsSpider.start_urls == [parser.LISTING_URL]

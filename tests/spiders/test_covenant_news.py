@@ -3,10 +3,10 @@
 import pytest
 
 from crawler.errors import ParseError
-from crawler.items import Announcement, ScopeReport
+from crawler.items import APPEND_ONLY, Announcement, Link, ScopeReport
 from spiders.covenant_news import CovenantNewsSpider
 from spiders.parsers import covenant_news as parser
-from tests.helpers import html_response, load_fixture
+from tests.helpers import load_fixture
 
 
 def parsed(filename="news.html"):
@@ -20,9 +20,8 @@ def news(filename="news.html"):
 
 def test_report_first_and_append_only():
     report = parsed()[0]
-    assert isinstance(report, ScopeReport) and report.partial and not report.complete
+    assert isinstance(report, ScopeReport) and report.kind == APPEND_ONLY and report.complete
     assert report.scope == "announcements:covenant_news" and report.listed == 6
-    assert "append-only" in report.reason
 
 
 def test_six_cards_in_order():
@@ -63,10 +62,12 @@ def test_second_page():
 
 
 def test_next_page_link():
-    page = load_fixture("covenant_news", "news.html")
-    assert parser.next_page(page.html, page.url) == "https://eu-mayors.ec.europa.eu/en/news?page=1"
-    last = load_fixture("covenant_news", "news-page-1.html")
-    assert parser.next_page(last.html, last.url) is None
+    assert parsed()[-1] == Link("https://eu-mayors.ec.europa.eu/en/news?page=1", rel="next")
+    assert not any(isinstance(i, Link) for i in parsed("news-page-1.html"))
+
+
+def test_routes_read_the_listing_and_its_pages():
+    assert parser.ROUTES.match("https://eu-mayors.ec.europa.eu/en/news?page=1").parse is parser.parse_listing
 
 
 def test_page_without_cards_names_the_landmark():
@@ -75,14 +76,5 @@ def test_page_without_cards_names_the_landmark():
     assert error.value.landmarks == ("news_cards",)
 
 
-def test_spider_follows_the_pager_and_reports_the_scope_once():
-    spider = CovenantNewsSpider()
-    from scrapy.settings import Settings
-
-    spider.settings = Settings({"COVENANT_NEWS_MAX_PAGES": 3})
-    first = list(spider.parse(html_response("covenant_news", "news.html")))
-    assert first[-1].url.endswith("?page=1")
-    response = html_response("covenant_news", "news-page-1.html")
-    response.meta["listing_page"] = 2
-    second = list(spider.parse(response))
-    assert not any(isinstance(o, ScopeReport) for o in second) and len(second) == 2
+def test_spider_declares_its_parser():
+    assert CovenantNewsSpider.parser is parser and CovenantNewsSpider.start_urls == [parser.LISTING_URL]
