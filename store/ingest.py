@@ -192,6 +192,9 @@ def apply_records(
 def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver) -> None:
     table = entity.table
     inserts, updates, touches, changes, firsts = [], [], [], [], []
+    # A scope with no active row (a baseline) has nothing a new key could respell: skip the lookups.
+    has_rows = entity.has_actor and db.conn.execute(
+        f"select 1 from [{table}] where scope = ? and removed_at is null limit 1", (state.scope,)).fetchone() is not None
     with db.atomic():
         for key, record in by_key.items():
             page_id, seen_at = page_of(record.get("url"))
@@ -200,7 +203,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             old = existing.get(key)
             if old is None and entity.has_actor and state.trusted:
                 row["actor_id"] = resolver.resolve(record, seen_at)
-                old = _respelled(db, state, entity, key, row["actor_id"], by_key)
+                old = _respelled(db, state, entity, key, row["actor_id"], by_key) if has_rows else None
                 if old is not None:
                     key = old["key"]
             if old is not None and old["last_seen_at"] and seen_at < old["last_seen_at"]:
@@ -277,12 +280,14 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     not show (nor this batch, nor an earlier respelling this run), is the same entry under a new
     spelling: the page renamed "New York" to "New York City", both naming one actor.
     """
-    shown = (state.keys or set()) | set(batch) | set(state.respelled.values())
+    listed = state.keys or ()
     for candidate_key, in db.conn.execute(
         f"select key from [{entity.table}] where scope = ? and actor_id = ? and removed_at is null order by key",
         (state.scope, actor_id),
     ):
-        if candidate_key not in shown:
+        # Membership tests per candidate (rare), not a union of every listed key per new row:
+        # that union made a 15,000-row baseline quadratic.
+        if candidate_key not in listed and candidate_key not in batch and candidate_key not in state.respelled.values():
             state.respelled[key] = candidate_key
             return _existing_rows(db, entity, [candidate_key])[candidate_key]
     return None

@@ -83,3 +83,12 @@ def test_parse_date_never_guesses(text):
 def test_parse_moment_reads_dates_and_times_as_utc():
     assert parse_moment("2026-11-05").isoformat() == "2026-11-05T00:00:00+00:00"
     assert parse_moment("2026-11-05T10:00:00+02:00").isoformat() == "2026-11-05T08:00:00+00:00"
+
+
+@pytest.mark.parametrize("name", ["Washington, D.C.", "St John's", "Brighton & Hove", "  Tel Aviv - Yafo ",
+                                  "snake_case_name", "A.B.C.", "CAVERNAGO", "Reggio nell'Emilia", "x`y", "---",
+                                  "Donostia / San Sebastian", "Durban (eThekwini)", "Ustka (Double)", "\tLa\nPaz"])
+def test_the_ascii_fast_path_folds_like_the_unicode_path(name):
+    from crawler import text
+
+    assert text._fold(name) == text._fold_unicode(name)
