@@ -192,9 +192,11 @@ def apply_records(
 def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver) -> None:
     table = entity.table
     inserts, updates, touches, changes, firsts = [], [], [], [], []
-    # A scope with no active row (a baseline) has nothing a new key could respell: skip the lookups.
+    # Only an active row this run has not shown yet can be respelled; a scope without one (a
+    # baseline, written batch by batch) skips the lookups.
     has_rows = entity.has_actor and db.conn.execute(
-        f"select 1 from [{table}] where scope = ? and removed_at is null limit 1", (state.scope,)).fetchone() is not None
+        f"""select 1 from [{table}] where scope = ? and removed_at is null
+            and coalesce(last_seen_run_id, 0) != ? limit 1""", (state.scope, state.run_id)).fetchone() is not None
     with db.atomic():
         for key, record in by_key.items():
             page_id, seen_at = page_of(record.get("url"))
