@@ -26,3 +26,7 @@ class NotConfigured(GlocalError):
 
 class UnknownSpider(GlocalError):
     """No spider has that name."""
+
+
+class BackfillError(GlocalError):
+    """A web archive answered something that is not history: not JSON, an error page, a redirect."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 
+from crawler.alerts.outbox import outbox_for
 from crawler.checks import judge_scope, run_checks
 from crawler.expectations import Expectations
 from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
@@ -37,8 +38,11 @@ class CrawlSession:
         self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
         self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
+        self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         places_file = settings.get("STORE_PLACES_FILE")
         self.places = Gazetteer.load(places_file) if places_file else gazetteer()
+        self.alerts_config = settings.get("ALERTS_CONFIG")
+        self.outbox = None  # writes the alerts' deliveries rows in the transaction of their changes
         self.db = None
         self.run_id = None
         self.spider_name = None
@@ -74,7 +78,9 @@ class CrawlSession:
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
         self.db = open_db(self.db_path)
-        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
+        self.outbox = outbox_for(self.alerts_config)
+        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
+                                     kind="backfill" if self.as_of else None, as_of=self.as_of)
         self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow(),
                                        ref_scheme=getattr(spider, "actor_ref_scheme", None))
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
@@ -211,7 +217,7 @@ class CrawlSession:
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
             keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
-            reason=verdict.reason,
+            reason=verdict.reason, quiet=bool(self.as_of), outbox=self.outbox,
         )
         self._states[report.scope] = state
         if report.complete and not implicit:
@@ -234,7 +240,8 @@ class CrawlSession:
 
     def _flush_all(self, now: str) -> None:
         if self._claims:
-            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of)
+            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of,
+                                       quiet=bool(self.as_of), outbox=self.outbox)
             self._claims = []
 
     # --- read-only questions from the spider ------------------------------------------------------

@@ -100,6 +100,25 @@ STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
 # in the store; rosters always read every page.
 CRAWL_STOP_AFTER_KNOWN = 10
 
+# --- backfill from web archives (crawler/backfill.py, crawler/wayback.py) -----------------------
+# Any archive speaking the Wayback CDX protocol works (a pywb instance, Arquivo.pt's CDX server...).
+BACKFILL_CDX_URL = os.environ.get("GLOCAL_BACKFILL_CDX_URL", "https://web.archive.org/cdx/search/cdx")
+BACKFILL_REPLAY_URL = os.environ.get("GLOCAL_BACKFILL_REPLAY_URL", "https://web.archive.org/web")
+BACKFILL_DELAY = _env_seconds("GLOCAL_BACKFILL_DELAY", 3.0)  # seconds between two requests to the archive
+BACKFILL_AS_OF = None  # set by `glocal backfill` for each crawl: the moment the pages are answered as of
+
+# --- alerts (crawler/alerts/; docs/alerts.md) ----------------------------------------------------
+ALERTS_CONFIG = os.environ.get("GLOCAL_ALERTS")  # the rules file (TOML); None: no alerts are routed
+ALERTS_SEND_INTERVAL = 60  # seconds between two runs of the service's delivery job
+ALERTS_BACKOFF_BASE = 30  # seconds before the first retry of a failed send; doubles each attempt (with jitter)
+ALERTS_BACKOFF_MAX = 3600  # the longest wait between two attempts
+ALERTS_SLACK_INTERVAL = 1.0  # seconds between two messages to one Slack webhook (Slack allows about one per second)
+ALERTS_SEND_BATCH = 500  # outbox rows handled per delivery run, so a huge backlog drains in bounded steps
+ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that make a spider blind
+ALERTS_HEALTH_DROP_RATIO = 0.5  # a run with fewer items than (1 - this) x the median of its last healthy runs is blind
+ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run
+SCHEDULER_WORKERS = 2  # crawls at once (different sites only; never two runs of one spider)
+
 # --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
 # The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found
 # it (docs/sources.md, covenant_signatories); "{page}" in it is replaced by the page number.

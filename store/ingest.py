@@ -58,6 +58,13 @@ class ScopeState:
     counts: Counter = field(default_factory=Counter)
     # item key -> key of the row it updated under another spelling (see _respelled), this run only
     respelled: dict[str, str] = field(default_factory=dict)
+    outbox: object = None  # called with the scope's new change rows inside their transaction (see write_changes)
+    quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
+
+    @property
+    def notify(self) -> int:
+        """Whether this scope run's changes alert (a baseline or a quiet run records them only)."""
+        return int(not self.baseline and not self.quiet)
 
     @property
     def trusted(self) -> bool:
@@ -109,6 +116,8 @@ def begin_scope(
     listed: int | None = None,
     stated: int | None = None,
     reason: str | None = None,
+    quiet: bool = False,
+    outbox=None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
@@ -149,6 +158,8 @@ def begin_scope(
         keys=set(keys) if keys is not None else None,
         kind=kind,
         reason=reason,
+        quiet=quiet,
+        outbox=outbox,
     )
 
 
@@ -234,7 +245,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                                     state.run_id, key))
                     change, diff = "restored", _diff(old, row, entity)
                 changes.append((state.run_id, entity.name, key, change, _json(diff), seen_at, now,
-                                int(not state.baseline), state.scope, page_id))
+                                state.notify, state.scope, page_id))
                 counts[change] += 1
                 continue
             diff = _diff(old, row, entity)
@@ -244,7 +255,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                 updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
                                 state.run_id, key))
                 changes.append((state.run_id, entity.name, key, "updated", _json(diff), seen_at, now,
-                                int(not state.baseline), state.scope, page_id))
+                                state.notify, state.scope, page_id))
                 counts["updated"] += 1
             else:
                 touches.append((seen_at, state.run_id, key))
@@ -268,8 +279,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             )
         if touches:
             conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
-        if changes:
-            conn.executemany(_INSERT_CHANGE, changes)
+        write_changes(db, changes, state.outbox)
         if firsts:
             conn.executemany(f"update [{table}] set first_seen_at = ? where key = ?", firsts)
 
@@ -348,16 +358,16 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         removals.append((missing_since, key))
         diff = {"missing_since": missing_since, "missing_runs": len(misses)}
         changes.append((state.run_id, entity.name, key, "removed", _json(diff), missing_since, now,
-                        int(not state.baseline), state.scope, page_id))
+                        state.notify, state.scope, page_id))
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
-        db.conn.executemany(_INSERT_CHANGE, changes)
+        write_changes(db, changes, state.outbox)
     return counts
 
 
 def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: str,
-                        page_of=lambda url: (None, None)) -> Counter:
+                        page_of=lambda url: (None, None), quiet: bool = False, outbox=None) -> Counter:
     """Keep each stated count as a dated series: a new row when the number changes, else extend
     `last_seen_at`. A changed count is a `count_claim.updated` change; the first one is recorded
     quietly (notify = 0), like a baseline."""
@@ -392,10 +402,33 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                                                                 ("unit", latest[4], claim["unit"])) if old != new}
             else:
                 diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
-            db.conn.execute(_INSERT_CHANGE, (run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
-                                             int(bool(latest)), None, page_id))
+            write_changes(db, [(run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
+                                int(bool(latest) and not quiet), None, page_id)], outbox)
             counts[change] += 1
     return counts
+
+
+_CHANGE_COLUMNS = ("run_id", "entity", "entity_key", "change", "diff", "observed_at", "detected_at", "notify",
+                   "scope", "page_id")
+
+
+def write_changes(db: Database, changes: list[tuple], outbox=None) -> None:
+    """Append `changes` rows (tuples in _INSERT_CHANGE's order); call `outbox(db, rows)` with them.
+
+    The caller holds the transaction, so whatever the outbox writes (the alerts' `deliveries`
+    rows) commits or rolls back with the changes themselves: no alert without its change, and
+    no change whose alert is lost. The store knows nothing of rules or channels.
+    """
+    if not changes:
+        return
+    if outbox is None or not any(values[7] for values in changes):  # a baseline alerts nothing
+        db.conn.executemany(_INSERT_CHANGE, changes)
+        return
+    rows = []
+    for values in changes:  # one statement per row, to know each row's id
+        row_id = db.conn.execute(_INSERT_CHANGE, values).lastrowid
+        rows.append(dict(zip(("id",) + _CHANGE_COLUMNS, (row_id, *values), strict=True)))
+    outbox(db, rows)
 
 
 def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:

@@ -33,8 +33,14 @@ def fixture_meta(spider: str) -> dict:
 
 
 def load_fixture(spider: str, filename: str) -> Page:
-    info = fixture_meta(spider)[filename]
-    html = (FIXTURES / spider / filename).read_text(encoding="utf-8")
+    return load_fixture_from(FIXTURES, spider, filename)
+
+
+def load_fixture_from(folder: str | Path, spider: str, filename: str) -> Page:
+    """A saved page of any fixtures folder (`glocal fixtures add --folder` writes such folders)."""
+    folder = Path(folder) / spider
+    info = json.loads((folder / "meta.json").read_text(encoding="utf-8"))[filename]
+    html = (folder / filename).read_text(encoding="utf-8")
     return Page(html=html, url=info["url"], fetched_at=info["fetched_at"])
 
 
