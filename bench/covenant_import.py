@@ -13,7 +13,7 @@ b. **importer**: `crawler.covenant_import.import_file` into a fresh store: the J
 c. **re-import** of the unchanged file into (b)'s store: it must record no change (checked).
 
 Median of --repeats; the target is importer >= 0.5 x insert_all (rows/s). Peak RSS of this
-process is printed too. `run()` returns the rows (measure, baseline, ours, ratio, target).
+process is printed too. `run(quick)` returns bench.common.Row rows for `python -m bench`.
 """
 
 from __future__ import annotations
@@ -76,7 +76,12 @@ def time_import(db_path: Path, csv_path: Path) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def run(rows: int = 15_000, repeats: int = 3) -> list[tuple]:
+def run(quick: bool = False, rows: int | None = None, repeats: int | None = None) -> list:
+    """The rows of `python -m bench` (bench.common.Row): 15,000 rows x 3, or 3,000 x 1 when quick."""
+    from bench.common import Row
+
+    rows = rows or (3_000 if quick else 15_000)
+    repeats = repeats or (1 if quick else 3)
     times = {"insert_all": [], "import": [], "reimport": []}
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -89,19 +94,22 @@ def run(rows: int = 15_000, repeats: int = 3) -> list[tuple]:
             seconds, again = time_import(folder / f"store{repeat}.db", source)
             times["reimport"].append(seconds)
             if first.signatures != rows or sum(v for k, v in again.counts.items() if k != "unchanged"):
-                print(f"CHECK FAILED: first import {first.signatures} signatories (want {rows}); "
-                      f"re-import counts {again.counts}")
-                raise SystemExit(1)
+                raise RuntimeError(f"first import {first.signatures} signatories (want {rows}); "
+                                   f"re-import counts {again.counts}")
         connection = sqlite3.connect(folder / "store0.db")
         actors = connection.execute("select count(*) from actors").fetchone()[0]
         connection.close()
     plain, ours, again = (statistics.median(times[k]) for k in ("insert_all", "import", "reimport"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [
-        ("rows/s, importer vs sqlite-utils insert_all", round(rows / plain), round(rows / ours), plain / ours, ">= 0.5"),
-        ("rows/s, unchanged re-import vs insert_all", round(rows / plain), round(rows / again), plain / again, ">= 0.5"),
-        ("actors created for the rows", rows, actors, actors / rows, "== 1.0 (one authority, one actor)"),
-        ("peak RSS of this process, MB", None, round(peak), peak / 300, "< 300 MB (ratio to 300)"),
+        Row("covenant_import", f"rows/s, glocal import covenant vs sqlite-utils insert_all ({rows:,} rows)",
+            f"insert_all {rows / plain:.0f}/s", f"{rows / ours:.0f}/s", plain / ours, 0.5),
+        Row("covenant_import", "rows/s, unchanged re-import vs insert_all", f"insert_all {rows / plain:.0f}/s",
+            f"{rows / again:.0f}/s", plain / again, 0.5),
+        Row("covenant_import", "actors per authority", f"{rows:,} authorities", f"{actors:,} actors",
+            actors / rows, None, note="one authority, one actor"),
+        Row("covenant_import", "peak RSS of the importing process", "300 MB allowed", f"{peak:.0f} MB", peak / 300,
+            1.0, lower_is_better=True),
     ]
 
 
@@ -110,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=15_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    from covenant_scale import print_rows  # noqa: PLC0415 - bench/ is sys.path[0] when run as a script
+    from bench.__main__ import table
 
-    print_rows(run(args.rows, args.repeats))
+    print(table(run(rows=args.rows, repeats=args.repeats)))
     return 0
 
 
