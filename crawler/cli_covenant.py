@@ -45,7 +45,9 @@ def import_covenant(file, db_path, url, progress):
     from crawler.cli import project_settings
     from crawler.covenant_import import import_file
 
-    db_path = db_path or project_settings().get("STORE_DB_PATH")
+    settings = project_settings()
+    db_path = db_path or settings.get("STORE_DB_PATH")
+    alerts_config = settings.get("ALERTS_CONFIG")
     show_bar = sys.stdout.isatty() if progress is None else progress
     size = os.path.getsize(file) if os.path.isfile(file) else 0
     try:
@@ -57,9 +59,9 @@ def import_covenant(file, db_path, url, progress):
                     bar.update(max(0, position - done[0]))
                     done[0] = max(done[0], position)
 
-                result = import_file(db_path, file, url=url, progress=advance)
+                result = import_file(db_path, file, url=url, progress=advance, alerts_config=alerts_config)
         else:
-            result = import_file(db_path, file, url=url)
+            result = import_file(db_path, file, url=url, alerts_config=alerts_config)
     except GlocalError as error:
         raise click.ClickException(str(error)) from None
     for problem in result.problems[:20]:

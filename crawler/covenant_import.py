@@ -53,11 +53,14 @@ class ImportResult:
 
 
 def import_file(db_path: str | Path, path: str | Path, *, url: str | None = None, removal_runs: int | None = None,
-                progress: Callable[[int], None] | None = None, source: str = parser.SOURCE) -> ImportResult:
+                progress: Callable[[int], None] | None = None, source: str = parser.SOURCE,
+                alerts_config: str | None = None) -> ImportResult:
     """Import one JRC signatories file (CSV or XLSX) into the store at `db_path`.
 
     :param url: where the file came from (default: its file:// URL)
     :param progress: called with the number of bytes read so far, now and then
+    :param alerts_config: the alert rules file (ALERTS_CONFIG): changes after the baseline are routed
+        to the outbox in their own transaction, as a crawl's are
     :raises GlocalError: the file cannot be read, or its layout is not the JRC one (nothing is written
         to the signatories then; the run is recorded as failed with the reason)
     """
@@ -67,12 +70,15 @@ def import_file(db_path: str | Path, path: str | Path, *, url: str | None = None
     url = url or path.resolve().as_uri()
     db = open_db(db_path)
     try:
-        return _import(db, path, url, removal_runs or ingest.DEFAULT_REMOVAL_RUNS, progress, source)
+        from crawler.alerts.outbox import outbox_for
+
+        return _import(db, path, url, removal_runs or ingest.DEFAULT_REMOVAL_RUNS, progress, source,
+                       outbox_for(alerts_config))
     finally:
         db.close()
 
 
-def _import(db, path: Path, url: str, removal_runs: int, progress, source: str) -> ImportResult:
+def _import(db, path: Path, url: str, removal_runs: int, progress, source: str, outbox) -> ImportResult:
     started = utcnow()
     run_id = runs.start_run(db, spider=source, now=started)
     digest, size = _sha256(path)
@@ -89,11 +95,12 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str) 
         except ParseError as error:
             _fail(db, run_id, str(error))
             raise GlocalError(str(error)) from None
-        _import_instrument(db, run_id, url, started, page_of, source)
+        _import_instrument(db, run_id, url, started, page_of, source, outbox)
         active_before = db.conn.execute("select count(*) from signatures where scope = ? and removed_at is null",
                                         (parser.SCOPE,)).fetchone()[0]
         state = ingest.begin_scope(db, run_id=run_id, scope=parser.SCOPE, entity="signature", url=url,
-                                   observed_at=started, complete=True, healthy=True, keys=None, kind=ingest.ROSTER)
+                                   observed_at=started, complete=True, healthy=True, keys=None, kind=ingest.ROSTER,
+                                   outbox=outbox)
         keys: set[str] = set()
         batch: list[dict] = []
         for signature in dataset.signatures(source=source):
@@ -121,11 +128,12 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str) 
     return result
 
 
-def _import_instrument(db, run_id, url, now, page_of, source) -> None:
+def _import_instrument(db, run_id, url, now, page_of, source, outbox) -> None:
     instrument = covenant_signatories.instrument(url)
     instrument.source, instrument.scope = source, parser.INSTRUMENTS_SCOPE
     state = ingest.begin_scope(db, run_id=run_id, scope=parser.INSTRUMENTS_SCOPE, entity="instrument", url=url,
-                               observed_at=now, complete=True, healthy=True, keys=[instrument.key], kind=ingest.ROSTER)
+                               observed_at=now, complete=True, healthy=True, keys=[instrument.key], kind=ingest.ROSTER,
+                               outbox=outbox)
     ingest.apply_records(db, state, [as_record(instrument)], now=now, page_of=page_of)
     ingest.close_scope(db, state, now=now)
 

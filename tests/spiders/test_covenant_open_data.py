@@ -316,3 +316,21 @@ def test_spider_rejects_an_unknown_layout():
     body = (FOLDER / "other-layout.csv").read_bytes()
     out = list(spider.parse(Response(URL, body=body, request=Request(URL))))
     assert len(out) == 1 and out[0].rejected and "expected the columns" in out[0].reason
+
+
+def test_an_import_after_the_baseline_routes_its_changes_to_the_alert_outbox(tmp_path):
+    rules = tmp_path / "alerts.toml"
+    rules.write_text('[channels.team]\ntype = "email"\nhost = "127.0.0.1"\nfrom = "alerts@glocal.test"\n'
+                     'to = "team@glocal.test"\n\n[[rules]]\nname = "covenant"\n'
+                     'kinds = ["signature.added", "signature.updated"]\nchannels = ["team"]\n', encoding="utf-8")
+    db = tmp_path / "g.db"
+    import_file(db, CSV, alerts_config=str(rules))
+    assert rows(db, "select count(*) n from deliveries")[0]["n"] == 0  # the baseline alerts nothing
+    joined = tmp_path / "joined.csv"
+    joined.write_text(CSV.read_text(encoding="utf-8").rstrip("\n") +
+                      "\n30001;Kolding;dk;Denmark;55,49;9,47;93619;signatory;Individual;2026-11-03;false\n",
+                      encoding="utf-8")
+    import_file(db, joined, alerts_config=str(rules))
+    delivered = rows(db, """select d.kind, d.channel, c.entity_key from deliveries d join changes c on c.id = d.change_id""")
+    assert delivered == [{"kind": "signature.added", "channel": "team",
+                          "entity_key": com.signature_key("Kolding", "DK")}]
