@@ -206,7 +206,7 @@ def store_run(path: Path, scopes: dict[str, list[dict]], now: str) -> int:
         )
         for start in range(0, len(records), BATCH):
             ingest.apply_records(db, state, records[start:start + BATCH], now=now, resolver=resolver)
-        ingest.close_scope(db, state, now=now)
+        ingest.close_scope(db, state, now=now, removal_runs=2)
         items += len(records)
     runs.finish_run(db, run_id, now=now, finish_reason="finished", pages=len(scopes), items=items,
                     errors=0, healthy=True, health=[], summary="bench")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from crawler import settings as defaults
 from crawler.expectations import Expectations
 from crawler.items import APPEND_ONLY, ScopeReport
 
@@ -27,13 +28,22 @@ class CheckResult:
 class ScopeVerdict:
     healthy: bool
     reason: str | None
+    # A healthy list that changed too much at once is *held*: recorded, its alerts wait.
+    # "agree": released by the next run that shows the same list, or by `glocal changes confirm RUN`;
+    # "confirm": a list that collapsed (a layout change is likelier than a mass exit): only by confirm.
+    hold: str | None = None
 
 
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
-                min_list_ratio: float, max_drop_ratio: float = 0.5) -> ScopeVerdict:
-    """Decide whether one scope's list, as this run saw it, may change the store.
+                min_list_ratio: float, max_drop_ratio: float = defaults.HEALTH_MAX_DROP_RATIO,
+                drop_check_min_rows: int = defaults.HEALTH_DROP_CHECK_MIN_ROWS,
+                hold_share: float | None = None) -> ScopeVerdict:
+    """Decide whether one scope's list, as this run saw it, may change the store, and whether
+    its changes must be held (recorded, not alerted) until confirmed.
 
-    :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run)
+    :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run), with
+        ``active_keys`` (the keys on record) when the share of a list's change is to be judged
+    :param hold_share: a list whose keys differ from those on record by more than this share is held
     """
     where = report.url or report.scope
     if report.rejected:
@@ -58,13 +68,6 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
-    active = prior.get("active") or 0
-    if report.kind != APPEND_ONLY and active >= 4 and report.listed < active * (1 - max_drop_ratio):
-        return ScopeVerdict(
-            False,
-            f"the list on {where} shrank from {active} to {report.listed} names at once "
-            f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit, nothing was changed",
-        )
     if report.stated:
         ratio = report.listed / report.stated
         if ratio < min_list_ratio:
@@ -74,6 +77,28 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
                 f"parsed {report.listed} names on {where} but the page states {stated} "
                 f"(below {min_list_ratio:.0%}); nothing in this list was changed",
             )
+    active = prior.get("active") or 0
+    if report.kind == APPEND_ONLY or active < drop_check_min_rows:  # too short for shares to mean anything
+        return ScopeVerdict(True, report.reason)
+    if report.listed < active * (1 - max_drop_ratio):
+        return ScopeVerdict(
+            True,
+            f"the list on {where} shrank from {active} to {report.listed} names at once "
+            f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit: "
+            "held, nobody is removed until `glocal changes confirm` says the list is right",
+            hold="confirm",
+        )
+    before = prior.get("active_keys")
+    if before and hold_share is not None:
+        changed = len(set(report.keys) ^ set(before))
+        if changed / len(before) > hold_share:
+            return ScopeVerdict(
+                True,
+                f"the list on {where} changed by {changed} of {len(before)} names at once (more than "
+                f"{hold_share:.0%}): recorded, its alerts held until a second run agrees or "
+                "`glocal changes confirm` says it is right",
+                hold="agree",
+            )
     return ScopeVerdict(True, report.reason)
 
 
@@ -82,7 +107,7 @@ def run_checks(*, finish_reason: str, errors: int, item_counts: dict[str, int],
                expectations: Expectations, max_errors: int, max_empty_ratio: float) -> list[CheckResult]:
     """The checks of a finished run. A run is healthy when every check passed.
 
-    :param scopes: one dict per scope report: scope, url, complete, healthy, reason, fetch_failed
+    :param scopes: one dict per scope report: scope, url, healthy, reason, fetch_failed
     :param empty_fields: (entity, field) -> number of items of that entity lacking the field
     """
     results = [

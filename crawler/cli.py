@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from crawler import __version__
+from crawler.display import for_terminal, json_text
 from crawler.errors import GlocalError, UnknownSpider
 from crawler.items import as_record, item_kind
 from store.errors import StoreError
@@ -49,13 +50,14 @@ def db_option(fn):
     )(fn)
 
 
-def open_store(db_path: str | None, *, must_exist: bool = False):
-    from store import open_db
+def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool = False):
+    """The store; `readonly` for commands that only read, so they work where no write is possible."""
+    from store import open_db, open_db_readonly
 
     path = db_path or project_settings().get("STORE_DB_PATH")
-    if must_exist and not Path(path).exists():
+    if (must_exist or readonly) and not Path(path).exists():
         raise GlocalError(f"no database at {path} yet: run `glocal crawl` first, or pass --db")
-    return open_db(path)
+    return open_db_readonly(path) if readonly else open_db(path)
 
 
 class GlocalGroup(click.Group):
@@ -65,7 +67,7 @@ class GlocalGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (GlocalError, StoreError) as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(for_terminal(error)) from None
 
 
 @click.group(cls=GlocalGroup)
@@ -80,10 +82,11 @@ def cli():
 @click.option("--replay", type=click.Path(dir_okay=False),
               help="Answer requests from this WARC file instead of the network.")
 @db_option
-@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds before a crawl is killed.")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds before a crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT, 3600).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
-@click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True,
-              help="Override a setting for this crawl (tests and experiments).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
+              help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
 @click.option("--host-map", hidden=True, help="JSON {host: 127.0.0.1:port}: send requests to a local server.")
 def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map):
     """Crawl spiders now, one child process each, and store what changed
@@ -121,13 +124,16 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
         for name in skipped:
             click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
     db_path = db_path or project_settings().get("STORE_DB_PATH")
+    if timeout is None:
+        timeout = project_settings().getfloat("SCHEDULER_CRAWL_TIMEOUT")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
 
     healthy = True
     for name in classes:
         outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
                                  overrides=overrides, verbose=verbose)
-        click.echo(outcome.message, err=outcome.run is None or outcome.run["status"] == "aborted")
+        click.echo(for_terminal(outcome.message),
+                   err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
     if not healthy:
         sys.exit(1)
@@ -138,7 +144,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
 @click.option("--list", "list_jobs", is_flag=True, help="Print every job and its next run, then exit.")
 @click.option("--replay", type=click.Path(dir_okay=False), hidden=True,
               help="Crawl this WARC file instead of the network (demos and tests).")
-@click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True)
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True)
 @click.option("--host-map", hidden=True)
 def schedule(db_path, list_jobs, replay, overrides, host_map):
     """Run every spider on its schedule, and deliver alerts, in the foreground, until SIGTERM
@@ -222,8 +228,11 @@ def parse(spider, file, url):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+    from crawler.limits import MAX_PAGE_DEPTH, check_page
+
+    check_page(text, url, max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
     for item in route.parse(text, url):
-        click.echo(json.dumps(export_record(item), ensure_ascii=False))
+        click.echo(json_text(export_record(item)))
 
 
 def export_record(item) -> dict:
@@ -248,7 +257,7 @@ def spiders_command(db_path):
     crons = spider_schedules(project_settings(), {name: spider_class(name) for name in spider_names()})
     last = {}
     if Path(path).exists():
-        db = open_store(path)
+        db = open_store(path, readonly=True)
         last = runs.last_runs(db)
         db.close()
     for name in spider_names():
@@ -258,39 +267,48 @@ def spiders_command(db_path):
         else:
             health = "healthy" if run["healthy"] else "UNHEALTHY"
             state = f"last run {run['id']} at {run['started_at']}: {run['status']}, {health} - {run['summary']}"
-        click.echo(f"{name}  [{crons[name]}]  {state}")
+        click.echo(for_terminal(f"{name}  [{crons[name]}]  {state}"))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
-@click.option("--all", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
+@click.option("--with-baselines", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
 @click.option("--source", help="Only changes found by this spider.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @db_option
-def changes(since, include_quiet, source, as_json, db_path):
+@click.pass_context
+def changes(ctx, since, include_quiet, source, as_json, db_path):
     """Show detected changes: signatures added or removed, new instruments, counts that moved
+
+    `glocal changes confirm RUN` releases the lists a run held for changing too much at once.
 
     Example:
 
     \b
         glocal changes --since 2026-11-01
     """
-    from store import history
+    if ctx.invoked_subcommand:
+        return
+    from store import history, holds
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
+    waiting = holds.waiting(db)
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     if not rows:
-        click.echo("no changes" + (" (baselines are hidden; --all shows them)" if not include_quiet else ""))
+        click.echo("no changes" + (" (baselines are hidden; --with-baselines shows them)" if not include_quiet else ""))
     for row in rows:
         about = row["label"] or ""
         if row["instrument_title"]:
             about = f"{about} - {row['instrument_title']}"
         kind = f"{row['entity']}.{row['change']}"
-        click.echo(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip())
+        click.echo(for_terminal(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip()))
+    for held in waiting:
+        click.echo(for_terminal(f"held: run {held['run_id']}, {held['scope']}: {held['reason']} "
+                                f"(`glocal changes confirm {held['run_id']}` releases it)"), err=True)
 
 
 @cli.command()
@@ -310,20 +328,20 @@ def signatories(instrument, as_of, as_json, db_path):
     """
     from store import history
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     found = history.find_instrument(db, instrument)
     rows = history.signatories(db, found["key"], as_of=_checked_date(as_of))
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     when = f" as of {as_of}" if as_of else ""
-    click.echo(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}")
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}"))
     for row in rows:
         published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
         flag = "  (non-member)" if row["network_member"] == 0 else ""
-        click.echo(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
-                   f"  first seen {row['first_seen_at'][:10]}{flag}{published}")
+        click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
+                                f"  first seen {row['first_seen_at'][:10]}{flag}{published}"))
 
 
 @cli.command()
@@ -336,7 +354,7 @@ def instruments(db_path):
     \b
         glocal instruments
     """
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = db.query(
         """select i.key, i.title, i.removed_at, count(s.key) as signatories
            from instruments i left join signatures s on s.instrument_key = i.key and s.removed_at is null
@@ -344,7 +362,7 @@ def instruments(db_path):
     )
     for row in rows:
         gone = f"  (removed {row['removed_at'][:10]})" if row["removed_at"] else ""
-        click.echo(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}")
+        click.echo(for_terminal(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}"))
     db.close()
 
 
@@ -376,15 +394,22 @@ def build_archive_command(folders, output, only, sample):
 
 
 def _checked_date(value: str | None) -> str | None:
+    """The user's date in one canonical form: a day in any ISO form ("20261102", "2026-W45-1")
+    becomes YYYY-MM-DD, so it means the whole day like "2026-11-02" does; a time becomes UTC."""
     if value is None:
         return None
-    from store.clock import parse_moment
+    from datetime import date
+
+    from store.clock import iso_utc, parse_moment
 
     try:
-        parse_moment(value)
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    try:
+        return iso_utc(parse_moment(value))
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
-    return value
 
 
 from crawler import cli_history  # noqa: E402  (the history commands build on the helpers above)
@@ -398,6 +423,10 @@ cli.add_command(scrapyd_group)
 from crawler.cli_alerts import alerts, show_page, status  # noqa: E402  (the operator's commands)
 
 for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E701
+
+from crawler.cli_new_spider import new_spider  # noqa: E402 (commands of their own modules, registered last)
+
+cli.add_command(new_spider)
 
 from crawler.cli_covenant import import_group  # noqa: E402 - registered last, see docs/cli.md
 

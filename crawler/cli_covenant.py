@@ -48,6 +48,7 @@ def import_covenant(file, db_path, url, progress):
     settings = project_settings()
     db_path = db_path or settings.get("STORE_DB_PATH")
     alerts_config = settings.get("ALERTS_CONFIG")
+    removal_runs = settings.getint("STORE_REMOVAL_RUNS")
     show_bar = sys.stdout.isatty() if progress is None else progress
     size = os.path.getsize(file) if os.path.isfile(file) else 0
     try:
@@ -59,9 +60,10 @@ def import_covenant(file, db_path, url, progress):
                     bar.update(max(0, position - done[0]))
                     done[0] = max(done[0], position)
 
-                result = import_file(db_path, file, url=url, progress=advance, alerts_config=alerts_config)
+                result = import_file(db_path, file, url=url, progress=advance, alerts_config=alerts_config,
+                                     removal_runs=removal_runs)
         else:
-            result = import_file(db_path, file, url=url, alerts_config=alerts_config)
+            result = import_file(db_path, file, url=url, alerts_config=alerts_config, removal_runs=removal_runs)
     except GlocalError as error:
         raise click.ClickException(str(error)) from None
     for problem in result.problems[:20]:

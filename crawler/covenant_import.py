@@ -72,7 +72,9 @@ def import_file(db_path: str | Path, path: str | Path, *, url: str | None = None
     try:
         from crawler.alerts.outbox import outbox_for
 
-        return _import(db, path, url, removal_runs or ingest.DEFAULT_REMOVAL_RUNS, progress, source,
+        from crawler import settings as project_settings  # the K of STORE_REMOVAL_RUNS, as a crawl reads it
+
+        return _import(db, path, url, removal_runs or project_settings.STORE_REMOVAL_RUNS, progress, source,
                        outbox_for(alerts_config))
     finally:
         db.close()
@@ -95,7 +97,7 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str, 
         except ParseError as error:
             _fail(db, run_id, str(error))
             raise GlocalError(str(error)) from None
-        _import_instrument(db, run_id, url, started, page_of, source, outbox)
+        _import_instrument(db, run_id, url, started, page_of, source, outbox, removal_runs)
         active_before = db.conn.execute("select count(*) from signatures where scope = ? and removed_at is null",
                                         (parser.SCOPE,)).fetchone()[0]
         state = ingest.begin_scope(db, run_id=run_id, scope=parser.SCOPE, entity="signature", url=url,
@@ -128,14 +130,14 @@ def _import(db, path: Path, url: str, removal_runs: int, progress, source: str, 
     return result
 
 
-def _import_instrument(db, run_id, url, now, page_of, source, outbox) -> None:
+def _import_instrument(db, run_id, url, now, page_of, source, outbox, removal_runs) -> None:
     instrument = covenant_signatories.instrument(url)
     instrument.source, instrument.scope = source, parser.INSTRUMENTS_SCOPE
     state = ingest.begin_scope(db, run_id=run_id, scope=parser.INSTRUMENTS_SCOPE, entity="instrument", url=url,
                                observed_at=now, complete=True, healthy=True, keys=[instrument.key], kind=ingest.ROSTER,
                                outbox=outbox)
     ingest.apply_records(db, state, [as_record(instrument)], now=now, page_of=page_of)
-    ingest.close_scope(db, state, now=now)
+    ingest.close_scope(db, state, now=now, removal_runs=removal_runs)
 
 
 def _incompleteness(dataset: parser.Dataset, listed: int, active: int) -> str | None:

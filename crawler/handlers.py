@@ -92,15 +92,36 @@ class LoopbackDownloadHandler(BaseDownloadHandler):
         await self.http.close()
 
 
+class GlocalDownloadHandler(BaseDownloadHandler):
+    """The http(s) handler of every glocal crawl (DOWNLOAD_HANDLERS in crawler/settings.py): replay
+    when ARCHIVE_REPLAY_FILE is set, the local server of CRAWL_HOST_MAP when that is set, else the
+    network. Chosen from settings alone, so `scrapy check SPIDER -s ARCHIVE_REPLAY_FILE=FILE` (and
+    `scrapy crawl`) replays offline exactly as `glocal crawl --replay FILE` does."""
+
+    lazy = False
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        settings = crawler.settings
+        if settings.get("ARCHIVE_REPLAY_FILE"):
+            self.delegate = ReplayDownloadHandler(crawler)
+        elif settings.getdict("CRAWL_HOST_MAP"):
+            self.delegate = LoopbackDownloadHandler(crawler)
+        else:
+            self.delegate = HTTP11DownloadHandler(crawler)
+
+    async def download_request(self, request) -> Response:
+        return await self.delegate.download_request(request)
+
+    async def close(self) -> None:
+        await self.delegate.close()
+
+
 def handler_settings(*, replay: str | None = None, host_map: dict | None = None) -> dict:
     """Scrapy settings that route downloads through replay or the loopback handler."""
     if replay:
-        handler = "crawler.handlers.ReplayDownloadHandler"
-        extra = {"ARCHIVE_REPLAY_FILE": replay, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-                 "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "RETRY_ENABLED": False}
-    elif host_map:
-        handler = "crawler.handlers.LoopbackDownloadHandler"
-        extra = {"CRAWL_HOST_MAP": host_map}
-    else:
-        return {}
-    return {"DOWNLOAD_HANDLERS": {"http": handler, "https": handler}, **extra}
+        return {"ARCHIVE_REPLAY_FILE": replay, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "RETRY_ENABLED": False}
+    if host_map:
+        return {"CRAWL_HOST_MAP": host_map}
+    return {}

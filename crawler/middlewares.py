@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scrapy import signals
 
+from crawler import settings as defaults
 from crawler.archive import WarcFile, payload_digest, read_record
 from crawler.errors import ArchiveError
 from crawler.handlers import scrapy_response
@@ -31,7 +32,7 @@ class ArchiveMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.enabled = crawler.settings.getbool("ARCHIVE_ENABLED", True)
+        self.enabled = crawler.settings.getbool("ARCHIVE_ENABLED", defaults.ARCHIVE_ENABLED)
         self.directory = Path(crawler.settings.get("ARCHIVE_DIR") or
                               Path(crawler.settings.get("STORE_DB_PATH")).parent / "archive")
         self.warc: WarcFile | None = None
@@ -43,7 +44,8 @@ class ArchiveMiddleware:
 
     def process_response(self, request, response):
         session = CrawlSession.of(self.crawler)
-        session.open(self.crawler.spider)
+        if session is None:  # no store for this crawl (scrapy check): nothing to record
+            return response
         archived = request.meta.get("glocal_archived")
         body_sha = hashlib.sha256(response.body).hexdigest()
         page = {
@@ -57,6 +59,8 @@ class ArchiveMiddleware:
             return response
         if "missing" in response.flags:
             return response
+        if 300 <= response.status < 400 and b"Location" in response.headers:
+            session.note_redirect(response.url, _header(response, b"Location"))
         fetched_at = utcnow()
         archive, offset, original = None, None, None
         if self.enabled:
@@ -98,7 +102,7 @@ class ConditionalGetMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.enabled = crawler.settings.getbool("CRAWL_CONDITIONAL_GET", True) and not crawler.settings.get(
+        self.enabled = crawler.settings.getbool("CRAWL_CONDITIONAL_GET", defaults.CRAWL_CONDITIONAL_GET) and not crawler.settings.get(
             "ARCHIVE_REPLAY_FILE")
 
     @classmethod
@@ -111,7 +115,8 @@ class ConditionalGetMiddleware:
         if request.url.endswith("/robots.txt"):
             return None
         session = CrawlSession.of(self.crawler)
-        session.open(self.crawler.spider)
+        if session is None:
+            return None
         previous = pages.latest_archived(session.db, request.url)
         if not previous or not (previous["etag"] or previous["last_modified"]):
             return None
@@ -151,7 +156,7 @@ class RetryAfterMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.max_wait = crawler.settings.getfloat("CRAWL_MAX_RETRY_AFTER", 300)
+        self.max_wait = crawler.settings.getfloat("CRAWL_MAX_RETRY_AFTER", defaults.CRAWL_MAX_RETRY_AFTER)
 
     @classmethod
     def from_crawler(cls, crawler):

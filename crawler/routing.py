@@ -31,6 +31,11 @@ class Route:
     parse: Callable[..., Iterator]  # parse(text, url) -> ScopeReports, items and Links
     scope: Scope  # the list a page of this route reports on (its failures are reported against it)
     format: str = "html"  # "html", "json", "xml" or "text": what the page must be for the parser to run
+    # A real page of this route, and what reading it returns in Scrapy's contract words ("items 2",
+    # "requests 6"): the spider turns them into a contract `scrapy check` runs (offline with
+    # -s ARCHIVE_REPLAY_FILE=tests/fixtures/sample.warc.gz, which must hold the page).
+    example: str | None = None
+    returns: str = "items 1"
     _regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -40,6 +45,15 @@ class Route:
 
     def matches(self, url: str) -> bool:
         return self._regex.search(url) is not None
+
+    def contract(self) -> str | None:
+        """The Scrapy contract lines for this route's example page, or None without an example."""
+        if not self.example:
+            return None
+        lines = [f"@url {self.example}", f"@returns {self.returns}"]
+        if self.returns.startswith("items"):
+            lines.append("@scrapes source key url")
+        return "\n".join(lines)
 
     def accepts(self, content_type: str) -> bool:
         """Whether a response of this Content-Type is what the route's parser reads."""

@@ -12,7 +12,8 @@ import os
 import sys
 import traceback
 
-from crawler.errors import NotConfigured
+from crawler.errors import GlocalError, NotConfigured
+from store.errors import StoreError
 
 
 MIN_LIVE_DELAY = 0.05  # seconds
@@ -39,30 +40,45 @@ def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | 
     return settings
 
 
+def setting_value(text: str):
+    """A --set value as Scrapy's -s takes it (plain text, which settings.getint() and friends
+    convert), or structured when it is JSON ({"a": 1}, [1, 2], "quoted text")."""
+    if text[:1] in ("{", "[", '"'):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise NotConfigured(f"--set value {text!r} looks like JSON but is not valid JSON") from None
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.runner")
     parser.add_argument("spider")
     parser.add_argument("--db", required=True)
     parser.add_argument("--replay")
     parser.add_argument("--host-map", type=json.loads, default=None)
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=JSON")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--log-level")
+    parser.add_argument("--outcome", help="write why the crawl failed (one line) to this file, not to stderr")
     args = parser.parse_args(argv)
     overrides = {}
     try:
         for assignment in args.set:
-            name, _, value = assignment.partition("=")
-            try:
-                overrides[name] = json.loads(value)
-            except ValueError:
-                raise NotConfigured(f"--set {assignment}: the value must be JSON (a number, true, \"text\", ...)") from None
+            name, equals, value = assignment.partition("=")
+            if not name or not equals:
+                raise NotConfigured(f"--set {assignment}: write NAME=VALUE")
+            overrides[name] = setting_value(value)
         settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map,
                                   overrides=overrides, log_level=args.log_level)
+        from crawler.session import check_settings
+
+        check_settings(settings)
 
         from scrapy.crawler import AsyncCrawlerProcess
 
         process = AsyncCrawlerProcess(settings)
-        process.crawl(args.spider)
+        crawler = process.create_crawler(args.spider)
+        running = process.crawl(crawler)  # an asyncio Task
         process.start()
     except Exception as error:  # the parent shows one line; the whole story goes to the log file
         log_file = overrides.get("LOG_FILE")
@@ -71,9 +87,31 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc(file=log)
         else:
             traceback.print_exc()
-        print(f"{args.spider}: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
-        return 1
+        return _failed(args, str(error) if isinstance(error, (GlocalError, StoreError)) else f"{type(error).__name__}: {error}")
+    # Scrapy logs what went wrong inside a crawl and returns normally: the store's verdict and the
+    # crawl's own failure decide the exit status, so the parent never reads success into a failure.
+    from crawler.session import CrawlSession
+
+    session = CrawlSession.of(crawler)
+    if session is not None and session.fatal:
+        return _failed(args, session.fatal)
+    error = running.exception() if running.done() and not running.cancelled() else None
+    if error is not None:
+        return _failed(args, str(error) if isinstance(error, (GlocalError, StoreError)) else f"{type(error).__name__}: {error}")
+    if session is None or session.run_id is None:
+        return _failed(args, "the crawl ended without opening a run (see the log)")
     return 0
+
+
+def _failed(args, reason: str) -> int:
+    """Report a failed crawl in one line (to the --outcome file when the parent gave one) and return 1."""
+    line = (reason.strip().splitlines() or ["unknown error"])[0]
+    if args.outcome:
+        with open(args.outcome, "w", encoding="utf-8") as outcome:
+            outcome.write(line + "\n")
+    else:
+        print(f"{args.spider}: {line}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

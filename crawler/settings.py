@@ -50,6 +50,10 @@ CLOSESPIDER_ERRORCOUNT = 20
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("GLOCAL_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl SPIDER -O out.jsonl`: each item with a leading "type" (crawler/exporters.py).
+FEED_EXPORTERS = {"jsonlines": "crawler.exporters.TypedJsonLinesItemExporter",
+                  "jsonl": "crawler.exporters.TypedJsonLinesItemExporter",
+                  "json": "crawler.exporters.TypedJsonItemExporter"}
 
 DOWNLOADER_MIDDLEWARES = {
     # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
@@ -61,11 +65,18 @@ DOWNLOADER_MIDDLEWARES = {
     # redirects and retries) and keeps it in the WARC archive with a `pages` row.
     "crawler.middlewares.ArchiveMiddleware": 950,
 }
+# Network, WARC replay (ARCHIVE_REPLAY_FILE) or a local test server (CRAWL_HOST_MAP), by settings.
+DOWNLOAD_HANDLERS = {"http": "crawler.handlers.GlocalDownloadHandler",
+                     "https": "crawler.handlers.GlocalDownloadHandler"}
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# The crawl's store session: opens the run on spider_opened, closes it on spider_closed.
+EXTENSIONS = {"crawler.session.CrawlSession": 100}
 
 # --- store/ -----------------------------------------------------------------------------------
+STORE_ENABLED = True  # False: crawl without touching the store (scrapy check turns it off by itself)
 STORE_DB_PATH = os.environ.get("GLOCAL_DB", "data/glocal.db")
 STORE_REMOVAL_RUNS = 2  # K: healthy, complete runs a row must be missing from before it is "removed"
+STORE_BATCH_SIZE = 1000  # items of one scope written per transaction while a long list streams in
 
 # --- archive (crawler/archive.py, crawler/handlers.py, crawler/middlewares.py) ----------------
 ARCHIVE_ENABLED = True
@@ -81,7 +92,9 @@ CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a lo
 HEALTH_MIN_LIST_RATIO = 0.8  # a list shorter than this share of the page's own stated count is suspect
 HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
 HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
-HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is suspect
+HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is held until confirmed
+HEALTH_HOLD_SHARE = 0.3  # a list whose names changed by more than this share in one run: alerts held until agreed
+HEALTH_DROP_CHECK_MIN_ROWS = 4  # lists shorter than this are too small to judge by shares (drop, change)
 
 # --- scheduler/ ---------------------------------------------------------------------------------
 SCHEDULER_TIMEZONE = "UTC"
@@ -118,6 +131,20 @@ ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that
 ALERTS_HEALTH_DROP_RATIO = 0.5  # a run with fewer items than (1 - this) x the median of its last healthy runs is blind
 ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run
 SCHEDULER_WORKERS = 2  # crawls at once (different sites only; never two runs of one spider)
+
+# --- reliability (crawler/session.py, store/locks.py) --------------------------------------------
+STORE_MAX_PAGE_COUNT = 0  # 0: no cap; else SQLite's max_page_count for a crawl's writes (caps the file size)
+CRAWL_MAX_PAGE_CHARS = 3_000_000  # a page's decoded text longer than this is rejected, not parsed
+CRAWL_MAX_PAGE_DEPTH = 256  # markup nested deeper than this (unclosed tags) is rejected, not parsed
+# Scrapy's own cap on a response's bytes, decompressed bodies included (gzip bombs): the download is
+# cancelled and the page reported failed. Far above any real page, far below Scrapy's 1 GB default.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Notes every request the spider makes for a scope, before any filter (offsite, duplicates), so a
+# scope that never reports (an off-site redirect) is named in the run's health: see crawler/expected.py.
+SPIDER_MIDDLEWARES = {"crawler.expected.ExpectedScopesMiddleware": 950}
+# First of all downloader middlewares: no request to a private or loopback address (crawler/guard.py).
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.guard.PrivateAddressMiddleware": 50}
 
 # --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
 # The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found

@@ -27,6 +27,8 @@ def clean(value) -> str:
 # a mark can be the only difference between two names, so it is kept.
 _FOLDED_SCRIPTS = ("LATIN", "GREEK")
 _ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Latin letters with a stroke or ligature have no decomposition; sites drop them like accents ("Lodz").
+_LATIN_FOLDS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i", "æ": "ae", "œ": "oe"})
 _DROPPED = re.compile(r"[.'\u2019\u02bc`\u00b4]")  # dropped inside a word: "D.C." is "DC", "St John's" "St Johns"
 
 
@@ -58,7 +60,7 @@ def _fold(text: str) -> str:
 
 
 def _fold_unicode(text: str) -> str:
-    text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold()
+    text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold().translate(_LATIN_FOLDS)
     text = _DROPPED.sub("", text.replace("&", " and "))
     out, dash = [], False
     for ch in text:

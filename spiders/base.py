@@ -19,12 +19,12 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler import settings as defaults
 from crawler.errors import ParseError
 from crawler.expectations import Expectations
 from crawler.items import APPEND_ONLY, Link, ScopeReport
+from crawler.limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
 from crawler.routing import NoRoute, Route
-
-DEFAULT_STOP_AFTER_KNOWN = 10  # the CRAWL_STOP_AFTER_KNOWN default (crawler/settings.py)
 
 
 class GlocalSpider(scrapy.Spider):
@@ -40,6 +40,20 @@ class GlocalSpider(scrapy.Spider):
     parser: ModuleType | None = None
     schedule: str | None = None
     stop_after_known: int | None = None  # None: the CRAWL_STOP_AFTER_KNOWN setting
+
+    def __init_subclass__(cls, **kwargs):
+        """One contract-carrying callback per route (`check_<parse function>`), for `scrapy check`."""
+        super().__init_subclass__(**kwargs)
+        if cls.parser is None:
+            return
+        for route in cls.parser.ROUTES:
+            if route.contract():
+                setattr(cls, f"check_{route.parse.__name__}", _contract_callback(route))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Scope reports made while no store session listens (unit tests, scrapy check), in order.
+        self.reports: list[ScopeReport] = []
 
     @property
     def expectations(self) -> Expectations:
@@ -64,7 +78,7 @@ class GlocalSpider(scrapy.Spider):
         route = self.route(_requested_url(response))
         output = self.read(response, route)
         if isinstance(output, ScopeReport):
-            yield output  # the page could not be read: its scope is reported incomplete
+            self.report(output)  # the page could not be read: its scope is reported incomplete
             return
         yield from self.follow(self.more_links(response, output), route, response.url)
 
@@ -75,11 +89,20 @@ class GlocalSpider(scrapy.Spider):
             return self.failed_report(route, response.url, f"not {_article(route.format)} page "
                                       f"(Content-Type {content_type or 'missing'})")
         try:
+            self.check_limits(response.text, response.url, route)
             return list(route.parse(response.text, response.url))
         except ParseError as error:
             self.logger.error("%s", error)
             return route.scope.report(self.name, response.url, complete=False, reason=str(error),
                                       landmarks_missing=list(error.landmarks), rejected=True)
+
+    def check_limits(self, text: str, url: str, route: Route) -> None:
+        """Reject a page over CRAWL_MAX_PAGE_CHARS, or markup nested deeper than CRAWL_MAX_PAGE_DEPTH
+        (crawler/limits.py), before any parser walks it."""
+        settings = getattr(self, "settings", None)  # none on a spider made outside a crawl (tests)
+        max_chars = settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS) if settings else MAX_PAGE_CHARS
+        max_depth = settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH) if settings else MAX_PAGE_DEPTH
+        check_page(text, url, max_chars=max_chars, max_depth=max_depth if route.format in ("html", "xml") else None)
 
     def more_links(self, response, output: list) -> list:
         """Hook for platforms that announce further pages outside the page text (HTTP headers)."""
@@ -104,7 +127,11 @@ class GlocalSpider(scrapy.Spider):
                 report.complete, report.reason = False, stop
         if pages and report is not None:
             report.more = True
-        yield from items
+        for item in items:
+            if isinstance(item, ScopeReport):
+                self.report(item)
+            else:
+                yield item
         for link in links:
             try:
                 yield self.request(link.url)
@@ -114,27 +141,52 @@ class GlocalSpider(scrapy.Spider):
     def incremental_stop(self, items: Iterable, route: Route, url: str) -> str | None:
         """Why paging stops after this page (enough of its items are known already), or None."""
         keys = [item.key for item in items if isinstance(item, route.scope.item)]
-        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", DEFAULT_STOP_AFTER_KNOWN)
+        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", defaults.CRAWL_STOP_AFTER_KNOWN)
         known = self.known(route.scope.entity, keys)
         if len(known) >= min(limit, len(keys) or 1):
             return f"stopped paging at {url}: {len(known)} of its {len(keys)} items were already known"
         return None
 
+    def report(self, report: ScopeReport) -> None:
+        """Hand a scope report to the crawl's store session, before any item of its scope.
+
+        Reports are not items: they never reach Scrapy's item count, the pipeline or a feed
+        (`-O out.jsonl`), and contracts count only the facts a page gave.
+        """
+        session = self._session()
+        if session is None:
+            self.reports.append(report)
+        else:
+            session.handle(report)
+
     def known(self, entity: str, keys: list[str]) -> set[str]:
         """Which keys the store already holds, asked through the crawl's session (read-only)."""
-        from crawler.session import CrawlSession
+        session = self._session()
+        return session.known(entity, keys) if session is not None and keys else set()
 
-        return CrawlSession.of(self.crawler).known(entity, keys) if keys else set()
+    def _session(self):
+        crawler = getattr(self, "crawler", None)
+        return getattr(crawler, "glocal_session", None)
 
     def page_failed(self, failure) -> Iterator:
         """Errback: the page never arrived (HTTP error after retries, timeout, DNS...)."""
         request = failure.request
         reason = failure_reason(failure)
         self.logger.warning("page failed: %s (%s)", request.url, reason)
-        yield self.failed_report(self.route(request.url), request.url, reason)
+        self.report(self.failed_report(self.route(request.url), request.url, reason))
+        yield from ()
 
     def failed_report(self, route: Route, url: str, reason: str) -> ScopeReport:
         return route.scope.report(self.name, url, complete=False, reason=reason, fetched=False)
+
+
+def _contract_callback(route: Route):
+    def check(self, response):
+        return self.parse(response)
+
+    check.__name__ = f"check_{route.parse.__name__}"
+    check.__doc__ = f"Read {route.example} with {route.parse.__name__}.\n\n{route.contract()}\n"
+    return check
 
 
 def failure_reason(failure) -> str:

@@ -85,7 +85,7 @@ class WordPressPostsSpider(GlocalSpider):
             yield self.attempt(index, tried)
             return
         self.logger.warning("every way in failed: %s", "; ".join(tried))
-        yield self.failed_report(self.route(request.url), request.url, "; ".join(tried))
+        self.report(self.failed_report(self.route(request.url), request.url, "; ".join(tried)))
 
 
 def _page(url: str) -> int:

@@ -30,7 +30,6 @@ from sqlite_utils import Database
 from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
 
-DEFAULT_REMOVAL_RUNS = 2
 ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of crawler.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
@@ -58,13 +57,16 @@ class ScopeState:
     counts: Counter = field(default_factory=Counter)
     # item key -> key of the row it updated under another spelling (see _respelled), this run only
     respelled: dict[str, str] = field(default_factory=dict)
+    # actor id -> keys of the scope's active rows, read once when the first new key arrives
+    active_by_actor: dict[int, list[str]] | None = None
     outbox: object = None  # called with the scope's new change rows inside their transaction (see write_changes)
     quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
+    held: bool = False  # the list changed too much at once: recorded, alerts wait (store/holds.py)
 
     @property
     def notify(self) -> int:
-        """Whether this scope run's changes alert (a baseline or a quiet run records them only)."""
-        return int(not self.baseline and not self.quiet)
+        """Whether this scope run's changes alert (a baseline, a quiet or a held run records them only)."""
+        return int(not self.baseline and not self.quiet and not self.held)
 
     @property
     def trusted(self) -> bool:
@@ -73,18 +75,16 @@ class ScopeState:
 
 
 def scope_status(db: Database, scope: str, entity: str) -> dict:
-    """What the store knows of a scope before a run touches it.
+    """What the store knows of a scope before a run touches it: ``{"active": rows not removed}``.
 
-    Returns ``{"active": rows not removed, "last_observed_at": capture time of its latest run,
-    "had_complete_run": bool}``; the health checks read it to tell "the list vanished" from
-    "this page never had a list".
+    The health checks read it to tell "the list vanished" (it listed rows before) from "this
+    page never had a list", and to see a list shrink at once.
     """
     table = ENTITIES[entity].table
     active = db.conn.execute(
         f"select count(*) from [{table}] where scope = ? and removed_at is null", (scope,)
     ).fetchone()[0]
-    last_observed_at, had_complete_run = _scope_history(db, scope)
-    return {"active": active, "last_observed_at": last_observed_at, "had_complete_run": had_complete_run}
+    return {"active": active}
 
 
 def _scope_history(db: Database, scope: str, *, other_than_run: int | None = None) -> tuple[str | None, bool]:
@@ -117,6 +117,7 @@ def begin_scope(
     stated: int | None = None,
     reason: str | None = None,
     quiet: bool = False,
+    held: bool = False,
     outbox=None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
@@ -159,6 +160,7 @@ def begin_scope(
         kind=kind,
         reason=reason,
         quiet=quiet,
+        held=held,
         outbox=outbox,
     )
 
@@ -292,20 +294,24 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     not show (nor this batch, nor an earlier respelling this run), is the same entry under a new
     spelling: the page renamed "New York" to "New York City", both naming one actor.
     """
-    listed = state.keys or ()
-    for candidate_key, in db.conn.execute(
-        f"select key from [{entity.table}] where scope = ? and actor_id = ? and removed_at is null order by key",
-        (state.scope, actor_id),
-    ):
-        # Membership tests per candidate (rare), not a union of every listed key per new row:
-        # that union made a 15,000-row baseline quadratic.
-        if candidate_key not in listed and candidate_key not in batch and candidate_key not in state.respelled.values():
-            state.respelled[key] = candidate_key
-            return _existing_rows(db, entity, [candidate_key])[candidate_key]
+    if state.active_by_actor is None:
+        # One read per scope and run, not one per new key: a first crawl meets thousands of new keys.
+        state.active_by_actor = {}
+        for candidate_key, candidate_actor in db.conn.execute(
+            f"select key, actor_id from [{entity.table}] where scope = ? and removed_at is null order by key",
+            (state.scope,),
+        ):
+            state.active_by_actor.setdefault(candidate_actor, []).append(candidate_key)
+    taken = state.respelled.values()
+    for candidate_key in state.active_by_actor.get(actor_id, ()):
+        if candidate_key in batch or (state.keys and candidate_key in state.keys) or candidate_key in taken:
+            continue
+        state.respelled[key] = candidate_key
+        return _existing_rows(db, entity, [candidate_key])[candidate_key]
     return None
 
 
-def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
+def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int,
                 page_id: int | None = None, incomplete: str | None = None) -> Counter:
     """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
     store the scope's counts in its scope_runs row.
@@ -320,7 +326,10 @@ def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int 
             db.conn.execute("update scope_runs set complete = 0, reason = ? where id = ?",
                             (incomplete, state.scope_run_id))
         db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
-        if state.trusted and state.complete and state.keys is not None and state.kind == ROSTER:
+        if state.held:
+            # Its changes wait for release (store/holds.py); a held list removes nobody.
+            db.conn.execute("update changes set held = 1 where run_id = ? and scope = ?", (state.run_id, state.scope))
+        elif state.trusted and state.complete and state.keys is not None and state.kind == ROSTER:
             counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)
             state.counts.update(counts)
         db.conn.execute(
@@ -342,12 +351,17 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
     missing = [(key, last_run) for key, last_run in active if key not in present]
     if not missing:
         return counts
-    # The healthy, complete runs of this scope, oldest first (this run included).
+    # The healthy, complete runs of this scope, oldest first (this run included); a run still held
+    # counts for nothing until released.
     trusted_runs = db.conn.execute(
         """select run_id, observed_at from scope_runs
-           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null order by run_id""",
+           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null and coalesce(held, 0) = 0
+           order by run_id""",
         (state.scope,),
     ).fetchall()
+    # A row whose addition is still held was never announced: its removal is not news either.
+    unannounced = {key for key, in db.conn.execute(
+        "select entity_key from changes where scope = ? and change = 'added' and held = 1", (state.scope,))}
     removals, changes = [], []
     for key, last_run in missing:
         misses = [(run_id, seen) for run_id, seen in trusted_runs if run_id > (last_run or 0)]
@@ -358,7 +372,7 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         removals.append((missing_since, key))
         diff = {"missing_since": missing_since, "missing_runs": len(misses)}
         changes.append((state.run_id, entity.name, key, "removed", _json(diff), missing_since, now,
-                        state.notify, state.scope, page_id))
+                        0 if key in unannounced else state.notify, state.scope, page_id))
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
@@ -390,7 +404,7 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                 continue
             db.conn.execute(
                 """insert into count_claims (key, source, subject_key, count, unit, qualifier, text, url,
-                                             seen_at, last_seen_at, run_id, page_id)
+                                             first_seen_at, last_seen_at, run_id, page_id)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (claim["key"], claim["source"], claim["subject_key"], claim["count"], claim["unit"],
                  claim.get("qualifier"), claim.get("text"), claim["url"], seen_at, seen_at, run_id, page_id),

@@ -316,6 +316,17 @@ def m080_create_archive_captures(db: Database):
 
 
 @migrations()
+def m081_held_scope_runs(db: Database):
+    # A list that changed too much at once is recorded but held: its alerts wait for a second run
+    # that agrees or for an operator's `glocal changes confirm RUN`, and it counts for no removal.
+    db["scope_runs"].add_column("hold", str)  # "agree" | "confirm" | NULL
+    db["scope_runs"].add_column("held", int)  # 1 while waiting, 0 once released
+    db["scope_runs"].add_column("held_keys", str)  # JSON: the list as the held run saw it
+    db["changes"].add_column("held", int)  # 1: recorded by a held run, not alerted (yet)
+    db["scope_runs"].create_index(["scope", "held"])
+
+
+@migrations()
 def m030_alert_outbox(db: Database):
     # The outbox of crawler/alerts: which rule put a row there, what kind of change it announces,
     # and when a sender claimed it (a row left "sending" by a killed sender is sent again).
@@ -325,6 +336,37 @@ def m030_alert_outbox(db: Database):
     db["deliveries"].create_index(["channel", "status"])
     # Health incidents are `health` changes keyed by spider; the latest one says if one is open.
     db["changes"].create_index(["entity", "change", "id"])
+
+
+@migrations()
+def m011_count_claims_first_seen_at(db: Database):
+    # Every other table names a row's first capture `first_seen_at`; count_claims said `seen_at`.
+    db.execute("drop view if exists count_history")
+    db["count_claims"].transform(rename={"seen_at": "first_seen_at"})
+    db.create_view(
+        "count_history",
+        """
+        select subject_key, count, qualifier, unit, first_seen_at, last_seen_at, url, source, text
+        from count_claims order by subject_key, first_seen_at
+        """,
+    )
+
+
+# --- reliability (m020-m029) ---------------------------------------------------------------------
+
+@migrations()
+def m020_create_crawl_locks(db: Database):
+    # One row while a crawl of a spider runs; see store/locks.py for how a dead holder is detected.
+    db["crawl_locks"].create(
+        {
+            "spider": str,
+            "host": str,
+            "pid": int,
+            "process_started": str,
+            "acquired_at": str,
+        },
+        pk="spider",
+    )
 
 
 # --- covenant (m060-m069) ------------------------------------------------------------------------

@@ -73,9 +73,10 @@ def archive_of(path: Path, pages: list[ArchivedResponse]) -> Path:
     return build_archive(pages, path)
 
 
-def glocal(*args, env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
-    """Run the installed `glocal` command as a user would, in a child process."""
-    command = [str(Path(sys.executable).parent / "glocal"), *map(str, args)]
+def glocal(*args, env: dict | None = None, timeout: int = 180, wrapper: list[str] = ()) -> subprocess.CompletedProcess:
+    """Run the installed `glocal` command as a user would, in a child process (under `wrapper`,
+    e.g. a privilege drop, when given)."""
+    command = [*wrapper, str(Path(sys.executable).parent / "glocal"), *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=ROOT)
 
@@ -107,9 +108,9 @@ def _reactor():
 
 
 def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_map: dict | None = None,
-                     settings: dict | None = None, timeout: float = 120) -> dict | None:
+                     settings: dict | None = None, timeout: float = 120, stats: dict | None = None) -> dict | None:
     """Crawl `spider` in this process (replayed or against a local server) and return the run row
-    it wrote in crawl_runs (None when it wrote none)."""
+    it wrote in crawl_runs (None when it wrote none); `stats`, if given, receives Scrapy's stats."""
     from scrapy.crawler import CrawlerRunner
 
     from crawler.runner import crawl_settings
@@ -122,10 +123,14 @@ def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_
 
     def start():
         try:
-            deferred = CrawlerRunner(crawl_config).crawl(spider)
+            runner = CrawlerRunner(crawl_config)
+            crawler = runner.create_crawler(spider)
+            deferred = runner.crawl(crawler)
         except Exception as error:  # noqa: BLE001 - handed to the waiting test thread
             finished.set_exception(error)
             return
+        if stats is not None:
+            deferred.addBoth(lambda result: stats.update(crawler.stats.get_stats()) or result)
         deferred.addCallbacks(lambda _: finished.set_result(None),
                               lambda failure: finished.set_exception(failure.value))
 
@@ -133,6 +138,8 @@ def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_
     finished.result(timeout=timeout)
     import sqlite3
 
+    if not Path(db).exists():
+        return None
     connection = sqlite3.connect(db)
     connection.row_factory = sqlite3.Row
     try:
@@ -143,3 +150,37 @@ def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_
     finally:
         connection.close()
     return dict(row) if row else None
+
+
+@dataclass
+class Outcome:
+    """What a person sees of a command: the shape of subprocess.CompletedProcess."""
+
+    returncode: int
+    stdout: str
+    stderr: str = ""
+
+
+def crawl_like_cli(spider: str, *, db: Path, replay: Path | None = None, host_map: dict | None = None,
+                   settings: dict | None = None, timeout: float = 120) -> Outcome:
+    """An in-process crawl reported as `glocal crawl` reports it: the run's line, exit 1 unless
+    the run finished healthy (scheduler.jobs.run_line is what the CLI prints)."""
+    from scheduler.jobs import run_line
+
+    run = crawl_in_process(spider, db=db, replay=replay, host_map=host_map, settings=settings, timeout=timeout)
+    if run is None:
+        return Outcome(1, "", f"{spider}: the crawl opened no run")
+    ok = run["status"] == "finished" and run["healthy"]
+    return Outcome(0 if ok else 1, run_line(spider, run) + "\n")
+
+
+def run_cli(*args, env: dict | None = None) -> Outcome:
+    """`glocal ARGS` in this process (Click's CliRunner): for commands that start no crawl process."""
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    result = CliRunner(env=env).invoke(cli, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Outcome(result.exit_code, result.stdout, result.stderr)

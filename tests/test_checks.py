@@ -6,7 +6,10 @@ from crawler.checks import judge_scope, run_checks
 from crawler.items import ScopeReport
 from spiders.parsers.c40_accelerators import EXPECTATIONS
 
-NONE_BEFORE = {"active": 0, "last_observed_at": None, "had_complete_run": False}
+# The project's defaults (crawler/settings.py), as the session passes them.
+LIMITS = {"min_list_ratio": 0.8, "max_drop_ratio": 0.5, "drop_check_min_rows": 4}
+
+NONE_BEFORE = {"active": 0}
 
 
 def report(listed=10, stated=None, complete=True, missing=(), qualifier=None, reason=None, fetched=True):
@@ -24,37 +27,50 @@ def report(listed=10, stated=None, complete=True, missing=(), qualifier=None, re
     (10, None, True),
 ])
 def test_list_length_against_the_stated_count(listed, stated, healthy):
-    verdict = judge_scope(report(listed, stated), NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8)
+    verdict = judge_scope(report(listed, stated), NONE_BEFORE, EXPECTATIONS, **LIMITS)
     assert verdict.healthy is healthy
 
 
 def test_a_short_list_names_both_numbers():
-    verdict = judge_scope(report(10, 50, qualifier="more than"), NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8)
+    verdict = judge_scope(report(10, 50, qualifier="more than"), NONE_BEFORE, EXPECTATIONS, **LIMITS)
     assert "parsed 10 names" in verdict.reason and "more than 50" in verdict.reason
 
 
 def test_empty_list_is_unhealthy():
-    assert not judge_scope(report(0), NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8).healthy
+    assert not judge_scope(report(0), NONE_BEFORE, EXPECTATIONS, **LIMITS).healthy
 
 
 def test_vanished_list_is_unhealthy_and_names_the_landmark():
     verdict = judge_scope(report(0, 35, complete=False, missing=["signatory_list"]),
-                          {"active": 35, "last_observed_at": "x", "had_complete_run": True},
-                          EXPECTATIONS, min_list_ratio=0.8)
+                          {"active": 35},
+                          EXPECTATIONS, **LIMITS)
     assert not verdict.healthy
     assert 'a line "Signatory cities:"' in verdict.reason and "listed 35 before" in verdict.reason
 
 
 def test_a_page_that_never_had_a_list_is_not_a_failure():
     verdict = judge_scope(report(0, 35, complete=False, missing=["signatory_list"], reason="count only"),
-                          NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8)
+                          NONE_BEFORE, EXPECTATIONS, **LIMITS)
     assert verdict.healthy and verdict.reason == "count only"
 
 
-@pytest.mark.parametrize("before,listed,healthy", [(40, 21, True), (40, 19, False), (3, 0, False), (3, 1, True)])
-def test_a_list_halving_at_once_is_suspect(before, listed, healthy):
-    prior = {"active": before, "last_observed_at": "x", "had_complete_run": True}
-    assert judge_scope(report(listed), prior, EXPECTATIONS, min_list_ratio=0.8).healthy is healthy
+@pytest.mark.parametrize("before,listed,healthy,hold", [(40, 21, True, None), (40, 19, True, "confirm"),
+                                                       (3, 0, False, None), (3, 1, True, None)])
+def test_a_list_halving_at_once_is_held_until_confirmed(before, listed, healthy, hold):
+    prior = {"active": before}
+    verdict = judge_scope(report(listed), prior, EXPECTATIONS, **LIMITS)
+    assert (verdict.healthy, verdict.hold) == (healthy, hold)
+
+
+@pytest.mark.parametrize("swapped,hold", [(6, None), (7, "agree")])
+def test_a_list_changing_by_more_than_the_hold_share_is_held_until_agreed(swapped, hold):
+    """6 names out and 6 in differ in 12 of 40 (30%: not more than the share); 7 and 7 in 35%."""
+    before = [f"t/x/k{i}" for i in range(40)]
+    listed = report(40)
+    listed.keys = before[swapped:] + [f"t/x/new{i}" for i in range(swapped)]
+    prior = {"active": 40, "active_keys": set(before)}
+    verdict = judge_scope(listed, prior, EXPECTATIONS, **LIMITS, hold_share=0.3)
+    assert verdict.healthy and verdict.hold == hold
 
 
 def checks(**overrides):
@@ -99,13 +115,37 @@ def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
     rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
                            reason="t: neither a signatory list … nor a stated count … on https://example.org/x/",
                            landmarks_missing=["signatory_list", "stated_count"], rejected=True)
-    verdict = judge_scope(rejected, NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8)
+    verdict = judge_scope(rejected, NONE_BEFORE, EXPECTATIONS, **LIMITS)
     assert not verdict.healthy and verdict.reason.startswith("t: neither a signatory list")
 
 
 def test_a_rejected_page_keeps_the_parsers_reason_and_counts_what_was_listed():
     rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
                            reason="no title on https://example.org/x/", landmarks_missing=["title"], rejected=True)
-    verdict = judge_scope(rejected, {"active": 35, "last_observed_at": "x", "had_complete_run": True}, EXPECTATIONS,
-                          min_list_ratio=0.8)
+    verdict = judge_scope(rejected, {"active": 35}, EXPECTATIONS,
+                          **LIMITS)
     assert verdict.reason == "no title on https://example.org/x/; it listed 35 before, nothing in this list was changed"
+
+
+def test_an_append_only_listing_read_in_part_is_healthy():
+    partial = ScopeReport(source="t", scope="announcements:t", entity="announcement", kind="append-only",
+                          url="https://example.org/news/", complete=False, keys=["t/a"],
+                          reason="stopped paging at https://example.org/news/?page=1: 3 of its 3 items were already known")
+    verdict = judge_scope(partial, {"active": 40}, EXPECTATIONS, **LIMITS)
+    assert verdict.healthy and verdict.reason.startswith("stopped paging")
+
+
+def test_an_append_only_listing_that_shrinks_is_not_judged_by_its_length():
+    shorter = ScopeReport(source="t", scope="announcements:t", entity="announcement", kind="append-only",
+                          url="https://example.org/news/", complete=True, keys=["t/a", "t/b"])
+    verdict = judge_scope(shorter, {"active": 40}, EXPECTATIONS, **LIMITS)
+    assert verdict.healthy and verdict.hold is None
+    roster = ScopeReport(source="t", scope="members:t", entity="membership", kind="roster",
+                         url="https://example.org/members/", complete=True, keys=["t/a", "t/b"])
+    assert judge_scope(roster, {"active": 40}, EXPECTATIONS, **LIMITS).hold == "confirm"
+
+
+def test_a_page_that_never_arrived_is_unhealthy_for_an_append_only_listing_too():
+    failed = ScopeReport(source="t", scope="announcements:t", entity="announcement", kind="append-only",
+                         url="https://example.org/news/", complete=False, reason="HTTP 500", fetched=False)
+    assert not judge_scope(failed, {"active": 40}, EXPECTATIONS, **LIMITS).healthy

@@ -119,3 +119,9 @@ def test_the_contract_catches_a_violation(tmp_path, monkeypatch):
     (tmp_path / "leaky.py").write_text("def f():\n    from store.ingest import begin_scope\n")
     with pytest.raises(AssertionError, match="store.ingest"):
         test_parsers_import_no_store_scrapy_scheduler_or_spider("spiders.parsers.bad")
+
+
+def test_middlewares_reach_the_session_not_the_pipeline():
+    """The session belongs to its extension; the downloader middlewares never import the pipeline."""
+    assert "crawler.pipelines" not in project(imports_of("crawler.middlewares"))
+    assert "crawler.session" in project(imports_of("crawler.middlewares"))

@@ -1,14 +1,14 @@
 """Live crawls over real HTTP against a local server standing in for www.c40.org: manners, the archive,
 conditional requests, retries, Retry-After, timeouts and server errors."""
 
-import json
 import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.archive import ArchiveIndex, read_record
-from tests.helpers import FIXTURES, fixture_meta, glocal
+from crawler.runner import setting_value
+from tests.helpers import FIXTURES, crawl_like_cli, fixture_meta
 from tests.site_server import Answer, SiteServer
 
 SPIDER = "c40_accelerators"
@@ -30,16 +30,19 @@ def serve_site(server: SiteServer, *, overrides: dict | None = None, robots: byt
 
 
 # Fast but still one request at a time per host (see MIN_LIVE_DELAY in crawler/runner.py).
-LOOPBACK_SETTINGS = ("--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false")
+LOOPBACK = {"DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_ENABLED": False}
+LOOPBACK_SETTINGS = ("--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false")  # for child processes
 
 
 def crawl(server, tmp_path, *settings):
-    """`glocal crawl` against the local server; the WARC archive goes beside the database."""
-    arguments = ["crawl", SPIDER, "--db", tmp_path / "glocal.db",
-                 "--host-map", json.dumps({"www.c40.org": server.address}), *LOOPBACK_SETTINGS]
+    """A live crawl over real HTTP to the local server, in this process, reported as `glocal crawl`
+    reports it; the WARC archive goes beside the database."""
+    overrides = dict(LOOPBACK)
     for setting in settings:
-        arguments += ["--set", setting]
-    return glocal(*arguments)
+        name, _, value = setting.partition("=")
+        overrides[name] = setting_value(value)
+    return crawl_like_cli(SPIDER, db=tmp_path / "glocal.db", host_map={"www.c40.org": server.address},
+                          settings=overrides)
 
 
 def rows(tmp_path, sql, params=()):
@@ -108,7 +111,7 @@ def test_replaying_the_live_archive_gives_the_same_store(server, tmp_path):
     (warc,) = (tmp_path / "archive" / SPIDER).glob("*.warc.gz")
     replayed = tmp_path / "replayed"
     replayed.mkdir()
-    result = glocal("crawl", SPIDER, "--replay", warc, "--db", replayed / "glocal.db")
+    result = crawl_like_cli(SPIDER, db=replayed / "glocal.db", replay=warc)
     assert result.returncode == 0, result.stdout + result.stderr
     live = rows(tmp_path, "select key, actor_name, first_seen_at from signatures order by key")
     connection = sqlite3.connect(replayed / "glocal.db")

@@ -32,22 +32,41 @@ def settings(**overrides):
     return Settings(values)
 
 
+def fire_times(trigger, n):
+    """The next n times a trigger fires after NOW, as text: what a schedule means, not how APScheduler prints it."""
+    times, previous, moment = [], None, NOW
+    for _ in range(n):
+        previous = trigger.get_next_fire_time(previous, moment)
+        times.append(previous.strftime("%Y-%m-%d %H:%M"))
+        moment = previous + timedelta(seconds=1)
+    return times
+
+
 def crawl_jobs(scheduler):
     return {job.id: job for job in scheduler.get_jobs() if job.id.startswith("crawl:")}
 
 
 def test_one_job_per_spider_on_its_own_schedule(db_path):
-    scheduler = build_scheduler(settings(), SPIDERS, db_path=db_path, now=NOW)
+    scheduler = build_scheduler(settings(SCHEDULER_JITTER=0), SPIDERS, db_path=db_path, now=NOW)
     (job,) = crawl_jobs(scheduler).values()
     assert job.id == "crawl:c40_accelerators"
-    assert str(job.trigger) == "cron[month='*', day='*', day_of_week='*', hour='6', minute='20']"
+    assert fire_times(job.trigger, 2) == ["2026-11-29 06:20", "2026-11-30 06:20"]
 
+
+
+def test_runs_are_jittered_by_the_setting(db_path):
+    scheduler = build_scheduler(settings(SCHEDULER_JITTER=120), SPIDERS, db_path=db_path, now=NOW)
+    trigger = crawl_jobs(scheduler)["crawl:c40_accelerators"].trigger
+    due = datetime(2026, 11, 29, 6, 20, tzinfo=timezone.utc)
+    offsets = {(trigger.get_next_fire_time(None, NOW) - due).total_seconds() for _ in range(20)}
+    assert all(0 <= offset <= 120 for offset in offsets) and len(offsets) > 1
 
 
 def test_a_configured_schedule_overrides_the_spiders(db_path):
-    scheduler = build_scheduler(settings(SCHEDULER_SCHEDULES={"c40_accelerators": "0 */6 * * *"}), SPIDERS,
+    scheduler = build_scheduler(settings(SCHEDULER_SCHEDULES={"c40_accelerators": "0 */6 * * *"}, SCHEDULER_JITTER=0), SPIDERS,
                                 db_path=db_path, now=NOW)
-    assert "hour='*/6'" in str(crawl_jobs(scheduler)["crawl:c40_accelerators"].trigger)
+    assert fire_times(crawl_jobs(scheduler)["crawl:c40_accelerators"].trigger, 3) == [
+        "2026-11-28 12:00", "2026-11-28 18:00", "2026-11-29 00:00"]
 
 
 @pytest.mark.parametrize("overrides,message", [
@@ -103,9 +122,9 @@ def test_a_hung_crawl_is_killed_and_its_run_closed(tmp_path):
     with SiteServer() as server:
         serve_site(server, overrides={"/accelerators/clean-air-cities/": [
             Answer(body=(FIXTURES / SPIDER / "clean-air-cities.html").read_bytes(), delay=30)]})
-        outcome = crawl_in_child(SPIDER, db_path=db, timeout=4, host_map=json.dumps({"www.c40.org": server.address}),
+        outcome = crawl_in_child(SPIDER, db_path=db, timeout=8, host_map=json.dumps({"www.c40.org": server.address}),
                                  overrides=("DOWNLOAD_DELAY=0.05", "AUTOTHROTTLE_ENABLED=false"))
-    assert outcome.message.startswith("c40_accelerators: crawl timed out after 4s and was killed")
+    assert outcome.message.startswith("c40_accelerators: crawl timed out after 8s and was killed")
     assert not outcome.ok
     connection = sqlite3.connect(db)
     assert connection.execute("select status, healthy from crawl_runs").fetchall() == [("aborted", 0)]

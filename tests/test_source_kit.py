@@ -289,3 +289,18 @@ def test_a_failed_pager_page_makes_the_roster_incomplete_and_removes_nothing(ser
     (scope,) = rows(tmp_path / "glocal.db", "select complete, healthy, reason from scope_runs where run_id = ?", (run["id"],))
     assert (scope["complete"], scope["healthy"], scope["reason"]) == (0, 0, "HTTP 404")
     assert rows(tmp_path / "glocal.db", "select count(*) as n from changes where change = 'removed'")[0]["n"] == 0
+
+
+# --- a key with an empty part never reaches the store ------------------------------------------------
+
+def test_a_signature_with_an_empty_key_part_is_dropped_and_its_list_is_incomplete(tmp_path, monkeypatch):
+    """A parser that builds keys without key_part (here: every name keyed to "") must not merge rows."""
+    from spiders.parsers import c40_accelerators as parser
+
+    monkeypatch.setattr(parser, "key_part", lambda name, what="": "")
+    run = replay(tmp_path, "empty-keys", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"))
+    db = tmp_path / "glocal.db"
+    assert run["healthy"] == 0
+    assert rows(db, "select count(*) as n from signatures")[0]["n"] == 0
+    (scope,) = rows(db, "select complete, reason from scope_runs where scope = 'signatures:c40_accelerators/clean-air-cities'")
+    assert scope["complete"] == 0 and "never reached the store" in scope["reason"]

@@ -85,6 +85,40 @@ def test_parse_moment_reads_dates_and_times_as_utc():
     assert parse_moment("2026-11-05T10:00:00+02:00").isoformat() == "2026-11-05T08:00:00+00:00"
 
 
+# --- keys in any script (issue 6 §2) --------------------------------------------------------------
+
+from crawler.errors import ParseError  # noqa: E402
+from crawler.text import key_part  # noqa: E402
+
+SCRIPTS = ["北京市", "上海市", "Москва", "Київ", "Київська", "القاهرة", "الإسكندرية", "서울", "부산", "Αθήνα", "Θεσσαλονίκη",
+           "मुंबई", "मुबई", "תל אביב", "ירושלים", "Tbilisi", "თბილისი", "Ærø", "Łódź", "Lodz-Ost"]
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_name_in_any_script_keeps_its_letters(name):
+    key = name_key(name)
+    assert key and key == key_part(name)
+    assert any(ch.isalpha() for ch in key)
+
+
+def test_distinct_names_in_any_script_get_distinct_keys():
+    keys = [name_key(name) for name in SCRIPTS]
+    assert len(set(keys)) == len(keys)
+
+
+@pytest.mark.parametrize("a,b", [("Αθήνα", "ΑΘΗΝΑ"), ("Αθήνα", "Αθηνα"), ("Москва", "МОСКВА"), ("Łódź", "lodz"),
+                                 ("ﬁnland", "Finland"), ("Straße", "STRASSE"), ("東京", "東京 ")])
+def test_spelling_differences_fold_in_any_script(a, b):
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize("name", ["***", "—", " ", "(…)", "- / -"])
+def test_a_name_without_letters_or_digits_is_a_parse_error(name):
+    assert name_key(name) == ""
+    with pytest.raises(ParseError, match="no letter or digit"):
+        key_part(name)
+
+
 @pytest.mark.parametrize("name", ["Washington, D.C.", "St John's", "Brighton & Hove", "  Tel Aviv - Yafo ",
                                   "snake_case_name", "A.B.C.", "CAVERNAGO", "Reggio nell'Emilia", "x`y", "---",
                                   "Donostia / San Sebastian", "Durban (eThekwini)", "Ustka (Double)", "\tLa\nPaz"])

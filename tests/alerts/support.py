@@ -44,7 +44,7 @@ def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=No
                                    observed_at=fetched_at, complete=True, healthy=True,
                                    keys=[r["key"] for r in instruments], outbox=outbox)
         ingest.apply_records(db, state, instruments, now=now, page_of=page_of)
-        ingest.close_scope(db, state, now=now)
+        ingest.close_scope(db, state, now=now, removal_runs=2)
     records = [as_record(Signature(source=source, key=f"{source}/clean-air-cities/{name_key(name)}", url=url,
                                    instrument_key=instrument_key, actor_name=name, country=country,
                                    signed_on=(signed_on or {}).get(name)))
@@ -53,7 +53,7 @@ def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=No
                                url=url, observed_at=fetched_at, complete=True, healthy=True,
                                keys=[r["key"] for r in records], outbox=outbox)
     ingest.apply_records(db, state, records, now=now, page_of=page_of, resolver=ActorResolver(db, source, gazetteer(), now))
-    ingest.close_scope(db, state, now=now)
+    ingest.close_scope(db, state, now=now, removal_runs=2)
     runs.finish_run(db, run, now=now, finish_reason="finished", pages=1, items=len(records), errors=0,
                     healthy=True, health=[], summary="")
     return run

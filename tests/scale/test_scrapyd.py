@@ -61,7 +61,7 @@ def contents(path) -> dict:
             "instruments": connection.execute("select key, title, kind, text, first_seen_at from instruments order by key").fetchall(),
             "signatures": connection.execute(
                 "select key, instrument_key, actor_name, network_member, first_seen_at from signatures order by key").fetchall(),
-            "count_claims": connection.execute("select key, count, unit, seen_at from count_claims order by key").fetchall(),
+            "count_claims": connection.execute("select key, count, unit, first_seen_at from count_claims order by key").fetchall(),
             "actors": connection.execute("select name, country, geonames_id from actors order by name").fetchall(),
         }
     finally:

@@ -362,9 +362,10 @@ def test_not_html_is_a_parse_error():
 # --- the spider only crawls --------------------------------------------------------------------------
 
 def test_spider_follows_every_accelerator_after_reporting_the_hub():
-    output = list(C40AcceleratorsSpider().parse(html_response("c40_accelerators", "hub.html")))
-    assert isinstance(output[0], ScopeReport)
-    requests = output[1:]
+    spider = C40AcceleratorsSpider()
+    requests = list(spider.parse(html_response("c40_accelerators", "hub.html")))
+    (report,) = spider.reports  # handed to the store session, never yielded as an item
+    assert isinstance(report, ScopeReport) and report.complete
     assert [r.url for r in requests] == parser.accelerator_urls(HUB.html, HUB.url)
     assert {r.callback.__name__ for r in requests} == {"parse"}
     assert {r.errback.__name__ for r in requests} == {"page_failed"}
@@ -386,8 +387,9 @@ def test_a_failed_accelerator_page_is_reported_against_its_signatories():
 
 
 def test_spider_turns_a_parse_error_into_an_incomplete_report():
-    output = list(C40AcceleratorsSpider().parse(html_response("c40_accelerators", "redesigned.html")))
-    (report,) = output
+    spider = C40AcceleratorsSpider()
+    assert list(spider.parse(html_response("c40_accelerators", "redesigned.html"))) == []
+    (report,) = spider.reports
     assert not report.complete
     assert report.scope == "signatures:c40_accelerators/clean-air-cities"
     assert "neither a signatory list" in report.reason
@@ -398,8 +400,9 @@ def test_spider_does_not_follow_links_of_a_broken_hub():
 
     response = HtmlResponse(url=HUB.url, body=b"<html><body><main>Maintenance</main></body></html>",
                             encoding="utf-8", request=Request(HUB.url))
-    output = list(C40AcceleratorsSpider().parse(response))
-    assert len(output) == 1 and not output[0].complete
+    spider = C40AcceleratorsSpider()
+    assert list(spider.parse(response)) == []
+    assert len(spider.reports) == 1 and not spider.reports[0].complete
 
 
 def test_a_list_rendered_as_items_is_read_too():
@@ -419,3 +422,12 @@ def test_an_inline_list_after_its_lead():
       <p><strong>Signatory cities:</strong> Oslo, Quito and Tshwane.</p></main></body></html>"""
     items = list(parser.parse_accelerator(html, "https://www.c40.org/accelerators/x/"))
     assert names(items) == ["Oslo", "Quito", "Tshwane"]
+
+
+def test_an_accelerator_page_yields_only_facts_and_reports_its_scope_aside():
+    spider = C40AcceleratorsSpider()
+    output = list(spider.parse(html_response("c40_accelerators", "clean-air-cities.html")))
+    assert not [item for item in output if isinstance(item, ScopeReport)]
+    assert len([item for item in output if isinstance(item, Signature)]) == 35
+    (report,) = spider.reports
+    assert report.keys == [s.key for s in of(output, Signature)]

@@ -255,11 +255,9 @@ def test_scope_runs_record_counts(db):
 
 
 def test_scope_status_tells_a_vanished_list_from_a_new_one(db):
-    assert ingest.scope_status(db, SCOPE, "signature") == {"active": 0, "last_observed_at": None,
-                                                           "had_complete_run": False}
+    assert ingest.scope_status(db, SCOPE, "signature") == {"active": 0}
     crawl(db, ["Paris", "Lima"], day=1)
-    assert ingest.scope_status(db, SCOPE, "signature") == {"active": 2, "last_observed_at": "2026-11-01T08:00:00Z",
-                                                           "had_complete_run": True}
+    assert ingest.scope_status(db, SCOPE, "signature") == {"active": 2}
 
 
 # --- actors ----------------------------------------------------------------------------------------
@@ -327,10 +325,10 @@ def test_count_claims_are_a_dated_series(db):
     for day, count in [(1, 35), (8, 35), (15, 36)]:
         run_id = runs.start_run(db, spider="test", now=f"2026-11-{day:02d}T00:00:00Z")
         ingest.record_count_claims(db, run_id, [claim(count)], now=f"2026-11-{day:02d}T00:00:00Z")
-    rows = list(db.query("select count, seen_at, last_seen_at from count_claims order by id"))
+    rows = list(db.query("select count, first_seen_at, last_seen_at from count_claims order by id"))
     assert rows == [
-        {"count": 35, "seen_at": "2026-11-01T00:00:00Z", "last_seen_at": "2026-11-08T00:00:00Z"},
-        {"count": 36, "seen_at": "2026-11-15T00:00:00Z", "last_seen_at": "2026-11-15T00:00:00Z"},
+        {"count": 35, "first_seen_at": "2026-11-01T00:00:00Z", "last_seen_at": "2026-11-08T00:00:00Z"},
+        {"count": 36, "first_seen_at": "2026-11-15T00:00:00Z", "last_seen_at": "2026-11-15T00:00:00Z"},
     ]
     assert [(c["change"], c["notify"]) for c in changes(db, entity="count_claim")] == [("added", 0), ("updated", 1)]
 
@@ -351,7 +349,7 @@ def test_a_scope_run_without_a_page_is_never_stale_nor_makes_others_stale(db):
     run_id = runs.start_run(db, spider="test", now="2026-11-28T00:00:00Z")
     state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL, observed_at=None,
                                complete=False, healthy=False, keys=None, reason="HTTP 404")
-    ingest.close_scope(db, state, now="2026-11-28T00:00:00Z")
+    ingest.close_scope(db, state, now="2026-11-28T00:00:00Z", removal_runs=2)
     assert not state.stale
     assert not crawl(db, ["Paris"], day=2).stale
 
@@ -381,7 +379,7 @@ def test_a_list_whose_items_never_all_arrived_is_closed_as_incomplete(db):
     state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL,
                                observed_at="2026-11-08T08:00:00Z", complete=True, healthy=True, keys=keys)
     ingest.apply_records(db, state, [signature("Paris")], now="2026-11-08T08:00:00Z", resolver=ActorResolver(db, "t", gazetteer()))
-    ingest.close_scope(db, state, now="2026-11-08T08:00:00Z", incomplete="1 listed item never reached the store")
+    ingest.close_scope(db, state, now="2026-11-08T08:00:00Z", removal_runs=2, incomplete="1 listed item never reached the store")
     crawl(db, ["Paris"], day=15)
     assert "Amman" in active(db)  # the stopped run did not count as a miss
 
