@@ -114,7 +114,9 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
         index = archive_index(replay)
         skipped = []
         for name, cls in list(classes.items()):
-            missing = [url for url in cls.start_urls if url not in index]
+            # A spider whose start URL is configuration (none set) has nothing to replay either.
+            missing = [url for url in cls.start_urls if url not in index] or (
+                [] if cls.start_urls else ["its configured start URL"])
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:
@@ -439,3 +441,7 @@ from crawler.cli_research import COMMANDS as RESEARCH_COMMANDS  # noqa: E402  (r
 
 for _command in RESEARCH_COMMANDS:
     cli.add_command(_command)
+
+from crawler.cli_covenant import import_group  # noqa: E402 - registered last, see docs/cli.md
+
+cli.add_command(import_group)

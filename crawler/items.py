@@ -44,6 +44,8 @@ class Signature:
     network_member: bool | None = None  # C40 marks non-member signatories with "*"
     commitments: str | None = None
     scope: str | None = None
+    population: int | None = None  # inhabitants as the source states them (Covenant of Mayors)
+    source_id: str | None = None  # the source's own id of the signatory (JRC organisation_id)
 
 
 @dataclass
@@ -137,6 +139,9 @@ class ScopeReport:
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
     rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
     more: bool = False  # another page of this scope follows in this run (set by the spider, see spiders/base.py)
+    # A roster read over several pages of which some failed: the rows that arrived are trusted
+    # (added, updated), but the list is not complete, so nothing is removed.
+    partial: bool = False
 
     def __post_init__(self):
         if self.kind not in SCOPE_KINDS:

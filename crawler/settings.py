@@ -152,3 +152,12 @@ CRAWL_FULL = False
 
 # --- UCLG spiders (spiders/uclg_news.py) --------------------------------------------------------
 UCLG_NEWS_MAX_PAGES = 400  # per listing; the old "All News" listing reached page=293
+
+# --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
+# The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found
+# it (docs/sources.md, covenant_signatories); "{page}" in it is replaced by the page number.
+COVENANT_SIGNATORIES_JSON_URL = os.environ.get("GLOCAL_COVENANT_SIGNATORIES_JSON_URL") or None
+COVENANT_SIGNATORIES_FIRST_PAGE = 0  # the first "{page}" number (Drupal counts from 0)
+COVENANT_SIGNATORIES_MAX_PAGES = 2000  # a guard against a pager that never ends; reaching it = incomplete
+COVENANT_OPEN_DATA_URL = os.environ.get("GLOCAL_COVENANT_OPEN_DATA_URL") or None  # the JRC file, for the spider
+

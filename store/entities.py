@@ -57,8 +57,9 @@ ENTITIES: dict[str, Entity] = {
             "signature",
             "signatures",
             columns=("instrument_key", "actor_name", "country", "signed_on", "role", "status",
-                     "network_member", "commitments"),
-            compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments"),
+                     "network_member", "commitments", "population", "source_id"),
+            compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments",
+                      "population", "source_id"),
             has_actor=True,
         ),
         Entity(

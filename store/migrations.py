@@ -462,3 +462,21 @@ def m050_create_signing_dates_view(db: Database):
 def m055_announcement_tags(db: Database):
     # UCLG's listings label each item with topics ("World Council, Governance"): kept as printed.
     db["announcements"].add_column("tags", str)
+
+
+# --- covenant (m060-m069) ------------------------------------------------------------------------
+
+@migrations()
+def m060_covenant_population_and_actor_refs(db: Database):
+    # The Covenant states each signatory's population and its own id (JRC organisation_id).
+    db["signatures"].add_column("population", int)
+    db["signatures"].add_column("source_id", str)
+    db["signatures"].create_index(["source_id"])
+    # An actor is found by a source's own id ("covenant:11547") or by the signature it first
+    # signed ("covenant-name:<signature key>"), so two authorities that share a name never merge.
+    db["actor_refs"].create(
+        {"ref": str, "actor_id": int, "source": str, "first_seen_at": str},
+        pk="ref",
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["actor_refs"].create_index(["actor_id"])
