@@ -43,6 +43,13 @@ class Signature:
     network_member: bool | None = None  # C40 marks non-member signatories with "*"
     commitments: str | None = None
     scope: str | None = None
+    # Treaty status rows (untc_status): the kind of actor the source names ("state",
+    # "organization"), the act that binds it (ratification, acceptance(A), approval(AA),
+    # accession(a), succession(d) ...), that act's date as printed, and the row as printed.
+    actor_kind: str | None = None
+    action: str | None = None
+    action_on: str | None = None
+    as_printed: str | None = None
 
 
 @dataclass

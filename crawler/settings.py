@@ -91,3 +91,9 @@ SCHEDULER_JITTER = 600  # seconds of random delay per run, so crawls do not hit 
 SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run is closed as aborted)
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
+
+# --- UN sources (spiders/untc_status.py, spiders/unfccc_gcap.py) ---------------------------------
+# UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG).
+UNTC_TREATIES = ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2"]
+# The Global Climate Action portal sits behind anti-bot protection: crawl it only when asked.
+UNFCCC_GCAP_ENABLED = False

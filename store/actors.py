@@ -29,10 +29,11 @@ class ActorResolver:
             "select name, actor_id from actor_names where source = ?", (source,)))
         self._actors: dict[str, int] = dict(db.conn.execute("select key, id from actors"))
 
-    def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None) -> int:
+    def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None,
+                 kind: str | None = None) -> int:
         actor_id = self._names.get(name)
         if actor_id is None:
-            actor_id = self._actor_for(name, country)
+            actor_id = self._actor_for(name, country, kind)
             self.db.conn.execute(
                 "insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)",
                 (name, self.source, actor_id, seen_at or self.now),
@@ -40,7 +41,13 @@ class ActorResolver:
             self._names[name] = actor_id
         return actor_id
 
-    def _actor_for(self, name: str, country: str | None) -> int:
+    def _actor_for(self, name: str, country: str | None, kind: str | None = None) -> int:
+        if kind in ("state", "organization"):
+            # A state is not a place of the city gazetteer ("Monaco", "Singapore" are both): its
+            # ISO code, given by the source, is its identity across spellings ("Turkey", "Türkiye").
+            key = f"{kind}|{country.upper()}" if country else f"{kind}|{name_key(name)}"
+            values = (name, country.upper() if country else None, kind, None, key, 0 if country else 1)
+            return self._insert_actor(key, values)
         place = resolve_place(name, country)
         if place:
             key = f"{place.key}|{place.country}"
@@ -48,6 +55,9 @@ class ActorResolver:
         else:
             key = f"{name_key(name)}|{(country or '').upper()}"
             values = (name, country.upper() if country else None, None, None, key, 1)
+        return self._insert_actor(key, values)
+
+    def _insert_actor(self, key: str, values: tuple) -> int:
         if key not in self._actors:
             cursor = self.db.conn.execute(
                 "insert into actors (name, country, kind, geonames_id, key, needs_review) values (?, ?, ?, ?, ?, ?)",

@@ -49,8 +49,9 @@ ENTITIES: dict[str, Entity] = {
             "signature",
             "signatures",
             columns=("instrument_key", "actor_name", "country", "signed_on", "role", "status",
-                     "network_member", "commitments"),
-            compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments"),
+                     "network_member", "commitments", "action", "action_on", "as_printed"),
+            compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments",
+                      "action", "action_on", "as_printed"),
             has_actor=True,
         ),
         Entity(

@@ -192,7 +192,8 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                     counts["held"] += 1
                     continue
                 if entity.has_actor:
-                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at)
+                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at,
+                                                        record.get("actor_kind"))
                 if old is None:
                     inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
                                     state.run_id, state.run_id, *(row[c] for c in columns)))

@@ -277,3 +277,14 @@ def m006_create_views(db: Database):
         from count_claims order by subject_key, seen_at
         """,
     )
+
+
+# --- un: m070-m079 ------------------------------------------------------------------------------
+
+@migrations()
+def m070_signature_treaty_actions(db: Database):
+    # A treaty participant is bound by an act (ratification, accession ...) on its own date, which
+    # may later be withdrawn: signed_on alone cannot say "signed but never ratified" or "left".
+    db["signatures"].add_column("action", str)
+    db["signatures"].add_column("action_on", str)
+    db["signatures"].add_column("as_printed", str)
