@@ -145,6 +145,10 @@ def instrument_key(number: str) -> str:
     return f"{SOURCE}/{number}"
 
 
+def instrument_scope(number: str) -> str:
+    return f"instruments:{instrument_key(number)}"
+
+
 def signature_scope(number: str) -> str:
     return f"signatures:{instrument_key(number)}"
 
@@ -299,7 +303,11 @@ def items_of(status: Status) -> Iterator:
                           keys=[s.key for s in signatures], stated=status.parties,
                           reason="; ".join(notes) or None)
     place, adopted_on = parse_date_line(status.conclusion or "")
+    # Each treaty is its own instruments scope: one file failing says nothing about the others.
+    yield ScopeReport(source=SOURCE, scope=instrument_scope(status.number), entity="instrument", url=status.url,
+                      complete=True, keys=[key])
     yield Instrument(source=SOURCE, key=key, url=status.url, title=status.title, kind="treaty",
+                     scope=instrument_scope(status.number),
                      issuer="United Nations (depositary: the Secretary-General)", adopted_on=adopted_on, place=place,
                      text=f"Entry into force: {status.entry_into_force}" if status.entry_into_force else None)
     for unit, count in (("signatories", status.signatories), ("parties", status.parties)):
@@ -334,10 +342,12 @@ def _signature(status: Status, key: str, cells: list[str], markers: list[str]):
     act = max(standing_acts or acts, key=lambda pair: pair[0].on, default=None)
     if standing_acts:
         state = "party"
+    elif acts or (signatures and not standing_signatures):
+        # Every act it made is bracketed: denounced or withdrawn since. Its signature may stand
+        # (the United States and the Paris Agreement), but it has left.
+        state = "withdrawn"
     elif standing_signatures:
         state = "signatory"
-    elif signatures or acts:
-        state = "withdrawn"  # every act it made is bracketed: denounced or withdrawn since
     else:
         state = None
     folded = name.casefold()
