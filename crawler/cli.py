@@ -198,10 +198,13 @@ def parse(spider, file, url, callback):
     parser = importlib.import_module(f"spiders.parsers.{cls.name}")
     function = _parser_function(parser, cls, url, callback)
     raw = Path(file).read_bytes()
-    try:
-        html = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+    if getattr(function, "accepts_bytes", False):  # an XML parser decodes by the file's own prolog
+        html = raw
+    else:
+        try:
+            html = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
     for item in function(html, url):
         record = {"item": item_kind(item), **as_record(item)}
         click.echo(json.dumps(record, ensure_ascii=False))

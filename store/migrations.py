@@ -288,3 +288,22 @@ def m070_signature_treaty_actions(db: Database):
     db["signatures"].add_column("action", str)
     db["signatures"].add_column("action_on", str)
     db["signatures"].add_column("as_printed", str)
+
+
+@migrations()
+def m071_create_treaty_links(db: Database):
+    # Which city instruments act under which treaty: the bridge between city action and the state
+    # system (docs/queries.md). Rows are data a researcher may extend; these are the documented ties.
+    db["treaty_links"].create(
+        {"id": int, "instrument_pattern": str, "treaty_key": str, "basis": str},
+        pk="id",
+    )
+    db["treaty_links"].create_index(["instrument_pattern", "treaty_key"], unique=True)
+    db["treaty_links"].insert_all([
+        {"instrument_pattern": "c40_accelerators/%", "treaty_key": "untc_status/XXVII-7-d",
+         "basis": "C40's accelerators commit cities to targets aligned with the Paris Agreement's 1.5 °C goal"},
+        {"instrument_pattern": "unfccc_gcap/%", "treaty_key": "untc_status/XXVII-7-d",
+         "basis": "the Global Climate Action portal records non-state climate action under the Paris Agreement"},
+        {"instrument_pattern": "unfccc_gcap/%", "treaty_key": "untc_status/XXVII-7",
+         "basis": "the portal is run by the UNFCCC secretariat (Marrakech Partnership for Global Climate Action)"},
+    ])

@@ -480,6 +480,9 @@ def parse_status_xml(raw: bytes | str, url: str) -> Iterator:
     yield from items_of(status)
 
 
+parse_status_xml.accepts_bytes = True  # `glocal parse` hands it the file's bytes, undecoded
+
+
 def _count(status_element, name: str) -> int | None:
     if status_element is None:
         return None
