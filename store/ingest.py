@@ -192,8 +192,9 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                     counts["held"] += 1
                     continue
                 if entity.has_actor:
+                    kind = record.get("actor_kind")  # only treaty rows name one; others keep the 3-argument call
                     row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at,
-                                                        record.get("actor_kind"))
+                                                        *((kind,) if kind else ()))
                 if old is None:
                     inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
                                     state.run_id, state.run_id, *(row[c] for c in columns)))
