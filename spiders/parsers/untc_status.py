@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from crawler.countries import ORGANIZATIONS, country_code
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import CountClaim, Instrument, ScopeReport, Signature
@@ -58,30 +59,6 @@ ACTION_CODES = {
     "d": "succession",
     "s": "definitive_signature",
 }
-# UN spellings pycountry does not know (or knows under a newer name).
-UN_NAMES = {
-    "democratic republic of the congo": "CD",
-    "republic of korea": "KR",
-    "democratic people's republic of korea": "KP",
-    "st. kitts and nevis": "KN",
-    "st. lucia": "LC",
-    "st. vincent and the grenadines": "VC",
-    "state of palestine": "PS",
-    "swaziland": "SZ",
-    "the former yugoslav republic of macedonia": "MK",
-    "turkey": "TR",
-    "holy see": "VA",
-    "micronesia (federated states of)": "FM",
-    "republic of moldova": "MD",
-    "united republic of tanzania": "TZ",
-    "lao people's democratic republic": "LA",
-    "bolivia (plurinational state of)": "BO",
-    "venezuela (bolivarian republic of)": "VE",
-    "iran (islamic republic of)": "IR",
-}
-# Participants that are not states (regional economic integration organizations).
-ORGANIZATIONS = {"european union", "european community", "european economic community"}
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);)")
 _PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>", re.S)
@@ -157,23 +134,6 @@ def participant_slug(name: str) -> str:
     """The key part of a participant: its name as printed, slugged (parentheses kept, so
     "Congo" and "Democratic Republic of the Congo" stay apart); never empty."""
     return slugify(name) or clean(name).casefold().replace(" ", "-")
-
-
-def country_code(name: str) -> str | None:
-    """ISO 3166-1 alpha-2 of a participant name as the UN prints it, None when unknown."""
-    import pycountry  # imported lazily: the spider loader imports every parser module
-
-    folded = clean(name).casefold()
-    if folded in UN_NAMES:
-        return UN_NAMES[folded]
-    if folded in ORGANIZATIONS:
-        return None
-    for candidate in (name, re.sub(r"\s*\((.*)\)$", r", \1", name)):
-        try:
-            return pycountry.countries.lookup(candidate).alpha_2
-        except LookupError:
-            continue
-    return None
 
 
 # --- what a status says ----------------------------------------------------------------------------
