@@ -133,6 +133,9 @@ class ScopeReport:
     reason: str | None = None  # why the scope is not complete, in words
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
     rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
+    # "roster" (a list that states who is in: absence can mean removal) or "append-only" (news,
+    # events: a story that leaves a listing still happened, absence never removes).
+    kind: str = "roster"
 
     @property
     def listed(self) -> int:

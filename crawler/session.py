@@ -188,6 +188,7 @@ class CrawlSession:
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
             keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
+            kind=report.kind,
         )
         self._states[report.scope] = state
         if report.complete and not implicit:

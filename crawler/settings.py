@@ -97,3 +97,5 @@ SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for th
 UNTC_TREATIES = ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2"]
 # The Global Climate Action portal sits behind anti-bot protection: crawl it only when asked.
 UNFCCC_GCAP_ENABLED = False
+UNHABITAT_NEWS_PAGES = 2  # listing pages unhabitat_news reads each run (newest first)
+UAP_EVENTS_PAGES = 3  # listing pages uap_events reads each run

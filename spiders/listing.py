@@ -43,6 +43,8 @@ class PagedListingSpider(GlocalSpider):
     """Walks `listings()` one after the other, page by page, then reports `scopes` once."""
 
     scopes: dict[str, str] = {}  # scope -> entity, every scope this spider vouches for
+    scope_kind = "roster"  # "append-only" for news and events: absence never removes, and reading
+    # only the newest pages of a long listing is then a complete reading of what it adds
 
     def listings(self) -> list[Listing]:
         raise NotImplementedError
@@ -84,7 +86,7 @@ class PagedListingSpider(GlocalSpider):
             self._stated.setdefault(listing.start_url, result.stated)
         if result.next_url and page < listing.max_pages:
             yield self._request(index, result.next_url, page + 1)
-        elif result.next_url:
+        elif result.next_url and self.scope_kind == "roster":
             self._problems.append(f"{listing.start_url}: stopped after {listing.max_pages} pages, the pager goes on")
             yield from self._next_listing(index)
         else:
@@ -117,7 +119,7 @@ class PagedListingSpider(GlocalSpider):
             keys = [i.key for i in items if getattr(i, "scope", None) == scope]
             yield ScopeReport(source=self.name, scope=scope, entity=entity, url=self._first_url or
                               self._walk[0].start_url, complete=not self._problems, keys=keys,
-                              stated=self.stated_for(scope), reason=reason, fetched=fetched)
+                              stated=self.stated_for(scope), reason=reason, fetched=fetched, kind=self.scope_kind)
         yield from items
 
     def stated_for(self, scope: str) -> int | None:

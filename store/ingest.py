@@ -48,6 +48,7 @@ class ScopeState:
     keys: set[str] | None
     reason: str | None = None  # why the scope run is incomplete, unhealthy or stale, in words
     counts: Counter = field(default_factory=Counter)
+    kind: str = "roster"  # "append-only" scopes never remove by absence
 
     @property
     def trusted(self) -> bool:
@@ -98,6 +99,7 @@ def begin_scope(
     listed: int | None = None,
     stated: int | None = None,
     reason: str | None = None,
+    kind: str = "roster",
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
@@ -135,6 +137,7 @@ def begin_scope(
         stale=stale,
         keys=set(keys) if keys is not None else None,
         reason=reason,
+        kind=kind,
     )
 
 
@@ -255,7 +258,7 @@ def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int 
             db.conn.execute("update scope_runs set complete = 0, reason = ? where id = ?",
                             (incomplete, state.scope_run_id))
         db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
-        if state.trusted and state.complete and state.keys is not None:
+        if state.trusted and state.complete and state.keys is not None and state.kind == "roster":
             counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)
             state.counts.update(counts)
         db.conn.execute(
