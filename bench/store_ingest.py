@@ -26,8 +26,8 @@ Why ratios: the machines this runs on are shared and noisy, so absolute rows/s m
 run. The baseline runs in the same process, on the same disk, interleaved with the store's runs,
 so store / insert_all is the figure to compare over time. The targets:
 
-- first ingest        >= 0.5 x insert_all (it also keeps indexes, actors and a changes log)
-- unchanged re-ingest >= 1.0 x insert_all (it reads and compares, and writes only last_seen_*)
+- first ingest        >= 0.7 x insert_all (it also keeps indexes, actors and a changes log)
+- unchanged re-ingest >= 1.5 x insert_all (it reads and compares, and writes only last_seen_*)
 
 A benchmark reports; it does not fail CI: the exit status is 0 whether or not a target is met.
 """
@@ -56,6 +56,7 @@ from sqlite_utils import Database  # noqa: E402
 from crawler.items import Signature, as_record  # noqa: E402
 from crawler.text import slugify  # noqa: E402
 from store import ingest, open_db, runs  # noqa: E402
+from crawler.places import gazetteer  # noqa: E402
 from store.actors import ActorResolver  # noqa: E402
 
 SOURCE = "bench"
@@ -64,7 +65,7 @@ SYNTHETIC_NAMES = 5000
 MIN_INSTRUMENTS = 200
 FIRST_RUN_AT = "2026-01-05T06:00:00Z"
 SECOND_RUN_AT = "2026-01-12T06:00:00Z"
-TARGETS = {"first ingest": 0.5, "unchanged re-ingest": 1.0}
+TARGETS = {"first ingest": 0.7, "unchanged re-ingest": 1.5}
 
 _SYLLABLES = ("ba", "lo", "mar", "ten", "vik", "sa", "dor", "el", "gra", "no", "ri", "ton", "ka",
               "lin", "por", "ve", "stad", "ham", "bé", "zö", "qui", "ar", "mon", "tre", "ul", "és")
@@ -81,9 +82,9 @@ class BenchError(Exception):
 # --- data -----------------------------------------------------------------------------------------
 
 def gazetteer_names() -> list[tuple[str, str | None]]:
-    """Every spelling in store/data/places.csv (names and aliases) with its country."""
+    """Every spelling in crawler/data/places.csv (names and aliases) with its country."""
     names = []
-    with open(ROOT / "store" / "data" / "places.csv", encoding="utf-8", newline="") as fh:
+    with open(ROOT / "crawler" / "data" / "places.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             for spelling in (row["name"], *row["aliases"].split("|")):
                 if spelling:
@@ -196,7 +197,7 @@ def store_run(path: Path, scopes: dict[str, list[dict]], now: str) -> int:
     """One crawl run of every scope through the store's API, as crawler/session.py does it."""
     db = open_db(path)
     run_id = runs.start_run(db, spider=SOURCE, now=now)
-    resolver = ActorResolver(db, SOURCE, now)
+    resolver = ActorResolver(db, SOURCE, gazetteer(), now)
     items = 0
     for scope, records in scopes.items():
         state = ingest.begin_scope(
@@ -282,6 +283,25 @@ def report(seconds: dict[str, list[float]], rows: int) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     peak_mib = peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
     print(f"\npeak RSS: {peak_mib:,.0f} MiB")
+
+
+def run(quick: bool = False) -> list:
+    """The suite's rows (python -m bench): first and unchanged ingest against insert_all."""
+    from bench.common import Row, peak_rss_mib
+
+    rows_wanted, repeats = (10_000, 1) if quick else (100_000, 3)
+    scopes = make_scopes(rows_wanted, 2026)
+    rows = baseline_rows(scopes)
+    seconds = measure(scopes, rows, repeats)
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    base = median["insert_all"]
+    result = []
+    for name, target in TARGETS.items():
+        result.append(Row("store_ingest", f"{name}, {len(rows):,} signatures",
+                          f"sqlite-utils insert_all {len(rows) / base:,.0f} rows/s",
+                          f"{len(rows) / median[name]:,.0f} rows/s", base / median[name], target))
+    result.append(Row("store_ingest", "peak RSS of the ingest", "", f"{peak_rss_mib():,.0f} MiB", None, None))
+    return result
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -22,7 +22,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.errors import ArchiveError
-from crawler.text import iso_utc, parse_moment
+from store.clock import iso_utc, parse_moment
 
 # Headers that described the wire framing, not the stored body.
 _FRAMING_HEADERS = {"transfer-encoding", "content-length"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from crawler.expectations import Expectations
-from crawler.items import ScopeReport
+from crawler.items import APPEND_ONLY, ScopeReport
 
 
 @dataclass
@@ -49,11 +49,15 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
             )
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
     if not report.complete:
+        if report.kind == APPEND_ONLY and report.fetched:
+            # A listing read in part (an incremental stop, a page cap) still shows real stories;
+            # absence never removes from it, so completeness decides nothing here.
+            return ScopeVerdict(True, report.reason)
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     active = prior.get("active") or 0
-    if active >= 4 and report.listed < active * (1 - max_drop_ratio):
+    if report.kind != APPEND_ONLY and active >= 4 and report.listed < active * (1 - max_drop_ratio):
         return ScopeVerdict(
             False,
             f"the list on {where} shrank from {active} to {report.listed} names at once "

@@ -14,6 +14,7 @@ import click
 from crawler import __version__
 from crawler.errors import GlocalError, UnknownSpider
 from crawler.items import as_record, item_kind
+from store.errors import StoreError
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
@@ -63,7 +64,7 @@ class GlocalGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except GlocalError as error:
+        except (GlocalError, StoreError) as error:
             raise click.ClickException(str(error)) from None
 
 
@@ -180,46 +181,38 @@ def schedule(db_path, replay, overrides, host_map):
 @cli.command()
 @click.argument("spider")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", required=True, help="The URL the page was fetched from (parsers resolve links against it).")
-@click.option("--callback", default=None, help="Parser function to use (default: guessed from the URL).")
-def parse(spider, file, url, callback):
+@click.option("--url", required=True, help="The URL the page was fetched from: picks the parser (the spider's "
+              "routing table) and resolves links.")
+def parse(spider, file, url):
     """Print what a spider's parser extracts from a saved page, one JSON object per line
 
-    The first tool when a site changes: save the page, run this, see which landmark is missing.
+    The page is read by the route its URL matches in spiders/parsers/SPIDER.py, as in a crawl.
+    Each line has a "type" (scope_report, link, instrument, signature, ...). The first tool
+    when a site changes: save the page, run this, see which landmark is missing.
 
     Example:
 
     \b
         glocal parse c40_accelerators page.html --url https://www.c40.org/accelerators/clean-air-cities/
     """
-    import importlib
-
     cls = spider_class(spider)
-    parser = importlib.import_module(f"spiders.parsers.{cls.name}")
-    function = _parser_function(parser, cls, url, callback)
+    if getattr(cls, "parser", None) is None:
+        raise GlocalError(f"spider {spider} declares no parser module")
+    route = cls.parser.ROUTES.match(url)
     raw = Path(file).read_bytes()
-    if getattr(function, "accepts_bytes", False):  # an XML parser decodes by the file's own prolog
-        html = raw
-    else:
-        try:
-            html = raw.decode("utf-8")
-        except UnicodeDecodeError:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if route.format != "xml":
             raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
-    for item in function(html, url):
-        record = {"item": item_kind(item), **as_record(item)}
-        click.echo(json.dumps(record, ensure_ascii=False))
+        text = raw  # an XML file declares its own encoding (UN treaty files are Latin-1): its parser decodes it
+    for item in route.parse(text, url):
+        click.echo(json.dumps(export_record(item), ensure_ascii=False))
 
 
-def _parser_function(parser, cls, url, name):
-    if name:
-        function = getattr(parser, name, None)
-        if not callable(function):
-            raise GlocalError(f"spiders/parsers/{cls.name}.py has no function {name!r}")
-        return function
-    guess = getattr(parser, "parser_for", None)
-    if guess is None:
-        raise GlocalError(f"spiders/parsers/{cls.name}.py has no parser_for(url); pass --callback")
-    return guess(url)
+def export_record(item) -> dict:
+    """An item as one JSON object a reader can tell apart from the others: its "type" first."""
+    return {"type": item_kind(item), **as_record(item)}
 
 
 @cli.command(name="spiders")
@@ -369,10 +362,19 @@ def build_archive_command(folders, output, only, sample):
 def _checked_date(value: str | None) -> str | None:
     if value is None:
         return None
-    from crawler.text import parse_moment
+    from store.clock import parse_moment
 
     try:
         parse_moment(value)
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
     return value
+
+
+from crawler import cli_history  # noqa: E402  (the history commands build on the helpers above)
+
+cli_history.register(cli)
+
+from crawler.cli_scale import scrapyd_group  # noqa: E402
+
+cli.add_command(scrapyd_group)

@@ -20,13 +20,13 @@ class ArchiveError(GlocalError):
     """A WARC file is unreadable, truncated, or lacks what a replay needs."""
 
 
-class StoreError(GlocalError):
-    """The SQLite store cannot be opened or written."""
-
-
 class NotConfigured(GlocalError):
     """A setting is missing or has a wrong value; the message names the setting."""
 
 
 class UnknownSpider(GlocalError):
     """No spider has that name."""
+
+
+class BackfillError(GlocalError):
+    """A web archive answered something that is not history: not JSON, an error page, a redirect."""

@@ -7,7 +7,8 @@ run vouches for (see `ScopeReport`); when it is None the store derives it from t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -111,6 +112,12 @@ class CountClaim:
     text: str | None = None  # the sentence that states it
 
 
+# The two kinds of scope (DESIGN.md, "A scope"): what absence from a complete list may mean.
+ROSTER = "roster"  # a list that states who is in (signatories, members): absence can mean removal
+APPEND_ONLY = "append-only"  # news, events, posts: a story that leaves a listing still happened
+SCOPE_KINDS = (ROSTER, APPEND_ONLY)
+
+
 @dataclass
 class ScopeReport:
     """What a parser saw of one scope on one page: yielded *before* the scope's items.
@@ -119,11 +126,13 @@ class ScopeReport:
     one network's members, one listing). `complete` means the page answered and every landmark
     the list needs was found; `keys` is then the full set of entity keys the list holds.
     `listed`/`stated` let the health checks compare the parsed length with the page's own count.
+    Build one with `Scope.report(...)`, so `entity` and `kind` come from one declaration.
     """
 
     source: str
     scope: str
-    entity: str  # "signature", "instrument", "membership", ...
+    entity: str  # "signature", "instrument", ...: ENTITY_OF[the item class the list holds]
+    kind: str  # ROSTER or APPEND_ONLY
     url: str
     complete: bool
     keys: list[str] = field(default_factory=list)
@@ -133,13 +142,54 @@ class ScopeReport:
     reason: str | None = None  # why the scope is not complete, in words
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
     rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
-    # "roster" (a list that states who is in: absence can mean removal) or "append-only" (news,
-    # events: a story that leaves a listing still happened, absence never removes).
-    kind: str = "roster"
+    more: bool = False  # another page of this scope follows in this run (set by the spider, see spiders/base.py)
+
+    def __post_init__(self):
+        if self.kind not in SCOPE_KINDS:
+            raise ValueError(f"scope {self.scope}: kind {self.kind!r} is not one of {SCOPE_KINDS}")
+        if self.entity not in ENTITY_OF.values():
+            raise ValueError(f"scope {self.scope}: entity {self.entity!r} is not an item kind")
 
     @property
     def listed(self) -> int:
         return len(self.keys)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A parser's declaration of one kind of list: the item class it holds, roster or append-only,
+    and its name (fixed, or computed from the page URL). Every ScopeReport of the list, the
+    parser's own and the spider's failure reports, is built from it."""
+
+    item: type  # Signature, Membership, Instrument, Event, Announcement
+    kind: str  # ROSTER or APPEND_ONLY
+    name: str | Callable[[str], str]
+
+    def __post_init__(self):
+        if self.item not in ENTITY_OF or self.item is CountClaim:
+            raise ValueError(f"a scope holds Instrument, Signature, Membership, Event or Announcement, not {self.item}")
+        if self.kind not in SCOPE_KINDS:
+            raise ValueError(f"kind {self.kind!r} is not one of {SCOPE_KINDS}")
+
+    @property
+    def entity(self) -> str:
+        return ENTITY_OF[self.item]
+
+    def name_for(self, url: str) -> str:
+        return self.name(url) if callable(self.name) else self.name
+
+    def report(self, source: str, url: str, *, complete: bool, **fields) -> ScopeReport:
+        return ScopeReport(source=source, scope=self.name_for(url), entity=self.entity, kind=self.kind, url=url,
+                           complete=complete, **fields)
+
+
+@dataclass
+class Link:
+    """A URL a page points the crawl to: never stored. The spider routes it to its parser by URL
+    (see crawler/routing.py). `rel="next"` marks the next page of the same listing."""
+
+    url: str
+    rel: str | None = None
 
 
 DATA_ITEMS = (Instrument, Signature, Membership, Event, Announcement, CountClaim)
@@ -165,16 +215,14 @@ def default_scope(item) -> str:
 
 
 def item_kind(item) -> str:
-    """The entity name of an item ("signature", ...), or "scope_report"."""
+    """The entity name of an item ("signature", ...), "scope_report" or "link": the `type` field of exports."""
     if isinstance(item, ScopeReport):
         return "scope_report"
+    if isinstance(item, Link):
+        return "link"
     return ENTITY_OF[type(item)]
 
 
 def as_record(item) -> dict:
     """The item as a plain dict, ready for JSON or the store."""
     return asdict(item)
-
-
-def field_names(item_cls) -> list[str]:
-    return [f.name for f in fields(item_cls)]

@@ -13,7 +13,7 @@ from crawler.archive import WarcFile, payload_digest, read_record
 from crawler.errors import ArchiveError
 from crawler.handlers import scrapy_response
 from crawler.session import CrawlSession
-from crawler.text import utcnow
+from store.clock import utcnow
 from store import pages
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,12 @@ from collections import Counter, defaultdict
 
 from crawler.checks import judge_scope, run_checks
 from crawler.expectations import Expectations
-from crawler.items import CountClaim, ScopeReport, as_record, default_scope, item_kind
-from crawler.text import utcnow
+from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
+from crawler.places import Gazetteer, gazetteer
 from store import ingest, open_db, pages, runs
 from store.actors import ActorResolver
+from store.clock import utcnow
+from store.entities import ENTITIES
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +37,16 @@ class CrawlSession:
         self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
         self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
+        self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
+        places_file = settings.get("STORE_PLACES_FILE")
+        self.places = Gazetteer.load(places_file) if places_file else gazetteer()
         self.db = None
         self.run_id = None
         self.spider_name = None
         self.expectations = Expectations()
         self._pages: dict[str, tuple[int, str]] = {}
         self._states: dict[str, ingest.ScopeState] = {}
+        self._chains: dict[str, ScopeReport] = {}  # scope -> its pages' reports so far, while more pages follow
         self._waiting: dict[str, set[str]] = {}  # open scope -> keys its report listed and not yet received
         self._finished: set[str] = set()
         self._fetch_failed: set[str] = set()  # scopes whose page never arrived
@@ -69,8 +75,9 @@ class CrawlSession:
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
         self.db = open_db(self.db_path)
-        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay)
-        self._resolver = ActorResolver(self.db, spider.name, utcnow())
+        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
+                                     kind="backfill" if self.as_of else None, as_of=self.as_of)
+        self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
     def close(self, reason: str) -> None:
@@ -78,6 +85,14 @@ class CrawlSession:
             return
         self.closed = True
         now = utcnow()
+        for scope in list(self._chains):
+            report = self._chains.pop(scope)
+            # A listing whose next page was promised but never read: what was read still counts
+            # (as an incomplete list), so its items are written and nothing is removed.
+            report.complete = False
+            report.more = False
+            report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
+            self._begin_scope(report)
         for scope in list(self._states):
             self._finish_scope(scope, now)
         self._flush_all(now)
@@ -140,12 +155,15 @@ class CrawlSession:
             self._claims.append(record)
             return True
         scope = default_scope(item)
-        if scope not in self._states:
+        if scope not in self._states and scope not in self._chains:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
-            self._begin_scope(ScopeReport(source=item.source, scope=scope, entity=entity, url=item.url,
+            # Judged as a roster: an item outside any reported list is a parser fault, never healthy.
+            self._begin_scope(ScopeReport(source=item.source, scope=scope, entity=entity, kind=ROSTER, url=item.url,
                                           complete=False, keys=[], reason="no scope report"), implicit=True)
         pending = self._pending[scope]
         pending.append(record)
+        if scope in self._chains:
+            return True  # written once the listing's last page has been judged
         waiting = self._waiting.get(scope)
         if waiting is not None:
             waiting.discard(record["key"])
@@ -174,6 +192,12 @@ class CrawlSession:
         self._waiting.pop(scope, None)
 
     def _begin_scope(self, report: ScopeReport, implicit: bool = False) -> None:
+        chained = self._chains.pop(report.scope, None)
+        if chained is not None:
+            report = _joined(chained, report)
+        if report.more:
+            self._chains[report.scope] = report  # judged when its last page arrives
+            return
         if report.scope in self._states:
             logger.warning("scope %s reported twice in one run (%s); the first report stands",
                            report.scope, report.url)
@@ -187,14 +211,19 @@ class CrawlSession:
         state = ingest.begin_scope(
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
-            keys=report.keys if report.complete else None, stated=report.stated, reason=verdict.reason,
-            kind=report.kind,
+            keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
+            reason=verdict.reason, quiet=bool(self.as_of),
         )
         self._states[report.scope] = state
         if report.complete and not implicit:
-            self._waiting[report.scope] = set(report.keys)
-            if not report.keys:
+            # Items of a listing's earlier pages arrived before its last report: they are not awaited.
+            arrived = {record["key"] for record in self._pending.get(report.scope, ())}
+            self._waiting[report.scope] = set(report.keys) - arrived
+            if not self._waiting[report.scope]:
                 self._finish_scope(report.scope, utcnow())
+                return
+        if len(self._pending.get(report.scope, ())) >= _BATCH:
+            self._flush(report.scope, utcnow())
         if not report.fetched:
             self._fetch_failed.add(report.scope)
 
@@ -206,8 +235,22 @@ class CrawlSession:
 
     def _flush_all(self, now: str) -> None:
         if self._claims:
-            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of)
+            ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of,
+                                       quiet=bool(self.as_of))
             self._claims = []
+
+    # --- read-only questions from the spider ------------------------------------------------------
+
+    def known(self, entity: str, keys: list[str]) -> set[str]:
+        """Which of these keys the store already holds (removed or not): lets a listing stop paging
+        once it reaches stories it has seen. Reads only; the spider never writes the store."""
+        table = ENTITIES[entity].table
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found.update(key for key, in self.db.conn.execute(
+                f"select key from [{table}] where key in ({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     # --- reporting ------------------------------------------------------------------------------
 
@@ -228,3 +271,19 @@ class CrawlSession:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
 
+
+
+def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
+    """One report for a list read over several pages: complete only if every page was."""
+    reasons = [r for r in (first.reason, then.reason) if r]
+    seen = set(first.keys)
+    return ScopeReport(
+        source=first.source, scope=first.scope, entity=first.entity, kind=first.kind, url=first.url,
+        complete=first.complete and then.complete, keys=first.keys + [k for k in then.keys if k not in seen],
+        stated=first.stated if first.stated is not None else then.stated,
+        stated_qualifier=first.stated_qualifier or then.stated_qualifier,
+        landmarks_missing=first.landmarks_missing + [m for m in then.landmarks_missing
+                                                     if m not in first.landmarks_missing],
+        reason="; ".join(dict.fromkeys(reasons)) or None, fetched=first.fetched and then.fetched,
+        rejected=first.rejected or then.rejected, more=then.more,
+    )

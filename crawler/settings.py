@@ -92,6 +92,21 @@ SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
 
+# --- source kit (spiders/base.py, crawler/places.py) ----------------------------------------------
+# A gazetteer file for the store's actor resolver instead of the bundled crawler/data/places.csv
+# (None: $GLOCAL_PLACES_FILE, else the bundled file). Reference data only: it never changes a key.
+STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
+# An append-only listing (news, events) stops paging once this many items of a page are already
+# in the store; rosters always read every page.
+CRAWL_STOP_AFTER_KNOWN = 10
+
+# --- backfill from web archives (crawler/backfill.py, crawler/wayback.py) -----------------------
+# Any archive speaking the Wayback CDX protocol works (a pywb instance, Arquivo.pt's CDX server...).
+BACKFILL_CDX_URL = os.environ.get("GLOCAL_BACKFILL_CDX_URL", "https://web.archive.org/cdx/search/cdx")
+BACKFILL_REPLAY_URL = os.environ.get("GLOCAL_BACKFILL_REPLAY_URL", "https://web.archive.org/web")
+BACKFILL_DELAY = _env_seconds("GLOCAL_BACKFILL_DELAY", 3.0)  # seconds between two requests to the archive
+BACKFILL_AS_OF = None  # set by `glocal backfill` for each crawl: the moment the pages are answered as of
+
 # --- UN sources (spiders/untc_status.py, spiders/unfccc_gcap.py) ---------------------------------
 # UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG).
 UNTC_TREATIES = ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2"]

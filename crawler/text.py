@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
 from functools import lru_cache
+
+from crawler.errors import ParseError
 
 # Characters sites use for spaces and dashes; a name must compare equal however it was typed.
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -21,32 +22,74 @@ def clean(value) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+# Scripts whose accents are commonly dropped or added by hand ("Bogota"/"Bogotá", "Αθηνα"/"Αθήνα"):
+# their combining marks are folded away. Elsewhere (Devanagari vowel signs, Arabic, Hebrew...)
+# a mark can be the only difference between two names, so it is kept.
+_FOLDED_SCRIPTS = ("LATIN", "GREEK")
+_DROPPED = re.compile(r"[.'\u2019\u02bc`\u00b4]")  # dropped inside a word: "D.C." is "DC", "St John's" "St Johns"
+
+
 def strip_accents(text: str) -> str:
+    """Text without the accents of Latin and Greek letters ("Bogotá" -> "Bogota"); other scripts untouched."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    kept, base_folds = [], False
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            if base_folds:
+                continue
+        else:
+            base_folds = unicodedata.name(ch, "").startswith(_FOLDED_SCRIPTS)
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def _fold(text: str) -> str:
+    """NFKC, accents folded (Latin, Greek), casefolded; every run of non-word characters one "-".
+
+    Letters, digits and marks of every script are kept: 北京市, Москва and القاهرة keep their own
+    letters, so distinct names never collapse into one key.
+    """
+    text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold()
+    text = _DROPPED.sub("", text.replace("&", " and "))
+    out, dash = [], False
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LNM":
+            out.append(ch)
+            dash = False
+        elif not dash:
+            out.append("-")
+            dash = True
+    return unicodedata.normalize("NFC", "".join(out)).strip("-")
 
 
 @lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
-    """A spelling-insensitive key for a place name.
+    """A spelling-insensitive key for a name, in any script ("" when the name has no letter or digit).
 
     "Bogotá" and "Bogota" give "bogota"; "Tel Aviv – Yafo" and "Tel Aviv-Yafo" give
     "tel-aviv-yafo"; "Washington, D.C." and "Washington DC" give "washington-dc";
-    "Durban (eThekwini)" gives "durban" (a parenthesis adds detail, it does not name the place).
+    "Durban (eThekwini)" gives "durban" (a parenthesis adds detail, it does not name the place,
+    unless it is all there is); "Москва" gives "москва", "서울" "서울".
     """
-    text = strip_accents(clean(name)).casefold()
-    text = _PARENS.sub(" ", text)
-    text = text.replace("&", " and ")
-    text = re.sub(r"[.'\u2019`]", "", text)
-    text = re.sub(r"[^0-9a-z]+", "-", text)
-    return text.strip("-")
+    outside = _fold(_PARENS.sub(" ", name))
+    return outside or _fold(name)
 
 
 def slugify(text: str) -> str:
-    """A URL-style slug of any text (keeps parenthesised words, unlike name_key)."""
-    text = strip_accents(clean(text)).casefold().replace("&", " and ")
-    text = re.sub(r"[.'\u2019`]", "", text)
-    return re.sub(r"[^0-9a-z]+", "-", text).strip("-")
+    """A URL-style slug of any text, in any script (keeps parenthesised words, unlike name_key)."""
+    return _fold(text)
+
+
+def key_part(name: str, *, what: str = "name") -> str:
+    """name_key(name), refusing a name that leaves nothing to key on (punctuation, blanks).
+
+    An empty key would silently merge every such name into one row: a ParseError instead.
+    """
+    key = name_key(name)
+    if not key:
+        raise ParseError(f"the {what} {name!r} has no letter or digit to build a key from",
+                         landmarks=("key",))
+    return key
 
 
 def parse_date(text: str | None, *, day_first: bool = True) -> str | None:
@@ -70,28 +113,6 @@ def parse_date(text: str | None, *, day_first: bool = True) -> str | None:
     }
     parsed = dateparser.parse(text, languages=["en"], settings=settings)
     return parsed.date().isoformat() if parsed else None
-
-
-def utcnow() -> str:
-    """Now, as the ISO-8601 UTC text every `*_at` column holds."""
-    return iso_utc(datetime.now(timezone.utc))
-
-
-def iso_utc(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_moment(text: str) -> datetime:
-    """An ISO-8601 timestamp or date (as written by iso_utc, WARC-Date or a user) as aware UTC."""
-    text = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return datetime.combine(date.fromisoformat(text), datetime.min.time(), timezone.utc)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 # --- lists of names ---------------------------------------------------------------------------

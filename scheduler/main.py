@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.errors import NotConfigured
-from crawler.text import parse_moment
+from store.clock import parse_moment
 from scheduler import jobs
 from store import open_db, runs
 

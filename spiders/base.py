@@ -1,68 +1,167 @@
-"""What every glocal spider shares: a parser wrapper that turns a broken page into a scope report."""
+"""What every glocal spider shares: requests from declared start URLs, dispatch to the parser by
+URL (the parser module's ROUTES), failures reported against the page's scope, links followed,
+listings paged with an incremental stop. A spider only names its parser and start URLs:
+
+    class C40AcceleratorsSpider(GlocalSpider):
+        name = "c40_accelerators"
+        parser = c40_accelerators  # spiders/parsers/c40_accelerators.py
+        start_urls = [c40_accelerators.HUB_URL]
+        allowed_domains = ["www.c40.org", "c40.org"]
+        schedule = "20 6 * * *"
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
+from types import ModuleType
 
 import scrapy
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations
-from crawler.items import ScopeReport
+from crawler.items import APPEND_ONLY, Link, ScopeReport
+from crawler.routing import NoRoute, Route
+
+DEFAULT_STOP_AFTER_KNOWN = 10  # the CRAWL_STOP_AFTER_KNOWN default (crawler/settings.py)
 
 
 class GlocalSpider(scrapy.Spider):
     """Base spider: crawling only; extraction lives in spiders/parsers/<name>.py.
 
-    Subclasses declare `expectations` (from their parser module) and `schedule` (cron, read by
-    the scheduler), and call `self.parse_with(...)` so that a page which fails to download or
-    parse still reports its scope, as incomplete, with the reason in words.
+    Subclasses set `parser` (the parser module, which declares SOURCE, EXPECTATIONS and ROUTES),
+    `start_urls`, `allowed_domains` and `schedule` (cron, read by the scheduler). Every page a
+    request fetches is read by the route its URL matches; a page that fails to download, is not
+    the format its route reads, or fails to parse still reports its scope, as incomplete, with
+    the reason in words.
     """
 
-    expectations: Expectations = Expectations()
+    parser: ModuleType | None = None
     schedule: str | None = None
+    stop_after_known: int | None = None  # None: the CRAWL_STOP_AFTER_KNOWN setting
 
-    def page_request(self, url: str, callback, *, scope: str, entity: str) -> scrapy.Request:
-        """A request whose failure is reported against `scope` (see page_failed)."""
-        return scrapy.Request(url, callback=callback, errback=self.page_failed,
-                              meta={"glocal_scope": scope, "glocal_entity": entity})
+    @property
+    def expectations(self) -> Expectations:
+        return self.parser.EXPECTATIONS if self.parser is not None else Expectations()
 
-    def parse_with(self, response, parser: Callable[[str, str], Iterator], *, scope: str,
-                   entity: str) -> Iterator:
-        if not is_html(response):
-            yield self._failed(scope, entity, response.url,
-                               f"not an HTML page (Content-Type {_content_type(response) or 'missing'})")
+    async def start(self):
+        for url in self.start_urls:
+            yield self.request(url)
+
+    def request(self, url: str, **kwargs) -> scrapy.Request:
+        """A request for `url`, read by its route's parser; its failure is reported against the route's scope."""
+        self.route(url)  # an URL no route reads is a mistake in the spider or parser: fail here, loudly
+        kwargs.setdefault("callback", self.parse)
+        kwargs.setdefault("errback", self.page_failed)
+        return scrapy.Request(url, **kwargs)
+
+    def route(self, url: str) -> Route:
+        return self.parser.ROUTES.match(url)
+
+    def parse(self, response) -> Iterator:
+        """Read a page with the parser its URL routes to, then follow the links it yields."""
+        route = self.route(_requested_url(response))
+        output = self.read(response, route)
+        if isinstance(output, ScopeReport):
+            yield output  # the page could not be read: its scope is reported incomplete
             return
+        yield from self.follow(self.more_links(response, output), route, response.url)
+
+    def read(self, response, route: Route) -> list | ScopeReport:
+        """The parser's output for a page, or the report of why the page could not be read."""
+        content_type = _content_type(response)
+        if not _readable(response, route, content_type):
+            return self.failed_report(route, response.url, f"not {_article(route.format)} page "
+                                      f"(Content-Type {content_type or 'missing'})")
         try:
-            yield from parser(response.text, response.url)
+            return list(route.parse(response.text, response.url))
         except ParseError as error:
             self.logger.error("%s", error)
-            yield ScopeReport(source=self.name, scope=scope, entity=entity, url=response.url, complete=False,
-                              reason=str(error), landmarks_missing=list(error.landmarks), rejected=True)
+            return route.scope.report(self.name, response.url, complete=False, reason=str(error),
+                                      landmarks_missing=list(error.landmarks), rejected=True)
+
+    def more_links(self, response, output: list) -> list:
+        """Hook for platforms that announce further pages outside the page text (HTTP headers)."""
+        return output
+
+    def follow(self, output: list, route: Route, url: str) -> Iterator:
+        """Yield a page's reports and items, then a request for each link it gave.
+
+        A `rel="next"` link continues the page's own listing: its report is marked `more` so the
+        store judges the listing once its last page is read. An append-only listing stops paging
+        once `stop_after_known` of a page's items are already in the store.
+        """
+        links = [item for item in output if isinstance(item, Link)]
+        items = [item for item in output if not isinstance(item, Link)]
+        pages = [link for link in links if link.rel == "next"]
+        report = next((item for item in items if isinstance(item, ScopeReport)
+                       and item.scope == route.scope.name_for(url)), None)
+        if pages and report is not None and route.scope.kind == APPEND_ONLY:
+            stop = self.incremental_stop(items, route, url)
+            if stop:
+                pages, links = [], [link for link in links if link.rel != "next"]
+                report.complete, report.reason = False, stop
+        if pages and report is not None:
+            report.more = True
+        yield from items
+        for link in links:
+            try:
+                yield self.request(link.url)
+            except NoRoute as error:
+                self.logger.error("%s (a link on %s)", error, url)
+
+    def incremental_stop(self, items: Iterable, route: Route, url: str) -> str | None:
+        """Why paging stops after this page (enough of its items are known already), or None."""
+        keys = [item.key for item in items if isinstance(item, route.scope.item)]
+        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", DEFAULT_STOP_AFTER_KNOWN)
+        known = self.known(route.scope.entity, keys)
+        if len(known) >= min(limit, len(keys) or 1):
+            return f"stopped paging at {url}: {len(known)} of its {len(keys)} items were already known"
+        return None
+
+    def known(self, entity: str, keys: list[str]) -> set[str]:
+        """Which keys the store already holds, asked through the crawl's session (read-only)."""
+        from crawler.session import CrawlSession
+
+        return CrawlSession.of(self.crawler).known(entity, keys) if keys else set()
 
     def page_failed(self, failure) -> Iterator:
         """Errback: the page never arrived (HTTP error after retries, timeout, DNS...)."""
         request = failure.request
-        meta = request.meta
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-        else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        reason = failure_reason(failure)
         self.logger.warning("page failed: %s (%s)", request.url, reason)
-        if "glocal_scope" in meta:
-            yield self._failed(meta["glocal_scope"], meta["glocal_entity"], request.url, reason)
+        yield self.failed_report(self.route(request.url), request.url, reason)
 
-    def _failed(self, scope: str, entity: str, url: str, reason: str) -> ScopeReport:
-        return ScopeReport(source=self.name, scope=scope, entity=entity, url=url, complete=False,
-                           reason=reason, fetched=False)
+    def failed_report(self, route: Route, url: str, reason: str) -> ScopeReport:
+        return route.scope.report(self.name, url, complete=False, reason=reason, fetched=False)
 
 
-def is_html(response) -> bool:
-    """Whether Scrapy or the server says this response is an HTML page."""
-    return isinstance(response, HtmlResponse) or (
-        isinstance(response, TextResponse) and "html" in _content_type(response))
+def failure_reason(failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+
+def _requested_url(response) -> str:
+    """The URL the spider asked for (a redirect may have moved the response elsewhere)."""
+    redirects = response.meta.get("redirect_urls") if response.request is not None else None
+    return redirects[0] if redirects else response.url
+
+
+def _readable(response, route: Route, content_type: str) -> bool:
+    """Whether the response is what the route's parser reads (Scrapy's own type counts for HTML and XML)."""
+    if not isinstance(response, TextResponse):
+        return False
+    if route.format == "html" and isinstance(response, HtmlResponse):
+        return True
+    if route.format == "xml" and isinstance(response, XmlResponse):
+        return True
+    return route.accepts(content_type)
+
+
+def _article(page_format: str) -> str:
+    return {"html": "an HTML", "json": "a JSON", "xml": "an XML", "text": "a text"}[page_format]
 
 
 def _content_type(response) -> str:

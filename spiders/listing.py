@@ -16,18 +16,11 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.errors import ParseError
+from scrapy.http import TextResponse
+
 from crawler.items import ScopeReport, item_kind
-from spiders.base import GlocalSpider, is_html
-
-
-@dataclass
-class ListingPage:
-    """What a parser read from one page of a listing: its items and the next page, if any."""
-
-    items: list = field(default_factory=list)
-    next_url: str | None = None
-    stated: int | None = None  # a count the page states for the whole listing
-    gaps: list[str] = field(default_factory=list)  # what an entry lacked (no year ...), in words
+from spiders.base import GlocalSpider
+from spiders.parsers.listing_page import ListingPage  # noqa: F401 - re-exported for spiders
 
 
 @dataclass
@@ -67,7 +60,7 @@ class PagedListingSpider(GlocalSpider):
         index, page = response.meta["listing"], response.meta["listing_page"]
         listing = self._walk[index]
         self._first_url = self._first_url or response.url
-        if not is_html(response):
+        if not isinstance(response, TextResponse):
             self._problems.append(f"{response.url} is not an HTML page")
             yield from self._next_listing(index)
             return

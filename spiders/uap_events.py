@@ -10,7 +10,7 @@ class UapEventsSpider(PagedListingSpider):
     name = "uap_events"
     allowed_domains = ["www.urbanagendaplatform.org", "urbanagendaplatform.org"]
     start_urls = [parser.START_URL]
-    expectations = parser.EXPECTATIONS
+    parser = parser
     schedule = "50 5 * * 2,5"  # twice a week: events are announced weeks ahead
     scopes = {parser.LISTING_SCOPE: "event"}
     scope_kind = "append-only"

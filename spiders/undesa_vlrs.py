@@ -11,7 +11,7 @@ class UndesaVlrsSpider(PagedListingSpider):
     name = "undesa_vlrs"
     allowed_domains = ["sdgs.un.org", "unhabitat.org"]
     start_urls = [parser.DESA_URL]
-    expectations = parser.EXPECTATIONS
+    parser = parser
     schedule = "10 5 * * 3"  # weekly: a few dozen reviews a year, most around the July HLPF
     scopes = {parser.INSTRUMENTS_SCOPE: "instrument", parser.SIGNATURES_SCOPE: "signature"}
 

@@ -9,8 +9,8 @@ from scrapy.http import JsonRequest
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations
-from crawler.items import ScopeReport
-from spiders.base import GlocalSpider
+from crawler.items import ROSTER, ScopeReport
+from spiders.base import GlocalSpider, failure_reason
 from spiders.parsers import unfccc_gcap as parser
 
 
@@ -18,16 +18,19 @@ class UnfcccGcapSpider(GlocalSpider):
     name = "unfccc_gcap"
     allowed_domains = [parser.HOST]
     start_urls = [parser.INITIATIVES_URL]
-    expectations = parser.EXPECTATIONS
+    parser = parser
+
+    @property
+    def expectations(self) -> Expectations:
+        if getattr(self, "enabled", True):
+            return parser.EXPECTATIONS
+        return Expectations(landmarks=parser.EXPECTATIONS.landmarks)  # off is not broken: nothing expected
     schedule = "0 3 * * 6"  # weekly, at night: one request per initiative
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.enabled = crawler.settings.getbool("UNFCCC_GCAP_ENABLED", False)
-        if not spider.enabled:
-            # Off is not broken: a run that crawls nothing on purpose expects nothing.
-            spider.expectations = Expectations(landmarks=parser.EXPECTATIONS.landmarks)
         return spider
 
     async def start(self):
@@ -35,7 +38,7 @@ class UnfcccGcapSpider(GlocalSpider):
             self.logger.warning("unfccc_gcap is off (UNFCCC_GCAP_ENABLED is false): nothing crawled")
             return
         yield JsonRequest(parser.INITIATIVES_URL, data=parser.initiatives_body(), callback=self.parse,
-                          errback=self.page_failed,
+                          errback=self.request_failed,
                           meta={"glocal_scope": parser.INSTRUMENTS_SCOPE, "glocal_entity": "instrument"})
 
     def parse(self, response):
@@ -52,7 +55,7 @@ class UnfcccGcapSpider(GlocalSpider):
         for initiative in initiatives:
             scope = parser.signature_scope(initiative)
             yield JsonRequest(parser.actors_url(initiative["id"]), data=parser.actors_body(initiative["id"]),
-                              callback=self.parse_actors, errback=self.page_failed,
+                              callback=self.parse_actors, errback=self.request_failed,
                               meta={"initiative": initiative, "glocal_scope": scope, "glocal_entity": "signature"})
 
     def parse_actors(self, response):
@@ -62,7 +65,15 @@ class UnfcccGcapSpider(GlocalSpider):
         except ParseError as error:
             yield self._rejected(parser.signature_scope(initiative), "signature", response.url, error)
 
+    def request_failed(self, failure):
+        """Errback: the answer never arrived; reported against the scope the request was for."""
+        meta = failure.request.meta
+        reason = failure_reason(failure)
+        self.logger.warning("page failed: %s (%s)", failure.request.url, reason)
+        yield ScopeReport(kind=ROSTER, source=self.name, scope=meta["glocal_scope"], entity=meta["glocal_entity"],
+                          url=failure.request.url, complete=False, reason=reason, fetched=False)
+
     def _rejected(self, scope: str, entity: str, url: str, error: ParseError) -> ScopeReport:
         self.logger.error("%s", error)
-        return ScopeReport(source=self.name, scope=scope, entity=entity, url=url, complete=False, rejected=True,
+        return ScopeReport(kind=ROSTER, source=self.name, scope=scope, entity=entity, url=url, complete=False, rejected=True,
                            reason=str(error), landmarks_missing=list(error.landmarks))

@@ -10,7 +10,7 @@ class UnhabitatNewsSpider(PagedListingSpider):
     name = "unhabitat_news"
     allowed_domains = ["unhabitat.org"]
     start_urls = [parser.START_URL]
-    expectations = parser.EXPECTATIONS
+    parser = parser
     schedule = "30 6 * * *"  # daily
     scopes = {parser.LISTING_SCOPE: "announcement"}
     scope_kind = "append-only"

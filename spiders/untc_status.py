@@ -12,7 +12,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.errors import ParseError
-from crawler.items import ScopeReport
+from crawler.items import ROSTER, ScopeReport
 from spiders.base import GlocalSpider
 from spiders.parsers import untc_status as parser
 
@@ -22,7 +22,7 @@ class UntcStatusSpider(GlocalSpider):
     allowed_domains = [parser.HOST]
     # The replay check reads start_urls; the crawl itself follows UNTC_TREATIES.
     start_urls = [parser.xml_url(parser.DEFAULT_TREATIES[0])]
-    expectations = parser.EXPECTATIONS
+    parser = parser
     schedule = "40 4 * * 1"  # weekly: a state ratifies a treaty a few times a year at most
 
     def treaties(self) -> list[str]:
@@ -71,7 +71,7 @@ class UntcStatusSpider(GlocalSpider):
                                                 response.url)
         except ParseError as error:
             self.logger.error("%s (after the XML file failed: %s)", error, response.meta["untc_xml_problem"])
-            yield ScopeReport(source=self.name, scope=parser.signature_scope(number), entity="signature",
+            yield ScopeReport(kind=ROSTER, source=self.name, scope=parser.signature_scope(number), entity="signature",
                               url=response.url, complete=False, rejected=True,
                               landmarks_missing=list(error.landmarks),
                               reason=f"treaty {number}: the XML file failed ({response.meta['untc_xml_problem']}) "
@@ -84,7 +84,7 @@ class UntcStatusSpider(GlocalSpider):
         hint = " - is the treaty number right?" if "HTTP 404" in meta["untc_xml_problem"] and reason == "HTTP 404" \
             else ""
         self.logger.warning("no status of treaty %s: XML %s; HTML %s", number, meta["untc_xml_problem"], reason)
-        yield ScopeReport(source=self.name, scope=parser.signature_scope(number), entity="signature",
+        yield ScopeReport(kind=ROSTER, source=self.name, scope=parser.signature_scope(number), entity="signature",
                           url=failure.request.url, complete=False, fetched=False,
                           reason=f"no status of treaty {number}: the XML file failed ({meta['untc_xml_problem']}) "
                                  f"and the HTML page answered {reason}{hint}")

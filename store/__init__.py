@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from crawler.errors import StoreError
+from store.errors import StoreError
 from store.migrations import migrations
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlite_utils import Database
 
-from crawler.text import name_key
-from store.places import resolve_place
+
+class Places(Protocol):
+    """What the resolver needs of a gazetteer (crawler.places.Gazetteer is one): handed in, so the
+    store imports nothing of the crawler."""
+
+    def resolve(self, name: str, country: str | None = None): ...  # -> a place with name, country, kind, geonames_id, key
+
+    def key(self, name: str) -> str: ...
 
 
 class ActorResolver:
@@ -14,11 +22,11 @@ class ActorResolver:
     A name the gazetteer knows joins its canonical actor (with country, kind and GeoNames id);
     an unknown name becomes its own actor with needs_review = 1. The first resolution of a
     spelling is stored in actor_names and wins afterwards, so an editor can re-point a name
-    by updating that one row.
+    by updating that one row, and a later edit of the gazetteer never moves a stored name.
     """
 
-    def __init__(self, db: Database, source: str, now: str | None = None):
-        self.db, self.source, self.now = db, source, now
+    def __init__(self, db: Database, source: str, places: Places, now: str | None = None):
+        self.db, self.source, self.places, self.now = db, source, places, now
         self.reload()
 
     def reload(self) -> None:
@@ -45,15 +53,15 @@ class ActorResolver:
         if kind in ("state", "organization"):
             # A state is not a place of the city gazetteer ("Monaco", "Singapore" are both): its
             # ISO code, given by the source, is its identity across spellings ("Turkey", "Türkiye").
-            key = f"{kind}|{country.upper()}" if country else f"{kind}|{name_key(name)}"
+            key = f"{kind}|{country.upper()}" if country else f"{kind}|{self.places.key(name)}"
             values = (name, country.upper() if country else None, kind, None, key, 0 if country else 1)
             return self._insert_actor(key, values)
-        place = resolve_place(name, country)
+        place = self.places.resolve(name, country)
         if place:
             key = f"{place.key}|{place.country}"
             values = (place.name, place.country, place.kind, place.geonames_id, key, 0)
         else:
-            key = f"{name_key(name)}|{(country or '').upper()}"
+            key = f"{self.places.key(name)}|{(country or '').upper()}"
             values = (name, country.upper() if country else None, None, None, key, 1)
         return self._insert_actor(key, values)
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
-from crawler.text import clean
+
+
+# Whitespace of any kind collapsed before hashing a text, so re-wrapped lines are not a change.
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def _collapsed(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ class Entity:
             row[column] = value
         if "text_hash" in row:
             text = record.get("text")
-            row["text_hash"] = hashlib.sha256(clean(text).encode()).hexdigest() if text else None
+            row["text_hash"] = hashlib.sha256(_collapsed(text).encode()).hexdigest() if text else None
         return row
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
-from crawler.errors import GlocalError
-from crawler.text import iso_utc, parse_moment
+from store.errors import NotFound
+from store.clock import iso_utc, parse_moment
 
 
 def end_of(moment: str) -> str:
@@ -30,10 +30,10 @@ def find_instrument(db: Database, text: str) -> dict:
         [f"%/{text}%", f"%{text.lower()}%"],
     ))
     if not matches:
-        raise GlocalError(f"no instrument matches {text!r} (see: glocal instruments)")
+        raise NotFound(f"no instrument matches {text!r} (see: glocal instruments)")
     if len(matches) > 1:
         keys = ", ".join(m["key"] for m in matches[:8])
-        raise GlocalError(f"{text!r} matches {len(matches)} instruments: {keys}; give the full key")
+        raise NotFound(f"{text!r} matches {len(matches)} instruments: {keys}; give the full key")
     return matches[0]
 
 

@@ -8,7 +8,12 @@ A run hands the store one scope at a time (`begin_scope`, then `apply_records`, 
 - An **unhealthy** scope run changes nothing in its scope: no additions, updates or
   restorations, and never a removal. It only refreshes `last_seen_*` of rows it saw.
 - A row is **removed** only when it is missing from `removal_runs` (K) consecutive healthy,
-  complete runs of its scope; `removed_at` is the capture time of the first of those runs.
+  complete runs of its scope, and only in a **roster** scope (a list that states who is in);
+  an **append-only** scope (news, events, posts) never removes anything by absence.
+  `removed_at` is the capture time of the first of those runs.
+- A row's key comes from the page; a **respelling** ("New York" -> "New York City") gives a new
+  key whose actor is that of a row the list no longer shows: that row is updated (one
+  `updated` change naming the new spelling), never added anew and removed later.
 - `first_seen_at` / `last_seen_at` are capture times of the pages that showed a row;
   `signed_on` is only ever what the site printed.
 - Every write of a batch, with its `changes` rows, happens in one transaction.
@@ -26,6 +31,8 @@ from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
 
 DEFAULT_REMOVAL_RUNS = 2
+ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of crawler.items' scope kinds
+SCOPE_KINDS = (ROSTER, APPEND_ONLY)
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
 _INSERT_CHANGE = """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
                                          notify, scope, page_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
@@ -46,9 +53,17 @@ class ScopeState:
     baseline: bool
     stale: bool
     keys: set[str] | None
+    kind: str = ROSTER
     reason: str | None = None  # why the scope run is incomplete, unhealthy or stale, in words
     counts: Counter = field(default_factory=Counter)
-    kind: str = "roster"  # "append-only" scopes never remove by absence
+    # item key -> key of the row it updated under another spelling (see _respelled), this run only
+    respelled: dict[str, str] = field(default_factory=dict)
+    quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
+
+    @property
+    def notify(self) -> int:
+        """Whether this scope run's changes alert (a baseline or a quiet run records them only)."""
+        return int(not self.baseline and not self.quiet)
 
     @property
     def trusted(self) -> bool:
@@ -96,16 +111,19 @@ def begin_scope(
     complete: bool,
     healthy: bool,
     keys: list[str] | None,
+    kind: str = ROSTER,
     listed: int | None = None,
     stated: int | None = None,
     reason: str | None = None,
-    kind: str = "roster",
+    quiet: bool = False,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
     A report older than the scope's latest recorded observation is **stale** (an archive replayed
     out of capture order): it is recorded and changes nothing, so history is never rewritten.
     """
+    if kind not in SCOPE_KINDS:
+        raise ValueError(f"scope {scope}: kind {kind!r} is not one of {SCOPE_KINDS}")
     last_observed_at, had_trusted_run = _scope_history(db, scope, other_than_run=run_id)
     stale = last_observed_at is not None and observed_at is not None and observed_at < last_observed_at
     if stale:
@@ -118,10 +136,10 @@ def begin_scope(
         listed = len(keys)
     with db.atomic():
         cursor = db.conn.execute(
-            """insert into scope_runs (run_id, scope, entity, url, observed_at, complete, healthy, baseline,
+            """insert into scope_runs (run_id, scope, entity, kind, url, observed_at, complete, healthy, baseline,
                                        listed, stated, reason, added, updated, removed, restored)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)""",
-            (run_id, scope, entity, url, observed_at, int(complete), int(healthy and not stale),
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)""",
+            (run_id, scope, entity, kind, url, observed_at, int(complete), int(healthy and not stale),
              int(baseline), listed, stated, reason),
         )
     return ScopeState(
@@ -136,8 +154,9 @@ def begin_scope(
         baseline=baseline,
         stale=stale,
         keys=set(keys) if keys is not None else None,
-        reason=reason,
         kind=kind,
+        reason=reason,
+        quiet=quiet,
     )
 
 
@@ -187,6 +206,11 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             seen_at = seen_at or state.observed_at or now
             row = entity.row(record)
             old = existing.get(key)
+            if old is None and entity.has_actor and state.trusted:
+                row["actor_id"] = _actor_id(resolver, record, seen_at)
+                old = _respelled(db, state, entity, key, row["actor_id"], by_key)
+                if old is not None:
+                    key = old["key"]
             if old is not None and old["last_seen_at"] and seen_at < old["last_seen_at"]:
                 counts["held"] += 1  # older evidence than the row already holds never overwrites it
                 continue
@@ -194,10 +218,8 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                 if not state.trusted:
                     counts["held"] += 1
                     continue
-                if entity.has_actor:
-                    kind = record.get("actor_kind")  # only treaty rows name one; others keep the 3-argument call
-                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at,
-                                                        *((kind,) if kind else ()))
+                if entity.has_actor and "actor_id" not in row:
+                    row["actor_id"] = _actor_id(resolver, record, seen_at)
                 if old is None:
                     inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
                                     state.run_id, state.run_id, *(row[c] for c in columns)))
@@ -207,7 +229,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                                     state.run_id, key))
                     change, diff = "restored", _diff(old, row, entity)
                 changes.append((state.run_id, entity.name, key, change, _json(diff), seen_at, now,
-                                int(not state.baseline), state.scope, page_id))
+                                state.notify, state.scope, page_id))
                 counts[change] += 1
                 continue
             diff = _diff(old, row, entity)
@@ -217,7 +239,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                 updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
                                 state.run_id, key))
                 changes.append((state.run_id, entity.name, key, "updated", _json(diff), seen_at, now,
-                                int(not state.baseline), state.scope, page_id))
+                                state.notify, state.scope, page_id))
                 counts["updated"] += 1
             else:
                 touches.append((seen_at, state.run_id, key))
@@ -243,6 +265,30 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             conn.executemany(_INSERT_CHANGE, changes)
 
 
+def _actor_id(resolver, record: dict, seen_at: str) -> int:
+    kind = record.get("actor_kind")  # only treaty rows name one ("state"); others keep the 3-argument call
+    return resolver.actor_id(record["actor_name"], record.get("country"), seen_at, *((kind,) if kind else ()))
+
+
+def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_id: int,
+               batch: dict[str, dict]) -> dict | None:
+    """The active row of this scope that a new key respells, or None.
+
+    A new key whose actor already has an active row in the scope, under a key this run's list does
+    not show (nor this batch, nor an earlier respelling this run), is the same entry under a new
+    spelling: the page renamed "New York" to "New York City", both naming one actor.
+    """
+    shown = (state.keys or set()) | set(batch) | set(state.respelled.values())
+    for candidate_key, in db.conn.execute(
+        f"select key from [{entity.table}] where scope = ? and actor_id = ? and removed_at is null order by key",
+        (state.scope, actor_id),
+    ):
+        if candidate_key not in shown:
+            state.respelled[key] = candidate_key
+            return _existing_rows(db, entity, [candidate_key])[candidate_key]
+    return None
+
+
 def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
                 page_id: int | None = None, incomplete: str | None = None) -> Counter:
     """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
@@ -258,7 +304,7 @@ def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int 
             db.conn.execute("update scope_runs set complete = 0, reason = ? where id = ?",
                             (incomplete, state.scope_run_id))
         db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
-        if state.trusted and state.complete and state.keys is not None and state.kind == "roster":
+        if state.trusted and state.complete and state.keys is not None and state.kind == ROSTER:
             counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)
             state.counts.update(counts)
         db.conn.execute(
@@ -276,7 +322,8 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         f"select key, last_seen_run_id from [{entity.table}] where scope = ? and removed_at is null",
         (state.scope,),
     ).fetchall()
-    missing = [(key, last_run) for key, last_run in active if key not in state.keys]
+    present = state.keys | set(state.respelled.values())
+    missing = [(key, last_run) for key, last_run in active if key not in present]
     if not missing:
         return counts
     # The healthy, complete runs of this scope, oldest first (this run included).
@@ -295,7 +342,7 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         removals.append((missing_since, key))
         diff = {"missing_since": missing_since, "missing_runs": len(misses)}
         changes.append((state.run_id, entity.name, key, "removed", _json(diff), missing_since, now,
-                        int(not state.baseline), state.scope, page_id))
+                        state.notify, state.scope, page_id))
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
@@ -304,7 +351,7 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
 
 
 def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: str,
-                        page_of=lambda url: (None, None)) -> Counter:
+                        page_of=lambda url: (None, None), quiet: bool = False) -> Counter:
     """Keep each stated count as a dated series: a new row when the number changes, else extend
     `last_seen_at`. A changed count is a `count_claim.updated` change; the first one is recorded
     quietly (notify = 0), like a baseline."""
@@ -340,7 +387,7 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
             else:
                 diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
             db.conn.execute(_INSERT_CHANGE, (run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
-                                             int(bool(latest)), None, page_id))
+                                             int(bool(latest) and not quiet), None, page_id))
             counts[change] += 1
     return counts
 

@@ -279,6 +279,42 @@ def m006_create_views(db: Database):
     )
 
 
+@migrations()
+def m010_scope_kinds(db: Database):
+    # roster (absence from complete, healthy runs removes) or append-only (absence never removes).
+    # Rows written before kinds existed were all treated as rosters.
+    db["scope_runs"].add_column("kind", str)
+    db.execute("update scope_runs set kind = 'roster' where kind is null")
+
+
+@migrations()
+def m080_create_archive_captures(db: Database):
+    # History from web archives (glocal backfill): what an archive said it holds, and which
+    # captures were fetched into our own WARC files. A listing is asked once per URL and spider,
+    # so an interrupted backfill resumes without asking again.
+    db["archive_listings"].create(
+        {"url": str, "spider": str, "listed_at": str, "captures": int},
+        pk=("url", "spider"),
+    )
+    db["archive_captures"].create(
+        {
+            "url": str,
+            "timestamp": str,  # 14 digits UTC, as the archive names the capture
+            "captured_at": str,  # the same moment as ISO-8601 UTC: the pages' fetched_at
+            "digest": str,
+            "mimetype": str,
+            "archive": str,  # our WARC holding the capture's bytes, once fetched
+            "archive_offset": int,
+            "fetch_error": str,  # why the capture could not be used (redirect, error page)
+        },
+        pk=("url", "timestamp"),
+    )
+    # How a run came about: a live crawl, a replay of a WARC, or a backfill "as of" a past moment.
+    db["crawl_runs"].add_column("kind", str)
+    db["crawl_runs"].add_column("as_of", str)
+    db.execute("update crawl_runs set kind = case when replay is null then 'live' else 'replay' end")
+
+
 # --- un: m070-m079 ------------------------------------------------------------------------------
 
 @migrations()

@@ -6,10 +6,11 @@ import json
 
 from sqlite_utils import Database
 
-from crawler.text import utcnow
+from store.clock import utcnow
 
 
-def start_run(db: Database, *, spider: str, now: str, replay: str | None = None) -> int:
+def start_run(db: Database, *, spider: str, now: str, replay: str | None = None, kind: str | None = None,
+              as_of: str | None = None) -> int:
     """Open a run row (status "running") and return its id.
 
     Runs of this spider still marked "running" belong to a process that died (killed, power
@@ -23,8 +24,8 @@ def start_run(db: Database, *, spider: str, now: str, replay: str | None = None)
             (now, spider),
         )
         cursor = db.conn.execute(
-            "insert into crawl_runs (spider, started_at, status, replay) values (?, ?, 'running', ?)",
-            (spider, now, replay),
+            "insert into crawl_runs (spider, started_at, status, replay, kind, as_of) values (?, ?, 'running', ?, ?, ?)",
+            (spider, now, replay, kind or ("replay" if replay else "live"), as_of),
         )
     return cursor.lastrowid
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
 import json
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +33,14 @@ def fixture_meta(spider: str) -> dict:
 
 
 def load_fixture(spider: str, filename: str) -> Page:
-    info = fixture_meta(spider)[filename]
-    html = (FIXTURES / spider / filename).read_text(encoding="utf-8")
+    return load_fixture_from(FIXTURES, spider, filename)
+
+
+def load_fixture_from(folder: str | Path, spider: str, filename: str) -> Page:
+    """A saved page of any fixtures folder (`glocal fixtures add --folder` writes such folders)."""
+    folder = Path(folder) / spider
+    info = json.loads((folder / "meta.json").read_text(encoding="utf-8"))[filename]
+    html = (folder / filename).read_text(encoding="utf-8")
     return Page(html=html, url=info["url"], fetched_at=info["fetched_at"])
 
 
@@ -69,3 +78,68 @@ def glocal(*args, env: dict | None = None, timeout: int = 180) -> subprocess.Com
     command = [str(Path(sys.executable).parent / "glocal"), *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=ROOT)
+
+
+# --- in-process crawls ------------------------------------------------------------------------------
+# Twisted's reactor cannot restart, so one reactor runs for the whole test session in a daemon
+# thread and every in-process crawl is scheduled on it. A crawl here runs the real spider,
+# middlewares, pipeline and store, without the child process `glocal crawl` starts (tests that
+# need that process, such as killing a crawl or its exit code, use `glocal(...)` above).
+
+_REACTOR = {}
+_REACTOR_LOCK = threading.Lock()
+
+
+def _reactor():
+    with _REACTOR_LOCK:
+        if "reactor" not in _REACTOR:
+            from twisted.internet import asyncioreactor
+
+            loop = asyncio.new_event_loop()
+            asyncioreactor.install(loop)
+            from twisted.internet import reactor
+
+            thread = threading.Thread(target=reactor.run, kwargs={"installSignalHandlers": False}, daemon=True,
+                                      name="twisted-reactor")
+            thread.start()
+            _REACTOR["reactor"] = reactor
+        return _REACTOR["reactor"]
+
+
+def crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_map: dict | None = None,
+                     settings: dict | None = None, timeout: float = 120) -> dict | None:
+    """Crawl `spider` in this process (replayed or against a local server) and return the run row
+    it wrote in crawl_runs (None when it wrote none)."""
+    from scrapy.crawler import CrawlerRunner
+
+    from crawler.runner import crawl_settings
+
+    overrides = {"LOG_LEVEL": "WARNING", **(settings or {})}
+    crawl_config = crawl_settings(db_path=str(db), replay=str(replay) if replay else None, host_map=host_map,
+                                  overrides=overrides)
+    reactor = _reactor()
+    finished: concurrent.futures.Future = concurrent.futures.Future()
+
+    def start():
+        try:
+            deferred = CrawlerRunner(crawl_config).crawl(spider)
+        except Exception as error:  # noqa: BLE001 - handed to the waiting test thread
+            finished.set_exception(error)
+            return
+        deferred.addCallbacks(lambda _: finished.set_result(None),
+                              lambda failure: finished.set_exception(failure.value))
+
+    reactor.callFromThread(start)
+    finished.result(timeout=timeout)
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        row = connection.execute("select * from crawl_runs where spider = ? order by id desc limit 1",
+                                 (spider,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    finally:
+        connection.close()
+    return dict(row) if row else None

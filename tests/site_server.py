@@ -29,6 +29,7 @@ class Seen:
     headers: dict
     at: float
     status: int = 0
+    query: str = ""
 
 
 class SiteServer:
@@ -63,7 +64,10 @@ class SiteServer:
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?")[0]
-        seen = Seen(path=path, headers={k.lower(): v for k, v in handler.headers.items()}, at=time.monotonic())
+        seen = Seen(path=path, headers={k.lower(): v for k, v in handler.headers.items()}, at=time.monotonic(),
+                    query=handler.path.partition("?")[2])
+        if handler.path in self.routes:  # a route may name a query too: "/members?page=2"
+            path = handler.path
         with self._lock:
             self.requests.append(seen)
             answers = self.routes.get(path)

@@ -10,7 +10,7 @@ NONE_BEFORE = {"active": 0, "last_observed_at": None, "had_complete_run": False}
 
 
 def report(listed=10, stated=None, complete=True, missing=(), qualifier=None, reason=None, fetched=True):
-    return ScopeReport(source="t", scope="signatures:t/x", entity="signature", url="https://example.org/x/",
+    return ScopeReport(source="t", scope="signatures:t/x", entity="signature", kind="roster", url="https://example.org/x/",
                        complete=complete, keys=[f"k{i}" for i in range(listed)], stated=stated,
                        stated_qualifier=qualifier, landmarks_missing=list(missing), reason=reason, fetched=fetched)
 
@@ -96,7 +96,7 @@ def test_a_field_suddenly_empty_fails():
 
 
 def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
-    rejected = ScopeReport(source="t", scope="s", entity="signature", url="https://example.org/x/", complete=False,
+    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
                            reason="t: neither a signatory list … nor a stated count … on https://example.org/x/",
                            landmarks_missing=["signatory_list", "stated_count"], rejected=True)
     verdict = judge_scope(rejected, NONE_BEFORE, EXPECTATIONS, min_list_ratio=0.8)
@@ -104,7 +104,7 @@ def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
 
 
 def test_a_rejected_page_keeps_the_parsers_reason_and_counts_what_was_listed():
-    rejected = ScopeReport(source="t", scope="s", entity="signature", url="https://example.org/x/", complete=False,
+    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
                            reason="no title on https://example.org/x/", landmarks_missing=["title"], rejected=True)
     verdict = judge_scope(rejected, {"active": 35, "last_observed_at": "x", "had_complete_run": True}, EXPECTATIONS,
                           min_list_ratio=0.8)

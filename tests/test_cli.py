@@ -117,16 +117,17 @@ def test_parse_prints_one_json_object_per_line():
     result = glocal("parse", SPIDER, page, "--url", "https://www.c40.org/accelerators/green-healthy-streets/")
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["item"] for r in records[:3]] == ["scope_report", "instrument", "count_claim"]
-    signatures = [r for r in records if r["item"] == "signature"]
+    assert [r["type"] for r in records[:3]] == ["scope_report", "instrument", "count_claim"]
+    signatures = [r for r in records if r["type"] == "signature"]
     assert len(signatures) == 35
     assert signatures[-1]["actor_name"] == "West Hollywood" and signatures[-1]["network_member"] is False
 
 
 def test_parse_the_hub():
     result = glocal("parse", SPIDER, FIXTURES / SPIDER / "hub.html", "--url", HUB)
-    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert record["item"] == "scope_report" and len(record["keys"]) == 8
+    report, *links = [json.loads(line) for line in result.stdout.splitlines()]
+    assert report["type"] == "scope_report" and report["kind"] == "roster" and len(report["keys"]) == 8
+    assert [link["type"] for link in links] == ["link"] * 8
 
 
 def test_parse_a_redesigned_page_names_the_missing_landmarks():

@@ -48,7 +48,7 @@ def test_every_command_has_help_and_a_section(name):
     assert f"glocal {name}" in CLI_DOCS, f"docs/cli.md has no '## glocal {name}' section"
 
 
-SETTINGS = [name for name in dir(project_settings) if re.match(r"^(STORE|ARCHIVE|CRAWL|HEALTH|ALERTS|SCHEDULER)_", name)]
+SETTINGS = [name for name in dir(project_settings) if re.match(r"^(STORE|ARCHIVE|CRAWL|HEALTH|ALERTS|SCHEDULER|BACKFILL)_", name)]
 SETTINGS_DOCS = sections(DOCS / "settings.md")
 
 

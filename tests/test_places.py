@@ -1,13 +1,13 @@
-"""store.places: one canonical place for the spellings sources use."""
+"""crawler.places: one canonical place for the spellings sources use."""
 
 import csv
 from pathlib import Path
 
 import pytest
 
-from store.places import resolve_place
+from crawler.places import resolve_place
 
-PLACES = Path(__file__).parent.parent / "store" / "data" / "places.csv"
+PLACES = Path(__file__).parent.parent / "crawler" / "data" / "places.csv"
 
 
 @pytest.mark.parametrize("published,name,country", [

@@ -2,8 +2,9 @@
 
 import pytest
 
-from crawler.text import clean, name_key, parse_date, parse_moment, slugify, split_names
-from store.places import is_known_place
+from crawler.text import clean, name_key, parse_date, slugify, split_names
+from store.clock import parse_moment
+from crawler.places import is_known_place
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -22,9 +22,10 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
-from crawler.text import clean, name_key, slugify, split_names
-from store.places import is_known_place, resolve_place
+from crawler.items import ROSTER, CountClaim, Instrument, Link, Scope, Signature
+from crawler.places import is_known_place
+from crawler.routing import Route, Routes
+from crawler.text import clean, key_part, split_names
 
 SOURCE = "c40_accelerators"
 HUB_URL = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
@@ -89,16 +90,16 @@ def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
 
 
 def parse_hub(html: str, url: str = HUB_URL) -> Iterator:
-    """The hub's report of which accelerators exist (the instruments scope)."""
+    """The hub's report of which accelerators exist (the instruments scope), then a Link to each."""
     _require_html(html, url)
     urls = accelerator_urls(html, url)
     if not urls:
-        yield ScopeReport(source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=False,
-                          landmarks_missing=["accelerator_links"],
-                          reason=f"no /accelerators/{{slug}}/ links in the main content of {url}")
+        yield INSTRUMENTS.report(SOURCE, url, complete=False, landmarks_missing=["accelerator_links"],
+                                 reason=f"no /accelerators/{{slug}}/ links in the main content of {url}")
         return
-    yield ScopeReport(source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=True,
-                      keys=[instrument_key(u) for u in urls])
+    yield INSTRUMENTS.report(SOURCE, url, complete=True, keys=[instrument_key(u) for u in urls])
+    for accelerator in urls:
+        yield Link(accelerator)
 
 
 # --- one accelerator ------------------------------------------------------------------------------
@@ -135,7 +136,6 @@ def parse_accelerator(html: str, url: str) -> Iterator:
     stated = claims[0] if claims else None
     listing = _signatory_list(main)
 
-    scope = signature_scope(url)
     signatures: list[Signature] = []
     if listing is None:
         if stated is None:
@@ -144,9 +144,8 @@ def parse_accelerator(html: str, url: str) -> Iterator:
                 f"count ({EXPECTATIONS.describe('stated_count')}) on {url}",
                 landmarks=("signatory_list", "stated_count"),
             )
-        yield ScopeReport(
-            source=SOURCE, scope=scope, entity="signature", url=url, complete=False,
-            stated=stated.count, stated_qualifier=stated.qualifier, landmarks_missing=["signatory_list"],
+        yield SIGNATORIES.report(
+            SOURCE, url, complete=False, stated=stated.count, stated_qualifier=stated.qualifier, landmarks_missing=["signatory_list"],
             reason=f"{url} states a count ({stated.text!r}) but lists no names",
         )
     else:
@@ -157,9 +156,8 @@ def parse_accelerator(html: str, url: str) -> Iterator:
             if signature.key not in seen:  # one city written twice is one signatory
                 seen.add(signature.key)
                 signatures.append(signature)
-        yield ScopeReport(
-            source=SOURCE, scope=scope, entity="signature", url=url, complete=True,
-            keys=[s.key for s in signatures], stated=stated.count if stated else None,
+        yield SIGNATORIES.report(
+            SOURCE, url, complete=True, keys=[s.key for s in signatures], stated=stated.count if stated else None,
             stated_qualifier=stated.qualifier if stated else None,
         )
     yield Instrument(source=SOURCE, key=key, url=url, title=title, kind="accelerator", issuer="C40 Cities",
@@ -169,15 +167,16 @@ def parse_accelerator(html: str, url: str) -> Iterator:
 
 
 def _signature(name: str, markers: str, instrument: str, url: str, star_means_non_member: bool) -> Signature:
-    place = resolve_place(name)
-    actor_slug = slugify(place.name) if place else name_key(name)
+    # The key is the name as the page spells it, normalised: never a gazetteer lookup, which an
+    # edit of reference data could move. Which actor a spelling means is the store's business.
+    actor_key = key_part(name, what=f"signatory name on {url}")
     if star_means_non_member:
         member = "*" not in markers
     else:
         member = None  # some non-C40 signatories carry no star: without the footnote we cannot tell
     return Signature(
-        source=SOURCE, key=f"{instrument}/{actor_slug}", url=url, instrument_key=instrument, actor_name=name,
-        country=place.country if place else None, network_member=member,
+        source=SOURCE, key=f"{instrument}/{actor_key}", url=url, instrument_key=instrument, actor_name=name,
+        network_member=member,
     )
 
 
@@ -311,6 +310,12 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    return parse_hub if urlsplit(url).path.rstrip("/") == urlsplit(HUB_URL).path.rstrip("/") else parse_accelerator
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)  # the hub states which accelerators exist
+SIGNATORIES = Scope(Signature, ROSTER, signature_scope)  # an accelerator page states who signed it
+
+ROUTES = Routes(
+    Route(r"^https://www\.c40\.org/what-we-do/raising-climate-ambition/high-impact-accelerators/$", parse_hub,
+          INSTRUMENTS),
+    Route(r"^https://(?:www\.)?c40\.org/(?:accelerators|declarations)/[a-z0-9-]+/?$", parse_accelerator,
+          SIGNATORIES),
+)

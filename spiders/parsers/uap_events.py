@@ -18,9 +18,10 @@ from bs4 import BeautifulSoup, Tag
 from crawler.countries import country_code
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Event
+from crawler.items import APPEND_ONLY, Event, Scope
+from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
-from spiders.listing import ListingPage
+from spiders.parsers.listing_page import ListingPage
 
 SOURCE = "uap_events"
 START_URL = "https://www.urbanagendaplatform.org/event-list"
@@ -137,3 +138,7 @@ def parse_items(html: str, url: str) -> Iterator:
 
 def parser_for(url: str):
     return parse_items
+
+
+EVENTS = Scope(Event, APPEND_ONLY, LISTING_SCOPE)
+ROUTES = Routes(Route(r"urbanagendaplatform\.org/event-list", parse_items, EVENTS))

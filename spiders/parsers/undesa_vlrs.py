@@ -20,9 +20,10 @@ from bs4 import BeautifulSoup, Tag
 from crawler.countries import country_code
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Instrument, Signature
+from crawler.items import ROSTER, Instrument, Scope, Signature
+from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
-from spiders.listing import ListingPage
+from spiders.parsers.listing_page import ListingPage
 
 SOURCE = "undesa_vlrs"
 DESA_URL = "https://sdgs.un.org/topics/voluntary-local-reviews"
@@ -207,3 +208,10 @@ def _soup(html: str, url: str) -> BeautifulSoup:
     if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
         raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("vlr_heading",))
     return BeautifulSoup(html, "lxml")
+
+
+REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+ROUTES = Routes(
+    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_items, REVIEWS),
+    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_items, REVIEWS),
+)

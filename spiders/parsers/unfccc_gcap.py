@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from crawler.countries import country_code
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Instrument, ScopeReport, Signature
+from crawler.items import ROSTER, Instrument, Scope, ScopeReport, Signature
+from crawler.routing import Route, Routes
 from crawler.text import clean, name_key
 
 SOURCE = "unfccc_gcap"
@@ -93,7 +94,7 @@ def parse_initiatives(text: str | bytes, url: str = INITIATIVES_URL) -> tuple[li
     usable = [i for i in initiatives if isinstance(i, dict) and i.get("id") is not None and i.get("initiativeName")]
 
     def items():
-        yield ScopeReport(source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url,
+        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url,
                           complete=len(usable) == len(initiatives), keys=[initiative_key(i) for i in usable],
                           reason=None if len(usable) == len(initiatives) else
                           f"{len(initiatives) - len(usable)} initiatives without an id or a name")
@@ -135,7 +136,7 @@ def parse_actors(text: str | bytes, url: str, initiative: dict) -> Iterator:
         ))
     unique = list({s.key: s for s in signatures}.values())
     reason = f"{gaps} actors without a readable name" if gaps else None
-    yield ScopeReport(source=SOURCE, scope=signature_scope(initiative), entity="signature", url=url,
+    yield ScopeReport(kind=ROSTER, source=SOURCE, scope=signature_scope(initiative), entity="signature", url=url,
                       complete=not gaps, keys=[s.key for s in unique], stated=stated if isinstance(stated, int)
                       else None, reason=reason)
     yield from unique
@@ -176,3 +177,11 @@ def parse_items(text: str, url: str) -> Iterator:
 
 def parser_for(url: str):
     return parse_items
+
+
+INITIATIVES = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+PARTICIPANTS = Scope(Signature, ROSTER, lambda url: f"signatures:{SOURCE}/" + url.rsplit("=", 1)[-1])
+ROUTES = Routes(
+    Route(r"/apiv2/initiative/list", parse_items, INITIATIVES, format="json"),
+    Route(r"/apiv2/actor/list", parse_items, PARTICIPANTS, format="json"),
+)

@@ -18,9 +18,10 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import Announcement
+from crawler.items import APPEND_ONLY, Announcement, Scope
+from crawler.routing import Route, Routes
 from crawler.text import clean
-from spiders.listing import ListingPage
+from spiders.parsers.listing_page import ListingPage
 
 SOURCE = "unhabitat_news"
 START_URL = "https://unhabitat.org/news-and-stories"
@@ -132,3 +133,7 @@ def _entry_of(link: Tag, story_urls: set[str]) -> Tag:
 def _next_link(soup: BeautifulSoup, url: str) -> str | None:
     link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
     return urljoin(url, link["href"]) if link else None
+
+
+NEWS = Scope(Announcement, APPEND_ONLY, LISTING_SCOPE)
+ROUTES = Routes(Route(r"^https://unhabitat\.org/news-and-stories", parse_items, NEWS))

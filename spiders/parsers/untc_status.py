@@ -26,7 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from crawler.countries import ORGANIZATIONS, country_code
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from crawler.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
+from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
 
 SOURCE = "untc_status"
@@ -250,21 +251,21 @@ def items_of(status: Status) -> Iterator:
     if unreadable:
         notes.append("cells without a readable date: " + "; ".join(unreadable[:5]))
     if not signatures:
-        yield ScopeReport(source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
+        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
                           landmarks_missing=["participants_table"], stated=status.parties,
                           reason=f"no participant rows in the status of {status.number} at {status.url}")
     elif mismatches:
-        yield ScopeReport(source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
+        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
                           keys=[s.key for s in signatures], stated=status.parties,
                           reason=f"the status of {status.number} does not add up ({'; '.join(mismatches)}): "
                                  "its rows are not trusted" + (f"; {'; '.join(notes)}" if notes else ""))
     else:
-        yield ScopeReport(source=SOURCE, scope=scope, entity="signature", url=status.url, complete=True,
+        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=scope, entity="signature", url=status.url, complete=True,
                           keys=[s.key for s in signatures], stated=status.parties,
                           reason="; ".join(notes) or None)
     place, adopted_on = parse_date_line(status.conclusion or "")
     # Each treaty is its own instruments scope: one file failing says nothing about the others.
-    yield ScopeReport(source=SOURCE, scope=instrument_scope(status.number), entity="instrument", url=status.url,
+    yield ScopeReport(kind=ROSTER, source=SOURCE, scope=instrument_scope(status.number), entity="instrument", url=status.url,
                       complete=True, keys=[key])
     yield Instrument(source=SOURCE, key=key, url=status.url, title=status.title, kind="treaty",
                      scope=instrument_scope(status.number),
@@ -544,3 +545,11 @@ def _html_title(soup) -> str:
 def parser_for(url: str):
     """The parse function for a URL of this source (used by `glocal parse`)."""
     return parse_status_html if "ViewDetails.aspx" in url else parse_status_xml
+
+
+# One route per form of a status; both report on the treaty's signatory list.
+SIGNATORIES = Scope(Signature, ROSTER, lambda url: signature_scope(treaty_number(url)))
+ROUTES = Routes(
+    Route(r"/Pages/ViewDetails\.aspx\?", parse_status_html, SIGNATORIES),
+    Route(r"\.en\.xml$", parse_status_xml, SIGNATORIES, format="xml"),
+)

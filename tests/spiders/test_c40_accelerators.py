@@ -3,7 +3,7 @@
 import pytest
 
 from crawler.errors import ParseError
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from crawler.items import CountClaim, Instrument, Link, ScopeReport, Signature
 from spiders.c40_accelerators import C40AcceleratorsSpider
 from spiders.parsers import c40_accelerators as parser
 from tests.helpers import html_response, load_fixture
@@ -30,6 +30,9 @@ GHS = PAGES["green-healthy-streets"]
 CLEAN_AIR = PAGES["clean-air-cities"]
 
 
+CLEAN_AIR_URL = "https://www.c40.org/accelerators/clean-air-cities/"
+
+
 # --- the hub ---------------------------------------------------------------------------------------
 
 HUB = load_fixture("c40_accelerators", "hub.html")
@@ -48,12 +51,21 @@ def test_hub_ignores_language_copies_reports_and_news():
     assert not [u for u in urls if "/pt/" in u or "/de/" in u or "/news/" in u or "accelerator-reports" in u]
 
 
+HUB_OUTPUT = list(parser.parse_hub(HUB.html, HUB.url))
+
+
 def test_hub_report_lists_the_instrument_keys():
-    (report,) = parser.parse_hub(HUB.html, HUB.url)
+    report = HUB_OUTPUT[0]
     assert report.scope == "instruments:c40_accelerators"
     assert report.entity == "instrument"
+    assert report.kind == "roster"
     assert report.complete
     assert report.keys == [f"c40_accelerators/{s}" for s in SLUGS[:3]] + [f"c40_accelerators/{s}" for s in SLUGS[3:]]
+
+
+def test_hub_links_each_accelerator_after_its_report():
+    assert [link.url for link in HUB_OUTPUT[1:]] == parser.accelerator_urls(HUB.html, HUB.url)
+    assert {type(link) for link in HUB_OUTPUT[1:]} == {Link}
 
 
 def test_hub_without_accelerator_links_reports_the_missing_landmark():
@@ -223,17 +235,43 @@ def test_signature_keys_are_unique(slug):
 
 # --- one key per city, however it is spelled --------------------------------------------------------
 
-@pytest.mark.parametrize("published,key_end,country", [
-    ("Washington D.C.", "washington-dc", "US"),
-    ("Durban (eThekwini)", "durban", "ZA"),
-    ("Tel Aviv-Yafo", "tel-aviv-yafo", "IL"),
-    ("Medellin", "medellin", "CO"),
+@pytest.mark.parametrize("published,key_end", [
+    ("Washington D.C.", "washington-dc"),
+    ("Durban (eThekwini)", "durban"),
+    ("Tel Aviv-Yafo", "tel-aviv-yafo"),
+    ("Medellin", "medellin"),
 ])
-def test_signature_key_and_country_come_from_the_gazetteer(published, key_end, country):
+def test_signature_key_is_the_published_name_normalised(published, key_end):
     by_name = {s.actor_name: s for s in of(CLEAN_AIR, Signature)}
-    signature = by_name[published]
-    assert signature.key == f"c40_accelerators/clean-air-cities/{key_end}"
-    assert signature.country == country
+    assert by_name[published].key == f"c40_accelerators/clean-air-cities/{key_end}"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_no_country_is_invented(slug):
+    # The pages name no countries; which country a city is in is the store's actor, not the item.
+    assert {s.country for s in of(PAGES[slug], Signature)} == {None}
+
+
+def test_a_gazetteer_canonical_name_never_becomes_a_key():
+    # "New York" resolves to the gazetteer's "New York City"; the key keeps what the page says.
+    keys = {s.actor_name: s.key for s in of(PAGES["equity-pledge"], Signature)}
+    assert keys["New York"] == "c40_accelerators/equity-pledge/new-york"
+
+
+def test_names_in_any_script_get_distinct_keys():
+    html = """<html><head><title>X Accelerator - C40 Cities</title></head><body><main>
+      <p>Signatory cities:</p><p>北京市, Москва, Київ, القاهرة, 서울, Αθήνα and München</p></main></body></html>"""
+    items = list(parser.parse_accelerator(html, "https://www.c40.org/accelerators/x/"))
+    keys = [s.key.rsplit("/", 1)[1] for s in of(items, Signature)]
+    assert keys == ["北京市", "москва", "київ", "القاهرة", "서울", "αθηνα", "munchen"]
+    assert items[0].complete and len(items[0].keys) == 7
+
+
+def test_a_name_without_letters_is_a_parse_error_not_a_merge():
+    html = """<html><head><title>X Accelerator - C40 Cities</title></head><body><main>
+      <p>Signatory cities:</p><p>Oslo, —, Quito</p></main></body></html>"""
+    with pytest.raises(ParseError, match="no letter or digit"):
+        list(parser.parse_accelerator(html, "https://www.c40.org/accelerators/x/"))
 
 
 def test_spellings_across_pages_share_a_key_suffix():
@@ -328,13 +366,27 @@ def test_spider_follows_every_accelerator_after_reporting_the_hub():
     assert isinstance(output[0], ScopeReport)
     requests = output[1:]
     assert [r.url for r in requests] == parser.accelerator_urls(HUB.html, HUB.url)
-    assert {r.callback.__name__ for r in requests} == {"parse_accelerator"}
+    assert {r.callback.__name__ for r in requests} == {"parse"}
     assert {r.errback.__name__ for r in requests} == {"page_failed"}
-    assert requests[0].meta["glocal_scope"] == "signatures:c40_accelerators/green-healthy-streets"
+
+
+def test_every_followed_page_routes_to_the_accelerator_parser():
+    spider = C40AcceleratorsSpider()
+    routes = {spider.route(url).parse for url in parser.accelerator_urls(HUB.html, HUB.url)}
+    assert routes == {parser.parse_accelerator}
+    assert spider.route(HUB.url).parse is parser.parse_hub
+
+
+def test_a_failed_accelerator_page_is_reported_against_its_signatories():
+    spider = C40AcceleratorsSpider()
+    report = spider.failed_report(spider.route(CLEAN_AIR_URL), CLEAN_AIR_URL, "HTTP 500")
+    assert (report.scope, report.entity, report.kind) == (
+        "signatures:c40_accelerators/clean-air-cities", "signature", "roster")
+    assert not report.complete and not report.fetched
 
 
 def test_spider_turns_a_parse_error_into_an_incomplete_report():
-    output = list(C40AcceleratorsSpider().parse_accelerator(html_response("c40_accelerators", "redesigned.html")))
+    output = list(C40AcceleratorsSpider().parse(html_response("c40_accelerators", "redesigned.html")))
     (report,) = output
     assert not report.complete
     assert report.scope == "signatures:c40_accelerators/clean-air-cities"

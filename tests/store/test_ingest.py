@@ -6,6 +6,7 @@ import pytest
 
 from crawler.items import Signature, as_record
 from store import ingest, runs
+from crawler.places import gazetteer
 from store.actors import ActorResolver
 
 SCOPE = "signatures:test/clean-air"
@@ -17,15 +18,15 @@ def signature(name, **fields):
                                instrument_key="test/clean-air", actor_name=name, **fields))
 
 
-def crawl(db, names, *, day, healthy=True, complete=True, records=None, removal_runs=2):
+def crawl(db, names, *, day, healthy=True, complete=True, records=None, removal_runs=2, kind="roster"):
     """One run of the test spider over one scope, as crawler/session.py drives the store."""
     now = f"2026-11-{day:02d}T08:00:00Z"
     run_id = runs.start_run(db, spider="test", now=now)
     records = records if records is not None else [signature(n) for n in names]
     state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL, observed_at=now,
-                               complete=complete, healthy=healthy,
+                               complete=complete, healthy=healthy, kind=kind,
                                keys=[r["key"] for r in records] if complete else None)
-    ingest.apply_records(db, state, records, now=now, resolver=ActorResolver(db, "test", now))
+    ingest.apply_records(db, state, records, now=now, resolver=ActorResolver(db, "test", gazetteer(), now))
     ingest.close_scope(db, state, now=now, removal_runs=removal_runs)
     runs.finish_run(db, run_id, now=now, finish_reason="finished", pages=1, items=len(records), errors=0,
                     healthy=healthy, health=[], summary="")
@@ -264,7 +265,7 @@ def test_scope_status_tells_a_vanished_list_from_a_new_one(db):
 # --- actors ----------------------------------------------------------------------------------------
 
 def test_spellings_of_one_city_are_one_actor(db):
-    resolver = ActorResolver(db, "test", "2026-11-01T00:00:00Z")
+    resolver = ActorResolver(db, "test", gazetteer(), "2026-11-01T00:00:00Z")
     ids = {resolver.actor_id(n) for n in ["Bogota", "Bogotá", "Bogotá D.C."]}
     assert len(ids) == 1
     actor = db["actors"].get(ids.pop())
@@ -272,14 +273,14 @@ def test_spellings_of_one_city_are_one_actor(db):
 
 
 def test_spellings_across_sources_are_one_actor(db):
-    a = ActorResolver(db, "c40", "2026-11-01T00:00:00Z").actor_id("Durban (eThekwini)")
-    b = ActorResolver(db, "uclg", "2026-11-01T00:00:00Z").actor_id("Durban")
+    a = ActorResolver(db, "c40", gazetteer(), "2026-11-01T00:00:00Z").actor_id("Durban (eThekwini)")
+    b = ActorResolver(db, "uclg", gazetteer(), "2026-11-01T00:00:00Z").actor_id("Durban")
     assert a == b
     assert db["actor_names"].count == 2
 
 
 def test_unknown_name_becomes_its_own_actor_flagged_for_review(db):
-    resolver = ActorResolver(db, "test", "2026-11-01T00:00:00Z")
+    resolver = ActorResolver(db, "test", gazetteer(), "2026-11-01T00:00:00Z")
     actor = db["actors"].get(resolver.actor_id("Ville-Nouvelle-sur-Mer"))
     assert actor["needs_review"] == 1
     assert actor["name"] == "Ville-Nouvelle-sur-Mer"
@@ -303,7 +304,7 @@ def test_a_failure_mid_batch_leaves_nothing_of_it(db):
 
     with pytest.raises(RuntimeError):
         ingest.apply_records(db, state, records, now="2026-11-08T08:00:00Z",
-                             resolver=Failing(db, "test", "2026-11-08T08:00:00Z"))
+                             resolver=Failing(db, "test", gazetteer(), "2026-11-08T08:00:00Z"))
     assert active(db) == ["Paris"]
     assert len(changes(db)) == 1
     assert db["actor_names"].count == 1
@@ -341,7 +342,7 @@ def test_older_evidence_never_overwrites_newer(db):
                                observed_at=None, complete=False, healthy=True, keys=None)
     older = signature("Paris", status="withdrawn")
     ingest.apply_records(db, state, [older], now="2026-11-20T00:00:00Z",
-                         page_of=lambda url: (None, "2026-11-01T00:00:00Z"), resolver=ActorResolver(db, "test"))
+                         page_of=lambda url: (None, "2026-11-01T00:00:00Z"), resolver=ActorResolver(db, "test", gazetteer()))
     row = db["signatures"].get("test/clean-air/paris")
     assert (row["status"], row["last_seen_at"]) == ("active", "2026-11-15T08:00:00Z")
 
@@ -379,7 +380,34 @@ def test_a_list_whose_items_never_all_arrived_is_closed_as_incomplete(db):
     keys = ["test/clean-air/paris", "test/clean-air/lima"]
     state = ingest.begin_scope(db, run_id=run_id, scope=SCOPE, entity="signature", url=URL,
                                observed_at="2026-11-08T08:00:00Z", complete=True, healthy=True, keys=keys)
-    ingest.apply_records(db, state, [signature("Paris")], now="2026-11-08T08:00:00Z", resolver=ActorResolver(db, "t"))
+    ingest.apply_records(db, state, [signature("Paris")], now="2026-11-08T08:00:00Z", resolver=ActorResolver(db, "t", gazetteer()))
     ingest.close_scope(db, state, now="2026-11-08T08:00:00Z", incomplete="1 listed item never reached the store")
     crawl(db, ["Paris"], day=15)
     assert "Amman" in active(db)  # the stopped run did not count as a miss
+
+
+# --- scope kinds ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,removed", [("roster", ["Lima"]), ("append-only", [])])
+def test_only_a_roster_removes_what_is_missing(db, kind, removed):
+    crawl(db, ["Paris", "Lima"], day=1, kind=kind)
+    for day in (8, 15, 22):
+        crawl(db, ["Paris"], day=day, kind=kind)
+    assert [c["entity_key"].rsplit("/", 1)[1] for c in changes(db, change="removed")] == [n.lower() for n in removed]
+    assert active(db) == sorted({"Paris", "Lima"} - set(removed))
+
+
+def test_an_append_only_scope_still_adds_and_updates(db):
+    crawl(db, ["Paris"], day=1, kind="append-only")
+    crawl(db, [], day=8, kind="append-only", records=[signature("Lima"), signature("Paris", status="active")])
+    assert [(c["change"], c["notify"]) for c in changes(db, run_id=2)] == [("added", 1), ("updated", 1)]
+
+
+def test_the_scope_kind_is_recorded(db):
+    crawl(db, ["Paris"], day=1, kind="append-only")
+    assert [r["kind"] for r in db.query("select kind from scope_runs")] == ["append-only"]
+
+
+def test_an_unknown_scope_kind_is_refused(db):
+    with pytest.raises(ValueError, match="kind 'list' is not one of"):
+        crawl(db, ["Paris"], day=1, kind="list")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.errors import StoreError
+from store.errors import StoreError
 from store import open_db
 from store.migrations import migrations
 

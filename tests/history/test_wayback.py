@@ -1,0 +1,67 @@
+"""What a CDX answer means (crawler/wayback.py): pure, no server."""
+
+import json
+
+import pytest
+
+from crawler.errors import BackfillError
+from crawler.wayback import Capture, capture_url, cdx_query, iso_of, latest_before, parse_cdx, timestamp_of
+
+URL = "https://www.c40.org/accelerators/clean-air-cities/"
+HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+
+
+def answer(*timestamps, status="200"):
+    return json.dumps([HEADER] + [["org,c40)/x", ts, URL, "text/html", status, f"D{ts}", "100"] for ts in timestamps])
+
+
+def test_rows_become_captures_oldest_first():
+    captures = parse_cdx(answer("20210101000000", "20190101000000"), URL)
+    assert [c.timestamp for c in captures] == ["20190101000000", "20210101000000"]
+    assert captures[0].digest == "D20190101000000"
+    assert captures[0].captured_at == "2019-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("empty", ["", "  \n", "[]"])
+def test_an_empty_answer_is_no_capture(empty):
+    assert parse_cdx(empty, URL) == []
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ("<html><body>Wayback Machine is down</body></html>", "not JSON"),
+    ('{"error": "blocked"}', "not a list of rows"),
+    (json.dumps([["urlkey", "original"], ["x", URL]]), "no timestamp column"),
+    (json.dumps([HEADER, ["x", "2019", URL, "text/html", "200", "D", "1"]]), "malformed row"),
+])
+def test_an_answer_that_is_not_history_is_refused(body, says):
+    with pytest.raises(BackfillError, match=says):
+        parse_cdx(body, URL)
+
+
+def test_rows_other_than_200_are_ignored_even_if_the_archive_ignores_the_filter():
+    assert parse_cdx(answer("20190101000000", status="302"), URL) == []
+
+
+def test_the_query_names_url_json_200s_and_distinct_digests():
+    query = cdx_query("https://web.archive.org/cdx/search/cdx", URL, since="2019", until="2020-06-30")
+    assert query.startswith("https://web.archive.org/cdx/search/cdx?url=https%3A%2F%2Fwww.c40.org")
+    for part in ("output=json", "filter=statuscode%3A200", "collapse=digest", "from=20190101", "to=20200630235959"):
+        assert part in query
+
+
+def test_the_capture_url_is_the_original_bytes_form():
+    capture = Capture(URL, "20190101000000", None, 200, None)
+    assert capture_url("https://web.archive.org/web/", capture) == \
+        "https://web.archive.org/web/20190101000000id_/https://www.c40.org/accelerators/clean-air-cities/"
+
+
+def test_latest_before_picks_the_capture_in_force():
+    captures = parse_cdx(answer("20190101000000", "20200101000000"), URL)
+    assert latest_before(captures, "2019-12-31T23:59:59Z").timestamp == "20190101000000"
+    assert latest_before(captures, "2020-01-01T00:00:00Z").timestamp == "20200101000000"
+    assert latest_before(captures, "2018-12-31") is None
+
+
+def test_timestamps_and_iso_round_trip():
+    assert timestamp_of(iso_of("20200315083012")) == "20200315083012"
+    assert timestamp_of("2020-03-15") == "20200315000000"
