@@ -23,6 +23,10 @@ def history(tmp_path_factory):
     steps = {
         "baseline": saved_pages(SPIDER, ["XXVII-7-d.en.xml"]),
         "later": saved_pages(SPIDER, ["XXVII-7-d.2020-12.en.xml"]),
+        # The UN renamed Turkey "Türkiye" in 2022 (Latin-1 0xFC in the file).
+        "renamed": saved_pages(SPIDER, ["XXVII-7-d.2020-12.en.xml"], day="2022-06-15", edits={
+            "XXVII-7-d.2020-12.en.xml": lambda body: body.replace(b"<Entry>Turkey</Entry>", "<Entry>Türkiye</Entry>"
+                                                                   .encode("latin-1"))}),
     }
     results = {}
     for name, pages in steps.items():
@@ -135,3 +139,15 @@ def test_a_broken_xml_file_falls_back_to_the_html_page(tmp_path):
     assert query(db, "select count(*) as n from signatures")[0]["n"] == 197
     (instrument,) = query(db, "select url from instruments")
     assert instrument["url"] == parser.html_url("XXVII-7-d")
+
+
+def test_a_renamed_state_is_one_update_of_the_same_actor_never_a_removal(history):
+    result = history["results"]["renamed"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    changes = query(history["db"], "select entity, change, entity_key, diff from changes where run_id = 3 and notify = 1")
+    assert [(c["entity"], c["change"], c["entity_key"]) for c in changes] == [
+        ("signature", "updated", f"{PARIS}/turkey")]
+    assert json.loads(changes[0]["diff"])["actor_name"] == ["Turkey", "Türkiye"]
+    names = query(history["db"], "select n.name from actor_names n join actors a on a.id = n.actor_id "
+                                 "where a.key = 'state|TR'")
+    assert sorted(n["name"] for n in names) == ["Turkey", "Türkiye"]
