@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from store import open_db
-from tests.helpers import archive_of, glocal, saved_pages
+from tests.helpers import archive_of, saved_pages
+from tests.spiders.un_crawl import replay
 
 DOCS = Path(__file__).parent.parent / "docs" / "queries.md"
 HEADING = "## Cities committed under an instrument tied to a treaty their country has not ratified or has left"
@@ -42,12 +43,12 @@ def answers(tmp_path_factory):
     before = archive_of(folder / "paris-2018.warc.gz", saved_pages("untc_status", ["XXVII-7-d.en.xml"]))
     after = archive_of(folder / "paris-2020.warc.gz", saved_pages("untc_status", ["XXVII-7-d.2020-12.en.xml"]))
     results = {"none": None}
-    assert glocal("crawl", "c40_accelerators", "--replay", c40, "--db", db).returncode == 0
+    assert replay("c40_accelerators", c40, db).returncode == 0
     results["no treaty crawled"] = run(db, documented_query())
     only_paris = 'UNTC_TREATIES=["XXVII-7-d"]'
-    assert glocal("crawl", "untc_status", "--replay", before, "--db", db, "--set", only_paris).returncode == 0
+    assert replay("untc_status", before, db, only_paris).returncode == 0
     results["2018"] = run(db, documented_query())
-    assert glocal("crawl", "untc_status", "--replay", after, "--db", db, "--set", only_paris).returncode == 0
+    assert replay("untc_status", after, db, only_paris).returncode == 0
     results["2020"] = run(db, documented_query())
     results["db"] = db
     return results

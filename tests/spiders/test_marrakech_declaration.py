@@ -8,7 +8,8 @@ import pytest
 from crawler.errors import ParseError
 from crawler.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import marrakech_declaration as parser
-from tests.helpers import archive_of, glocal, load_fixture, saved_pages
+from tests.helpers import archive_of, load_fixture, saved_pages
+from tests.spiders.un_crawl import replay
 
 SPIDER = "marrakech_declaration"
 PAGE = load_fixture(SPIDER, "declaration.html")
@@ -91,11 +92,11 @@ def test_a_page_without_count_or_list_is_a_parse_error():
 
 def test_replay_records_the_count_as_a_dated_series(tmp_path):
     db = tmp_path / "glocal.db"
-    first = glocal("crawl", SPIDER, "--replay", archive_of(tmp_path / "a.warc.gz", saved_pages(
-        SPIDER, ["declaration.html"])), "--db", db)
-    grown = glocal("crawl", SPIDER, "--replay", archive_of(tmp_path / "b.warc.gz", saved_pages(
+    first = replay(SPIDER, archive_of(tmp_path / "a.warc.gz", saved_pages(
+        SPIDER, ["declaration.html"])), db)
+    grown = replay(SPIDER, archive_of(tmp_path / "b.warc.gz", saved_pages(
         SPIDER, ["declaration.html"], day="2026-12-07",
-        edits={"declaration.html": lambda body: body.replace(b"To date, 104", b"To date, 108")})), "--db", db)
+        edits={"declaration.html": lambda body: body.replace(b"To date, 104", b"To date, 108")})), db)
     assert first.returncode == 0, first.stdout + first.stderr
     assert grown.returncode == 0, grown.stdout + grown.stderr
     connection = sqlite3.connect(db)

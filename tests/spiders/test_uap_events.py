@@ -7,7 +7,8 @@ import pytest
 
 from crawler.errors import ParseError
 from spiders.parsers import uap_events as parser
-from tests.helpers import archive_of, glocal, load_fixture, saved_pages
+from tests.helpers import archive_of, load_fixture, saved_pages
+from tests.spiders.un_crawl import replay
 
 SPIDER = "uap_events"
 
@@ -106,7 +107,7 @@ def test_an_impossible_date_is_not_stored():
 def test_replay_end_to_end(tmp_path):
     db = tmp_path / "glocal.db"
     archive = archive_of(tmp_path / "a.warc.gz", saved_pages(SPIDER, ["page-0.html", "page-1.html"]))
-    result = glocal("crawl", SPIDER, "--replay", archive, "--db", db)
+    result = replay(SPIDER, archive, db)
     assert result.returncode == 0, result.stdout + result.stderr
     connection = sqlite3.connect(db)
     try:

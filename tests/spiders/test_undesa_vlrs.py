@@ -9,7 +9,8 @@ import pytest
 from crawler.errors import ParseError
 from crawler.items import Instrument, Signature
 from spiders.parsers import undesa_vlrs as parser
-from tests.helpers import archive_of, glocal, load_fixture, saved_pages
+from tests.helpers import archive_of, load_fixture, saved_pages
+from tests.spiders.un_crawl import replay
 
 SPIDER = "undesa_vlrs"
 PAGES = ["desa-page-1.html", "desa-page-2.html", "unhabitat.html"]
@@ -174,12 +175,12 @@ def replays(tmp_path_factory):
     folder = tmp_path_factory.mktemp("vlrs")
     db = folder / "glocal.db"
     results = {}
-    results["baseline"] = glocal("crawl", SPIDER, "--replay", archive_of(folder / "a.warc.gz", saved_pages(
-        SPIDER, PAGES, day="2026-11-03")), "--db", db)
-    results["page 2 fails"] = glocal("crawl", SPIDER, "--replay", archive_of(folder / "b.warc.gz", saved_pages(
-        SPIDER, PAGES, day="2026-11-10", statuses={"desa-page-2.html": (500, b"<html>Error</html>")})), "--db", db)
-    results["again"] = glocal("crawl", SPIDER, "--replay", archive_of(folder / "c.warc.gz", saved_pages(
-        SPIDER, PAGES, day="2026-11-17")), "--db", db)
+    results["baseline"] = replay(SPIDER, archive_of(folder / "a.warc.gz", saved_pages(
+        SPIDER, PAGES, day="2026-11-03")), db)
+    results["page 2 fails"] = replay(SPIDER, archive_of(folder / "b.warc.gz", saved_pages(
+        SPIDER, PAGES, day="2026-11-10", statuses={"desa-page-2.html": (500, b"<html>Error</html>")})), db)
+    results["again"] = replay(SPIDER, archive_of(folder / "c.warc.gz", saved_pages(
+        SPIDER, PAGES, day="2026-11-17")), db)
     return db, results
 
 

@@ -10,6 +10,7 @@ from crawler.errors import ParseError
 from crawler.items import Instrument, ScopeReport, Signature
 from spiders.parsers import unfccc_gcap as parser
 from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
+from tests.spiders.un_crawl import replay
 
 SPIDER = "unfccc_gcap"
 FOLDER = FIXTURES / SPIDER
@@ -107,8 +108,8 @@ def query(db, sql):
 
 def test_off_by_default_crawls_nothing_and_stays_healthy(tmp_path):
     db = tmp_path / "glocal.db"
-    result = glocal("crawl", SPIDER, "--replay", archive_of(tmp_path / "a.warc.gz", saved_pages(SPIDER, PAGES)),
-                    "--db", db)
+    result = replay(SPIDER, archive_of(tmp_path / "a.warc.gz", saved_pages(SPIDER, PAGES)),
+                    db)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 items from 0 pages" in result.stdout
     assert query(db, "select count(*) from instruments") == [(0,)]
@@ -118,10 +119,10 @@ def test_off_by_default_crawls_nothing_and_stays_healthy(tmp_path):
 def replays(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gcap")
     db = folder / "glocal.db"
-    baseline = glocal("crawl", SPIDER, "--replay", archive_of(folder / "a.warc.gz", saved_pages(SPIDER, PAGES)),
-                      "--db", db, "--set", ON)
-    challenged = [glocal("crawl", SPIDER, "--replay", archive_of(folder / f"{day}.warc.gz", saved_pages(
-        SPIDER, ["challenge.html"], day=day)), "--db", db, "--set", ON) for day in ("2026-11-14", "2026-11-21")]
+    baseline = replay(SPIDER, archive_of(folder / "a.warc.gz", saved_pages(SPIDER, PAGES)),
+                      db, ON)
+    challenged = [replay(SPIDER, archive_of(folder / f"{day}.warc.gz", saved_pages(
+        SPIDER, ["challenge.html"], day=day)), db, ON) for day in ("2026-11-14", "2026-11-21")]
     return db, baseline, challenged
 
 

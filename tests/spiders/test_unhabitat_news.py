@@ -8,7 +8,8 @@ import pytest
 
 from crawler.errors import ParseError
 from spiders.parsers import unhabitat_news as parser
-from tests.helpers import archive_of, glocal, load_fixture, saved_pages
+from tests.helpers import archive_of, load_fixture, saved_pages
+from tests.spiders.un_crawl import replay
 
 SPIDER = "unhabitat_news"
 
@@ -112,10 +113,10 @@ def replays(tmp_path_factory):
     folder = tmp_path_factory.mktemp("news")
     db = folder / "glocal.db"
     pages = ["page-0.html", "page-1.html"]
-    first = glocal("crawl", SPIDER, "--replay", archive_of(folder / "a.warc.gz", saved_pages(SPIDER, pages)),
-                   "--db", db)
-    later = [glocal("crawl", SPIDER, "--replay", archive_of(folder / f"{day}.warc.gz", saved_pages(
-        SPIDER, pages, day=day, edits={"page-0.html": new_story_first})), "--db", db)
+    first = replay(SPIDER, archive_of(folder / "a.warc.gz", saved_pages(SPIDER, pages)),
+                   db)
+    later = [replay(SPIDER, archive_of(folder / f"{day}.warc.gz", saved_pages(
+        SPIDER, pages, day=day, edits={"page-0.html": new_story_first})), db)
         for day in ("2026-11-11", "2026-11-18")]
     return db, first, later
 

@@ -9,7 +9,8 @@ import sqlite3
 import pytest
 
 from spiders.parsers import untc_status as parser
-from tests.helpers import archive_of, glocal, saved_pages
+from tests.helpers import archive_of, saved_pages
+from tests.spiders.un_crawl import replay
 
 SPIDER = "untc_status"
 ONLY_PARIS = 'UNTC_TREATIES=["XXVII-7-d"]'
@@ -31,7 +32,7 @@ def history(tmp_path_factory):
     results = {}
     for name, pages in steps.items():
         archive = archive_of(folder / f"{name}.warc.gz", pages)
-        results[name] = glocal("crawl", SPIDER, "--replay", archive, "--db", db, "--set", ONLY_PARIS)
+        results[name] = replay(SPIDER, archive, db, ONLY_PARIS)
     return {"db": db, "results": results, "folder": folder}
 
 
@@ -118,8 +119,8 @@ def test_counts_unchanged_so_no_count_change(history):
 def test_a_treaty_number_that_does_not_exist_fails_with_both_reasons(tmp_path):
     archive = archive_of(tmp_path / "paris.warc.gz", saved_pages(SPIDER, ["XXVII-7-d.en.xml"]))
     db = tmp_path / "glocal.db"
-    result = glocal("crawl", SPIDER, "--replay", archive, "--db", db,
-                    "--set", 'UNTC_TREATIES=["XXVII-7-d", "XXVII-99"]')
+    result = replay(SPIDER, archive, db,
+                    'UNTC_TREATIES=["XXVII-7-d", "XXVII-99"]')
     assert result.returncode == 1
     (scope,) = query(db, "select * from scope_runs where scope = 'signatures:untc_status/XXVII-99'")
     assert scope["complete"] == 0
@@ -134,7 +135,7 @@ def test_a_broken_xml_file_falls_back_to_the_html_page(tmp_path):
                         edits={"XXVII-7-d.en.xml": lambda body: b"<html><body>Request Rejected</body></html>"})
     archive = archive_of(tmp_path / "broken.warc.gz", pages)
     db = tmp_path / "glocal.db"
-    result = glocal("crawl", SPIDER, "--replay", archive, "--db", db, "--set", ONLY_PARIS)
+    result = replay(SPIDER, archive, db, ONLY_PARIS)
     assert result.returncode == 0, result.stdout + result.stderr
     assert query(db, "select count(*) as n from signatures")[0]["n"] == 197
     (instrument,) = query(db, "select url from instruments")
