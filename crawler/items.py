@@ -51,6 +51,8 @@ class Signature:
     action: str | None = None
     action_on: str | None = None
     as_printed: str | None = None
+    withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
+    withdrawal_effective_on: str | None = None
 
 
 @dataclass

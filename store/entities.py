@@ -57,9 +57,10 @@ ENTITIES: dict[str, Entity] = {
             "signature",
             "signatures",
             columns=("instrument_key", "actor_name", "country", "signed_on", "role", "status",
-                     "network_member", "commitments", "action", "action_on", "as_printed"),
+                     "network_member", "commitments", "action", "action_on", "as_printed",
+                     "withdrawal_notified_on", "withdrawal_effective_on"),
             compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments",
-                      "action", "action_on", "as_printed"),
+                      "action", "action_on", "as_printed", "withdrawal_notified_on", "withdrawal_effective_on"),
             has_actor=True,
         ),
         Entity(

@@ -343,3 +343,10 @@ def m071_create_treaty_links(db: Database):
         {"instrument_pattern": "unfccc_gcap/%", "treaty_key": "untc_status/XXVII-7",
          "basis": "the portal is run by the UNFCCC secretariat (Marrakech Partnership for Global Climate Action)"},
     ])
+
+
+@migrations()
+def m072_signature_withdrawal_dates(db: Database):
+    # When a state left a treaty: the notification and its effect, as the UN's end-notes tabulate them.
+    db["signatures"].add_column("withdrawal_notified_on", str)
+    db["signatures"].add_column("withdrawal_effective_on", str)

@@ -171,6 +171,8 @@ class Status:
     conclusion: str | None = None
     entry_into_force: str | None = None
     notes: list[str] = field(default_factory=list)
+    # end-note index -> withdrawals it tabulates: participant -> (date of notification, date of effect)
+    withdrawals: dict[str, dict[str, tuple[str | None, str | None]]] = field(default_factory=dict)
 
 
 def dates_in(cell: str) -> list[Dated]:
@@ -311,6 +313,15 @@ def _signature(status: Status, key: str, cells: list[str], markers: list[str]):
         state = "signatory"
     else:
         state = None
+    notified_on = effective_on = None
+    if state == "withdrawn":
+        # The end-notes the row points to may tabulate the withdrawal: "Participant | Date of
+        # notification | Date of effect" (Canada and the Kyoto Protocol: 15 Dec 2011, 15 Dec 2012).
+        for marker in (m for cell in markers for m in re.split(r"\s*,\s*", cell) if m):
+            found = status.withdrawals.get(marker, {}).get(name.casefold())
+            if found:
+                notified_on, effective_on = found
+                break
     folded = name.casefold()
     kind = "organization" if folded in ORGANIZATIONS else "state"
     printed = " | ".join(cells[1:])
@@ -320,7 +331,7 @@ def _signature(status: Status, key: str, cells: list[str], markers: list[str]):
             actor_name=name, country=country_code(name), actor_kind=kind,
             signed_on=signature.on if signature else None, status=state,
             action=act[1] if act else None, action_on=act[0].on if act else None,
-            as_printed=printed,
+            as_printed=printed, withdrawal_notified_on=notified_on, withdrawal_effective_on=effective_on,
         ),
         bool(standing_signatures),
         bool(standing_acts),
@@ -425,6 +436,7 @@ def parse_status_xml(raw: bytes | str, url: str) -> Iterator:
         cells = [_without_footnotes(_text(entry)) for entry in row.findall("Entry")]
         rows.append([c[0] for c in cells])
         footnotes.append([c[1] for c in cells])
+    withdrawals = _withdrawal_tables(treaty.find("EndNotes"))
     status_element = data.find("Status") if data is not None else None
     signatories = _count(status_element, "Signatories")
     parties = _count(status_element, "Parties")
@@ -437,8 +449,30 @@ def parse_status_xml(raw: bytes | str, url: str) -> Iterator:
         conclusion=_without_footnotes(_text(data.find("Conclusion")))[0] if data is not None else None,
         entry_into_force=_text(data.find("EIF/Labeltext")) or None if data is not None else None,
         notes=[note] if note else [],
+        withdrawals=withdrawals,
     )
     yield from items_of(status)
+
+
+def _withdrawal_tables(end_notes) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+    """For each end-note that speaks of a withdrawal or denunciation and tabulates it: who, notified
+    when, effective when (dates only as printed in the table)."""
+    found: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+    if end_notes is None:
+        return found
+    for note in end_notes.findall("Note"):
+        index = _text(note.find("index"))
+        if not index or not re.search(r"withdr|denounc", _text(note), re.I):
+            continue
+        for table in note.findall("table"):
+            for row in table.findall("row"):
+                cols = [_without_footnotes(_text(col))[0] for col in row.findall("col")]
+                notified = dates_in(cols[1]) if len(cols) >= 3 else []
+                if notified:
+                    effective = dates_in(cols[2])
+                    found.setdefault(index, {})[cols[0].casefold()] = (
+                        notified[0].on, effective[0].on if effective else None)
+    return found
 
 
 parse_status_xml.accepts_bytes = True  # `glocal parse` hands it the file's bytes, undecoded

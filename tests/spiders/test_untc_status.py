@@ -245,6 +245,17 @@ def test_bracketed_dates_are_kept_and_marked_withdrawn():
     assert canada.as_printed == "[29 Apr 1998 ] | [17 Dec 2002 ]"
 
 
+def test_withdrawal_dates_come_from_the_end_note_table_the_row_points_to():
+    canada = KYOTO_ROWS["Canada"]
+    assert (canada.withdrawal_notified_on, canada.withdrawal_effective_on) == ("2011-12-15", "2012-12-15")
+
+
+@pytest.mark.parametrize("number", REAL)
+def test_only_withdrawn_rows_carry_withdrawal_dates(number):
+    carrying = [s.actor_name for s in of(FILES[number], Signature) if s.withdrawal_notified_on]
+    assert carrying == (["Canada"] if number == "XXVII-7-a" else [])
+
+
 def test_footnote_markers_are_stripped_from_names():
     assert "Denmark" in PARIS_ROWS and "Netherlands" in PARIS_ROWS and "New Zealand" in PARIS_ROWS
     assert not [n for n in PARIS_ROWS if "<" in n or "superscript" in n or n[-1].isdigit()]
