@@ -27,13 +27,25 @@ class CheckResult:
 class ScopeVerdict:
     healthy: bool
     reason: str | None
+    # A healthy list that changed too much at once is *held*: recorded, its alerts wait.
+    # "agree": released by the next run that shows the same list, or by `glocal changes confirm RUN`;
+    # "confirm": a list that collapsed (a layout change is likelier than a mass exit): only by confirm.
+    hold: str | None = None
+
+
+# Below this many names a list is too short for shares of it to mean anything.
+MIN_LIST_FOR_SHARES = 4
 
 
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
-                min_list_ratio: float, max_drop_ratio: float = 0.5) -> ScopeVerdict:
-    """Decide whether one scope's list, as this run saw it, may change the store.
+                min_list_ratio: float, max_drop_ratio: float = 0.5,
+                hold_share: float | None = None) -> ScopeVerdict:
+    """Decide whether one scope's list, as this run saw it, may change the store, and whether
+    its changes must be held (recorded, not alerted) until confirmed.
 
-    :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run)
+    :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run), with
+        ``active_keys`` (the keys on record) when the share of a list's change is to be judged
+    :param hold_share: a list whose keys differ from those on record by more than this share is held
     """
     where = report.url or report.scope
     if report.rejected:
@@ -56,13 +68,6 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
-    active = prior.get("active") or 0
-    if report.kind != APPEND_ONLY and active >= 4 and report.listed < active * (1 - max_drop_ratio):
-        return ScopeVerdict(
-            False,
-            f"the list on {where} shrank from {active} to {report.listed} names at once "
-            f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit, nothing was changed",
-        )
     if report.stated:
         ratio = report.listed / report.stated
         if ratio < min_list_ratio:
@@ -71,6 +76,28 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
                 False,
                 f"parsed {report.listed} names on {where} but the page states {stated} "
                 f"(below {min_list_ratio:.0%}); nothing in this list was changed",
+            )
+    active = prior.get("active") or 0
+    if report.kind == APPEND_ONLY or active < MIN_LIST_FOR_SHARES:
+        return ScopeVerdict(True, report.reason)
+    if report.listed < active * (1 - max_drop_ratio):
+        return ScopeVerdict(
+            True,
+            f"the list on {where} shrank from {active} to {report.listed} names at once "
+            f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit: "
+            "held, nobody is removed until `glocal changes confirm` says the list is right",
+            hold="confirm",
+        )
+    before = prior.get("active_keys")
+    if before and hold_share is not None:
+        changed = len(set(report.keys) ^ set(before))
+        if changed / len(before) > hold_share:
+            return ScopeVerdict(
+                True,
+                f"the list on {where} changed by {changed} of {len(before)} names at once (more than "
+                f"{hold_share:.0%}): recorded, its alerts held until a second run agrees or "
+                "`glocal changes confirm` says it is right",
+                hold="agree",
             )
     return ScopeVerdict(True, report.reason)
 

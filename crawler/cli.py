@@ -133,27 +133,33 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
 
 @cli.command()
 @db_option
+@click.option("--list", "list_jobs", is_flag=True, help="Print every job and its next run, then exit.")
 @click.option("--replay", type=click.Path(dir_okay=False), hidden=True,
               help="Crawl this WARC file instead of the network (demos and tests).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=JSON", hidden=True)
 @click.option("--host-map", hidden=True)
-def schedule(db_path, replay, overrides, host_map):
-    """Run every spider on its schedule, in the foreground, until SIGTERM
+def schedule(db_path, list_jobs, replay, overrides, host_map):
+    """Run every spider on its schedule, and deliver alerts, in the foreground, until SIGTERM
 
-    Each spider crawls on its own cron schedule (see `glocal spiders`; SCHEDULER_SCHEDULES
-    overrides it) with a random delay, one crawl at a time, each in a child process killed
-    after SCHEDULER_CRAWL_TIMEOUT. Spiders that missed their time while the scheduler was down
-    (or never ran) crawl once at start. SIGTERM or Ctrl-C stops the running crawl cleanly and exits.
-    Run it under a service manager (systemd, supervisord) that restarts it.
+    Each spider crawls on its own schedule (see `glocal spiders`; SCHEDULER_SCHEDULES
+    overrides it) with a random delay, in a child process killed after SCHEDULER_CRAWL_TIMEOUT.
+    Up to SCHEDULER_WORKERS crawls run at once, never two of one spider or of one site. Spiders
+    that missed their time while the scheduler was down (or never ran) crawl once at start. With
+    an alert configuration (GLOCAL_ALERTS), a delivery job sends the outbox every
+    ALERTS_SEND_INTERVAL seconds and an hourly check reports stale spiders. SIGTERM or Ctrl-C
+    stops the running crawls cleanly and exits. Run it under a service manager (deploy/).
 
-    Example:
+    Examples:
 
     \b
         glocal schedule --db /var/lib/glocal/glocal.db
+        glocal schedule --list
     """
     import logging
 
+    from crawler.alerts.rules import load_config
     from scheduler.main import build_scheduler, run_forever, spider_schedules
+    from scheduler.service import job_lines
 
     settings = project_settings()
     db_path = db_path or settings.get("STORE_DB_PATH")
@@ -162,11 +168,17 @@ def schedule(db_path, replay, overrides, host_map):
         from crawler.handlers import archive_index
 
         archive_index(replay)
+    alerts_path = settings.get("ALERTS_CONFIG")
+    alerts = load_config(alerts_path) if alerts_path else None  # a wrong rule stops the start, in one line
     spiders = {name: spider_class(name) for name in spider_names()}
+    scheduler = build_scheduler(settings, spiders, db_path=db_path, alerts=alerts,
+                                crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
+    if list_jobs:
+        for line in job_lines(scheduler, datetime.now(timezone.utc)):
+            click.echo(line)
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = build_scheduler(settings, spiders, db_path=db_path,
-                                crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
     crons = spider_schedules(settings, spiders)
     for job in scheduler.get_jobs():
         if job.id.startswith("crawl:"):
@@ -175,6 +187,10 @@ def schedule(db_path, replay, overrides, host_map):
             when = f"now (catching up), then {crons[name]!r}" if when else (
                 f"{job.trigger.get_next_fire_time(None, datetime.now(timezone.utc)):%Y-%m-%d %H:%M %Z}")
             click.echo(f"{name}: schedule {crons[name]!r}, next run {when}")
+    if alerts is None:
+        click.echo("alerts: off (set GLOCAL_ALERTS to a rules file to deliver them)")
+    else:
+        click.echo(f"alerts: {len(alerts.rules)} rules, channels {', '.join(sorted(alerts.channels))}")
     run_forever(scheduler)
 
 
@@ -245,24 +261,30 @@ def spiders_command(db_path):
         click.echo(f"{name}  [{crons[name]}]  {state}")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
 @click.option("--all", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
 @click.option("--source", help="Only changes found by this spider.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @db_option
-def changes(since, include_quiet, source, as_json, db_path):
+@click.pass_context
+def changes(ctx, since, include_quiet, source, as_json, db_path):
     """Show detected changes: signatures added or removed, new instruments, counts that moved
+
+    `glocal changes confirm RUN` releases the lists a run held for changing too much at once.
 
     Example:
 
     \b
         glocal changes --since 2026-11-01
     """
-    from store import history
+    if ctx.invoked_subcommand:
+        return
+    from store import history, holds
 
     db = open_store(db_path, must_exist=True)
     rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
+    waiting = holds.waiting(db)
     db.close()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -275,6 +297,9 @@ def changes(since, include_quiet, source, as_json, db_path):
             about = f"{about} - {row['instrument_title']}"
         kind = f"{row['entity']}.{row['change']}"
         click.echo(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip())
+    for held in waiting:
+        click.echo(f"held: run {held['run_id']}, {held['scope']}: {held['reason']} "
+                   f"(`glocal changes confirm {held['run_id']}` releases it)", err=True)
 
 
 @cli.command()
@@ -378,3 +403,7 @@ cli_history.register(cli)
 from crawler.cli_scale import scrapyd_group  # noqa: E402
 
 cli.add_command(scrapyd_group)
+
+from crawler.cli_alerts import alerts, show_page, status  # noqa: E402  (the operator's commands)
+
+for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E701

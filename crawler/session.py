@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 
+from crawler.alerts.outbox import outbox_for
 from crawler.checks import judge_scope, run_checks
 from crawler.expectations import Expectations
 from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from crawler.places import Gazetteer, gazetteer
-from store import ingest, open_db, pages, runs
+from store import holds, ingest, open_db, pages, runs
 from store.actors import ActorResolver
 from store.clock import utcnow
 from store.entities import ENTITIES
@@ -36,10 +37,13 @@ class CrawlSession:
         self.max_errors = settings.getint("HEALTH_MAX_ERRORS", 0)
         self.max_empty_ratio = settings.getfloat("HEALTH_MAX_EMPTY_RATIO", 0.5)
         self.max_drop_ratio = settings.getfloat("HEALTH_MAX_DROP_RATIO", 0.5)
+        self.hold_share = settings.getfloat("HEALTH_HOLD_SHARE", 0.3)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         places_file = settings.get("STORE_PLACES_FILE")
         self.places = Gazetteer.load(places_file) if places_file else gazetteer()
+        self.alerts_config = settings.get("ALERTS_CONFIG")
+        self.outbox = None  # writes the alerts' deliveries rows in the transaction of their changes
         self.db = None
         self.run_id = None
         self.spider_name = None
@@ -75,6 +79,7 @@ class CrawlSession:
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
         self.db = open_db(self.db_path)
+        self.outbox = outbox_for(self.alerts_config)
         self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
                                      kind="backfill" if self.as_of else None, as_of=self.as_of)
         self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
@@ -203,8 +208,12 @@ class CrawlSession:
                            report.scope, report.url)
             return
         prior = ingest.scope_status(self.db, report.scope, report.entity)
+        if report.complete and report.kind == ROSTER and prior["active"]:
+            self._release_if_agreed(report)
+            prior = ingest.scope_status(self.db, report.scope, report.entity)
+            prior["active_keys"] = holds.active_keys(self.db, report.scope, report.entity)
         verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
-                              max_drop_ratio=self.max_drop_ratio)
+                              max_drop_ratio=self.max_drop_ratio, hold_share=self.hold_share)
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
@@ -212,8 +221,11 @@ class CrawlSession:
             self.db, run_id=self.run_id, scope=report.scope, entity=report.entity, url=report.url,
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
             keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
-            reason=verdict.reason, quiet=bool(self.as_of),
+            reason=verdict.reason, quiet=bool(self.as_of), held=bool(verdict.hold), outbox=self.outbox,
         )
+        if verdict.hold:
+            holds.hold(self.db, state.scope_run_id, kind=verdict.hold, keys=report.keys)
+            logger.warning("%s", verdict.reason)
         self._states[report.scope] = state
         if report.complete and not implicit:
             # Items of a listing's earlier pages arrived before its last report: they are not awaited.
@@ -227,6 +239,14 @@ class CrawlSession:
         if not report.fetched:
             self._fetch_failed.add(report.scope)
 
+    def _release_if_agreed(self, report: ScopeReport) -> None:
+        """A list held for changing too much is released when this run shows the same list."""
+        held = holds.pending(self.db, report.scope)
+        if held and held["hold"] == "agree" and holds.agrees(report.keys, held):
+            counts = holds.release(self.db, held, now=utcnow(), outbox=getattr(self, "outbox", None))
+            logger.info("run %s agrees with held run %s of %s: %s changes released", self.run_id, held["run_id"],
+                        report.scope, counts["released"])
+
     def _flush(self, scope: str, now: str) -> None:
         records = self._pending.pop(scope, [])
         if records:
@@ -236,7 +256,7 @@ class CrawlSession:
     def _flush_all(self, now: str) -> None:
         if self._claims:
             ingest.record_count_claims(self.db, self.run_id, self._claims, now=now, page_of=self.page_of,
-                                       quiet=bool(self.as_of))
+                                       quiet=bool(self.as_of), outbox=self.outbox)
             self._claims = []
 
     # --- read-only questions from the spider ------------------------------------------------------
@@ -267,6 +287,10 @@ class CrawlSession:
         missing = sum(s.counts["missing"] for s in self._states.values())
         if missing:
             parts.append(f"{missing} missing from the page, kept until {self.removal_runs} healthy runs agree")
+        held = [s for s in self._states.values() if s.held]
+        if held:
+            parts.append(f"{len(held)} lists held for changing too much at once, alerts waiting "
+                         f"(`glocal changes confirm {self.run_id}` releases them)")
         if not healthy:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)

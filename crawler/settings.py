@@ -81,7 +81,8 @@ CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a lo
 HEALTH_MIN_LIST_RATIO = 0.8  # a list shorter than this share of the page's own stated count is suspect
 HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
 HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
-HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is suspect
+HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is held until confirmed
+HEALTH_HOLD_SHARE = 0.3  # a list whose names changed by more than this share in one run: alerts held until agreed
 
 # --- scheduler/ ---------------------------------------------------------------------------------
 SCHEDULER_TIMEZONE = "UTC"
@@ -106,6 +107,18 @@ BACKFILL_CDX_URL = os.environ.get("GLOCAL_BACKFILL_CDX_URL", "https://web.archiv
 BACKFILL_REPLAY_URL = os.environ.get("GLOCAL_BACKFILL_REPLAY_URL", "https://web.archive.org/web")
 BACKFILL_DELAY = _env_seconds("GLOCAL_BACKFILL_DELAY", 3.0)  # seconds between two requests to the archive
 BACKFILL_AS_OF = None  # set by `glocal backfill` for each crawl: the moment the pages are answered as of
+
+# --- alerts (crawler/alerts/; docs/alerts.md) ----------------------------------------------------
+ALERTS_CONFIG = os.environ.get("GLOCAL_ALERTS")  # the rules file (TOML); None: no alerts are routed
+ALERTS_SEND_INTERVAL = 60  # seconds between two runs of the service's delivery job
+ALERTS_BACKOFF_BASE = 30  # seconds before the first retry of a failed send; doubles each attempt (with jitter)
+ALERTS_BACKOFF_MAX = 3600  # the longest wait between two attempts
+ALERTS_SLACK_INTERVAL = 1.0  # seconds between two messages to one Slack webhook (Slack allows about one per second)
+ALERTS_SEND_BATCH = 500  # outbox rows handled per delivery run, so a huge backlog drains in bounded steps
+ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that make a spider blind
+ALERTS_HEALTH_DROP_RATIO = 0.5  # a run with fewer items than (1 - this) x the median of its last healthy runs is blind
+ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run
+SCHEDULER_WORKERS = 2  # crawls at once (different sites only; never two runs of one spider)
 
 # --- UN sources (spiders/untc_status.py, spiders/unfccc_gcap.py) ---------------------------------
 # UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG).

@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.alerts import health
+from crawler.alerts.outbox import outbox_for
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class CrawlOutcome:
     run: dict | None  # the crawl_runs row this crawl wrote, None if it never opened one
     message: str  # one line for a person
     log_file: Path
+    health: str | None = None  # "health.failed" / "health.recovered" when this crawl opened or closed an incident
 
     @property
     def ok(self) -> bool:
@@ -39,12 +42,19 @@ class CrawlOutcome:
 
 
 def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: str | None = None,
-                   host_map: str | None = None, overrides: tuple[str, ...] = (), verbose: bool = False) -> CrawlOutcome:
+                   host_map: str | None = None, overrides: tuple[str, ...] = (), verbose: bool = False,
+                   alerts_config: str | None = None, failed_runs: int | None = None) -> CrawlOutcome:
     """Crawl `spider` in a child process and return what its run recorded.
 
     :param timeout: seconds before the child is killed; its run is then closed as "aborted"
     :param overrides: NAME=JSON settings for this crawl only (tests, experiments)
+    :param alerts_config: the alert rules file (default: the ALERTS_CONFIG setting); the child
+        routes the run's changes with it, and this process records the spider's health after it
     """
+    settings = _project_settings()
+    alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
+    failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS", 3)
+    outbox = outbox_for(alerts_config)  # a wrong rules file stops here, in one line, before any crawl
     db_path = Path(db_path)
     log_file = db_path.parent / "logs" / f"{spider}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +66,8 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         command += ["--replay", str(Path(replay).resolve())]
     if host_map:
         command += ["--host-map", host_map]
+    if alerts_config:
+        command += ["--set", f"ALERTS_CONFIG={json.dumps(str(alerts_config))}"]
     for assignment in overrides:
         command += ["--set", assignment]
 
@@ -81,6 +93,9 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         if run is not None and run["status"] == "running":
             runs.abort_run(db, run["id"], reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
             run = runs.last_runs(db).get(spider)
+        # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
+        health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
+                                         drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO", 0.5))
     if code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
     elif run is None or run["status"] == "aborted":
@@ -88,7 +103,16 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     else:
         mark = "ok" if run["healthy"] else "UNHEALTHY"
         message = f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
-    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file)
+    if health_change:
+        message += f" [{health_change}]"
+    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, health=health_change)
+
+
+def _project_settings():
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
 
 
 def stop_children() -> None:

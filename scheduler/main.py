@@ -1,5 +1,10 @@
 """`glocal schedule`: APScheduler 3 in the foreground, one cron job per spider, each crawl in a child.
 
+Crawls run on SCHEDULER_WORKERS threads (each waiting on its own child process): never two runs
+of one spider (max_instances=1), never two crawls of one host at once (HostLocks). The delivery
+job and the stale check run on an executor of their own, so a slow SMTP server never delays a
+crawl and a hung crawl never delays an alert.
+
 No job store: the jobs are rebuilt from the spiders at every start, and what ran when lives in
 crawl_runs. That is also how missed runs coalesce: at start, a spider whose last crawl is older
 than its latest scheduled time (or that never ran) crawls once, now, whatever it missed.
@@ -7,8 +12,10 @@ than its latest scheduled time (or that never ran) crawls once, now, whatever it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.errors import NotConfigured
+from crawler.schedules import trigger_for
 from store.clock import parse_moment
 from scheduler import jobs
 from store import open_db, runs
@@ -38,17 +46,24 @@ def spider_schedules(settings, spiders: dict[str, type]) -> dict[str, str]:
 
 
 def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, now: datetime | None = None,
-                    crawl_options: dict | None = None) -> BlockingScheduler:
-    """A scheduler with one crawl job per spider and an hourly overdue check (not started)."""
+                    crawl_options: dict | None = None, alerts=None, crawl=None) -> BlockingScheduler:
+    """A scheduler with one crawl job per spider, an hourly overdue check, and (with `alerts`, an
+    AlertConfig) the delivery job and the stale check; not started.
+
+    :param crawl: the function that runs one crawl (default: jobs.crawl_in_child; tests pass fakes)
+    """
     try:
         tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
         raise NotConfigured(f"SCHEDULER_TIMEZONE={settings.get('SCHEDULER_TIMEZONE')!r} is not a time zone") from None
     now = now or datetime.now(timezone.utc)
+    workers = settings.getint("SCHEDULER_WORKERS", 2)
+    if workers < 1:
+        raise NotConfigured(f"SCHEDULER_WORKERS={workers} must be at least 1")
     scheduler = BlockingScheduler(
         timezone=tz,
-        # One crawl at a time: 2 cores, and per-site politeness limits hold per process only.
-        executors={"default": ThreadPoolExecutor(1)},
+        # Crawls of different sites in parallel, each in its own child; alerts on their own thread.
+        executors={"default": ThreadPoolExecutor(workers), "alerts": ThreadPoolExecutor(1)},
         job_defaults={"max_instances": 1, "coalesce": True,
                       "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE", 3600)},
     )
@@ -56,23 +71,66 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
         last = runs.last_runs(db)
     options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT", 3600),
                **(crawl_options or {})}
+    if alerts is not None and alerts.path:
+        options["alerts_config"] = alerts.path
+    locks = HostLocks()
     for name, cron in spider_schedules(settings, spiders).items():
         try:
-            trigger = CronTrigger.from_crontab(cron, timezone=tz)
+            trigger = trigger_for(cron, tz)
         except ValueError as error:
             raise NotConfigured(f"the schedule {cron!r} of {name} is not a cron expression: {error}") from None
         trigger.jitter = settings.getint("SCHEDULER_JITTER", 0) or None
         started = parse_moment(last[name]["started_at"]) if name in last else None
         # next_run_time=None would add the job paused: leave it out to follow the trigger.
-        catch_up = {"next_run_time": now} if missed(trigger, started, now) else {}
-        scheduler.add_job(crawl_job, trigger, args=[name], kwargs=options, id=f"crawl:{name}",
-                          name=f"crawl {name}", **catch_up)
+        catch_up = {"next_run_time": now} if isinstance(trigger, CronTrigger) and missed(trigger, started, now) else {}
+        scheduler.add_job(crawl_job, trigger, args=[name], id=f"crawl:{name}", name=f"crawl {name}",
+                          kwargs={**options, "hosts": spider_hosts(spiders[name]), "locks": locks,
+                                  "crawl": crawl or jobs.crawl_in_child}, **catch_up)
     scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
                       kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
                               "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", 72))},
                       next_run_time=now + timedelta(minutes=5))
+    if alerts is not None:
+        from scheduler.service import add_alert_jobs
+
+        add_alert_jobs(scheduler, settings, alerts, db_path=db_path,
+                       schedules=spider_schedules(settings, spiders), timezone=tz, now=now)
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
+
+
+def spider_hosts(cls) -> frozenset[str]:
+    """The sites a spider crawls ("www." dropped), so that two spiders of one site never run at once."""
+    from urllib.parse import urlsplit
+
+    hosts = set(getattr(cls, "allowed_domains", None) or ())
+    hosts |= {urlsplit(url).hostname or "" for url in getattr(cls, "start_urls", ())}
+    return frozenset(host.removeprefix("www.") for host in hosts if host)
+
+
+class HostLocks:
+    """Which sites are being crawled now; a crawl waits until none of its sites is busy."""
+
+    def __init__(self):
+        self._busy: set[str] = set()
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, hosts: frozenset[str]):
+        with self._changed:
+            while self._busy & hosts:
+                self._changed.wait()
+            self._busy |= hosts
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy -= hosts
+                self._changed.notify_all()
+
+    def busy(self) -> set[str]:
+        with self._changed:
+            return set(self._busy)
 
 
 def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -> bool:
@@ -83,8 +141,14 @@ def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -
     return due is not None and due <= now
 
 
-def crawl_job(name: str, **options) -> None:
-    outcome = jobs.crawl_in_child(name, **options)
+def crawl_job(name: str, *, hosts: frozenset[str] = frozenset(), locks: HostLocks | None = None,
+              crawl=None, **options) -> None:
+    db_path = Path(options["db_path"])
+    if not db_path.exists():  # the data directory went away: say so, crawl nothing, keep running
+        logger.error("%s: not crawled, the database %s is gone (is the data volume mounted?)", name, db_path)
+        return
+    with (locks.hold(hosts) if locks else contextlib.nullcontext()):
+        outcome = (crawl or jobs.crawl_in_child)(name, **options)
     (logger.info if outcome.ok else logger.warning)("%s", outcome.message)
 
 

@@ -58,12 +58,16 @@ class ScopeState:
     counts: Counter = field(default_factory=Counter)
     # item key -> key of the row it updated under another spelling (see _respelled), this run only
     respelled: dict[str, str] = field(default_factory=dict)
+    # actor id -> keys of the scope's active rows, read once when the first new key arrives
+    active_by_actor: dict[int, list[str]] | None = None
+    outbox: object = None  # called with the scope's new change rows inside their transaction (see write_changes)
     quiet: bool = False  # a backfill from web archives: history is recorded, nothing is alerted
+    held: bool = False  # the list changed too much at once: recorded, alerts wait (store/holds.py)
 
     @property
     def notify(self) -> int:
-        """Whether this scope run's changes alert (a baseline or a quiet run records them only)."""
-        return int(not self.baseline and not self.quiet)
+        """Whether this scope run's changes alert (a baseline, a quiet or a held run records them only)."""
+        return int(not self.baseline and not self.quiet and not self.held)
 
     @property
     def trusted(self) -> bool:
@@ -116,6 +120,8 @@ def begin_scope(
     stated: int | None = None,
     reason: str | None = None,
     quiet: bool = False,
+    held: bool = False,
+    outbox=None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
@@ -157,6 +163,8 @@ def begin_scope(
         kind=kind,
         reason=reason,
         quiet=quiet,
+        held=held,
+        outbox=outbox,
     )
 
 
@@ -261,8 +269,7 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             )
         if touches:
             conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
-        if changes:
-            conn.executemany(_INSERT_CHANGE, changes)
+        write_changes(db, changes, state.outbox)
 
 
 def _actor_id(resolver, record: dict, seen_at: str) -> int:
@@ -278,14 +285,20 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     not show (nor this batch, nor an earlier respelling this run), is the same entry under a new
     spelling: the page renamed "New York" to "New York City", both naming one actor.
     """
-    shown = (state.keys or set()) | set(batch) | set(state.respelled.values())
-    for candidate_key, in db.conn.execute(
-        f"select key from [{entity.table}] where scope = ? and actor_id = ? and removed_at is null order by key",
-        (state.scope, actor_id),
-    ):
-        if candidate_key not in shown:
-            state.respelled[key] = candidate_key
-            return _existing_rows(db, entity, [candidate_key])[candidate_key]
+    if state.active_by_actor is None:
+        # One read per scope and run, not one per new key: a first crawl meets thousands of new keys.
+        state.active_by_actor = {}
+        for candidate_key, candidate_actor in db.conn.execute(
+            f"select key, actor_id from [{entity.table}] where scope = ? and removed_at is null order by key",
+            (state.scope,),
+        ):
+            state.active_by_actor.setdefault(candidate_actor, []).append(candidate_key)
+    taken = state.respelled.values()
+    for candidate_key in state.active_by_actor.get(actor_id, ()):
+        if candidate_key in batch or (state.keys and candidate_key in state.keys) or candidate_key in taken:
+            continue
+        state.respelled[key] = candidate_key
+        return _existing_rows(db, entity, [candidate_key])[candidate_key]
     return None
 
 
@@ -304,7 +317,10 @@ def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int 
             db.conn.execute("update scope_runs set complete = 0, reason = ? where id = ?",
                             (incomplete, state.scope_run_id))
         db.conn.execute("update scope_runs set finished_at = ? where id = ?", (now, state.scope_run_id))
-        if state.trusted and state.complete and state.keys is not None and state.kind == ROSTER:
+        if state.held:
+            # Its changes wait for release (store/holds.py); a held list removes nobody.
+            db.conn.execute("update changes set held = 1 where run_id = ? and scope = ?", (state.run_id, state.scope))
+        elif state.trusted and state.complete and state.keys is not None and state.kind == ROSTER:
             counts = _remove_missing(db, state, now=now, removal_runs=removal_runs, page_id=page_id)
             state.counts.update(counts)
         db.conn.execute(
@@ -326,12 +342,17 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
     missing = [(key, last_run) for key, last_run in active if key not in present]
     if not missing:
         return counts
-    # The healthy, complete runs of this scope, oldest first (this run included).
+    # The healthy, complete runs of this scope, oldest first (this run included); a run still held
+    # counts for nothing until released.
     trusted_runs = db.conn.execute(
         """select run_id, observed_at from scope_runs
-           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null order by run_id""",
+           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null and coalesce(held, 0) = 0
+           order by run_id""",
         (state.scope,),
     ).fetchall()
+    # A row whose addition is still held was never announced: its removal is not news either.
+    unannounced = {key for key, in db.conn.execute(
+        "select entity_key from changes where scope = ? and change = 'added' and held = 1", (state.scope,))}
     removals, changes = [], []
     for key, last_run in missing:
         misses = [(run_id, seen) for run_id, seen in trusted_runs if run_id > (last_run or 0)]
@@ -342,16 +363,16 @@ def _remove_missing(db: Database, state: ScopeState, *, now: str, removal_runs: 
         removals.append((missing_since, key))
         diff = {"missing_since": missing_since, "missing_runs": len(misses)}
         changes.append((state.run_id, entity.name, key, "removed", _json(diff), missing_since, now,
-                        state.notify, state.scope, page_id))
+                        0 if key in unannounced else state.notify, state.scope, page_id))
         counts["removed"] += 1
     if removals:
         db.conn.executemany(f"update [{entity.table}] set removed_at = ? where key = ?", removals)
-        db.conn.executemany(_INSERT_CHANGE, changes)
+        write_changes(db, changes, state.outbox)
     return counts
 
 
 def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: str,
-                        page_of=lambda url: (None, None), quiet: bool = False) -> Counter:
+                        page_of=lambda url: (None, None), quiet: bool = False, outbox=None) -> Counter:
     """Keep each stated count as a dated series: a new row when the number changes, else extend
     `last_seen_at`. A changed count is a `count_claim.updated` change; the first one is recorded
     quietly (notify = 0), like a baseline."""
@@ -386,10 +407,33 @@ def record_count_claims(db: Database, run_id: int, claims: list[dict], *, now: s
                                                                 ("unit", latest[4], claim["unit"])) if old != new}
             else:
                 diff = {"count": claim["count"], "unit": claim["unit"], "qualifier": claim.get("qualifier")}
-            db.conn.execute(_INSERT_CHANGE, (run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
-                                             int(bool(latest) and not quiet), None, page_id))
+            write_changes(db, [(run_id, "count_claim", claim["key"], change, _json(diff), seen_at, now,
+                                int(bool(latest) and not quiet), None, page_id)], outbox)
             counts[change] += 1
     return counts
+
+
+_CHANGE_COLUMNS = ("run_id", "entity", "entity_key", "change", "diff", "observed_at", "detected_at", "notify",
+                   "scope", "page_id")
+
+
+def write_changes(db: Database, changes: list[tuple], outbox=None) -> None:
+    """Append `changes` rows (tuples in _INSERT_CHANGE's order); call `outbox(db, rows)` with them.
+
+    The caller holds the transaction, so whatever the outbox writes (the alerts' `deliveries`
+    rows) commits or rolls back with the changes themselves: no alert without its change, and
+    no change whose alert is lost. The store knows nothing of rules or channels.
+    """
+    if not changes:
+        return
+    if outbox is None or not any(values[7] for values in changes):  # a baseline alerts nothing
+        db.conn.executemany(_INSERT_CHANGE, changes)
+        return
+    rows = []
+    for values in changes:  # one statement per row, to know each row's id
+        row_id = db.conn.execute(_INSERT_CHANGE, values).lastrowid
+        rows.append(dict(zip(("id",) + _CHANGE_COLUMNS, (row_id, *values), strict=True)))
+    outbox(db, rows)
 
 
 def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:

@@ -315,6 +315,29 @@ def m080_create_archive_captures(db: Database):
     db.execute("update crawl_runs set kind = case when replay is null then 'live' else 'replay' end")
 
 
+@migrations()
+def m081_held_scope_runs(db: Database):
+    # A list that changed too much at once is recorded but held: its alerts wait for a second run
+    # that agrees or for an operator's `glocal changes confirm RUN`, and it counts for no removal.
+    db["scope_runs"].add_column("hold", str)  # "agree" | "confirm" | NULL
+    db["scope_runs"].add_column("held", int)  # 1 while waiting, 0 once released
+    db["scope_runs"].add_column("held_keys", str)  # JSON: the list as the held run saw it
+    db["changes"].add_column("held", int)  # 1: recorded by a held run, not alerted (yet)
+    db["scope_runs"].create_index(["scope", "held"])
+
+
+@migrations()
+def m030_alert_outbox(db: Database):
+    # The outbox of crawler/alerts: which rule put a row there, what kind of change it announces,
+    # and when a sender claimed it (a row left "sending" by a killed sender is sent again).
+    db["deliveries"].add_column("rule", str)
+    db["deliveries"].add_column("kind", str)
+    db["deliveries"].add_column("claimed_at", str)
+    db["deliveries"].create_index(["channel", "status"])
+    # Health incidents are `health` changes keyed by spider; the latest one says if one is open.
+    db["changes"].create_index(["entity", "change", "id"])
+
+
 # --- un: m070-m079 ------------------------------------------------------------------------------
 
 @migrations()

@@ -51,10 +51,23 @@ def test_a_page_that_never_had_a_list_is_not_a_failure():
     assert verdict.healthy and verdict.reason == "count only"
 
 
-@pytest.mark.parametrize("before,listed,healthy", [(40, 21, True), (40, 19, False), (3, 0, False), (3, 1, True)])
-def test_a_list_halving_at_once_is_suspect(before, listed, healthy):
+@pytest.mark.parametrize("before,listed,healthy,hold", [(40, 21, True, None), (40, 19, True, "confirm"),
+                                                       (3, 0, False, None), (3, 1, True, None)])
+def test_a_list_halving_at_once_is_held_until_confirmed(before, listed, healthy, hold):
     prior = {"active": before, "last_observed_at": "x", "had_complete_run": True}
-    assert judge_scope(report(listed), prior, EXPECTATIONS, min_list_ratio=0.8).healthy is healthy
+    verdict = judge_scope(report(listed), prior, EXPECTATIONS, min_list_ratio=0.8)
+    assert (verdict.healthy, verdict.hold) == (healthy, hold)
+
+
+@pytest.mark.parametrize("swapped,hold", [(6, None), (7, "agree")])
+def test_a_list_changing_by_more_than_the_hold_share_is_held_until_agreed(swapped, hold):
+    """6 names out and 6 in differ in 12 of 40 (30%: not more than the share); 7 and 7 in 35%."""
+    before = [f"t/x/k{i}" for i in range(40)]
+    listed = report(40)
+    listed.keys = before[swapped:] + [f"t/x/new{i}" for i in range(swapped)]
+    prior = {"active": 40, "last_observed_at": "x", "had_complete_run": True, "active_keys": set(before)}
+    verdict = judge_scope(listed, prior, EXPECTATIONS, min_list_ratio=0.8, hold_share=0.3)
+    assert verdict.healthy and verdict.hold == hold
 
 
 def checks(**overrides):

@@ -1,0 +1,39 @@
+"""Schedule strings, as spiders and SCHEDULER_SCHEDULES write them: a crontab line ("20 6 * * *")
+or an interval ("every 6h", "every 30m", "every 0.5s" for tests). One reading for the scheduler,
+the stale check and `glocal status`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+_EVERY = re.compile(r"every\s+(\d+(?:\.\d+)?)\s*(s|m|h|d)", re.I)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def trigger_for(schedule: str, timezone, *, start: datetime | None = None):
+    """The APScheduler trigger of a schedule string; ValueError saying what is wrong."""
+    match = _EVERY.fullmatch(schedule.strip())
+    if match:
+        amount = float(match[1])
+        if amount <= 0:
+            raise ValueError("an interval must be longer than zero")
+        return IntervalTrigger(**{_UNITS[match[2].lower()]: amount}, timezone=timezone, start_date=start)
+    return CronTrigger.from_crontab(schedule, timezone=timezone)
+
+
+def interval_of(schedule: str, timezone, now: datetime) -> timedelta:
+    """How long the schedule waits between two runs (for a cron line: around `now`)."""
+    trigger = trigger_for(schedule, timezone, start=now)
+    if isinstance(trigger, IntervalTrigger):
+        return trigger.interval
+    first = trigger.get_next_fire_time(None, now)
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+    return second - first
+
+
+def next_run(schedule: str, timezone, now: datetime) -> datetime | None:
+    return trigger_for(schedule, timezone, start=now).get_next_fire_time(None, now)

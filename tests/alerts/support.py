@@ -1,0 +1,211 @@
+"""Shared by the alert tests: a real store with news in it, a rules file, and real receivers on
+127.0.0.1 (an SMTP server from aiosmtpd, a Slack webhook from http.server) on free ports."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from crawler.items import Instrument, Signature, as_record
+from crawler.places import gazetteer
+from crawler.text import name_key
+from store import ingest, pages, runs
+from store.actors import ActorResolver
+
+CLEAN_AIR_URL = "https://www.c40.org/accelerators/clean-air-cities/"
+INSTRUMENT_KEY = "c40_accelerators/clean-air-cities"
+HUB_URL = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
+# The first names of the real "Signatory cities:" list of the Clean Air Accelerator (markup.md).
+BASELINE = [("Amman", "JO"), ("Austin", "US"), ("Barcelona", "ES"), ("Berlin", "DE"), ("Bogotá", "CO")]
+
+
+def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=None, signed_on=None,
+          instrument_key: str = INSTRUMENT_KEY, url: str = CLEAN_AIR_URL, with_instrument: bool = True,
+          more_instruments: tuple[tuple[str, str], ...] = ()) -> int:
+    """One healthy, complete run of `source` that lists `cities` as signatories of the Clean Air
+    Accelerator, written through the store's real ingest path. Returns the run id."""
+    fetched_at = f"{day}T08:15:06Z"
+    run = runs.start_run(db, spider=source, now=f"{day}T08:15:00Z")
+    page = pages.record_page(db, run_id=run, url=url, fetched_at=fetched_at, status=200,
+                             content_type="text/html", etag=None, last_modified=None, sha256=None, length=None,
+                             archive=None, archive_offset=None)
+    page_of = lambda _url: (page, fetched_at)  # noqa: E731
+    now = f"{day}T08:16:00Z"
+    if with_instrument:
+        instruments = [as_record(Instrument(source=source, key=key, url=url, title=title, kind="accelerator",
+                                            issuer="C40 Cities"))
+                       for key, title in ((instrument_key, "Clean Air Accelerator"), *more_instruments)]
+        state = ingest.begin_scope(db, run_id=run, scope=f"instruments:{source}", entity="instrument", url=url,
+                                   observed_at=fetched_at, complete=True, healthy=True,
+                                   keys=[r["key"] for r in instruments], outbox=outbox)
+        ingest.apply_records(db, state, instruments, now=now, page_of=page_of)
+        ingest.close_scope(db, state, now=now)
+    records = [as_record(Signature(source=source, key=f"{source}/clean-air-cities/{name_key(name)}", url=url,
+                                   instrument_key=instrument_key, actor_name=name, country=country,
+                                   signed_on=(signed_on or {}).get(name)))
+               for name, country in cities]
+    state = ingest.begin_scope(db, run_id=run, scope=f"signatures:{source}/clean-air-cities", entity="signature",
+                               url=url, observed_at=fetched_at, complete=True, healthy=True,
+                               keys=[r["key"] for r in records], outbox=outbox)
+    ingest.apply_records(db, state, records, now=now, page_of=page_of, resolver=ActorResolver(db, source, gazetteer(), now))
+    ingest.close_scope(db, state, now=now)
+    runs.finish_run(db, run, now=now, finish_reason="finished", pages=1, items=len(records), errors=0,
+                    healthy=True, health=[], summary="")
+    return run
+
+
+def rules_file(folder: Path, text: str) -> Path:
+    path = folder / "alerts.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Received:
+    at: float
+    status: int
+    body: dict
+
+
+@dataclass
+class SlackReceiver:
+    """A Slack incoming webhook on 127.0.0.1: answers each POST with the next scripted answer
+    (status, headers), then 200 "ok"; keeps every request with the time it arrived."""
+
+    script: list[tuple[int, dict]] = field(default_factory=list)
+    requests: list[Received] = field(default_factory=list)
+    on_request: object = None  # called (receiver) before answering: the kill test uses it
+
+    def __enter__(self) -> "SlackReceiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status, headers = receiver.script.pop(0) if receiver.script else (200, {})
+                headers = dict(headers)
+                delay = float(headers.pop("_delay", 0))  # a slow far end: answer after this many seconds
+                receiver.requests.append(Received(time.monotonic(), status, body))
+                time.sleep(delay)
+                if receiver.on_request:
+                    receiver.on_request(receiver)
+                text = b"ok" if status == 200 else b"rate_limited" if status == 429 else b"internal_error"
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/XXXXSECRETXXXX"
+
+    @property
+    def delivered(self) -> list[Received]:
+        return [r for r in self.requests if r.status == 200]
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, for the TLS tests (the client trusts it as its CA)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1: keeps each message's envelope (and, with `logins`, who logged in).
+
+    :param tls: "starttls" or "ssl" with `certificate` (cert, key) from self_signed_certificate
+    :param logins: {user: password} accepted; login is then required
+    """
+
+    def __init__(self, *, fail_with: str | None = None, tls: str | None = None, certificate=None,
+                 logins: dict | None = None):
+        self.messages: list = []
+        self.fail_with = fail_with
+        self.tls, self.certificate, self.logins = tls, certificate, logins
+        self.logged_in: list[str] = []
+
+    def __enter__(self) -> "SmtpServer":
+        from aiosmtpd.controller import Controller
+
+        server = self
+
+        class Handler:
+            async def handle_DATA(self, _server, _session, envelope):
+                if server.fail_with:
+                    return server.fail_with
+                server.messages.append(envelope)
+                return "250 Message accepted for delivery"
+
+        self.port = free_port()
+        options: dict = {}
+        if self.tls:
+            import ssl
+
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            options = {"ssl_context": context} if self.tls == "ssl" else {"tls_context": context,
+                                                                          "require_starttls": True}
+        if self.logins is not None:
+            from aiosmtpd.smtp import AuthResult
+
+            def authenticate(_server, _session, _envelope, _mechanism, data):
+                user, password = data.login.decode(), data.password.decode()
+                if self.logins.get(user) == password:
+                    self.logged_in.append(user)
+                    return AuthResult(success=True)
+                return AuthResult(success=False, handled=False)
+
+            # aiosmtpd only counts STARTTLS as TLS; on an implicit-TLS port the whole session is TLS anyway.
+            options.update(authenticator=authenticate, auth_required=True, auth_require_tls=self.tls == "starttls")
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **options)
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()

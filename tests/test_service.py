@@ -1,0 +1,197 @@
+"""The service with sub-second schedules and fake crawls (real child processes that succeed,
+hang or fail): no overlap of one spider or one site, timeouts recorded, two sites in parallel,
+and the delivery job independent of the crawls."""
+
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.alerts.outbox import Outbox
+from crawler.alerts.rules import load_config
+from scheduler.jobs import CrawlOutcome
+from scheduler.main import build_scheduler, spider_hosts
+from scheduler.service import job_lines
+from store import open_db, runs
+from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file
+
+# What each fake spider's child process does, and for how long.
+BEHAVIOUR = {"fine_a": ("exit 0", 0.4), "fine_a_news": ("exit 0", 0.4), "hangs_b": ("sleep", 30),
+             "fails_c": ("exit 3", 0.2)}
+
+
+def fake_spider(name, host):
+    return type(name, (), {"name": name, "allowed_domains": [host], "start_urls": [f"https://{host}/"],
+                           "schedule": "every 0.3s"})
+
+
+SPIDERS = {"fine_a": fake_spider("fine_a", "www.site-a.test"), "fine_a_news": fake_spider("fine_a_news", "site-a.test"),
+           "hangs_b": fake_spider("hangs_b", "site-b.test"), "fails_c": fake_spider("fails_c", "site-c.test")}
+
+
+class FakeCrawls:
+    """Stands in for jobs.crawl_in_child: a real child process per crawl, killed at the timeout,
+    and a crawl_runs row saying how it ended."""
+
+    def __init__(self):
+        self.spans: list[tuple[str, float, float]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, name, *, db_path, timeout, **_options):
+        what, seconds = BEHAVIOUR[name]
+        code = 3 if what == "exit 3" else 0
+        start = time.monotonic()
+        with open_db(db_path) as db:
+            run = runs.start_run(db, spider=name, now=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        child = subprocess.Popen([sys.executable, "-c", f"import time, sys; time.sleep({seconds}); sys.exit({code})"])
+        try:
+            code = child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            code = None
+        with open_db(db_path) as db:
+            if code == 0:
+                runs.finish_run(db, run, now="2026-11-28T00:00:00Z", finish_reason="finished", pages=1, items=1,
+                                errors=0, healthy=True, health=[], summary="ok")
+            else:
+                runs.abort_run(db, run, reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
+            row = dict(next(db.query("select * from crawl_runs where id = ?", [run])))
+        with self.lock:
+            self.spans.append((name, start, time.monotonic()))
+        return CrawlOutcome(spider=name, run=row, message=f"{name}: {row['status']}", log_file=None)
+
+
+RULES = """
+[channels.ops]
+type = "slack"
+webhook_url_env = "HOOK"
+
+[[rules]]
+name = "signings"
+kinds = ["signature.added"]
+channels = ["ops"]
+"""
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("service")
+    db_path = folder / "glocal.db"
+    values = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    values.update(SCHEDULER_JITTER=0, SCHEDULER_CRAWL_TIMEOUT=1.5, SCHEDULER_WORKERS=2, ALERTS_SEND_INTERVAL=0.2,
+                  ALERTS_SLACK_INTERVAL=0)
+    fakes = FakeCrawls()
+    with SlackReceiver() as receiver:
+        config = load_config(rules_file(folder, RULES), environ={"HOOK": receiver.url})
+        with open_db(db_path) as db:  # news waiting in the outbox when the service starts
+            crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
+            crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
+                  outbox=Outbox(config))
+        scheduler = build_scheduler(Settings(values), SPIDERS, db_path=db_path, alerts=config, crawl=fakes)
+        listing = job_lines(scheduler, datetime.now(timezone.utc))
+        started = time.monotonic()
+        thread = threading.Thread(target=scheduler.start, daemon=True)
+        thread.start()
+        time.sleep(2)
+        with open_db(db_path) as db:  # news arriving while the crawls run
+            crawl(db, source="c40_accelerators", day="2026-11-10", cities=BASELINE + [("Milan", "IT"), ("Lyon", "FR")],
+                  outbox=Outbox(config))
+        time.sleep(2)
+        scheduler.shutdown(wait=True)
+        thread.join(10)
+    with open_db(db_path) as db:
+        run_rows = list(db.query("select spider, status, summary from crawl_runs where spider != 'c40_accelerators'"))
+        delivered = list(db.query("select status from deliveries"))
+    return {"spans": fakes.spans, "runs": run_rows, "receiver": receiver, "started": started, "listing": listing,
+            "delivered": delivered}
+
+
+def spans_of(service, *names):
+    return [(start, end) for name, start, end in service["spans"] if name in names]
+
+
+def overlaps(a, b):
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def test_every_spider_crawled(service):
+    assert {name for name, _, _ in service["spans"]} == set(SPIDERS)
+
+
+def test_one_spider_never_overlaps_itself(service):
+    for name in SPIDERS:
+        spans = sorted(spans_of(service, name))
+        assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:])), name
+
+
+def test_two_spiders_of_one_site_never_run_at_once(service):
+    assert spider_hosts(SPIDERS["fine_a"]) == spider_hosts(SPIDERS["fine_a_news"]) == frozenset({"site-a.test"})
+    for a in spans_of(service, "fine_a"):
+        for b in spans_of(service, "fine_a_news"):
+            assert not overlaps(a, b)
+
+
+def test_two_sites_are_crawled_in_parallel(service):
+    assert any(overlaps(a, b) for a in spans_of(service, "hangs_b") for b in spans_of(service, "fine_a", "fine_a_news",
+                                                                                      "fails_c"))
+
+
+def test_never_more_crawls_than_workers(service):
+    moments = sorted({start for _, start, _ in service["spans"]})
+    for moment in moments:
+        running = [s for s in service["spans"] if s[1] <= moment < s[2]]
+        assert len(running) <= 2
+
+
+def test_the_hung_crawl_was_killed_at_the_timeout_and_recorded(service):
+    assert all(1.4 <= end - start < 5 for start, end in spans_of(service, "hangs_b"))
+    statuses = {(r["status"], r["summary"]) for r in service["runs"] if r["spider"] == "hangs_b"}
+    assert ("aborted", "the crawl process ended before finishing the run (killed after 1.5s)") in statuses
+
+
+def test_the_failed_crawl_is_recorded(service):
+    assert {r["status"] for r in service["runs"] if r["spider"] == "fails_c"} == {"aborted"}
+    assert all("exit 3" in r["summary"] for r in service["runs"] if r["spider"] == "fails_c")
+
+
+def test_the_delivery_job_sends_at_start(service):
+    first = service["receiver"].delivered[0]
+    assert first.body["text"] == "Milan signed the Clean Air Accelerator (C40 Cities)"
+    assert first.at - service["started"] < 1.0  # not queued behind the crawls
+
+
+def test_the_delivery_job_ran_while_a_crawl_hung(service):
+    (lyon,) = [m for m in service["receiver"].delivered if m.body["text"].startswith("Lyon")]
+    assert any(start < lyon.at < end for start, end in spans_of(service, "hangs_b"))
+    assert [r["status"] for r in service["delivered"]] == ["sent", "sent"]
+
+
+def test_schedule_list_shows_every_job(service):
+    ids = [line.split()[0] for line in service["listing"]]
+    assert ids == ["crawl:fails_c", "crawl:fine_a", "crawl:fine_a_news", "crawl:hangs_b", "deliver", "overdue", "stale"]
+    assert all(" next " in line for line in service["listing"])
+
+
+def test_a_schedule_that_does_not_parse_is_named(tmp_path):
+    from crawler.errors import NotConfigured
+
+    values = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    broken = {"x": type("x", (), {"name": "x", "schedule": "every blue moon"})}
+    with pytest.raises(NotConfigured, match="the schedule 'every blue moon' of x is not a cron expression"):
+        build_scheduler(Settings(values), broken, db_path=tmp_path / "glocal.db")
+
+
+def test_a_vanished_database_is_logged_and_the_job_returns(tmp_path, caplog):
+    from scheduler.main import crawl_job
+    from scheduler.service import delivery_job
+
+    crawl_job("fine_a", db_path=str(tmp_path / "gone" / "glocal.db"), timeout=1, crawl=FakeCrawls())
+    delivery_job(db_path=str(tmp_path / "gone" / "glocal.db"), config=None, options={})
+    assert "fine_a: not crawled, the database" in caplog.text and "is gone" in caplog.text
+    assert "alerts: the database" in caplog.text
