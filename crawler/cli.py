@@ -232,10 +232,14 @@ def parse(spider, file, url):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+        if route.format != "xml":
+            raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+        text = raw  # an XML file declares its own encoding (UN treaty files are Latin-1): its parser decodes it
     from crawler.limits import MAX_PAGE_DEPTH, check_page
 
-    check_page(text, url, max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
+    # The limits look at the characters; undecoded XML is measured as Latin-1, one byte a character.
+    check_page(text if isinstance(text, str) else raw.decode("latin-1"), url,
+               max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
     for item in route.parse(text, url):
         click.echo(json_text(export_record(item)))
 

@@ -46,6 +46,15 @@ class Signature:
     scope: str | None = None
     population: int | None = None  # inhabitants as the source states them (Covenant of Mayors)
     source_id: str | None = None  # the source's own id of the signatory (JRC organisation_id)
+    # Treaty status rows (untc_status): the kind of actor the source names ("state",
+    # "organization"), the act that binds it (ratification, acceptance(A), approval(AA),
+    # accession(a), succession(d) ...), that act's date as printed, and the row as printed.
+    actor_kind: str | None = None
+    action: str | None = None
+    action_on: str | None = None
+    as_printed: str | None = None
+    withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
+    withdrawal_effective_on: str | None = None
 
 
 @dataclass

@@ -55,7 +55,8 @@ class ActorResolver:
         A name ref already bound to another source id is not followed: same name, other place.
         """
         if not self.ref_scheme:
-            return self.actor_id(record["actor_name"], record.get("country"), seen_at)
+            # Treaty rows name the kind of actor ("state"); other sources leave it to the gazetteer.
+            return self.actor_id(record["actor_name"], record.get("country"), seen_at, record.get("actor_kind"))
         if self._refs is None:
             self._refs = dict(self.db.conn.execute("select ref, actor_id from actor_refs"))
             prefix = f"{self.ref_scheme}:"
@@ -107,10 +108,11 @@ class ActorResolver:
         for rows in pending.values():
             rows.clear()
 
-    def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None) -> int:
+    def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None,
+                 kind: str | None = None) -> int:
         actor_id = self._names.get(name)
         if actor_id is None:
-            actor_id = self._actor_for(name, country)
+            actor_id = self._actor_for(name, country, kind)
             self.db.conn.execute(
                 "insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)",
                 (name, self.source, actor_id, seen_at or self.now),
@@ -118,7 +120,13 @@ class ActorResolver:
             self._names[name] = actor_id
         return actor_id
 
-    def _actor_for(self, name: str, country: str | None) -> int:
+    def _actor_for(self, name: str, country: str | None, kind: str | None = None) -> int:
+        if kind in ("state", "organization"):
+            # A state is not a place of the city gazetteer ("Monaco", "Singapore" are both): its
+            # ISO code, given by the source, is its identity across spellings ("Turkey", "Türkiye").
+            key = f"{kind}|{country.upper()}" if country else f"{kind}|{self.places.key(name)}"
+            values = (name, country.upper() if country else None, kind, None, key, 0 if country else 1)
+            return self._insert_actor(key, values)
         place = self.places.resolve(name, country)
         if place:
             key = f"{place.key}|{place.country}"
@@ -126,6 +134,9 @@ class ActorResolver:
         else:
             key = f"{self.places.key(name)}|{(country or '').upper()}"
             values = (name, country.upper() if country else None, None, None, key, 1)
+        return self._insert_actor(key, values)
+
+    def _insert_actor(self, key: str, values: tuple) -> int:
         if key not in self._actors:
             self.flush()  # ids handed out by the ref path must be in the table before SQLite picks one
             cursor = self.db.conn.execute(

@@ -57,9 +57,11 @@ ENTITIES: dict[str, Entity] = {
             "signature",
             "signatures",
             columns=("instrument_key", "actor_name", "country", "signed_on", "role", "status",
-                     "network_member", "commitments", "population", "source_id"),
+                     "network_member", "commitments", "population", "source_id", "action", "action_on",
+                     "as_printed", "withdrawal_notified_on", "withdrawal_effective_on"),
             compared=("actor_name", "country", "signed_on", "role", "status", "network_member", "commitments",
-                      "population", "source_id"),
+                      "population", "source_id", "action", "action_on", "as_printed", "withdrawal_notified_on",
+                      "withdrawal_effective_on"),
             has_actor=True,
         ),
         Entity(
