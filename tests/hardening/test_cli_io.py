@@ -59,7 +59,7 @@ def run(*args):
 @pytest.mark.parametrize("command", [
     ["signatories", INSTRUMENT],
     ["signatories", INSTRUMENT, "--as-of", "2026-11-02"],
-    ["changes", "--all"],
+    ["changes", "--with-baselines"],
     ["instruments"],
 ])
 def test_text_output_shows_control_characters_as_escapes(store, command):
@@ -69,7 +69,7 @@ def test_text_output_shows_control_characters_as_escapes(store, command):
     assert "\\x1b" in output
 
 
-@pytest.mark.parametrize("command", [["signatories", INSTRUMENT, "--json"], ["changes", "--all", "--json"]])
+@pytest.mark.parametrize("command", [["signatories", INSTRUMENT, "--json"], ["changes", "--with-baselines", "--json"]])
 def test_json_output_escapes_them_and_still_decodes_to_the_text_as_sent(store, command):
     output = run(*command, "--db", store)
     for raw in RAW:
@@ -132,5 +132,5 @@ def test_other_date_forms_are_refused(store, form):
 
 
 def test_since_in_compact_form_is_the_same_day(store):
-    assert run("changes", "--all", "--since", "20261102", "--db", store) == \
-        run("changes", "--all", "--since", "2026-11-02", "--db", store)
+    assert run("changes", "--with-baselines", "--since", "20261102", "--db", store) == \
+        run("changes", "--with-baselines", "--since", "2026-11-02", "--db", store)

@@ -41,7 +41,7 @@ def store(tmp_path):
 def read_commands(path):
     return {
         "signatories": as_unprivileged("signatories", INSTRUMENT, "--db", path),
-        "changes": as_unprivileged("changes", "--all", "--db", path),
+        "changes": as_unprivileged("changes", "--with-baselines", "--db", path),
         "spiders": as_unprivileged("spiders", "--db", path),
     }
 
