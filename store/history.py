@@ -51,7 +51,7 @@ def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) 
                where s.instrument_key = ? and s.removed_at is null order by a.name, s.actor_name""",
             [instrument_key],
         )
-        return merge_dated_evidence(list(rows), instrument_key)
+        return merge_dated_evidence(list(rows), instrument_key, _evidence_scopes(db, instrument_key))
     until = end_of(as_of)
     state: dict[str, dict] = {}
     events = db.query(
@@ -90,25 +90,34 @@ def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) 
             "actor_id": actor.get("actor_id"),
         })
     return merge_dated_evidence(sorted(result, key=lambda r: (r["actor"] or "", r["name_as_published"] or "")),
-                                instrument_key)
+                                instrument_key, _evidence_scopes(db, instrument_key))
 
 
-def merge_dated_evidence(rows: list[dict], instrument_key: str) -> list[dict]:
+def _evidence_scopes(db: Database, instrument_key: str) -> set[str]:
+    """The append-only scopes holding signatures of an instrument: evidence (a news post saying a
+    city joined), not the list itself. A scope's kind is what its runs recorded (scope_runs.kind)."""
+    return {scope for scope, in db.conn.execute(
+        """select distinct sr.scope from scope_runs sr
+           where sr.kind = 'append-only'
+             and sr.scope in (select distinct scope from signatures where instrument_key = ?)""",
+        [instrument_key])}
+
+
+def merge_dated_evidence(rows: list[dict], instrument_key: str, evidence_scopes: set[str]) -> list[dict]:
     """One row per signatory: the instrument's own list, with signing dates other sources printed.
 
-    An instrument's list lives in the scope `signatures:{instrument key}` (the page that lists its
-    signatories). Other scopes hold *evidence* about the same signatures, such as a news post
-    saying a city joined on a date (c40_news). Both stay separate rows in `signatures`, so the
+    An instrument's list lives in its roster scopes (the page that lists its signatories, whatever
+    the scope is named). Append-only scopes (`evidence_scopes`) hold *evidence* about the same
+    signatures, such as a news post saying a city joined on a date (c40_news). Both stay separate rows in `signatures`, so the
     researcher keeps "first seen on the list" (first_seen_at) and "signed per the news"
     (signed_on, signed_on_source). Here each listed actor gets the earliest date any evidence
     gives when its own row has none; actors only the evidence names follow with `listed` False.
     """
-    roster_scope = f"signatures:{instrument_key}"
     listed = [dict(r, listed=True, signed_on_source=r["url"] if r.get("signed_on") else None)
-              for r in rows if r.get("scope") == roster_scope]
+              for r in rows if r.get("scope") not in evidence_scopes]
     evidence: dict = {}
     for row in rows:
-        if row.get("scope") == roster_scope:
+        if row.get("scope") not in evidence_scopes:
             continue
         best = evidence.get(row.get("actor_id"))
         if best is None or (row.get("signed_on") or "9999") < (best.get("signed_on") or "9999"):
