@@ -8,6 +8,7 @@ capture whose body still holds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -70,17 +71,26 @@ class ArchiveIndex:
         last_good = 0
         try:
             _check_gzip_members(path)
-            with path.open("rb") as stream:
+            plain = not _is_gzip(path)
+            with path.open("rb") as stream, contextlib.redirect_stderr(io.StringIO()):
                 records = ArchiveIterator(stream)
                 end = 0
                 for record in records:
+                    if not str(record.format).startswith("warc"):
+                        raise ArchiveError(f"archive {path} is not a readable WARC file: its first record "
+                                           "reads as an ARC record or as no archive at all")
                     while record.raw_stream.read(1 << 16):
                         pass
                     if getattr(record.raw_stream, "limit", 0) > 0:
                         raise ArchiveError(f"archive {path} is truncated: the record at offset "
                                            f"{records.get_record_offset()} ends before its declared length")
                     records.read_to_end(record)
+                    if records.err_count:
+                        raise ArchiveError(f"archive {path} is not a readable WARC file: the record before offset "
+                                           f"{records.get_record_offset()} is longer or shorter than it declares")
                     end = records.get_record_offset() + records.get_record_length()
+                    if plain:
+                        _check_record_end(stream, path, end)
                     if record.rec_type not in ("response", "revisit"):
                         continue
                     url = record.rec_headers.get_header("WARC-Target-URI")
@@ -254,6 +264,7 @@ def pages_from_fixtures(folder: str | Path, *, only: list[str] | None = None,
             continue
         if sample and not info.get("sample"):
             continue
+        _check_inside(folder, filename, meta_path)
         try:
             content_type = info.get("content_type", "text/html; charset=UTF-8")
             pages.append(
@@ -273,6 +284,35 @@ def pages_from_fixtures(folder: str | Path, *, only: list[str] | None = None,
         unknown = sorted(set(only) - set(meta))
         raise ArchiveError(f"{meta_path} has no entry for {', '.join(unknown)}")
     return pages
+
+
+def _check_inside(folder: Path, filename: str, meta_path: Path) -> None:
+    """Refuse a meta.json entry naming a file outside its folder ("../x", "/etc/passwd", a symlink
+    out): an archive must hold only the saved pages it claims to, never whatever a path reaches."""
+    if not isinstance(filename, str) or not filename or "\x00" in filename:
+        raise ArchiveError(f"{meta_path}: {filename!r} is not a file name")
+    root = folder.resolve()
+    target = (folder / filename).resolve()
+    if Path(filename).is_absolute() or root not in target.parents:
+        raise ArchiveError(f"{meta_path}: {filename!r} is outside {folder}; only files inside the folder "
+                           "can be archived")
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(2) == b"\x1f\x8b"
+
+
+def _check_record_end(stream, path: Path, end: int) -> None:
+    """In an uncompressed WARC two CRLFs follow every record (WARC 1.0 §4; warcio counts them
+    outside the record's length); a file cut inside them would otherwise read as whole records."""
+    position = stream.tell()
+    stream.seek(end)
+    tail = stream.read(4)
+    stream.seek(position)
+    if tail != b"\r\n\r\n":
+        raise ArchiveError(f"archive {path} is truncated: the record ending at offset {end} lacks its closing "
+                           "blank lines")
 
 
 def _check_gzip_members(path: Path) -> None:

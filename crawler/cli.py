@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from crawler import __version__
+from crawler.display import for_terminal, json_text
 from crawler.errors import GlocalError, UnknownSpider
 from crawler.items import as_record, item_kind
 from store.errors import StoreError
@@ -49,13 +50,14 @@ def db_option(fn):
     )(fn)
 
 
-def open_store(db_path: str | None, *, must_exist: bool = False):
-    from store import open_db
+def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool = False):
+    """The store; `readonly` for commands that only read, so they work where no write is possible."""
+    from store import open_db, open_db_readonly
 
     path = db_path or project_settings().get("STORE_DB_PATH")
-    if must_exist and not Path(path).exists():
+    if (must_exist or readonly) and not Path(path).exists():
         raise GlocalError(f"no database at {path} yet: run `glocal crawl` first, or pass --db")
-    return open_db(path)
+    return open_db_readonly(path) if readonly else open_db(path)
 
 
 class GlocalGroup(click.Group):
@@ -65,7 +67,7 @@ class GlocalGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (GlocalError, StoreError) as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(for_terminal(error)) from None
 
 
 @click.group(cls=GlocalGroup)
@@ -128,7 +130,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
     for name in classes:
         outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
                                  overrides=overrides, verbose=verbose)
-        click.echo(outcome.message, err=outcome.run is None or outcome.run["status"] == "aborted")
+        click.echo(for_terminal(outcome.message),
+                   err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
     if not healthy:
         sys.exit(1)
@@ -223,8 +226,11 @@ def parse(spider, file, url):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+    from crawler.limits import MAX_PAGE_DEPTH, check_page
+
+    check_page(text, url, max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
     for item in route.parse(text, url):
-        click.echo(json.dumps(export_record(item), ensure_ascii=False))
+        click.echo(json_text(export_record(item)))
 
 
 def export_record(item) -> dict:
@@ -249,7 +255,7 @@ def spiders_command(db_path):
     crons = spider_schedules(project_settings(), {name: spider_class(name) for name in spider_names()})
     last = {}
     if Path(path).exists():
-        db = open_store(path)
+        db = open_store(path, readonly=True)
         last = runs.last_runs(db)
         db.close()
     for name in spider_names():
@@ -259,7 +265,7 @@ def spiders_command(db_path):
         else:
             health = "healthy" if run["healthy"] else "UNHEALTHY"
             state = f"last run {run['id']} at {run['started_at']}: {run['status']}, {health} - {run['summary']}"
-        click.echo(f"{name}  [{crons[name]}]  {state}")
+        click.echo(for_terminal(f"{name}  [{crons[name]}]  {state}"))
 
 
 @cli.group(invoke_without_command=True)
@@ -283,12 +289,12 @@ def changes(ctx, since, include_quiet, source, as_json, db_path):
         return
     from store import history, holds
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = history.changes(db, since=_checked_date(since), include_quiet=include_quiet, source=source)
     waiting = holds.waiting(db)
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     if not rows:
         click.echo("no changes" + (" (baselines are hidden; --with-baselines shows them)" if not include_quiet else ""))
@@ -297,10 +303,10 @@ def changes(ctx, since, include_quiet, source, as_json, db_path):
         if row["instrument_title"]:
             about = f"{about} - {row['instrument_title']}"
         kind = f"{row['entity']}.{row['change']}"
-        click.echo(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip())
+        click.echo(for_terminal(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip()))
     for held in waiting:
-        click.echo(f"held: run {held['run_id']}, {held['scope']}: {held['reason']} "
-                   f"(`glocal changes confirm {held['run_id']}` releases it)", err=True)
+        click.echo(for_terminal(f"held: run {held['run_id']}, {held['scope']}: {held['reason']} "
+                                f"(`glocal changes confirm {held['run_id']}` releases it)"), err=True)
 
 
 @cli.command()
@@ -320,20 +326,20 @@ def signatories(instrument, as_of, as_json, db_path):
     """
     from store import history
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     found = history.find_instrument(db, instrument)
     rows = history.signatories(db, found["key"], as_of=_checked_date(as_of))
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     when = f" as of {as_of}" if as_of else ""
-    click.echo(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}")
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}"))
     for row in rows:
         published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
         flag = "  (non-member)" if row["network_member"] == 0 else ""
-        click.echo(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
-                   f"  first seen {row['first_seen_at'][:10]}{flag}{published}")
+        click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
+                                f"  first seen {row['first_seen_at'][:10]}{flag}{published}"))
 
 
 @cli.command()
@@ -346,7 +352,7 @@ def instruments(db_path):
     \b
         glocal instruments
     """
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = db.query(
         """select i.key, i.title, i.removed_at, count(s.key) as signatories
            from instruments i left join signatures s on s.instrument_key = i.key and s.removed_at is null
@@ -354,7 +360,7 @@ def instruments(db_path):
     )
     for row in rows:
         gone = f"  (removed {row['removed_at'][:10]})" if row["removed_at"] else ""
-        click.echo(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}")
+        click.echo(for_terminal(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}"))
     db.close()
 
 
@@ -386,15 +392,22 @@ def build_archive_command(folders, output, only, sample):
 
 
 def _checked_date(value: str | None) -> str | None:
+    """The user's date in one canonical form: a day in any ISO form ("20261102", "2026-W45-1")
+    becomes YYYY-MM-DD, so it means the whole day like "2026-11-02" does; a time becomes UTC."""
     if value is None:
         return None
-    from store.clock import parse_moment
+    from datetime import date
+
+    from store.clock import iso_utc, parse_moment
 
     try:
-        parse_moment(value)
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    try:
+        return iso_utc(parse_moment(value))
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
-    return value
 
 
 from crawler import cli_history  # noqa: E402  (the history commands build on the helpers above)
@@ -412,3 +425,8 @@ for command in (alerts, status, show_page): cli.add_command(command)  # noqa: E7
 from crawler.cli_new_spider import new_spider  # noqa: E402 (commands of their own modules, registered last)
 
 cli.add_command(new_spider)
+
+from crawler.cli_research import COMMANDS as RESEARCH_COMMANDS  # noqa: E402  (research: actors, export, snapshot, serve, plot)
+
+for _command in RESEARCH_COMMANDS:
+    cli.add_command(_command)

@@ -59,6 +59,8 @@ class ArchiveMiddleware:
             return response
         if "missing" in response.flags:
             return response
+        if 300 <= response.status < 400 and b"Location" in response.headers:
+            session.note_redirect(response.url, _header(response, b"Location"))
         fetched_at = utcnow()
         archive, offset, original = None, None, None
         if self.enabled:

@@ -12,7 +12,8 @@ import os
 import sys
 import traceback
 
-from crawler.errors import NotConfigured
+from crawler.errors import GlocalError, NotConfigured
+from store.errors import StoreError
 
 
 MIN_LIVE_DELAY = 0.05  # seconds
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host-map", type=json.loads, default=None)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--log-level")
+    parser.add_argument("--outcome", help="write why the crawl failed (one line) to this file, not to stderr")
     args = parser.parse_args(argv)
     overrides = {}
     try:
@@ -75,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         from scrapy.crawler import AsyncCrawlerProcess
 
         process = AsyncCrawlerProcess(settings)
-        process.crawl(args.spider)
+        crawler = process.create_crawler(args.spider)
+        running = process.crawl(crawler)  # an asyncio Task
         process.start()
     except Exception as error:  # the parent shows one line; the whole story goes to the log file
         log_file = overrides.get("LOG_FILE")
@@ -84,9 +87,31 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc(file=log)
         else:
             traceback.print_exc()
-        print(f"{args.spider}: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
-        return 1
+        return _failed(args, str(error) if isinstance(error, (GlocalError, StoreError)) else f"{type(error).__name__}: {error}")
+    # Scrapy logs what went wrong inside a crawl and returns normally: the store's verdict and the
+    # crawl's own failure decide the exit status, so the parent never reads success into a failure.
+    from crawler.session import CrawlSession
+
+    session = CrawlSession.of(crawler)
+    if session is not None and session.fatal:
+        return _failed(args, session.fatal)
+    error = running.exception() if running.done() and not running.cancelled() else None
+    if error is not None:
+        return _failed(args, str(error) if isinstance(error, (GlocalError, StoreError)) else f"{type(error).__name__}: {error}")
+    if session is None or session.run_id is None:
+        return _failed(args, "the crawl ended without opening a run (see the log)")
     return 0
+
+
+def _failed(args, reason: str) -> int:
+    """Report a failed crawl in one line (to the --outcome file when the parent gave one) and return 1."""
+    line = (reason.strip().splitlines() or ["unknown error"])[0]
+    if args.outcome:
+        with open(args.outcome, "w", encoding="utf-8") as outcome:
+            outcome.write(line + "\n")
+    else:
+        print(f"{args.spider}: {line}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -9,12 +9,18 @@ Items are applied scope by scope, in batches, each batch one transaction; at the
 crawl the removal rule runs for every scope the run saw healthy and complete, then the health
 checks, then the run row is closed. Killing the process at any instant leaves the store
 consistent: the next run marks the dead run "aborted" and converges.
+
+A write that fails (disk full, read-only file, lock timeout, database deleted) fails the run:
+the transaction it was part of is rolled back, no scope is finished after it (so nothing the run
+reported counts as written), the crawl is stopped with the reason in `fatal`, and the child
+process exits non-zero with that reason for its parent to print.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections import Counter, defaultdict
 
 from scrapy import signals
@@ -22,12 +28,13 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import settings as defaults
 from crawler.alerts.outbox import outbox_for
-from crawler.checks import judge_scope, run_checks
+from crawler.checks import CheckResult, judge_scope, run_checks
 from crawler.errors import NotConfigured as BadSetting
 from crawler.expectations import Expectations
 from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
-from crawler.places import Gazetteer, gazetteer
-from store import holds, ingest, open_db, pages, runs
+from crawler.gazetteer import full_gazetteer
+from store import holds, ingest, locks, open_db, pages, runs
+from store.errors import StoreError
 from store.actors import ActorResolver
 from store.clock import utcnow
 from store.entities import ENTITIES
@@ -53,8 +60,9 @@ class CrawlSession:
         self.hold_share = _number(settings, "HEALTH_HOLD_SHARE", float)
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
-        places_file = settings.get("STORE_PLACES_FILE")
-        self.places = Gazetteer.load(places_file) if places_file else gazetteer()
+        # The full gazetteer (GeoNames, ISO 3166) with the curated table on top (STORE_PLACES_FILE
+        # replaces the bundled one); built once per machine, opened on the first name resolved.
+        self.places = full_gazetteer(settings.get("STORE_PLACES_FILE") or None)
         self.alerts_config = settings.get("ALERTS_CONFIG")
         self.outbox = None  # writes the alerts' deliveries rows in the transaction of their changes
         self.db = None
@@ -73,6 +81,14 @@ class CrawlSession:
         self.empty_fields: Counter = Counter()
         self.dropped = 0
         self._resolver = None
+        self._lock: locks.Holder | None = None
+        self.max_page_count = settings.getint("STORE_MAX_PAGE_COUNT", 0)
+        self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
+        self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
+        self._expected: dict[str, tuple] = {}  # scope name the spider asked for -> (Scope, url)
+        self._redirects: dict[str, str] = {}  # url -> where it redirected
+        self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
+        self.held_from_suspect_pages = 0
         self.closed = False
 
     @classmethod
@@ -99,16 +115,52 @@ class CrawlSession:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def open(self, spider) -> None:
+        if self.fatal:
+            raise StoreError(self.fatal)
         if self.db is not None:
             return
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
-        self.db = open_db(self.db_path)
         self.outbox = outbox_for(self.alerts_config)
-        self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
-                                     kind="backfill" if self.as_of else None, as_of=self.as_of)
-        self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
+        try:
+            self.db = open_db(self.db_path)
+            if self.max_page_count:
+                self.db.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
+            self._lock = locks.acquire(self.db, spider.name, now=utcnow())
+            self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
+                                         kind="backfill" if self.as_of else None, as_of=self.as_of)
+            self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
+            self._file = _identity(self.db_path)
+        except (StoreError, sqlite3.Error, OSError) as error:
+            self.fatal = str(error) if isinstance(error, StoreError) else f"cannot start a run in {self.db_path}: {error}"
+            if self.db is not None:
+                self._release_lock()
+                self.db.close()
+            raise StoreError(self.fatal) from None
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
+
+    def expect(self, scope, url: str) -> None:
+        """The spider requested `url`, a page of `scope` (a crawler.items.Scope): the run must report
+        on that list (see crawler/expected.py)."""
+        self._expected.setdefault(scope.name_for(url), (scope, url))
+
+    def note_redirect(self, url: str, location: str) -> None:
+        self._redirects[url] = location
+
+    def _report_unobserved(self, reason: str) -> None:
+        """Name every scope the spider asked for and never reported on, as a page that did not arrive."""
+        for name, (scope, url) in self._expected.items():
+            if name in self._states or name in self._chains or self.fatal:
+                continue
+            if url in self._redirects:
+                why = f"redirected to {self._redirects[url]}, which was not followed (another host, or a loop)"
+            elif reason != "finished":
+                why = f"not reached before the crawl ended ({reason})"
+            else:
+                why = "requested but never answered (filtered or dropped on the way)"
+            logger.warning("scope %s not observed: %s %s", name, url, why)
+            self._writing(self._begin_scope, scope.report(self.spider_name, url, complete=False, fetched=False,
+                                                          reason=f"not observed: {why}"))
 
     def close(self, reason: str) -> None:
         if self.db is None or self.closed:
@@ -122,10 +174,14 @@ class CrawlSession:
             report.complete = False
             report.more = False
             report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
-            self._begin_scope(report)
+            self._writing(self._begin_scope, report)
+        self._report_unobserved(reason)
         for scope in list(self._states):
-            self._finish_scope(scope, now)
-        self._flush_all(now)
+            if self.fatal:
+                break  # after a failed write nothing more may count as written
+            self._writing(self._finish_scope, scope, now)
+        if not self.fatal:
+            self._writing(self._flush_all, now)
         stats = self.crawler.stats.get_stats()
         errors = int(stats.get("log_count/ERROR", 0))
         checks = run_checks(
@@ -140,21 +196,64 @@ class CrawlSession:
             max_errors=self.max_errors,
             max_empty_ratio=self.max_empty_ratio,
         )
+        if not self.fatal and self._file != _identity(self.db_path):
+            # Writes to a deleted (or replaced) file succeed and vanish with it.
+            self.fatal = (f"the database {self.db_path} was deleted or replaced during the crawl; "
+                          "what this run wrote went with the old file")
+        if self.fatal:
+            checks.append(CheckResult("store", False, f"{self.fatal}; the run was stopped and nothing after "
+                                                      "the failed write counts"))
+            reason = "store_error"
         healthy = all(c.passed for c in checks)
-        runs.finish_run(
-            self.db, self.run_id, now=utcnow(), finish_reason=reason,
-            pages=len(self._pages), items=sum(self.item_counts.values()), errors=errors, healthy=healthy,
-            health=[c.as_dict() for c in checks], summary=self._summary(healthy, checks),
-        )
         for check in checks:
             if not check.passed:
                 logger.warning("health check %r failed: %s", check.check, check.detail)
+        try:
+            runs.finish_run(
+                self.db, self.run_id, now=utcnow(), finish_reason=reason,
+                pages=len(self._pages), items=sum(self.item_counts.values()), errors=errors, healthy=healthy,
+                health=[c.as_dict() for c in checks], summary=self._summary(healthy, checks),
+            )
+        except sqlite3.Error as error:  # the run row stays "running"; the parent or next run aborts it
+            self.fatal = self.fatal or f"cannot close run {self.run_id} in {self.db_path}: {error}"
+            logger.error("%s", self.fatal)
+        self._release_lock()
         self.db.close()
+
+    def _release_lock(self) -> None:
+        if self._lock is None:
+            return
+        try:
+            locks.release(self.db, self.spider_name, self._lock)
+        except sqlite3.Error as error:  # a dead holder's lock is taken over by the next crawl anyway
+            logger.warning("could not release the crawl lock of %s: %s", self.spider_name, error)
+        self._lock = None
+
+    def _writing(self, write, *args):
+        """Run one store write; a failure fails the run (see the module docstring)."""
+        if self.fatal:
+            return None
+        try:
+            return write(*args)
+        except (sqlite3.Error, StoreError, OSError) as error:
+            self._fail(f"store write failed in {self.db_path}: {error}")
+            return None
+
+    def _fail(self, reason: str) -> None:
+        self.fatal = reason
+        logger.error("%s; stopping the crawl", reason)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and not self.closed:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="store_error"))
 
     # --- pages ----------------------------------------------------------------------------------
 
-    def record_page(self, **page) -> int:
-        page_id = pages.record_page(self.db, run_id=self.run_id, **page)
+    def record_page(self, **page) -> int | None:
+        page_id = self._writing(lambda: pages.record_page(self.db, run_id=self.run_id, **page))
+        if page_id is None:
+            return None
         if page["status"] in (200, 304) or page["url"] not in self._pages:
             self._pages[page["url"]] = (page_id, page["fetched_at"])
         return page_id
@@ -166,8 +265,10 @@ class CrawlSession:
 
     def handle(self, item) -> bool:
         """Take one item from the pipeline; False when it was dropped as invalid."""
+        if self.fatal:
+            return True  # the run already failed; its items count for nothing
         if isinstance(item, ScopeReport):
-            self._begin_scope(item)
+            self._writing(self._begin_scope, item)
             return True
         entity = item_kind(item)
         record = as_record(item)
@@ -188,14 +289,26 @@ class CrawlSession:
             if record.get(name) in (None, "", []):
                 self.empty_fields[(entity, name)] += 1
         if isinstance(item, CountClaim):
-            self._claims.append(record)
+            self._claims.append(record)  # a dated observation of what the page says, kept as such
             return True
         scope = default_scope(item)
+        suspect = self._suspect.get(record.get("url"))
+        if suspect is not None and scope != suspect:
+            # The page failed its own list's checks (rejected, shrunk, landmark gone): what else it
+            # says is no better evidence, so it must not change other scopes (say, retitle the
+            # instrument with garbage from a broken page).
+            self.held_from_suspect_pages += 1
+            logger.info("%s %s held: its page %s failed the checks of %s", entity, record.get("key"),
+                        record.get("url"), suspect)
+            return True
         if scope not in self._states and scope not in self._chains:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
             # Judged as a roster: an item outside any reported list is a parser fault, never healthy.
-            self._begin_scope(ScopeReport(source=item.source, scope=scope, entity=entity, kind=ROSTER, url=item.url,
-                                          complete=False, keys=[], reason="no scope report"), implicit=True)
+            self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, kind=ROSTER,
+                                                         url=item.url, complete=False, keys=[],
+                                                         reason="no scope report"), True)
+            if self.fatal:
+                return True
         pending = self._pending[scope]
         pending.append(record)
         if scope in self._chains:
@@ -204,10 +317,10 @@ class CrawlSession:
         if waiting is not None:
             waiting.discard(record["key"])
             if not waiting:
-                self._finish_scope(scope, utcnow())
+                self._writing(self._finish_scope, scope, utcnow())
                 return True
         if len(pending) >= self.batch_size:
-            self._flush(scope, utcnow())
+            self._writing(self._flush, scope, utcnow())
         return True
 
     def _finish_scope(self, scope: str, now: str) -> None:
@@ -259,6 +372,8 @@ class CrawlSession:
             holds.hold(self.db, state.scope_run_id, kind=verdict.hold, keys=report.keys)
             logger.warning("%s", verdict.reason)
         self._states[report.scope] = state
+        if report.url and not implicit and not state.trusted:
+            self._suspect.setdefault(report.url, report.scope)
         if report.complete and not implicit:
             # Items of a listing's earlier pages arrived before its last report: they are not awaited.
             arrived = {record["key"] for record in self._pending.get(report.scope, ())}
@@ -308,8 +423,11 @@ class CrawlSession:
 
     def _summary(self, healthy: bool, checks) -> str:
         changed = runs.run_changes(self.db, self.run_id)
-        baseline = [s for s in self._states.values() if s.baseline and s.trusted and s.complete]
+        baseline = [s for s in self._states.values()
+                    if s.baseline and s.trusted and s.complete and s.scope in self._finished]
         parts = [f"{sum(self.item_counts.values())} items from {len(self._pages)} pages"]
+        if self.fatal:
+            parts.append(f"only {len(self._finished)} of {len(self._states)} lists were written before the store failed")
         if changed:
             parts.append(", ".join(f"{n} {kind}" for kind, n in sorted(changed.items())))
         elif baseline and len(baseline) == len([s for s in self._states.values() if s.complete]):
@@ -369,3 +487,11 @@ def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
         reason="; ".join(dict.fromkeys(reasons)) or None, fetched=first.fetched and then.fetched,
         rejected=first.rejected or then.rejected, more=then.more,
     )
+
+
+def _identity(path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

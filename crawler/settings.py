@@ -131,3 +131,17 @@ ALERTS_HEALTH_FAILED_RUNS = 3  # failed crawls (site down, killed) in a row that
 ALERTS_HEALTH_DROP_RATIO = 0.5  # a run with fewer items than (1 - this) x the median of its last healthy runs is blind
 ALERTS_STALE_FACTOR = 3  # a spider is stale after this many schedule intervals without a healthy run
 SCHEDULER_WORKERS = 2  # crawls at once (different sites only; never two runs of one spider)
+
+# --- reliability (crawler/session.py, store/locks.py) --------------------------------------------
+STORE_MAX_PAGE_COUNT = 0  # 0: no cap; else SQLite's max_page_count for a crawl's writes (caps the file size)
+CRAWL_MAX_PAGE_CHARS = 3_000_000  # a page's decoded text longer than this is rejected, not parsed
+CRAWL_MAX_PAGE_DEPTH = 256  # markup nested deeper than this (unclosed tags) is rejected, not parsed
+# Scrapy's own cap on a response's bytes, decompressed bodies included (gzip bombs): the download is
+# cancelled and the page reported failed. Far above any real page, far below Scrapy's 1 GB default.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Notes every request the spider makes for a scope, before any filter (offsite, duplicates), so a
+# scope that never reports (an off-site redirect) is named in the run's health: see crawler/expected.py.
+SPIDER_MIDDLEWARES = {"crawler.expected.ExpectedScopesMiddleware": 950}
+# First of all downloader middlewares: no request to a private or loopback address (crawler/guard.py).
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.guard.PrivateAddressMiddleware": 50}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from crawler.alerts import health
 from crawler.alerts.outbox import outbox_for
+from store.errors import StoreError
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class CrawlOutcome:
     message: str  # one line for a person
     log_file: Path
     health: str | None = None  # "health.failed" / "health.recovered" when this crawl opened or closed an incident
+    error: str | None = None  # why the crawl itself failed (the child's own reason), None when it ran
 
     @property
     def ok(self) -> bool:
@@ -70,6 +72,9 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         command += ["--set", f"ALERTS_CONFIG={json.dumps(str(alerts_config))}"]
     for assignment in overrides:
         command += ["--set", assignment]
+    outcome_file = log_file.parent / f"{spider}.{os.getpid()}.outcome"
+    outcome_file.unlink(missing_ok=True)
+    command += ["--outcome", str(outcome_file)]
 
     with open_db(db_path) as db:
         previous = (runs.last_runs(db).get(spider) or {}).get("id", 0)
@@ -86,25 +91,43 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         with _children_lock:
             _children.discard(child)
 
-    with open_db(db_path) as db:
-        run = runs.last_runs(db).get(spider)
-        if run is not None and run["id"] <= previous:
-            run = None  # the child died before it could open a run of its own
-        if run is not None and run["status"] == "running":
-            runs.abort_run(db, run["id"], reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
+    reason = _read_outcome(outcome_file)
+    try:
+        with open_db(db_path) as db:
             run = runs.last_runs(db).get(spider)
-        # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
-        health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
-                                         drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO", 0.5))
+            if run is not None and run["id"] <= previous:
+                run = None  # the child died before it could open a run of its own
+            if run is not None and run["status"] == "running":
+                why = f"killed after {timeout:g}s" if code is None else (reason or f"exit {code}")
+                runs.abort_run(db, run["id"], reason=why)
+                run = runs.last_runs(db).get(spider)
+            # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
+            health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
+                                             drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO", 0.5))
+    except StoreError as error:  # the store the child could not write may be unusable here too
+        run, reason, health_change = None, reason or str(error), None
     if code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
+    elif reason and (run is None or run["status"] != "finished"):
+        message = f"{spider}: crawl failed: {reason} (log: {log_file})"
     elif run is None or run["status"] == "aborted":
         message = f"{spider}: crawl ended with exit code {code} before finishing its run (log: {log_file})"
     else:
         message = run_line(spider, run)
     if health_change:
         message += f" [{health_change}]"
-    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, health=health_change)
+    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, health=health_change,
+                        error=reason)
+
+
+def _read_outcome(path: Path) -> str | None:
+    """The one-line reason a failed child left (see crawler/runner.py --outcome), if any."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path.unlink(missing_ok=True)
+    return text or None
 
 
 def _project_settings():

@@ -23,6 +23,7 @@ from crawler import settings as defaults
 from crawler.errors import ParseError
 from crawler.expectations import Expectations
 from crawler.items import APPEND_ONLY, Link, ScopeReport
+from crawler.limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
 from crawler.routing import NoRoute, Route
 
 
@@ -88,11 +89,20 @@ class GlocalSpider(scrapy.Spider):
             return self.failed_report(route, response.url, f"not {_article(route.format)} page "
                                       f"(Content-Type {content_type or 'missing'})")
         try:
+            self.check_limits(response.text, response.url, route)
             return list(route.parse(response.text, response.url))
         except ParseError as error:
             self.logger.error("%s", error)
             return route.scope.report(self.name, response.url, complete=False, reason=str(error),
                                       landmarks_missing=list(error.landmarks), rejected=True)
+
+    def check_limits(self, text: str, url: str, route: Route) -> None:
+        """Reject a page over CRAWL_MAX_PAGE_CHARS, or markup nested deeper than CRAWL_MAX_PAGE_DEPTH
+        (crawler/limits.py), before any parser walks it."""
+        settings = getattr(self, "settings", None)  # none on a spider made outside a crawl (tests)
+        max_chars = settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS) if settings else MAX_PAGE_CHARS
+        max_depth = settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH) if settings else MAX_PAGE_DEPTH
+        check_page(text, url, max_chars=max_chars, max_depth=max_depth if route.format in ("html", "xml") else None)
 
     def more_links(self, response, output: list) -> list:
         """Hook for platforms that announce further pages outside the page text (HTTP headers)."""

@@ -30,8 +30,51 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> Database
         migrations.apply(db)
         if not memory:
             db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no committed run
+            # SQLite opens a file it may not write without a word and fails at the first write:
+            # write once here (rolled back) so that a read-only store fails now, in one line.
+            version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+            db.conn.execute("begin immediate")
+            try:
+                db.conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                db.conn.execute("rollback")
         return db
     except StoreError:
         raise
     except (sqlite3.Error, OSError) as error:
         raise StoreError(f"cannot open database {path}: {error}") from None
+
+
+def open_db_readonly(path: str | Path) -> Database:
+    """Open an existing store for reading only: no migration, no pragma that writes, no lock file
+    created where the user cannot write. Read commands (`changes`, `signatories`, `spiders`) use it,
+    so a store on a read-only file, folder or medium can still be queried.
+
+    When SQLite cannot even create the WAL's shared-memory file (a read-only folder), the file is
+    opened as immutable: correct as long as nobody writes it meanwhile, which a folder nobody here
+    may write makes likely. Raises StoreError when the file is missing, not a store, or older than
+    this code's schema (a write command upgrades it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+    uri = path.resolve().as_uri()
+    last_error = None
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        db = None
+        try:
+            db = Database(sqlite3.connect(f"{uri}?{options}", uri=True))
+            db.execute("PRAGMA busy_timeout = 10000")
+            pending = [migration.name for migration in migrations.pending(db)]
+            break
+        except sqlite3.Error as error:
+            last_error = error
+            if db is not None:
+                db.close()
+    else:
+        raise StoreError(f"cannot read database {path}: {last_error}")
+    if pending:
+        db.close()
+        raise StoreError(f"database {path} predates this version of glocal ({len(pending)} migrations pending, "
+                         f"first {pending[0]}); run a write command such as `glocal crawl` once to upgrade it")
+    return db

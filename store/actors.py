@@ -35,7 +35,8 @@ class ActorResolver:
         # Read once: a crawl meets the same few hundred names on every run.
         self._names: dict[str, int] = dict(db.conn.execute(
             "select name, actor_id from actor_names where source = ?", (source,)))
-        self._actors: dict[str, int] = dict(db.conn.execute("select key, id from actors"))
+        # A reviewer's merge (actors.merged_into) holds for spellings met later too.
+        self._actors: dict[str, int] = dict(db.conn.execute("select key, coalesce(merged_into, id) from actors"))
 
     def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None) -> int:
         actor_id = self._names.get(name)

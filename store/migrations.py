@@ -350,3 +350,83 @@ def m011_count_claims_first_seen_at(db: Database):
         from count_claims order by subject_key, first_seen_at
         """,
     )
+
+
+# --- reliability (m020-m029) ---------------------------------------------------------------------
+
+@migrations()
+def m020_create_crawl_locks(db: Database):
+    # One row while a crawl of a spider runs; see store/locks.py for how a dead holder is detected.
+    db["crawl_locks"].create(
+        {
+            "spider": str,
+            "host": str,
+            "pid": int,
+            "process_started": str,
+            "acquired_at": str,
+        },
+        pk="spider",
+    )
+
+
+@migrations()
+def m040_actor_review_decisions(db: Database):
+    # A reviewer's merge points an actor at the one it duplicates; re-crawls follow the pointer.
+    db["actors"].add_column("merged_into", int)
+    db["actors"].create_index(["merged_into"])
+    db["actor_names"].create_index(["actor_id"])
+    db["actor_decisions"].create(
+        {
+            "id": int,
+            "decision": str,  # merge | split
+            "actor_id": int,  # merge: the actor merged away; split: the actor a spelling left
+            "other_actor_id": int,  # merge: the actor kept; split: the actor the spelling now names
+            "name": str,  # split: the spelling moved
+            "source": str,  # split: only that source's spelling (NULL: every source)
+            "moved": int,  # rows re-pointed (names, signatures, memberships)
+            "decided_at": str,
+            "note": str,
+        },
+        pk="id",
+        foreign_keys=[("actor_id", "actors", "id"), ("other_actor_id", "actors", "id")],
+    )
+
+
+@migrations()
+def m041_search_index(db: Database):
+    # One FTS5 index over instrument titles and texts and announcement titles and summaries, kept in
+    # step by triggers. Its rowid is the row's rowid times two (plus one for announcements), so a
+    # trigger finds its entry without a scan; the update triggers fire only when indexed text changes
+    # (a crawl touching last_seen_at costs nothing).
+    db.execute(
+        """create virtual table search_index using fts5(
+               entity unindexed, entity_key unindexed, title, body,
+               tokenize = 'unicode61 remove_diacritics 2')"""
+    )
+    for table, entity, body, offset in (("instruments", "instrument", "text", 0),
+                                        ("announcements", "announcement", "summary", 1)):
+        row_id = f"{{row}}.rowid * 2 + {offset}"
+        insert = (f"insert into search_index (rowid, entity, entity_key, title, body) "
+                  f"values ({row_id.format(row='new')}, '{entity}', new.key, new.title, new.{body});")
+        delete = f"delete from search_index where rowid = {row_id.format(row='old')};"
+        db.execute(f"create trigger {table}_search_ai after insert on {table} begin {insert} end")
+        db.execute(f"create trigger {table}_search_ad after delete on {table} begin {delete} end")
+        db.execute(f"create trigger {table}_search_au after update of key, title, {body} on {table} "
+                   f"begin {delete} {insert} end")
+        db.execute(f"""insert into search_index (rowid, entity, entity_key, title, body)
+                       select rowid * 2 + {offset}, '{entity}', key, title, {body} from {table}""")
+
+
+@migrations()
+def m042_query_indexes(db: Database):
+    # What the named queries in store/queries.py look up (bench/queries.py checks the plans).
+    db["memberships"].create_index(["network", "removed_at"])
+    db["instruments"].create_index(["event_key"])
+    db["instruments"].create_index(["issuer"])
+    db["signatures"].create_index(["actor_id", "removed_at"])
+    db["events"].create_index(["city"])
+    # As-of lists and count histories read each signature's changes by capture time: index-only.
+    db["changes"].create_index(["entity", "entity_key", "observed_at", "id", "change"])
+    # Network sets (signatories of the instruments a network issued) read from the index alone.
+    db["signatures"].create_index(["instrument_key", "removed_at", "actor_id"])
+    db["actors"].create_index(["name"])  # a place named by a user

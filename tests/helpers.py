@@ -73,9 +73,10 @@ def archive_of(path: Path, pages: list[ArchivedResponse]) -> Path:
     return build_archive(pages, path)
 
 
-def glocal(*args, env: dict | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
-    """Run the installed `glocal` command as a user would, in a child process."""
-    command = [str(Path(sys.executable).parent / "glocal"), *map(str, args)]
+def glocal(*args, env: dict | None = None, timeout: int = 180, wrapper: list[str] = ()) -> subprocess.CompletedProcess:
+    """Run the installed `glocal` command as a user would, in a child process (under `wrapper`,
+    e.g. a privilege drop, when given)."""
+    command = [*wrapper, str(Path(sys.executable).parent / "glocal"), *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=ROOT)
 

@@ -22,7 +22,11 @@ def sections(path: Path) -> dict[str, str]:
 
 SCHEMA = sections(DOCS / "schema.md")
 _db = open_db(memory=True)
-RELATIONS = {name: list(_db[name].columns_dict) for name in _db.table_names() if not name.startswith("_")}
+# FTS5 keeps its index in shadow tables (<index>_data, _idx, ...): SQLite's, not part of the interface.
+_SHADOWS = {f"{fts}{suffix}" for fts in _db.table_names(fts5=True)
+            for suffix in ("_data", "_idx", "_content", "_docsize", "_config")}
+RELATIONS = {name: list(_db[name].columns_dict) for name in _db.table_names()
+             if not name.startswith("_") and name not in _SHADOWS}
 RELATIONS.update({name: list(_db[name].columns_dict) for name in _db.view_names()})
 _db.close()
 

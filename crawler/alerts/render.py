@@ -190,7 +190,9 @@ def slack_escape(text: str) -> str:
 def _slack_value(line: Line) -> str:
     if line.url and line.url.startswith(("https://", "http://")):
         # Slack's link syntax is <url|label>: the URL must not close it early or add a label.
-        return f"<{quote(line.url, safe=':/?#[]@!$&()*+,;=%~.-_')}|{slack_escape(_clip(line.value, 200))}>"
+        url = quote(line.url, safe=":/?#[]@!$&()*+,;=%~.-_").replace("&", "&amp;")  # Slack's own escape
+        label = slack_escape(_clip(line.value, 200)).replace("|", "\u2223")  # one separator per link
+        return f"<{url}|{label}>"
     return slack_escape(line.value)
 
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
@@ -182,7 +182,10 @@ def _signature(name: str, markers: str, instrument: str, url: str, star_means_no
 
 def _signatory_list(main: Tag) -> tuple[list[tuple[str, str]], bool] | None:
     """(names with markers, whether "*" means non-C40) from the first lead line with names after it."""
+    starts = _text_starts(main)
     for element in main.find_all(_BLOCKS + ("strong", "b", "li", "dt")):
+        if not _LEAD_START.match(starts.get(id(element), "")):
+            continue  # cheap test first: the whole text of every element would cost size x depth
         text = clean(element)
         inline = _LEAD_INLINE.match(text) if element.find(_BLOCKS) is None else None
         if inline and _looks_like_names(inline.group("names")):
@@ -204,6 +207,31 @@ def _signatory_list(main: Tag) -> tuple[list[tuple[str, str]], bool] | None:
         if names:
             return names, _has_non_member_note(block)
     return None
+
+
+_LEAD_START = re.compile(r"^(?:the\s+)?signator", re.I)
+
+
+def _text_starts(root: Tag, enough: int = 24) -> dict[int, str]:
+    """The first characters of every element's text (by id), in one pass from the leaves up.
+
+    Asking each element for its text, or even its first string, walks its subtree every time:
+    size x depth in all. Built bottom-up, each element reads only its children's starts.
+    """
+    starts: dict[int, str] = {}
+    for node in reversed(list(root.descendants)):  # every child comes before its parent
+        if not isinstance(node, Tag):
+            continue
+        start = ""
+        for child in node.children:
+            piece = starts.get(id(child), "") if isinstance(child, Tag) else (
+                str(child) if type(child) in (NavigableString, CData) else "")
+            if piece.strip():
+                start = clean(f"{start} {piece}")
+                if len(start) >= enough:
+                    break
+        starts[id(node)] = start
+    return starts
 
 
 def _next_block(lead: Tag) -> Tag | None:

@@ -178,3 +178,11 @@ def test_a_small_decline_is_no_incident(db):
     for day, items in (("2026-11-01", 218), ("2026-11-02", 220), ("2026-11-03", 219), ("2026-11-04", 150)):
         healthy_run(db, day, items)
         assert health.after_run(db, SPIDER) is None
+
+
+def test_backfill_runs_say_nothing_of_health_today(db):
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        run = failed_run(db, day)
+        db.conn.execute("update crawl_runs set kind = 'backfill' where id = ?", [run])
+        assert health.after_run(db, SPIDER, failed_runs=3) is None
+    assert db.conn.execute("select count(*) from changes where entity = 'health'").fetchone()[0] == 0

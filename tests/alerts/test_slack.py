@@ -130,3 +130,12 @@ def test_slack_control_sequences_in_scraped_names_stay_text(tmp_path):
 ])
 def test_retry_delay(attempts, retry_after, jitter, expected):
     assert retry_delay(attempts, retry_after, base=30, cap=3600, jitter=lambda: jitter) == expected
+
+
+def test_a_link_cannot_be_closed_early_or_relabelled():
+    from crawler.alerts.render import Line, _slack_value
+
+    value = _slack_value(Line("Page", "https://evil.test/a>b|<!channel>?x=1&y=2",
+                              url="https://evil.test/a>b|<!channel>?x=1&y=2"))
+    assert value.count("<") == 1 and value.count(">") == 1 and value.count("|") == 1
+    assert value.startswith("<https://evil.test/a%3Eb%7C%3C!channel%3E?x=1&amp;y=2|")

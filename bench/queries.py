@@ -1,0 +1,337 @@
+"""Benchmark: every named query of store/queries.py on a synthetic store of research scale.
+
+Run from the repository root:
+
+    .venv/bin/python bench/queries.py [--quick] [--signatures 1000000] [--actors 50000]
+                                      [--instruments 2000] [--samples 40] [--seed 2026] [--keep FILE]
+    .venv/bin/python -m bench --only queries     # the same, as a row of the suite's table
+
+The synthetic store is built through the real migrations (so it has the real indexes and the
+FTS5 triggers), then filled in bulk: N actors with their spellings, M instruments from a dozen
+issuers (a few Covenant-style commitments with 10,000+ signatories, most with tens to hundreds),
+the signatures spread over them, one `added` change per signature over two years of captures and
+a `removed` one for 3% of them, member lists of six networks of realistic sizes (C40 ~100,
+Covenant ~12,000), events, stated counts, news items, and the scope runs of weekly captures.
+
+For each query, `--samples` parameter sets are drawn (instruments of every size, places with and
+without portfolios, dates before, inside and after the captures ...) and each is timed through
+`store.queries.run` (parameter checks included). Reported per query: median and p95 in ms.
+
+Baseline: the same queries after dropping the indexes this project adds for them (migration
+m042); for `signatories_as_of` the baseline is the Python reconstruction in store/history.py
+(which the SQL query replaces for Datasette and exports). ratio = baseline p95 / our p95.
+Target: p95 < 50 ms for every query. `EXPLAIN QUERY PLAN` of each query is checked for full scans
+of the big tables (signatures, changes, memberships, actors, actor_names, count_claims).
+
+A benchmark reports; it does not fail CI: the exit status is 0 whether or not a target is met.
+`run(quick)` returns `bench.common.Row`s (measure, baseline, ours, ratio, target) for
+`python -m bench`: per query, ratio = our p95 / 50 ms (met when <= 1), the baseline's p95 beside it;
+and one row counting full scans of big tables in the plans (met when 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script, bench/ is sys.path[0], not the repository
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import Row  # noqa: E402
+from store import open_db  # noqa: E402
+from store.history import signatories as python_signatories  # noqa: E402
+from store.queries import QUERIES, run as run_query  # noqa: E402
+
+TARGET_MS = 50.0
+BIG_TABLES = ("signatures", "changes", "memberships", "actors", "actor_names", "count_claims")
+# Network sizes as the sites state them (C40 ~100 cities, Covenant 10,000+, GCoM 11,500+ ...), and
+# how many instruments each issues with signatories drawn from its members: C40's accelerators,
+# the Covenant's few commitments with 10,000+ signatories each.
+NETWORKS = {"C40 Cities": 100, "UCLG": 1_000, "ICLEI": 2_500, "Covenant of Mayors": 12_000,
+            "Global Covenant of Mayors": 11_500, "EUROCITIES": 200}
+NETWORK_INSTRUMENTS = {"C40 Cities": 20, "UCLG": 40, "ICLEI": 30, "Covenant of Mayors": 3,
+                       "Global Covenant of Mayors": 2, "EUROCITIES": 25}
+# Everything else (UN and other bodies) draws its signatories from every actor.
+OTHER_ISSUERS = ["UN-Habitat", "UN DESA", "ECCAR", "ICCAR", "Global Parliament of Mayors", "WHO"]
+ISSUERS = list(NETWORKS) + OTHER_ISSUERS
+WORDS = ("water air buses heat waste food housing migrants refugees culture equity trees climate energy "
+         "transport health rights youth gender peace data finance coasts rivers parks").split()
+M042_INDEXES = ("idx_memberships_network_removed_at", "idx_instruments_event_key", "idx_instruments_issuer",
+                "idx_signatures_actor_id_removed_at", "idx_events_city",
+                "idx_changes_entity_entity_key_observed_at_id_change", "idx_signatures_instrument_key_removed_at_actor_id",
+                "idx_actors_name")
+START = "2024-11-04"
+WEEKS = 104
+
+
+def day(week: int, hour: int = 8) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(START) + timedelta(weeks=week)).isoformat() + f"T{hour:02d}:15:00Z"
+
+
+def issuers_and_sizes(count: int, total: int, rng: random.Random) -> list[tuple[str, int]]:
+    """(issuer, number of signatories) per instrument, summing to about `total` signatures."""
+    plan = []
+    for network, instruments in NETWORK_INSTRUMENTS.items():
+        pool = NETWORKS[network]
+        for _ in range(instruments):
+            share = 0.85 if network in ("Covenant of Mayors", "Global Covenant of Mayors") else rng.uniform(0.05, 0.6)
+            plan.append((network, max(5, int(pool * share))))
+    plan = plan[:count]
+    rest_count = count - len(plan)
+    rest_total = max(rest_count * 5, total - sum(size for _, size in plan))
+    weights = [rng.lognormvariate(0, 1.0) for _ in range(rest_count)]
+    scale = rest_total / sum(weights) if weights else 0
+    for weight in weights:
+        plan.append((rng.choice(OTHER_ISSUERS), max(5, int(weight * scale))))
+    rng.shuffle(plan)
+    return plan
+
+
+def build(path: Path, *, signatures: int, actors: int, instruments: int, seed: int) -> dict:
+    """Fill a new store at `path`; returns what the samplers need (keys, names, networks)."""
+    rng = random.Random(seed)
+    db = open_db(path)
+    conn = db.conn
+    conn.execute("pragma synchronous = off")
+    with db.atomic():
+        conn.execute("insert into crawl_runs (id, spider, started_at, finished_at, status, healthy) "
+                     "values (1, 'synthetic', ?, ?, 'finished', 1)", (day(0), day(WEEKS)))
+        conn.executemany("insert into pages (id, run_id, url, fetched_at, status, sha256, archive, archive_offset) "
+                         "values (?, 1, ?, ?, 200, ?, 'synthetic.warc.gz', ?)",
+                         [(i, f"https://example.org/list/{i}", day(i % WEEKS), f"{i:064x}", i * 1000)
+                          for i in range(1, instruments + 1)])
+        names = [f"Town {i:05d}" for i in range(actors)]
+        conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review) "
+                         "values (?, ?, ?, 'city', ?, ?, 0)",
+                         [(i + 1, n, f"C{i % 190:03d}"[:2], 1_000_000 + i, f"town-{i:05d}|X") for i, n in enumerate(names)])
+        spellings = [(n, "synthetic", i + 1, day(0)) for i, n in enumerate(names)]
+        spellings += [(f"City of {names[i]}", "other", i + 1, day(1)) for i in range(0, actors, 5)]
+        conn.executemany("insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)", spellings)
+
+        members = {network: rng.sample(range(1, actors + 1), min(size, actors)) for network, size in NETWORKS.items()}
+        plan = issuers_and_sizes(instruments, signatures, rng)
+        sizes = [size for _, size in plan]
+        instrument_keys = []
+        rows, sig_rows, change_rows, scope_rows = [], [], [], []
+        events = [f"event/{i}" for i in range(instruments)]
+        for number, (issuer, size) in enumerate(plan):
+            key = f"synthetic/instrument-{number:04d}"
+            instrument_keys.append(key)
+            pool = members.get(issuer)
+            adopted = f"{2005 + number % 21}-{1 + number % 12:02d}-15" if number % 3 else None
+            topic = " and ".join(rng.sample(WORDS, 2))
+            rows.append((key, f"Declaration {number} on {topic}", "declaration", issuer, adopted,
+                         events[number] if number % 4 == 0 else None,
+                         f"Signatories pledge action on {' '.join(rng.sample(WORDS, 4))} and report yearly.",
+                         "synthetic", f"synthetic/{key}", f"https://example.org/list/{number + 1}", day(0), day(WEEKS)))
+            first_week = rng.randrange(0, WEEKS // 2)
+            scope = f"signatures:{key}"
+            scope_rows += [(1, scope, "signature", day(w), day(w), 1, 1) for w in range(first_week, WEEKS, 4)]
+            if pool:  # a network's instrument: its members, and a few outsiders ("*non-C40 city")
+                inside = rng.sample(pool, min(size, len(pool)))
+                signers = set(inside) | {rng.randrange(1, actors + 1) for _ in range(max(1, size // 20))}
+            else:
+                signers = rng.sample(range(1, actors + 1), min(size, actors))
+            for actor in signers:
+                sig_key = f"{key}/{actor}"
+                week = first_week if rng.random() < 0.6 else rng.randrange(first_week, WEEKS)
+                removed = rng.random() < 0.03 and week < WEEKS - 2
+                gone = rng.randrange(week + 1, WEEKS) if removed else None
+                sig_rows.append((sig_key, key, actor, names[actor - 1], f"{2015 + actor % 10}-06-01" if actor % 7 == 0 else None,
+                                 "synthetic", scope, f"https://example.org/list/{number + 1}", day(week), day(gone or WEEKS),
+                                 day(gone) if gone else None))
+                change_rows.append((1, "signature", sig_key, "added", "{}", day(week), day(week), 1, scope, number + 1))
+                if gone:
+                    change_rows.append((1, "signature", sig_key, "removed", "{}", day(gone), day(gone), 1, scope, number + 1))
+            if len(sig_rows) > 200_000:
+                _flush(conn, sig_rows, change_rows)
+        _flush(conn, sig_rows, change_rows)
+        conn.executemany(
+            """insert into instruments (key, title, kind, issuer, adopted_on, event_key, text, source, scope, url,
+                                        first_seen_at, last_seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+        conn.executemany("insert into scope_runs (run_id, scope, entity, observed_at, finished_at, complete, healthy) "
+                         "values (?, ?, ?, ?, ?, ?, ?)", scope_rows)
+        memberships = []
+        for network, size in NETWORKS.items():
+            if pool:  # a network's instrument: its members, and a few outsiders ("*non-C40 city")
+                inside = rng.sample(pool, min(size, len(pool)))
+                signers = set(inside) | {rng.randrange(1, actors + 1) for _ in range(max(1, size // 20))}
+            else:
+                signers = rng.sample(range(1, actors + 1), min(size, actors))
+            for actor in signers:
+                memberships.append((f"{network}/{actor}", network, actor, names[actor - 1], "synthetic",
+                                    f"members:{network}", "https://example.org/members", day(0), day(WEEKS)))
+        conn.executemany(
+            """insert into memberships (key, network, actor_id, actor_name, source, scope, url, first_seen_at, last_seen_at)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""", memberships)
+        conn.executemany(
+            """insert into events (key, title, starts_on, ends_on, city, country, series, source, scope, url, first_seen_at)
+               values (?, ?, ?, ?, ?, ?, ?, 'synthetic', 'events', 'https://example.org/events', ?)""",
+            [(key, f"Summit {i}", f"{2005 + i % 21}-10-0{1 + i % 8}", f"{2005 + i % 21}-10-0{2 + i % 8}",
+              names[i * 7 % actors], None, f"Series {i % 12}", day(0)) for i, key in enumerate(events)])
+        conn.executemany(
+            """insert into count_claims (key, source, subject_key, count, unit, url, seen_at, last_seen_at, run_id)
+               values (?, 'synthetic', ?, ?, 'cities', ?, ?, ?, 1)""",
+            [(f"{key}@{w}", key, sizes[n] + w, f"https://example.org/list/{n + 1}", day(w * 20), day(w * 20 + 10))
+             for n, key in enumerate(instrument_keys) for w in range(5)])
+        conn.executemany(
+            """insert into announcements (key, title, published_on, summary, source, scope, url, first_seen_at)
+               values (?, ?, ?, ?, 'synthetic', 'news', 'https://example.org/news', ?)""",
+            [(f"news/{i}", f"Mayors of {names[i % actors]} sign a pledge on {rng.choice(WORDS)}", f"2025-{1 + i % 12:02d}-10",
+              f"The city of {names[(i * 3) % actors]} joins {ISSUERS[i % len(ISSUERS)]} commitments on "
+              f"{' and '.join(rng.sample(WORDS, 2))}.", day(i % WEEKS))
+             for i in range(20_000)])
+    conn.execute("analyze")
+    db.close()
+    return {"instruments": instrument_keys, "sizes": sizes, "names": names, "events": events}
+
+
+def _flush(conn, sig_rows, change_rows):
+    conn.executemany(
+        """insert into signatures (key, instrument_key, actor_id, actor_name, signed_on, source, scope, url,
+                                   first_seen_at, last_seen_at, removed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        sig_rows)
+    conn.executemany(
+        """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at, notify, scope, page_id)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", change_rows)
+    sig_rows.clear()
+    change_rows.clear()
+
+
+def parameter_sets(world: dict, samples: int, seed: int) -> dict[str, list[dict]]:
+    rng = random.Random(seed + 1)
+    by_size = sorted(range(len(world["sizes"])), key=lambda n: world["sizes"][n])  # smallest first
+    # Instruments of every size: the largest three always, the rest spread over the distribution.
+    picks = by_size[-3:] + [by_size[int(i * (len(by_size) - 4) / max(1, samples - 4))] for i in range(samples - 3)]
+    keys = [world["instruments"][n] for n in picks]
+    moments = [day(w) for w in (0, 10, 52, 80, WEEKS - 1)] + ["2026-01-15", "2025-06-30"]
+    places = [world["names"][rng.randrange(len(world["names"]))] for _ in range(samples)]
+    networks = list(NETWORKS)
+    pairs = [(a, b) for a in networks for b in networks if a != b]
+    return {
+        "signatories_as_of": [{"instrument": k, "as_of": moments[i % len(moments)]} for i, k in enumerate(keys)],
+        "portfolio": [{"actor_id": p} for p in places],
+        "count_history": [{"instrument": k} for k in keys],
+        "network_overlap": [{"network": a, "other": b} for a, b in (pairs * samples)[:samples]],
+        "instruments_per_year": [{"issuer": ([""] + ISSUERS)[i % (len(ISSUERS) + 1)]} for i in range(samples)],
+        "adopted_at_event": [{"event": world["events"][rng.randrange(0, len(world["events"]), 4)]} for _ in range(samples)],
+        "provenance": [{"entity": "signature", "key": f"{k}/{a}"} for k, a in
+                       ((world["instruments"][rng.randrange(len(world["instruments"]))], rng.randrange(1, 50)) for _ in range(samples))],
+        "stated_counts": [{"subject": k} for k in keys],
+        "search": [{"q": q} for q in (["water", "buses", "clean air", "town 00042", "pledge AND water", "refugees",
+                                       "heat OR trees", "declaration 17*"] * samples)[:samples]],
+    }
+
+
+def time_calls(call, params_list) -> list[float]:
+    timings = []
+    for params in params_list:
+        started = time.perf_counter()
+        call(params)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def plans(db) -> dict[str, list[str]]:
+    """EXPLAIN QUERY PLAN of each query (parameters bound to plausible values)."""
+    values = {"instrument": "synthetic/instrument-0001", "as_of": "2026-01-01", "actor_id": 1, "network": "UCLG",
+              "other": "ICLEI", "issuer": "", "event": "event/0", "entity": "signature", "key": "x",
+              "subject": "synthetic/instrument-0001", "q": "water"}
+    found = {}
+    for name, query in QUERIES.items():
+        rows = db.execute("explain query plan " + query.sql, {p: values[p] for p in query.params}).fetchall()
+        found[name] = [row[3] for row in rows]
+    return found
+
+
+def full_scans(plan: list[str]) -> list[str]:
+    bad = []
+    for step in plan:
+        words = step.split()
+        if words[:1] == ["SCAN"] and len(words) > 1 and words[1] in BIG_TABLES and "INDEX" not in step:
+            bad.append(step)
+    return bad
+
+
+def run(quick: bool = False, *, signatures: int | None = None, actors: int | None = None,
+        instruments: int | None = None, samples: int | None = None, seed: int = 2026, keep: str | None = None,
+        out=print) -> list[Row]:
+    signatures = signatures or (100_000 if quick else 1_000_000)
+    actors = actors or (10_000 if quick else 50_000)
+    instruments = instruments or (400 if quick else 2_000)
+    samples = samples or (15 if quick else 40)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(keep) if keep else Path(tmp) / "bench.db"
+        if path.exists():
+            path.unlink()
+        started = time.perf_counter()
+        world = build(path, signatures=signatures, actors=actors, instruments=instruments, seed=seed)
+        out(f"built {path.name}: {signatures:,} signatures, {actors:,} actors, {instruments:,} instruments "
+            f"in {time.perf_counter() - started:.0f} s ({path.stat().st_size / 1e6:.0f} MB)")
+        sets = parameter_sets(world, samples, seed)
+        db = open_db(path)
+        ours = {name: time_calls(lambda p, n=name: run_query(db, n, **p), sets[name]) for name in QUERIES}
+        query_plans = plans(db)
+        as_of_python = time_calls(lambda p: python_signatories(db, p["instrument"], as_of=p["as_of"]),
+                                  sets["signatories_as_of"])
+        for index in M042_INDEXES:
+            db.execute(f"drop index if exists [{index}]")
+        baseline = {name: time_calls(lambda p, n=name: run_query(db, n, **p), sets[name]) for name in QUERIES}
+        baseline["signatories_as_of"] = as_of_python
+        db.close()
+    scale = f"{signatures // 1000}k signatures"
+    rows = []
+    out(f"\n{'query':<22} {'median ms':>10} {'p95 ms':>8} {'baseline p95':>13} {'speed-up':>9}  target p95 < {TARGET_MS:.0f} ms")
+    for name in QUERIES:
+        ours_p95, base_p95, median = p95(ours[name]), p95(baseline[name]), statistics.median(ours[name])
+        verdict = "PASS" if ours_p95 < TARGET_MS else "MISS"
+        out(f"{name:<22} {median:>10.2f} {ours_p95:>8.2f} {base_p95:>13.2f} {base_p95 / ours_p95:>8.1f}x  {verdict}")
+        what = "Python rebuild (store/history.py)" if name == "signatories_as_of" else "without the m042 indexes"
+        rows.append(Row("queries", f"{name} p95 ({scale})", f"{what}: p95 {base_p95:.1f} ms",
+                        f"p95 {ours_p95:.1f} ms, median {median:.1f} ms", ours_p95 / TARGET_MS, 1.0,
+                        lower_is_better=True, note=f"ratio = p95 / {TARGET_MS:.0f} ms; {base_p95 / ours_p95:.1f}x "
+                                                   "faster than the baseline"))
+    out("\nEXPLAIN QUERY PLAN (full scans of big tables are flagged):")
+    scans = 0
+    for name, plan in query_plans.items():
+        found = full_scans(plan)
+        scans += len(found)
+        out(f"  {name}: {'FULL SCAN: ' + '; '.join(found) if found else 'indexes only'}")
+        for step in plan:
+            out(f"      {step}")
+    rows.append(Row("queries", "full scans of big tables in the query plans", "", f"{scans}", float(scans), 0.0,
+                    lower_is_better=True, note=f"tables: {', '.join(BIG_TABLES)}"))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 signatures, 10,000 actors, 400 instruments")
+    parser.add_argument("--signatures", type=int)
+    parser.add_argument("--actors", type=int)
+    parser.add_argument("--instruments", type=int)
+    parser.add_argument("--samples", type=int)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", help="Build the store at this path and keep it.")
+    args = parser.parse_args(argv)
+    run(args.quick, signatures=args.signatures, actors=args.actors, instruments=args.instruments,
+        samples=args.samples, seed=args.seed, keep=args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Scopes a spider asked for: every one must end the run observed or named as not observed.
+
+A request the spider makes (for a URL its routes read, so for a scope) announces that the run expects to
+report on that scope. Some requests end without a response and without an errback: a redirect to
+another host is dropped by the offsite filter, a duplicate is filtered, the crawl stops first. This
+spider middleware notes every such request as it leaves the spider (before any filter), and the
+session names each expected scope that never reported in the run's health, as not observed.
+"""
+
+from __future__ import annotations
+
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+
+from crawler.routing import NoRoute
+from crawler.session import CrawlSession
+
+
+class ExpectedScopesMiddleware(BaseSpiderMiddleware):
+    def get_processed_request(self, request, response):
+        route = getattr(self.crawler.spider, "route", None)
+        if route is None:
+            return request
+        try:
+            scope = route(request.url).scope
+        except NoRoute:
+            return request  # the spider logs a link no route reads; nothing is expected of it
+        CrawlSession.of(self.crawler).expect(scope, request.url)
+        return request

@@ -1,0 +1,106 @@
+"""Print the fault matrix: `python -m tests.faults.matrix [--short] [--only WORDS]`.
+
+One row per fault: trials, runs with the right status, changes lost, false alerts, false
+removals, integrity failures. The goal is zero in the last four columns. docs/reliability.md holds
+the latest full matrix and the command that made it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+from tests.faults.plan import FULL, SHORT, Plan
+from tests.faults.trials import TrialResult
+
+COLUMNS = ("fault", "trials", "right status", "changes lost", "false alerts", "false removals", "integrity failures")
+
+
+def rows(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, int, TrialResult]]:
+    """(group, trials, summed result) per fault, running the trials of `plan`."""
+    from tests.faults.fuzz import fixture_pages, fuzz_page
+    from tests.faults.site import FaultySite
+    from tests.faults.trials import DiskTrials, SiteTrials, kill_reference, kill_trial, site_faults
+
+    with FaultySite() as site:
+        trials = SiteTrials(site)
+        for fault in site_faults(trials.before):
+            if (plan.site_faults is None or fault.name in plan.site_faults) and wanted(fault.name):
+                yield "site", plan.site_trials, merge(fault.name, [trials.run(fault, n) for n in range(plan.site_trials)])
+        trials.close()
+        kills = [point for point in plan.kill_points if wanted(f"SIGKILL after {point} items")]
+        if kills:
+            reference = kill_reference(site)
+            for point in kills:
+                yield "kill", 1, kill_trial(site, point, reference)
+    disks = [p for p in plan.disk_first if wanted(f"full disk at {p} pages, first run")] + \
+        [-p - 1 for p in plan.disk_later if wanted(f"full disk at +{p} pages, later run")]
+    if disks:
+        disk = DiskTrials()
+        for point in disks:
+            yield "disk", 1, disk.first_run(point) if point >= 0 else disk.later_run(-point - 1)
+        disk.close()
+    if plan.scripts and wanted("names in six scripts, then a punctuation-only name"):
+        from tests.faults.trials import script_trial
+
+        yield "keys", 1, script_trial()
+    for page in fixture_pages():
+        name = f"fuzz {page.spider}/{page.filename}"
+        if not wanted(name):
+            continue
+        result = TrialResult(name)
+        outcomes: list = []
+        try:
+            fuzz_page(page, plan.fuzz_examples, outcomes)
+        except Exception as error:  # noqa: BLE001 - a parser's failure is the finding
+            result.notes.append(f"{type(error).__name__}: {error}"[:200])
+            result.judge(False, "")
+        for _ in outcomes:
+            result.judge(True, "")
+        yield "fuzz", plan.fuzz_examples, result
+
+
+def merge(name: str, results: list[TrialResult]) -> TrialResult:
+    total = TrialResult(name)
+    for result in results:
+        total.runs += result.runs
+        total.right += result.right
+        total.lost += result.lost
+        total.false_alerts += result.false_alerts
+        total.false_removals += result.false_removals
+        total.integrity_failures += result.integrity_failures
+        total.notes += result.notes
+    return total
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.faults.matrix", description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="the short form CI runs (seconds)")
+    parser.add_argument("--only", nargs="*", default=[], help="only faults whose name contains one of these words")
+    args = parser.parse_args(argv)
+    plan = SHORT if args.short else FULL
+    wanted = (lambda name: any(word.lower() in name.lower() for word in args.only)) if args.only else (lambda name: True)
+    started = time.monotonic()
+    print("| " + " | ".join(COLUMNS) + " |")
+    print("|" + "|".join("---" for _ in COLUMNS) + "|")
+    failed = []
+    totals = TrialResult("total")
+    for _group, trials, result in rows(plan, wanted):
+        runs = f"{result.right}/{result.runs}"
+        print(f"| {result.fault} | {trials} | {runs} | {result.lost} | {result.false_alerts} | "
+              f"{result.false_removals} | {result.integrity_failures} |", flush=True)
+        totals = merge("total", [totals, result])
+        if not result.ok:
+            failed.append(result)
+    print(f"| **total** | | {totals.right}/{totals.runs} | {totals.lost} | {totals.false_alerts} | "
+          f"{totals.false_removals} | {totals.integrity_failures} |")
+    print(f"\n{'short' if args.short else 'full'} matrix in {time.monotonic() - started:.0f}s")
+    for result in failed:
+        print(f"- {result.fault}: " + "; ".join(result.notes[:3]), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

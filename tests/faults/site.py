@@ -1,0 +1,116 @@
+"""A misbehaving site on 127.0.0.1: per path and request, an answer that may be any of the faults
+real sites produce (errors, stalls, resets, truncation, redirects, wrong types, bombs)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tests.site_server import Seen, SiteServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict = field(default_factory=lambda: {"Content-Type": "text/html; charset=UTF-8"})
+    delay: float = 0.0  # seconds before answering (a stall past the crawl's timeout)
+    cut: int | None = None  # send only this many body bytes, announcing the whole length
+    reset: bool = False  # after the cut, reset the connection (RST) instead of closing it
+    etag: bool = True  # ETag + 304 for a matching If-None-Match, like SiteServer
+    length: int | None = None  # announce this Content-Length (default: the body's)
+
+
+class FaultySite(SiteServer):
+    """SiteServer whose routes answer with `Reply` objects (one per request, the last repeating)."""
+
+    def route(self, path: str, *answers: Reply) -> None:
+        self.routes[path] = list(answers)
+
+    def _answer(self, handler) -> None:
+        path = handler.path.split("?")[0]
+        seen = Seen(path=path, headers={k.lower(): v for k, v in handler.headers.items()}, at=time.monotonic())
+        with self._lock:
+            self.requests.append(seen)
+            answers = self.routes.get(path)
+            index = self.served.get(path, 0)
+            self.served[path] = index + 1
+        reply = answers[min(index, len(answers) - 1)] if answers else Reply(status=404, etag=False)
+        try:
+            self._send(handler, seen, reply)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the crawler gave up first (a timeout, a size limit)
+
+    def _send(self, handler, seen: Seen, reply: Reply) -> None:
+        if reply.delay:
+            time.sleep(reply.delay)
+        etag = '"' + hashlib.sha1(reply.body).hexdigest()[:16] + '"'
+        if reply.etag and reply.status == 200 and seen.headers.get("if-none-match") == etag:
+            seen.status = 304
+            handler.send_response(304)
+            handler.send_header("ETag", etag)
+            handler.end_headers()
+            return
+        seen.status = reply.status
+        handler.send_response(reply.status)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        if reply.etag and reply.status == 200:
+            handler.send_header("ETag", etag)
+        handler.send_header("Content-Length", str(reply.length if reply.length is not None else len(reply.body)))
+        handler.end_headers()
+        body = reply.body if reply.cut is None else reply.body[:reply.cut]
+        for start in range(0, len(body), 1 << 20):
+            handler.wfile.write(body[start:start + (1 << 20)])
+        handler.wfile.flush()
+        if reply.cut is not None:
+            handler.close_connection = True
+            if reply.reset:
+                handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.shutdown(socket.SHUT_RDWR) if not reply.reset else None
+            handler.connection.close()
+
+
+@lru_cache(maxsize=1)
+def gzip_bomb(megabytes: int = 256) -> bytes:
+    """A small gzip body that inflates to `megabytes` MB of zeros."""
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = b"\0" * (1 << 20)
+    parts = [compressor.compress(zeros) for _ in range(megabytes)]
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+@lru_cache(maxsize=1)
+def huge_page(megabytes: int = 50) -> bytes:
+    row = b"<p>Paris, Lima, Oslo, Accra and Quito are not the list you are looking for.</p>\n"
+    body = row * (megabytes * (1 << 20) // len(row))
+    return b"<html><head><title>Huge</title></head><body><main>" + body + b"</main></body></html>"
+
+
+XML_BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<html><head><title>&lol9;</title></head><body><main><p>Signatory cities:</p><p>&lol9;, &lol9;</p></main></body></html>
+"""
+
+
+def gzipped(body: bytes) -> bytes:
+    return gzip.compress(body)

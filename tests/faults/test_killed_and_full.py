@@ -1,0 +1,40 @@
+"""A crawl SIGKILLed at N points, a store that fills up at N points (first and later runs): the
+store stays intact, and one clean run brings it to exactly the state of a run without the fault."""
+
+import pytest
+
+from tests.faults.plan import plan_for
+from tests.faults.trials import DiskTrials, kill_trial, script_trial
+
+pytestmark = pytest.mark.faults
+
+
+def assert_clean(result):
+    assert result.right == result.runs, result.notes
+    assert (result.lost, result.false_alerts, result.false_removals, result.integrity_failures) == (0, 0, 0, 0), \
+        result.notes
+
+
+def test_a_killed_crawl_converges_in_one_clean_run(faulty_site, kill_baseline, kill_point):
+    assert_clean(kill_trial(faulty_site, kill_point, kill_baseline))
+
+
+@pytest.fixture(scope="module")
+def disk():
+    trials = DiskTrials()
+    yield trials
+    trials.close()
+
+
+def test_a_full_disk_in_a_first_run(disk, disk_first):
+    assert_clean(disk.first_run(disk_first))
+
+
+def test_a_full_disk_in_a_later_run(disk, disk_later):
+    assert_clean(disk.later_run(disk_later))
+
+
+def test_names_in_any_script_are_distinct_rows_and_a_degenerate_name_is_a_parse_error(request):
+    if not plan_for(request.config.getoption("markexpr")).scripts:
+        pytest.skip("full form only: pytest -m faults")
+    assert_clean(script_trial())

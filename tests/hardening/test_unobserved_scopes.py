@@ -1,0 +1,43 @@
+"""Every scope the spider asked for ends the run observed, or named as not observed: an off-site
+redirect, a redirect loop. Nothing is concluded about a list that was not seen."""
+
+import pytest
+
+from tests.site_server import Answer, SiteServer
+from tests.test_network import crawl, rows, serve_site
+
+CLEAN_AIR = "/accelerators/clean-air-cities/"
+CLEAN_AIR_URL = "https://www.c40.org/accelerators/clean-air-cities/"
+SCOPE = "signatures:c40_accelerators/clean-air-cities"
+
+
+@pytest.fixture
+def server():
+    with SiteServer() as site:
+        yield site
+
+
+def test_an_off_site_redirect_is_named_and_removes_nothing(server, tmp_path):
+    serve_site(server)
+    assert crawl(server, tmp_path).returncode == 0
+    server.route(CLEAN_AIR, Answer(status=301, headers={"Location": "https://elsewhere.example.org/clean-air/"}))
+    for _ in range(2):  # K=2 runs that miss every name would remove them, were the list taken as seen
+        result = crawl(server, tmp_path)
+        assert result.returncode == 1
+        assert (f"{CLEAN_AIR_URL}: not observed: redirected to https://elsewhere.example.org/clean-air/, "
+                "which was not followed") in result.stdout
+    assert [r.path for r in server.requests if "elsewhere" in r.headers.get("host", "")] == []
+    health = rows(tmp_path, "select complete, healthy, reason from scope_runs where scope = ? order by id", (SCOPE,))
+    assert [(h["complete"], h["healthy"]) for h in health] == [(1, 1), (0, 0), (0, 0)]
+    assert rows(tmp_path, "select count(*) as n from signatures where scope = ? and removed_at is null",
+                (SCOPE,))[0]["n"] == 35
+    assert rows(tmp_path, "select count(*) as n from changes where change = 'removed'")[0]["n"] == 0
+
+
+def test_a_redirect_loop_is_named(server, tmp_path):
+    serve_site(server, overrides={CLEAN_AIR: [Answer(status=302, headers={"Location": CLEAN_AIR_URL})]})
+    result = crawl(server, tmp_path)
+    assert result.returncode == 1
+    assert f"{CLEAN_AIR_URL}: " in result.stdout and "UNHEALTHY" in result.stdout
+    health = rows(tmp_path, "select complete, healthy from scope_runs where scope = ?", (SCOPE,))
+    assert [(h["complete"], h["healthy"]) for h in health] == [(0, 0)]

@@ -1,0 +1,96 @@
+"""A store filled by replaying the C40 fixtures three times (baseline; Accra in and Amman missing;
+the drop confirmed), plus, through the store's own ingest API, what the other sources will bring:
+two networks' member lists, a congress in Durban with the declaration adopted there, a VLR and a
+news item. Built once per session; tests that change it work on a copy."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crawler import gazetteer
+from crawler.items import Announcement, Event, Instrument, Membership, as_record
+from store import open_db
+from store.actors import ActorResolver
+from store.ingest import apply_records, begin_scope, close_scope
+from store.runs import finish_run, start_run
+from tests.helpers import archive_of, glocal, saved_pages
+
+SPIDER = "c40_accelerators"
+LIST_PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
+              "good-food-cities.html", "divest-invest.html", "urban-nature.html", "equity-pledge.html",
+              "water-safe-cities.html"]
+CLEAN_AIR = "c40_accelerators/clean-air-cities"
+DAYS = ("2026-11-02", "2026-11-09", "2026-11-16")
+
+
+def accra_joins_amman_leaves(body: bytes) -> bytes:
+    assert b"Amman, Austin" in body
+    return body.replace(b"Amman, Austin", b"Accra, Austin")
+
+
+C40_MEMBERS = ["Bogotá", "Paris", "Barcelona", "Accra", "Durban", "London", "Dhaka (North & South)"]
+COVENANT = [("Paris", "FR"), ("Barcelona", "ES"), ("Castelldefels", "ES"), ("Milano", "IT")]
+
+
+def ingest(db, spider, entity, scope, records, *, now, keys=True):
+    run_id = start_run(db, spider=spider, now=now)
+    state = begin_scope(db, run_id=run_id, scope=scope, entity=entity, url=records[0]["url"], observed_at=now,
+                        complete=True, healthy=True, keys=[r["key"] for r in records] if keys else None)
+    apply_records(db, state, records, now=now, resolver=ActorResolver(db, spider, gazetteer.default(), now))
+    close_scope(db, state, now=now)
+    finish_run(db, run_id, now=now, finish_reason="finished", pages=1, items=len(records), errors=0, healthy=True,
+               health=[], summary="ingested by the research tests")
+    return run_id
+
+
+def add_other_sources(db, now="2026-11-10T09:00:00Z"):
+    members = [as_record(Membership(source="c40_members", key=f"c40-members/{n}", url="https://www.c40.org/cities/",
+                                    network="C40 Cities", actor_name=n)) for n in C40_MEMBERS]
+    ingest(db, "c40_members", "membership", "c40_members/members", members, now=now)
+    covenant = [as_record(Membership(source="covenant_signatories", key=f"covenant/{n}", country=c,
+                                     url="https://eu-mayors.ec.europa.eu/en/signatories",
+                                     network="Covenant of Mayors", actor_name=n)) for n, c in COVENANT]
+    ingest(db, "covenant_signatories", "membership", "covenant/signatories", covenant, now=now)
+    event = as_record(Event(source="uclg_events", key="uclg/world-congress-2019", url="https://www.uclg.org/en/media/events/durban",
+                            title="UCLG World Congress and World Summit of Local and Regional Leaders",
+                            starts_on="2019-11-11", ends_on="2019-11-15", city="Durban", country="ZA",
+                            organiser="UCLG", series="UCLG World Congress", edition="6"))
+    ingest(db, "uclg_events", "event", "uclg/events", [event], now=now, keys=False)
+    declaration = as_record(Instrument(
+        source="uclg_declarations", key="uclg/durban-political-declaration", url="https://uclg.org/new/durban-declaration/",
+        title="Durban Political Declaration: Envisioning the Future of Our Renewed International Municipal Movement",
+        kind="declaration", issuer="UCLG", adopted_on="2019-11-15", place="Durban", event_key="uclg/world-congress-2019",
+        text="Local and regional governments commit to the localization of the 2030 Agenda and a renewed municipal movement."))
+    vlr = as_record(Instrument(source="un_vlrs", key="un/vlr/bristol-2019", url="https://sdgs.un.org/topics/voluntary-local-reviews",
+                               title="Bristol and the SDGs: A Voluntary Local Review", kind="vlr", issuer="UN DESA",
+                               adopted_on="2019-07-01", place="Bristol"))
+    ingest(db, "uclg_declarations", "instrument", "uclg/declarations", [declaration], now=now, keys=False)
+    ingest(db, "un_vlrs", "instrument", "un/vlrs", [vlr], now=now, keys=False)
+    news = as_record(Announcement(source="uclg_news", key="uclg/news/durban-closes", url="https://uclg.org/new/36072/",
+                                  title="Local and regional leaders close the World Summit in Durban",
+                                  published_on="2019-11-26", summary="The Durban Political Declaration was adopted by the World Council."))
+    ingest(db, "uclg_news", "announcement", "uclg/news", [news], now=now, keys=False)
+
+
+@pytest.fixture(scope="session")
+def research_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("research")
+    db_path = folder / "glocal.db"
+    for number, day in enumerate(DAYS):
+        edits = {"clean-air-cities.html": accra_joins_amman_leaves} if number else None
+        archive = archive_of(folder / f"{day}.warc.gz", saved_pages(SPIDER, LIST_PAGES, day=day, edits=edits))
+        result = glocal("crawl", SPIDER, "--replay", archive, "--db", db_path)
+        assert result.returncode == 0, result.stderr
+    db = open_db(db_path)
+    add_other_sources(db)
+    db.close()
+    return db_path
+
+
+@pytest.fixture
+def store_copy(research_store, tmp_path) -> Path:
+    """A private copy of the replayed store, for tests that write to it."""
+    copy = tmp_path / "glocal.db"
+    shutil.copy(research_store, copy)
+    return copy

@@ -1,0 +1,112 @@
+"""glocal serve, for real: a child process serving the replayed store in Datasette on 127.0.0.1."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+
+
+@pytest.fixture(scope="module")
+def server(research_store, tmp_path_factory):
+    command = [str(Path(sys.executable).parent / "glocal"), "serve", "--port", "0", "--db", str(research_store)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert "read-only at http://127.0.0.1:" in line, process.stderr.read()
+        base = line.rsplit(" ", 1)[1].strip()
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base, timeout=2).read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.time() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield base, research_store
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def get(base, path, **params):
+    url = base.rstrip("/") + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+def get_json(base, path, **params):
+    status, body = get(base, path, _shape="objects", **params)
+    assert status == 200
+    return json.loads(body)
+
+
+def test_index_page_names_the_project_and_the_database(server):
+    base, _ = server
+    status, html = get(base, "/")
+    assert status == 200 and "glocal-watch" in html and "glocal" in html
+
+
+def test_table_page_shows_column_descriptions_from_the_schema_docs(server):
+    base, _ = server
+    status, html = get(base, "/glocal/signatures")
+    assert status == 200
+    assert "only ever what the site printed" in html or "signed_on" in html
+    metadata = json.loads(get(base, "/-/metadata.json")[1])
+    columns = metadata["databases"]["glocal"]["tables"]["signatures"]["columns"]
+    assert columns["signed_on"] and columns["first_seen_at"]
+    assert metadata["license"] and metadata["source"]
+
+
+def test_json_api_answers_with_the_stores_rows(server):
+    base, db_path = server
+    data = get_json(base, "/glocal/actors.json", name="Durban")
+    assert [(r["name"], r["country"], r["geonames_id"]) for r in data["rows"]] == [("Durban", "ZA", 1007311)]
+
+
+def test_canned_query_answers_as_of_a_date(server):
+    base, _ = server
+    before = get_json(base, "/glocal/signatories_as_of.json", instrument="c40_accelerators/clean-air-cities",
+                      as_of="2026-11-05")["rows"]
+    after = get_json(base, "/glocal/signatories_as_of.json", instrument="c40_accelerators/clean-air-cities",
+                     as_of="2026-11-20")["rows"]
+    assert len(before) == len(after) == 35
+    assert "Amman" in {r["actor"] for r in before} and "Accra" not in {r["actor"] for r in before}
+    assert "Accra" in {r["actor"] for r in after} and "Amman" not in {r["actor"] for r in after}
+
+
+def test_every_named_query_is_a_canned_query(server):
+    from store.queries import QUERIES
+
+    base, _ = server
+    status, html = get(base, "/glocal")
+    for name in QUERIES:
+        assert f"/glocal/{name}" in html
+
+
+def test_the_store_cannot_be_written_through_datasette(server):
+    base, db_path = server
+    before = sqlite3.connect(db_path).execute("select count(*) from actors").fetchone()[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get(base, "/glocal.json", sql="delete from actors")
+    assert refused.value.code == 400
+    assert sqlite3.connect(db_path).execute("select count(*) from actors").fetchone()[0] == before
+
+
+def test_a_port_in_use_is_one_clear_line(server):
+    base, db_path = server
+    port = urllib.parse.urlsplit(base).port
+    result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: cannot serve on 127.0.0.1:{port}: Address already in use (another server is there; choose another --port)"]
