@@ -86,7 +86,7 @@ captures as (
     and complete = 1 and healthy = 1 and finished_at is not null
 ),
 claims as (
-  select substr(seen_at, 1, 10) as day, count, source, url from count_claims where subject_key = :instrument
+  select substr(first_seen_at, 1, 10) as day, count, source, url from count_claims where subject_key = :instrument
   union
   select substr(last_seen_at, 1, 10), count, source, url from count_claims where subject_key = :instrument
 ),
@@ -162,9 +162,9 @@ order by c.observed_at, c.id
 """
 
 _STATED_COUNTS = """
-select subject_key, source, count, qualifier, unit, seen_at, last_seen_at, url, text
+select subject_key, source, count, qualifier, unit, first_seen_at, last_seen_at, url, text
 from count_claims where subject_key = :subject
-order by seen_at, source
+order by first_seen_at, source
 """
 
 _SEARCH = """
