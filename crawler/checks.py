@@ -58,12 +58,18 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
                 "(the page changed or the list moved); nothing in this list was changed",
             )
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
+    if not report.complete and report.partial and report.listed:
+        return ScopeVerdict(True, report.reason or f"{where} was read in part")
     if not report.complete:
         if report.kind == APPEND_ONLY and report.fetched:
             # A listing read in part (an incremental stop, a page cap) still shows real stories;
             # absence never removes from it, so completeness decides nothing here.
             return ScopeVerdict(True, report.reason)
         return ScopeVerdict(False, report.reason or f"{where} was not read completely")
+    if report.kind == APPEND_ONLY:
+        # A listing shows the latest posts only, and a page may announce no signatory at all:
+        # neither a short nor an empty append-only list says anything was lost.
+        return ScopeVerdict(True, report.reason)
     if report.listed == 0:
         return ScopeVerdict(False, f"the list on {where} is empty")
     if report.stated:

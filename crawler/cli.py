@@ -88,7 +88,9 @@ def cli():
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
               help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
 @click.option("--host-map", hidden=True, help="JSON {host: 127.0.0.1:port}: send requests to a local server.")
-def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map):
+@click.option("--full", is_flag=True,
+              help="Walk every page of incremental listings (news), not only up to the posts already stored.")
+def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map, full):
     """Crawl spiders now, one child process each, and store what changed
 
     Each crawl is recorded in crawl_runs with its health; the exit status is 1 when a run
@@ -98,6 +100,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
 
     \b
         glocal crawl c40_accelerators
+        glocal crawl c40_news --full
         glocal crawl --all --replay tests/fixtures/sample.warc.gz
     """
     from crawler.handlers import archive_index
@@ -111,7 +114,9 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
         index = archive_index(replay)
         skipped = []
         for name, cls in list(classes.items()):
-            missing = [url for url in cls.start_urls if url not in index]
+            # A spider whose start URL is configuration (none set) has nothing to replay either.
+            missing = [url for url in cls.start_urls if url not in index] or (
+                [] if cls.start_urls else ["its configured start URL"])
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:
@@ -126,6 +131,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map)
         timeout = project_settings().getfloat("SCHEDULER_CRAWL_TIMEOUT")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
 
+    if full:
+        overrides = (*overrides, "CRAWL_FULL=true")
     healthy = True
     for name in classes:
         outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
@@ -225,10 +232,14 @@ def parse(spider, file, url):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+        if route.format != "xml":
+            raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+        text = raw  # an XML file declares its own encoding (UN treaty files are Latin-1): its parser decodes it
     from crawler.limits import MAX_PAGE_DEPTH, check_page
 
-    check_page(text, url, max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
+    # The limits look at the characters; undecoded XML is measured as Latin-1, one byte a character.
+    check_page(text if isinstance(text, str) else raw.decode("latin-1"), url,
+               max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
     for item in route.parse(text, url):
         click.echo(json_text(export_record(item)))
 
@@ -335,12 +346,16 @@ def signatories(instrument, as_of, as_json, db_path):
         click.echo(json_text(rows, indent=2))
         return
     when = f" as of {as_of}" if as_of else ""
-    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(rows)} signatories{when}"))
-    for row in rows:
+    listed = [row for row in rows if row["listed"]]
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(listed)} signatories{when}"))
+    for index, row in enumerate(rows):
+        if not row["listed"] and (index == 0 or rows[index - 1]["listed"]):
+            click.echo("  named as signing elsewhere (news), not on the list:")
         published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
         flag = "  (non-member)" if row["network_member"] == 0 else ""
+        signed = f"  signed {row['signed_on']}" if row["signed_on"] else ""
         click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
-                                f"  first seen {row['first_seen_at'][:10]}{flag}{published}"))
+                                f"  first seen {row['first_seen_at'][:10]}{signed}{flag}{published}"))
 
 
 @cli.command()
@@ -431,3 +446,7 @@ from crawler.cli_research import COMMANDS as RESEARCH_COMMANDS  # noqa: E402  (r
 
 for _command in RESEARCH_COMMANDS:
     cli.add_command(_command)
+
+from crawler.cli_covenant import import_group  # noqa: E402 - registered last, see docs/cli.md
+
+cli.add_command(import_group)

@@ -142,9 +142,17 @@ def run_line(spider: str, run: dict) -> str:
     mark = "ok" if run["healthy"] else "UNHEALTHY"
     return f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
 
+_stop_requested = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether stop_children was called: no new crawl may start in this process."""
+    return _stop_requested.is_set()
+
 
 def stop_children() -> None:
     """Ask every running crawl to stop (SIGTERM: Scrapy closes the spider and its run cleanly)."""
+    _stop_requested.set()
     with _children_lock:
         children = list(_children)
     for child in children:

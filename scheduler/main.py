@@ -144,11 +144,19 @@ def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -
 
 def crawl_job(name: str, *, hosts: frozenset[str] = frozenset(), locks: HostLocks | None = None,
               crawl=None, **options) -> None:
+    if jobs.stopping():
+        # A crawl still queued in the executor when SIGTERM arrived: shutdown waits for queued
+        # jobs, so each would otherwise start a whole crawl after the stop was asked for.
+        logger.warning("crawl %s not started: the scheduler is stopping", name)
+        return
     db_path = Path(options["db_path"])
     if not db_path.exists():  # the data directory went away: say so, crawl nothing, keep running
         logger.error("%s: not crawled, the database %s is gone (is the data volume mounted?)", name, db_path)
         return
     with (locks.hold(hosts) if locks else contextlib.nullcontext()):
+        if jobs.stopping():  # SIGTERM arrived while this crawl waited for its site's lock
+            logger.warning("crawl %s not started: the scheduler is stopping", name)
+            return
         outcome = (crawl or jobs.crawl_in_child)(name, **options)
     (logger.info if outcome.ok else logger.warning)("%s", outcome.message)
 

@@ -140,7 +140,12 @@ class GlocalSpider(scrapy.Spider):
 
     def incremental_stop(self, items: Iterable, route: Route, url: str) -> str | None:
         """Why paging stops after this page (enough of its items are known already), or None."""
+        if self.settings.getbool("CRAWL_FULL"):
+            return None  # `glocal crawl --full`: walk every page
         keys = [item.key for item in items if isinstance(item, route.scope.item)]
+        if not keys:  # a listing that only links to its items (no dates to read there): its report names them
+            keys = next((list(item.keys) for item in items if isinstance(item, ScopeReport)
+                         and item.scope == route.scope.name_for(url)), [])
         limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", defaults.CRAWL_STOP_AFTER_KNOWN)
         known = self.known(route.scope.entity, keys)
         if len(known) >= min(limit, len(keys) or 1):

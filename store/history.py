@@ -46,12 +46,12 @@ def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) 
     if as_of is None:
         rows = db.query(
             """select s.key, a.name as actor, s.actor_name as name_as_published, coalesce(s.country, a.country) as country,
-                      a.geonames_id, s.signed_on, s.network_member, s.first_seen_at, s.url
+                      a.geonames_id, s.signed_on, s.network_member, s.first_seen_at, s.url, s.scope, s.actor_id
                from signatures s left join actors a on a.id = s.actor_id
                where s.instrument_key = ? and s.removed_at is null order by a.name, s.actor_name""",
             [instrument_key],
         )
-        return list(rows)
+        return merge_dated_evidence(list(rows), instrument_key)
     until = end_of(as_of)
     state: dict[str, dict] = {}
     events = db.query(
@@ -73,7 +73,7 @@ def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) 
                 entry["present"] = True
                 entry.update({field: values[1] for field, values in diff.items() if isinstance(values, list)})
     actors = {row["key"]: row for row in db.query(
-        """select s.key, a.name as actor, a.country, a.geonames_id, s.url from signatures s
+        """select s.key, a.name as actor, a.country, a.geonames_id, s.url, s.scope, s.actor_id from signatures s
            left join actors a on a.id = s.actor_id where s.instrument_key = ?""",
         [instrument_key],
     )}
@@ -86,9 +86,40 @@ def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) 
             "key": key, "actor": actor.get("actor"), "name_as_published": entry.get("actor_name"),
             "country": entry.get("country") or actor.get("country"), "geonames_id": actor.get("geonames_id"),
             "signed_on": entry.get("signed_on"), "network_member": entry.get("network_member"),
-            "first_seen_at": entry["first_seen_at"], "url": actor.get("url"),
+            "first_seen_at": entry["first_seen_at"], "url": actor.get("url"), "scope": actor.get("scope"),
+            "actor_id": actor.get("actor_id"),
         })
-    return sorted(result, key=lambda r: (r["actor"] or "", r["name_as_published"] or ""))
+    return merge_dated_evidence(sorted(result, key=lambda r: (r["actor"] or "", r["name_as_published"] or "")),
+                                instrument_key)
+
+
+def merge_dated_evidence(rows: list[dict], instrument_key: str) -> list[dict]:
+    """One row per signatory: the instrument's own list, with signing dates other sources printed.
+
+    An instrument's list lives in the scope `signatures:{instrument key}` (the page that lists its
+    signatories). Other scopes hold *evidence* about the same signatures, such as a news post
+    saying a city joined on a date (c40_news). Both stay separate rows in `signatures`, so the
+    researcher keeps "first seen on the list" (first_seen_at) and "signed per the news"
+    (signed_on, signed_on_source). Here each listed actor gets the earliest date any evidence
+    gives when its own row has none; actors only the evidence names follow with `listed` False.
+    """
+    roster_scope = f"signatures:{instrument_key}"
+    listed = [dict(r, listed=True, signed_on_source=r["url"] if r.get("signed_on") else None)
+              for r in rows if r.get("scope") == roster_scope]
+    evidence: dict = {}
+    for row in rows:
+        if row.get("scope") == roster_scope:
+            continue
+        best = evidence.get(row.get("actor_id"))
+        if best is None or (row.get("signed_on") or "9999") < (best.get("signed_on") or "9999"):
+            evidence[row.get("actor_id")] = row
+    for row in listed:
+        found = evidence.pop(row.get("actor_id"), None)
+        if found is not None and not row.get("signed_on") and found.get("signed_on"):
+            row["signed_on"], row["signed_on_source"] = found["signed_on"], found["url"]
+    others = [dict(r, listed=False, signed_on_source=r["url"] if r.get("signed_on") else None)
+              for r in evidence.values()]
+    return listed + sorted(others, key=lambda r: (r["actor"] or "", r["name_as_published"] or ""))
 
 
 def changes(db: Database, *, since: str | None = None, include_quiet: bool = False,

@@ -9,7 +9,11 @@ Two page layouts are live or archived (research/sites.md §1.2):
   comma-separated names; non-C40 signatories carry a trailing "*" explained by a footnote
   "*non-C40 city or region".
 - 2025: "Accelerating …" headline, "The C40 … Accelerator unites N cities", achievements;
-  no names on the page. That list is reported incomplete (count only), never as empty.
+  the names, if the page shows them at all, sit in cards, logos, captions, tiles or a JSON blob
+  whose markup is unknown. `crawler.name_groups` finds the repeated structures whose labels are
+  place names; one is taken as the list only when its size agrees with the stated count (see
+  `crawler.name_groups.tolerance`). Otherwise the list is reported incomplete (count only, with
+  the reason), never as empty and never guessed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import ROSTER, CountClaim, Instrument, Link, Scope, Signature
+from crawler.name_groups import element_groups, pick_group, script_groups
 from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, split_names
@@ -127,6 +132,7 @@ def parse_accelerator(html: str, url: str) -> Iterator:
     soup = _require_html(html, url)
     key = instrument_key(url)
     main = soup.find("main") or soup.body or soup
+    json_groups = script_groups(soup)  # before the scripts are dropped below
     for hidden in main.find_all(["script", "style", "noscript", "form"]):
         hidden.decompose()
     title = _title(soup)
@@ -135,6 +141,11 @@ def parse_accelerator(html: str, url: str) -> Iterator:
     claims = list(_count_claims(main, key, url))
     stated = claims[0] if claims else None
     listing = _signatory_list(main)
+    cards_verdict = None
+    if listing is None and stated is not None:
+        cards_verdict = pick_group(element_groups(main) + json_groups, stated.count, stated.qualifier, is_known_place)
+        if cards_verdict.group is not None:
+            listing = ([_strip_star(name) for name in cards_verdict.group.names()], False)
 
     signatures: list[Signature] = []
     if listing is None:
@@ -145,8 +156,10 @@ def parse_accelerator(html: str, url: str) -> Iterator:
                 landmarks=("signatory_list", "stated_count"),
             )
         yield SIGNATORIES.report(
-            SOURCE, url, complete=False, stated=stated.count, stated_qualifier=stated.qualifier, landmarks_missing=["signatory_list"],
-            reason=f"{url} states a count ({stated.text!r}) but lists no names",
+            SOURCE, url, complete=False, stated=stated.count, stated_qualifier=stated.qualifier,
+            landmarks_missing=["signatory_list"],
+            reason=f"{url} states a count ({stated.text!r}) but lists no names"
+                   + (f"; {cards_verdict.reason}" if cards_verdict and cards_verdict.candidates else ""),
         )
     else:
         names, star_means_non_member = listing
@@ -178,6 +191,11 @@ def _signature(name: str, markers: str, instrument: str, url: str, star_means_no
         source=SOURCE, key=f"{instrument}/{actor_key}", url=url, instrument_key=instrument, actor_name=name,
         network_member=member,
     )
+
+
+def _strip_star(label: str) -> tuple[str, str]:
+    bare = label.rstrip("*† ").strip()
+    return bare, label[len(bare):].strip()
 
 
 def _signatory_list(main: Tag) -> tuple[list[tuple[str, str]], bool] | None:
