@@ -295,10 +295,10 @@ def test_a_failure_mid_batch_leaves_nothing_of_it(db):
                                keys=[r["key"] for r in records])
 
     class Failing(ActorResolver):
-        def actor_id(self, name, country=None, seen_at=None):
+        def actor_id(self, name, *args, **kwargs):
             if name == "Lima":
                 raise RuntimeError("disk full")
-            return super().actor_id(name, country, seen_at)
+            return super().actor_id(name, *args, **kwargs)
 
     with pytest.raises(RuntimeError):
         ingest.apply_records(db, state, records, now="2026-11-08T08:00:00Z",
