@@ -281,7 +281,8 @@ def spiders_command(db_path):
 
 @cli.group(invoke_without_command=True)
 @click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
-@click.option("--with-baselines", "include_quiet", is_flag=True, help="Include baseline rows, which never alert.")
+@click.option("--with-baselines", "--all", "include_quiet", is_flag=True,
+              help="Include baseline rows, which never alert (--all: the former name, kept for scripts).")
 @click.option("--source", help="Only changes found by this spider.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @db_option

@@ -24,5 +24,7 @@ class ExpectedScopesMiddleware(BaseSpiderMiddleware):
             scope = route(request.url).scope
         except NoRoute:
             return request  # the spider logs a link no route reads; nothing is expected of it
-        CrawlSession.of(self.crawler).expect(scope, request.url)
+        session = CrawlSession.of(self.crawler)
+        if session is not None:  # no store session (scrapy check, STORE_ENABLED = False): nothing to note
+            session.expect(scope, request.url)
         return request

@@ -111,7 +111,7 @@ def test_clean_air_count_stays_35_through_the_swap(db):
 def test_stated_counts_name_source_and_dates(db):
     rows = run(db, "stated_counts", subject="c40_accelerators/green-healthy-streets")
     assert [(r["source"], r["count"]) for r in rows] == [("c40_accelerators", 36)]
-    assert rows[0]["seen_at"] == "2026-11-02T08:15:03Z" and rows[0]["last_seen_at"].startswith("2026-11-16")
+    assert rows[0]["first_seen_at"] == "2026-11-02T08:15:03Z" and rows[0]["last_seen_at"].startswith("2026-11-16")
 
 
 # -- networks -------------------------------------------------------------------------------

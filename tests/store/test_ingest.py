@@ -295,10 +295,10 @@ def test_a_failure_mid_batch_leaves_nothing_of_it(db):
                                keys=[r["key"] for r in records])
 
     class Failing(ActorResolver):
-        def actor_id(self, name, country=None, seen_at=None, kind=None):
+        def actor_id(self, name, *args, **kwargs):
             if name == "Lima":
                 raise RuntimeError("disk full")
-            return super().actor_id(name, country, seen_at, kind)
+            return super().actor_id(name, *args, **kwargs)
 
     with pytest.raises(RuntimeError):
         ingest.apply_records(db, state, records, now="2026-11-08T08:00:00Z",
@@ -409,3 +409,10 @@ def test_the_scope_kind_is_recorded(db):
 def test_an_unknown_scope_kind_is_refused(db):
     with pytest.raises(ValueError, match="kind 'list' is not one of"):
         crawl(db, ["Paris"], day=1, kind="list")
+
+
+def test_the_stores_default_k_is_the_settings_k():
+    """The store cannot import crawler/settings.py; this keeps its API default from drifting."""
+    from crawler import settings
+
+    assert ingest.DEFAULT_REMOVAL_RUNS == settings.STORE_REMOVAL_RUNS
