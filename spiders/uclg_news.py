@@ -1,0 +1,97 @@
+"""UCLG news and announcements, both site generations.
+
+Old:  https://www.uclg.org/en/media/news?page=N and /en/media/announcements?page=N (0-based, Drupal)
+New:  https://uclg.org/new/ (and /new/page/N/) linking /new/{slug}/ posts
+Only the English listings are walked; /fr/ and /es/ copies of an item share its key anyway.
+
+The old listings are not in date order, so a walk never stops at an old date. It stops at the
+last page, at UCLG_NEWS_MAX_PAGES, or after CRAWL_STOP_AFTER_KNOWN items in a row that the store
+already holds (0 walks everything; a first run does anyway, as nothing is known yet). A walk
+stopped early reports its listing partial, which an append-only scope accepts.
+"""
+
+from __future__ import annotations
+
+from spiders.parsers import uclg_news as parser
+from spiders.parsers.uclg_site import OLD_HOSTS, page_number
+from spiders.uclg_batch import Batch, BatchedSpider, known_rows
+
+
+class UclgNewsSpider(BatchedSpider):
+    name = "uclg_news"
+    parser = parser
+    allowed_domains = list(OLD_HOSTS)
+    start_urls = [parser.listing_url("news", 0), parser.listing_url("announcements", 0), parser.NEW_LISTING]
+    schedule = "40 6 * * *"  # daily; UCLG posts a few items a week
+
+    async def start(self):
+        settings = self.crawler.settings
+        self.stop_after_known = settings.getint("CRAWL_STOP_AFTER_KNOWN", 10)
+        self.max_pages = settings.getint("UCLG_NEWS_MAX_PAGES", 400)
+        db_path = settings.get("STORE_DB_PATH")
+        # An item is known by its key, and a post also by the URL it was read from (a /es/ link
+        # leads to a post stored under its English key).
+        self.known = {}
+        for series in ("news", "announcements", "new"):
+            rows = known_rows(db_path, "announcements", parser.scope_of(series))
+            self.known[series] = {key for key, _ in rows} | {parser.announcement_key(url) for _, url in rows if url}
+        for series in ("news", "announcements", "new"):
+            url = parser.listing_url(series, 0)
+            batch = Batch(self.name, parser.LISTING, url)
+            callback = self.parse_new_listing if series == "new" else self.parse_listing
+            for request in self.batch_request(url, callback, batch, known_in_a_row=0):
+                yield request
+
+    # --- old listings -------------------------------------------------------------------------------
+
+    def parse_listing(self, response, batch: Batch, known_in_a_row: int):
+        """One page of an old listing; the next page follows until the walk should stop."""
+        page = self.read_with(response, batch, parser.read_listing)
+        if page is not None:
+            batch.add(page.items)
+            known = self.known[page.series]
+            for item in page.items:
+                known_in_a_row = known_in_a_row + 1 if item.key in known else 0
+            yield from self._next(page.next_url, response.url, batch, known_in_a_row, self.parse_listing)
+        yield from batch.arrived()
+
+    def _next(self, next_url, url, batch: Batch, known_in_a_row: int, callback):
+        if not next_url:
+            return
+        if self.stop_after_known and known_in_a_row >= self.stop_after_known:
+            batch.partial.append(f"stopped after {known_in_a_row} known items in a row on {url}")
+            return
+        if page_number(next_url) >= self.max_pages:
+            batch.partial.append(f"stopped at UCLG_NEWS_MAX_PAGES={self.max_pages} ({url})")
+            return
+        yield from self.batch_request(next_url, callback, batch, known_in_a_row=known_in_a_row)
+
+    # --- the new site --------------------------------------------------------------------------------
+
+    def parse_new_listing(self, response, batch: Batch, known_in_a_row: int):
+        """A page of the new site's listing: the posts not yet known, then the next page."""
+        urls = self.read_with(response, batch, parser.post_urls)
+        if urls is not None:
+            if not urls:
+                batch.fail(f"no /new/{{slug}}/ links in the main content of {response.url} "
+                           f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
+            known = self.known["new"]
+            skipped = 0
+            for url in urls:
+                if parser.announcement_key(url) in known and self.stop_after_known:
+                    known_in_a_row, skipped = known_in_a_row + 1, skipped + 1
+                    continue
+                known_in_a_row = 0
+                yield from self.batch_request(url, self.parse_post, batch, leaf=True)
+            if skipped:
+                batch.partial.append(f"{skipped} posts linked from {response.url} already known, not read again")
+            yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,
+                                  known_in_a_row, self.parse_new_listing)
+        yield from batch.arrived()
+
+    def parse_post(self, response, batch: Batch):
+        """A /new/{slug}/ post."""
+        items = self.read_with(response, batch, lambda html, url: list(parser.parse_post(html, url)))
+        if items:
+            batch.add(items)
+        yield from batch.arrived()
