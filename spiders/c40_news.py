@@ -35,19 +35,21 @@ class C40NewsSpider(WordPressPostsSpider):
         return super().request(url, **kwargs)
 
     def follow(self, output: list, route, url: str):
-        """Skip articles the store holds (unless --full), and pass the joins scope's report once."""
+        """Skip the articles the store holds (unless --full)."""
         if route.parse is c40_news.parse_listing and not self.settings.getbool("CRAWL_FULL"):
             articles = {link.url: c40_news.announcement_key(c40_news.post_slug(link.url))
                         for link in output if isinstance(link, Link) and link.rel is None}
             known = self.known("announcement", list(articles.values()))
             output = [item for item in output
                       if not (isinstance(item, Link) and articles.get(item.url) in known)]
-        for item in super().follow(output, route, url):
-            if isinstance(item, ScopeReport) and item.scope == c40_news.JOINS.name:
-                if item.scope in self._joins_reported:
-                    continue  # one report per run: every page of every way announces the same scope
-                self._joins_reported.add(item.scope)
-            yield item
+        yield from super().follow(output, route, url)
+
+    def report(self, report: ScopeReport) -> None:
+        if report.scope == c40_news.JOINS.name:
+            if report.scope in self._joins_reported:
+                return  # one report per run: every page of every way announces the same scope
+            self._joins_reported.add(report.scope)
+        super().report(report)
 
     def incremental_stop(self, items, route, url):
         stop = super().incremental_stop(items, route, url)

@@ -90,4 +90,4 @@ def _membership(key: str, name: str, url: str) -> Membership:
                       scope=MEMBERS.name)
 
 
-ROUTES = Routes(Route(r"^https://(?:www\.)?c40\.org/$", parse_homepage, MEMBERS))
+ROUTES = Routes(Route(r"^https://(?:www\.)?c40\.org/$", parse_homepage, MEMBERS, example=HOME_URL, returns="items 97"))

@@ -452,8 +452,12 @@ def _feed_page(url: str) -> int:
 
 _ARTICLE = r"^https://(?:www\.)?c40\.org/news/(?!category/|page/|feed/|tag/)[a-z0-9][a-z0-9-]*/$"
 ROUTES = Routes(
-    Route(r"/wp-json/wp/v2/posts", parse_rest, NEWS, format="json"),
-    Route(r"/news/feed/(?:\?paged=\d+)?$", parse_feed, NEWS, format="xml"),
-    Route(r"/news/category/press-release/(?:page/\d+/)?$", parse_listing, NEWS),
-    Route(_ARTICLE, parse_article, NEWS),
+    Route(r"/wp-json/wp/v2/posts", parse_rest, NEWS, format="json",
+          example=f"{SITE}/wp-json/wp/v2/posts?per_page=10&page=1&orderby=date&order=desc", returns="items 10"),
+    Route(r"/news/feed/(?:\?paged=\d+)?$", parse_feed, NEWS, format="xml", example=FEED_URL, returns="items 10"),
+    Route(r"/news/category/press-release/(?:page/\d+/)?$", parse_listing, NEWS, example=LISTING_URL,
+          returns="requests 10"),
+    Route(_ARTICLE, parse_article, NEWS,
+          example=f"{SITE}/news/35-cities-unite-to-clean-the-air-their-citizens-breathe-protecting-the-health-of-millions/",
+          returns="items 36"),
 )
