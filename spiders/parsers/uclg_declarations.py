@@ -317,5 +317,6 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
 
 ROUTES = Routes(
     Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS, example=NEWS_LISTING, returns="requests 0"),
-    Route(r"^https?://", parse_instrument, INSTRUMENTS, example="https://www.uclgmeets.org/processes/PactFutureHumanity"),
+    Route(r"^https?://", parse_instrument, INSTRUMENTS,
+          example="https://www.uclgmeets.org/processes/PactFutureHumanity"),
 )
