@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
+from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Scope, ScopeReport, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, name_key, split_names
 from spiders.parsers import uclg_events
@@ -304,10 +304,9 @@ def candidate_posts(html: str, url: str = NEWS_LISTING) -> list[str]:
 
 
 def parse_listing(html: str, url: str = NEWS_LISTING) -> Iterator:
-    """For `glocal parse`: the listing yields no items, only which posts would be read (logged)."""
+    """For `glocal parse`: the listing yields no items, only the posts that would be read."""
     for post in candidate_posts(html, url):
-        logger.info("%s: candidate instrument post %s", SOURCE, post)
-    return iter(())
+        yield Link(post)
 
 
 def _require_html(html: str, url: str) -> BeautifulSoup:
@@ -317,6 +316,7 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
 
 
 ROUTES = Routes(
-    Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS),
-    Route(r"^https?://", parse_instrument, INSTRUMENTS),
+    Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS, example=NEWS_LISTING, returns="requests 0"),
+    Route(r"^https?://", parse_instrument, INSTRUMENTS,
+          example="https://www.uclgmeets.org/processes/PactFutureHumanity"),
 )

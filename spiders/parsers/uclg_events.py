@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Event, Scope
+from crawler.items import APPEND_ONLY, Event, Link, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, next_page,
@@ -342,6 +342,11 @@ def parse_old_listing(html: str, url: str = OLD_LISTING) -> Iterator:
                          reason=f"no /en/media/events/{{slug}} links in the main content of {url}")
         return
     yield OLD.report(SOURCE, url, complete=True, keys=[old_event_key(u) for u in urls])
+    for event_url in urls:
+        yield Link(event_url)
+    following = old_listing_next(html, url)
+    if following:
+        yield Link(following, rel="next")
 
 
 def parse_old_event(html: str, url: str) -> Iterator[Event]:
@@ -387,13 +392,19 @@ def parse_directory(html: str, url: str = MEETINGS_DIRECTORY) -> Iterator:
                           keys=[meeting_key(_MEETING_PATH.match(urlsplit(u).path).group("id")) for u in urls],
                           landmarks_missing=[] if urls else ["meeting_links"],
                           reason=None if urls else f"no statutory meeting links on {url}")
+    for meeting in urls:
+        yield Link(meeting)
 
 
 ROUTES = Routes(
-    Route(r"//(?:www\.)?uclgmeets\.org/api(?:\?|$)", parse_api, PLATFORM, format="json"),
+    Route(r"//(?:www\.)?uclgmeets\.org/api(?:\?|$)", parse_api, PLATFORM, format="json",
+          example=API_URL, returns="items 8"),
     Route(r"//(?:www\.)?uclgmeets\.org/(?:conferences|processes|assemblies)/[^/]+/f/\d+/meetings/\d+/?$",
-          parse_meeting, PLATFORM),
-    Route(r"//(?:www\.)?uclgmeets\.org/meetings/?(?:\?|$)", parse_directory, PLATFORM),
-    Route(r"/media/events/[^/?#]+/?$", parse_old_event, OLD),
-    Route(r"/media/events/?(?:\?|$)", parse_old_listing, OLD),
+          parse_meeting, PLATFORM,
+          example="https://www.uclgmeets.org/conferences/WorldCouncil2025/f/1460/meetings/2226"),
+    Route(r"//(?:www\.)?uclgmeets\.org/meetings/?(?:\?|$)", parse_directory, PLATFORM,
+          example=MEETINGS_DIRECTORY, returns="requests 2"),
+    Route(r"/media/events/[^/?#]+/?$", parse_old_event, OLD,
+          example="https://www.uclg.org/en/media/events/urban-20-mayors-summit"),
+    Route(r"/media/events/?(?:\?|$)", parse_old_listing, OLD, example=OLD_LISTING, returns="requests 7"),
 )

@@ -175,6 +175,6 @@ def test_event_keys_point_at_events_that_uclg_events_reads():
     from spiders.parsers import uclg_events
 
     listing = load_fixture("uclg_events", "events-listing.html")
-    (report,) = uclg_events.parse_old_listing(listing.html, listing.url)
+    report, *_links = uclg_events.parse_old_listing(listing.html, listing.url)
     for filename in ("rabat.html", "bogota.html"):
         assert instrument(filename).event_key in report.keys

@@ -225,7 +225,8 @@ def test_meeting_page_without_title_is_rejected():
 
 def test_old_listing_links_seven_event_pages():
     page = load_fixture("uclg_events", "events-listing.html")
-    (report,) = parser.parse_old_listing(page.html, page.url)
+    report, *links = parser.parse_old_listing(page.html, page.url)
+    assert len(links) == 7
     assert report.scope == "events:uclg_events/uclg.org" and report.complete
     assert len(report.keys) == 7
     assert report.keys[2] == "uclg_events/urban-20-mayors-summit"
