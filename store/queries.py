@@ -103,28 +103,32 @@ order by days.day
 """
 
 # Members of network :network (memberships, or signatures of instruments it issued), whether
-# they also belong to :other, and how many of :network's own instruments they signed.
+# they also belong to :other, and how many of :network's own instruments they signed. One pass
+# gathers :network's side; membership of :other is probed per actor for a small network (C40's
+# hundred) and read once as a list for a large one (the Covenant's 12,000): SQLite builds that list
+# only on the branch that uses it.
 _OVERLAP = """
-with a as (
-  select actor_id from memberships where network = :network and removed_at is null
-  union
-  select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
+with a_rows as (
+  select actor_id, 0 as signed from memberships where network = :network and removed_at is null
+  union all
+  select s.actor_id, 1 from instruments i join signatures s on s.instrument_key = i.key
   where i.issuer = :network and s.removed_at is null
 ),
-b as (
-  select actor_id from memberships where network = :other and removed_at is null
-  union
-  select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
-  where i.issuer = :other and s.removed_at is null
-),
-signed as (
-  select s.actor_id, count(*) as instruments from instruments i join signatures s on s.instrument_key = i.key
-  where i.issuer = :network and s.removed_at is null group by s.actor_id
-)
+a as (select actor_id, sum(signed) as instruments_signed from a_rows group by actor_id),
+size as (select count(*) as n from a)
 select ac.id as actor_id, ac.name as actor, ac.country,
-       a.actor_id in (select actor_id from b) as in_other,
-       coalesce(signed.instruments, 0) as instruments_signed
-from a join actors ac on ac.id = a.actor_id left join signed on signed.actor_id = a.actor_id
+       case when (select n from size) <= 2000
+            then exists (select 1 from memberships m
+                         where m.actor_id = a.actor_id and m.network = :other and m.removed_at is null)
+                 or exists (select 1 from signatures s join instruments i on i.key = s.instrument_key
+                            where s.actor_id = a.actor_id and s.removed_at is null and i.issuer = :other)
+            else a.actor_id in (select actor_id from memberships where network = :other and removed_at is null
+                                union all
+                                select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
+                                where i.issuer = :other and s.removed_at is null)
+       end as in_other,
+       a.instruments_signed
+from a join actors ac on ac.id = a.actor_id
 order by in_other desc, ac.name
 """
 
