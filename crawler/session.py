@@ -373,7 +373,8 @@ class CrawlSession:
             holds.hold(self.db, state.scope_run_id, kind=verdict.hold, keys=report.keys)
             logger.warning("%s", verdict.reason)
         self._states[report.scope] = state
-        if report.url and not implicit and not state.trusted:
+        if report.url and not implicit and (not state.trusted or state.held):
+            # a held list changed too much at once: until a run agrees, its page vouches for nothing else
             self._suspect.setdefault(report.url, report.scope)
         if report.complete and not implicit:
             # Items of a listing's earlier pages arrived before its last report: they are not awaited.
