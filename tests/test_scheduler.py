@@ -141,11 +141,13 @@ def wait_for(predicate, seconds=60):
     return False
 
 
-def run_statuses(db):
+def run_statuses(db, spider=SPIDER):
+    # Other spiders catch up too (on other workers, or waiting for their site): follow this one.
     try:
         connection = sqlite3.connect(db, timeout=5)
         try:
-            return [r[0] for r in connection.execute("select status from crawl_runs order by id")]
+            return [r[0] for r in connection.execute("select status from crawl_runs where spider = ? order by id",
+                                                     (spider,))]
         finally:
             connection.close()
     except sqlite3.OperationalError:
