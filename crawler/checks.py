@@ -58,6 +58,8 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
                 "(the page changed or the list moved); nothing in this list was changed",
             )
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
+    if not report.complete and report.partial and report.listed:
+        return ScopeVerdict(True, report.reason or f"{where} was read in part")
     if not report.complete:
         if report.kind == APPEND_ONLY and report.fetched:
             # A listing read in part (an incremental stop, a page cap) still shows real stories;

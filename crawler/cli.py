@@ -114,7 +114,9 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
         index = archive_index(replay)
         skipped = []
         for name, cls in list(classes.items()):
-            missing = [url for url in cls.start_urls if url not in index]
+            # A spider whose start URL is configuration (none set) has nothing to replay either.
+            missing = [url for url in cls.start_urls if url not in index] or (
+                [] if cls.start_urls else ["its configured start URL"])
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:
@@ -230,10 +232,14 @@ def parse(spider, file, url):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+        if route.format != "xml":
+            raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
+        text = raw  # an XML file declares its own encoding (UN treaty files are Latin-1): its parser decodes it
     from crawler.limits import MAX_PAGE_DEPTH, check_page
 
-    check_page(text, url, max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
+    # The limits look at the characters; undecoded XML is measured as Latin-1, one byte a character.
+    check_page(text if isinstance(text, str) else raw.decode("latin-1"), url,
+               max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
     for item in route.parse(text, url):
         click.echo(json_text(export_record(item)))
 
@@ -439,3 +445,7 @@ from crawler.cli_research import COMMANDS as RESEARCH_COMMANDS  # noqa: E402  (r
 
 for _command in RESEARCH_COMMANDS:
     cli.add_command(_command)
+
+from crawler.cli_covenant import import_group  # noqa: E402 - registered last, see docs/cli.md
+
+cli.add_command(import_group)

@@ -44,6 +44,17 @@ class Signature:
     network_member: bool | None = None  # C40 marks non-member signatories with "*"
     commitments: str | None = None
     scope: str | None = None
+    population: int | None = None  # inhabitants as the source states them (Covenant of Mayors)
+    source_id: str | None = None  # the source's own id of the signatory (JRC organisation_id)
+    # Treaty status rows (untc_status): the kind of actor the source names ("state",
+    # "organization"), the act that binds it (ratification, acceptance(A), approval(AA),
+    # accession(a), succession(d) ...), that act's date as printed, and the row as printed.
+    actor_kind: str | None = None
+    action: str | None = None
+    action_on: str | None = None
+    as_printed: str | None = None
+    withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
+    withdrawal_effective_on: str | None = None
 
 
 @dataclass
@@ -137,6 +148,9 @@ class ScopeReport:
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)
     rejected: bool = False  # True when the parser refused the page (ParseError): nothing on it is trusted
     more: bool = False  # another page of this scope follows in this run (set by the spider, see spiders/base.py)
+    # A roster read over several pages of which some failed: the rows that arrived are trusted
+    # (added, updated), but the list is not complete, so nothing is removed.
+    partial: bool = False
 
     def __post_init__(self):
         if self.kind not in SCOPE_KINDS:

@@ -129,7 +129,8 @@ class CrawlSession:
             self._lock = locks.acquire(self.db, spider.name, now=utcnow())
             self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
                                          kind="backfill" if self.as_of else None, as_of=self.as_of)
-            self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow())
+            self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow(),
+                                           ref_scheme=getattr(spider, "actor_ref_scheme", None))
             self._file = _identity(self.db_path)
         except (StoreError, sqlite3.Error, OSError) as error:
             self.fatal = str(error) if isinstance(error, StoreError) else f"cannot start a run in {self.db_path}: {error}"

@@ -152,3 +152,19 @@ CRAWL_FULL = False
 
 # --- UCLG spiders (spiders/uclg_news.py) --------------------------------------------------------
 UCLG_NEWS_MAX_PAGES = 400  # per listing; the old "All News" listing reached page=293
+
+# --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
+# The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found
+# it (docs/sources.md, covenant_signatories); "{page}" in it is replaced by the page number.
+COVENANT_SIGNATORIES_JSON_URL = os.environ.get("GLOCAL_COVENANT_SIGNATORIES_JSON_URL") or None
+COVENANT_SIGNATORIES_FIRST_PAGE = 0  # the first "{page}" number (Drupal counts from 0)
+COVENANT_SIGNATORIES_MAX_PAGES = 2000  # a guard against a pager that never ends; reaching it = incomplete
+COVENANT_OPEN_DATA_URL = os.environ.get("GLOCAL_COVENANT_OPEN_DATA_URL") or None  # the JRC file, for the spider
+
+# --- UN sources (spiders/untc_status.py, spiders/unfccc_gcap.py) ---------------------------------
+# UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG).
+UNTC_TREATIES = ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2"]
+# The Global Climate Action portal sits behind anti-bot protection: crawl it only when asked.
+UNFCCC_GCAP_ENABLED = False
+UNHABITAT_NEWS_PAGES = 2  # listing pages unhabitat_news reads each run (newest first)
+UAP_EVENTS_PAGES = 3  # listing pages uap_events reads each run

@@ -26,6 +26,7 @@ def clean(value) -> str:
 # their combining marks are folded away. Elsewhere (Devanagari vowel signs, Arabic, Hebrew...)
 # a mark can be the only difference between two names, so it is kept.
 _FOLDED_SCRIPTS = ("LATIN", "GREEK")
+_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
 # Latin letters with a stroke or ligature have no decomposition; sites drop them like accents ("Lodz").
 _LATIN_FOLDS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ı": "i", "æ": "ae", "œ": "oe"})
 _DROPPED = re.compile(r"[.'\u2019\u02bc`\u00b4]")  # dropped inside a word: "D.C." is "DC", "St John's" "St Johns"
@@ -51,6 +52,14 @@ def _fold(text: str) -> str:
     Letters, digits and marks of every script are kept: 北京市, Москва and القاهرة keep their own
     letters, so distinct names never collapse into one key.
     """
+    if text.isascii():
+        # The same result without the per-character Unicode lookups: most names are ASCII, and an
+        # import keys 15,000 of them (tests/test_text.py checks both paths agree).
+        return _ASCII_NON_WORD.sub("-", _DROPPED.sub("", text.lower().replace("&", " and "))).strip("-")
+    return _fold_unicode(text)
+
+
+def _fold_unicode(text: str) -> str:
     text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold().translate(_LATIN_FOLDS)
     text = _DROPPED.sub("", text.replace("&", " and "))
     out, dash = [], False

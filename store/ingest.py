@@ -204,7 +204,12 @@ def apply_records(
 
 def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver) -> None:
     table = entity.table
-    inserts, updates, touches, changes = [], [], [], []
+    inserts, updates, touches, changes, firsts = [], [], [], [], []
+    # Only an active row this run has not shown yet can be respelled; a scope without one (a
+    # baseline, written batch by batch) skips the lookups.
+    has_rows = entity.has_actor and db.conn.execute(
+        f"""select 1 from [{table}] where scope = ? and removed_at is null
+            and coalesce(last_seen_run_id, 0) != ? limit 1""", (state.scope, state.run_id)).fetchone() is not None
     with db.atomic():
         for key, record in by_key.items():
             page_id, seen_at = page_of(record.get("url"))
@@ -212,19 +217,27 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
             row = entity.row(record)
             old = existing.get(key)
             if old is None and entity.has_actor and state.trusted:
-                row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at)
-                old = _respelled(db, state, entity, key, row["actor_id"], by_key)
+                row["actor_id"] = resolver.resolve(record, seen_at)
+                old = _respelled(db, state, entity, key, row["actor_id"], by_key) if has_rows else None
                 if old is not None:
                     key = old["key"]
             if old is not None and old["last_seen_at"] and seen_at < old["last_seen_at"]:
                 counts["held"] += 1  # older evidence than the row already holds never overwrites it
+                if old["first_seen_at"] and seen_at < old["first_seen_at"]:
+                    firsts.append((seen_at, key))  # ...but it proves the row was there earlier
                 continue
+            if old is not None and old["removed_at"] is None and old["source"] != record["source"]:
+                # A source that does not print a field cannot contradict one that does (the Covenant
+                # dataset states a status the website's table has no column for).
+                for column in entity.compared:
+                    if row[column] is None and old[column] is not None:
+                        row[column] = old[column]
             if old is None or old["removed_at"] is not None:
                 if not state.trusted:
                     counts["held"] += 1
                     continue
                 if entity.has_actor and "actor_id" not in row:
-                    row["actor_id"] = resolver.actor_id(record["actor_name"], record.get("country"), seen_at)
+                    row["actor_id"] = resolver.resolve(record, seen_at)
                 if old is None:
                     inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
                                     state.run_id, state.run_id, *(row[c] for c in columns)))
@@ -251,6 +264,8 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
                 counts["unchanged" if not diff else "held"] += 1
 
         conn = db.conn
+        if resolver is not None:
+            resolver.flush()
         if inserts:
             names = ("key", "source", "scope", "url", "first_seen_at", "last_seen_at", "first_run_id",
                      "last_seen_run_id") + columns
@@ -267,6 +282,8 @@ def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, r
         if touches:
             conn.executemany(f"update [{table}] set last_seen_at = ?, last_seen_run_id = ? where key = ?", touches)
         write_changes(db, changes, state.outbox)
+        if firsts:
+            conn.executemany(f"update [{table}] set first_seen_at = ? where key = ?", firsts)
 
 
 def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_id: int,
@@ -430,7 +447,8 @@ def write_changes(db: Database, changes: list[tuple], outbox=None) -> None:
 
 def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:
     table = entity.table
-    wanted = ("key", "removed_at", "last_seen_at") + (("actor_id",) if entity.has_actor else ())
+    wanted = ("key", "source", "removed_at", "first_seen_at", "last_seen_at") + (
+        ("actor_id",) if entity.has_actor else ())
     columns = list(dict.fromkeys(wanted + entity.compared))
     select = ", ".join(f"[{c}]" for c in columns)
     rows = {}

@@ -462,3 +462,56 @@ def m050_create_signing_dates_view(db: Database):
 def m055_announcement_tags(db: Database):
     # UCLG's listings label each item with topics ("World Council, Governance"): kept as printed.
     db["announcements"].add_column("tags", str)
+
+
+# --- covenant (m060-m069) ------------------------------------------------------------------------
+
+@migrations()
+def m060_covenant_population_and_actor_refs(db: Database):
+    # The Covenant states each signatory's population and its own id (JRC organisation_id).
+    db["signatures"].add_column("population", int)
+    db["signatures"].add_column("source_id", str)
+    db["signatures"].create_index(["source_id"])
+    # An actor is found by a source's own id ("covenant:11547") or by the signature it first
+    # signed ("covenant-name:<signature key>"), so two authorities that share a name never merge.
+    db["actor_refs"].create(
+        {"ref": str, "actor_id": int, "source": str, "first_seen_at": str},
+        pk="ref",
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["actor_refs"].create_index(["actor_id"])
+
+
+@migrations()
+def m070_signature_treaty_actions(db: Database):
+    # A treaty participant is bound by an act (ratification, accession ...) on its own date, which
+    # may later be withdrawn: signed_on alone cannot say "signed but never ratified" or "left".
+    db["signatures"].add_column("action", str)
+    db["signatures"].add_column("action_on", str)
+    db["signatures"].add_column("as_printed", str)
+
+
+@migrations()
+def m071_create_treaty_links(db: Database):
+    # Which city instruments act under which treaty: the bridge between city action and the state
+    # system (docs/queries.md). Rows are data a researcher may extend; these are the documented ties.
+    db["treaty_links"].create(
+        {"id": int, "instrument_pattern": str, "treaty_key": str, "basis": str},
+        pk="id",
+    )
+    db["treaty_links"].create_index(["instrument_pattern", "treaty_key"], unique=True)
+    db["treaty_links"].insert_all([
+        {"instrument_pattern": "c40_accelerators/%", "treaty_key": "untc_status/XXVII-7-d",
+         "basis": "C40's accelerators commit cities to targets aligned with the Paris Agreement's 1.5 °C goal"},
+        {"instrument_pattern": "unfccc_gcap/%", "treaty_key": "untc_status/XXVII-7-d",
+         "basis": "the Global Climate Action portal records non-state climate action under the Paris Agreement"},
+        {"instrument_pattern": "unfccc_gcap/%", "treaty_key": "untc_status/XXVII-7",
+         "basis": "the portal is run by the UNFCCC secretariat (Marrakech Partnership for Global Climate Action)"},
+    ])
+
+
+@migrations()
+def m072_signature_withdrawal_dates(db: Database):
+    # When a state left a treaty: the notification and its effect, as the UN's end-notes tabulate them.
+    db["signatures"].add_column("withdrawal_notified_on", str)
+    db["signatures"].add_column("withdrawal_effective_on", str)

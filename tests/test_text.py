@@ -117,3 +117,12 @@ def test_a_name_without_letters_or_digits_is_a_parse_error(name):
     assert name_key(name) == ""
     with pytest.raises(ParseError, match="no letter or digit"):
         key_part(name)
+
+
+@pytest.mark.parametrize("name", ["Washington, D.C.", "St John's", "Brighton & Hove", "  Tel Aviv - Yafo ",
+                                  "snake_case_name", "A.B.C.", "CAVERNAGO", "Reggio nell'Emilia", "x`y", "---",
+                                  "Donostia / San Sebastian", "Durban (eThekwini)", "Ustka (Double)", "\tLa\nPaz"])
+def test_the_ascii_fast_path_folds_like_the_unicode_path(name):
+    from crawler import text
+
+    assert text._fold(name) == text._fold_unicode(name)

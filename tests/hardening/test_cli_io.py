@@ -28,14 +28,14 @@ def crawl_once(db, *, day: int, names: list[str]):
                                url="https://example.org/", observed_at=now, complete=True, healthy=True,
                                keys=[INSTRUMENT], kind="roster")
     ingest.apply_records(db, state, instruments, now=now)
-    ingest.close_scope(db, state, now=now)
+    ingest.close_scope(db, state, now=now, removal_runs=2)
     records = [as_record(Signature(source="test", key=f"{INSTRUMENT}/{n}", url="https://example.org/",
                                    instrument_key=INSTRUMENT, actor_name=name)) for n, name in enumerate(names)]
     state = ingest.begin_scope(db, run_id=run_id, scope="signatures:test", entity="signature",
                                url="https://example.org/", observed_at=now, complete=True, healthy=True,
                                keys=[r["key"] for r in records], kind="roster")
     ingest.apply_records(db, state, records, now=now, resolver=ActorResolver(db, "test", gazetteer(), now))
-    ingest.close_scope(db, state, now=now)
+    ingest.close_scope(db, state, now=now, removal_runs=2)
     runs.finish_run(db, run_id, now=now, finish_reason="finished", pages=1, items=len(records), errors=0,
                     healthy=True, health=[], summary=f"summary with {HOSTILE}")
 

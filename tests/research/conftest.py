@@ -38,7 +38,7 @@ def ingest(db, spider, entity, scope, records, *, now, keys=True):
     state = begin_scope(db, run_id=run_id, scope=scope, entity=entity, url=records[0]["url"], observed_at=now,
                         complete=True, healthy=True, keys=[r["key"] for r in records] if keys else None)
     apply_records(db, state, records, now=now, resolver=ActorResolver(db, spider, gazetteer.default(), now))
-    close_scope(db, state, now=now)
+    close_scope(db, state, now=now, removal_runs=2)
     finish_run(db, run_id, now=now, finish_reason="finished", pages=1, items=len(records), errors=0, healthy=True,
                health=[], summary="ingested by the research tests")
     return run_id

@@ -1,0 +1,181 @@
+"""Extraction for covenant_open_data: the JRC Covenant signatories file (CSV or XLSX) in, rows out.
+
+The columns are those of the JRC release used as `df1_Signatories_2024.xlsx` (research/sites.md
+§3.3): `organisation_id`, `organisation_name`, `country_code` (ISO2 in either case; "EL" for
+Greece), `country_name`, `organisation_latitude`/`_longitude` (decimal comma; "null" or "-"
+when missing), `population_adhesion` ("-" missing), `signatory_status` ("on_hold" ...),
+`adhesion_type`, `date_of_adhesion`, `group_profile`.
+
+Rows are read one at a time from a binary stream (csv module over a text wrapper; openpyxl in
+read-only mode), so a file of any size is read in bounded memory. No network, no clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from crawler.errors import ParseError
+from crawler.expectations import Expectations, Landmark
+from crawler.items import ROSTER, Instrument, Scope, Signature
+from crawler.routing import Route, Routes
+from crawler.text import clean
+from spiders.parsers import covenant as com
+
+SOURCE = "covenant_open_data"
+SCOPE = f"{com.SIGNATURE_SCOPE}:jrc-open-data"  # the dataset's roster, apart from the website's
+INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
+SIGNATORIES = Scope(Signature, ROSTER, SCOPE)
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+REQUIRED_COLUMNS = ("organisation_id", "organisation_name", "country_code", "date_of_adhesion")
+OPTIONAL_COLUMNS = ("country_name", "population_adhesion", "signatory_status", "organisation_latitude",
+                    "organisation_longitude", "adhesion_type", "group_profile")
+SHEET = "1"  # the signatories sheet of df1_Signatories_*.xlsx
+MAX_PROBLEMS = 200  # problems kept in words; the rest are only counted
+
+EXPECTATIONS = Expectations(
+    landmarks=(Landmark("jrc_columns", "a header row with " + ", ".join(REQUIRED_COLUMNS)),),
+    min_items={"signature": 100},  # the Covenant lists 10,000+; under 100 means the spider went blind
+    required_fields={"signature": ("actor_name", "instrument_key")},
+    expected_fields={"signature": ("country", "signed_on")},
+)
+_XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class Dataset:
+    """One file being read: its layout, and what reading it met so far."""
+
+    name: str
+    url: str
+    format: str  # "csv" | "xlsx"
+    columns: list[str]
+    rows: int = 0
+    rejected: int = 0  # rows that could not become a signature (no id or no name)
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    _records: Iterator[dict] | None = None
+
+    def note(self, problem: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    def signatures(self, *, source: str = SOURCE) -> Iterator[Signature]:
+        """Every row that names an authority, as a Signature; problems are noted, rows kept."""
+        seen: dict[str, str | None] = {}
+        for line, record in self._records:
+            self.rows += 1
+            signature = self._signature(line, record, source)
+            if signature is not None:
+                com.separate_namesakes(signature, seen)
+                yield signature
+
+    def _signature(self, line: int, record: dict, source: str) -> Signature | None:
+        name = "" if com.missing(record.get("organisation_name")) else clean(str(record["organisation_name"]))
+        org_id = record.get("organisation_id")
+        org_id = None if com.missing(org_id) else clean(str(org_id)).removesuffix(".0")
+        if not name or not org_id:
+            self.rejected += 1
+            self.note(f"{self.format} row {line}: no {'organisation_name' if not name else 'organisation_id'}; skipped")
+            return None
+        code, country_problem = com.country_code(record.get("country_code"))
+        if code is None and not com.missing(record.get("country_name")):
+            code, country_problem = com.country_code(record.get("country_name"))
+        population, population_problem = com.population(record.get("population_adhesion"))
+        signed_on = com.adhesion_date(record.get("date_of_adhesion"))
+        problems = [country_problem, population_problem]
+        if signed_on is None and not com.missing(record.get("date_of_adhesion")):
+            problems.append(f"date_of_adhesion {record['date_of_adhesion']!r} is not a date")
+        for problem in filter(None, problems):
+            self.note(f"{self.format} row {line} ({name}): {problem}; kept with the field empty")
+        return Signature(
+            source=source, key=com.signature_key(name, code), url=self.url, instrument_key=com.INSTRUMENT_KEY,
+            actor_name=name, country=code, signed_on=signed_on, status=com.status(record.get("signatory_status")),
+            population=population, source_id=org_id, scope=SCOPE,
+        )
+
+
+def open_dataset(stream: BinaryIO, *, name: str, url: str) -> Dataset:
+    """Open a CSV or XLSX file for reading, checking its header against the JRC layout.
+
+    Raises ParseError when an .xlsx is not a workbook, or when the header lacks a required
+    column; the message names the columns expected and the ones found.
+    """
+    head = stream.read(4)
+    stream.seek(0)
+    if head == _XLSX_MAGIC:
+        columns, records = _xlsx_records(stream, name)
+        kind = "xlsx"
+    elif name.lower().endswith((".xlsx", ".xlsm")):
+        begins = stream.read(40).decode("utf-8", "replace")
+        raise ParseError(f"{name} is not an XLSX workbook (it begins {clean(begins)!r})", landmarks=("jrc_columns",))
+    else:
+        columns, records = _csv_records(stream, name)
+        kind = "csv"
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ParseError(
+            f"{name} does not have the JRC signatories layout: expected the columns {', '.join(REQUIRED_COLUMNS)} "
+            f"(missing {', '.join(missing)}); found {', '.join(columns) or 'no header'}",
+            landmarks=("jrc_columns",))
+    return Dataset(name=name, url=url, format=kind, columns=columns, _records=records)
+
+
+def _csv_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    header_line = text.readline(1 << 16)
+    delimiter = max(";,\t|", key=header_line.count)
+    columns = [clean(c).strip('"').casefold() for c in next(csv.reader([header_line], delimiter=delimiter), [])]
+    reader = csv.reader(text, delimiter=delimiter)
+
+    def records():
+        for number, values in enumerate(reader, 2):
+            if not any(v.strip() for v in values):
+                continue
+            yield number, dict(zip(columns, values))
+
+    return columns, records()
+
+
+def _xlsx_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ParseError(f"{name} is not a readable XLSX workbook ({error})", landmarks=("jrc_columns",)) from None
+    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, ())
+    columns = [clean(str(c)).casefold() if c is not None else "" for c in header]
+
+    def records():
+        try:
+            for number, values in enumerate(rows, 2):
+                if values is None or all(v is None or v == "" for v in values):
+                    continue
+                yield number, dict(zip(columns, values))
+        finally:
+            book.close()
+
+    return columns, records()
+
+
+def parse_file(text: str, url: str) -> Iterator:
+    """A CSV file's text as items, for `glocal parse` (the spider and the importer read bytes)."""
+    dataset = open_dataset(io.BytesIO(text.encode("utf-8")), name=url.rsplit("/", 1)[-1], url=url)
+    signatures = list(dataset.signatures())
+    yield SIGNATORIES.report(SOURCE, url, complete=not dataset.rejected, keys=[s.key for s in signatures],
+                             reason=f"{dataset.rejected} rows without an organisation id or name" if dataset.rejected
+                             else None)
+    yield from signatures
+
+
+ROUTES = Routes(Route(r"^https?://", parse_file, SIGNATORIES, format="text"))
+

@@ -1,0 +1,56 @@
+"""covenant_signatories over real HTTP on 127.0.0.1: the last listing page times out."""
+
+import json
+import sqlite3
+
+import pytest
+
+from spiders.parsers import covenant as com
+from tests.helpers import FIXTURES, glocal
+from tests.site_server import Answer, SiteServer
+
+SPIDER = "covenant_signatories"
+PAGES = [(FIXTURES / SPIDER / f"signatories-page-{n}.html").read_bytes() for n in range(3)]
+
+
+@pytest.fixture
+def server():
+    with SiteServer() as site:
+        site.route("/robots.txt", Answer(body=b"User-agent: *\nDisallow: /admin/\n",
+                                         headers={"Content-Type": "text/plain"}, etag=False))
+        yield site
+
+
+def crawl(server, tmp_path):
+    return glocal("crawl", SPIDER, "--db", tmp_path / "glocal.db",
+                  "--host-map", json.dumps({"eu-mayors.ec.europa.eu": server.address}),
+                  "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false",
+                  "--set", "DOWNLOAD_TIMEOUT=1", "--set", "RETRY_TIMES=0", "--set", "STORE_REMOVAL_RUNS=1")
+
+
+def rows(tmp_path, sql):
+    connection = sqlite3.connect(tmp_path / "glocal.db")
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in connection.execute(sql)]
+    finally:
+        connection.close()
+
+
+def test_a_timed_out_last_page_keeps_every_signatory(server, tmp_path):
+    # The server ignores the query string: the listing path answers page 0, 1, 2 in turn.
+    server.route("/en/signatories", *(Answer(body=page) for page in PAGES))
+    first = crawl(server, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert rows(tmp_path, "select count(*) n from signatures")[0]["n"] == 25
+
+    server.served.clear()
+    server.route("/en/signatories", Answer(body=PAGES[0]), Answer(body=PAGES[1]), Answer(body=PAGES[2], delay=3))
+    second = crawl(server, tmp_path)
+    assert second.returncode == 1 and "UNHEALTHY" in second.stdout + second.stderr
+    scope = rows(tmp_path, f"select * from scope_runs where run_id = 2 and scope = '{com.SIGNATURE_SCOPE}'")[0]
+    assert scope["complete"] == 0 and "page 2" in scope["reason"] and "took longer than 1.0 seconds" in scope["reason"]
+    assert rows(tmp_path, "select count(*) n from signatures where removed_at is null")[0]["n"] == 25
+    assert rows(tmp_path, "select count(*) n from changes where change = 'removed'")[0]["n"] == 0
+    requested = [r.path for r in server.requests if r.path != "/robots.txt"]
+    assert len(requested) == 6  # three pages, twice: each page asked for once per run
