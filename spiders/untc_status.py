@@ -26,9 +26,22 @@ class UntcStatusSpider(GlocalSpider):
     schedule = "40 4 * * 1"  # weekly: a state ratifies a treaty a few times a year at most
 
     def treaties(self) -> list[str]:
-        numbers = self.settings.getlist("UNTC_TREATIES") or list(parser.DEFAULT_TREATIES)
+        configured = self.settings.getlist("UNTC_TREATIES")
+        numbers = configured or list(parser.DEFAULT_TREATIES)
         for number in numbers:
             parser.chapter_of(number)  # a malformed number fails the crawl at once, naming it
+        replay = self.settings.get("ARCHIVE_REPLAY_FILE")
+        if replay and (not configured or configured == list(parser.DEFAULT_TREATIES)):
+            # A replay can only show what its archive captured: a default treaty of which it holds
+            # neither page was never fetched into it, which says nothing of the treaty's status.
+            # (A treaty asked for by name is still read, and fails as on the live site.)
+            from crawler.handlers import archive_index
+
+            index = archive_index(replay)
+            absent = [n for n in numbers if parser.xml_url(n) not in index and parser.html_url(n) not in index]
+            for number in absent:
+                self.logger.warning("treaty %s is not in the replayed archive %s: not read", number, replay)
+            numbers = [n for n in numbers if n not in absent]
         return numbers
 
     async def start(self):

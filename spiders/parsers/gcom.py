@@ -39,7 +39,10 @@ INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
 CHARTER = Scope(Signature, ROSTER, CHARTER_SCOPE)
 # The totals pages hold only counts (CountClaims belong to no list); a page that fails is reported
 # against this append-only scope so the run names it, and it can never remove anything.
-TOTALS = Scope(Instrument, APPEND_ONLY, f"instruments:{SOURCE}-totals")
+# One scope per page that states totals: each page's report says it was read, so a page that never
+# answers is named in the run's health. It holds no rows (the totals are dated count claims).
+TOTALS = Scope(Instrument, APPEND_ONLY,
+               lambda url: f"instruments:{SOURCE}-totals/{urlsplit(url).path.strip('/') or 'home'}")
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -63,12 +66,13 @@ _PATTERNS = (
 _SCALES = {"": 1, "million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000}
 
 
-def parse_totals(html: str, url: str = ABOUT_URL) -> Iterator[CountClaim]:
+def parse_totals(html: str, url: str = ABOUT_URL) -> Iterator:
     """The alliance's stated totals on any GCoM page, one CountClaim per unit (first mention wins)."""
     text = _main_text(html)
     claims = list(stated_totals(text, url))
     if not claims:
         raise ParseError(f"no stated number of cities or countries on {url}", landmarks=("stated_totals",))
+    yield TOTALS.report(SOURCE, url, complete=True, keys=[])
     yield from claims
 
 

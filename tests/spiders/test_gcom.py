@@ -10,7 +10,7 @@ from tests.helpers import load_fixture
 
 def claims(filename):
     page = load_fixture("gcom", filename)
-    return {c.unit: c for c in parser.parse_totals(page.html, page.url)}
+    return {c.unit: c for c in parser.parse_totals(page.html, page.url) if isinstance(c, CountClaim)}
 
 
 def charter(html=None):
@@ -98,3 +98,10 @@ def test_page_that_is_not_the_charter():
     with pytest.raises(ParseError) as error:
         charter("<html><body><h1>News</h1></body></html>")
     assert error.value.landmarks == ("charter_title",)
+
+
+def test_a_totals_page_reports_its_own_scope_first():
+    page = load_fixture("gcom", "about.html")
+    first = next(iter(parser.parse_totals(page.html, page.url)))
+    assert isinstance(first, ScopeReport) and first.complete and first.keys == []
+    assert first.scope == "instruments:gcom-totals/about" and first.kind == "append-only"
