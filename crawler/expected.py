@@ -26,5 +26,5 @@ class ExpectedScopesMiddleware(BaseSpiderMiddleware):
             return request  # the spider logs a link no route reads; nothing is expected of it
         session = CrawlSession.of(self.crawler)
         if session is not None:  # no store session (scrapy check, STORE_ENABLED = False): nothing to note
-            session.expect(scope, request.url)
+            session.expect(scope, request.url, request.meta.get("glocal_scope"))
         return request

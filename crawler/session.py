@@ -140,10 +140,11 @@ class CrawlSession:
             raise StoreError(self.fatal) from None
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
-    def expect(self, scope, url: str) -> None:
+    def expect(self, scope, url: str, name: str | None = None) -> None:
         """The spider requested `url`, a page of `scope` (a crawler.items.Scope): the run must report
-        on that list (see crawler/expected.py)."""
-        self._expected.setdefault(scope.name_for(url), (scope, url))
+        on that list (see crawler/expected.py). `name` is the list's name when the spider gave it
+        with the request (meta "glocal_scope"), which wins over the one the route derives."""
+        self._expected.setdefault(name or scope.name_for(url), (scope, url))
 
     def note_redirect(self, url: str, location: str) -> None:
         self._redirects[url] = location
