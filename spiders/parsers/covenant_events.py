@@ -164,6 +164,8 @@ def _without_clock(text: str) -> str:
 
 
 ROUTES = Routes(
-    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/events(?:\?page=\d+)?$", parse_listing, EVENTS),
-    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/events/[^/?#]+$", parse_event, EVENTS),
+    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/events(?:\?page=\d+)?$", parse_listing, EVENTS,
+          example=LISTING_URL, returns="items 4"),
+    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/events/[^/?#]+$", parse_event, EVENTS,
+          example="https://eu-mayors.ec.europa.eu/en/events/european-week-regions-and-cities-2026"),
 )

@@ -87,4 +87,5 @@ def _slug(url: str) -> str:
     return authority_key(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
 
 
-ROUTES = Routes(Route(r"^https://eu-mayors\.ec\.europa\.eu/en/news(?:\?page=\d+)?$", parse_listing, NEWS))
+ROUTES = Routes(Route(r"^https://eu-mayors\.ec\.europa\.eu/en/news(?:\?page=\d+)?$", parse_listing, NEWS,
+                      example=LISTING_URL, returns="items 6"))

@@ -177,5 +177,7 @@ def parse_file(text: str, url: str) -> Iterator:
     yield from signatures
 
 
-ROUTES = Routes(Route(r"^https?://", parse_file, SIGNATORIES, format="text"))
+ROUTES = Routes(Route(r"^https?://", parse_file, SIGNATORIES, format="text",
+                      example="https://data.jrc.ec.europa.eu/dataset/covenant-signatories/df1_Signatories_2024.csv",
+                      returns="items 100"))
 

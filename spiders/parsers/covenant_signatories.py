@@ -330,8 +330,15 @@ def parse_page(text: str, url: str):
     yield from page.signatures
 
 
+def parse_json_page(text: str, url: str):
+    """One page of the JSON endpoint as items (its own name: one contract per route)."""
+    yield from parse_page(text, url)
+
+
 ROUTES = Routes(
-    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/signatories(?:\?page=\d+)?$", parse_page, SIGNATORIES),
+    Route(r"^https://eu-mayors\.ec\.europa\.eu/en/signatories(?:\?page=\d+)?$", parse_page, SIGNATORIES,
+          example=f"{LISTING_URL}?page=1", returns="items 10"),
     # The JSON endpoint's URL is configuration (COVENANT_SIGNATORIES_JSON_URL): any other URL is read as JSON.
-    Route(r"^https?://", parse_page, SIGNATORIES, format="json"),
+    Route(r"^https?://", parse_json_page, SIGNATORIES, format="json",
+          example="https://eu-mayors.ec.europa.eu/en/api/signatories?page=2", returns="items 15"),
 )

@@ -180,6 +180,7 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 
 ROUTES = Routes(
-    Route(r"/press/join-one-planet-charter[^/]*/?$", parse_charter, CHARTER),
-    Route(r"^https://www\.globalcovenantofmayors\.org/(?:about|participate)/$", parse_totals, TOTALS),
+    Route(r"/press/join-one-planet-charter[^/]*/?$", parse_charter, CHARTER, example=CHARTER_URL, returns="items 8"),
+    Route(r"^https://www\.globalcovenantofmayors\.org/(?:about|participate)/$", parse_totals, TOTALS,
+          example=ABOUT_URL, returns="items 3"),
 )
