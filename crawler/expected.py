@@ -17,12 +17,14 @@ from crawler.session import CrawlSession
 
 class ExpectedScopesMiddleware(BaseSpiderMiddleware):
     def get_processed_request(self, request, response):
+        session = CrawlSession.of(self.crawler)
         route = getattr(self.crawler.spider, "route", None)
-        if route is None:
+        if session is None or route is None:
+            # No session under `scrapy check` or with STORE_ENABLED = False: no run to report to.
             return request
         try:
             scope = route(request.url).scope
         except NoRoute:
             return request  # the spider logs a link no route reads; nothing is expected of it
-        CrawlSession.of(self.crawler).expect(scope, request.url)
+        session.expect(scope, request.url)
         return request
