@@ -90,4 +90,5 @@ def _membership(key: str, name: str, url: str) -> Membership:
                       scope=MEMBERS.name)
 
 
-ROUTES = Routes(Route(r"^https://(?:www\.)?c40\.org/$", parse_homepage, MEMBERS))
+ROUTES = Routes(Route(r"^https://(?:www\.)?c40\.org/$", parse_homepage, MEMBERS,
+                       example="https://www.c40.org/", returns="items 98"))

@@ -452,8 +452,13 @@ def _feed_page(url: str) -> int:
 
 _ARTICLE = r"^https://(?:www\.)?c40\.org/news/(?!category/|page/|feed/|tag/)[a-z0-9][a-z0-9-]*/$"
 ROUTES = Routes(
-    Route(r"/wp-json/wp/v2/posts", parse_rest, NEWS, format="json"),
-    Route(r"/news/feed/(?:\?paged=\d+)?$", parse_feed, NEWS, format="xml"),
-    Route(r"/news/category/press-release/(?:page/\d+/)?$", parse_listing, NEWS),
-    Route(_ARTICLE, parse_article, NEWS),
+    Route(r"/wp-json/wp/v2/posts", parse_rest, NEWS, format="json",
+          example="https://www.c40.org/wp-json/wp/v2/posts?per_page=10&page=1&orderby=date&order=desc",
+          returns="items 144"),
+    Route(r"/news/feed/(?:\?paged=\d+)?$", parse_feed, NEWS, format="xml",
+          example="https://www.c40.org/news/feed/", returns="items 144"),
+    Route(r"/news/category/press-release/(?:page/\d+/)?$", parse_listing, NEWS,
+          example="https://www.c40.org/news/category/press-release/", returns="requests 11"),
+    Route(_ARTICLE, parse_article, NEWS,
+          example="https://www.c40.org/news/cool-cities-accelerator-launch/", returns="items 13"),
 )

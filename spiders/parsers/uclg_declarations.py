@@ -317,6 +317,8 @@ def _require_html(html: str, url: str) -> BeautifulSoup:
 
 
 ROUTES = Routes(
-    Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS),
-    Route(r"^https?://", parse_instrument, INSTRUMENTS),
+    Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS,
+          example="https://uclg.org/new/", returns="requests 0 0"),
+    Route(r"^https?://", parse_instrument, INSTRUMENTS,
+          example="https://uclg.org/new/the-durban-political-declaration/", returns="items 1"),
 )

@@ -390,10 +390,15 @@ def parse_directory(html: str, url: str = MEETINGS_DIRECTORY) -> Iterator:
 
 
 ROUTES = Routes(
-    Route(r"//(?:www\.)?uclgmeets\.org/api(?:\?|$)", parse_api, PLATFORM, format="json"),
+    Route(r"//(?:www\.)?uclgmeets\.org/api(?:\?|$)", parse_api, PLATFORM, format="json",
+          example="https://www.uclgmeets.org/api", returns="items 8"),
     Route(r"//(?:www\.)?uclgmeets\.org/(?:conferences|processes|assemblies)/[^/]+/f/\d+/meetings/\d+/?$",
-          parse_meeting, PLATFORM),
-    Route(r"//(?:www\.)?uclgmeets\.org/meetings/?(?:\?|$)", parse_directory, PLATFORM),
-    Route(r"/media/events/[^/?#]+/?$", parse_old_event, OLD),
-    Route(r"/media/events/?(?:\?|$)", parse_old_listing, OLD),
+          parse_meeting, PLATFORM,
+          example="https://www.uclgmeets.org/conferences/WorldCouncil2025/f/1460/meetings/2226", returns="items 1"),
+    Route(r"//(?:www\.)?uclgmeets\.org/meetings/?(?:\?|$)", parse_directory, PLATFORM,
+          example="https://www.uclgmeets.org/meetings/", returns="requests 0 0"),
+    Route(r"/media/events/[^/?#]+/?$", parse_old_event, OLD,
+          example="https://www.uclg.org/en/media/events/4th-uclg-world-congress-rabat", returns="items 1"),
+    Route(r"/media/events/?(?:\?|$)", parse_old_listing, OLD,
+          example="https://www.uclg.org/en/media/events", returns="requests 0 0"),
 )

@@ -322,7 +322,10 @@ def is_old_site(url: str) -> bool:
 
 
 ROUTES = Routes(
-    Route(r"/media/(?:news|announcements)(?:\?|$)", parse_listing, LISTING),
-    Route(r"//(?:www\.)?uclg\.org/(?:(?:fr|es)/)?new/(?:page/\d+/)?$", parse_new_listing, LISTING),
-    Route(r"//(?:www\.)?uclg\.org/(?:(?:fr|es)/)?new/[^/?#]+/?$", parse_post, LISTING),
+    Route(r"/media/(?:news|announcements)(?:\?|$)", parse_listing, LISTING,
+          example="https://www.uclg.org/en/media/news", returns="items 6"),
+    Route(r"//(?:www\.)?uclg\.org/(?:(?:fr|es)/)?new/(?:page/\d+/)?$", parse_new_listing, LISTING,
+          example="https://uclg.org/new/", returns="requests 5"),
+    Route(r"//(?:www\.)?uclg\.org/(?:(?:fr|es)/)?new/[^/?#]+/?$", parse_post, LISTING,
+          example="https://uclg.org/new/jan-van-zanen-elected-president-of-uclg/", returns="items 1"),
 )
