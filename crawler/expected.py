@@ -9,6 +9,8 @@ session names each expected scope that never reported in the run's health, as no
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from crawler.routing import NoRoute
@@ -26,5 +28,10 @@ class ExpectedScopesMiddleware(BaseSpiderMiddleware):
             scope = route(request.url).scope
         except NoRoute:
             return request  # the spider logs a link no route reads; nothing is expected of it
+        named = request.meta.get("glocal_scope")
+        if isinstance(named, str):
+            # The spider named the list this request reports on (a name its URL cannot give, like a
+            # public id from an earlier answer): expect that list, not the one the URL would name.
+            scope = replace(scope, name=named)
         session.expect(scope, request.url)
         return request

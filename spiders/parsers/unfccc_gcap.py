@@ -195,5 +195,5 @@ ROUTES = Routes(
     Route(r"/apiv2/initiative/list", parse_initiative_list, INITIATIVES, format="json",
           example="https://climateaction.unfccc.int/apiv2/initiative/list", returns="items 4"),
     Route(r"/apiv2/actor/list", parse_actor_list, PARTICIPANTS, format="json",
-          example="https://climateaction.unfccc.int/apiv2/actor/list?cooperativeInitiativeId=7", returns="items 1"),
+          example="https://climateaction.unfccc.int/apiv2/actor/list?cooperativeInitiativeId=7", returns="items 4"),
 )

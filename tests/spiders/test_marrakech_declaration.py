@@ -101,7 +101,7 @@ def test_replay_records_the_count_as_a_dated_series(tmp_path):
     assert grown.returncode == 0, grown.stdout + grown.stderr
     connection = sqlite3.connect(db)
     try:
-        series = connection.execute("select count, seen_at from count_claims order by id").fetchall()
+        series = connection.execute("select count, first_seen_at from count_claims order by id").fetchall()
         changes = connection.execute("select entity, change, diff from changes where notify = 1").fetchall()
         adopted = connection.execute("select adopted_on from instruments").fetchall()
     finally:
