@@ -9,6 +9,7 @@ session names each expected scope that never reported in the run's health, as no
 
 from __future__ import annotations
 
+
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from crawler.routing import NoRoute
@@ -17,8 +18,10 @@ from crawler.session import CrawlSession
 
 class ExpectedScopesMiddleware(BaseSpiderMiddleware):
     def get_processed_request(self, request, response):
+        session = CrawlSession.of(self.crawler)
         route = getattr(self.crawler.spider, "route", None)
-        if route is None:
+        if session is None or route is None:
+            # No session under `scrapy check` or with STORE_ENABLED = False: no run to report to.
             return request
         try:
             scope = route(request.url).scope

@@ -42,6 +42,10 @@ class UnfcccGcapSpider(GlocalSpider):
                           meta={"glocal_scope": parser.INSTRUMENTS_SCOPE, "glocal_entity": "instrument"})
 
     def parse(self, response):
+        if parser.ROUTES.match(response.url).parse is parser.parse_actor_list:
+            # Only a contract (`scrapy check`) asks for an actor list without the crawl's callback.
+            yield from self.parse_actors(response)
+            return
         try:
             initiatives, items = parser.parse_initiatives(response.body, response.url)
             items = list(items)
@@ -59,7 +63,8 @@ class UnfcccGcapSpider(GlocalSpider):
                               meta={"initiative": initiative, "glocal_scope": scope, "glocal_entity": "signature"})
 
     def parse_actors(self, response):
-        initiative = response.meta["initiative"]
+        # A contract's request carries no initiative: the id its URL names is all there is.
+        initiative = response.meta.get("initiative") or {"id": response.url.rsplit("=", 1)[-1]}
         try:
             yield from list(parser.parse_actors(response.body, response.url, initiative))
         except ParseError as error:

@@ -137,4 +137,6 @@ def parser_for(url: str):
 
 
 SIGNATORIES = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
-ROUTES = Routes(Route(r"/marrakech-mayors-declaration/?$", parse_page, SIGNATORIES))
+ROUTES = Routes(Route(r"/marrakech-mayors-declaration/?$", parse_page, SIGNATORIES,
+                       example="https://localaction.mayorsmechanism.org/index.php/marrakech-mayors-declaration",
+                       returns="items 2"))

@@ -141,4 +141,5 @@ def parser_for(url: str):
 
 
 EVENTS = Scope(Event, APPEND_ONLY, LISTING_SCOPE)
-ROUTES = Routes(Route(r"urbanagendaplatform\.org/event-list", parse_items, EVENTS))
+ROUTES = Routes(Route(r"urbanagendaplatform\.org/event-list", parse_items, EVENTS,
+                       example="https://www.urbanagendaplatform.org/event-list", returns="items 5"))

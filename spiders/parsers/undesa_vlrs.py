@@ -211,7 +211,20 @@ def _soup(html: str, url: str) -> BeautifulSoup:
 
 
 REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+def parse_desa_page(text: str, url: str) -> Iterator:
+    """A page of UN DESA's VLR list (its own name: one contract per route)."""
+    yield from parse_items(text, url)
+
+
+def parse_unhabitat_page(text: str, url: str) -> Iterator:
+    """UN-Habitat's VLR list (its own name: one contract per route)."""
+    yield from parse_items(text, url)
+
+
 ROUTES = Routes(
-    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_items, REVIEWS),
-    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_items, REVIEWS),
+    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS,
+          example="https://sdgs.un.org/topics/voluntary-local-reviews", returns="items 16"),
+    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS,
+          example="https://unhabitat.org/topics/voluntary-local-reviews?order=field_year_of_publication_vlr&sort=desc",
+          returns="items 10"),
 )

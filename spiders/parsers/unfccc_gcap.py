@@ -181,7 +181,19 @@ def parser_for(url: str):
 
 INITIATIVES = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
 PARTICIPANTS = Scope(Signature, ROSTER, lambda url: f"signatures:{SOURCE}/" + url.rsplit("=", 1)[-1])
+def parse_initiative_list(text: str, url: str) -> Iterator:
+    """The initiative list (its own name: one contract per route)."""
+    yield from parse_items(text, url)
+
+
+def parse_actor_list(text: str, url: str) -> Iterator:
+    """One initiative's actor list (its own name: one contract per route)."""
+    yield from parse_items(text, url)
+
+
 ROUTES = Routes(
-    Route(r"/apiv2/initiative/list", parse_items, INITIATIVES, format="json"),
-    Route(r"/apiv2/actor/list", parse_items, PARTICIPANTS, format="json"),
+    Route(r"/apiv2/initiative/list", parse_initiative_list, INITIATIVES, format="json",
+          example="https://climateaction.unfccc.int/apiv2/initiative/list", returns="items 4"),
+    Route(r"/apiv2/actor/list", parse_actor_list, PARTICIPANTS, format="json",
+          example="https://climateaction.unfccc.int/apiv2/actor/list?cooperativeInitiativeId=7", returns="items 4"),
 )

@@ -136,4 +136,5 @@ def _next_link(soup: BeautifulSoup, url: str) -> str | None:
 
 
 NEWS = Scope(Announcement, APPEND_ONLY, LISTING_SCOPE)
-ROUTES = Routes(Route(r"^https://unhabitat\.org/news-and-stories", parse_items, NEWS))
+ROUTES = Routes(Route(r"^https://unhabitat\.org/news-and-stories", parse_items, NEWS,
+                       example="https://unhabitat.org/news-and-stories", returns="items 5"))

@@ -584,6 +584,10 @@ def parser_for(url: str):
 # One route per form of a status; both report on the treaty's signatory list.
 SIGNATORIES = Scope(Signature, ROSTER, lambda url: signature_scope(treaty_number(url)))
 ROUTES = Routes(
-    Route(r"/Pages/ViewDetails\.aspx\?", parse_status_html, SIGNATORIES),
-    Route(r"\.en\.xml$", parse_status_xml, SIGNATORIES, format="xml"),
+    Route(r"/Pages/ViewDetails\.aspx\?", parse_status_html, SIGNATORIES,
+          example="https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XXVII-7-d&chapter=27&clang=_en",
+          returns="items 200"),
+    Route(r"\.en\.xml$", parse_status_xml, SIGNATORIES, format="xml",
+          example="https://treaties.un.org/doc/Publication/MTDSG/Volume%20II/Chapter%20XXVII/XXVII-7-d.en.xml",
+          returns="items 200"),
 )
