@@ -1,9 +1,15 @@
 """The `glocal` command: crawl, inspect and query. Each command is a thin wrapper over crawler/,
-store/ or scheduler/; every error the user can act on is one line and a non-zero exit."""
+store/ or scheduler/; every error the user can act on is one line and a non-zero exit.
+
+Startup is a cost every cron job, status check and shell completion pays: this module and the
+command modules import only click and the project's light modules at the top. Scrapy and Twisted
+are imported by the commands that crawl (through `spider_class`), the store (sqlite-utils) by the
+commands that open it; the settings and the spider list come from crawler/catalogue.py, which
+reads them without Scrapy (tests/test_startup.py checks that the read-only commands never load it).
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import datetime, timezone
@@ -11,25 +17,27 @@ from pathlib import Path
 
 import click
 
-from crawler import __version__
+from crawler import __version__, catalogue
 from crawler.display import for_terminal, json_text
 from crawler.errors import GlocalError, UnknownSpider
-from crawler.items import as_record, item_kind
-from store.errors import StoreError
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 
-def project_settings():
-    from scrapy.utils.project import get_project_settings
+def project_settings() -> catalogue.ProjectSettings:
+    """The project's settings (crawler/settings.py, as Scrapy reads it), without importing Scrapy.
 
-    return get_project_settings()
+    Every command only reads values the project defines; a crawl's child process reads Scrapy's
+    full settings itself (crawler/runner.py)."""
+    return catalogue.settings()
 
 
 def spider_class(name: str):
+    """The spider's class, from Scrapy's spider loader: for the commands that crawl or parse."""
     from scrapy.spiderloader import get_spider_loader
+    from scrapy.utils.project import get_project_settings
 
-    loader = get_spider_loader(project_settings())
+    loader = get_spider_loader(get_project_settings())
     try:
         return loader.load(name)
     except KeyError:
@@ -38,9 +46,8 @@ def spider_class(name: str):
 
 
 def spider_names() -> list[str]:
-    from scrapy.spiderloader import get_spider_loader
-
-    return sorted(get_spider_loader(project_settings()).list())
+    """Every spider's name, from the catalogue (the spiders' source, read without Scrapy)."""
+    return list(catalogue.spiders(project_settings()))
 
 
 def db_option(fn):
@@ -66,8 +73,14 @@ class GlocalGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (GlocalError, StoreError) as error:
-            raise click.ClickException(for_terminal(error)) from None
+        except Exception as error:
+            # StoreError is looked up, not imported: importing store/ loads sqlite-utils (and numpy
+            # under it), which `glocal --help` or `glocal new-spider` must not pay for. A StoreError
+            # can only have been raised once store.errors was imported.
+            store_errors = sys.modules.get("store.errors")
+            if isinstance(error, GlocalError) or (store_errors and isinstance(error, store_errors.StoreError)):
+                raise click.ClickException(for_terminal(error)) from None
+            raise
 
 
 @click.group(cls=GlocalGroup)
@@ -183,7 +196,11 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
         archive_index(replay)
     alerts_path = settings.get("ALERTS_CONFIG")
     alerts = load_config(alerts_path) if alerts_path else None  # a wrong rule stops the start, in one line
-    spiders = {name: spider_class(name) for name in spider_names()}
+    # --list only prints each job's trigger and next run: the catalogue's entries (name and
+    # schedule) build the same jobs without importing Scrapy. A running scheduler needs the
+    # classes, for the sites each spider crawls (never two crawls of one site at once).
+    catalogued = catalogue.spiders(settings)
+    spiders = catalogued if list_jobs else {name: spider_class(name) for name in catalogued}
     scheduler = build_scheduler(settings, spiders, db_path=db_path, alerts=alerts,
                                 crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
     if list_jobs:
@@ -246,6 +263,8 @@ def parse(spider, file, url):
 
 def export_record(item) -> dict:
     """An item as one JSON object a reader can tell apart from the others: its "type" first."""
+    from crawler.items import as_record, item_kind
+
     return {"type": item_kind(item), **as_record(item)}
 
 
@@ -259,17 +278,18 @@ def spiders_command(db_path):
     \b
         glocal spiders
     """
-    from scheduler.main import spider_schedules
-    from store import runs
-
-    path = db_path or project_settings().get("STORE_DB_PATH")
-    crons = spider_schedules(project_settings(), {name: spider_class(name) for name in spider_names()})
+    settings = project_settings()
+    path = db_path or settings.get("STORE_DB_PATH")
+    spiders = catalogue.spiders(settings)
+    crons = catalogue.spider_schedules(settings, spiders)
     last = {}
     if Path(path).exists():
+        from store import runs
+
         db = open_store(path, readonly=True)
         last = runs.last_runs(db)
         db.close()
-    for name in spider_names():
+    for name in spiders:
         run = last.get(name)
         if run is None:
             state = "never run"

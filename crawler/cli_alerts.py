@@ -202,22 +202,20 @@ def status(db_path, as_json):
     \b
         glocal status --json
     """
-    from scheduler.main import spider_schedules
-    from store import deliveries, incidents
-
-    from crawler.cli import spider_class, spider_names
+    from crawler import catalogue
 
     settings = project_settings()
     path = _db_path(db_path)
-    names = spider_names()
-    crons = spider_schedules(settings, {name: spider_class(name) for name in names})
+    spiders = catalogue.spiders(settings)
+    names = list(spiders)
+    crons = catalogue.spider_schedules(settings, spiders)
     now = datetime.now(timezone.utc)
     report = {"database": str(path), "spiders": [], "outbox": {}}
     db = open_store(path) if Path(path).exists() else None
     try:
         last = {}
         if db is not None:
-            from store import runs
+            from store import deliveries, incidents, runs
 
             last = runs.last_runs(db)
             report["outbox"] = deliveries.status_counts(db)

@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import settings as defaults
+from crawler.catalogue import spider_schedules  # noqa: F401 - one reading, shared with `glocal status`
 from crawler.errors import NotConfigured
 from crawler.schedules import trigger_for
 from store.clock import parse_moment
@@ -34,16 +35,6 @@ from scheduler import jobs
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)
-
-
-def spider_schedules(settings, spiders: dict[str, type]) -> dict[str, str]:
-    """spider -> cron expression: SCHEDULER_SCHEDULES overrides the spider's own `schedule`."""
-    overrides = settings.getdict("SCHEDULER_SCHEDULES")
-    unknown = sorted(set(overrides) - set(spiders))
-    if unknown:
-        raise NotConfigured(f"SCHEDULER_SCHEDULES names unknown spiders: {', '.join(unknown)}")
-    return {name: overrides.get(name) or getattr(cls, "schedule", None) or settings.get("SCHEDULER_DEFAULT_CRON")
-            for name, cls in spiders.items()}
 
 
 def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, now: datetime | None = None,
