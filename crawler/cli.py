@@ -17,18 +17,20 @@ from pathlib import Path
 
 import click
 
-from crawler import __version__, catalogue
+from crawler import __version__
 from crawler.display import for_terminal, json_text
 from crawler.errors import GlocalError, UnknownSpider
 
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 
-def project_settings() -> catalogue.ProjectSettings:
+def project_settings():
     """The project's settings (crawler/settings.py, as Scrapy reads it), without importing Scrapy.
 
     Every command only reads values the project defines; a crawl's child process reads Scrapy's
     full settings itself (crawler/runner.py)."""
+    from crawler import catalogue
+
     return catalogue.settings()
 
 
@@ -47,6 +49,8 @@ def spider_class(name: str):
 
 def spider_names() -> list[str]:
     """Every spider's name, from the catalogue (the spiders' source, read without Scrapy)."""
+    from crawler import catalogue
+
     return list(catalogue.spiders(project_settings()))
 
 
@@ -183,6 +187,7 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
     """
     import logging
 
+    from crawler import catalogue
     from crawler.alerts.rules import load_config
     from scheduler.main import build_scheduler, run_forever, spider_schedules
     from scheduler.service import job_lines
@@ -278,6 +283,8 @@ def spiders_command(db_path):
     \b
         glocal spiders
     """
+    from crawler import catalogue
+
     settings = project_settings()
     path = db_path or settings.get("STORE_DB_PATH")
     spiders = catalogue.spiders(settings)

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
-from string import Template
 from urllib.parse import urlsplit
 
 import click
@@ -59,6 +56,8 @@ def scaffold(root: Path, slug: str, url: str, page: Path | None, *, now: datetim
     targets["fixtures"].mkdir(parents=True)
     meta = {}
     if page is not None:
+        import shutil  # here, not at the top: `glocal --help` and every other command skip it (lzma, bz2)
+
         shutil.copyfile(page, targets["fixtures"] / page_file)
         saved = datetime.fromtimestamp(page.stat().st_mtime, timezone.utc) if now is None else now
         meta[page_file] = {
@@ -77,6 +76,9 @@ def scaffold(root: Path, slug: str, url: str, page: Path | None, *, now: datetim
 
 
 def _render(name: str, values: dict) -> str:
+    from importlib import resources
+    from string import Template
+
     text = resources.files("crawler").joinpath(f"templates/{name}").read_text(encoding="utf-8")
     return Template(text).substitute(values)
 
