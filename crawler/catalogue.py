@@ -20,6 +20,7 @@ tests/test_catalogue.py checks both against Scrapy's own answers, so they cannot
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import os
 import pkgutil
@@ -262,31 +263,38 @@ class _SourceReader:
         return self._modules[module]
 
     def _locate(self, module: str) -> Path | None:
+        if module in self._files:
+            return self._files[module]
         spec = _spec_below(module) if "." in module else find_spec(module)
         return Path(spec.origin) if spec is not None and spec.origin else None
 
     def _base(self, cls: _Class, base: ast.expr) -> _Class | str:
         """A base class: a _Class when the project's source defines it (the spider packages and the
-        settings' package), else its dotted name as written ("scrapy.Spider", "builtins.Exception"),
-        or "?" for an expression (Generic[T]) the source alone cannot name."""
-        classes, imports = self._parsed(cls.module)
+        settings' package), else its dotted name ("scrapy.Spider", "builtins.Exception"), or "?"
+        for what the source alone cannot name (an expression, a name assigned at run time)."""
         dotted = _dotted(base)
-        if dotted is None:
+        return "?" if dotted is None else self._resolve(cls.module, dotted)
+
+    def _resolve(self, module: str, dotted: str, depth: int = 0) -> _Class | str:
+        """What `dotted`, written in `module`, names: following imports and re-exports."""
+        if depth > 20:
             return "?"
+        classes, imports = self._parsed(module)
         head, _, rest = dotted.partition(".")
         if not rest and head in classes:
             return classes[head]
-        target = imports.get(head)
-        if target is None:
-            return f"builtins.{dotted}"
-        full = f"{target}.{rest}" if rest else target
-        owner, _, class_name = full.rpartition(".")
-        if owner.split(".")[0] in self._packages:
-            owner_classes, _ = self._parsed(owner)
-            if class_name in owner_classes:
-                return owner_classes[class_name]
-            raise Unreadable(f"{owner} defines no class {class_name} (a base of {cls.module}.{cls.name})")
-        return full
+        if head not in imports:
+            return f"builtins.{dotted}" if not rest and hasattr(builtins, head) else "?"
+        full = f"{imports[head]}.{rest}" if rest else imports[head]
+        owner, _, name = full.rpartition(".")
+        if owner.split(".")[0] not in self._packages:
+            return full  # a third party's class (scrapy.Spider): known by its name only
+        if self._is_module(full):
+            return "?"  # a module used as a base: not a class
+        return self._resolve(owner, name, depth + 1)
+
+    def _is_module(self, dotted: str) -> bool:
+        return self._locate(dotted) is not None
 
     def _mro(self, cls: _Class) -> list[_Class | str]:
         """The class's method resolution order (C3), as Python computes it."""

@@ -121,6 +121,15 @@ PACKAGE = {
                'class One(Base):\n    name = "one"\n\n\n'
                'class Two(Weekly, Base):\n    name = "two"\n\n\n'
                "class Nameless(Base):\n    pass\n"),
+    "reexport.py": """
+        from catpkg.base import Base as Renamed  # noqa: F401 - re-exported
+    """,
+    "six.py": """
+        from catpkg import reexport
+
+        class Six(reexport.Renamed):
+            name = "six"
+    """,
     "sub/__init__.py": "",
     "sub/three.py": """
         from scrapy import Spider
@@ -159,7 +168,7 @@ def test_inherited_and_imported_attributes_are_read_as_python_resolves_them(pack
     found = catalogue.from_source(["catpkg"])
     assert found == scrapy_entries(["catpkg"])
     assert {name: entry.schedule for name, entry in found.items()} == {
-        "one": "0 1 * * *", "two": "0 2 * * 1", "three": None}
+        "one": "0 1 * * *", "two": "0 2 * * 1", "three": None, "six": "0 1 * * *"}
 
 
 def test_a_computed_name_or_schedule_sends_the_catalogue_to_scrapy(package):
@@ -187,3 +196,17 @@ def test_a_spider_based_on_what_the_source_cannot_follow_is_not_guessed(package)
     """), encoding="utf-8")
     with pytest.raises(catalogue.Unreadable, match="Five has a name and a base class"):
         catalogue.from_source(["catpkg"])
+
+
+def test_a_base_assigned_at_run_time_is_not_guessed(package):
+    (package / "seven.py").write_text(textwrap.dedent("""
+        from catpkg.base import Base
+
+        Alias = Base
+
+        class Seven(Alias):
+            name = "seven"
+    """), encoding="utf-8")
+    with pytest.raises(catalogue.Unreadable, match="Seven has a name and a base class"):
+        catalogue.from_source(["catpkg"])
+    assert "seven" in scrapy_entries(["catpkg"])  # a spider indeed: the fallback finds it
