@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import json
 import os
 import pkgutil
@@ -117,6 +118,7 @@ def spiders(project: ProjectSettings | None = None) -> dict[str, SpiderEntry]:
 def from_source(packages: list[str]) -> dict[str, SpiderEntry]:
     """The spiders of these modules (and their submodules), from their source; Unreadable when a
     spider's name or schedule is not a literal (or a module is not Python source)."""
+    _top_spec.cache_clear()  # sys.path may have changed since the last reading
     reader = _SourceReader({name.split(".")[0] for name in [*packages, SETTINGS_MODULE]})
     found: dict[str, SpiderEntry] = {}
     for module in _walk(packages):
@@ -162,16 +164,21 @@ def _walk(packages: list[str]):
     """(module name, source file) of each module and submodule, in the order of Scrapy's
     `walk_modules_iter`, found on disk without importing any of them."""
     for package in packages:
-        spec = find_spec(package) if "." not in package else _spec_below(package)
+        spec = _top_spec(package) if "." not in package else _spec_below(package)
         if spec is None or spec.origin is None:
             raise Unreadable(f"no module {package}")
         yield from _walk_spec(package, spec.origin, spec.submodule_search_locations)
 
 
+@functools.lru_cache(maxsize=None)
+def _top_spec(name: str):
+    return find_spec(name)  # searches sys.path: once per package and reading
+
+
 def _spec_below(dotted: str):
     """The spec of a submodule, found from its top package's folder (find_spec would import parents)."""
     top, *rest = dotted.split(".")
-    spec = find_spec(top)
+    spec = _top_spec(top)
     for part in rest:
         if spec is None or not spec.submodule_search_locations:
             return None
@@ -251,7 +258,7 @@ class _SourceReader:
 
     def _parsed(self, module: str):
         if module not in self._modules:
-            path = self._files.get(module) or self._locate(module)
+            path = self._locate(module)
             if path is None or path.suffix != ".py":
                 raise Unreadable(f"no Python source for {module}")
             try:
@@ -263,10 +270,10 @@ class _SourceReader:
         return self._modules[module]
 
     def _locate(self, module: str) -> Path | None:
-        if module in self._files:
-            return self._files[module]
-        spec = _spec_below(module) if "." in module else find_spec(module)
-        return Path(spec.origin) if spec is not None and spec.origin else None
+        if module not in self._files:
+            spec = _spec_below(module) if "." in module else _top_spec(module)
+            self._files[module] = Path(spec.origin) if spec is not None and spec.origin else None
+        return self._files[module]
 
     def _base(self, cls: _Class, base: ast.expr) -> _Class | str:
         """A base class: a _Class when the project's source defines it (the spider packages and the
