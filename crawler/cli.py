@@ -527,7 +527,3 @@ for _command in RESEARCH_COMMANDS:
 from crawler.cli_covenant import import_group  # noqa: E402 - registered last, see docs/cli.md
 
 cli.add_command(import_group)
-
-
-if __name__ == "__main__":  # python -m crawler.cli: the same as the console script
-    main()
