@@ -11,13 +11,13 @@ seen in a run is not removed. The Rome Charter's adhering cities are a roster (t
 from __future__ import annotations
 
 from crawler.items import Instrument
+from spiders.base import Batch, GlocalSpider
 from spiders.parsers import uclg_declarations as parser
 from spiders.parsers import uclg_news
 from spiders.parsers.uclg_site import OLD_HOSTS
-from spiders.uclg_batch import Batch, BatchedSpider
 
 
-class UclgDeclarationsSpider(BatchedSpider):
+class UclgDeclarationsSpider(GlocalSpider):
     name = "uclg_declarations"
     parser = parser
     allowed_domains = list(OLD_HOSTS) + ["www.uclgmeets.org", "uclgmeets.org"]

@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import scrapy
 
 from crawler.errors import ParseError
+from spiders.base import Batch, GlocalSpider, failure_reason
 from spiders.parsers import uclg_events as parser
 from spiders.parsers.uclg_site import OLD_HOSTS
-from spiders.base import failure_reason
-from spiders.uclg_batch import Batch, BatchedSpider
 
-class UclgEventsSpider(BatchedSpider):
+
+class UclgEventsSpider(GlocalSpider):
     name = "uclg_events"
     parser = parser
     allowed_domains = list(OLD_HOSTS) + list(parser.PLATFORM_HOSTS)

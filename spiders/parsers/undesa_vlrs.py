@@ -211,6 +211,9 @@ def _soup(html: str, url: str) -> BeautifulSoup:
 
 
 REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
+
+
 def parse_desa_page(text: str, url: str) -> Iterator:
     """A page of UN DESA's VLR list (its own name: one contract per route)."""
     yield from parse_items(text, url)
