@@ -1,6 +1,7 @@
 """What every glocal spider shares: requests from declared start URLs, dispatch to the parser by
 URL (the parser module's ROUTES), failures reported against the page's scope, links followed,
-listings paged with an incremental stop. A spider only names its parser and start URLs:
+listings paged with an incremental stop, and scopes gathered over pages that are not one chain
+(`Batch`, `GlocalSpider.walk`). A spider only names its parser and start URLs:
 
     class C40AcceleratorsSpider(GlocalSpider):
         name = "c40_accelerators"
