@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
@@ -31,6 +32,7 @@ from crawler.name_groups import element_groups, pick_group, script_groups
 from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, split_names
+from spiders.parsers.page import soup_of
 
 SOURCE = "c40_accelerators"
 HUB_URL = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
@@ -350,10 +352,7 @@ def _title(soup: BeautifulSoup) -> str:
     return clean(soup.find("h1"))
 
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)  # the hub states which accelerators exist

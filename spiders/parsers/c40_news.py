@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
+from functools import partial
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
@@ -40,6 +41,7 @@ from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, parse_date, split_names
 from spiders.parsers import wordpress
+from spiders.parsers.page import soup_of
 
 SOURCE = "c40_news"
 SITE = "https://www.c40.org"
@@ -439,10 +441,7 @@ def _first_words(text: str) -> str:
     return clean(re.sub(r"<[^>]+>", " ", text or ""))[:60]
 
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("posts",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="posts")
 
 
 def _feed_page(url: str) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from crawler.countries import country_code
 from crawler.errors import ParseError
@@ -22,6 +22,7 @@ from crawler.items import APPEND_ONLY, Event, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
 from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "uap_events"
 START_URL = "https://www.urbanagendaplatform.org/event-list"
@@ -79,9 +80,7 @@ def series_of(title: str) -> tuple[str | None, str | None]:
 
 
 def parse_page(html: str, url: str) -> ListingPage:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("date_range",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="date_range", tags=MARKUP_TAGS)
     main = soup.find("main") or soup.body or soup
     page = ListingPage()
     for line in main.find_all(string=lambda s: bool(_RANGE.match(clean(s)))):

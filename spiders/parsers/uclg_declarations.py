@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
@@ -31,6 +32,7 @@ from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Sco
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, name_key, split_names
 from spiders.parsers import uclg_events
+from spiders.parsers.page import soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, last_segment, series_of,
                                        without_language)
 
@@ -309,10 +311,7 @@ def parse_listing(html: str, url: str = NEWS_LISTING) -> Iterator:
         yield Link(post)
 
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 ROUTES = Routes(

@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -33,6 +34,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Event, Link, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part
+from spiders.parsers.page import soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, next_page,
                                        series_of, split_place, without_language)
 
@@ -379,10 +381,7 @@ def parse_old_event(html: str, url: str) -> Iterator[Event]:
 
 # --- shared ----------------------------------------------------------------------------------------
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 def parse_directory(html: str, url: str = MEETINGS_DIRECTORY) -> Iterator:

@@ -21,6 +21,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -30,6 +31,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Announcement, Link, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean
+from spiders.parsers.page import soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, language_of, last_segment, next_page, numeric_date,
                                        without_language)
 
@@ -310,10 +312,7 @@ def _post_date(heading: Tag | None, main: Tag) -> str | None:
 
 # --- shared ----------------------------------------------------------------------------------------
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 def is_old_site(url: str) -> bool:

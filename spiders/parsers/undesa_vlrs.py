@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -24,6 +25,7 @@ from crawler.items import ROSTER, Instrument, Scope, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
 from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "undesa_vlrs"
 DESA_URL = "https://sdgs.un.org/topics/voluntary-local-reviews"
@@ -204,10 +206,7 @@ def _heading(soup: BeautifulSoup) -> Tag | None:
     return headings[-1] if headings else None
 
 
-def _soup(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("vlr_heading",))
-    return BeautifulSoup(html, "lxml")
+_soup = partial(soup_of, source=SOURCE, landmark="vlr_heading", tags=MARKUP_TAGS)
 
 
 REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)

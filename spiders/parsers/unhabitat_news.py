@@ -22,6 +22,7 @@ from crawler.items import APPEND_ONLY, Announcement, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean
 from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "unhabitat_news"
 START_URL = "https://unhabitat.org/news-and-stories"
@@ -74,9 +75,7 @@ def url_date(url: str) -> str | None:
 
 
 def parse_page(html: str, url: str) -> ListingPage:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("story_links",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="story_links", tags=MARKUP_TAGS)
     main = soup.find("main") or soup.body or soup
     by_url: dict[str, list[Tag]] = {}
     for link in main.find_all("a", href=True):

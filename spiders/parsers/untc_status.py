@@ -29,6 +29,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
+from spiders.parsers.page import soup_of
 
 SOURCE = "untc_status"
 HOST = "treaties.un.org"
@@ -494,14 +495,10 @@ _COUNTS = re.compile(r"Signatories\s*:\s*(\d+)|Parties\s*:\s*(\d+)", re.I)
 
 def parse_status_html(html: str, url: str) -> Iterator:
     """Items of the HTML status page (the fallback when the XML file is missing or unreadable)."""
-    from bs4 import BeautifulSoup
-
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     number = treaty_number(url)
-    if not re.search(r"<(html|body|table)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("status_file",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="status_file", tags=("html", "body", "table"))
     grid = soup.find("table", id=GRID_ID) or _table_by_header(soup)
     text = clean(soup.body or soup)
     if grid is None:
