@@ -100,16 +100,14 @@ class UclgEventsSpider(GlocalSpider):
     # --- the old site --------------------------------------------------------------------------------
 
     def parse_old_listing(self, response, batch: Batch):
-        urls = self.read_with(response, batch, parser.old_event_urls)
+        urls, following = self.read_with(response, batch, parser.read_old_listing) or (None, None)
         if urls is not None and not urls:
             batch.fail(f"no event links on {response.url} ({parser.EXPECTATIONS.describe('event_links')})",
                        landmarks=("event_links",))
         for url in urls or []:
             yield from self.batch_request(url, self.parse_old_event, batch, leaf=True)
-        if urls:
-            following = parser.old_listing_next(response.text, response.url)
-            if following:
-                yield from self.batch_request(following, self.parse_old_listing, batch)
+        if urls and following:
+            yield from self.batch_request(following, self.parse_old_listing, batch)
         yield from batch.arrived()
 
     def parse_old_event(self, response, batch: Batch):

@@ -71,8 +71,9 @@ class UclgNewsSpider(GlocalSpider):
 
     def parse_new_listing(self, response, batch: Batch, known_in_a_row: int):
         """A page of the new site's listing: the posts not yet known, then the next page."""
-        urls = self.read_with(response, batch, parser.post_urls)
-        if urls is not None:
+        page = self.read_with(response, batch, parser.read_new_listing)
+        if page is not None:
+            urls, following = page
             if not urls:
                 batch.fail(f"no /new/{{slug}}/ links in the main content of {response.url} "
                            f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
@@ -86,8 +87,7 @@ class UclgNewsSpider(GlocalSpider):
                 yield from self.batch_request(url, self.parse_post, batch, leaf=True)
             if skipped:
                 batch.partial.append(f"{skipped} posts linked from {response.url} already known, not read again")
-            yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,
-                                  known_in_a_row, self.parse_new_listing)
+            yield from self._next(following, response.url, batch, known_in_a_row, self.parse_new_listing)
         yield from batch.arrived()
 
     def parse_post(self, response, batch: Batch):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import partial
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
@@ -32,7 +32,7 @@ from crawler.name_groups import element_groups, pick_group, script_groups
 from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, split_names
-from spiders.parsers.page import soup_of
+from spiders.parsers.page import links_in, soup_of
 
 SOURCE = "c40_accelerators"
 HUB_URL = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
@@ -83,12 +83,13 @@ _BLOCKS = ("p", "ul", "ol", "div", "section", "h2", "h3", "h4", "h5", "h6", "tab
 
 def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
     """English accelerator pages linked from the hub's main content, one per accelerator."""
-    soup = BeautifulSoup(html, "lxml")
+    return _accelerator_urls(BeautifulSoup(html, "lxml"), base_url)
+
+
+def _accelerator_urls(soup, base_url: str) -> list[str]:
     main = soup.find("main") or soup.body or soup
     urls: dict[str, str] = {}
-    for link in main.find_all("a", href=True):
-        url = urljoin(base_url, link["href"].strip())
-        parts = urlsplit(url)
+    for url, parts, _ in links_in(main, base_url):
         match = _ACCELERATOR_PATH.match(parts.path)
         if parts.hostname in HOSTS and match:
             key = instrument_key(url)
@@ -98,8 +99,7 @@ def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
 
 def parse_hub(html: str, url: str = HUB_URL) -> Iterator:
     """The hub's report of which accelerators exist (the instruments scope), then a Link to each."""
-    _require_html(html, url)
-    urls = accelerator_urls(html, url)
+    urls = _accelerator_urls(_require_html(html, url), url)
     if not urls:
         yield INSTRUMENTS.report(SOURCE, url, complete=False, landmarks_missing=["accelerator_links"],
                                  reason=f"no /accelerators/{{slug}}/ links in the main content of {url}")

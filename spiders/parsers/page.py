@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 from crawler.errors import ParseError
 
@@ -18,6 +19,13 @@ MARKUP_TAGS = ("html", "body", "main", "div")  # the parsers that never accepted
 @lru_cache(maxsize=None)
 def _opening(tags: tuple[str, ...]) -> re.Pattern:
     return re.compile(rf"<({'|'.join(tags)})\b", re.I)
+
+
+def links_in(element, base_url: str):
+    """Each link (`<a href>`) below `element`, as (absolute URL, its urlsplit parts, the link)."""
+    for link in element.find_all("a", href=True):
+        target = urljoin(base_url, link["href"].strip())
+        yield target, urlsplit(target), link
 
 
 def soup_of(html, url: str, *, source: str, landmark: str, tags: tuple[str, ...] = HTML_TAGS):
