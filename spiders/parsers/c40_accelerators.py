@@ -27,11 +27,12 @@ from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Instrument, Link, Scope, Signature
+from crawler.items import ROSTER, CountClaim, Instrument, Scope, Signature
 from crawler.name_groups import element_groups, pick_group, script_groups
 from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, split_names
+from spiders.parsers.listing_page import linked_pages
 from spiders.parsers.page import links_in, soup_of
 
 SOURCE = "c40_accelerators"
@@ -100,13 +101,8 @@ def _accelerator_urls(soup, base_url: str) -> list[str]:
 def parse_hub(html: str, url: str = HUB_URL) -> Iterator:
     """The hub's report of which accelerators exist (the instruments scope), then a Link to each."""
     urls = _accelerator_urls(_require_html(html, url), url)
-    if not urls:
-        yield INSTRUMENTS.report(SOURCE, url, complete=False, landmarks_missing=["accelerator_links"],
-                                 reason=f"no /accelerators/{{slug}}/ links in the main content of {url}")
-        return
-    yield INSTRUMENTS.report(SOURCE, url, complete=True, keys=[instrument_key(u) for u in urls])
-    for accelerator in urls:
-        yield Link(accelerator)
+    yield from linked_pages(INSTRUMENTS, SOURCE, url, urls, instrument_key, landmark="accelerator_links",
+                            missing="no /accelerators/{slug}/ links")
 
 
 # --- one accelerator ------------------------------------------------------------------------------

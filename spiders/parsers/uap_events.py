@@ -21,7 +21,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Event, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "uap_events"
@@ -112,8 +112,7 @@ def parse_page(html: str, url: str) -> ListingPage:
     if not page.items:
         raise ParseError(f"{SOURCE}: no event with a date line ('05 Jul 2022 to 12 Jul 2022') and a link on {url}",
                          landmarks=("date_range", "event_link"))
-    link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
-    page.next_url = urljoin(url, link["href"]) if link else None
+    page.next_url = next_link(soup, url)
     return page
 
 

@@ -34,6 +34,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Event, Link, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part
+from spiders.parsers.listing_page import linked_pages
 from spiders.parsers.page import links_in, soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, next_page,
                                        series_of, split_place, without_language)
@@ -349,14 +350,9 @@ def read_old_listing(html: str, url: str = OLD_LISTING) -> tuple[list[str], str 
 def parse_old_listing(html: str, url: str = OLD_LISTING) -> Iterator:
     """The old events listing: the scope report naming the event pages it links."""
     urls, following = read_old_listing(html, url)
-    if not urls:
-        yield OLD.report(SOURCE, url, complete=False, landmarks_missing=["event_links"],
-                         reason=f"no /en/media/events/{{slug}} links in the main content of {url}")
-        return
-    yield OLD.report(SOURCE, url, complete=True, keys=[old_event_key(u) for u in urls])
-    for event_url in urls:
-        yield Link(event_url)
-    if following:
+    yield from linked_pages(OLD, SOURCE, url, urls, old_event_key, landmark="event_links",
+                            missing="no /en/media/events/{slug} links")
+    if urls and following:
         yield Link(following, rel="next")
 
 

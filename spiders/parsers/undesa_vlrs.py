@@ -24,7 +24,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import ROSTER, Instrument, Scope, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "undesa_vlrs"
@@ -52,23 +52,21 @@ _CITY_PREFIX = re.compile(r"^(?:the\s+)?(?:city|municipality|county)\s+of\s+", r
 
 def parse_desa(html: str, url: str) -> ListingPage:
     """One page of the DESA list: its reviews and the next page of the review pager."""
-    soup = _soup(html, url)
-    heading = _heading(soup)
-    if heading is None:
-        raise ParseError(f"{SOURCE}: no heading \"Voluntary Local Reviews\" on {url}", landmarks=("vlr_heading",))
-    page = _entries(heading, url)
-    page.next_url = _next_double_pager(soup, url)
-    return page
+    return _list_page(html, url, _next_double_pager)
 
 
 def parse_habitat(html: str, url: str) -> ListingPage:
     """One page of UN-Habitat's list."""
+    return _list_page(html, url, next_link)
+
+
+def _list_page(html: str, url: str, pager) -> ListingPage:
     soup = _soup(html, url)
     heading = _heading(soup)
     if heading is None:
         raise ParseError(f"{SOURCE}: no heading \"Voluntary Local Reviews\" on {url}", landmarks=("vlr_heading",))
     page = _entries(heading, url)
-    page.next_url = _next_link(soup, url)
+    page.next_url = pager(soup, url)
     return page
 
 
@@ -187,11 +185,6 @@ def _next_double_pager(soup: BeautifulSoup, url: str) -> str | None:
         if state[0] == current[0] and state[1] == current[1] + 1:
             return urljoin(url, href)
     return None
-
-
-def _next_link(soup: BeautifulSoup, url: str) -> str | None:
-    link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
-    return urljoin(url, link["href"]) if link else None
 
 
 def _heading(soup: BeautifulSoup) -> Tag | None:

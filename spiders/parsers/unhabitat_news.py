@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Announcement, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "unhabitat_news"
@@ -104,7 +104,7 @@ def parse_page(html: str, url: str) -> ListingPage:
         page.items.append(Announcement(source=SOURCE, key=key, url=url, title=title or slug,
                                        published_on=published_on, summary=teaser,
                                        scope=LISTING_SCOPE))
-    page.next_url = _next_link(soup, url)
+    page.next_url = next_link(soup, url)
     return page
 
 
@@ -127,11 +127,6 @@ def _entry_of(link: Tag, story_urls: set[str]) -> Tag:
             break
         entry = parent
     return entry
-
-
-def _next_link(soup: BeautifulSoup, url: str) -> str | None:
-    link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
-    return urljoin(url, link["href"]) if link else None
 
 
 NEWS = Scope(Announcement, APPEND_ONLY, LISTING_SCOPE)

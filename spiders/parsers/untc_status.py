@@ -441,12 +441,10 @@ def parse_status_xml(raw: bytes | str, url: str) -> Iterator:
     status_element = data.find("Status") if data is not None else None
     signatories = _count(status_element, "Signatories")
     parties = _count(status_element, "Parties")
-    line = ". ".join(f"{label}: {n}" for label, n in (("Signatories", signatories), ("Parties", parties))
-                     if n is not None)
     status = Status(
         number=number, url=url, title=title, columns=[column_of(label, i) for i, label in enumerate(labels)],
         rows=rows, footnotes=footnotes, signatories=signatories, parties=parties,
-        status_line=f"Status: {line}." if line else None,
+        status_line=_status_line(signatories, parties),
         conclusion=_without_footnotes(_text(data.find("Conclusion")))[0] if data is not None else None,
         entry_into_force=_text(data.find("EIF/Labeltext")) or None if data is not None else None,
         notes=[note] if note else [],
@@ -493,6 +491,13 @@ _STATUS_AS_AT = re.compile(r"STATUS\s+AS\s+AT\s*:?\s*(\d{2})-(\d{2})-(\d{4})", r
 _COUNTS = re.compile(r"Signatories\s*:\s*(\d+)|Parties\s*:\s*(\d+)", re.I)
 
 
+def _status_line(signatories: int | None, parties: int | None) -> str | None:
+    """The line "Status: Signatories: N. Parties: M." from the counts the XML file or the HTML page states."""
+    line = ". ".join(f"{label}: {n}" for label, n in (("Signatories", signatories), ("Parties", parties))
+                     if n is not None)
+    return f"Status: {line}." if line else None
+
+
 def parse_status_html(html: str, url: str) -> Iterator:
     """Items of the HTML status page (the fallback when the XML file is missing or unreadable)."""
     if isinstance(html, bytes):
@@ -526,12 +531,10 @@ def parse_status_html(html: str, url: str) -> Iterator:
             signatories = int(match.group(1))
         if match.group(2) and parties is None:
             parties = int(match.group(2))
-    line = ". ".join(f"{label}: {n}" for label, n in (("Signatories", signatories), ("Parties", parties))
-                     if n is not None)
     status = Status(
         number=number, url=url, title=title, columns=[column_of(label, i) for i, label in enumerate(labels)],
         rows=rows, footnotes=footnotes, signatories=signatories, parties=parties,
-        status_line=f"Status: {line}." if line else None,
+        status_line=_status_line(signatories, parties),
         conclusion=_html_conclusion(soup),
         entry_into_force=_html_field(soup, "Entry into force") or None,
     )
