@@ -266,10 +266,12 @@ class GlocalSpider(scrapy.Spider):
             for gap in result.gaps:
                 self.logger.warning("gap: %s", gap)
             batch.gaps.extend(result.gaps)
-            if result.next_url and page < listing.max_pages:
-                yield from self._walk_request(batch, listings, index, result.next_url, page + 1)
+            # A pager pointing back at a page already read ends the listing.
+            following = result.next_url if result.next_url not in batch.requested else None
+            if following and page < listing.max_pages:
+                yield from self._walk_request(batch, listings, index, following, page + 1)
             else:
-                if result.next_url and any(scope.kind == ROSTER for scope in batch.scopes):
+                if following and any(scope.kind == ROSTER for scope in batch.scopes):
                     batch.fail(f"{listing.start_url}: stopped after {listing.max_pages} pages, the pager goes on")
                 # An append-only list read up to its page cap is complete: only the newest pages
                 # can add anything, and absence never removes.
@@ -286,9 +288,11 @@ class GlocalSpider(scrapy.Spider):
         yield from batch.arrived()
 
     def _walk_on(self, batch: "Batch", listings: list["Listing"], index: int) -> list[scrapy.Request]:
-        """The next listing's first page, once a listing has ended."""
-        if index + 1 < len(listings):
-            return self._walk_request(batch, listings, index + 1, listings[index + 1].start_url, 1)
+        """The next listing's first page, once a listing has ended (one already asked for is done)."""
+        for following in range(index + 1, len(listings)):
+            request = self._walk_request(batch, listings, following, listings[following].start_url, 1)
+            if request:
+                return request
         return []
 
     def failed_report(self, route: Route, url: str, reason: str) -> ScopeReport:

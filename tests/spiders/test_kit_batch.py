@@ -183,11 +183,14 @@ def test_a_page_the_parser_refuses_ends_its_listing_without_refusing_the_list():
     assert report.reason == "no heading"
 
 
-def test_a_walk_asks_for_a_page_once():
-    looping = Listing("https://one.org/a", pages(a=page_of([story("a")], next_url="https://one.org/a")))
-    (request,) = WalkSpider().walk(Batch(SOURCE, NEWS, "https://one.org/a"), [looping])
-    report, _ = answer(request)  # the pager points back at the page read: the walk ends
-    assert report.complete
+def test_a_pager_pointing_back_ends_its_listing_and_the_next_is_read():
+    looping = Listing("https://one.org/a", pages(a=page_of([review("x")], next_url="https://one.org/a")))
+    two = Listing("https://two.org/c", pages(c=page_of([review("z")])))
+    (request,) = WalkSpider().walk(Batch(SOURCE, REVIEWS, "https://one.org/a"), [looping, two])
+    (second,) = answer(request)  # page a is not asked again
+    assert second.url == "https://two.org/c"
+    report, *_ = answer(second)
+    assert report.complete and report.keys == ["kit_test/x", "kit_test/z"]
 
 
 # --- the session's known(), narrowed --------------------------------------------------------------
