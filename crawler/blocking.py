@@ -27,6 +27,11 @@ _CHALLENGE_TEXT = re.compile(
     r"request unsuccessful\. incapsula|pardon our interruption|please enable (javascript and )?cookies",
     re.I,
 )
+# Imperva Incapsula (in front of climateaction.unfccc.int) answers with an iframe to its resource,
+# sets its cookies and names itself; a page about anything else has no reason to print these. Looked
+# for after the words above, so a page they already name is described as before.
+_INCAPSULA_TEXT = re.compile(r"_incapsula_resource|visid_incap|incap_ses|request unsuccessful|\bincapsula\b|"
+                             r"\bimperva\b", re.I)
 _BLOCKING_STATUSES = {401, 403, 406, 429, 503}
 
 
@@ -40,6 +45,16 @@ def protection(headers: dict[str, str]) -> str | None:
     return None
 
 
+def challenge_in(body: bytes | str) -> str | None:
+    """The words that make a body a challenge or block page (looked for in its first 20,000
+    characters), or None. Body only: a parser that expected JSON or XML uses it to say what came instead."""
+    if isinstance(body, bytes):
+        body = body[:20000].decode("utf-8", "replace")
+    body = body[:20000]
+    match = _CHALLENGE_TEXT.search(body) or _INCAPSULA_TEXT.search(body)
+    return match.group(0) if match else None
+
+
 def blocking_reason(status: int, headers: dict[str, str], body: bytes | str) -> str | None:
     """Why this response is a block or a challenge rather than the page, or None.
 
@@ -51,10 +66,10 @@ def blocking_reason(status: int, headers: dict[str, str], body: bytes | str) -> 
     else:
         body = body[:20000]
     vendor = protection(headers)
-    challenge = _CHALLENGE_TEXT.search(body)
+    challenge = challenge_in(body)
     by = f" by {vendor}" if vendor else ""
     if challenge and (status in _BLOCKING_STATUSES or len(body) < 15000):
-        return f"HTTP {status}: a challenge page{by} (it says {challenge.group(0)!r})"
+        return f"HTTP {status}: a challenge page{by} (it says {challenge!r})"
     if status in _BLOCKING_STATUSES and (vendor or status in (401, 403)):
         return f"HTTP {status}: forbidden{by}"
     return None

@@ -411,15 +411,29 @@ class CrawlSession:
 
     # --- read-only questions from the spider ------------------------------------------------------
 
-    def known(self, entity: str, keys: list[str]) -> set[str]:
+    def known(self, entity: str, keys: list[str], *, scope: str | None = None,
+              urls: list[str] | None = None) -> set[str]:
         """Which of these keys the store already holds (removed or not): lets a listing stop paging
-        once it reaches stories it has seen. Reads only; the spider never writes the store."""
+        once it reaches stories it has seen. Reads only; the spider never writes the store.
+
+        `scope` counts only the rows of that list. `urls[i]` is the URL `keys[i]` was seen at: a key
+        whose URL the store holds (a copy of a post stored under another key) counts as known too.
+        """
         table = ENTITIES[entity].table
+        in_scope = " and scope = ?" if scope is not None else ""
+        extra = [scope] if scope is not None else []
         found: set[str] = set()
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             found.update(key for key, in self.db.conn.execute(
-                f"select key from [{table}] where key in ({', '.join('?' * len(chunk))})", chunk))
+                f"select key from [{table}] where key in ({', '.join('?' * len(chunk))}){in_scope}", chunk + extra))
+        if urls:
+            key_of = dict(zip(urls, keys))
+            for start in range(0, len(urls), 500):
+                chunk = urls[start:start + 500]
+                found.update(key_of[url] for url, in self.db.conn.execute(
+                    f"select url from [{table}] where url in ({', '.join('?' * len(chunk))}){in_scope}",
+                    chunk + extra))
         return found
 
     # --- reporting ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """What every glocal spider shares: requests from declared start URLs, dispatch to the parser by
 URL (the parser module's ROUTES), failures reported against the page's scope, links followed,
-listings paged with an incremental stop. A spider only names its parser and start URLs:
+listings paged with an incremental stop, and scopes gathered over pages that are not one chain
+(`Batch`, `GlocalSpider.walk`). A spider only names its parser and start URLs:
 
     class C40AcceleratorsSpider(GlocalSpider):
         name = "c40_accelerators"
@@ -12,7 +13,8 @@ listings paged with an incremental stop. A spider only names its parser and star
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from types import ModuleType
 
 import scrapy
@@ -22,9 +24,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import settings as defaults
 from crawler.errors import ParseError
 from crawler.expectations import Expectations
-from crawler.items import APPEND_ONLY, Link, ScopeReport
+from crawler.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
 from crawler.limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
 from crawler.routing import NoRoute, Route
+from spiders.parsers.listing_page import ListingPage
 
 
 class GlocalSpider(scrapy.Spider):
@@ -164,10 +167,11 @@ class GlocalSpider(scrapy.Spider):
         else:
             session.handle(report)
 
-    def known(self, entity: str, keys: list[str]) -> set[str]:
-        """Which keys the store already holds, asked through the crawl's session (read-only)."""
+    def known(self, entity: str, keys: list[str], **where) -> set[str]:
+        """Which keys the store already holds, asked through the crawl's session (read-only);
+        `where` narrows it (`scope=`, `urls=`: see CrawlSession.known). None without a store."""
         session = self._session()
-        return session.known(entity, keys) if session is not None and keys else set()
+        return session.known(entity, keys, **where) if session is not None and keys else set()
 
     def _session(self):
         crawler = getattr(self, "crawler", None)
@@ -181,8 +185,204 @@ class GlocalSpider(scrapy.Spider):
         self.report(self.failed_report(self.route(request.url), request.url, reason))
         yield from ()
 
+    # --- a scope gathered from pages that are not one chain of "next" pages (see `Batch`) ----------
+
+    def batch_request(self, url: str, callback, batch: "Batch", *, leaf: bool = False, errback=None,
+                      **kwargs) -> list[scrapy.Request]:
+        """The request of a page of `batch`, once per URL (as a list: empty when already asked).
+
+        The batch counts the pages it waits for, so Scrapy's duplicate filter must not drop one
+        silently; the batch itself makes sure no page is asked twice. A `leaf` page holds one
+        item (a post, an event, an instrument): when it fails, the scope's other items still
+        stand and the scope is partial (the reason recorded); a listing page that fails leaves
+        the scope incomplete, as nobody knows what it listed. `callback(response, batch, **kwargs)`
+        reads the page and ends with `yield from batch.arrived()`.
+        """
+        if url in batch.requested:
+            return []
+        batch.requested.add(url)
+        batch.expect()
+        return [scrapy.Request(url, callback=callback, errback=errback or self.batch_page_failed, dont_filter=True,
+                               cb_kwargs={"batch": batch, **kwargs}, meta={"batch_leaf": leaf})]
+
+    def read_with(self, response, batch: "Batch", read):
+        """`read(text, url)`, or None with the batch told why (not the route's format, or a missing landmark)."""
+        route = self.route(response.url)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        html = route.format == "html" and isinstance(response, HtmlResponse)
+        if not isinstance(response, TextResponse) or not (html or route.accepts(content_type)):
+            batch.fail(f"{response.url} is not {route.format.upper()} (Content-Type {content_type or 'missing'})",
+                       fetched=False)
+            return None
+        try:
+            return read(response.text, response.url)
+        except ParseError as error:
+            self.logger.error("%s", error)
+            batch.fail(str(error), landmarks=error.landmarks)
+            return None
+
+    def batch_page_failed(self, failure) -> Iterator:
+        """Errback: a page of the batch never arrived; its scope is reported incomplete (partial for a leaf)."""
+        batch = failure.request.cb_kwargs["batch"]
+        reason = failure_reason(failure)
+        self.logger.warning("page failed: %s (%s)", failure.request.url, reason)
+        if failure.request.meta.get("batch_leaf"):
+            batch.partial.append(f"{failure.request.url}: {reason}")
+        else:
+            batch.fail(f"{failure.request.url}: {reason}", fetched=False)
+        yield from batch.arrived()
+
+    # --- several paged listings read as one list (a `Batch` of one or more scopes) -----------------
+
+    def walk(self, batch: "Batch", listings: list["Listing"]) -> list[scrapy.Request]:
+        """Read `listings` one after the other, page by page, into `batch`: its scopes are reported
+        once the last page of the last listing is read. A page that fails (or that the parser
+        refuses) ends its listing and leaves the scopes incomplete; the next listing is still read."""
+        return self._walk_request(batch, listings, 0, listings[0].start_url, 1) if listings else []
+
+    def _walk_request(self, batch: "Batch", listings: list["Listing"], index: int, url: str,
+                      page: int) -> list[scrapy.Request]:
+        return self.batch_request(url, self._walk_page, batch, errback=self._walk_page_failed,
+                                  listings=listings, index=index, page=page)
+
+    def _walk_page(self, response, batch: "Batch", listings: list["Listing"], index: int, page: int) -> Iterator:
+        listing = listings[index]
+        batch.shown_at = batch.shown_at or response.url  # the reports name the first page that answered
+        result = None
+        if not isinstance(response, TextResponse):
+            batch.fail(f"{response.url} is not an HTML page")
+        else:
+            try:
+                result = listing.parse(response.text, response.url)
+            except ParseError as error:
+                # The listing ends here; the lists are incomplete, but not refused as a whole: the
+                # pages read before still stand (an append-only list keeps them, a roster removes nothing).
+                self.logger.error("%s", error)
+                batch.fail(str(error))
+        if result is None:
+            yield from self._walk_on(batch, listings, index)
+        else:
+            batch.add(result.items)
+            for gap in result.gaps:
+                self.logger.warning("gap: %s", gap)
+            batch.gaps.extend(result.gaps)
+            # A pager pointing back at a page already read ends the listing.
+            following = result.next_url if result.next_url not in batch.requested else None
+            if following and page < listing.max_pages:
+                yield from self._walk_request(batch, listings, index, following, page + 1)
+            else:
+                if following and any(scope.kind == ROSTER for scope in batch.scopes):
+                    batch.fail(f"{listing.start_url}: stopped after {listing.max_pages} pages, the pager goes on")
+                # An append-only list read up to its page cap is complete: only the newest pages
+                # can add anything, and absence never removes.
+                yield from self._walk_on(batch, listings, index)
+        yield from batch.arrived()
+
+    def _walk_page_failed(self, failure) -> Iterator:
+        request = failure.request
+        batch = request.cb_kwargs["batch"]
+        reason = failure_reason(failure)
+        self.logger.warning("page failed: %s (%s)", request.url, reason)
+        batch.fail(f"{request.url}: {reason}", fetched=False)
+        yield from self._walk_on(batch, request.cb_kwargs["listings"], request.cb_kwargs["index"])
+        yield from batch.arrived()
+
+    def _walk_on(self, batch: "Batch", listings: list["Listing"], index: int) -> list[scrapy.Request]:
+        """The next listing's first page, once a listing has ended (one already asked for is done)."""
+        for following in range(index + 1, len(listings)):
+            request = self._walk_request(batch, listings, following, listings[following].start_url, 1)
+            if request:
+                return request
+        return []
+
     def failed_report(self, route: Route, url: str, reason: str) -> ScopeReport:
         return route.scope.report(self.name, url, complete=False, reason=reason, fetched=False)
+
+
+@dataclass
+class Listing:
+    """One paged list to walk (`GlocalSpider.walk`): where it starts and the pure function that
+    reads each of its pages (spiders/parsers/listing_page.py)."""
+
+    start_url: str
+    parse: Callable[[str, str], ListingPage]
+    max_pages: int = 50  # a pager that never ends is a layout change, not a list of 5,000 pages
+
+
+class Batch:
+    """One or more scopes gathered over several responses, reported once the last one is read.
+
+    The kit's `more` chain (`Link(url, rel="next")`) joins the reports of a listing's pages when
+    each page follows the one before. Some lists are not one chain: the posts a listing links,
+    further pages of an API answer, fallback pages read when an API fails, or two sites' lists of
+    one thing. A Batch counts the pages it waits for (`GlocalSpider.batch_request`) and holds the
+    items; after the last page has arrived or failed it yields each scope's report, then each item
+    once (the first page to show a key wins, unless a later one is `prefer`red), then `after` (items
+    of other scopes that refer to these). So the report always names every key, and a scope is
+    complete only when every page of it was read:
+      - `fail`: a page that did not arrive or could not be read: the scopes are incomplete
+        (refused by the parser: `landmarks`, possibly empty);
+      - `partial`: why the walk stopped early (an incremental stop, a cap, a post that failed):
+        incomplete, which an append-only scope accepts;
+      - `notes` and `gaps` (what an entry lacked; the first 10): reasons in words that change nothing.
+    With one scope every item is in it; with several, an item is in the one its `scope` names.
+    """
+
+    def __init__(self, source: str, scope: Scope | tuple[Scope, ...], url: str):
+        self.source, self.url = source, url
+        self.scopes: tuple[Scope, ...] = scope if isinstance(scope, tuple) else (scope,)
+        self.items: dict[tuple[str, str], object] = {}  # (kind, key) -> item; the first page to show a key wins
+        self.after: list = []  # items of other scopes, yielded after this batch's (they may refer to them)
+        self.pending = 0
+        self.requested: set[str] = set()
+        self.failures: list[str] = []  # pages that never arrived or could not be read
+        self.fetch_failed = False
+        self.rejected: list[str] = []  # landmarks missing on pages the parser refused
+        self.partial: list[str] = []  # why the walk stopped before the end (an incremental stop, a cap)
+        self.notes: list[str] = []  # worth a line in scope_runs.reason, changes nothing
+        self.gaps: list[str] = []  # what entries lacked, in words (the first 10 reach the reason)
+        self.shown_at: str | None = None  # the page the reports name, when not `url` (see GlocalSpider.walk)
+        self.done = False
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[0]
+
+    def expect(self, requests: int = 1) -> None:
+        self.pending += requests
+
+    def add(self, items, *, prefer: bool = False) -> None:
+        for item in items:
+            key = (item_kind(item), item.key)
+            if prefer or key not in self.items:
+                self.items[key] = item
+
+    def fail(self, reason: str, *, fetched: bool = True, landmarks: tuple[str, ...] | None = None) -> None:
+        """A page of the batch failed; `landmarks` (possibly empty) when the parser refused it."""
+        self.failures.append(reason)
+        self.fetch_failed = self.fetch_failed or not fetched
+        if landmarks is not None:
+            self.rejected.extend(landmarks or ("page",))
+
+    def keys_of(self, scope: Scope) -> list[str]:
+        if len(self.scopes) == 1:
+            return [key for _, key in self.items]
+        name = scope.name_for(self.url)
+        return [item.key for item in self.items.values() if getattr(item, "scope", None) == name]
+
+    def arrived(self) -> Iterator:
+        """One expected response has been handled; after the last one, the reports and the items."""
+        self.pending -= 1
+        if self.pending <= 0 and not self.done:
+            self.done = True
+            reasons = self.failures + self.partial + self.notes + self.gaps[:10]
+            for scope in self.scopes:
+                yield scope.report(self.source, self.shown_at or self.url, complete=not (self.failures or self.partial),
+                                   keys=self.keys_of(scope), reason="; ".join(reasons) or None,
+                                   fetched=not self.fetch_failed, rejected=bool(self.rejected),
+                                   landmarks_missing=list(dict.fromkeys(self.rejected)))
+            yield from self.items.values()
+            yield from self.after
 
 
 def _contract_callback(route: Route):

@@ -2,18 +2,19 @@
 events with their dates and places, World Urban Forum sessions as one series. Append-only: an
 event that leaves the list still took place."""
 
-from spiders.listing import Listing, PagedListingSpider
+from spiders.base import Batch, GlocalSpider, Listing
 from spiders.parsers import uap_events as parser
 
 
-class UapEventsSpider(PagedListingSpider):
+class UapEventsSpider(GlocalSpider):
     name = "uap_events"
     allowed_domains = ["www.urbanagendaplatform.org", "urbanagendaplatform.org"]
     start_urls = [parser.START_URL]
     parser = parser
     schedule = "50 5 * * 2,5"  # twice a week: events are announced weeks ahead
-    scopes = {parser.LISTING_SCOPE: "event"}
-    scope_kind = "append-only"
 
-    def listings(self):
-        return [Listing(parser.START_URL, parser.parse_page, max_pages=self.settings.getint("UAP_EVENTS_PAGES", 3))]
+    async def start(self):
+        pages = self.settings.getint("UAP_EVENTS_PAGES", 3)
+        for request in self.walk(Batch(self.name, parser.EVENTS, parser.START_URL),
+                                 [Listing(parser.START_URL, parser.parse_page, max_pages=pages)]):
+            yield request

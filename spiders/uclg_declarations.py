@@ -11,13 +11,12 @@ seen in a run is not removed. The Rome Charter's adhering cities are a roster (t
 from __future__ import annotations
 
 from crawler.items import Instrument
+from spiders.base import Batch, GlocalSpider
 from spiders.parsers import uclg_declarations as parser
-from spiders.parsers import uclg_news
 from spiders.parsers.uclg_site import OLD_HOSTS
-from spiders.uclg_batch import Batch, BatchedSpider
 
 
-class UclgDeclarationsSpider(BatchedSpider):
+class UclgDeclarationsSpider(GlocalSpider):
     name = "uclg_declarations"
     parser = parser
     allowed_domains = list(OLD_HOSTS) + ["www.uclgmeets.org", "uclgmeets.org"]
@@ -34,8 +33,8 @@ class UclgDeclarationsSpider(BatchedSpider):
 
     def parse_listing(self, response, batch: Batch):
         """The news listing: every post whose title names an instrument is read."""
-        urls = self.read_with(response, batch, parser.candidate_posts)
-        if urls is not None and not uclg_news.post_urls(response.text, response.url):
+        urls, posts = self.read_with(response, batch, parser.read_news_listing) or (None, None)
+        if urls is not None and not posts:
             batch.fail(f"no /new/{{slug}}/ links in the main content of {response.url} "
                        f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
         for url in urls or []:

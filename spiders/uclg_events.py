@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import scrapy
 
 from crawler.errors import ParseError
+from spiders.base import Batch, GlocalSpider, failure_reason
 from spiders.parsers import uclg_events as parser
 from spiders.parsers.uclg_site import OLD_HOSTS
-from spiders.base import failure_reason
-from spiders.uclg_batch import Batch, BatchedSpider
 
-class UclgEventsSpider(BatchedSpider):
+
+class UclgEventsSpider(GlocalSpider):
     name = "uclg_events"
     parser = parser
     allowed_domains = list(OLD_HOSTS) + list(parser.PLATFORM_HOSTS)
@@ -100,16 +100,14 @@ class UclgEventsSpider(BatchedSpider):
     # --- the old site --------------------------------------------------------------------------------
 
     def parse_old_listing(self, response, batch: Batch):
-        urls = self.read_with(response, batch, parser.old_event_urls)
+        urls, following = self.read_with(response, batch, parser.read_old_listing) or (None, None)
         if urls is not None and not urls:
             batch.fail(f"no event links on {response.url} ({parser.EXPECTATIONS.describe('event_links')})",
                        landmarks=("event_links",))
         for url in urls or []:
             yield from self.batch_request(url, self.parse_old_event, batch, leaf=True)
-        if urls:
-            following = parser.old_listing_next(response.text, response.url)
-            if following:
-                yield from self.batch_request(following, self.parse_old_listing, batch)
+        if urls and following:
+            yield from self.batch_request(following, self.parse_old_listing, batch)
         yield from batch.arrived()
 
     def parse_old_event(self, response, batch: Batch):

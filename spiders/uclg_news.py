@@ -12,12 +12,12 @@ stopped early reports its listing partial, which an append-only scope accepts.
 
 from __future__ import annotations
 
+from spiders.base import Batch, GlocalSpider
 from spiders.parsers import uclg_news as parser
 from spiders.parsers.uclg_site import OLD_HOSTS, page_number
-from spiders.uclg_batch import Batch, BatchedSpider, known_rows
 
 
-class UclgNewsSpider(BatchedSpider):
+class UclgNewsSpider(GlocalSpider):
     name = "uclg_news"
     parser = parser
     allowed_domains = list(OLD_HOSTS)
@@ -28,19 +28,20 @@ class UclgNewsSpider(BatchedSpider):
         settings = self.crawler.settings
         self.stop_after_known = settings.getint("CRAWL_STOP_AFTER_KNOWN", 10)
         self.max_pages = settings.getint("UCLG_NEWS_MAX_PAGES", 400)
-        db_path = settings.get("STORE_DB_PATH")
-        # An item is known by its key, and a post also by the URL it was read from (a /es/ link
-        # leads to a post stored under its English key).
-        self.known = {}
-        for series in ("news", "announcements", "new"):
-            rows = known_rows(db_path, "announcements", parser.scope_of(series))
-            self.known[series] = {key for key, _ in rows} | {parser.announcement_key(url) for _, url in rows if url}
         for series in ("news", "announcements", "new"):
             url = parser.listing_url(series, 0)
             batch = Batch(self.name, parser.LISTING, url)
             callback = self.parse_new_listing if series == "new" else self.parse_listing
             for request in self.batch_request(url, callback, batch, known_in_a_row=0):
                 yield request
+
+    def known_of(self, series: str, keys: list[str], urls: list[str] | None = None) -> set[str]:
+        """Which keys the store holds in one listing's scope, asked through the crawl's session. A
+        post is known by its key, and also by the URL it was read from (a /es/ link leads to a post
+        stored under its English key). Nothing is asked when the walk never stops early."""
+        if not self.stop_after_known:
+            return set()
+        return self.known("announcement", keys, scope=parser.scope_of(series), urls=urls)
 
     # --- old listings -------------------------------------------------------------------------------
 
@@ -49,7 +50,7 @@ class UclgNewsSpider(BatchedSpider):
         page = self.read_with(response, batch, parser.read_listing)
         if page is not None:
             batch.add(page.items)
-            known = self.known[page.series]
+            known = self.known_of(page.series, [item.key for item in page.items])
             for item in page.items:
                 known_in_a_row = known_in_a_row + 1 if item.key in known else 0
             yield from self._next(page.next_url, response.url, batch, known_in_a_row, self.parse_listing)
@@ -70,12 +71,13 @@ class UclgNewsSpider(BatchedSpider):
 
     def parse_new_listing(self, response, batch: Batch, known_in_a_row: int):
         """A page of the new site's listing: the posts not yet known, then the next page."""
-        urls = self.read_with(response, batch, parser.post_urls)
-        if urls is not None:
+        page = self.read_with(response, batch, parser.read_new_listing)
+        if page is not None:
+            urls, following = page
             if not urls:
                 batch.fail(f"no /new/{{slug}}/ links in the main content of {response.url} "
                            f"({parser.EXPECTATIONS.describe('post_links')})", landmarks=("post_links",))
-            known = self.known["new"]
+            known = self.known_of("new", [parser.announcement_key(url) for url in urls], urls)
             skipped = 0
             for url in urls:
                 if parser.announcement_key(url) in known and self.stop_after_known:
@@ -85,8 +87,7 @@ class UclgNewsSpider(BatchedSpider):
                 yield from self.batch_request(url, self.parse_post, batch, leaf=True)
             if skipped:
                 batch.partial.append(f"{skipped} posts linked from {response.url} already known, not read again")
-            yield from self._next(parser.new_listing_next(response.text, response.url), response.url, batch,
-                                  known_in_a_row, self.parse_new_listing)
+            yield from self._next(following, response.url, batch, known_in_a_row, self.parse_new_listing)
         yield from batch.arrived()
 
     def parse_post(self, response, batch: Batch):

@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import urljoin, urlsplit
+from functools import partial
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Instrument, Link, Scope, Signature
+from crawler.items import ROSTER, CountClaim, Instrument, Scope, Signature
 from crawler.name_groups import element_groups, pick_group, script_groups
 from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, split_names
+from spiders.parsers.listing_page import linked_pages
+from spiders.parsers.page import links_in, soup_of
 
 SOURCE = "c40_accelerators"
 HUB_URL = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
@@ -81,12 +84,13 @@ _BLOCKS = ("p", "ul", "ol", "div", "section", "h2", "h3", "h4", "h5", "h6", "tab
 
 def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
     """English accelerator pages linked from the hub's main content, one per accelerator."""
-    soup = BeautifulSoup(html, "lxml")
+    return _accelerator_urls(BeautifulSoup(html, "lxml"), base_url)
+
+
+def _accelerator_urls(soup, base_url: str) -> list[str]:
     main = soup.find("main") or soup.body or soup
     urls: dict[str, str] = {}
-    for link in main.find_all("a", href=True):
-        url = urljoin(base_url, link["href"].strip())
-        parts = urlsplit(url)
+    for url, parts, _ in links_in(main, base_url):
         match = _ACCELERATOR_PATH.match(parts.path)
         if parts.hostname in HOSTS and match:
             key = instrument_key(url)
@@ -96,15 +100,9 @@ def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
 
 def parse_hub(html: str, url: str = HUB_URL) -> Iterator:
     """The hub's report of which accelerators exist (the instruments scope), then a Link to each."""
-    _require_html(html, url)
-    urls = accelerator_urls(html, url)
-    if not urls:
-        yield INSTRUMENTS.report(SOURCE, url, complete=False, landmarks_missing=["accelerator_links"],
-                                 reason=f"no /accelerators/{{slug}}/ links in the main content of {url}")
-        return
-    yield INSTRUMENTS.report(SOURCE, url, complete=True, keys=[instrument_key(u) for u in urls])
-    for accelerator in urls:
-        yield Link(accelerator)
+    urls = _accelerator_urls(_require_html(html, url), url)
+    yield from linked_pages(INSTRUMENTS, SOURCE, url, urls, instrument_key, landmark="accelerator_links",
+                            missing="no /accelerators/{slug}/ links")
 
 
 # --- one accelerator ------------------------------------------------------------------------------
@@ -350,10 +348,7 @@ def _title(soup: BeautifulSoup) -> str:
     return clean(soup.find("h1"))
 
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)  # the hub states which accelerators exist

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
@@ -23,6 +22,7 @@ from crawler.name_groups import element_groups, place_groups, tolerance
 from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "c40_members"
 HOME_URL = "https://www.c40.org/"
@@ -48,9 +48,7 @@ def parse_homepage(html: str, url: str = HOME_URL) -> Iterator:
     Raises ParseError when the page states no member count: then it is not the homepage we know,
     and a list of places on it (if any) cannot be checked.
     """
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("member_list",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="member_list", tags=MARKUP_TAGS)
     main = soup.find("main") or soup.body or soup
     text = clean(main)
     stated = _STATED.search(text)

@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
+from functools import partial
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
@@ -40,6 +41,7 @@ from crawler.places import is_known_place
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, parse_date, split_names
 from spiders.parsers import wordpress
+from spiders.parsers.page import links_in, soup_of
 
 SOURCE = "c40_news"
 SITE = "https://www.c40.org"
@@ -206,11 +208,13 @@ def parse_feed(text: str, url: str) -> Iterator:
 
 def article_urls(html: str, url: str) -> list[str]:
     """English `/news/{slug}/` links of a listing page's main content, in page order, once each."""
-    soup = _require_html(html, url)
+    return _article_urls(_require_html(html, url), url)
+
+
+def _article_urls(soup, url: str) -> list[str]:
     main = soup.find("main") or soup.body or soup
     found: dict[str, str] = {}
-    for link in main.find_all("a", href=True):
-        target = urljoin(url, link["href"].strip())
+    for target, _, _ in links_in(main, url):
         slug = post_slug(target)
         if slug:
             found.setdefault(slug, f"{SITE}/news/{slug}/")
@@ -219,7 +223,10 @@ def article_urls(html: str, url: str) -> list[str]:
 
 def has_next_page(html: str, url: str) -> bool:
     """Whether the listing links to a later page of itself (`…/page/{n}/` with n above this page's)."""
-    soup = _require_html(html, url)
+    return _has_next_page(_require_html(html, url), url)
+
+
+def _has_next_page(soup, url: str) -> bool:
     here = _page_number(urlsplit(url).path)
     base = re.sub(r"page/\d+/?$", "", urlsplit(url).path)
     for link in soup.find_all("a", href=True):
@@ -240,14 +247,15 @@ def parse_listing(html: str, url: str) -> Iterator:
 
     Raises ParseError when the page links to no post: a listing that went blind.
     """
-    urls = article_urls(html, url)
+    soup = _require_html(html, url)
+    urls = _article_urls(soup, url)
     if not urls:
         raise ParseError(f"{SOURCE}: no /news/{{slug}}/ links in the main content of {url}", landmarks=("posts",))
     yield NEWS.report(SOURCE, url, complete=True, keys=[announcement_key(post_slug(u)) for u in urls])
     yield JOINS.report(SOURCE, url, complete=True, keys=[])
     for article in urls:
         yield Link(article)
-    if has_next_page(html, url):
+    if _has_next_page(soup, url):
         yield Link(listing_url(_page_number(urlsplit(url).path) + 1), rel="next")
 
 
@@ -439,10 +447,7 @@ def _first_words(text: str) -> str:
     return clean(re.sub(r"<[^>]+>", " ", text or ""))[:60]
 
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("posts",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="posts")
 
 
 def _feed_page(url: str) -> int:

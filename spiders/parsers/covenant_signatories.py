@@ -137,11 +137,14 @@ def _signatory_table(soup: BeautifulSoup) -> tuple[Tag | None, list[str]]:
     return None, []
 
 
+_CANONICAL = {c.casefold(): c for c in (*HEADER, "Status")}  # column names as read -> as HEADER spells them
+
+
 def _cells_by_column(row: Tag, columns: list[str]) -> dict[str, Tag]:
     """Cells of a row by column name: ECL's data-ecl-table-header when present, else position."""
     cells = row.find_all(["td", "th"], recursive=False) or row.find_all(["td", "th"])
     by_name = {}
-    canonical = {c.casefold(): c for c in (*HEADER, "Status")}
+    canonical = _CANONICAL
     for index, cell in enumerate(cells):
         label = cell.get("data-ecl-table-header") or (columns[index] if index < len(columns) else "")
         name = canonical.get(clean(label).casefold())

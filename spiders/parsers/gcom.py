@@ -95,7 +95,8 @@ def parse_charter(html: str, url: str = CHARTER_URL) -> Iterator:
     title = clean(soup.find("h1")) or clean(soup.title)
     if "one planet charter" not in title.casefold():
         raise ParseError(f'no title naming the "One Planet Charter" on {url}', landmarks=("charter_title",))
-    text = _main_text(html)
+    names = committed_cities(soup)  # read before _main_text_of drops the page's header, nav and footer
+    text = _main_text_of(soup)
     yield INSTRUMENTS.report(SOURCE, url, complete=True, keys=[CHARTER_KEY])
     yield Instrument(source=SOURCE, key=CHARTER_KEY, url=url, title="One Planet Charter", kind="charter",
                      issuer="C40 Cities; Global Covenant of Mayors for Climate & Energy; ICLEI",
@@ -103,7 +104,6 @@ def parse_charter(html: str, url: str = CHARTER_URL) -> Iterator:
     cities = [claim for claim in stated_totals(text, url) if claim.unit == "cities"]
     for claim in cities:
         claim.subject_key, claim.key = CHARTER_KEY, claim.key.replace(f"{SUBJECT}/", f"{CHARTER_KEY}/", 1)
-    names = committed_cities(soup)
     stated = cities[0].count if cities else None
     if names is None:
         yield CHARTER.report(SOURCE, url, complete=False, landmarks_missing=["committed_cities"], stated=stated,
@@ -157,7 +157,11 @@ def _name_and_country(entry: str) -> tuple[str, str | None]:
 
 
 def _main_text(html: str) -> str:
-    soup = BeautifulSoup(html, "lxml")
+    return _main_text_of(BeautifulSoup(html, "lxml"))
+
+
+def _main_text_of(soup) -> str:
+    """The text of the page's main content (drops its header, nav, footer, scripts and styles from the tree)."""
     for node in soup.select("header, nav, footer, script, style"):
         node.decompose()
     main = soup.find("main") or soup.find("article") or soup.body or soup

@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from bs4 import BeautifulSoup
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, name_key, split_names
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "marrakech_declaration"
 URL = "https://localaction.mayorsmechanism.org/index.php/marrakech-mayors-declaration"
@@ -46,9 +46,7 @@ _LIST_HEADING = re.compile(r"^(?:list of\s+)?signator(?:ies|y cities|y local(?: 
 
 
 def parse_page(html: str, url: str = URL) -> Iterator:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("title",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="title", tags=MARKUP_TAGS)
     for hidden in soup.find_all(["script", "style", "noscript"]):
         hidden.decompose()
     main = soup.find("main") or soup.find(id="content") or soup.body or soup

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from crawler.countries import country_code
 from crawler.errors import ParseError
@@ -21,7 +21,8 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Event, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, next_link
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "uap_events"
 START_URL = "https://www.urbanagendaplatform.org/event-list"
@@ -79,9 +80,7 @@ def series_of(title: str) -> tuple[str | None, str | None]:
 
 
 def parse_page(html: str, url: str) -> ListingPage:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("date_range",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="date_range", tags=MARKUP_TAGS)
     main = soup.find("main") or soup.body or soup
     page = ListingPage()
     for line in main.find_all(string=lambda s: bool(_RANGE.match(clean(s)))):
@@ -113,8 +112,7 @@ def parse_page(html: str, url: str) -> ListingPage:
     if not page.items:
         raise ParseError(f"{SOURCE}: no event with a date line ('05 Jul 2022 to 12 Jul 2022') and a link on {url}",
                          landmarks=("date_range", "event_link"))
-    link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
-    page.next_url = urljoin(url, link["href"]) if link else None
+    page.next_url = next_link(soup, url)
     return page
 
 

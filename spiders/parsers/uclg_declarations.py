@@ -21,17 +21,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Scope, ScopeReport, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part, name_key, split_names
-from spiders.parsers import uclg_events
-from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, last_segment, series_of,
+from spiders.parsers import uclg_events, uclg_news
+from spiders.parsers.page import links_in, soup_of
+from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, last_segment, main_content, series_of,
                                        without_language)
 
 logger = logging.getLogger(__name__)
@@ -289,14 +291,18 @@ def _count_claims(text: str, key: str, url: str) -> Iterator[CountClaim]:
 
 def candidate_posts(html: str, url: str = NEWS_LISTING) -> list[str]:
     """Posts of the news listing whose title (the link text) names an instrument."""
+    return _candidates(_require_html(html, url), url)
+
+
+def read_news_listing(html: str, url: str = NEWS_LISTING) -> tuple[list[str], list[str]]:
+    """(`candidate_posts`, every post the listing links: `uclg_news.post_urls`) from one tree."""
     soup = _require_html(html, url)
-    main = soup.find("main") or soup.body or soup
-    for chrome in main.find_all(["aside", "nav", "footer", "header"]):
-        chrome.decompose()
+    return _candidates(soup, url), uclg_news.posts_in(soup, url)
+
+
+def _candidates(soup, url: str) -> list[str]:
     urls: dict[str, str] = {}
-    for link in main.find_all("a", href=True):
-        target = urljoin(url, link["href"].strip())
-        parts = urlsplit(target)
+    for target, parts, link in links_in(main_content(soup), url):
         if parts.hostname in ("uclg.org", "www.uclg.org") and re.match(r"^/new/[^/]+/?$", parts.path) \
                 and instrument_name(clean(link)):
             urls.setdefault(last_segment(target), target)
@@ -309,10 +315,7 @@ def parse_listing(html: str, url: str = NEWS_LISTING) -> Iterator:
         yield Link(post)
 
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 ROUTES = Routes(

@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -33,6 +34,8 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Event, Link, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean, key_part
+from spiders.parsers.listing_page import linked_pages
+from spiders.parsers.page import links_in, soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, next_page,
                                        series_of, split_place, without_language)
 
@@ -317,12 +320,13 @@ def _json_ld_place(location) -> tuple[str | None, str | None]:
 
 def old_event_urls(html: str, url: str = OLD_LISTING) -> list[str]:
     """Event pages the old listing links from its main content, once each, in English."""
-    soup = _require_html(html, url)
+    return _old_event_urls(_require_html(html, url), url)
+
+
+def _old_event_urls(soup, url: str) -> list[str]:
     main = soup.find(id="main") or soup.find("main") or soup.body or soup
     urls: dict[str, str] = {}
-    for link in main.find_all("a", href=True):
-        target = urljoin(url, link["href"].strip())
-        parts = urlsplit(target)
+    for target, parts, _ in links_in(main, url):
         if parts.hostname in OLD_HOSTS and _OLD_EVENT_PATH.match(without_language(parts.path)):
             urls.setdefault(old_event_key(target), target)
     return list(urls.values())
@@ -330,22 +334,25 @@ def old_event_urls(html: str, url: str = OLD_LISTING) -> list[str]:
 
 def old_listing_next(html: str, url: str = OLD_LISTING) -> str | None:
     """The old events listing's next page (Drupal pager), when there is one."""
-    soup = _require_html(html, url)
+    return _old_listing_next(_require_html(html, url), url)
+
+
+def _old_listing_next(soup, url: str) -> str | None:
     return next_page(soup.find(id="main") or soup.find("main") or soup, url)
+
+
+def read_old_listing(html: str, url: str = OLD_LISTING) -> tuple[list[str], str | None]:
+    """`old_event_urls` and `old_listing_next` of one page, from one tree."""
+    soup = _require_html(html, url)
+    return _old_event_urls(soup, url), _old_listing_next(soup, url)
 
 
 def parse_old_listing(html: str, url: str = OLD_LISTING) -> Iterator:
     """The old events listing: the scope report naming the event pages it links."""
-    urls = old_event_urls(html, url)
-    if not urls:
-        yield OLD.report(SOURCE, url, complete=False, landmarks_missing=["event_links"],
-                         reason=f"no /en/media/events/{{slug}} links in the main content of {url}")
-        return
-    yield OLD.report(SOURCE, url, complete=True, keys=[old_event_key(u) for u in urls])
-    for event_url in urls:
-        yield Link(event_url)
-    following = old_listing_next(html, url)
-    if following:
+    urls, following = read_old_listing(html, url)
+    yield from linked_pages(OLD, SOURCE, url, urls, old_event_key, landmark="event_links",
+                            missing="no /en/media/events/{slug} links")
+    if urls and following:
         yield Link(following, rel="next")
 
 
@@ -379,10 +386,7 @@ def parse_old_event(html: str, url: str) -> Iterator[Event]:
 
 # --- shared ----------------------------------------------------------------------------------------
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 def parse_directory(html: str, url: str = MEETINGS_DIRECTORY) -> Iterator:

@@ -21,6 +21,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -30,7 +31,8 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Announcement, Link, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean
-from spiders.parsers.uclg_site import (OLD_HOSTS, language_of, last_segment, next_page, numeric_date,
+from spiders.parsers.page import links_in, soup_of
+from spiders.parsers.uclg_site import (OLD_HOSTS, language_of, last_segment, main_content, next_page, numeric_date,
                                        without_language)
 
 logger = logging.getLogger(__name__)
@@ -225,14 +227,13 @@ def post_urls(html: str, url: str = NEW_LISTING) -> list[str]:
 
     Links in the header, the footer and "Related news" asides are not the listing.
     """
-    soup = _require_html(html, url)
-    main = soup.find("main") or soup.body or soup
-    for aside in main.find_all(["aside", "nav", "footer", "header"]):
-        aside.decompose()
+    return posts_in(_require_html(html, url), url)
+
+
+def posts_in(soup, url: str) -> list[str]:
+    """`post_urls` of a page's tree (drops the tree's chrome: see uclg_site.main_content)."""
     urls: dict[str, str] = {}
-    for link in main.find_all("a", href=True):
-        target = urljoin(url, link["href"].strip())
-        parts = urlsplit(target)
+    for target, parts, _ in links_in(main_content(soup), url):
         if parts.hostname in (NEW_HOST, f"www.{NEW_HOST}") and _POST_PATH.match(parts.path) \
                 and not re.search(r"/new/(?:page|feed)/", parts.path):
             urls.setdefault(announcement_key(target), target)
@@ -244,10 +245,17 @@ def new_listing_next(html: str, url: str) -> str | None:
     return next_page(soup.find("main") or soup, url)
 
 
+def read_new_listing(html: str, url: str = NEW_LISTING) -> tuple[list[str], str | None]:
+    """`post_urls` and `new_listing_next` of one page, from one tree (building it is most of the cost)."""
+    soup = _require_html(html, url)
+    following = next_page(soup.find("main") or soup, url)  # before posts_in drops the chrome (the pager's nav)
+    return posts_in(soup, url), following
+
+
 def parse_new_listing(html: str, url: str = NEW_LISTING) -> Iterator:
     """The new site's listing as `glocal parse` shows it: the posts it links (their pages carry the
     items, and a /es/ link's post may name an English key, so the listing cannot list the keys)."""
-    urls = post_urls(html, url)
+    urls, following = read_new_listing(html, url)
     if not urls:
         yield LISTING.report(SOURCE, url, complete=False, landmarks_missing=["post_links"],
                              reason=f"no /new/{{slug}}/ links in the main content of {url}")
@@ -255,7 +263,6 @@ def parse_new_listing(html: str, url: str = NEW_LISTING) -> Iterator:
     yield LISTING.report(SOURCE, url, complete=False, reason=f"{len(urls)} posts linked; each post is its item")
     for post in urls:
         yield Link(post)
-    following = new_listing_next(html, url)
     if following:
         yield Link(following, rel="next")
 
@@ -310,10 +317,7 @@ def _post_date(heading: Tag | None, main: Tag) -> str | None:
 
 # --- shared ----------------------------------------------------------------------------------------
 
-def _require_html(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div|p)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("html",))
-    return BeautifulSoup(html, "lxml")
+_require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
 def is_old_site(url: str) -> bool:

@@ -123,6 +123,15 @@ def page_number(url: str) -> int:
     return int(match.group(1)) - 1 if match else 0
 
 
+def main_content(soup) -> Tag:
+    """The page's main content without its header, navigation, footer and asides (the "Related
+    news" beside a listing are not the listing). Drops them from the tree: read the pager first."""
+    main = soup.find("main") or soup.body or soup
+    for chrome in main.find_all(["aside", "nav", "footer", "header"]):
+        chrome.decompose()
+    return main
+
+
 def next_page(main: Tag, url: str) -> str | None:
     """The pager's "next" link (Drupal `li.pager-next`, or a link labelled next/›), when there is one."""
     candidates = main.select("li.pager-next a[href], a[rel~=next][href]")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -23,7 +24,8 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import ROSTER, Instrument, Scope, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, next_link
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "undesa_vlrs"
 DESA_URL = "https://sdgs.un.org/topics/voluntary-local-reviews"
@@ -50,23 +52,21 @@ _CITY_PREFIX = re.compile(r"^(?:the\s+)?(?:city|municipality|county)\s+of\s+", r
 
 def parse_desa(html: str, url: str) -> ListingPage:
     """One page of the DESA list: its reviews and the next page of the review pager."""
-    soup = _soup(html, url)
-    heading = _heading(soup)
-    if heading is None:
-        raise ParseError(f"{SOURCE}: no heading \"Voluntary Local Reviews\" on {url}", landmarks=("vlr_heading",))
-    page = _entries(heading, url)
-    page.next_url = _next_double_pager(soup, url)
-    return page
+    return _list_page(html, url, _next_double_pager)
 
 
 def parse_habitat(html: str, url: str) -> ListingPage:
     """One page of UN-Habitat's list."""
+    return _list_page(html, url, next_link)
+
+
+def _list_page(html: str, url: str, pager) -> ListingPage:
     soup = _soup(html, url)
     heading = _heading(soup)
     if heading is None:
         raise ParseError(f"{SOURCE}: no heading \"Voluntary Local Reviews\" on {url}", landmarks=("vlr_heading",))
     page = _entries(heading, url)
-    page.next_url = _next_link(soup, url)
+    page.next_url = pager(soup, url)
     return page
 
 
@@ -187,11 +187,6 @@ def _next_double_pager(soup: BeautifulSoup, url: str) -> str | None:
     return None
 
 
-def _next_link(soup: BeautifulSoup, url: str) -> str | None:
-    link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
-    return urljoin(url, link["href"]) if link else None
-
-
 def _heading(soup: BeautifulSoup) -> Tag | None:
     """The "Voluntary Local Reviews" heading of the list: the one DESA follows with "reports submitted",
     else the last one (the page title comes first and heads the background text)."""
@@ -204,13 +199,13 @@ def _heading(soup: BeautifulSoup) -> Tag | None:
     return headings[-1] if headings else None
 
 
-def _soup(html: str, url: str) -> BeautifulSoup:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("vlr_heading",))
-    return BeautifulSoup(html, "lxml")
+_soup = partial(soup_of, source=SOURCE, landmark="vlr_heading", tags=MARKUP_TAGS)
 
 
 REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
+
+
 def parse_desa_page(text: str, url: str) -> Iterator:
     """A page of UN DESA's VLR list (its own name: one contract per route)."""
     yield from parse_items(text, url)

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 
+from crawler.blocking import challenge_in
 from crawler.countries import country_code
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
@@ -40,8 +41,6 @@ EXPECTATIONS = Expectations(
     expected_fields={"signature": ("country",)},
 )
 
-_CHALLENGE = re.compile(r"incapsula|_incapsula_resource|request unsuccessful|visid_incap|imperva|"
-                        r"captcha|challenge", re.I)
 _SUBNATIONAL = re.compile(r"\b(city|cities|municipal|local government|region|state/region|subnational|town)\b",
                           re.I)
 
@@ -69,7 +68,13 @@ def load_json(text: str | bytes, url: str):
         text = text.decode("utf-8", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("<"):
-        kind = "an anti-bot challenge page (Imperva/Incapsula)" if _CHALLENGE.search(text[:20000]) else "an HTML page"
+        marker = challenge_in(text)  # crawler/blocking.py, as `glocal check` reads a response
+        if marker is None:
+            kind = "an HTML page"
+        elif re.search(r"incap|imperva", marker, re.I):  # the protection in front of the portal
+            kind = "an anti-bot challenge page (Imperva/Incapsula)"
+        else:
+            kind = f"an anti-bot challenge page (it says {marker!r})"
         raise ParseError(f"{SOURCE}: {url} answered {kind} instead of JSON", landmarks=("json",))
     try:
         return json.loads(stripped)

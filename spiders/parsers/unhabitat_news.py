@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from crawler.errors import ParseError
 from crawler.expectations import Expectations, Landmark
 from crawler.items import APPEND_ONLY, Announcement, Scope
 from crawler.routing import Route, Routes
 from crawler.text import clean
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, next_link
+from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "unhabitat_news"
 START_URL = "https://unhabitat.org/news-and-stories"
@@ -74,9 +75,7 @@ def url_date(url: str) -> str | None:
 
 
 def parse_page(html: str, url: str) -> ListingPage:
-    if not isinstance(html, str) or not re.search(r"<(html|body|main|div)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("story_links",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="story_links", tags=MARKUP_TAGS)
     main = soup.find("main") or soup.body or soup
     by_url: dict[str, list[Tag]] = {}
     for link in main.find_all("a", href=True):
@@ -105,7 +104,7 @@ def parse_page(html: str, url: str) -> ListingPage:
         page.items.append(Announcement(source=SOURCE, key=key, url=url, title=title or slug,
                                        published_on=published_on, summary=teaser,
                                        scope=LISTING_SCOPE))
-    page.next_url = _next_link(soup, url)
+    page.next_url = next_link(soup, url)
     return page
 
 
@@ -128,11 +127,6 @@ def _entry_of(link: Tag, story_urls: set[str]) -> Tag:
             break
         entry = parent
     return entry
-
-
-def _next_link(soup: BeautifulSoup, url: str) -> str | None:
-    link = soup.select_one("li.pager__item--next a[href], a[rel~=next][href]")
-    return urljoin(url, link["href"]) if link else None
 
 
 NEWS = Scope(Announcement, APPEND_ONLY, LISTING_SCOPE)

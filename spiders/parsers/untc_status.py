@@ -29,6 +29,7 @@ from crawler.expectations import Expectations, Landmark
 from crawler.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
 from crawler.routing import Route, Routes
 from crawler.text import clean, slugify
+from spiders.parsers.page import soup_of
 
 SOURCE = "untc_status"
 HOST = "treaties.un.org"
@@ -440,12 +441,10 @@ def parse_status_xml(raw: bytes | str, url: str) -> Iterator:
     status_element = data.find("Status") if data is not None else None
     signatories = _count(status_element, "Signatories")
     parties = _count(status_element, "Parties")
-    line = ". ".join(f"{label}: {n}" for label, n in (("Signatories", signatories), ("Parties", parties))
-                     if n is not None)
     status = Status(
         number=number, url=url, title=title, columns=[column_of(label, i) for i, label in enumerate(labels)],
         rows=rows, footnotes=footnotes, signatories=signatories, parties=parties,
-        status_line=f"Status: {line}." if line else None,
+        status_line=_status_line(signatories, parties),
         conclusion=_without_footnotes(_text(data.find("Conclusion")))[0] if data is not None else None,
         entry_into_force=_text(data.find("EIF/Labeltext")) or None if data is not None else None,
         notes=[note] if note else [],
@@ -492,16 +491,19 @@ _STATUS_AS_AT = re.compile(r"STATUS\s+AS\s+AT\s*:?\s*(\d{2})-(\d{2})-(\d{4})", r
 _COUNTS = re.compile(r"Signatories\s*:\s*(\d+)|Parties\s*:\s*(\d+)", re.I)
 
 
+def _status_line(signatories: int | None, parties: int | None) -> str | None:
+    """The line "Status: Signatories: N. Parties: M." from the counts the XML file or the HTML page states."""
+    line = ". ".join(f"{label}: {n}" for label, n in (("Signatories", signatories), ("Parties", parties))
+                     if n is not None)
+    return f"Status: {line}." if line else None
+
+
 def parse_status_html(html: str, url: str) -> Iterator:
     """Items of the HTML status page (the fallback when the XML file is missing or unreadable)."""
-    from bs4 import BeautifulSoup
-
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     number = treaty_number(url)
-    if not re.search(r"<(html|body|table)\b", html[:5000], re.I):
-        raise ParseError(f"{SOURCE}: {url} is not an HTML page", landmarks=("status_file",))
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="status_file", tags=("html", "body", "table"))
     grid = soup.find("table", id=GRID_ID) or _table_by_header(soup)
     text = clean(soup.body or soup)
     if grid is None:
@@ -529,12 +531,10 @@ def parse_status_html(html: str, url: str) -> Iterator:
             signatories = int(match.group(1))
         if match.group(2) and parties is None:
             parties = int(match.group(2))
-    line = ". ".join(f"{label}: {n}" for label, n in (("Signatories", signatories), ("Parties", parties))
-                     if n is not None)
     status = Status(
         number=number, url=url, title=title, columns=[column_of(label, i) for i, label in enumerate(labels)],
         rows=rows, footnotes=footnotes, signatories=signatories, parties=parties,
-        status_line=f"Status: {line}." if line else None,
+        status_line=_status_line(signatories, parties),
         conclusion=_html_conclusion(soup),
         entry_into_force=_html_field(soup, "Entry into force") or None,
     )

@@ -307,7 +307,7 @@ def test_spider_asks_the_api_with_a_graphql_post_and_reads_the_old_listing():
 def test_spider_asks_for_the_next_page_of_a_component_under_its_own_url():
     from scrapy.http import Request, TextResponse
 
-    from spiders.uclg_batch import Batch
+    from spiders.base import Batch
     from spiders.uclg_events import UclgEventsSpider
 
     data = json.loads(API_TEXT)

@@ -285,7 +285,7 @@ def test_routes(url, name):
 # --- the spider's walk --------------------------------------------------------------------------------
 
 def walk(spider, filename, known_in_a_row=0):
-    from spiders.uclg_batch import Batch
+    from spiders.base import Batch
     from tests.helpers import html_response
 
     response = html_response("uclg_news", filename)
@@ -299,7 +299,9 @@ def news_spider(known=(), stop=20):
 
     spider = UclgNewsSpider()
     spider.stop_after_known, spider.max_pages = stop, 400
-    spider.known = {"news": set(known), "announcements": set(), "new": set()}
+    # the store as the crawl's session answers it: these keys are known in the news listing only
+    spider.known = lambda entity, keys, scope=None, urls=None: (
+        set(keys) & set(known) if scope == parser.scope_of("news") else set())
     return spider
 
 
@@ -332,7 +334,7 @@ def test_walk_ends_at_the_last_page_with_the_report():
 
 
 def test_a_page_is_asked_for_once_per_walk():
-    from spiders.uclg_batch import Batch
+    from spiders.base import Batch
 
     spider = news_spider()
     batch = Batch("uclg_news", parser.LISTING, parser.NEW_LISTING)
