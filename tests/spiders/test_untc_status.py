@@ -14,6 +14,8 @@ from tests.helpers import FIXTURES, fixture_meta
 
 FOLDER = FIXTURES / "untc_status"
 META = fixture_meta("untc_status")
+# The project's shared folder sits beside the checkout: <parent>/shared/samples (tests/fixtures -> repo -> parent).
+SHARED_SAMPLES = FIXTURES.parent.parent.parent / "shared" / "samples"
 REAL = ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "XXVII-3", "I-5-a", "X-2-b", "III-2-12b"]
 
 
@@ -44,7 +46,7 @@ KYOTO_ROWS = by_name(FILES["XXVII-7-a"])
 
 @pytest.mark.parametrize("number", REAL)
 def test_fixture_is_the_real_sample_byte_for_byte(number):
-    sample = FIXTURES.parent.parent.parent.parent / "shared" / "samples" / "untc" / f"untc_mtdsg_{number}.en.xml"
+    sample = SHARED_SAMPLES / "untc" / f"untc_mtdsg_{number}.en.xml"
     if not sample.exists():
         pytest.skip("shared/samples is not beside this checkout")
     assert raw(f"{number}.en.xml") == sample.read_bytes()
