@@ -30,9 +30,13 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> Database
             db = Database(path)
         # A crawl writes while researchers read: wait for a lock rather than fail at once.
         db.execute("PRAGMA busy_timeout = 10000")
+        if not memory:
+            # Safe with WAL: a crash loses no committed run. Set before the migrations, which would
+            # otherwise sync the disk at each of their commits (about 40 on a new store); a new
+            # file is in WAL mode from the first migration on.
+            db.execute("PRAGMA synchronous = NORMAL")
         migrations.apply(db)
         if not memory:
-            db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no committed run
             # A crawl commits a batch at a time, and each batch touches pages all over the indexes
             # (actor ids come in no order). A 32 MiB page cache (an upper bound, used as needed;
             # SQLite's default is 2 MiB) keeps those pages instead of re-reading them, and a
