@@ -217,7 +217,7 @@ def store_run(path: Path, scopes: dict[str, list[dict]], now: str) -> int:
     """One crawl run of every scope through the store's API, as crawler/session.py does it."""
     db = open_db(path)
     run_id = runs.start_run(db, spider=SOURCE, now=now)
-    resolver = ActorResolver(db, SOURCE, places(), now)
+    resolver = ActorResolver(db, SOURCE, full_gazetteer_module.full_gazetteer(), now)
     items = 0
     for scope, records in scopes.items():
         state = ingest.begin_scope(
