@@ -66,6 +66,14 @@ _ADMIN_SUFFIXES = (
     "metropolitan area", "metropolitan", "metropole", "metropolis", "county", "district", "region",
 )
 _SAINTS = {"st": "saint", "ste": "sainte", "sta": "santa", "sto": "santo", "s": "san"}
+_ANY_ADMIN_PREFIX = tuple(prefix + " " for prefix in _ADMIN_PREFIXES)
+_ANY_ADMIN_SUFFIX = tuple(" " + suffix for suffix in _ADMIN_SUFFIXES)
+# Compiled once: every name a crawl meets for the first time goes through fold() and _spellings().
+_FOLD_DROPPED = re.compile(r"['\u2019\u02bc`.]")
+_FOLD_NON_WORD = re.compile(r"[\W_]+")
+_RUNS_OF_SPACE = re.compile(r"\s+")
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*")
+_INSIDE_PARENTHESES = re.compile(r"\(([^)]*)\)")
 
 
 @dataclass(frozen=True)
@@ -111,14 +119,25 @@ def fold(text: str) -> str:
 
     "Bogotá, D.C." -> "bogota dc"; "Tel Aviv–Yafo" -> "tel aviv yafo"; "서울" stays "서울".
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    text = text or ""
+    if text.isascii():
+        # What the lines below leave of ASCII text (no normal form, accent or special letter changes
+        # it; casefold is lower), without their per-character work: most names a crawl meets are
+        # ASCII (tests/test_gazetteer.py checks both paths agree).
+        text = text.lower().replace("&", " and ")
+    else:
+        text = _fold_letters(text)
+    text = _FOLD_DROPPED.sub("", text)
+    words = _FOLD_NON_WORD.sub(" ", text).split()
+    return " ".join(_SAINTS.get(word, word) if i == 0 else word for i, word in enumerate(words))
+
+
+def _fold_letters(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFC", text)  # recompose what has no accent to lose (Hangul syllables)
     text = text.casefold().replace("&", " and ").replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
-    text = text.replace("ł", "l").replace("đ", "d").replace("ı", "i")
-    text = re.sub(r"['\u2019\u02bc`.]", "", text)
-    words = re.sub(r"[\W_]+", " ", text).split()
-    return " ".join(_SAINTS.get(word, word) if i == 0 else word for i, word in enumerate(words))
+    return text.replace("ł", "l").replace("đ", "d").replace("ı", "i")
 
 
 def cache_dir() -> Path:
@@ -345,10 +364,10 @@ def _spellings(name: str):
             seen.add((spelling, hint))
             yield spelling, hint, admin
 
-    text = re.sub(r"\s+", " ", (name or "").replace("*", "")).strip()
+    text = _RUNS_OF_SPACE.sub(" ", (name or "").replace("*", "")).strip()
     yield from emit(text)
-    bare = re.sub(r"\s*\([^)]*\)\s*", " ", text).strip()
-    bases = [bare] + [inner.strip() for inner in re.findall(r"\(([^)]*)\)", text)]
+    bare = _PARENTHESIS.sub(" ", text).strip()
+    bases = [bare] + [inner.strip() for inner in _INSIDE_PARENTHESES.findall(text)]
     for base in bases:
         yield from emit(base)
         if "," in base:
@@ -357,13 +376,15 @@ def _spellings(name: str):
             base = head
         for variant in _without_admin_words(base):
             yield from emit(variant)
-    for inner in re.findall(r"\(([^)]*)\)", text):
+    for inner in _INSIDE_PARENTHESES.findall(text):
         # "Castelldefels (ES)", "Newcastle (Australia)": a parenthesis may hold the country.
         yield from emit(bare, inner.strip(), None)
 
 
 def _without_admin_words(text: str) -> list[str]:
     folded = fold(text)
+    if not (folded.startswith(_ANY_ADMIN_PREFIX) or folded.endswith(_ANY_ADMIN_SUFFIX)):
+        return []  # most names: no word to strip (one C-level test instead of the loop below)
     variants = []
     changed = True
     while changed:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from crawler.text import name_key
 
+_INSIDE_PARENTHESES = re.compile(r"\(([^)]*)\)")
 ENV_FILE = "GLOCAL_PLACES_FILE"  # another gazetteer file for this process (tests, curators trying an edit)
 
 
@@ -69,7 +70,9 @@ class Gazetteer:
         A parenthesis may hold the other name ("Durban (eThekwini)"): both are tried. A country,
         when the source gives one, must agree.
         """
-        candidates = [name_key(name)] + [name_key(inner) for inner in re.findall(r"\(([^)]*)\)", name)]
+        candidates = [name_key(name)]
+        if "(" in name:  # most names have no parenthesis: skip the pattern
+            candidates += [name_key(inner) for inner in _INSIDE_PARENTHESES.findall(name)]
         for key in candidates:
             place = self._index.get(key)
             if place and (country is None or place.country == country.upper()):

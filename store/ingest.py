@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_text
+from operator import itemgetter
 
 from sqlite_utils import Database
 
@@ -190,14 +192,13 @@ def apply_records(
         counts["held"] += len(records) if state.stale else 0
         return counts
     entity = ENTITIES[state.entity]
-    columns = entity.columns + (("actor_id",) if entity.has_actor else ())
     by_key = {}
     for record in records:
         by_key[record["key"]] = record  # a key listed twice on one page is one row
     existing = _existing_rows(db, entity, list(by_key))
 
     try:
-        _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver)
+        _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver)
     except BaseException:
         if resolver is not None:
             resolver.reload()
@@ -206,70 +207,87 @@ def apply_records(
     return counts
 
 
-def _apply(db, state, entity, by_key, existing, columns, counts, now, page_of, resolver) -> None:
-    table = entity.table
+# Positions in a stored row as _existing_rows reads it (entities.TRACKING, then actor_id, then compared).
+_KEY, _SOURCE, _REMOVED_AT, _FIRST_SEEN_AT, _LAST_SEEN_AT, _ACTOR_ID = range(6)
+
+
+def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) -> None:
+    """One batch in one transaction. The hot path of every crawl and import: rows are lists in
+    `entity.columns` order (then actor_id), stored rows are tuples (see _existing_rows), and an
+    unchanged row is told by comparing two tuples, without building a dict."""
+    table, has_actor = entity.table, entity.has_actor
     inserts, updates, touches, changes, firsts = [], [], [], [], []
+    trusted, notify, scope, run_id, name = state.trusted, state.notify, state.scope, state.run_id, entity.name
+    default_seen_at = state.observed_at or now
+    compared_of = itemgetter(*entity.compared_positions)
+    positions = entity.compared_positions
+    start = len(entity.existing_columns) - len(entity.compared)  # of the compared values in a stored row
+    actor_position = len(entity.columns)  # actor_id follows the content columns in a row
     # Only an active row this run has not shown yet can be respelled; a scope without one (a
     # baseline, written batch by batch) skips the lookups.
-    has_rows = entity.has_actor and db.conn.execute(
+    has_rows = has_actor and db.conn.execute(
         f"""select 1 from [{table}] where scope = ? and removed_at is null
-            and coalesce(last_seen_run_id, 0) != ? limit 1""", (state.scope, state.run_id)).fetchone() is not None
+            and coalesce(last_seen_run_id, 0) != ? limit 1""", (scope, run_id)).fetchone() is not None
     with db.atomic():
         for key, record in by_key.items():
-            page_id, seen_at = page_of(record.get("url"))
-            seen_at = seen_at or state.observed_at or now
-            row = entity.row(record)
+            url = record.get("url")
+            page_id, seen_at = page_of(url)
+            seen_at = seen_at or default_seen_at
+            row = entity.values(record)
             old = existing.get(key)
-            if old is None and entity.has_actor and state.trusted:
-                row["actor_id"] = resolver.resolve(record, seen_at)
-                old = _respelled(db, state, entity, key, row["actor_id"], by_key) if has_rows else None
+            if old is None and has_actor and trusted:
+                row.append(resolver.resolve(record, seen_at))
+                old = _respelled(db, state, entity, key, row[actor_position], by_key) if has_rows else None
                 if old is not None:
-                    key = old["key"]
-            if old is not None and old["last_seen_at"] and seen_at < old["last_seen_at"]:
+                    key = old[_KEY]
+            if old is not None and old[_LAST_SEEN_AT] and seen_at < old[_LAST_SEEN_AT]:
                 counts["held"] += 1  # older evidence than the row already holds never overwrites it
-                if old["first_seen_at"] and seen_at < old["first_seen_at"]:
+                if old[_FIRST_SEEN_AT] and seen_at < old[_FIRST_SEEN_AT]:
                     firsts.append((seen_at, key))  # ...but it proves the row was there earlier
                 continue
-            if old is not None and old["removed_at"] is None and old["source"] != record["source"]:
+            if old is not None and old[_REMOVED_AT] is None and old[_SOURCE] != record["source"]:
                 # A source that does not print a field cannot contradict one that does (the Covenant
                 # dataset states a status the website's table has no column for).
-                for column in entity.compared:
-                    if row[column] is None and old[column] is not None:
-                        row[column] = old[column]
-            if old is None or old["removed_at"] is not None:
-                if not state.trusted:
+                for offset, position in enumerate(positions):
+                    if row[position] is None and old[start + offset] is not None:
+                        row[position] = old[start + offset]
+            if old is None or old[_REMOVED_AT] is not None:
+                if not trusted:
                     counts["held"] += 1
                     continue
-                if entity.has_actor and "actor_id" not in row:
-                    row["actor_id"] = resolver.resolve(record, seen_at)
+                if has_actor and len(row) == actor_position:
+                    row.append(resolver.resolve(record, seen_at))
                 if old is None:
-                    inserts.append((key, record["source"], state.scope, record.get("url"), seen_at, seen_at,
-                                    state.run_id, state.run_id, *(row[c] for c in columns)))
-                    change, diff = "added", {c: row[c] for c in entity.columns if c != "text"}
+                    inserts.append((key, record["source"], scope, url, seen_at, seen_at, run_id, run_id, *row))
+                    change, diff = "added", _added_json(entity, row)
                 else:
-                    updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
-                                    state.run_id, key))
-                    change, diff = "restored", _diff(old, row, entity)
-                changes.append((state.run_id, entity.name, key, change, _json(diff), seen_at, now,
-                                state.notify, state.scope, page_id))
+                    updates.append((*row, scope, url, seen_at, run_id, key))
+                    change, diff = "restored", _json(_diff(entity, old[start:], compared_of(row)))
+                changes.append((run_id, name, key, change, diff, seen_at, now, notify, scope, page_id))
                 counts[change] += 1
                 continue
-            diff = _diff(old, row, entity)
-            if diff and state.trusted:
-                if entity.has_actor:
-                    row["actor_id"] = old["actor_id"]
-                updates.append((*(row[c] for c in columns), state.scope, record.get("url"), seen_at,
-                                state.run_id, key))
-                changes.append((state.run_id, entity.name, key, "updated", _json(diff), seen_at, now,
-                                state.notify, state.scope, page_id))
+            new = compared_of(row)
+            if old[start:] == new:
+                touches.append((seen_at, run_id, key))
+                counts["unchanged"] += 1
+            elif trusted:
+                if has_actor:
+                    if len(row) == actor_position:
+                        row.append(old[_ACTOR_ID])
+                    else:
+                        row[actor_position] = old[_ACTOR_ID]
+                updates.append((*row, scope, url, seen_at, run_id, key))
+                changes.append((run_id, name, key, "updated", _json(_diff(entity, old[start:], new)), seen_at, now,
+                                notify, scope, page_id))
                 counts["updated"] += 1
             else:
-                touches.append((seen_at, state.run_id, key))
-                counts["unchanged" if not diff else "held"] += 1
+                touches.append((seen_at, run_id, key))
+                counts["held"] += 1
 
         conn = db.conn
         if resolver is not None:
             resolver.flush()
+        columns = entity.columns + (("actor_id",) if has_actor else ())
         if inserts:
             names = ("key", "source", "scope", "url", "first_seen_at", "last_seen_at", "first_run_id",
                      "last_seen_run_id") + columns
@@ -449,25 +467,22 @@ def write_changes(db: Database, changes: list[tuple], outbox=None) -> None:
     outbox(db, rows)
 
 
-def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, dict]:
-    table = entity.table
-    wanted = ("key", "source", "removed_at", "first_seen_at", "last_seen_at") + (
-        ("actor_id",) if entity.has_actor else ())
-    columns = list(dict.fromkeys(wanted + entity.compared))
-    select = ", ".join(f"[{c}]" for c in columns)
+def _existing_rows(db: Database, entity: Entity, keys: list[str]) -> dict[str, tuple]:
+    """key -> the stored row as a tuple of `entity.existing_columns` (positions _KEY... above)."""
+    select = ", ".join(f"[{c}]" for c in entity.existing_columns)
     rows = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start:start + _CHUNK]
         cursor = db.conn.execute(
-            f"select {select} from [{table}] where key in ({', '.join('?' * len(chunk))})", chunk
+            f"select {select} from [{entity.table}] where key in ({', '.join('?' * len(chunk))})", chunk
         )
-        for values in cursor:
-            rows[values[0]] = dict(zip(columns, values, strict=True))
+        rows.update({values[0]: values for values in cursor})
     return rows
 
 
-def _diff(old: dict, new: dict, entity: Entity) -> dict:
-    return {c: [old[c], new[c]] for c in entity.compared if old.get(c) != new.get(c)}
+def _diff(entity: Entity, old: tuple, new: tuple) -> dict:
+    """{column: [old, new]} of the compared columns that differ (old and new in `compared` order)."""
+    return {c: [o, n] for c, o, n in zip(entity.compared, old, new, strict=True) if o != n}
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
@@ -475,3 +490,31 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 def _json(value) -> str:
     return _ENCODER.encode(value)
+
+
+_NAME_PARTS: dict[str, tuple[str, ...]] = {}  # entity name -> '"column": ' for each of its added_names
+
+
+def _added_json(entity: Entity, row: list) -> str:
+    """_json({column: value}) of an added row's content columns but "text", built directly.
+
+    An "added" change per row is most of a first crawl's JSON: the generic encoder costs a dict, a
+    sort and a new encoder per call. Text, NULL and integers are written here exactly as the encoder
+    writes them (tests/store/test_ingest.py checks); any other value goes through the encoder.
+    """
+    parts = _NAME_PARTS.get(entity.name)
+    if parts is None:
+        parts = _NAME_PARTS[entity.name] = tuple(f"{_encode_text(c)}: " for c in entity.added_names)
+    out = []
+    for part, position in zip(parts, entity.added_positions):
+        value = row[position]
+        kind = value.__class__
+        if value is None:
+            out.append(part + "null")
+        elif kind is str:
+            out.append(part + _encode_text(value))
+        elif kind is int:
+            out.append(part + int.__repr__(value))
+        else:
+            return _json({c: row[p] for c, p in zip(entity.added_names, entity.added_positions)})
+    return "{" + ", ".join(out) + "}"

@@ -128,3 +128,13 @@ def test_the_cache_is_built_once_and_lookups_are_cheap(tmp_path):
     for i in range(500):
         reopened.lookup(f"Unheard-of Town {i}", "IT")
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("name", ["Washington, D.C.", "St John's", "Brighton & Hove", "  Tel Aviv - Yafo ",
+                                  "snake_case_name", "A.B.C.", "CAVERNAGO", "Reggio nell'Emilia", "x`y", "---",
+                                  "Donostia / San Sebastian", "Durban (eThekwini)", "\tLa\nPaz", "KIRCHHEIM u. TECK",
+                                  "1/2 Moon Bay", "~!@#$%^*()_+{}|:<>?"])
+def test_folding_ascii_takes_a_shortcut_to_the_same_letters(name):
+    from crawler.gazetteer import _fold_letters
+
+    assert _fold_letters(name) == name.lower().replace("&", " and ")
