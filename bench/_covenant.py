@@ -3,8 +3,10 @@ synthetic signatory list, its listing pages (as a WARC to replay, or as routes o
 site), and one crawl in a child process of its own.
 
 Each crawl runs in a fresh interpreter because Twisted's reactor runs once per process; the child
-reports its own wall time (from the crawl's start to its end, the interpreter's start-up excluded),
-items, pages and peak RSS as one line of JSON. With `profile`, the child runs under cProfile and
+reports its own wall time and CPU time (user + system, from the crawl's start to its end, the
+interpreter's start-up excluded), items, pages and peak RSS as one line of JSON. CPU time is the
+steadier figure on a shared machine: other people's work stretches a crawl's wall time, not the
+CPU it uses. With `profile`, the child runs under cProfile and
 writes its stats there (`python -m pstats FILE`), so a missed target can be explained.
 
 Not a benchmark itself (no `run`): `python -m bench` skips modules whose name starts with "_".
@@ -99,7 +101,7 @@ def build_warc(path: Path, rows: int, per_page: int) -> int:
 
 def crawl(db: Path, *, replay: Path | None = None, host_map: dict | None = None, bare: bool = False,
           overrides: dict | None = None, after: dict | None = None, profile: Path | None = None) -> dict:
-    """One `covenant_signatories` crawl in a child process: {seconds, items, pages, maxrss_mb}.
+    """One `covenant_signatories` crawl in a child process: {seconds, cpu, items, pages, maxrss_mb}.
 
     :param bare: no item pipeline and no archive (nothing is stored): the baseline crawl
     :param overrides: settings applied as `glocal crawl --set` applies them
@@ -135,16 +137,16 @@ def _child(spec: dict) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     process.crawl(crawler)
     process.start()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(spec["profile"])
     stats = crawler.stats.get_stats()
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "items": stats.get("item_scraped_count", 0),
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "items": stats.get("item_scraped_count", 0),
                       "pages": stats.get("response_received_count", 0), "maxrss_mb": maxrss}))
 
 
