@@ -1,6 +1,7 @@
 """Benchmark: an alert backlog of 10,000 changes (a long outage), rendered and handed to a real
 SMTP server (aiosmtpd) and a real Slack-style webhook receiver (http.server), both on 127.0.0.1
-(tests/alerts/support.py's receivers; quick: 2,000 changes).
+(tests/alerts/support.py's receivers, run in a child process by bench/_receivers.py so their own
+work is not counted as the sender's; quick: 2,000 changes).
 
 The backlog is made through the real store path: a baseline crawl of five signatories, then a
 healthy crawl listing 10,000 more, written with `store.ingest` and the real `Outbox` of the rules
@@ -16,8 +17,7 @@ drain's time per change at the full backlog over its time per change at a backlo
 (1,000; quick: 2,000 over 500), measured in the same run. Target <= 1.5 (flat, as growth's).
 Where the time goes is printed against the rendering alone of the very same messages (the same
 steps and units: `facts` read from the store and `render.digest`, what a dry run does): the rest
-is delivery (claim, SMTP, webhook POST, mark sent). The SMTP server and the webhook receiver run
-in this process, so their own work is counted in the delivery too. The Slack pacing
+is delivery (claim, SMTP, webhook POST, mark sent). The Slack pacing
 (ALERTS_SLACK_INTERVAL, 1 s between two messages to one webhook) is 0 here: it is a wait, not
 work, and the service sends one digest per channel per run (runs 60 s apart), so it never waits
 on it; the pacing is what per-item mode measures.
@@ -124,14 +124,15 @@ def count(path: Path, sql: str) -> int:
 
 
 def digest(folder: Path, changes: int) -> dict:
+    from bench._receivers import Receivers
     from crawler.alerts.deliver import lock_path_for, message_for, send_due, units
     from crawler.alerts.rules import load_config
     from store import deliveries, open_db
-    from tests.alerts.support import SlackReceiver, SmtpServer, rules_file
+    from tests.alerts.support import rules_file
 
-    with SmtpServer() as smtp, SlackReceiver() as slack:
-        config = load_config(rules_file(folder, DIGEST_RULES.format(port=smtp.port)),
-                             environ={"BENCH_HOOK": slack.url})
+    with Receivers() as far:
+        config = load_config(rules_file(folder, DIGEST_RULES.format(port=far.smtp_port)),
+                             environ={"BENCH_HOOK": far.webhook_url})
         built = folder / "digest-built.db"
         build_seconds = build_store(built, config, changes)
         rows = count(built, "select count(*) from deliveries where status = 'pending'")
@@ -166,24 +167,25 @@ def digest(folder: Path, changes: int) -> dict:
         send_seconds = time.perf_counter() - started
         db.close()
         left = count(path, "select count(*) from deliveries where status != 'sent'")
-        lines = sum(m.original_content.count(b" signed the ") for m in smtp.messages)
-    if left or sent != rendered or len(smtp.messages) + len(slack.delivered) != sent or lines < changes:
+    got = far.report
+    if left or sent != rendered or got["mails"] + got["posts"] != sent or got["mail_lines"] < changes:
         raise RuntimeError(f"digest drain: {left} rows left, {sent} sent of {rendered} rendered, "
-                           f"{len(smtp.messages)} mails + {len(slack.delivered)} posts, {lines} mail lines")
+                           f"{got['mails']} mails + {got['posts']} posts, {got['mail_lines']} mail lines")
     return {"changes": changes, "rows": rows, "build": build_seconds, "render": render_seconds,
             "send": send_seconds, "steps": steps, "messages": sent, "slowest_step": slowest}
 
 
 def per_item(folder: Path, changes: int, sample: int) -> dict:
+    from bench._receivers import Receivers
     from crawler.alerts.deliver import lock_path_for, send_due
     from crawler.alerts.rules import load_config
     from crawler.settings import ALERTS_SLACK_INTERVAL
     from store import open_db
-    from tests.alerts.support import SlackReceiver, rules_file
+    from tests.alerts.support import rules_file
 
-    with SlackReceiver() as slack:
+    with Receivers() as far:
         config = load_config(rules_file(folder, ITEM_RULES.format(flood=changes + 1)),
-                             environ={"BENCH_HOOK": slack.url})
+                             environ={"BENCH_HOOK": far.webhook_url})
         path = folder / "items.db"
         build_store(path, config, changes)
         rows = count(path, "select count(*) from deliveries where status = 'pending'")
@@ -193,7 +195,7 @@ def per_item(folder: Path, changes: int, sample: int) -> dict:
                            slack_interval=ALERTS_SLACK_INTERVAL)
         seconds = time.perf_counter() - started
         db.close()
-        arrivals = [r.at for r in slack.delivered]
+    arrivals = far.report["arrivals"]
     if outcome.sent != sample or len(arrivals) != sample or rows != changes:
         raise RuntimeError(f"per-item: {outcome.summary()}, {len(arrivals)} arrived, {rows} outbox rows")
     span = arrivals[-1] - arrivals[0]
