@@ -6,8 +6,8 @@ Each crawl runs in a fresh interpreter because Twisted's reactor runs once per p
 reports its own wall time and CPU time (user + system, from the crawl's start to its end, the
 interpreter's start-up excluded), items, pages and peak RSS as one line of JSON. CPU time is the
 steadier figure on a shared machine: other people's work stretches a crawl's wall time, not the
-CPU it uses. With `profile`, the child runs under cProfile and
-writes its stats there (`python -m pstats FILE`), so a missed target can be explained.
+CPU it uses. With `profile`, the child runs under cProfile (timed
+by CPU time) and writes its stats there (`python -m pstats FILE`), so a missed target can be explained.
 
 Not a benchmark itself (no `run`): `python -m bench` skips modules whose name starts with "_".
 """
@@ -135,7 +135,9 @@ def _child(spec: dict) -> None:
     if spec["profile"]:
         import cProfile
 
-        profiler = cProfile.Profile()
+        # CPU time, not wall time: on a shared machine a wall-clock profile charges other people's
+        # work to whichever function happened to be running.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
     started, cpu_started = time.perf_counter(), time.process_time()
     process.crawl(crawler)
