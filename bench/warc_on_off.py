@@ -21,7 +21,7 @@ archiving costs, while CPU time is what the crawl itself spends (archiving is CP
 digests; its writes go to the page cache, flushed, not fsynced). The wall-time ratio is printed too.
 
     .venv/bin/python -m bench --only warc_on_off [--quick]
-    .venv/bin/python bench/warc_on_off.py --rows 15000 --repeats 3 [--profile /tmp/warc-on.prof]
+    .venv/bin/python bench/warc_on_off.py --rows 15000 --repeats 3 [--profile /tmp/warc.prof]
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def measure(rows: int, repeats: int, profile: Path | None = None) -> dict:
                 db.parent.mkdir()
                 result = crawl(db, host_map={HOST: server.address}, after=SAME_FOR_BOTH,
                                overrides={"ARCHIVE_ENABLED": arm == "on"},
-                               profile=profile if profile and arm == "on" and n == 0 else None)
+                               # both arms profiled alike, so the ratio still compares like with like
+                               profile=profile.with_suffix(f".{arm}{profile.suffix}") if profile and n == 0 else None)
                 store = store_figures(db)
                 if store["signatures"] != rows:
                     raise RuntimeError(f"{arm}: {store['signatures']:,} signatures stored, want {rows:,}")
@@ -105,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=15_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--profile", type=Path, help="cProfile the first crawl with archiving into this file")
+    parser.add_argument("--profile", type=Path,
+                        help="cProfile the first crawl of each arm: FILE.on.prof and FILE.off.prof (from FILE.prof)")
     args = parser.parse_args(argv)
     from bench.__main__ import table
 
