@@ -51,8 +51,8 @@ def test_warc_and_alerts_rows_follow_their_targets():
                                 "seconds": {"off": [3.3], "on": [3.4]}, "cpu": {"off": [2.2], "on": [2.7]}})
     assert warc[0].verdict == "MISSED" and round(warc[0].ratio, 3) == 0.833  # judged on CPU time
     assert warc[1].verdict == "info"
-    digest = {"changes": 1_000, "rows": 2_000, "build": 1.0, "render": 0.1, "send": 0.3, "steps": 4,
-              "messages": 8, "slowest_step": 0.1}
+    digest = {"changes": 1_000, "rows": 2_000, "build": 1.0, "render": 0.1, "send": 0.3, "render_wall": 0.2,
+              "send_wall": 0.5, "steps": 4, "messages": 8, "slowest_step": 0.1}
     full = {**digest, "changes": 10_000, "rows": 20_000, "render": 1.0, "send": 3.6}
     item = {"changes": 10_000, "sample": 4, "rate": 1.2, "seconds": 2.5, "min_gap": 0.8, "interval": 1.0}
     rows = alerts.rows_of(digest, full, item)
