@@ -7,7 +7,7 @@ schema, the spider, middlewares and gazetteer, the reactor): about a second here
 make 1,000 signatories look 3x dearer each than 5,000 and flatter the ratio. So a one-page crawl
 (50 signatories) is measured too, and the figure at each size is the marginal time per
 signatory: (seconds at N - seconds of the one-page crawl) / (N - 50). The one-page crawl and the
-smallest size are repeated five times (medians): theirs is the smallest, so the noisiest, difference
+smallest size are repeated five times (medians; quick: three): theirs is the smallest, so the noisiest, difference
 (one 1,000-signatory crawl measured 0.38 ms per signatory in one run and 0.51 ms in the next).
 The baseline is the smallest size's figure, so a ratio above 1 is the time per signatory growing
 with the store. Target: the largest size over the smallest <= 1.5 (time per signatory flat).
@@ -45,7 +45,7 @@ TARGET = 1.5
 
 
 ONE_PAGE = PER_PAGE
-REPEATS = 5  # the one-page crawl and the smallest size: medians of this many
+REPEATS = 5  # the one-page crawl and the smallest size: medians of this many (quick: 3)
 
 
 def crawl_size(rows: int, *, repeats: int = 1, profile: Path | None = None) -> dict:
@@ -69,11 +69,11 @@ def crawl_size(rows: int, *, repeats: int = 1, profile: Path | None = None) -> d
     return {**runs[0], "seconds": seconds, "cpu": cpu, "maxrss_mb": max(r["maxrss_mb"] for r in runs)}
 
 
-def measure(sizes, profile: Path | None = None) -> list[dict]:
-    fixed = crawl_size(ONE_PAGE, repeats=REPEATS)
+def measure(sizes, profile: Path | None = None, repeats: int = REPEATS) -> list[dict]:
+    fixed = crawl_size(ONE_PAGE, repeats=repeats)
     figures = []
     for rows in sizes:
-        f = crawl_size(rows, repeats=REPEATS if rows == min(sizes) else 1,
+        f = crawl_size(rows, repeats=repeats if rows == min(sizes) else 1,
                        profile=profile if rows == max(sizes) else None)
         extra = rows - fixed["rows"]
         f["ms_each"] = (f["cpu"] - fixed["cpu"]) / extra * 1000
@@ -114,7 +114,7 @@ def rows_of(figures: list[dict]) -> list[Row]:
 
 
 def run(quick: bool = False) -> list[Row]:
-    return rows_of(measure(QUICK if quick else FULL))
+    return rows_of(measure(QUICK, repeats=3) if quick else measure(FULL))
 
 
 def main(argv: list[str] | None = None) -> int:
