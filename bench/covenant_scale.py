@@ -55,6 +55,7 @@ def run(quick: bool = False, rows: int | None = None, per_page: int = 50) -> lis
     if signatures != rows or changes_again != 0:
         raise RuntimeError(f"{signatures} signatures stored (want {rows}); re-crawl changes {changes_again} (want 0)")
     bare_rate, first_rate, again_rate = (r["items"] / r["seconds"] for r in (bare, first, again))
+    bare_cpu, first_cpu = (r["items"] / r["cpu"] for r in (bare, first))
     bare_pages, first_pages = bare["pages"] / bare["seconds"], first["pages"] / first["seconds"]
     peak = max(first["maxrss_mb"], again["maxrss_mb"])
     size = f"{rows:,} signatories, {pages} pages"
@@ -63,6 +64,9 @@ def run(quick: bool = False, rows: int | None = None, per_page: int = 50) -> lis
             f"{first_rate:.0f}/s", first_rate / bare_rate, 0.7),
         Row("covenant_scale", "pages/s, full pipeline vs bare crawl", f"bare crawl {bare_pages:.1f}/s",
             f"{first_pages:.1f}/s", first_pages / bare_pages, 0.7),
+        Row("covenant_scale", "items per CPU-second, full pipeline vs bare crawl", f"bare crawl {bare_cpu:.0f}/s",
+            f"{first_cpu:.0f}/s", first_cpu / bare_cpu, None,
+            note="CPU time of the crawl process: steadier than wall time on a shared machine"),
         Row("covenant_scale", "items/s, unchanged re-crawl vs first crawl", f"first crawl {first_rate:.0f}/s",
             f"{again_rate:.0f}/s", again_rate / first_rate, 1.0, note=f"{changes_again} changes (checked: 0)"),
         Row("covenant_scale", "peak RSS of the crawl process", f"bare crawl {bare['maxrss_mb']:.0f} MB",
