@@ -24,12 +24,14 @@ from bench.common import Row, skipped
 
 BENCH = Path(__file__).parent
 # The order of the table: the store, the crawl, politeness, queries, alerts, memory, startup, tests.
-ORDER = ["store_ingest", "pipeline", "growth", "politeness", "queries", "alerts", "daemon_memory", "startup",
-         "test_suite"]
+ORDER = ["store_ingest", "covenant_import", "covenant_scale", "warc_on_off", "growth", "politeness", "queries",
+         "alerts", "daemon_memory", "startup", "suite_time"]
 
 
 def benchmarks() -> list[str]:
-    found = [m.name for m in pkgutil.iter_modules([str(BENCH)]) if m.name not in ("common", "__main__")]
+    # common and a module named "_..." are helpers shared by benchmarks, not benchmarks themselves.
+    found = [m.name for m in pkgutil.iter_modules([str(BENCH)])
+             if m.name not in ("common", "__main__") and not m.name.startswith("_")]
     return sorted(found, key=lambda name: (ORDER.index(name) if name in ORDER else len(ORDER), name))
 
 

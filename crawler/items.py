@@ -8,7 +8,7 @@ run vouches for (see `ScopeReport`); when it is None the store derives it from t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -231,6 +231,22 @@ def item_kind(item) -> str:
     return ENTITY_OF[type(item)]
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def as_record(item) -> dict:
-    """The item as a plain dict, ready for JSON or the store."""
+    """The item as a plain dict, ready for JSON or the store: what dataclasses.asdict(item) gives.
+
+    A data item holds only scalars, and for those asdict's deep copy of every value, one by one,
+    is pure cost (a third of the pipeline's own time over a 15,000-row list, profiled): their
+    fields are copied as they are. An item holding anything else (a list, a nested dataclass)
+    goes through asdict.
+    """
+    names = _FIELD_NAMES.get(type(item))
+    if names is None:
+        names = _FIELD_NAMES.setdefault(type(item), tuple(f.name for f in fields(item)))
+    record = {name: getattr(item, name) for name in names}
+    if all(type(value) in _SCALARS for value in record.values()):
+        return record
     return asdict(item)
