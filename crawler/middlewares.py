@@ -6,6 +6,7 @@ import hashlib
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from time import monotonic  # the clock Scrapy's downloader counts slot delays with
 
 from scrapy import signals
 
@@ -181,10 +182,25 @@ class RetryAfterMiddleware:
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None:
-            slot.delay = max(slot.delay, wait)  # AutoThrottle relaxes it again as responses come back
+            _hold_slot(slot, wait)
         logger.info("%s answered %s: waiting %gs before the next request to this host", request.url,
                     response.status, wait)
         return retry
+
+
+def _hold_slot(slot, wait: float) -> None:
+    """Make the host's download slot wait at least `wait` seconds from now.
+
+    Retry-After is a floor, but the downloader draws each wait within +-jitter of `slot.delay`
+    (DOWNLOAD_DELAY_JITTER, 0.5 by default) and counts it from when the last request was *sent*:
+    setting the delay to the header's value alone honoured a 2 s Retry-After as 1.0-1.3 s. So the
+    delay is raised until its lowest draw is the wait, and the wait is counted from this answer.
+    AutoThrottle relaxes the delay again as good responses come back."""
+    jitter = getattr(slot, "jitter", 0.0) or 0.0
+    if jitter >= 1:  # a draw could reach 0: no delay scaling honours the floor, so drop the jitter
+        slot.jitter, jitter = 0.0, 0.0
+    slot.delay = max(slot.delay, wait / (1 - jitter))
+    slot.lastseen = max(slot.lastseen, monotonic())
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -200,3 +200,19 @@ def test_a_timeout_is_reported_and_removes_nothing(server, tmp_path):
     assert "https://www.c40.org/accelerators/clean-air-cities/: DownloadTimeoutError" in result.stdout
     assert "errors logged" not in result.stdout  # one failed page is one failure, reported once
     assert rows(tmp_path, "select count(*) as n from signatures where removed_at is not null") == [{"n": 0}]
+
+
+def test_a_retry_after_wait_is_a_floor_under_download_jitter():
+    # Scrapy draws each slot wait within +-jitter of its delay; a Retry-After must never come out shorter.
+    from time import monotonic
+
+    from scrapy.core.downloader import Slot
+
+    from crawler.middlewares import _hold_slot
+
+    for jitter in (0.0, 0.5, 0.9, 1.5):
+        slot = Slot(concurrency=1, delay=0.05, jitter=jitter)
+        before = monotonic()
+        _hold_slot(slot, 2.0)
+        assert slot.lastseen >= before  # counted from the answer, not from when the request left
+        assert min(slot.download_delay() for _ in range(2000)) >= 2.0
