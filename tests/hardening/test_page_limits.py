@@ -9,7 +9,7 @@ import pytest
 from crawler.errors import ParseError
 from crawler.limits import MAX_PAGE_DEPTH, PageRejected, check_page, markup_depth
 from spiders.parsers import c40_accelerators as parser
-from tests.helpers import FIXTURES, archive_of, glocal, load_fixture, saved_pages
+from tests.helpers import FIXTURES, archive_of, load_fixture, replay_like_cli, saved_pages
 from tests.test_replay_e2e import LIST_PAGES
 
 CLEAN_AIR = load_fixture("c40_accelerators", "clean-air-cities.html")
@@ -75,14 +75,14 @@ def test_extraction_grows_linearly_with_the_page():
 def test_a_crawl_rejects_a_too_deep_list_page_and_changes_nothing_in_it(tmp_path):
     db = tmp_path / "glocal.db"
     baseline = archive_of(tmp_path / "a.warc.gz", saved_pages("c40_accelerators", LIST_PAGES, day="2026-11-02"))
-    assert glocal("crawl", "c40_accelerators", "--replay", baseline, "--db", db).returncode == 0
+    assert replay_like_cli("c40_accelerators", baseline, db).returncode == 0
 
     def bury(body: bytes) -> bytes:
         return inside_main(body.decode(), "<b><i>x " * 5000).replace("Amman, ", "").encode()
 
     deep = archive_of(tmp_path / "b.warc.gz", saved_pages("c40_accelerators", LIST_PAGES, day="2026-11-09",
                                                           edits={"clean-air-cities.html": bury}))
-    result = glocal("crawl", "c40_accelerators", "--replay", deep, "--db", db, timeout=60)
+    result = replay_like_cli("c40_accelerators", deep, db, timeout=60)
     assert result.returncode == 1
     assert "nests its markup more than 256 elements deep" in result.stdout
     connection = sqlite3.connect(db)
