@@ -14,6 +14,13 @@ CLEAN_AIR = "https://www.c40.org/accelerators/clean-air-cities/"
 HUB = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
 
 
+def run_pytest(test_file):
+    """pytest on one generated file, in one process: the project's addopts (-n 4) would start four
+    workers for it."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           "-o", "addopts=", str(test_file)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
 def test_the_generated_test_passes_as_generated(tmp_path):
     folder, test_file = tmp_path / "fixtures", tmp_path / "test_generated.py"
     result = run_cli("fixtures", "add", SPIDER, CLEAN_AIR, HUB, "--from", FIXTURES / "sample.warc.gz",
@@ -26,8 +33,7 @@ def test_the_generated_test_passes_as_generated(tmp_path):
     source = test_file.read_text()
     assert "def test_clean_air_cities_instrument_0_title" in source
     assert "def test_clean_air_cities_signature_keys" in source
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = run_pytest(test_file)
     assert run.returncode == 0, run.stdout[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
 
@@ -38,8 +44,7 @@ def test_the_generated_test_fails_when_the_parser_changes_its_mind(tmp_path):
            "--test", test_file)
     page = folder / SPIDER / "clean-air-cities.html"
     page.write_bytes(page.read_bytes().replace(b"Milan, ", b""))  # the page now says something else
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = run_pytest(test_file)
     assert run.returncode == 1 and "failed" in run.stdout
 
 
