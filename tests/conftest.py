@@ -4,6 +4,19 @@ from sqlite_utils import Database
 from store import open_db
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Under xdist, build the gazetteer's cache (~/.cache/glocal-watch) here, once, before the
+    workers start: each would otherwise build the same file at its first lookup on a fresh machine
+    (the build is atomic, so they would not break, only pay it four times)."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None) or config.option.collectonly:
+        return
+    from crawler import gazetteer
+
+    gazetteer.default().lookup("Paris")
+
+
 @pytest.fixture
 def db():
     """A fresh in-memory store with every migration applied."""

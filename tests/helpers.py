@@ -174,6 +174,59 @@ def crawl_like_cli(spider: str, *, db: Path, replay: Path | None = None, host_ma
     return Outcome(0 if ok else 1, run_line(spider, run) + "\n")
 
 
+def query(db: Path, sql: str, params=()) -> list[dict]:
+    """The rows of one query on the store file `db`, as dicts (a connection of its own, closed after)."""
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in connection.execute(sql, params)]
+    finally:
+        connection.close()
+
+
+@dataclass
+class Replayed(Outcome):
+    """A replayed crawl as `glocal crawl` reports it, and the run row it wrote (None: no run)."""
+
+    run: dict | None = None
+    stats: dict = dataclasses.field(default_factory=dict)  # Scrapy's stats at the crawl's end
+
+
+def replay_like_cli(spider: str, archive: Path, db: Path, *sets: str, settings: dict | None = None,
+                    timeout: float = 120) -> Replayed:
+    """`glocal crawl SPIDER --replay ARCHIVE --db DB --set NAME=VALUE...` in this process: the same
+    spider, pipeline and store, the same exit status and run line, without the two child processes
+    (`glocal`, then its crawl) that cost each replay a few seconds of interpreter and imports.
+    `settings` are more overrides, as Python values."""
+    from crawler.runner import setting_value
+    from scheduler.jobs import run_line
+
+    settings = dict(settings or {})
+    for assignment in sets:
+        name, _, value = assignment.partition("=")
+        settings[name] = setting_value(value)
+    stats: dict = {}
+    run = crawl_in_process(spider, db=db, replay=archive, settings=settings, timeout=timeout, stats=stats)
+    if run is None:
+        return Replayed(1, "", f"{spider}: the crawl opened no run", run=None, stats=stats)
+    ok = run["status"] == "finished" and bool(run["healthy"])
+    return Replayed(0 if ok else 1, run_line(spider, run) + "\n", run=run, stats=stats)
+
+
+def replay_steps(folder: Path, spider: str, steps, *sets: str, db: Path | None = None) -> dict[str, Replayed]:
+    """Replay each (name, pages) step in turn into one store (`db`, else folder/glocal.db), each from
+    its own archive folder/NAME.warc.gz: the history a module-scoped fixture builds once and its
+    tests read. `sets` apply to every step; a step given as (name, pages, sets) adds its own."""
+    db = db or folder / "glocal.db"
+    results = {}
+    for name, pages, *extra in steps:
+        archive = archive_of(folder / f"{name}.warc.gz", pages)
+        results[name] = replay_like_cli(spider, archive, db, *sets, *(extra[0] if extra else ()))
+    return results
+
+
 def run_cli(*args, env: dict | None = None) -> Outcome:
     """`glocal ARGS` in this process (Click's CliRunner): for commands that start no crawl process."""
     from click.testing import CliRunner

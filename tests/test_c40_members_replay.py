@@ -1,19 +1,8 @@
 """c40_members and the 2025 card layout through the real engine (WARC replay into one store)."""
 
-import sqlite3
-
 import pytest
 
-from tests.helpers import archive_of, glocal, saved_pages
-
-
-def query(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
+from tests.helpers import archive_of, query, replay_like_cli, replay_steps, saved_pages
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +11,8 @@ def members(tmp_path_factory):
     db = folder / "glocal.db"
     steps = [("baseline", "homepage.html", "2026-11-02"), ("track_missing", "homepage-one-track-missing.html", "2026-11-09"),
              ("track_missing_again", "homepage-one-track-missing.html", "2026-11-16"), ("back", "homepage.html", "2026-11-23")]
-    results = {}
-    for name, filename, day in steps:
-        page = saved_pages("c40_members", [filename], day=day)
-        results[name] = glocal("crawl", "c40_members", "--replay", archive_of(folder / f"{name}.warc.gz", page), "--db", db)
+    results = replay_steps(folder, "c40_members", [(name, saved_pages("c40_members", [filename], day=day))
+                                                   for name, filename, day in steps], db=db)
     return {"db": db, "results": results}
 
 
@@ -80,8 +67,8 @@ def test_a_redesign_to_cards_keeps_the_list_without_changes(tmp_path):
     before = saved_pages("c40_accelerators", pages, day="2026-11-02")
     cards = saved_pages("c40_accelerators", ["ghs-2025-cards.html"], day="2026-11-09")[0]
     after = [p for p in saved_pages("c40_accelerators", pages, day="2026-11-09") if p.url != url] + [cards]
-    first = glocal("crawl", "c40_accelerators", "--replay", archive_of(tmp_path / "a.warc.gz", before), "--db", db)
-    second = glocal("crawl", "c40_accelerators", "--replay", archive_of(tmp_path / "b.warc.gz", after), "--db", db)
+    first = replay_like_cli("c40_accelerators", archive_of(tmp_path / "a.warc.gz", before), db)
+    second = replay_like_cli("c40_accelerators", archive_of(tmp_path / "b.warc.gz", after), db)
     assert first.returncode == 0 and second.returncode == 0, second.stdout
     scope = "signatures:c40_accelerators/green-healthy-streets"
     (run,) = query(db, "select * from scope_runs where scope = ? and run_id = 2", (scope,))

@@ -3,35 +3,18 @@ page, an incremental re-crawl of the unchanged site reads only the first, `--ful
 way of reading (REST, RSS, HTML) takes over when the one before answers 403, HTML or nothing."""
 
 import json
-import re
-import sqlite3
 
 import pytest
 
-from tests.helpers import archive_of, glocal, saved_pages
+from tests.helpers import archive_of, query, replay_like_cli, replay_steps, saved_pages
 
 SPIDER = "c40_news"
 REST = ["posts-page-1.json", "posts-page-2.json"]
 FEED = ["feed.xml", "feed-page-2.xml"]
 HTML = ["listing-1.html", "listing-2.html"] + sorted(
     name for name in json.loads(open("tests/fixtures/c40_news/meta.json").read()) if name.startswith("article-"))
-INFO = ["--set", 'LOG_LEVEL="INFO"']
-
-
-def last_stats(folder) -> dict[str, int]:
-    """The integer stats Scrapy dumped at the end of the latest crawl in the spider's log file."""
-    log = (folder / "logs" / f"{SPIDER}.log").read_text(encoding="utf-8")
-    dump = log.rsplit("Dumping Scrapy stats:", 1)[1]
-    return {name: int(value) for name, value in re.findall(r"'([^']+)': (\d+)[,}]", dump.split("}", 1)[0] + "}")}
-
-
-def rows(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
+INFO = 'LOG_LEVEL="INFO"'
+rows = query
 
 
 # --- incremental -----------------------------------------------------------------------------------
@@ -40,13 +23,10 @@ def rows(db, sql, params=()):
 def incremental(tmp_path_factory):
     folder = tmp_path_factory.mktemp("news")
     db = folder / "glocal.db"
-    results, stats = {}, {}
-    steps = [("first", "2026-11-02", []), ("unchanged", "2026-11-03", []), ("full", "2026-11-04", ["--full"])]
-    for name, day, extra in steps:
-        archive = archive_of(folder / f"{name}.warc.gz", saved_pages(SPIDER, REST, day=day))
-        results[name] = glocal("crawl", SPIDER, "--replay", archive, "--db", db, *INFO, *extra)
-        stats[name] = last_stats(folder)
-    return {"db": db, "results": results, "stats": stats}
+    steps = [("first", "2026-11-02", []), ("unchanged", "2026-11-03", []), ("full", "2026-11-04", ["CRAWL_FULL=true"])]
+    results = replay_steps(folder, SPIDER, [(name, saved_pages(SPIDER, REST, day=day), extra)
+                                            for name, day, extra in steps], INFO, db=db)
+    return {"db": db, "results": results, "stats": {name: result.stats for name, result in results.items()}}
 
 
 @pytest.mark.parametrize("step", ["first", "unchanged", "full"])
@@ -102,8 +82,8 @@ def test_first_run_is_a_quiet_baseline(incremental):
 
 def crawl(tmp_path, pages, *extra):
     archive = archive_of(tmp_path / "news.warc.gz", pages)
-    result = glocal("crawl", SPIDER, "--replay", archive, "--db", tmp_path / "glocal.db", *INFO, *extra)
-    return result, last_stats(tmp_path), tmp_path / "glocal.db"
+    result = replay_like_cli(SPIDER, archive, tmp_path / "glocal.db", INFO, *extra)
+    return result, result.stats, tmp_path / "glocal.db"
 
 
 def test_a_403_from_the_api_falls_back_to_the_feed(tmp_path):

@@ -6,11 +6,10 @@ plus Accra, Addis Ababa and Nairobi; (2) the news without the 2024 post on those
 of the news: the 2019 launch post dates the 35); (3) the news with that post."""
 
 import json
-import sqlite3
 
 import pytest
 
-from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
+from tests.helpers import FIXTURES, archive_of, query as query_db, replay_like_cli, run_cli, saved_pages
 
 CLEAN_AIR = "c40_accelerators/clean-air-cities"
 PAGE_SCOPE = f"signatures:{CLEAN_AIR}"
@@ -46,23 +45,17 @@ def store(tmp_path_factory):
                          edits={"posts-page-1.json": before_page(1), "posts-page-2.json": before_page(2)})
     after = saved_pages("c40_news", ["posts-page-1.json", "posts-page-2.json"], day="2026-11-04")
     results = {
-        "page": glocal("crawl", "c40_accelerators", "--replay", archive_of(folder / "a.warc.gz", accelerators),
-                       "--db", db),
-        "news_before": glocal("crawl", "c40_news", "--replay", archive_of(folder / "n1.warc.gz", before), "--db", db),
-        "news_after": glocal("crawl", "c40_news", "--replay", archive_of(folder / "n2.warc.gz", after), "--db", db),
+        "page": replay_like_cli("c40_accelerators", archive_of(folder / "a.warc.gz", accelerators), db),
+        "news_before": replay_like_cli("c40_news", archive_of(folder / "n1.warc.gz", before), db),
+        "news_after": replay_like_cli("c40_news", archive_of(folder / "n2.warc.gz", after), db),
     }
-    results["signatories"] = glocal("signatories", "clean-air-cities", "--db", db)
-    results["signatories_json"] = glocal("signatories", "clean-air-cities", "--json", "--db", db)
+    results["signatories"] = run_cli("signatories", "clean-air-cities", "--db", db)
+    results["signatories_json"] = run_cli("signatories", "clean-air-cities", "--json", "--db", db)
     return {"db": db, "results": results}
 
 
 def query(store, sql, params=()):
-    connection = sqlite3.connect(store["db"])
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
+    return query_db(store["db"], sql, params)
 
 
 @pytest.mark.parametrize("step", ["page", "news_before", "news_after", "signatories"])

@@ -7,13 +7,12 @@
 """
 
 import json
-import sqlite3
 
 import pytest
 
 from crawler.covenant_import import import_file
 from spiders.parsers import covenant as com
-from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
+from tests.helpers import FIXTURES, archive_of, query, replay_like_cli, saved_pages
 
 SPIDER = "covenant_signatories"
 JSON_PAGES = ["signatories-api-0.json", "signatories-api-1.json", "signatories-api-2.json"]
@@ -45,21 +44,11 @@ def status_of(name, status):
     return change
 
 
-def query(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
-
-
 def crawl(folder, name, pages, db, *settings):
     # The listing page is the spider's declared start URL; the JSON pages are what it reads.
     archive = archive_of(folder / f"{name}.warc.gz",
                          pages + saved_pages(SPIDER, ["signatories-page-0.html"], day=pages[0].fetched_at[:10]))
-    sets = [arg for setting in settings for arg in ("--set", setting)]
-    return glocal("crawl", SPIDER, "--replay", archive, "--db", db, *sets)
+    return replay_like_cli(SPIDER, archive, db, *settings)
 
 
 @pytest.fixture(scope="module")

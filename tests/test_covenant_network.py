@@ -1,12 +1,9 @@
 """covenant_signatories over real HTTP on 127.0.0.1: the last listing page times out."""
 
-import json
-import sqlite3
-
 import pytest
 
 from spiders.parsers import covenant as com
-from tests.helpers import FIXTURES, glocal
+from tests.helpers import FIXTURES, crawl_like_cli, query
 from tests.site_server import Answer, SiteServer
 
 SPIDER = "covenant_signatories"
@@ -22,19 +19,14 @@ def server():
 
 
 def crawl(server, tmp_path):
-    return glocal("crawl", SPIDER, "--db", tmp_path / "glocal.db",
-                  "--host-map", json.dumps({"eu-mayors.ec.europa.eu": server.address}),
-                  "--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false",
-                  "--set", "DOWNLOAD_TIMEOUT=1", "--set", "RETRY_TIMES=0", "--set", "STORE_REMOVAL_RUNS=1")
+    """A live crawl to the local server, in this process, reported as `glocal crawl` reports it."""
+    return crawl_like_cli(SPIDER, db=tmp_path / "glocal.db", host_map={"eu-mayors.ec.europa.eu": server.address},
+                          settings={"DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 1,
+                                    "RETRY_TIMES": 0, "STORE_REMOVAL_RUNS": 1})
 
 
 def rows(tmp_path, sql):
-    connection = sqlite3.connect(tmp_path / "glocal.db")
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql)]
-    finally:
-        connection.close()
+    return query(tmp_path / "glocal.db", sql)
 
 
 def test_a_timed_out_last_page_keeps_every_signatory(server, tmp_path):

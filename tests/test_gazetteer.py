@@ -124,10 +124,10 @@ def test_the_cache_is_built_once_and_lookups_are_cheap(tmp_path):
     fresh.resolve("Paris")
     assert (tmp_path / "g.sqlite").exists()
     reopened = Gazetteer(tmp_path / "g.sqlite")
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: the lookups' cost, not the machine's load
     for i in range(500):
         reopened.lookup(f"Unheard-of Town {i}", "IT")
-    assert time.perf_counter() - started < 2.0
+    assert time.thread_time() - started < 2.0
 
 
 @pytest.mark.parametrize("name", ["Washington, D.C.", "St John's", "Brighton & Hove", "  Tel Aviv - Yafo ",

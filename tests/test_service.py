@@ -18,7 +18,7 @@ from scheduler.jobs import CrawlOutcome
 from scheduler.main import build_scheduler, spider_hosts
 from scheduler.service import job_lines
 from store import open_db, runs
-from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file
+from tests.alerts.support import BASELINE, SlackReceiver, baseline_then, crawl, rules_file
 
 # What each fake spider's child process does, and for how long.
 BEHAVIOUR = {"fine_a": ("exit 0", 0.4), "fine_a_news": ("exit 0", 0.4), "hangs_b": ("sleep", 30),
@@ -90,9 +90,7 @@ def service(tmp_path_factory):
     with SlackReceiver() as receiver:
         config = load_config(rules_file(folder, RULES), environ={"HOOK": receiver.url})
         with open_db(db_path) as db:  # news waiting in the outbox when the service starts
-            crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-            crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-                  outbox=Outbox(config))
+            baseline_then(db, config, [("Milan", "IT")])
         scheduler = build_scheduler(Settings(values), SPIDERS, db_path=db_path, alerts=config, crawl=fakes)
         listing = job_lines(scheduler, datetime.now(timezone.utc))
         started = time.monotonic()

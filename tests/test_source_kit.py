@@ -4,13 +4,12 @@ REST client with its fallbacks, pagers with an incremental stop, and rosters rea
 
 import csv
 import json
-import sqlite3
 from urllib.parse import parse_qs
 
 import pytest
 
 from crawler.places import ENV_FILE, gazetteer
-from tests.helpers import FIXTURES, archive_of, crawl_in_process, saved_pages
+from tests.helpers import FIXTURES, archive_of, crawl_in_process, query as rows, replay_like_cli, saved_pages
 from tests.site_server import Answer, SiteServer
 
 SPIDER = "c40_accelerators"
@@ -21,18 +20,10 @@ LIST_PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html",
 KIT_SPIDERS = {"SPIDER_MODULES": ["tests.kit_spiders"], "DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_ENABLED": False}
 
 
-def rows(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
-
-
 def replay(tmp_path, name, pages, *, settings=None):
-    archive = archive_of(tmp_path / f"{name}.warc.gz", pages)
-    return crawl_in_process(SPIDER, db=tmp_path / "glocal.db", replay=archive, settings=settings)
+    """The run row of one replay into tmp_path/glocal.db."""
+    return replay_like_cli(SPIDER, archive_of(tmp_path / f"{name}.warc.gz", pages), tmp_path / "glocal.db",
+                           settings=settings).run
 
 
 # --- keys never come from the gazetteer -----------------------------------------------------------

@@ -3,12 +3,10 @@ baselines, an unchanged re-crawl that stops early, a new item, a failing listing
 answers HTML or 403, and a new declaration appearing in the news."""
 
 import json
-import sqlite3
-from dataclasses import dataclass
 
 import pytest
 
-from tests.helpers import archive_of, crawl_in_process, saved_pages
+from tests.helpers import archive_of, query, replay_like_cli, saved_pages
 
 NEWS_PAGES = ["news-page-0.html", "news-page-1.html", "news-page-2.html", "announcements-page-0.html",
               "new-listing.html", "new-jan-van-zanen.html", "new-36072.html", "new-san-jose.html",
@@ -21,32 +19,16 @@ DECLARATION_PAGES = ["rabat.html", "bogota.html", "durban.html", "rome-charter.h
 LOGIN_PAGE = b"<!DOCTYPE html><html><body><h1>Log in</h1><form action='/users/sign_in'></form></body></html>"
 
 
-def query(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in connection.execute(sql, params)]
-    finally:
-        connection.close()
-
-
 def changes(db, run_id, notify=1):
     return [(c["entity"], c["change"], c["entity_key"]) for c in query(
         db, "select * from changes where run_id = ? and notify = ? order by id", (run_id, notify))]
 
 
-@dataclass
-class Outcome:
-    returncode: int  # as `glocal crawl` would exit: 1 when the run is unhealthy
-    stdout: str  # the run's summary, as `glocal crawl` prints it
-
-
 def crawl(folder, db, spider, name, pages, **settings):
     """Replay `pages` through the real spider, pipeline and store, in this process."""
-    archive = archive_of(folder / f"{spider}-{name}.warc.gz", pages)
-    run = crawl_in_process(spider, db=db, replay=archive, settings=settings)
-    assert run is not None, f"{spider} wrote no run row"
-    return Outcome(0 if run["healthy"] else 1, run["summary"] or "")
+    result = replay_like_cli(spider, archive_of(folder / f"{spider}-{name}.warc.gz", pages), db, settings=settings)
+    assert result.run is not None, f"{spider} wrote no run row"
+    return result
 
 
 # --- uclg_news ---------------------------------------------------------------------------------------

@@ -59,6 +59,34 @@ def crawl(db, *, source: str, day: str, cities: list[tuple[str, str]], outbox=No
     return run
 
 
+
+# The two channels most alert tests deliver to: email to a team (SmtpServer's port) and a Slack
+# webhook read from $HOOK. A test's RULES = TEAM_AND_OPS + its [[rules]].
+TEAM_AND_OPS = """
+[channels.team]
+type = "email"
+host = "127.0.0.1"
+port = {port}
+security = "plain"
+from = "alerts@glocal.test"
+to = "team@glocal.test"
+
+[channels.ops]
+type = "slack"
+webhook_url_env = "HOOK"
+"""
+
+
+def baseline_then(db, config, new: list[tuple[str, str]], *, source: str = "c40_accelerators", day: str = "2026-11-09",
+                  cities: list[tuple[str, str]] = BASELINE, **options) -> int:
+    """The usual start of an alerts test: a quiet baseline listing `cities` on 2026-11-02, then a
+    run on `day` listing them plus `new`, both through the outbox of `config` (the rules).
+    `options` go to the second run (signed_on, more_instruments...). Returns its run id."""
+    from crawler.alerts.outbox import Outbox
+
+    crawl(db, source=source, day="2026-11-02", cities=cities, outbox=Outbox(config))
+    return crawl(db, source=source, day=day, cities=cities + new, outbox=Outbox(config), **options)
+
 def rules_file(folder: Path, text: str) -> Path:
     path = folder / "alerts.toml"
     path.write_text(text, encoding="utf-8")

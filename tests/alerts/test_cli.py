@@ -6,26 +6,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_config
 from crawler.archive import ArchivedResponse, build_archive
 from crawler.cli import cli
 from store import open_db, pages
-from tests.alerts.support import BASELINE, SlackReceiver, SmtpServer, crawl, rules_file
+from tests.alerts.support import TEAM_AND_OPS, SlackReceiver, SmtpServer, baseline_then, crawl, rules_file
 
-RULES = """
-[channels.team]
-type = "email"
-host = "127.0.0.1"
-port = {port}
-security = "plain"
-from = "alerts@glocal.test"
-to = "team@glocal.test"
-
-[channels.ops]
-type = "slack"
-webhook_url_env = "HOOK"
-
+RULES = TEAM_AND_OPS + """
 [[rules]]
 name = "signings"
 kinds = ["signature.added"]
@@ -46,9 +33,8 @@ def setup(tmp_path, monkeypatch):
         path = rules_file(tmp_path, RULES.format(port=smtp.port))
         config = load_config(path)
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-              outbox=Outbox(config), more_instruments=(("c40_accelerators/urban-nature", "Urban Nature Accelerator"),))
+        baseline_then(db, config, [("Milan", "IT")],
+                      more_instruments=(("c40_accelerators/urban-nature", "Urban Nature Accelerator"),))
         db.close()
         yield {"db": str(tmp_path / "glocal.db"), "config": str(path), "smtp": smtp, "slack": slack,
                "tmp": tmp_path}

@@ -10,21 +10,9 @@ from crawler.alerts.deliver import send_due
 from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import BASELINE, SlackReceiver, SmtpServer, crawl, rules_file
+from tests.alerts.support import BASELINE, TEAM_AND_OPS, SlackReceiver, SmtpServer, crawl, rules_file
 
-RULES = """
-[channels.team]
-type = "email"
-host = "127.0.0.1"
-port = {port}
-security = "plain"
-from = "alerts@glocal.test"
-to = "team@glocal.test"
-
-[channels.ops]
-type = "slack"
-webhook_url_env = "HOOK"
-
+RULES = TEAM_AND_OPS + """
 [[rules]]
 name = "daily"
 kinds = ["signature.added"]

@@ -6,10 +6,9 @@ import email.policy
 import pytest
 
 from crawler.alerts.deliver import send_due
-from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import BASELINE, CLEAN_AIR_URL, SmtpServer, crawl, rules_file
+from tests.alerts.support import CLEAN_AIR_URL, SmtpServer, baseline_then, rules_file
 
 RULES = """
 [channels.researchers]
@@ -33,9 +32,7 @@ def delivered(tmp_path):
     with SmtpServer() as server:
         config = load_config(rules_file(tmp_path, RULES.format(port=server.port)), environ={})
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT"), (EVIL, "IT")],
-              outbox=Outbox(config), signed_on={"Milan": "2024-03-01"})
+        baseline_then(db, config, [("Milan", "IT"), (EVIL, "IT")], signed_on={"Milan": "2024-03-01"})
         outcome = send_due(db, config, now="2026-11-09T09:00:00Z")
         rows = list(db.query("select status, attempts, sent_at from deliveries order by id"))
         db.close()
@@ -127,9 +124,7 @@ def test_an_smtp_error_is_retried_later_with_the_reason(tmp_path):
     with SmtpServer(fail_with="451 4.3.0 Try again later") as server:
         config = load_config(rules_file(tmp_path, RULES.format(port=server.port)), environ={})
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-              outbox=Outbox(config))
+        baseline_then(db, config, [("Milan", "IT")])
         outcome = send_due(db, config, backoff_base=60, jitter=lambda: 0.5)
         (row,) = db.query("select status, attempts, last_error, next_attempt_at from deliveries")
         db.close()
@@ -144,8 +139,7 @@ def test_an_smtp_server_that_is_down_is_a_retry_not_a_crash(tmp_path):
 
     config = load_config(rules_file(tmp_path, RULES.format(port=free_port())), environ={})
     db = open_db(tmp_path / "glocal.db")
-    crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-    crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")], outbox=Outbox(config))
+    baseline_then(db, config, [("Milan", "IT")])
     outcome = send_due(db, config)
     (row,) = db.query("select status, last_error from deliveries")
     db.close()
@@ -183,9 +177,7 @@ def test_tls_and_login(tmp_path, security):
                                                                    ca=certificate[0])),
                              environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "pa55word"})
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-              outbox=Outbox(config))
+        baseline_then(db, config, [("Milan", "IT")])
         outcome = send_due(db, config)
         errors = [r[0] for r in db.conn.execute("select last_error from deliveries")]
         db.close()
@@ -203,9 +195,7 @@ def test_a_wrong_password_is_an_error_without_the_password(tmp_path):
                                                                    ca=certificate[0])),
                              environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "wrong-s3cret"})
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-              outbox=Outbox(config))
+        baseline_then(db, config, [("Milan", "IT")])
         send_due(db, config)
         (row,) = db.query("select status, last_error from deliveries")
         dump = "\n".join(db.conn.iterdump())
@@ -223,9 +213,7 @@ def test_a_server_whose_certificate_is_not_trusted_is_refused(tmp_path):
         config = load_config(rules_file(tmp_path, text.replace("port = 0", f"port = {server.port}")),
                              environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "pa55word"})
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-              outbox=Outbox(config))
+        baseline_then(db, config, [("Milan", "IT")])
         send_due(db, config)
         (row,) = db.query("select status, last_error from deliveries")
         db.close()

@@ -11,11 +11,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.alerts.deliver import send_due
-from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_config
 from store.clock import parse_moment
 from store import open_db
-from tests.alerts.support import BASELINE, SlackReceiver, SmtpServer, crawl, free_port, rules_file
+from tests.alerts.support import SlackReceiver, SmtpServer, baseline_then, free_port, rules_file
 
 
 @dataclass(frozen=True)
@@ -98,9 +97,7 @@ def deliver_once(tmp_path, fault: DeliveryFault):
     try:
         config = load_config(rules_file(tmp_path, text + RULE), environ=environ)
         db = open_db(tmp_path / "glocal.db")
-        crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-        crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")],
-              outbox=Outbox(config))
+        baseline_then(db, config, [("Milan", "IT")])
         before = datetime.now(timezone.utc)
         send_due(db, config, backoff_base=30, slack_interval=0)
         (row,) = db.query("select * from deliveries")

@@ -6,7 +6,7 @@ import pytest
 from crawler.alerts.outbox import Outbox
 from crawler.alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import BASELINE, crawl, rules_file
+from tests.alerts.support import BASELINE, baseline_then, crawl, rules_file
 
 RULES = """
 [channels.team]
@@ -65,15 +65,13 @@ def test_a_baseline_writes_no_delivery(db, config):
 
 
 def test_a_new_signing_gets_a_row_per_matching_channel_and_rule(db, config):
-    crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-    crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")], outbox=Outbox(config))
+    baseline_then(db, config, [("Milan", "IT")])
     # "italy" (immediate) wins the team channel; the digest rule finds that channel taken.
     assert rows(db) == [("signature.added", "team", "italy", None), ("signature.added", "ops", "italy", None)]
 
 
 def test_a_digest_row_waits_for_the_end_of_its_period(db, config):
-    crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-    crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Lyon", "FR")], outbox=Outbox(config))
+    baseline_then(db, config, [("Lyon", "FR")])
     (row,) = db.query("select * from deliveries")
     assert (row["rule"], row["digest_key"]) == ("clean-air-digest", "clean-air-digest@2026-11-10T08:00:00Z")
     assert row["next_attempt_at"] == "2026-11-10T08:00:00Z"  # detected 08:16: the next 08:00
@@ -106,8 +104,7 @@ def test_the_same_signing_from_two_sources_is_one_message_per_channel(db, config
 
 
 def test_a_re_crawl_adds_nothing(db, config):
-    crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(config))
-    crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")], outbox=Outbox(config))
+    baseline_then(db, config, [("Milan", "IT")])
     crawl(db, source="c40_accelerators", day="2026-11-10", cities=BASELINE + [("Milan", "IT")], outbox=Outbox(config))
     assert len(rows(db)) == 2
 

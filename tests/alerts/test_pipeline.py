@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from tests.alerts.support import SmtpServer, rules_file
-from tests.helpers import archive_of, glocal, saved_pages
+from tests.helpers import archive_of, glocal, replay_like_cli, saved_pages
 from tests.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER, amman_leaves_accra_joins
 
 RULES = """
@@ -40,8 +40,10 @@ def pipeline(tmp_path_factory):
         steps = {"baseline": saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"),
                  "changed": saved_pages(SPIDER, LIST_PAGES, day="2026-11-09",
                                         edits={"clean-air-cities.html": amman_leaves_accra_joins})}
-        crawls = {name: glocal("crawl", SPIDER, "--replay", archive_of(folder / f"{name}.warc.gz", pages), "--db", db,
-                               env=env) for name, pages in steps.items()}
+        # The crawls in this process, with the rules file the `glocal crawl` child is handed
+        # (ALERTS_CONFIG); the sends below are the command itself, reading GLOCAL_ALERTS.
+        crawls = {name: replay_like_cli(SPIDER, archive_of(folder / f"{name}.warc.gz", pages), db,
+                                        settings={"ALERTS_CONFIG": str(config)}) for name, pages in steps.items()}
         connection = sqlite3.connect(db)
         connection.row_factory = sqlite3.Row
         rows = [dict(r) for r in connection.execute(

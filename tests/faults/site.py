@@ -29,24 +29,13 @@ class Reply:
 class FaultySite(SiteServer):
     """SiteServer whose routes answer with `Reply` objects (one per request, the last repeating)."""
 
+    gave_up = (OSError,)  # the crawler gave up first (a timeout, a size limit), or a reset we sent
+
     def route(self, path: str, *answers: Reply) -> None:
         self.routes[path] = list(answers)
 
-    def _answer(self, handler) -> None:
-        path = handler.path.split("?")[0]
-        seen = Seen(path=path, headers={k.lower(): v for k, v in handler.headers.items()}, at=time.monotonic())
-        with self._lock:
-            self.requests.append(seen)
-            answers = self.routes.get(path)
-            index = self.served.get(path, 0)
-            self.served[path] = index + 1
-        reply = answers[min(index, len(answers) - 1)] if answers else Reply(status=404, etag=False)
-        try:
-            self._send(handler, seen, reply)
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            pass  # the crawler gave up first (a timeout, a size limit)
-
-    def _send(self, handler, seen: Seen, reply: Reply) -> None:
+    def _send(self, handler, seen: Seen, reply: Reply | None) -> None:
+        reply = reply or Reply(status=404, etag=False)
         if reply.delay:
             time.sleep(reply.delay)
         etag = '"' + hashlib.sha1(reply.body).hexdigest()[:16] + '"'

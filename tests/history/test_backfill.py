@@ -12,7 +12,7 @@ import pytest
 
 from crawler.wayback import iso_of
 from store import history, open_db
-from tests.archive_server import ArchiveServer
+from tests.site_server import ArchiveServer
 from tests.helpers import FIXTURES, glocal
 
 HUB = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"

@@ -1,7 +1,7 @@
 """A spider whose first run is blind establishes no baseline: its lists wait for a run that reads them."""
 
 from store import open_db
-from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
+from tests.helpers import FIXTURES, archive_of, replay_like_cli, saved_pages
 
 SPIDER = "c40_accelerators"
 SCOPE = "signatures:c40_accelerators/clean-air-cities"
@@ -11,9 +11,9 @@ def test_a_blind_first_run_leaves_the_next_healthy_run_as_the_baseline(tmp_path)
     blind = archive_of(tmp_path / "blind.warc.gz",
                        saved_pages(SPIDER, ["hub.html", "redesigned.html"], day="2026-11-01"))
     db_path = tmp_path / "glocal.db"
-    first = glocal("crawl", SPIDER, "--replay", blind, "--db", db_path)
+    first = replay_like_cli(SPIDER, blind, db_path)
     assert first.returncode == 1  # unhealthy: the list's landmark is missing
-    second = glocal("crawl", SPIDER, "--replay", FIXTURES / "sample.warc.gz", "--db", db_path)
+    second = replay_like_cli(SPIDER, FIXTURES / "sample.warc.gz", db_path)
     assert second.returncode == 0, second.stdout + second.stderr
     db = open_db(db_path)
     try:

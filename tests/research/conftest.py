@@ -14,7 +14,7 @@ from store import open_db
 from store.actors import ActorResolver
 from store.ingest import apply_records, begin_scope, close_scope
 from store.runs import finish_run, start_run
-from tests.helpers import archive_of, glocal, saved_pages
+from tests.helpers import archive_of, replay_like_cli, saved_pages
 
 SPIDER = "c40_accelerators"
 LIST_PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
@@ -80,8 +80,8 @@ def research_store(tmp_path_factory):
     for number, day in enumerate(DAYS):
         edits = {"clean-air-cities.html": accra_joins_amman_leaves} if number else None
         archive = archive_of(folder / f"{day}.warc.gz", saved_pages(SPIDER, LIST_PAGES, day=day, edits=edits))
-        result = glocal("crawl", SPIDER, "--replay", archive, "--db", db_path)
-        assert result.returncode == 0, result.stderr
+        result = replay_like_cli(SPIDER, archive, db_path)
+        assert result.returncode == 0, result.stdout + result.stderr
     db = open_db(db_path)
     add_other_sources(db)
     db.close()

@@ -100,13 +100,13 @@ def test_merge_moves_names_and_memberships_and_records_the_decision(doubtful_sto
 
 
 def test_recrawls_keep_a_split_and_a_merge(doubtful_store, tmp_path):
-    from tests.helpers import archive_of, glocal as glocal_process, saved_pages
+    from tests.helpers import archive_of, replay_like_cli, saved_pages
     from tests.research.conftest import LIST_PAGES, SPIDER
 
     def recrawl(day):
         archive = archive_of(tmp_path / f"{day}.warc.gz", saved_pages(SPIDER, LIST_PAGES, day=day))
-        result = glocal_process("crawl", SPIDER, "--replay", archive, "--db", doubtful_store)
-        assert result.returncode == 0, result.stderr
+        result = replay_like_cli(SPIDER, archive, doubtful_store)
+        assert result.returncode == 0, result.stdout + result.stderr
 
     def owners():
         return {a for (a,) in rows(doubtful_store, "select distinct actor_id from signatures "

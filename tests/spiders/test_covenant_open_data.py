@@ -1,7 +1,6 @@
 """covenant_open_data: the JRC signatories file (CSV and XLSX), the importer, and the spider form."""
 
 import io
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +13,7 @@ from crawler.items import ScopeReport, Signature
 from spiders.covenant_open_data import CovenantOpenDataSpider
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_open_data as parser
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, query
 
 FOLDER = FIXTURES / "covenant_open_data"
 CSV = FOLDER / "df1_Signatories_2024.csv"
@@ -194,13 +193,7 @@ def test_a_large_file_is_read_row_by_row_in_small_chunks():
 
 # --- the importer -------------------------------------------------------------------------------
 
-def rows(db_path, sql, params=()):
-    connection = sqlite3.connect(db_path)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
+rows = query
 
 
 def test_import_csv_records_a_baseline(tmp_path):

@@ -415,10 +415,10 @@ BOMB = b"""<?xml version="1.0"?>
 
 
 def test_an_entity_bomb_is_refused_at_once():
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: the refusal's cost, not the machine's load
     with pytest.raises(ParseError, match="declares XML entities"):
         list(parser.parse_status_xml(BOMB, URL))
-    assert time.perf_counter() - started < 1
+    assert time.thread_time() - started < 1
 
 
 def test_entities_are_never_expanded_even_past_the_refusal():

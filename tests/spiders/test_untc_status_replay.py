@@ -4,12 +4,11 @@ accepts and the United States withdraws: exactly those two changes, with the dat
 Then a treaty number that does not exist, and an XML file that is not one."""
 
 import json
-import sqlite3
 
 import pytest
 
 from spiders.parsers import untc_status as parser
-from tests.helpers import archive_of, saved_pages
+from tests.helpers import archive_of, query, saved_pages
 from tests.spiders.un_crawl import replay
 
 SPIDER = "untc_status"
@@ -34,15 +33,6 @@ def history(tmp_path_factory):
         archive = archive_of(folder / f"{name}.warc.gz", pages)
         results[name] = replay(SPIDER, archive, db, ONLY_PARIS)
     return {"db": db, "results": results, "folder": folder}
-
-
-def query(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 def test_baseline_is_healthy_and_quiet(history):
