@@ -1,3 +1,13 @@
+import os
+import sys
+
+# The suite caches compiled bytecode even where the shell sets PYTHONDONTWRITEBYTECODE: it starts
+# dozens of `glocal` child processes (crawls, the scheduler, Scrapyd), and without .pyc files each one
+# recompiles the project's modules before doing anything (about a minute of the suite's CPU on a
+# fresh checkout). __pycache__/ is ignored by git.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 import pytest
 from sqlite_utils import Database
 
