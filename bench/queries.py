@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -96,46 +97,89 @@ def issuers_and_sizes(count: int, total: int, rng: random.Random) -> list[tuple[
     return plan
 
 
+class SchemaDrift(RuntimeError):
+    """The migrated store no longer has a table or column this generator writes: fix build()."""
+
+
+def _columns(conn, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"pragma table_info([{table}])")]
+
+
+def _insert(conn, table: str, columns: tuple[str, ...], rows) -> None:
+    """Bulk insert of `rows` into `columns` of `table`, after checking that the migrated schema still
+    has them: a renamed or dropped column (m011 renamed count_claims.seen_at) fails here, naming the
+    table, the column and what the table has now, instead of deep inside an executemany."""
+    present = _columns(conn, table)
+    if not present:
+        raise SchemaDrift(f"bench/queries.py writes table {table}, which the migrated store does not have; "
+                          "store/migrations.py changed: update build()")
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise SchemaDrift(f"bench/queries.py writes {table}.{', '.join(missing)}, which the migrated store does not "
+                          f"have (its columns: {', '.join(present)}); store/migrations.py changed: update build()")
+    sql = f"insert into [{table}] ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
+    try:
+        conn.executemany(sql, rows)
+    except sqlite3.IntegrityError as error:  # a NOT NULL, UNIQUE or foreign key the schema added
+        raise SchemaDrift(f"bench/queries.py: rows for {table} break a constraint of the migrated store ({error}); "
+                          "store/migrations.py changed: update build()") from None
+
+
 def build(path: Path, *, signatures: int, actors: int, instruments: int, seed: int) -> dict:
-    """Fill a new store at `path`; returns what the samplers need (keys, names, networks)."""
+    """Fill a new store at `path` through the real migrations; returns what the samplers need.
+
+    Rows are inserted in bulk with foreign keys enforced (runs and pages first, then actors,
+    instruments, their signatures and changes), so every row points at rows that exist, as the
+    store's own ingest leaves them."""
     rng = random.Random(seed)
     db = open_db(path)
     conn = db.conn
     conn.execute("pragma synchronous = off")
+    conn.execute("pragma foreign_keys = on")  # outside a transaction, or SQLite ignores it
     with db.atomic():
-        conn.execute("insert into crawl_runs (id, spider, started_at, finished_at, status, healthy) "
-                     "values (1, 'synthetic', ?, ?, 'finished', 1)", (day(0), day(WEEKS)))
-        conn.executemany("insert into pages (id, run_id, url, fetched_at, status, sha256, archive, archive_offset) "
-                         "values (?, 1, ?, ?, 200, ?, 'synthetic.warc.gz', ?)",
-                         [(i, f"https://example.org/list/{i}", day(i % WEEKS), f"{i:064x}", i * 1000)
-                          for i in range(1, instruments + 1)])
+        _insert(conn, "crawl_runs", ("id", "spider", "started_at", "finished_at", "status", "healthy", "kind"),
+                [(1, "synthetic", day(0), day(WEEKS), "finished", 1, "live")])
+        _insert(conn, "pages", ("id", "run_id", "url", "fetched_at", "status", "sha256", "archive", "archive_offset"),
+                [(i, 1, f"https://example.org/list/{i}", day(i % WEEKS), 200, f"{i:064x}", "synthetic.warc.gz", i * 1000)
+                 for i in range(1, instruments + 1)])
         names = [f"Town {i:05d}" for i in range(actors)]
-        conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review) "
-                         "values (?, ?, ?, 'city', ?, ?, 0)",
-                         [(i + 1, n, f"C{i % 190:03d}"[:2], 1_000_000 + i, f"town-{i:05d}|X") for i, n in enumerate(names)])
+        _insert(conn, "actors", ("id", "name", "country", "kind", "geonames_id", "key", "needs_review"),
+                [(i + 1, n, f"C{i % 190:03d}"[:2], "city", 1_000_000 + i, f"town-{i:05d}|X", 0)
+                 for i, n in enumerate(names)])
         spellings = [(n, "synthetic", i + 1, day(0)) for i, n in enumerate(names)]
         spellings += [(f"City of {names[i]}", "other", i + 1, day(1)) for i in range(0, actors, 5)]
-        conn.executemany("insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)", spellings)
+        _insert(conn, "actor_names", ("name", "source", "actor_id", "first_seen_at"), spellings)
 
         members = {network: rng.sample(range(1, actors + 1), min(size, actors)) for network, size in NETWORKS.items()}
         plan = issuers_and_sizes(instruments, signatures, rng)
         sizes = [size for _, size in plan]
-        instrument_keys = []
-        rows, sig_rows, change_rows, scope_rows = [], [], [], []
+        instrument_keys = [f"synthetic/instrument-{number:04d}" for number in range(len(plan))]
         events = [f"event/{i}" for i in range(instruments)]
-        for number, (issuer, size) in enumerate(plan):
-            key = f"synthetic/instrument-{number:04d}"
-            instrument_keys.append(key)
-            pool = members.get(issuer)
+        _insert(conn, "events", ("key", "title", "starts_on", "ends_on", "city", "country", "series", "source", "scope",
+                                 "url", "first_seen_at", "last_seen_at", "first_run_id", "last_seen_run_id"),
+                [(key, f"Summit {i}", f"{2005 + i % 21}-10-0{1 + i % 8}", f"{2005 + i % 21}-10-0{2 + i % 8}",
+                  names[i * 7 % actors], None, f"Series {i % 12}", "synthetic", "events:synthetic",
+                  "https://example.org/events", day(0), day(WEEKS), 1, 1) for i, key in enumerate(events)])
+        rows = []
+        for number, (issuer, _) in enumerate(plan):
+            key = instrument_keys[number]
             adopted = f"{2005 + number % 21}-{1 + number % 12:02d}-15" if number % 3 else None
             topic = " and ".join(rng.sample(WORDS, 2))
             rows.append((key, f"Declaration {number} on {topic}", "declaration", issuer, adopted,
                          events[number] if number % 4 == 0 else None,
                          f"Signatories pledge action on {' '.join(rng.sample(WORDS, 4))} and report yearly.",
-                         "synthetic", f"synthetic/{key}", f"https://example.org/list/{number + 1}", day(0), day(WEEKS)))
+                         "synthetic", "instruments:synthetic", f"https://example.org/list/{number + 1}", day(0), day(WEEKS),
+                         1, 1))
+        _insert(conn, "instruments", ("key", "title", "kind", "issuer", "adopted_on", "event_key", "text", "source",
+                                      "scope", "url", "first_seen_at", "last_seen_at", "first_run_id", "last_seen_run_id"),
+                rows)
+        sig_rows, change_rows, scope_rows = [], [], []
+        for number, (issuer, size) in enumerate(plan):
+            key = instrument_keys[number]
+            pool = members.get(issuer)
             first_week = rng.randrange(0, WEEKS // 2)
             scope = f"signatures:{key}"
-            scope_rows += [(1, scope, "signature", day(w), day(w), 1, 1) for w in range(first_week, WEEKS, 4)]
+            scope_rows += [(1, scope, "signature", "roster", day(w), day(w), 1, 1) for w in range(first_week, WEEKS, 4)]
             if pool:  # a network's instrument: its members, and a few outsiders ("*non-C40 city")
                 inside = rng.sample(pool, min(size, len(pool)))
                 signers = set(inside) | {rng.randrange(1, actors + 1) for _ in range(max(1, size // 20))}
@@ -148,61 +192,58 @@ def build(path: Path, *, signatures: int, actors: int, instruments: int, seed: i
                 gone = rng.randrange(week + 1, WEEKS) if removed else None
                 sig_rows.append((sig_key, key, actor, names[actor - 1], f"{2015 + actor % 10}-06-01" if actor % 7 == 0 else None,
                                  "synthetic", scope, f"https://example.org/list/{number + 1}", day(week), day(gone or WEEKS),
-                                 day(gone) if gone else None))
+                                 day(gone) if gone else None, 1, 1))
                 change_rows.append((1, "signature", sig_key, "added", "{}", day(week), day(week), 1, scope, number + 1))
                 if gone:
                     change_rows.append((1, "signature", sig_key, "removed", "{}", day(gone), day(gone), 1, scope, number + 1))
             if len(sig_rows) > 200_000:
                 _flush(conn, sig_rows, change_rows)
         _flush(conn, sig_rows, change_rows)
-        conn.executemany(
-            """insert into instruments (key, title, kind, issuer, adopted_on, event_key, text, source, scope, url,
-                                        first_seen_at, last_seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
-        conn.executemany("insert into scope_runs (run_id, scope, entity, observed_at, finished_at, complete, healthy) "
-                         "values (?, ?, ?, ?, ?, ?, ?)", scope_rows)
-        memberships = []
-        for network, size in NETWORKS.items():
-            if pool:  # a network's instrument: its members, and a few outsiders ("*non-C40 city")
-                inside = rng.sample(pool, min(size, len(pool)))
-                signers = set(inside) | {rng.randrange(1, actors + 1) for _ in range(max(1, size // 20))}
-            else:
-                signers = rng.sample(range(1, actors + 1), min(size, actors))
-            for actor in signers:
-                memberships.append((f"{network}/{actor}", network, actor, names[actor - 1], "synthetic",
-                                    f"members:{network}", "https://example.org/members", day(0), day(WEEKS)))
-        conn.executemany(
-            """insert into memberships (key, network, actor_id, actor_name, source, scope, url, first_seen_at, last_seen_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""", memberships)
-        conn.executemany(
-            """insert into events (key, title, starts_on, ends_on, city, country, series, source, scope, url, first_seen_at)
-               values (?, ?, ?, ?, ?, ?, ?, 'synthetic', 'events', 'https://example.org/events', ?)""",
-            [(key, f"Summit {i}", f"{2005 + i % 21}-10-0{1 + i % 8}", f"{2005 + i % 21}-10-0{2 + i % 8}",
-              names[i * 7 % actors], None, f"Series {i % 12}", day(0)) for i, key in enumerate(events)])
-        conn.executemany(
-            """insert into count_claims (key, source, subject_key, count, unit, url, seen_at, last_seen_at, run_id)
-               values (?, 'synthetic', ?, ?, 'cities', ?, ?, ?, 1)""",
-            [(f"{key}@{w}", key, sizes[n] + w, f"https://example.org/list/{n + 1}", day(w * 20), day(w * 20 + 10))
-             for n, key in enumerate(instrument_keys) for w in range(5)])
-        conn.executemany(
-            """insert into announcements (key, title, published_on, summary, source, scope, url, first_seen_at)
-               values (?, ?, ?, ?, 'synthetic', 'news', 'https://example.org/news', ?)""",
-            [(f"news/{i}", f"Mayors of {names[i % actors]} sign a pledge on {rng.choice(WORDS)}", f"2025-{1 + i % 12:02d}-10",
-              f"The city of {names[(i * 3) % actors]} joins {ISSUERS[i % len(ISSUERS)]} commitments on "
-              f"{' and '.join(rng.sample(WORDS, 2))}.", day(i % WEEKS))
-             for i in range(20_000)])
+        _insert(conn, "scope_runs", ("run_id", "scope", "entity", "kind", "observed_at", "finished_at", "complete", "healthy"),
+                scope_rows)
+        # Each network's member list as its own roster; 2% of members left it (removed, with their change).
+        memberships, member_changes = [], []
+        for network, actor_ids in members.items():
+            scope = f"members:{network}"
+            for actor in actor_ids:
+                member_key = f"{network}/{actor}"
+                gone = rng.randrange(2, WEEKS) if rng.random() < 0.02 else None
+                memberships.append((member_key, network, actor, names[actor - 1], "synthetic", scope,
+                                    "https://example.org/members", day(0), day(gone or WEEKS), day(gone) if gone else None,
+                                    1, 1))
+                member_changes.append((1, "membership", member_key, "added", "{}", day(0), day(0), 0, scope, None))
+                if gone:
+                    member_changes.append((1, "membership", member_key, "removed", "{}", day(gone), day(gone), 1, scope, None))
+        _insert(conn, "memberships", ("key", "network", "actor_id", "actor_name", "source", "scope", "url", "first_seen_at",
+                                      "last_seen_at", "removed_at", "first_run_id", "last_seen_run_id"), memberships)
+        _insert(conn, "changes", CHANGE_COLUMNS, member_changes)
+        _insert(conn, "count_claims", ("key", "source", "subject_key", "count", "unit", "url", "first_seen_at",
+                                       "last_seen_at", "run_id", "page_id"),
+                [(f"{key}@{w}", "synthetic", key, sizes[n] + w, "cities", f"https://example.org/list/{n + 1}",
+                  day(w * 20), day(w * 20 + 10), 1, n + 1)
+                 for n, key in enumerate(instrument_keys) for w in range(5)])
+        _insert(conn, "announcements", ("key", "title", "published_on", "summary", "source", "scope", "url",
+                                        "first_seen_at", "last_seen_at", "first_run_id", "last_seen_run_id"),
+                [(f"news/{i}", f"Mayors of {names[i % actors]} sign a pledge on {rng.choice(WORDS)}", f"2025-{1 + i % 12:02d}-10",
+                  f"The city of {names[(i * 3) % actors]} joins {ISSUERS[i % len(ISSUERS)]} commitments on "
+                  f"{' and '.join(rng.sample(WORDS, 2))}.", "synthetic", "announcements:synthetic",
+                  "https://example.org/news", day(i % WEEKS), day(WEEKS), 1, 1)
+                 for i in range(min(20_000, max(200, signatures // 5)))])
+    conn.execute("pragma foreign_keys = off")
     conn.execute("analyze")
     db.close()
     return {"instruments": instrument_keys, "sizes": sizes, "names": names, "events": events}
 
 
+SIGNATURE_COLUMNS = ("key", "instrument_key", "actor_id", "actor_name", "signed_on", "source", "scope", "url",
+                     "first_seen_at", "last_seen_at", "removed_at", "first_run_id", "last_seen_run_id")
+CHANGE_COLUMNS = ("run_id", "entity", "entity_key", "change", "diff", "observed_at", "detected_at", "notify", "scope",
+                  "page_id")
+
+
 def _flush(conn, sig_rows, change_rows):
-    conn.executemany(
-        """insert into signatures (key, instrument_key, actor_id, actor_name, signed_on, source, scope, url,
-                                   first_seen_at, last_seen_at, removed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        sig_rows)
-    conn.executemany(
-        """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at, notify, scope, page_id)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", change_rows)
+    _insert(conn, "signatures", SIGNATURE_COLUMNS, sig_rows)
+    _insert(conn, "changes", CHANGE_COLUMNS, change_rows)
     sig_rows.clear()
     change_rows.clear()
 
