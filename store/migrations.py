@@ -526,4 +526,4 @@ def m095_current_members_covering_index(db: Database):
     # 12,000-member list was 12,000 row lookups). The m042 index (network, removed_at) is a prefix
     # of this one, so it goes: every lookup it served, this one serves.
     db.execute("drop index if exists idx_memberships_network_removed_at")
-    db["memberships"].create_index(["network", "removed_at", "actor_id"])
+    db["memberships"].create_index(["network", "removed_at", "actor_id"], if_not_exists=True)
