@@ -91,3 +91,10 @@ def test_the_plan_reads_each_side_from_covering_indexes(db):
     members = [step for step in plan if "memberships" in step]
     assert len(members) == 2 and all("COVERING INDEX idx_memberships_network_removed_at_actor_id" in s for s in members), plan
     assert not any(step.startswith("CORRELATED") for step in plan), plan  # nothing probed per actor
+
+
+def test_count_history_reads_an_instruments_signatures_from_one_covering_index(db):
+    plan = [row[3] for row in db.execute("explain query plan " + QUERIES["count_history"].sql,
+                                         {"instrument": "c40_accelerators/clean-air-cities"})]
+    reads = [step for step in plan if step.startswith(("SEARCH s ", "SEARCH signatures ", "SCAN s", "SCAN signatures"))]
+    assert len(reads) == 2 and all("COVERING INDEX idx_signatures_instrument_key_scope_key" in s for s in reads), plan
