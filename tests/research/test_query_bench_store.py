@@ -64,3 +64,30 @@ def test_a_new_constraint_fails_naming_the_table(tmp_path):
     db.close()
     with pytest.raises(bench_queries.SchemaDrift, match="memberships"):
         bench_queries.build(path, **SIZES)
+
+
+def test_no_named_query_reads_a_big_table_whole(tiny):
+    db, _ = tiny
+    scans = {name: bench_queries.full_scans(plan, QUERIES[name].sql) for name, plan in bench_queries.plans(db).items()}
+    assert not any(scans.values()), scans
+
+
+@pytest.mark.parametrize("step", [
+    "SCAN signatures",
+    "SCAN s",  # an alias of signatures in the SQL below
+    "SEARCH c USING COVERING INDEX idx_changes_entity_entity_key_observed_at_id_change (entity=?)",
+])
+def test_the_full_scan_check_sees_a_whole_table_read(step):
+    sql = "select 1 from signatures s cross join changes c on c.entity = 'signature' and c.entity_key = s.key"
+    assert bench_queries.full_scans([step], sql) == [step]
+
+
+@pytest.mark.parametrize("step", [
+    "SEARCH s USING COVERING INDEX idx_signatures_instrument_key_scope_key (instrument_key=?)",
+    "SEARCH c USING COVERING INDEX idx_changes_entity_entity_key_observed_at_id_change (entity=? AND entity_key=?)",
+    "SCAN instruments",  # a small table
+    "SCAN x VIRTUAL TABLE INDEX 32:M4",
+])
+def test_the_full_scan_check_lets_an_index_search_pass(step):
+    sql = "select 1 from signatures s cross join changes c on c.entity = 'signature' and c.entity_key = s.key"
+    assert bench_queries.full_scans([step], sql) == []

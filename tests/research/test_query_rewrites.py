@@ -96,5 +96,9 @@ def test_the_plan_reads_each_side_from_covering_indexes(db):
 def test_count_history_reads_an_instruments_signatures_from_one_covering_index(db):
     plan = [row[3] for row in db.execute("explain query plan " + QUERIES["count_history"].sql,
                                          {"instrument": "c40_accelerators/clean-air-cities"})]
-    reads = [step for step in plan if step.startswith(("SEARCH s ", "SEARCH signatures ", "SCAN s", "SCAN signatures"))]
+    reads = [step for step in plan if step.split()[:2] in (["SEARCH", "s"], ["SEARCH", "signatures"],
+                                                            ["SCAN", "s"], ["SCAN", "signatures"])]
     assert len(reads) == 2 and all("COVERING INDEX idx_signatures_instrument_key_scope_key" in s for s in reads), plan
+    # Each signature's own changes, never the whole log of signature changes.
+    changes = [step for step in plan if step.split()[:2] == ["SEARCH", "c"]]
+    assert changes and all("entity_key=?" in step for step in changes), plan
