@@ -71,11 +71,14 @@ from events e where lower(e.city) in (select name from spellings)
 # Observed: the running count of the list as captured (added/restored +1, removed -1), carried
 # over every day a healthy, complete capture of the list saw it unchanged; stated: what the sites
 # said the count was, on the first and the last day each number was seen; side by side per day.
+# CROSS JOIN fixes the order: the instrument's signatures first, then each one's changes. Stores are
+# never ANALYZEd, and without statistics SQLite would rather walk every signature change in the log
+# (0.7 s at a million signatures) and look each signature up.
 _COUNT_HISTORY = """
 with deltas as (
   select substr(c.observed_at, 1, 10) as day,
          sum(case c.change when 'removed' then -1 when 'updated' then 0 else 1 end) as delta
-  from signatures s join changes c on c.entity = 'signature' and c.entity_key = s.key
+  from signatures s cross join changes c on c.entity = 'signature' and c.entity_key = s.key
   where s.instrument_key = :instrument
   group by day
 ),
@@ -103,10 +106,11 @@ order by days.day
 """
 
 # Members of network :network (memberships, or signatures of instruments it issued), whether
-# they also belong to :other, and how many of :network's own instruments they signed. One pass
-# gathers :network's side; membership of :other is probed per actor for a small network (C40's
-# hundred) and read once as a list for a large one (the Covenant's 12,000): SQLite builds that list
-# only on the branch that uses it.
+# they also belong to :other, and how many of :network's own instruments they signed. Each side is
+# read once from covering indexes (a network's current members, an instrument's current
+# signatories) and never row by row: :network's side grouped by actor, :other's side as one list
+# that each actor is looked up in. Work grows with the two lists' lengths, whatever their sizes
+# (probing :other per actor cost a row lookup per signature of each actor: 0.2 s for 1,500 actors).
 _OVERLAP = """
 with a_rows as (
   select actor_id, 0 as signed from memberships where network = :network and removed_at is null
@@ -115,21 +119,17 @@ with a_rows as (
   where i.issuer = :network and s.removed_at is null
 ),
 a as (select actor_id, sum(signed) as instruments_signed from a_rows group by actor_id),
-size as (select count(*) as n from a)
+b as (
+  select actor_id from memberships where network = :other and removed_at is null
+  union all
+  select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
+  where i.issuer = :other and s.removed_at is null
+)
 select ac.id as actor_id, ac.name as actor, ac.country,
-       case when (select n from size) <= 2000
-            then exists (select 1 from memberships m
-                         where m.actor_id = a.actor_id and m.network = :other and m.removed_at is null)
-                 or exists (select 1 from signatures s join instruments i on i.key = s.instrument_key
-                            where s.actor_id = a.actor_id and s.removed_at is null and i.issuer = :other)
-            else a.actor_id in (select actor_id from memberships where network = :other and removed_at is null
-                                union all
-                                select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
-                                where i.issuer = :other and s.removed_at is null)
-       end as in_other,
+       coalesce(a.actor_id in (select actor_id from b), 0) as in_other,
        a.instruments_signed
 from a join actors ac on ac.id = a.actor_id
-order by in_other desc, ac.name
+order by in_other desc, ac.name, ac.id
 """
 
 _PER_YEAR = """

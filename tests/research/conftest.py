@@ -94,3 +94,16 @@ def store_copy(research_store, tmp_path) -> Path:
     copy = tmp_path / "glocal.db"
     shutil.copy(research_store, copy)
     return copy
+
+
+BENCH_SIZES = {"signatures": 3_000, "actors": 400, "instruments": 40, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def bench_store(tmp_path_factory):
+    """The query benchmark's synthetic store at a tiny size: (path, what its samplers need). Six
+    networks with removed members, instruments of every size, removed signatures."""
+    from bench import queries as bench_queries
+
+    path = tmp_path_factory.mktemp("bench") / "tiny.db"
+    return path, bench_queries.build(path, **BENCH_SIZES)
