@@ -117,6 +117,12 @@ class SiteServer(LocalServer):
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return
+        if self._send_head(handler, seen, answer, len(answer.body)):
+            handler.wfile.write(answer.body)  # a crawler that gave up on a slow answer: see gave_up
+
+    def _send_head(self, handler: BaseHTTPRequestHandler, seen: Seen, answer, length: int) -> bool:
+        """After `answer.delay`, its status and headers with an ETag and `Content-Length: length`;
+        False when a matching If-None-Match was answered 304 instead (no body follows)."""
         if answer.delay:
             time.sleep(answer.delay)
         etag = '"' + hashlib.sha1(answer.body).hexdigest()[:16] + '"'
@@ -125,16 +131,16 @@ class SiteServer(LocalServer):
             handler.send_response(304)
             handler.send_header("ETag", etag)
             handler.end_headers()
-            return
+            return False
         seen.status = answer.status
         handler.send_response(answer.status)
         for name, value in answer.headers.items():
             handler.send_header(name, value)
         if answer.etag and answer.status == 200:
             handler.send_header("ETag", etag)
-        handler.send_header("Content-Length", str(len(answer.body)))
+        handler.send_header("Content-Length", str(length))
         handler.end_headers()
-        handler.wfile.write(answer.body)  # a crawler that gave up on a slow answer: see gave_up
+        return True
 
 
 # --- a web archive -----------------------------------------------------------------------------------

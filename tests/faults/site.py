@@ -4,10 +4,8 @@ real sites produce (errors, stalls, resets, truncation, redirects, wrong types, 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import socket
 import struct
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -36,23 +34,9 @@ class FaultySite(SiteServer):
 
     def _send(self, handler, seen: Seen, reply: Reply | None) -> None:
         reply = reply or Reply(status=404, etag=False)
-        if reply.delay:
-            time.sleep(reply.delay)
-        etag = '"' + hashlib.sha1(reply.body).hexdigest()[:16] + '"'
-        if reply.etag and reply.status == 200 and seen.headers.get("if-none-match") == etag:
-            seen.status = 304
-            handler.send_response(304)
-            handler.send_header("ETag", etag)
-            handler.end_headers()
+        announced = reply.length if reply.length is not None else len(reply.body)
+        if not self._send_head(handler, seen, reply, announced):
             return
-        seen.status = reply.status
-        handler.send_response(reply.status)
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        if reply.etag and reply.status == 200:
-            handler.send_header("ETag", etag)
-        handler.send_header("Content-Length", str(reply.length if reply.length is not None else len(reply.body)))
-        handler.end_headers()
         body = reply.body if reply.cut is None else reply.body[:reply.cut]
         for start in range(0, len(body), 1 << 20):
             handler.wfile.write(body[start:start + (1 << 20)])
