@@ -96,7 +96,7 @@ delivery = "immediate"
 
 def build_store(path: Path, config, changes: int) -> float:
     """A store whose outbox holds `changes` new signings, through the real ingest path; seconds."""
-    from crawler.alerts.outbox import Outbox
+    from alerts.outbox import Outbox
     from store import open_db
     from tests.alerts.support import BASELINE, crawl
 
@@ -129,8 +129,8 @@ def count(path: Path, sql: str) -> int:
 
 def digest(folder: Path, changes: int) -> dict:
     from bench._receivers import Receivers
-    from crawler.alerts.deliver import lock_path_for, message_for, send_due, units
-    from crawler.alerts.rules import load_config
+    from alerts.deliver import lock_path_for, message_for, send_due, units
+    from alerts.rules import load_config
     from store import deliveries, open_db
     from tests.alerts.support import rules_file
 
@@ -182,8 +182,8 @@ def digest(folder: Path, changes: int) -> dict:
 
 def per_item(folder: Path, changes: int, sample: int) -> dict:
     from bench._receivers import Receivers
-    from crawler.alerts.deliver import lock_path_for, send_due
-    from crawler.alerts.rules import load_config
+    from alerts.deliver import lock_path_for, send_due
+    from alerts.rules import load_config
     from crawler.settings import ALERTS_SLACK_INTERVAL
     from store import open_db
     from tests.alerts.support import rules_file

@@ -7,7 +7,7 @@ Run from the repository root:
 a. **insert_all** (the baseline): the same CSV read with `csv.DictReader` and written with
    `db["signatories"].insert_all(rows)` into a fresh SQLite file in WAL mode: no parsing of
    values, no keys, no actors, no history.
-b. **importer**: `crawler.covenant_import.import_file` into a fresh store: the JRC reader (decimal
+b. **importer**: `operations.covenant_import.import_file` into a fresh store: the JRC reader (decimal
    commas, missing-value markers, country codes, dates), keys, actors with their refs, the
    signatures scope with its baseline and one `changes` row per signatory.
 c. **re-import** of the unchanged file into (b)'s store: it must record no change (checked).
@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from sqlite_utils import Database  # noqa: E402
 
-from crawler.covenant_import import import_file  # noqa: E402
+from operations.covenant_import import import_file  # noqa: E402
 
 COLUMNS = ("organisation_id", "organisation_name", "country_code", "country_name", "organisation_latitude",
            "organisation_longitude", "population_adhesion", "signatory_status", "adhesion_type", "date_of_adhesion",

@@ -139,9 +139,9 @@ def measure(extra: int = 40, idle: float = 5.0, hours: int = 24) -> dict:
     from scrapy.utils.project import get_project_settings
 
     import scheduler.main as service
-    from crawler.alerts import health
-    from crawler.alerts.outbox import Outbox
-    from crawler.alerts.rules import load_config
+    from alerts import health
+    from alerts.outbox import Outbox
+    from alerts.rules import load_config
     from scheduler import service as alert_jobs
     from store import open_db, runs
 

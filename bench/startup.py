@@ -25,7 +25,7 @@ from bench.common import Row, skipped
 
 GLOCAL = Path(sys.executable).parent / "glocal"
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("crawler", "spiders", "store", "scheduler")
+PACKAGES = ("kit", "crawler", "spiders", "scheduler", "store", "places", "alerts", "research", "operations", "cli")
 TARGET_EXTRA_SECONDS = 0.5
 COMMANDS = [["--help"], ["spiders"], ["status"], ["changes"], ["alerts", "status"], ["schedule", "--list"]]
 

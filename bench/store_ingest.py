@@ -13,7 +13,7 @@ a. **insert_all** (the baseline): ``db["signatures"].insert_all(rows, pk="key")`
 b. **first ingest** through the store's real API, the way ``crawler/session.py`` drives it:
    ``open_db``, ``runs.start_run``, then per scope ``ingest.begin_scope`` (complete, healthy,
    with the scope's keys), ``ingest.apply_records`` in batches of 1000 with an
-   ``ActorResolver`` over the gazetteer a crawl uses (``crawler.gazetteer.full_gazetteer``, its
+   ``ActorResolver`` over the gazetteer a crawl uses (``places.gazetteer.full_gazetteer``, its
    cache built before timing), ``ingest.close_scope``; finally ``runs.finish_run`` and close. This
    is a baseline run: every row is added, with one ``changes`` row each. The in-process caches of
    folded names are emptied before each timed run: a crawl is a new process.
@@ -55,10 +55,10 @@ if str(ROOT) not in sys.path:  # run as a script, bench/ is sys.path[0], not the
 
 from sqlite_utils import Database  # noqa: E402
 
-from crawler.items import Signature, as_record  # noqa: E402
-from crawler.text import slugify  # noqa: E402
-from crawler import gazetteer as full_gazetteer_module  # noqa: E402
-from crawler import text  # noqa: E402
+from kit.items import Signature, as_record  # noqa: E402
+from kit.text import slugify  # noqa: E402
+from places import gazetteer as full_gazetteer_module  # noqa: E402
+from kit import text  # noqa: E402
 from store import ingest, open_db, runs  # noqa: E402
 from store.actors import ActorResolver  # noqa: E402
 
@@ -85,9 +85,9 @@ class BenchError(Exception):
 # --- data -----------------------------------------------------------------------------------------
 
 def gazetteer_names() -> list[tuple[str, str | None]]:
-    """Every spelling in crawler/data/places.csv (names and aliases) with its country."""
+    """Every spelling in places/data/places.csv (names and aliases) with its country."""
     names = []
-    with open(ROOT / "crawler" / "data" / "places.csv", encoding="utf-8", newline="") as fh:
+    with open(ROOT / "places" / "data" / "places.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             for spelling in (row["name"], *row["aliases"].split("|")):
                 if spelling:

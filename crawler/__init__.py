@@ -1,3 +1,2 @@
-"""glocal-watch: the Scrapy project and the glue between spiders, store, archive and alerts."""
-
-__version__ = "0.1.0"
+"""The Scrapy machinery: settings, session and pipeline, middlewares, download handlers,
+archive and replay, the runner and its child process, run health."""

@@ -22,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.errors import ArchiveError
+from kit.errors import ArchiveError
 from store.clock import iso_utc, parse_moment
 
 # Headers that described the wire framing, not the stored body.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 
-from crawler.items import as_record, item_kind
+from kit.items import as_record, item_kind
 
 
 def _typed(item) -> dict:

@@ -12,8 +12,8 @@ from scrapy import signals
 
 from crawler import settings as defaults
 from crawler.archive import WarcFile, payload_digest, read_record
-from crawler.errors import ArchiveError
-from crawler.handlers import scrapy_response
+from kit.errors import ArchiveError
+from crawler.download_handlers import scrapy_response
 from crawler.session import CrawlSession
 from store.clock import utcnow
 from store import pages

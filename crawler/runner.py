@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-from crawler.errors import GlocalError, NotConfigured
+from kit.errors import GlocalError, NotConfigured
 from store.errors import StoreError
 
 
@@ -25,7 +25,7 @@ def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
-    from crawler.handlers import handler_settings
+    from crawler.download_handlers import handler_settings
 
     settings = get_project_settings()
     settings.set("STORE_DB_PATH", db_path, priority="cmdline")

@@ -27,12 +27,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler import settings as defaults
-from crawler.alerts.outbox import outbox_for
-from crawler.checks import CheckResult, judge_scope, run_checks
-from crawler.errors import NotConfigured as BadSetting
-from crawler.expectations import Expectations
-from crawler.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
-from crawler.gazetteer import full_gazetteer
+from alerts.outbox import outbox_for
+from crawler.run_health import CheckResult, judge_scope, run_checks
+from kit.errors import NotConfigured as BadSetting
+from kit.expectations import Expectations
+from kit.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
+from places.gazetteer import full_gazetteer
 from store import holds, ingest, locks, open_db, pages, runs
 from store.errors import StoreError
 from store.actors import ActorResolver
@@ -141,8 +141,8 @@ class CrawlSession:
         logger.info("glocal run %s of %s started (store %s)", self.run_id, spider.name, self.db_path)
 
     def expect(self, scope, url: str, name: str | None = None) -> None:
-        """The spider requested `url`, a page of `scope` (a crawler.items.Scope): the run must report
-        on that list (see crawler/expected.py). `name` is the list's name when the spider gave it
+        """The spider requested `url`, a page of `scope` (a kit.items.Scope): the run must report
+        on that list (see crawler/unseen_scopes.py). `name` is the list's name when the spider gave it
         with the request (meta "glocal_scope"), which wins over the one the route derives."""
         self._expected.setdefault(name or scope.name_for(url), (scope, url))
 
@@ -278,7 +278,7 @@ class CrawlSession:
             # An empty key part would merge every such row into one: refuse it, loudly.
             self.dropped += 1
             logger.error("%s item dropped: its key %r has an empty part (on %s); build keys with "
-                         "crawler.text.key_part", entity, record.get("key"), record.get("url"))
+                         "kit.text.key_part", entity, record.get("key"), record.get("url"))
             return False
         missing = [f for f in self.expectations.required_fields.get(entity, ()) if record.get(f) in (None, "")]
         if missing:

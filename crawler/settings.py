@@ -7,7 +7,7 @@ Secrets (SMTP password, Slack webhook) are read from the environment only.
 
 import os
 
-from crawler.errors import NotConfigured
+from kit.errors import NotConfigured
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -66,8 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ArchiveMiddleware": 950,
 }
 # Network, WARC replay (ARCHIVE_REPLAY_FILE) or a local test server (CRAWL_HOST_MAP), by settings.
-DOWNLOAD_HANDLERS = {"http": "crawler.handlers.GlocalDownloadHandler",
-                     "https": "crawler.handlers.GlocalDownloadHandler"}
+DOWNLOAD_HANDLERS = {"http": "crawler.download_handlers.GlocalDownloadHandler",
+                     "https": "crawler.download_handlers.GlocalDownloadHandler"}
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # The crawl's store session: opens the run on spider_opened, closes it on spider_closed.
 EXTENSIONS = {"crawler.session.CrawlSession": 100}
@@ -78,7 +78,7 @@ STORE_DB_PATH = os.environ.get("GLOCAL_DB", "data/glocal.db")
 STORE_REMOVAL_RUNS = 2  # K: healthy, complete runs a row must be missing from before it is "removed"
 STORE_BATCH_SIZE = 1000  # items of one scope written per transaction while a long list streams in
 
-# --- archive (crawler/archive.py, crawler/handlers.py, crawler/middlewares.py) ----------------
+# --- archive (crawler/archive.py, crawler/download_handlers.py, crawler/middlewares.py) ----------------
 ARCHIVE_ENABLED = True
 ARCHIVE_DIR = os.environ.get("GLOCAL_ARCHIVE_DIR")  # None: a folder "archive" beside the database
 ARCHIVE_REPLAY_FILE = None  # set by `glocal crawl --replay FILE`: serve responses from that WARC
@@ -88,7 +88,7 @@ CRAWL_CONDITIONAL_GET = True
 CRAWL_MAX_RETRY_AFTER = 300  # seconds; a site asking for a longer pause is left for the next run
 CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a local server only
 
-# --- health (crawler/checks.py) -----------------------------------------------------------------
+# --- health (crawler/run_health.py) -----------------------------------------------------------------
 HEALTH_MIN_LIST_RATIO = 0.8  # a list shorter than this share of the page's own stated count is suspect
 HEALTH_MAX_ERRORS = 0  # logged errors a healthy run may have
 HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
@@ -105,22 +105,22 @@ SCHEDULER_CRAWL_TIMEOUT = 3600  # seconds before a hung crawl is killed (its run
 SCHEDULER_MISFIRE_GRACE = 3600  # a run later than this (the machine slept) is skipped, not run late
 SCHEDULER_OVERDUE_HOURS = 72  # warn when a spider has had no healthy run for this long
 
-# --- source kit (spiders/base.py, crawler/places.py) ----------------------------------------------
-# A gazetteer file for the store's actor resolver instead of the bundled crawler/data/places.csv
+# --- source kit (spiders/base.py, places/curated.py) ----------------------------------------------
+# A gazetteer file for the store's actor resolver instead of the bundled places/data/places.csv
 # (None: $GLOCAL_PLACES_FILE, else the bundled file). Reference data only: it never changes a key.
 STORE_PLACES_FILE = os.environ.get("GLOCAL_PLACES_FILE")
 # An append-only listing (news, events) stops paging once this many items of a page are already
 # in the store; rosters always read every page.
 CRAWL_STOP_AFTER_KNOWN = 10
 
-# --- backfill from web archives (crawler/backfill.py, crawler/wayback.py) -----------------------
+# --- backfill from web archives (operations/backfill.py, operations/wayback.py) -----------------------
 # Any archive speaking the Wayback CDX protocol works (a pywb instance, Arquivo.pt's CDX server...).
 BACKFILL_CDX_URL = os.environ.get("GLOCAL_BACKFILL_CDX_URL", "https://web.archive.org/cdx/search/cdx")
 BACKFILL_REPLAY_URL = os.environ.get("GLOCAL_BACKFILL_REPLAY_URL", "https://web.archive.org/web")
 BACKFILL_DELAY = _env_seconds("GLOCAL_BACKFILL_DELAY", 3.0)  # seconds between two requests to the archive
 BACKFILL_AS_OF = None  # set by `glocal backfill` for each crawl: the moment the pages are answered as of
 
-# --- alerts (crawler/alerts/; docs/alerts.md) ----------------------------------------------------
+# --- alerts (alerts/; docs/alerts.md) ----------------------------------------------------
 ALERTS_CONFIG = os.environ.get("GLOCAL_ALERTS")  # the rules file (TOML); None: no alerts are routed
 ALERTS_SEND_INTERVAL = 60  # seconds between two runs of the service's delivery job
 ALERTS_BACKOFF_BASE = 30  # seconds before the first retry of a failed send; doubles each attempt (with jitter)
@@ -141,10 +141,10 @@ CRAWL_MAX_PAGE_DEPTH = 256  # markup nested deeper than this (unclosed tags) is 
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # Notes every request the spider makes for a scope, before any filter (offsite, duplicates), so a
-# scope that never reports (an off-site redirect) is named in the run's health: see crawler/expected.py.
-SPIDER_MIDDLEWARES = {"crawler.expected.ExpectedScopesMiddleware": 950}
-# First of all downloader middlewares: no request to a private or loopback address (crawler/guard.py).
-DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.guard.PrivateAddressMiddleware": 50}
+# scope that never reports (an off-site redirect) is named in the run's health: see crawler/unseen_scopes.py.
+SPIDER_MIDDLEWARES = {"crawler.unseen_scopes.ExpectedScopesMiddleware": 950}
+# First of all downloader middlewares: no request to a private or loopback address (crawler/private_hosts.py).
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.private_hosts.PrivateAddressMiddleware": 50}
 
 # --- incremental listings (spiders/base.py; c40 branch) ---------------------------------------------
 # True (`glocal crawl --full`): an append-only listing walks every page, never stopping at known items.
@@ -153,7 +153,7 @@ CRAWL_FULL = False
 # --- UCLG spiders (spiders/uclg_news.py) --------------------------------------------------------
 UCLG_NEWS_MAX_PAGES = 400  # per listing; the old "All News" listing reached page=293
 
-# --- covenant (spiders/covenant_*.py, crawler/covenant_import.py) -------------------------------
+# --- covenant (spiders/covenant_*.py, operations/covenant_import.py) -------------------------------
 # The JSON endpoint behind https://eu-mayors.ec.europa.eu/en/signatories, once an operator has found
 # it (docs/sources.md, covenant_signatories); "{page}" in it is replaced by the page number.
 COVENANT_SIGNATORIES_JSON_URL = os.environ.get("GLOCAL_COVENANT_SIGNATORIES_JSON_URL") or None

@@ -1,1 +1,2 @@
-"""The scheduler: which spider crawls when (main.py), and one crawl in a child process (jobs.py)."""
+"""The scheduler: which spider crawls when, as a foreground service (main.py), and the alert jobs beside
+the crawls (service.py). Each crawl runs in a child process (crawler/child.py)."""

@@ -27,11 +27,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import settings as defaults
-from crawler.catalogue import spider_schedules  # noqa: F401 - one reading, shared with `glocal status`
-from crawler.errors import NotConfigured
-from crawler.schedules import trigger_for
+from crawler.spider_registry import spider_schedules  # noqa: F401 - one reading, shared with `glocal status`
+from kit.errors import NotConfigured
+from kit.schedules import trigger_for
 from store.clock import parse_moment
-from scheduler import jobs
+from crawler import child
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
     """A scheduler with one crawl job per spider, an hourly overdue check, and (with `alerts`, an
     AlertConfig) the delivery job and the stale check; not started.
 
-    :param crawl: the function that runs one crawl (default: jobs.crawl_in_child; tests pass fakes)
+    :param crawl: the function that runs one crawl (default: child.crawl_in_child; tests pass fakes)
     """
     try:
         tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", defaults.SCHEDULER_TIMEZONE))
@@ -77,7 +77,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
         catch_up = {"next_run_time": now} if isinstance(trigger, CronTrigger) and missed(trigger, started, now) else {}
         scheduler.add_job(crawl_job, trigger, args=[name], id=f"crawl:{name}", name=f"crawl {name}",
                           kwargs={**options, "hosts": spider_hosts(spiders[name]), "locks": locks,
-                                  "crawl": crawl or jobs.crawl_in_child}, **catch_up)
+                                  "crawl": crawl or child.crawl_in_child}, **catch_up)
     scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
                       kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
                               "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", defaults.SCHEDULER_OVERDUE_HOURS))},
@@ -135,7 +135,7 @@ def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -
 
 def crawl_job(name: str, *, hosts: frozenset[str] = frozenset(), locks: HostLocks | None = None,
               crawl=None, **options) -> None:
-    if jobs.stopping():
+    if child.stopping():
         # A crawl still queued in the executor when SIGTERM arrived: shutdown waits for queued
         # jobs, so each would otherwise start a whole crawl after the stop was asked for.
         logger.warning("crawl %s not started: the scheduler is stopping", name)
@@ -145,10 +145,10 @@ def crawl_job(name: str, *, hosts: frozenset[str] = frozenset(), locks: HostLock
         logger.error("%s: not crawled, the database %s is gone (is the data volume mounted?)", name, db_path)
         return
     with (locks.hold(hosts) if locks else contextlib.nullcontext()):
-        if jobs.stopping():  # SIGTERM arrived while this crawl waited for its site's lock
+        if child.stopping():  # SIGTERM arrived while this crawl waited for its site's lock
             logger.warning("crawl %s not started: the scheduler is stopping", name)
             return
-        outcome = (crawl or jobs.crawl_in_child)(name, **options)
+        outcome = (crawl or child.crawl_in_child)(name, **options)
     (logger.info if outcome.ok else logger.warning)("%s", outcome.message)
 
 
@@ -164,7 +164,7 @@ def run_forever(scheduler: BlockingScheduler) -> None:
 
     def stop(signum, frame):
         logger.warning("received %s: stopping the running crawl and the scheduler", signal.Signals(signum).name)
-        jobs.stop_children()
+        child.stop_children()
         scheduler.shutdown(wait=True)  # waits for the crawl job to record how its run ended
 
     signal.signal(signal.SIGTERM, stop)

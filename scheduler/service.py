@@ -13,10 +13,10 @@ from pathlib import Path
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.alerts.deliver import lock_path_for, send_due
-from crawler.alerts.health import check_stale
-from crawler.alerts.outbox import Outbox
-from crawler.errors import GlocalError
+from alerts.deliver import lock_path_for, send_due
+from alerts.health import check_stale
+from alerts.outbox import Outbox
+from kit.errors import GlocalError
 from store.errors import StoreError
 from store import open_db
 

@@ -22,11 +22,11 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import settings as defaults
-from crawler.errors import ParseError
-from crawler.expectations import Expectations
-from crawler.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
-from crawler.limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
-from crawler.routing import NoRoute, Route
+from kit.errors import ParseError
+from kit.expectations import Expectations
+from kit.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
+from kit.page_limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
+from kit.routing import NoRoute, Route
 from spiders.parsers.listing_page import ListingPage
 
 
@@ -101,7 +101,7 @@ class GlocalSpider(scrapy.Spider):
 
     def check_limits(self, text: str, url: str, route: Route) -> None:
         """Reject a page over CRAWL_MAX_PAGE_CHARS, or markup nested deeper than CRAWL_MAX_PAGE_DEPTH
-        (crawler/limits.py), before any parser walks it."""
+        (kit/page_limits.py), before any parser walks it."""
         settings = getattr(self, "settings", None)  # none on a spider made outside a crawl (tests)
         max_chars = settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS) if settings else MAX_PAGE_CHARS
         max_depth = settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH) if settings else MAX_PAGE_DEPTH

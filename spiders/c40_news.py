@@ -12,7 +12,7 @@ is `--full`; in the HTML way, articles already stored are not fetched again. The
 count the requests of each way (`c40_news/requests/rest|feed|listing|article`).
 """
 
-from crawler.items import Link, ScopeReport
+from kit.items import Link, ScopeReport
 from spiders.parsers import c40_news
 from spiders.platforms import REST_PATH, WordPressPostsSpider
 

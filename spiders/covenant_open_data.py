@@ -11,7 +11,7 @@ import io
 
 import scrapy
 
-from crawler.errors import ParseError
+from kit.errors import ParseError
 from spiders.base import GlocalSpider
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_open_data as parser

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import scrapy
 
-from crawler.errors import ParseError
+from kit.errors import ParseError
 from spiders.base import GlocalSpider, failure_reason
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_signatories as parser

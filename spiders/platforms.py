@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.items import Link
+from kit.items import Link
 from spiders.base import GlocalSpider, _content_type, failure_reason
 
 REST_PATH = "/wp-json/wp/v2/posts"

@@ -10,7 +10,7 @@ seen in a run is not removed. The Rome Charter's adhering cities are a roster (t
 
 from __future__ import annotations
 
-from crawler.items import Instrument
+from kit.items import Instrument
 from spiders.base import Batch, GlocalSpider
 from spiders.parsers import uclg_declarations as parser
 from spiders.parsers.uclg_site import OLD_HOSTS

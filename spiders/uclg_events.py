@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import scrapy
 
-from crawler.errors import ParseError
+from kit.errors import ParseError
 from spiders.base import Batch, GlocalSpider, failure_reason
 from spiders.parsers import uclg_events as parser
 from spiders.parsers.uclg_site import OLD_HOSTS

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from scrapy.http import JsonRequest
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations
-from crawler.items import ROSTER, ScopeReport
+from kit.errors import ParseError
+from kit.expectations import Expectations
+from kit.items import ROSTER, ScopeReport
 from spiders.base import GlocalSpider, failure_reason
 from spiders.parsers import unfccc_gcap as parser
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.errors import ParseError
-from crawler.items import ROSTER, ScopeReport
+from kit.errors import ParseError
+from kit.items import ROSTER, ScopeReport
 from spiders.base import GlocalSpider
 from spiders.parsers import untc_status as parser
 
@@ -35,7 +35,7 @@ class UntcStatusSpider(GlocalSpider):
             # A replay can only show what its archive captured: a default treaty of which it holds
             # neither page was never fetched into it, which says nothing of the treaty's status.
             # (A treaty asked for by name is still read, and fails as on the live site.)
-            from crawler.handlers import archive_index
+            from crawler.download_handlers import archive_index
 
             index = archive_index(replay)
             absent = [n for n in numbers if parser.xml_url(n) not in index and parser.html_url(n) not in index]

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 
 class Places(Protocol):
-    """What the resolver needs of a gazetteer (crawler.places.Gazetteer is one): handed in, so the
+    """What the resolver needs of a gazetteer (places.curated.Gazetteer is one): handed in, so the
     store imports nothing of the crawler."""
 
     def resolve(self, name: str, country: str | None = None): ...  # -> a place with name, country, kind, geonames_id, key

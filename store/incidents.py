@@ -1,7 +1,7 @@
 """Health incidents as changes: `health.failed` opens one for a spider, `health.recovered` closes it.
 
 The latest `health` change of a spider tells whether an incident is open; so a spider blind for
-ten runs is one alert, not ten. Which runs count as blind is decided in crawler/alerts/health.py.
+ten runs is one alert, not ten. Which runs count as blind is decided in alerts/health.py.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from store.entities import ENTITIES, Entity
 # STORE_REMOVAL_RUNS setting; tests/store/test_ingest.py keeps the two equal (the store cannot
 # import the crawler's settings).
 DEFAULT_REMOVAL_RUNS = 2
-ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of crawler.items' scope kinds
+ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of kit.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
 _INSERT_CHANGE = """insert into changes (run_id, entity, entity_key, change, diff, observed_at, detected_at,
@@ -182,7 +182,7 @@ def apply_records(
 ) -> Counter:
     """Upsert item records of one entity into the scope of `state`, writing `changes` rows.
 
-    :param records: item dicts (``crawler.items.as_record``), all of ``state.entity``
+    :param records: item dicts (``kit.items.as_record``), all of ``state.entity``
     :param page_of: url -> (page_id, fetched_at) of the page that showed a record in this run
     :param resolver: actor resolver, required for signatures and memberships
     :returns: counts of added / updated / restored / unchanged / held rows

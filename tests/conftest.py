@@ -22,7 +22,7 @@ def pytest_sessionstart(session):
     config = session.config
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None) or config.option.collectonly:
         return
-    from crawler import gazetteer
+    from places import gazetteer
 
     gazetteer.default().lookup("Paris")
 

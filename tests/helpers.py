@@ -164,8 +164,8 @@ class Outcome:
 def crawl_like_cli(spider: str, *, db: Path, replay: Path | None = None, host_map: dict | None = None,
                    settings: dict | None = None, timeout: float = 120) -> Outcome:
     """An in-process crawl reported as `glocal crawl` reports it: the run's line, exit 1 unless
-    the run finished healthy (scheduler.jobs.run_line is what the CLI prints)."""
-    from scheduler.jobs import run_line
+    the run finished healthy (crawler.child.run_line is what the CLI prints)."""
+    from crawler.child import run_line
 
     run = crawl_in_process(spider, db=db, replay=replay, host_map=host_map, settings=settings, timeout=timeout)
     if run is None:
@@ -201,7 +201,7 @@ def replay_like_cli(spider: str, archive: Path, db: Path, *sets: str, settings: 
     (`glocal`, then its crawl) that cost each replay a few seconds of interpreter and imports.
     `settings` are more overrides, as Python values."""
     from crawler.runner import setting_value
-    from scheduler.jobs import run_line
+    from crawler.child import run_line
 
     settings = dict(settings or {})
     for assignment in sets:
@@ -231,7 +231,7 @@ def run_cli(*args, env: dict | None = None) -> Outcome:
     """`glocal ARGS` in this process (Click's CliRunner): for commands that start no crawl process."""
     from click.testing import CliRunner
 
-    from crawler.cli import cli
+    from cli.main import cli
 
     result = CliRunner(env=env).invoke(cli, [str(a) for a in args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):

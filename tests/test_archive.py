@@ -6,7 +6,7 @@ import hashlib
 import pytest
 
 from crawler.archive import ArchiveIndex, ArchivedResponse, WarcFile, build_archive, payload_digest, read_record
-from crawler.errors import ArchiveError
+from kit.errors import ArchiveError
 from tests.helpers import saved_pages
 
 PAGES = [

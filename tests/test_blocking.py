@@ -1,10 +1,10 @@
-"""crawler/blocking.py is the one challenge detector: `glocal check` reads responses with it, and
+"""kit/bot_walls.py is the one challenge detector: `glocal check` reads responses with it, and
 unfccc_gcap's parser says with it what came instead of JSON."""
 
 import pytest
 
-from crawler.blocking import blocking_reason, challenge_in
-from crawler.errors import ParseError
+from kit.bot_walls import blocking_reason, challenge_in
+from kit.errors import ParseError
 from spiders.parsers import unfccc_gcap as parser
 from tests.helpers import FIXTURES
 

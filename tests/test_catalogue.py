@@ -1,4 +1,4 @@
-"""crawler/catalogue.py answers what Scrapy answers: the same spiders (names, classes, schedules)
+"""crawler/spider_registry.py answers what Scrapy answers: the same spiders (names, classes, schedules)
 and the same setting values, read without importing Scrapy. If a spider or a setting changes in
 a way the catalogue cannot read, these fail (or the catalogue falls back to Scrapy's loader)."""
 
@@ -13,10 +13,10 @@ from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
-from crawler import catalogue
-from crawler.errors import NotConfigured
+from crawler import spider_registry as catalogue
+from kit.errors import NotConfigured
 
-# Every setting a command reads through crawler.cli.project_settings() (and the catalogue itself).
+# Every setting a command reads through cli.main.project_settings() (and the catalogue itself).
 USED = {
     "get": ["STORE_DB_PATH", "ALERTS_CONFIG", "SCHEDULER_DEFAULT_CRON", "SCHEDULER_TIMEZONE", "BACKFILL_CDX_URL",
             "USER_AGENT"],
@@ -68,7 +68,7 @@ def test_environment_overrides_reach_both_readings(tmp_path):
         import json, os
         os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
         from scrapy.utils.project import get_project_settings
-        from crawler import catalogue
+        from crawler import spider_registry as catalogue
         names = ["STORE_DB_PATH", "ALERTS_CONFIG", "ARCHIVE_DIR", "DOWNLOAD_DELAY"]
         print(json.dumps([[catalogue.settings().get(n) for n in names],
                           [get_project_settings().get(n) for n in names]]))

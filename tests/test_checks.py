@@ -1,9 +1,9 @@
-"""crawler.checks: when is a list trustworthy, and when is a run healthy? (threshold tables)"""
+"""crawler.run_health: when is a list trustworthy, and when is a run healthy? (threshold tables)"""
 
 import pytest
 
-from crawler.checks import judge_scope, run_checks
-from crawler.items import ScopeReport
+from crawler.run_health import judge_scope, run_checks
+from kit.items import ScopeReport
 from spiders.parsers.c40_accelerators import EXPECTATIONS
 
 # The project's defaults (crawler/settings.py), as the session passes them.

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from crawler.covenant_import import import_file
+from operations.covenant_import import import_file
 from spiders.parsers import covenant as com
 from tests.helpers import FIXTURES, archive_of, query, replay_like_cli, saved_pages
 

@@ -1,4 +1,4 @@
-"""crawler.gazetteer: real name variants from the research notes resolve to the right place,
+"""places.gazetteer: real name variants from the research notes resolve to the right place,
 doubtful ones stay questions, and the cache makes lookups cheap."""
 
 import csv
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.gazetteer import Gazetteer, default, fold
+from places.gazetteer import Gazetteer, default, fold
 
 SET = Path(__file__).parent / "data" / "entity_resolution.csv"
 CASES = list(csv.DictReader(SET.open(encoding="utf-8")))
@@ -135,6 +135,6 @@ def test_the_cache_is_built_once_and_lookups_are_cheap(tmp_path):
                                   "Donostia / San Sebastian", "Durban (eThekwini)", "\tLa\nPaz", "KIRCHHEIM u. TECK",
                                   "1/2 Moon Bay", "~!@#$%^*()_+{}|:<>?"])
 def test_folding_ascii_takes_a_shortcut_to_the_same_letters(name):
-    from crawler.gazetteer import _fold_letters
+    from places.gazetteer import _fold_letters
 
     assert _fold_letters(name) == name.lower().replace("&", " and ")

@@ -3,7 +3,7 @@ of scalar-only items must not change a record the store, the exports or the aler
 
 from dataclasses import asdict
 
-from crawler.items import (Announcement, CountClaim, Event, Instrument, Link, Membership, ScopeReport, Signature,
+from kit.items import (Announcement, CountClaim, Event, Instrument, Link, Membership, ScopeReport, Signature,
                            as_record)
 
 ITEMS = [

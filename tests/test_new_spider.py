@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from cli.main import cli
 from tests.helpers import ROOT
 
 URL = "https://www.example.org/declarations/coastal-cities-pledge/"
@@ -24,7 +24,7 @@ def project(tmp_path):
     """A copy of the project's layout: the real packages linked in, spiders/ and tests/ writable."""
     root = tmp_path / "project"
     root.mkdir()
-    for name in ("crawler", "store", "scheduler", "scrapy.cfg"):
+    for name in ("kit", "crawler", "store", "scheduler", "places", "alerts", "research", "operations", "cli", "scrapy.cfg"):
         (root / name).symlink_to(ROOT / name)
     for package in ("spiders", "spiders/parsers", "tests", "tests/spiders"):
         (root / package).mkdir()

@@ -1,13 +1,13 @@
-"""crawler.places: one canonical place for the spellings sources use."""
+"""places.curated: one canonical place for the spellings sources use."""
 
 import csv
 from pathlib import Path
 
 import pytest
 
-from crawler.places import resolve_place
+from places.curated import resolve_place
 
-PLACES = Path(__file__).parent.parent / "crawler" / "data" / "places.csv"
+PLACES = Path(__file__).parent.parent / "places" / "data" / "places.csv"
 
 
 @pytest.mark.parametrize("published,name,country", [

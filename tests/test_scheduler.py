@@ -13,8 +13,8 @@ import pytest
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.errors import NotConfigured
-from scheduler.jobs import crawl_in_child
+from kit.errors import NotConfigured
+from crawler.child import crawl_in_child
 from scheduler.main import build_scheduler, missed
 from spiders.c40_accelerators import C40AcceleratorsSpider
 from store import open_db, runs

@@ -12,9 +12,9 @@ import pytest
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
-from scheduler.jobs import CrawlOutcome
+from alerts.outbox import Outbox
+from alerts.rules import load_config
+from crawler.child import CrawlOutcome
 from scheduler.main import build_scheduler, spider_hosts
 from scheduler.service import job_lines
 from store import open_db, runs
@@ -35,7 +35,7 @@ SPIDERS = {"fine_a": fake_spider("fine_a", "www.site-a.test"), "fine_a_news": fa
 
 
 class FakeCrawls:
-    """Stands in for jobs.crawl_in_child: a real child process per crawl, killed at the timeout,
+    """Stands in for child.crawl_in_child: a real child process per crawl, killed at the timeout,
     and a crawl_runs row saying how it ended."""
 
     def __init__(self):
@@ -177,7 +177,7 @@ def test_schedule_list_shows_every_job(service):
 
 
 def test_a_schedule_that_does_not_parse_is_named(tmp_path):
-    from crawler.errors import NotConfigured
+    from kit.errors import NotConfigured
 
     values = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
     broken = {"x": type("x", (), {"name": "x", "schedule": "every blue moon"})}

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from crawler.places import ENV_FILE, gazetteer
+from places.curated import ENV_FILE, gazetteer
 from tests.helpers import FIXTURES, archive_of, crawl_in_process, query as rows, replay_like_cli, saved_pages
 from tests.site_server import Answer, SiteServer
 
@@ -31,7 +31,7 @@ def replay(tmp_path, name, pages, *, settings=None):
 def rewritten_gazetteer(path):
     """The bundled gazetteer edited as a curator might: New York City and Durban gone, every other
     place renamed to its first alias, rows in reverse order."""
-    source = FIXTURES.parent.parent / "crawler" / "data" / "places.csv"
+    source = FIXTURES.parent.parent / "places" / "data" / "places.csv"
     with source.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields, places = reader.fieldnames, list(reader)

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
-from crawler.cli import cli
+from alerts.outbox import Outbox
+from alerts.rules import load_config
+from cli.main import cli
 from store import open_db
 from tests.alerts.support import BASELINE, crawl, rules_file
 
@@ -58,9 +58,9 @@ COMMANDS = [
 CHILD = textwrap.dedent("""
     import json, sys
     from click.testing import CliRunner
-    from crawler.cli import cli, start_light
+    from cli.main import cli, start_light
 
-    start_light()  # as the console script does (crawler.cli.main)
+    start_light()  # as the console script does (cli.main.main)
     heavy = tuple(sys.argv[2:])
     report = []
     for args in json.loads(sys.argv[1]):
@@ -161,7 +161,7 @@ def test_spiders_and_status_list_what_scrapys_loader_finds(fresh):
 def test_the_console_script_hides_numpy_from_sqlite_utils_alone():
     script = textwrap.dedent("""
         import sys
-        from crawler.cli import start_light
+        from cli.main import start_light
         start_light()
         import sqlite_utils.db
         assert sqlite_utils.db.np is None and "numpy" not in sys.modules

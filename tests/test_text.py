@@ -1,10 +1,10 @@
-"""crawler.text: the helpers every parser relies on to read names and dates as published."""
+"""kit.text: the helpers every parser relies on to read names and dates as published."""
 
 import pytest
 
-from crawler.text import clean, name_key, parse_date, slugify, split_names
+from kit.text import clean, name_key, parse_date, slugify, split_names
 from store.clock import parse_moment
-from crawler.places import is_known_place
+from places.curated import is_known_place
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -87,8 +87,8 @@ def test_parse_moment_reads_dates_and_times_as_utc():
 
 # --- keys in any script (issue 6 §2) --------------------------------------------------------------
 
-from crawler.errors import ParseError  # noqa: E402
-from crawler.text import key_part  # noqa: E402
+from kit.errors import ParseError  # noqa: E402
+from kit.text import key_part  # noqa: E402
 
 SCRIPTS = ["北京市", "上海市", "Москва", "Київ", "Київська", "القاهرة", "الإسكندرية", "서울", "부산", "Αθήνα", "Θεσσαλονίκη",
            "मुंबई", "मुबई", "תל אביב", "ירושלים", "Tbilisi", "თბილისი", "Ærø", "Łódź", "Lodz-Ost"]
@@ -123,6 +123,6 @@ def test_a_name_without_letters_or_digits_is_a_parse_error(name):
                                   "snake_case_name", "A.B.C.", "CAVERNAGO", "Reggio nell'Emilia", "x`y", "---",
                                   "Donostia / San Sebastian", "Durban (eThekwini)", "Ustka (Double)", "\tLa\nPaz"])
 def test_the_ascii_fast_path_folds_like_the_unicode_path(name):
-    from crawler import text
+    from kit import text
 
     assert text._fold(name) == text._fold_unicode(name)

@@ -10,9 +10,9 @@ Two page layouts are live or archived (research/sites.md §1.2):
   "*non-C40 city or region".
 - 2025: "Accelerating …" headline, "The C40 … Accelerator unites N cities", achievements;
   the names, if the page shows them at all, sit in cards, logos, captions, tiles or a JSON blob
-  whose markup is unknown. `crawler.name_groups` finds the repeated structures whose labels are
+  whose markup is unknown. `kit.name_groups` finds the repeated structures whose labels are
   place names; one is taken as the list only when its size agrees with the stated count (see
-  `crawler.name_groups.tolerance`). Otherwise the list is reported incomplete (count only, with
+  `kit.name_groups.tolerance`). Otherwise the list is reported incomplete (count only, with
   the reason), never as empty and never guessed.
 """
 
@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Instrument, Scope, Signature
-from crawler.name_groups import element_groups, pick_group, script_groups
-from crawler.places import is_known_place
-from crawler.routing import Route, Routes
-from crawler.text import clean, key_part, split_names
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, CountClaim, Instrument, Scope, Signature
+from kit.name_groups import element_groups, pick_group, script_groups
+from places.curated import is_known_place
+from kit.routing import Route, Routes
+from kit.text import clean, key_part, split_names
 from spiders.parsers.listing_page import linked_pages
 from spiders.parsers.page import links_in, soup_of
 

@@ -2,11 +2,11 @@
 
 The homepage (research/sites.md §1.5) shows the member cities as a scrolling carousel and states
 "C40 has 97 member cities". Its markup is unknown (markup.md §2.3), so the names are found as
-repeated groups of place names (`crawler.name_groups`): the carousel's tracks, each of which
+repeated groups of place names (`kit.name_groups`): the carousel's tracks, each of which
 writes its names twice so that it can scroll without a gap. Every such group in the main content
 counts; a name written several times is one member (keyed by its normalised spelling). The list
 is accepted only when the number of distinct names agrees with the stated count
-(`crawler.name_groups.tolerance`); otherwise the members are reported incomplete, count only.
+(`kit.name_groups.tolerance`); otherwise the members are reported incomplete, count only.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterator
 
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Membership, Scope
-from crawler.name_groups import element_groups, place_groups, tolerance
-from crawler.places import is_known_place
-from crawler.routing import Route, Routes
-from crawler.text import clean, key_part
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, CountClaim, Membership, Scope
+from kit.name_groups import element_groups, place_groups, tolerance
+from places.curated import is_known_place
+from kit.routing import Route, Routes
+from kit.text import clean, key_part
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "c40_members"

@@ -33,13 +33,13 @@ from xml.etree import ElementTree
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Announcement, Link, Scope, Signature
-from crawler.name_groups import looks_like_place_name
-from crawler.places import is_known_place
-from crawler.routing import Route, Routes
-from crawler.text import clean, key_part, parse_date, split_names
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Announcement, Link, Scope, Signature
+from kit.name_groups import looks_like_place_name
+from places.curated import is_known_place
+from kit.routing import Route, Routes
+from kit.text import clean, key_part, parse_date, split_names
 from spiders.parsers import wordpress
 from spiders.parsers.page import links_in, soup_of
 

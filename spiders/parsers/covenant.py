@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from crawler.text import clean, parse_date, slugify
+from kit.text import clean, parse_date, slugify
 
 INSTRUMENT_KEY = "covenant-of-mayors/climate-and-energy"
 INSTRUMENT_TITLE = "Covenant of Mayors for Climate & Energy"
@@ -62,7 +62,7 @@ def missing(value) -> bool:
 
 
 def authority_key(text: str) -> str:
-    """The key part of a name as printed: `crawler.text.slugify` (any script, Latin and Greek
+    """The key part of a name as printed: `kit.text.slugify` (any script, Latin and Greek
     accents folded), which keeps a parenthesis, unlike a place key: the Covenant lists
     "Ialoveni" and "Ialoveni (Rayon)" as two authorities."""
     return slugify(text)

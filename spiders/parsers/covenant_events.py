@@ -20,11 +20,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Event, Link, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean, parse_date
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Event, Link, Scope
+from kit.routing import Route, Routes
+from kit.text import clean, parse_date
 from spiders.parsers import covenant as com
 
 SOURCE = "covenant_events"

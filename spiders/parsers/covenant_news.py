@@ -17,11 +17,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Announcement, Link, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean, parse_date
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Announcement, Link, Scope
+from kit.routing import Route, Routes
+from kit.text import clean, parse_date
 from spiders.parsers.covenant import authority_key, ecl_pager
 
 SOURCE = "covenant_news"

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, Instrument, Scope, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, Instrument, Scope, Signature
+from kit.routing import Route, Routes
+from kit.text import clean
 from spiders.parsers import covenant as com
 
 SOURCE = "covenant_open_data"

@@ -27,11 +27,11 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, Instrument, Scope, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, Instrument, Scope, Signature
+from kit.routing import Route, Routes
+from kit.text import clean
 from spiders.parsers import covenant as com
 
 SOURCE = "covenant_signatories"

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.items import Link
+from kit.items import Link
 
 # Drupal 8+ themes mark the pager's "next" item; Drupal 7 uses pager-next; both may carry rel="next".
 _NEXT = ('a[rel="next"]', "li.pager__item--next a[href]", "li.pager-next a[href]")

@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Scope, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean, split_names
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Scope, Signature
+from kit.routing import Route, Routes
+from kit.text import clean, split_names
 from spiders.parsers.covenant import authority_key, country_code
 
 SOURCE = "gcom"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from crawler.items import Link
+from kit.items import Link
 
 
 @dataclass

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean, name_key, split_names
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
+from kit.routing import Route, Routes
+from kit.text import clean, name_key, split_names
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "marrakech_declaration"

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
-from crawler.errors import ParseError
+from kit.errors import ParseError
 
 HTML_TAGS = ("html", "body", "main", "div", "p")
 MARKUP_TAGS = ("html", "body", "main", "div")  # the parsers that never accepted a bare <p> fragment

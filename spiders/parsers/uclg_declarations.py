@@ -26,11 +26,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Scope, ScopeReport, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean, key_part, name_key, split_names
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Scope, ScopeReport, Signature
+from kit.routing import Route, Routes
+from kit.text import clean, key_part, name_key, split_names
 from spiders.parsers import uclg_events, uclg_news
 from spiders.parsers.page import links_in, soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, last_segment, main_content, series_of,

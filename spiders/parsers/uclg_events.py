@@ -29,11 +29,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Event, Link, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean, key_part
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Event, Link, Scope
+from kit.routing import Route, Routes
+from kit.text import clean, key_part
 from spiders.parsers.listing_page import linked_pages
 from spiders.parsers.page import links_in, soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, country_code, date_range, edition_of, next_page,

@@ -26,11 +26,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Announcement, Link, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Announcement, Link, Scope
+from kit.routing import Route, Routes
+from kit.text import clean
 from spiders.parsers.page import links_in, soup_of
 from spiders.parsers.uclg_site import (OLD_HOSTS, language_of, last_segment, main_content, next_page, numeric_date,
                                        without_language)

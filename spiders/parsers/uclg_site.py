@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import Tag
 
-from crawler.text import clean
+from kit.text import clean
 
 # Old generation and its mirrors serve the same content (sites.md §2.1); the new site is uclg.org.
 OLD_HOSTS = ("www.uclg.org", "uclg.org", "www.uclg-cglu.org", "uclg-cglu.org", "www.cglu.org", "cglu.org",

@@ -18,12 +18,12 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from crawler.countries import country_code
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, Instrument, Scope, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean, slugify
+from places.countries import country_code
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, Instrument, Scope, Signature
+from kit.routing import Route, Routes
+from kit.text import clean, slugify
 from spiders.parsers.listing_page import ListingPage, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 

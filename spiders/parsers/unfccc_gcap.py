@@ -15,13 +15,13 @@ import json
 import re
 from collections.abc import Iterator
 
-from crawler.blocking import challenge_in
-from crawler.countries import country_code
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, Instrument, Scope, ScopeReport, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean, name_key
+from kit.bot_walls import challenge_in
+from places.countries import country_code
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, Instrument, Scope, ScopeReport, Signature
+from kit.routing import Route, Routes
+from kit.text import clean, name_key
 
 SOURCE = "unfccc_gcap"
 HOST = "climateaction.unfccc.int"
@@ -68,7 +68,7 @@ def load_json(text: str | bytes, url: str):
         text = text.decode("utf-8", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("<"):
-        marker = challenge_in(text)  # crawler/blocking.py, as `glocal check` reads a response
+        marker = challenge_in(text)  # kit/bot_walls.py, as `glocal check` reads a response
         if marker is None:
             kind = "an HTML page"
         elif re.search(r"incap|imperva", marker, re.I):  # the protection in front of the portal

@@ -16,11 +16,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import Tag
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Announcement, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Announcement, Scope
+from kit.routing import Route, Routes
+from kit.text import clean
 from spiders.parsers.listing_page import ListingPage, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 

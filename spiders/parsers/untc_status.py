@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from crawler.countries import ORGANIZATIONS, country_code
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
-from crawler.routing import Route, Routes
-from crawler.text import clean, slugify
+from places.countries import ORGANIZATIONS, country_code
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, CountClaim, Instrument, Scope, ScopeReport, Signature
+from kit.routing import Route, Routes
+from kit.text import clean, slugify
 from spiders.parsers.page import soup_of
 
 SOURCE = "untc_status"

@@ -18,9 +18,9 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from crawler.errors import ParseError
-from crawler.items import Announcement, Scope
-from crawler.text import clean, key_part
+from kit.errors import ParseError
+from kit.items import Announcement, Scope
+from kit.text import clean, key_part
 
 
 def post_key(source: str, slug_or_link: str) -> str:

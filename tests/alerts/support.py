@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from crawler.items import Instrument, Signature, as_record
-from crawler.places import gazetteer
-from crawler.text import name_key
+from kit.items import Instrument, Signature, as_record
+from places.curated import gazetteer
+from kit.text import name_key
 from store import ingest, pages, runs
 from store.actors import ActorResolver
 
@@ -82,7 +82,7 @@ def baseline_then(db, config, new: list[tuple[str, str]], *, source: str = "c40_
     """The usual start of an alerts test: a quiet baseline listing `cities` on 2026-11-02, then a
     run on `day` listing them plus `new`, both through the outbox of `config` (the rules).
     `options` go to the second run (signed_on, more_instruments...). Returns its run id."""
-    from crawler.alerts.outbox import Outbox
+    from alerts.outbox import Outbox
 
     crawl(db, source=source, day="2026-11-02", cities=cities, outbox=Outbox(config))
     return crawl(db, source=source, day=day, cities=cities + new, outbox=Outbox(config), **options)

@@ -6,9 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.alerts.rules import load_config
+from alerts.rules import load_config
 from crawler.archive import ArchivedResponse, build_archive
-from crawler.cli import cli
+from cli.main import cli
 from store import open_db, pages
 from tests.alerts.support import TEAM_AND_OPS, SlackReceiver, SmtpServer, baseline_then, crawl, rules_file
 

@@ -6,9 +6,9 @@ import email.policy
 
 import pytest
 
-from crawler.alerts.deliver import send_due
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
+from alerts.deliver import send_due
+from alerts.outbox import Outbox
+from alerts.rules import load_config
 from store import open_db
 from tests.alerts.support import BASELINE, TEAM_AND_OPS, SlackReceiver, SmtpServer, crawl, rules_file
 

@@ -5,8 +5,8 @@ import email.policy
 
 import pytest
 
-from crawler.alerts.deliver import send_due
-from crawler.alerts.rules import load_config
+from alerts.deliver import send_due
+from alerts.rules import load_config
 from store import open_db
 from tests.alerts.support import CLEAN_AIR_URL, SmtpServer, baseline_then, rules_file
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.alerts.deliver import send_due
-from crawler.alerts.rules import load_config
+from alerts.deliver import send_due
+from alerts.rules import load_config
 from store.clock import parse_moment
 from store import open_db
 from tests.alerts.support import SlackReceiver, SmtpServer, baseline_then, free_port, rules_file

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.alerts import health
-from crawler.alerts.deliver import send_until_idle
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
+from alerts import health
+from alerts.deliver import send_until_idle
+from alerts.outbox import Outbox
+from alerts.rules import load_config
 from store import open_db, runs
 from tests.alerts.support import SlackReceiver, rules_file
 from tests.helpers import archive_of, glocal, saved_pages

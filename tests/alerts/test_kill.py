@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
+from alerts.outbox import Outbox
+from alerts.rules import load_config
 from store import open_db
 from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file
 
@@ -75,7 +75,7 @@ def test_killed_after_the_send_before_the_record(tmp_path):
 
 def test_a_second_sender_waits_for_the_first(tmp_path):
     """Two senders at once (the service and a manual send): the outbox lock lets one through."""
-    from crawler.alerts.deliver import _outbox_lock, lock_path_for, send_due
+    from alerts.deliver import _outbox_lock, lock_path_for, send_due
 
     db_path = tmp_path / "glocal.db"
     with SlackReceiver() as receiver:

@@ -3,8 +3,8 @@ piece of news reaches a channel once, whichever source reported it; rules filter
 
 import pytest
 
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
+from alerts.outbox import Outbox
+from alerts.rules import load_config
 from store import open_db
 from tests.alerts.support import BASELINE, baseline_then, crawl, rules_file
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.alerts.rules import load_config, parse_delivery
-from crawler.errors import NotConfigured
+from alerts.rules import load_config, parse_delivery
+from kit.errors import NotConfigured
 from tests.alerts.support import rules_file
 
 GOOD = """\

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from crawler.alerts.deliver import retry_delay, send_due, send_until_idle
-from crawler.alerts.outbox import Outbox
-from crawler.alerts.rules import load_config
+from alerts.deliver import retry_delay, send_due, send_until_idle
+from alerts.outbox import Outbox
+from alerts.rules import load_config
 from store import open_db
 from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file
 
@@ -133,7 +133,7 @@ def test_retry_delay(attempts, retry_after, jitter, expected):
 
 
 def test_a_link_cannot_be_closed_early_or_relabelled():
-    from crawler.alerts.render import Line, _slack_value
+    from alerts.render import Line, _slack_value
 
     value = _slack_value(Line("Page", "https://evil.test/a>b|<!channel>?x=1&y=2",
                               url="https://evil.test/a>b|<!channel>?x=1&y=2"))

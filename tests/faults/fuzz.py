@@ -15,8 +15,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.errors import ParseError
-from crawler.items import as_record, item_kind
+from kit.errors import ParseError
+from kit.items import as_record, item_kind
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 PARSERS = Path(__file__).parent.parent.parent / "spiders" / "parsers"

@@ -10,7 +10,7 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.guard import PrivateAddressMiddleware, is_private_host
+from crawler.private_hosts import PrivateAddressMiddleware, is_private_host
 from tests.faults.site import FaultySite, Reply
 from tests.faults.trials import CLEAN_AIR, HUB, FAST, SPIDER, serve, site_pages
 from tests.helpers import glocal
@@ -22,7 +22,7 @@ SECRETS = {
     "GLOCAL_SMTP_PASSWORD": "pw-7f3a9c1e-never-print",
     "GLOCAL_SLACK_OPS": "https://hooks.slack.com/services/T0/B0/slack-4d2b8e-never-print",
 }
-# The alert rules name the variables; the crawl loads them (crawler/alerts/rules.py) and routes its changes.
+# The alert rules name the variables; the crawl loads them (alerts/rules.py) and routes its changes.
 RULES = """
 [channels.researchers]
 type = "email"
@@ -132,4 +132,4 @@ def test_the_guard_runs_in_every_crawl():
     code = ("from crawler.runner import crawl_settings; "
             "print(crawl_settings(db_path='x.db').getdict('DOWNLOADER_MIDDLEWARES'))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "'crawler.guard.PrivateAddressMiddleware': 50" in output
+    assert "'crawler.private_hosts.PrivateAddressMiddleware': 50" in output

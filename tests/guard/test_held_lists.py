@@ -16,7 +16,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from cli.main import cli
 from store import open_db
 from tests.helpers import archive_of, crawl_in_process, saved_pages
 

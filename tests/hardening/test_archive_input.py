@@ -10,8 +10,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive import ArchiveIndex, pages_from_fixtures
-from crawler.cli import cli
-from crawler.errors import ArchiveError
+from cli.main import cli
+from kit.errors import ArchiveError
 
 PAGES = [(f"https://www.c40.org/accelerators/page-{n}/", f"<html><body><p>page {n}</p></body></html>" * 20)
          for n in range(4)]

@@ -6,11 +6,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
-from crawler.display import for_terminal, json_text
-from crawler.items import Instrument, Signature, as_record
+from cli.main import cli
+from kit.terminal import for_terminal, json_text
+from kit.items import Instrument, Signature, as_record
 from store import ingest, open_db, runs
-from crawler.places import gazetteer
+from places.curated import gazetteer
 from store.actors import ActorResolver
 
 HOSTILE = "Amman\x1b[2J\x1b]0;owned\x07\x9b31m\u202egnp.exe\x7f"

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.limits import MAX_PAGE_DEPTH, PageRejected, check_page, markup_depth
+from kit.errors import ParseError
+from kit.page_limits import MAX_PAGE_DEPTH, PageRejected, check_page, markup_depth
 from spiders.parsers import c40_accelerators as parser
 from tests.helpers import FIXTURES, archive_of, load_fixture, replay_like_cli, saved_pages
 from tests.test_replay_e2e import LIST_PAGES
@@ -90,6 +90,6 @@ def test_a_crawl_rejects_a_too_deep_list_page_and_changes_nothing_in_it(tmp_path
     scope = connection.execute("select complete, healthy, reason from scope_runs where run_id = 2 and "
                                "scope = 'signatures:c40_accelerators/clean-air-cities'").fetchone()
     assert scope[:2] == (0, 0) and "not parsed" in scope[2]
-    # nothing in any list changed; only the spider's health incident is recorded (crawler/alerts/health.py)
+    # nothing in any list changed; only the spider's health incident is recorded (alerts/health.py)
     assert connection.execute("select entity, change from changes where run_id = 2").fetchall() in ([], [("health", "failed")])
     connection.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.wayback import iso_of
+from operations.wayback import iso_of
 from store import history, open_db
 from tests.site_server import ArchiveServer
 from tests.helpers import FIXTURES, glocal

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from crawler.blocking import blocking_reason
+from kit.bot_walls import blocking_reason
 from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
 
 SPIDER = "c40_accelerators"

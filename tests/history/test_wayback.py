@@ -1,11 +1,11 @@
-"""What a CDX answer means (crawler/wayback.py): pure, no server."""
+"""What a CDX answer means (operations/wayback.py): pure, no server."""
 
 import json
 
 import pytest
 
-from crawler.errors import BackfillError
-from crawler.wayback import Capture, capture_url, cdx_query, iso_of, latest_before, parse_cdx, timestamp_of
+from kit.errors import BackfillError
+from operations.wayback import Capture, capture_url, cdx_query, iso_of, latest_before, parse_cdx, timestamp_of
 
 URL = "https://www.c40.org/accelerators/clean-air-cities/"
 HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]

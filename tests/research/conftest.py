@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler import gazetteer
-from crawler.items import Announcement, Event, Instrument, Membership, as_record
+from places import gazetteer
+from kit.items import Announcement, Event, Instrument, Membership, as_record
 from store import open_db
 from store.actors import ActorResolver
 from store.ingest import apply_records, begin_scope, close_scope

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler import gazetteer
-from crawler.cli import cli
-from crawler.items import Membership, as_record
+from places import gazetteer
+from cli.main import cli
+from kit.items import Membership, as_record
 from store import open_db
 from tests.research.conftest import ingest
 

@@ -12,8 +12,8 @@ import urllib.request
 
 import pytest
 
-from crawler import scrapyd
-from crawler.handlers import handler_settings
+from operations import scrapyd
+from crawler.download_handlers import handler_settings
 from tests.helpers import FIXTURES, glocal
 
 pytest.importorskip("scrapyd")
@@ -96,7 +96,7 @@ def test_the_egg_is_reproducible_and_names_the_settings():
 
 
 def test_an_unreachable_node_is_one_clear_error():
-    from crawler.errors import GlocalError
+    from kit.errors import GlocalError
 
     with pytest.raises(GlocalError, match="cannot reach Scrapyd at http://127.0.0.1:9"):
         scrapyd.schedule("http://127.0.0.1:9", project=PROJECT, spider="c40_accelerators")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import CountClaim, Instrument, Link, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import CountClaim, Instrument, Link, ScopeReport, Signature
 from spiders.c40_accelerators import C40AcceleratorsSpider
 from spiders.parsers import c40_accelerators as parser
 from tests.helpers import html_response, load_fixture

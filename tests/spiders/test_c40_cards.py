@@ -7,10 +7,10 @@ import time
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.items import ScopeReport, Signature
-from crawler.name_groups import Group, element_groups, looks_like_place_name, pick_group, script_groups, tolerance
+from kit.items import ScopeReport, Signature
+from kit.name_groups import Group, element_groups, looks_like_place_name, pick_group, script_groups, tolerance
 from spiders.parsers import c40_accelerators as parser
-from crawler.places import is_known_place
+from places.curated import is_known_place
 from tests.helpers import load_fixture
 
 GHS_NAMES = ["Paris", "London", "Los Angeles", "Copenhagen", "Amsterdam", "Auckland", "Austin", "Barcelona", "Berlin",

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import ROSTER, CountClaim, Membership, ScopeReport
+from kit.errors import ParseError
+from kit.items import ROSTER, CountClaim, Membership, ScopeReport
 from spiders.c40_members import C40MembersSpider
 from spiders.parsers import c40_members as parser
 from tests.helpers import load_fixture

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from crawler.checks import run_checks
-from crawler.errors import ParseError
-from crawler.items import APPEND_ONLY, Announcement, Link, ScopeReport, Signature
+from crawler.run_health import run_checks
+from kit.errors import ParseError
+from kit.items import APPEND_ONLY, Announcement, Link, ScopeReport, Signature
 from spiders.parsers import c40_news as parser
 from tests.helpers import load_fixture
 
@@ -345,7 +345,7 @@ def test_routes(url, function, page_format):
 
 @pytest.mark.parametrize("url", ["https://www.c40.org/pt/news/x/", "https://www.c40.org/news/x/amp/"])
 def test_language_copies_have_no_route(url):
-    from crawler.routing import NoRoute
+    from kit.routing import NoRoute
 
     with pytest.raises(NoRoute):
         parser.ROUTES.match(url)

@@ -3,8 +3,8 @@
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.items import APPEND_ONLY, Event, Link, ScopeReport
+from kit.errors import ParseError
+from kit.items import APPEND_ONLY, Event, Link, ScopeReport
 from spiders.covenant_events import CovenantEventsSpider
 from spiders.parsers import covenant_events as parser
 from tests.helpers import load_fixture

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import APPEND_ONLY, Announcement, Link, ScopeReport
+from kit.errors import ParseError
+from kit.items import APPEND_ONLY, Announcement, Link, ScopeReport
 from spiders.covenant_news import CovenantNewsSpider
 from spiders.parsers import covenant_news as parser
 from tests.helpers import load_fixture

@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 from scrapy.http import Request, Response
 
-from crawler.cli import cli
-from crawler.covenant_import import import_file
-from crawler.errors import GlocalError, ParseError
-from crawler.items import ScopeReport, Signature
+from cli.main import cli
+from operations.covenant_import import import_file
+from kit.errors import GlocalError, ParseError
+from kit.items import ScopeReport, Signature
 from spiders.covenant_open_data import CovenantOpenDataSpider
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_open_data as parser

@@ -5,8 +5,8 @@ import json
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 
-from crawler.errors import ParseError
-from crawler.items import Instrument, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import Instrument, ScopeReport, Signature
 from spiders.covenant_signatories import CovenantSignatoriesSpider
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_signatories as parser

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import gcom as parser
 from tests.helpers import load_fixture
 

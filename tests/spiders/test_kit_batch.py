@@ -9,8 +9,8 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.errors import ParseError
-from crawler.items import APPEND_ONLY, ROSTER, Announcement, Instrument, Scope, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import APPEND_ONLY, ROSTER, Announcement, Instrument, Scope, ScopeReport, Signature
 from spiders.base import Batch, GlocalSpider, Listing
 from spiders.parsers.listing_page import ListingPage
 

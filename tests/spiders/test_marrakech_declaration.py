@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import marrakech_declaration as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
 from tests.spiders.un_crawl import replay

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from crawler.errors import ParseError
+from kit.errors import ParseError
 from spiders.parsers import uap_events as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
 from tests.spiders.un_crawl import replay

@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import uclg_declarations as parser
 from tests.helpers import load_fixture
 
@@ -159,7 +159,7 @@ def test_glocal_parse_shows_an_instrument_page():
 
     from click.testing import CliRunner
 
-    from crawler.cli import cli
+    from cli.main import cli
     from tests.helpers import FIXTURES
 
     page = load_fixture("uclg_declarations", "pact.html")

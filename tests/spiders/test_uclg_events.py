@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import Event, ScopeReport
+from kit.errors import ParseError
+from kit.items import Event, ScopeReport
 from spiders.parsers import uclg_events as parser
 from spiders.parsers.uclg_site import date_range, edition_of, series_of, split_place
 from tests.helpers import FIXTURES, load_fixture
@@ -327,7 +327,7 @@ def test_spider_asks_for_the_next_page_of_a_component_under_its_own_url():
 def test_glocal_parse_shows_the_api_answer():
     from click.testing import CliRunner
 
-    from crawler.cli import cli
+    from cli.main import cli
 
     result = CliRunner().invoke(cli, ["parse", "uclg_events", str(FIXTURES / "uclg_events" / "api-conferences.json"),
                                       "--url", parser.API_URL])

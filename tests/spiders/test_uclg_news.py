@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import Announcement, ScopeReport
+from kit.errors import ParseError
+from kit.items import Announcement, ScopeReport
 from spiders.parsers import uclg_news as parser
 from spiders.parsers.uclg_site import numeric_date, page_number
 from tests.helpers import load_fixture
@@ -205,7 +205,7 @@ def test_new_listing_links_posts_in_order_and_skips_feed_and_pager():
 
 
 def test_new_listing_for_glocal_parse_names_its_posts_as_links():
-    from crawler.items import Link
+    from kit.items import Link
 
     report, *links = parser.parse_new_listing(NEW_LISTING.html, NEW_LISTING.url)
     assert report.scope == "announcements:uclg_news/new" and report.kind == "append-only"

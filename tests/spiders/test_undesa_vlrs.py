@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import Instrument, Signature
+from kit.errors import ParseError
+from kit.items import Instrument, Signature
 from spiders.parsers import undesa_vlrs as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
 from tests.spiders.un_crawl import replay

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from crawler.errors import ParseError
-from crawler.items import Instrument, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import Instrument, ScopeReport, Signature
 from spiders.parsers import unfccc_gcap as parser
 from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
 from tests.spiders.un_crawl import replay

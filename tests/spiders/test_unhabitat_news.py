@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from crawler.errors import ParseError
+from kit.errors import ParseError
 from spiders.parsers import unhabitat_news as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
 from tests.spiders.un_crawl import replay

@@ -6,8 +6,8 @@ import time
 import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
-from crawler.errors import ParseError
-from crawler.items import CountClaim, Instrument, ScopeReport, Signature
+from kit.errors import ParseError
+from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import untc_status as parser
 from spiders.untc_status import UntcStatusSpider
 from tests.helpers import FIXTURES, fixture_meta

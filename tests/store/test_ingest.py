@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from crawler.items import Signature, as_record
+from kit.items import Signature, as_record
 from store import ingest, runs
-from crawler.places import gazetteer
+from places.curated import gazetteer
 from store.actors import ActorResolver
 
 SCOPE = "signatures:test/clean-air"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import ROSTER, Membership, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean, key_part
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import ROSTER, Membership, Scope
+from kit.routing import Route, Routes
+from kit.text import clean, key_part
 from spiders.parsers import drupal
 
 SOURCE = "example_members"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import ParseError
-from crawler.expectations import Expectations, Landmark
-from crawler.items import APPEND_ONLY, Announcement, Link, Scope
-from crawler.routing import Route, Routes
-from crawler.text import clean, parse_date
+from kit.errors import ParseError
+from kit.expectations import Expectations, Landmark
+from kit.items import APPEND_ONLY, Announcement, Link, Scope
+from kit.routing import Route, Routes
+from kit.text import clean, parse_date
 from spiders.parsers import wordpress
 
 SOURCE = "example_news"

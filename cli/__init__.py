@@ -1,0 +1,1 @@
+"""The `glocal` command line: parse options, call a function, print."""

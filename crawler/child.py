@@ -1,0 +1,160 @@
+"""One crawl of one spider in a child process, with a timeout: what `glocal crawl` and the
+scheduler both run.
+
+A child process per crawl, because Twisted's reactor cannot be restarted, and because a hung
+crawl must be killable without killing the daemon. The exit status of the child is not trusted
+for health: the run row it wrote in crawl_runs is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from alerts import health
+from alerts.outbox import outbox_for
+from store.errors import StoreError
+from store import open_db, runs
+
+logger = logging.getLogger(__name__)
+
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+
+
+@dataclass
+class CrawlOutcome:
+    spider: str
+    run: dict | None  # the crawl_runs row this crawl wrote, None if it never opened one
+    message: str  # one line for a person
+    log_file: Path
+    health: str | None = None  # "health.failed" / "health.recovered" when this crawl opened or closed an incident
+    error: str | None = None  # why the crawl itself failed (the child's own reason), None when it ran
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.run and self.run["status"] == "finished" and self.run["healthy"])
+
+
+def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: str | None = None,
+                   host_map: str | None = None, overrides: tuple[str, ...] = (), verbose: bool = False,
+                   alerts_config: str | None = None, failed_runs: int | None = None) -> CrawlOutcome:
+    """Crawl `spider` in a child process and return what its run recorded.
+
+    :param timeout: seconds before the child is killed; its run is then closed as "aborted"
+    :param overrides: NAME=VALUE settings for this crawl only, as Scrapy's -s (tests, experiments)
+    :param alerts_config: the alert rules file (default: the ALERTS_CONFIG setting); the child
+        routes the run's changes with it, and this process records the spider's health after it
+    """
+    settings = _project_settings()
+    alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
+    failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS", 3)
+    outbox = outbox_for(alerts_config)  # a wrong rules file stops here, in one line, before any crawl
+    db_path = Path(db_path)
+    log_file = db_path.parent / "logs" / f"{spider}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    level = "INFO" if verbose else os.environ.get("GLOCAL_LOG_LEVEL", "WARNING")
+    command = [sys.executable, "-m", "crawler.runner", spider, "--db", str(db_path), "--log-level", level]
+    if not verbose:  # the outcome line is the person's view; the whole log is kept in a file
+        command += ["--set", f"LOG_FILE={json.dumps(str(log_file))}", "--set", "LOG_FILE_APPEND=true"]
+    if replay:
+        command += ["--replay", str(Path(replay).resolve())]
+    if host_map:
+        command += ["--host-map", host_map]
+    if alerts_config:
+        command += ["--set", f"ALERTS_CONFIG={json.dumps(str(alerts_config))}"]
+    for assignment in overrides:
+        command += ["--set", assignment]
+    outcome_file = log_file.parent / f"{spider}.{os.getpid()}.outcome"
+    outcome_file.unlink(missing_ok=True)
+    command += ["--outcome", str(outcome_file)]
+
+    with open_db(db_path) as db:
+        previous = (runs.last_runs(db).get(spider) or {}).get("id", 0)
+    child = subprocess.Popen(command)
+    with _children_lock:
+        _children.add(child)
+    try:
+        code = child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        code = None
+    finally:
+        with _children_lock:
+            _children.discard(child)
+
+    reason = _read_outcome(outcome_file)
+    try:
+        with open_db(db_path) as db:
+            run = runs.last_runs(db).get(spider)
+            if run is not None and run["id"] <= previous:
+                run = None  # the child died before it could open a run of its own
+            if run is not None and run["status"] == "running":
+                why = f"killed after {timeout:g}s" if code is None else (reason or f"exit {code}")
+                runs.abort_run(db, run["id"], reason=why)
+                run = runs.last_runs(db).get(spider)
+            # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
+            health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
+                                             drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO", 0.5))
+    except StoreError as error:  # the store the child could not write may be unusable here too
+        run, reason, health_change = None, reason or str(error), None
+    if code is None:
+        message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
+    elif reason and (run is None or run["status"] != "finished"):
+        message = f"{spider}: crawl failed: {reason} (log: {log_file})"
+    elif run is None or run["status"] == "aborted":
+        message = f"{spider}: crawl ended with exit code {code} before finishing its run (log: {log_file})"
+    else:
+        message = run_line(spider, run)
+    if health_change:
+        message += f" [{health_change}]"
+    return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, health=health_change,
+                        error=reason)
+
+
+def _read_outcome(path: Path) -> str | None:
+    """The one-line reason a failed child left (see crawler/runner.py --outcome), if any."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path.unlink(missing_ok=True)
+    return text or None
+
+
+def _project_settings():
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def run_line(spider: str, run: dict) -> str:
+    """The one line `glocal crawl` prints for a run that closed: its status, health and summary."""
+    mark = "ok" if run["healthy"] else "UNHEALTHY"
+    return f"{spider}: run {run['id']} {run['status']} [{mark}] {run['summary']}"
+
+_stop_requested = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether stop_children was called: no new crawl may start in this process."""
+    return _stop_requested.is_set()
+
+
+def stop_children() -> None:
+    """Ask every running crawl to stop (SIGTERM: Scrapy closes the spider and its run cleanly)."""
+    _stop_requested.set()
+    with _children_lock:
+        children = list(_children)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)

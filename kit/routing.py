@@ -1,0 +1,78 @@
+"""The routing table a parser module declares: which parse function reads which URL, and which
+scope that page reports on. The spider dispatches responses by it and `glocal parse` uses the same
+table, so a page is read the same way in a crawl and on the command line.
+
+    ROUTES = Routes(
+        Route(r"/high-impact-accelerators/$", parse_hub, INSTRUMENTS),
+        Route(r"/accelerators/[a-z0-9-]+/?$", parse_accelerator, SIGNATORIES),
+    )
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from kit.errors import GlocalError
+from kit.items import Scope
+
+# What a route's pages may be: the spider checks the Content-Type before calling the parser.
+FORMATS = {"html": ("html",), "json": ("json",), "xml": ("xml", "rss", "atom"), "text": ("text/plain",)}
+
+
+class NoRoute(GlocalError):
+    """No route of a parser's table matches a URL."""
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # a regular expression searched in the full URL
+    parse: Callable[..., Iterator]  # parse(text, url) -> ScopeReports, items and Links
+    scope: Scope  # the list a page of this route reports on (its failures are reported against it)
+    format: str = "html"  # "html", "json", "xml" or "text": what the page must be for the parser to run
+    # A real page of this route, and what reading it returns in Scrapy's contract words ("items 2",
+    # "requests 6"): the spider turns them into a contract `scrapy check` runs (offline with
+    # -s ARCHIVE_REPLAY_FILE=tests/fixtures/sample.warc.gz, which must hold the page).
+    example: str | None = None
+    returns: str = "items 1"
+    _regex: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.format not in FORMATS:
+            raise ValueError(f"route {self.pattern!r}: format {self.format!r} is not one of {sorted(FORMATS)}")
+        object.__setattr__(self, "_regex", re.compile(self.pattern))
+
+    def matches(self, url: str) -> bool:
+        return self._regex.search(url) is not None
+
+    def contract(self) -> str | None:
+        """The Scrapy contract lines for this route's example page, or None without an example."""
+        if not self.example:
+            return None
+        lines = [f"@url {self.example}", f"@returns {self.returns}"]
+        if self.returns.startswith("items"):
+            lines.append("@scrapes source key url")
+        return "\n".join(lines)
+
+    def accepts(self, content_type: str) -> bool:
+        """Whether a response of this Content-Type is what the route's parser reads."""
+        return any(marker in content_type.lower() for marker in FORMATS[self.format])
+
+
+class Routes:
+    """An ordered table of routes: the first whose pattern matches a URL reads it."""
+
+    def __init__(self, *routes: Route):
+        if not routes:
+            raise ValueError("a routing table needs at least one route")
+        self.routes = routes
+
+    def match(self, url: str) -> Route:
+        for route in self.routes:
+            if route.matches(url):
+                return route
+        raise NoRoute(f"no route reads {url} (patterns: {', '.join(r.pattern for r in self.routes)})")
+
+    def __iter__(self):
+        return iter(self.routes)

