@@ -5,7 +5,7 @@ Startup is a cost every cron job, status check and shell completion pays: this m
 command modules import only click and the project's light modules at the top. Scrapy and Twisted
 are imported by the commands that crawl (through `spider_class`), the store (sqlite-utils) by the
 commands that open it; the settings and the spider list come from crawler/spider_registry.py, which
-reads them without Scrapy (tests/test_startup.py checks that the read-only commands never load it).
+reads them without Scrapy (tests/cli/test_startup.py checks that the read-only commands never load it).
 """
 
 from __future__ import annotations

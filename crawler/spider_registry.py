@@ -14,7 +14,7 @@ source of truth:
   a spider's name or schedule is anything else (computed), the catalogue cannot vouch for it and
   asks Scrapy's loader instead: slower, never wrong.
 
-tests/test_catalogue.py checks both against Scrapy's own answers, so they cannot drift apart.
+tests/crawler/test_spider_registry.py checks both against Scrapy's own answers, so they cannot drift apart.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def _fold(text: str) -> str:
     """
     if text.isascii():
         # The same result without the per-character Unicode lookups: most names are ASCII, and an
-        # import keys 15,000 of them (tests/test_text.py checks both paths agree).
+        # import keys 15,000 of them (tests/kit/test_text.py checks both paths agree).
         return _ASCII_NON_WORD.sub("-", _DROPPED.sub("", text.lower().replace("&", " and "))).strip("-")
     return _fold_unicode(text)
 

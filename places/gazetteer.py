@@ -123,7 +123,7 @@ def fold(text: str) -> str:
     if text.isascii():
         # What the lines below leave of ASCII text (no normal form, accent or special letter changes
         # it; casefold is lower), without their per-character work: most names a crawl meets are
-        # ASCII (tests/test_gazetteer.py checks both paths agree).
+        # ASCII (tests/places/test_gazetteer.py checks both paths agree).
         text = text.lower().replace("&", " and ")
     else:
         text = _fold_letters(text)

@@ -15,7 +15,7 @@ from alerts.rules import load_config
 from store import open_db, runs
 from tests.alerts.support import SlackReceiver, rules_file
 from tests.helpers import archive_of, glocal, saved_pages
-from tests.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER
+from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER
 
 RULES = """
 [channels.ops]

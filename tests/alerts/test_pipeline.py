@@ -11,7 +11,7 @@ import pytest
 
 from tests.alerts.support import SmtpServer, rules_file
 from tests.helpers import archive_of, glocal, replay_like_cli, saved_pages
-from tests.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER, amman_leaves_accra_joins
+from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER, amman_leaves_accra_joins
 
 RULES = """
 [channels.researchers]

@@ -17,7 +17,7 @@ class Plan:
     scripts: bool = True  # the trial of names in other scripts (keys, from the source kit)
 
 
-# The short form leaves kills and full disks to tests/test_kill.py and tests/hardening/test_store_failures.py,
+# The short form leaves kills and full disks to tests/crawler/test_kill.py and tests/store/test_store_failures.py,
 # which the ordinary suite runs anyway.
 SHORT = Plan(site_faults=("off-site redirect",), site_trials=1, kill_points=(), disk_first=(), disk_later=(),
              fuzz_examples=3, scripts=False)

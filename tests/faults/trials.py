@@ -370,7 +370,7 @@ class DiskTrials:
     """Replays into a store whose size is capped (SQLite max_page_count), first and later runs."""
 
     def __init__(self):
-        from tests.test_replay_e2e import LIST_PAGES
+        from tests.crawler.test_replay_e2e import LIST_PAGES
 
         self.root = workdir()
         changed = {"clean-air-cities.html": accra_replaces_amman, "good-food-cities.html": lisbon_joins}
@@ -425,7 +425,7 @@ SCRIPT_NAMES = ["北京市", "Москва", "Київ", "القاهرة", "서�
 def script_trial() -> TrialResult:
     """Names in six scripts become six distinct rows; a name of punctuation alone is a parse error
     that leaves the list as it was (never a silent merge into an empty key)."""
-    from tests.test_replay_e2e import LIST_PAGES
+    from tests.crawler.test_replay_e2e import LIST_PAGES
 
     result = TrialResult("names in six scripts, then a punctuation-only name")
     root = workdir()

@@ -9,7 +9,7 @@ from kit.errors import ParseError
 from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import marrakech_declaration as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
 SPIDER = "marrakech_declaration"
 PAGE = load_fixture(SPIDER, "declaration.html")

@@ -8,7 +8,7 @@ import pytest
 from kit.errors import ParseError
 from spiders.parsers import uap_events as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
 SPIDER = "uap_events"
 

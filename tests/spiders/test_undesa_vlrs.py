@@ -10,7 +10,7 @@ from kit.errors import ParseError
 from kit.items import Instrument, Signature
 from spiders.parsers import undesa_vlrs as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
 SPIDER = "undesa_vlrs"
 PAGES = ["desa-page-1.html", "desa-page-2.html", "unhabitat.html"]

@@ -10,7 +10,7 @@ from kit.errors import ParseError
 from kit.items import Instrument, ScopeReport, Signature
 from spiders.parsers import unfccc_gcap as parser
 from tests.helpers import FIXTURES, archive_of, glocal, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
 SPIDER = "unfccc_gcap"
 FOLDER = FIXTURES / SPIDER

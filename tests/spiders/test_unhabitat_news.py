@@ -9,7 +9,7 @@ import pytest
 from kit.errors import ParseError
 from spiders.parsers import unhabitat_news as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
 SPIDER = "unhabitat_news"
 

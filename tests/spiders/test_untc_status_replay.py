@@ -9,7 +9,7 @@ import pytest
 
 from spiders.parsers import untc_status as parser
 from tests.helpers import archive_of, query, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
 SPIDER = "untc_status"
 ONLY_PARIS = 'UNTC_TREATIES=["XXVII-7-d"]'

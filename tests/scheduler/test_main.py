@@ -20,7 +20,7 @@ from spiders.c40_accelerators import C40AcceleratorsSpider
 from store import open_db, runs
 from tests.helpers import FIXTURES
 from tests.site_server import Answer, SiteServer
-from tests.test_network import LOOPBACK_SETTINGS, SPIDER, serve_site
+from tests.crawler.test_network import LOOPBACK_SETTINGS, SPIDER, serve_site
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 SPIDERS = {"c40_accelerators": C40AcceleratorsSpider}

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.site_server import Answer, SiteServer
-from tests.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
+from tests.crawler.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
 
 
 def scope_runs(db) -> int:

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from store import open_db
-from tests.hardening.test_cli_io import INSTRUMENT, crawl_once
+from tests.cli.test_cli_io import INSTRUMENT, crawl_once
 from tests.helpers import glocal
 
 DROP_ROOT_OVERRIDES = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]

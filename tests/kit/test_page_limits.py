@@ -10,7 +10,7 @@ from kit.errors import ParseError
 from kit.page_limits import MAX_PAGE_DEPTH, PageRejected, check_page, markup_depth
 from spiders.parsers import c40_accelerators as parser
 from tests.helpers import FIXTURES, archive_of, load_fixture, replay_like_cli, saved_pages
-from tests.test_replay_e2e import LIST_PAGES
+from tests.crawler.test_replay_e2e import LIST_PAGES
 
 CLEAN_AIR = load_fixture("c40_accelerators", "clean-air-cities.html")
 

@@ -10,9 +10,9 @@ import pytest
 
 from store import open_db
 from tests.helpers import archive_of, saved_pages
-from tests.spiders.un_crawl import replay
+from tests.helpers import replay_like_cli as replay
 
-DOCS = Path(__file__).parent.parent / "docs" / "queries.md"
+DOCS = Path(__file__).parents[2] / "docs" / "queries.md"
 HEADING = "## Cities committed under an instrument tied to a treaty their country has not ratified or has left"
 C40_PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
              "good-food-cities.html", "divest-invest.html", "urban-nature.html", "equity-pledge.html",

@@ -9,7 +9,7 @@ import pytest
 
 from places.gazetteer import Gazetteer, default, fold
 
-SET = Path(__file__).parent / "data" / "entity_resolution.csv"
+SET = Path(__file__).parents[1] / "data" / "entity_resolution.csv"
 CASES = list(csv.DictReader(SET.open(encoding="utf-8")))
 
 

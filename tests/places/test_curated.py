@@ -7,7 +7,7 @@ import pytest
 
 from places.curated import resolve_place
 
-PLACES = Path(__file__).parent.parent / "places" / "data" / "places.csv"
+PLACES = Path(__file__).parents[2] / "places" / "data" / "places.csv"
 
 
 @pytest.mark.parametrize("published,name,country", [

@@ -4,7 +4,7 @@ redirect, a redirect loop. Nothing is concluded about a list that was not seen."
 import pytest
 
 from tests.site_server import Answer, SiteServer
-from tests.test_network import crawl, rows, serve_site
+from tests.crawler.test_network import crawl, rows, serve_site
 
 CLEAN_AIR = "/accelerators/clean-air-cities/"
 CLEAN_AIR_URL = "https://www.c40.org/accelerators/clean-air-cities/"
