@@ -47,6 +47,18 @@ def spider_class(name: str):
         raise UnknownSpider(f"unknown spider {name!r} (known: {known})") from None
 
 
+def start_urls(cls, overrides=()) -> list[str]:
+    """A spider's start URLs: its own, else the one its `start_url_setting` names (--set wins)."""
+    if cls.start_urls:
+        return list(cls.start_urls)
+    setting = getattr(cls, "start_url_setting", None)
+    if not setting:
+        return []
+    given = dict(item.split("=", 1) for item in overrides if "=" in item)
+    url = given.get(setting) or project_settings().get(setting)
+    return [url] if url else []
+
+
 def spider_names() -> list[str]:
     """Every spider's name, from the catalogue (the spiders' source, read without Scrapy)."""
     from crawler import spider_registry as catalogue
@@ -181,9 +193,11 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
         index = archive_index(replay)
         skipped = []
         for name, cls in list(classes.items()):
-            # A spider whose start URL is configuration (none set) has nothing to replay either.
-            missing = [url for url in cls.start_urls if url not in index] or (
-                [] if cls.start_urls else ["its configured start URL"])
+            # A spider whose start URL is configuration (covenant_open_data: COVENANT_OPEN_DATA_URL)
+            # replays the URL its setting names; with none set it has nothing to replay.
+            starts = start_urls(cls, overrides)
+            missing = [url for url in starts if url not in index] or (
+                [] if starts else [f"its configured start URL ({getattr(cls, 'start_url_setting', None) or 'none'})"])
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:

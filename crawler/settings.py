@@ -160,6 +160,9 @@ COVENANT_SIGNATORIES_JSON_URL = os.environ.get("GLOCAL_COVENANT_SIGNATORIES_JSON
 COVENANT_SIGNATORIES_FIRST_PAGE = 0  # the first "{page}" number (Drupal counts from 0)
 COVENANT_SIGNATORIES_MAX_PAGES = 2000  # a guard against a pager that never ends; reaching it = incomplete
 COVENANT_OPEN_DATA_URL = os.environ.get("GLOCAL_COVENANT_OPEN_DATA_URL") or None  # the JRC file, for the spider
+# The share of a JRC file's rows that may lack a usable name or id (the 2024 release has one row
+# named "None") while the file still counts as the whole roster (spider and importer alike).
+COVENANT_OPEN_DATA_MAX_BAD_SHARE = float(os.environ.get("GLOCAL_COVENANT_OPEN_DATA_MAX_BAD_SHARE") or 0.01)
 
 # --- UN sources (spiders/untc_status.py, spiders/unfccc_gcap.py) ---------------------------------
 # UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG).
