@@ -7,7 +7,8 @@ the resolver chose (never the row's coordinates copied onto the actor). Verdicts
 - right: within RIGHT_KM; near: within NEAR_KM; wrong: further (a namesake elsewhere);
 - not-a-city: a municipality row given a region, a county or a country;
 - unresolved: left to review; group: a row listing several towns (its point is a country's centre);
-- unjudged: a row without usable coordinates (none, or whole degrees such as "45, 10": a region).
+- unjudged: a row without usable coordinates (none, or a whole degree such as "45.0, 9.43": a
+  point known to ±50 km cannot judge a town at 25 km).
 
 A row whose latitude and longitude are swapped in the source is judged with them swapped back.
 """
@@ -15,13 +16,16 @@ A row whose latitude and longitude are swapped in the source is judged with them
 from __future__ import annotations
 
 import csv
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 RIGHT_KM = 25.0
 NEAR_KM = 50.0
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
+# ../shared/real beside the checkout (as CI lays it); GLOCAL_SHARED_DIR names another shared folder
+# (a git worktree kept elsewhere).
+REAL = Path(os.environ.get("GLOCAL_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared") / "real"
 JRC = REAL / "jrc_signatories_2024_odd_ids.xlsx"
 KEY_DICT = REAL / "climactor_key_dict_dev.csv"
 CONTEXTUALS = REAL / "climactor_contextuals_dev.csv"
@@ -55,8 +59,8 @@ def jrc_points(path: Path = JRC) -> dict[str, tuple[float, float] | None]:
         for row in rows:
             org = str(row[at["organisation_id"]]).removesuffix(".0")
             lat, lon = number(row[at["organisation_latitude"]]), number(row[at["organisation_longitude"]])
-            usable = lat is not None and lon is not None and not (lat == round(lat) and lon == round(lon))
-            points[org] = (lat, lon) if usable else None  # whole degrees ("45, 10") name a region, not a town
+            usable = lat is not None and lon is not None and not (lat == round(lat) or lon == round(lon))
+            points[org] = (lat, lon) if usable else None  # a whole degree ("45.0, 9.43"): ±50 km, no judge
         return points
     finally:
         book.close()

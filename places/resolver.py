@@ -28,7 +28,7 @@ from places import naming
 if TYPE_CHECKING:
     from places.gazetteer import Gazetteer, Place, Resolution
 
-ACCEPT_KM = 30.0  # a municipality's published point and GeoNames' point for it: rarely further apart
+ACCEPT_KM = 25.0  # the source's point confirms a namesake this close (a municipality's point and GeoNames' agree)
 FUZZY_KM = 12.0  # a near spelling is believed only for a place this close to the source's point
 FUZZY_MIN_SCORE = 88  # rapidfuzz ratio of folded names
 # Two namesakes nearer than this to each other are one place listed twice (a town and its
@@ -68,8 +68,8 @@ def _point(lat, lon) -> tuple[float, float] | None:
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
         return None
-    if lat == round(lat) and lon == round(lon):
-        return None  # whole degrees ("45, 10"): a region, not a town's point; the name decides
+    if lat == round(lat) or lon == round(lon):
+        return None  # a whole degree ("45.0, 9.43"): ±50 km, no town's point; the name decides
     return lat, lon
 
 
@@ -137,7 +137,8 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
                   f"from the source's coordinates")
         return Resolution("unknown", candidates=tuple(ranked[:5]), spelling=spellings[0], reason=reason)
     plain = gazetteer._decide(reading.text, country)
-    candidates = plain.candidates or ((plain.place,) if plain.place else ())
+    candidates = list(plain.candidates or ((plain.place,) if plain.place else ()))
+    candidates += [p for p in _spelled_like(gazetteer, reading, country, point) if p not in candidates]
     return Resolution("unknown", candidates=tuple(candidates[:5]), spelling=spellings[0],
                       reason="no town of this name near the source's coordinates")
 
@@ -195,6 +196,17 @@ def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place
     if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
         return None  # two places spelled equally near: a question
     return scored[0][2]
+
+
+def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int = 3) -> list:
+    """For a reviewer: the towns near the source's point whose names are spelled most like it."""
+    from rapidfuzz import fuzz
+
+    from places.gazetteer import fold
+
+    nearby = gazetteer.places_near(point, ACCEPT_KM, country)
+    ranked = sorted(nearby, key=lambda p: (-fuzz.ratio(reading.core, fold(p.name)), -p.population))
+    return ranked[:limit]
 
 
 def _distance_between(a, b) -> float:

@@ -211,7 +211,37 @@ def _csv_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tuple
     return columns, records()
 
 
+XLSX_IN_MEMORY = 64 << 20  # bytes: a workbook up to this size is read by calamine (fast, whole sheet in
+# memory); a larger one streams through openpyxl's read-only mode (about 20 times slower, flat memory)
+
+
 def _xlsx_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > XLSX_IN_MEMORY:
+        return _openpyxl_records(stream, name)
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(stream)
+        sheet = book.get_sheet_by_name(SHEET if SHEET in book.sheet_names else book.sheet_names[0])
+        rows = sheet.iter_rows()
+        header = next(rows, [])
+    except (CalamineError, ValueError, IndexError, OSError) as error:
+        raise ParseError(f"{name} is not a readable XLSX workbook ({error})", landmarks=("jrc_columns",)) from None
+    columns = [clean(str(c)).casefold() if c not in (None, "") else "" for c in header]
+
+    def records():
+        for number, values in enumerate(rows, 2):
+            if all(v is None or v == "" for v in values):
+                continue
+            yield number, dict(zip(columns, values))
+
+    return columns, records()
+
+
+def _openpyxl_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     import zipfile
 
     from openpyxl import load_workbook
