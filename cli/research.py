@@ -80,7 +80,9 @@ def review(as_json, db_path):
     gazetteer = default()
     for row in rows:
         candidates = gazetteer.candidates(row["name"], row["country"])
-        row["candidates"] = [place.label() for place in candidates]
+        # The resolver's own candidates, ranked with the source's context (its coordinates), first.
+        stored = json.loads(row.pop("review_candidates", None) or "[]")
+        row["candidates"] = stored or [place.label() for place in candidates]
         row["existing_actors"] = _existing_actors(db, row["id"], candidates)
     db.close()
     if as_json:
@@ -93,6 +95,8 @@ def review(as_json, db_path):
         for existing in row["existing_actors"]:
             click.echo(f"          same place already an actor: {existing}  (glocal actors merge {row['id']} "
                        f"{existing.split()[0]})")
+        if row.get("review_reason"):
+            click.echo(f"          why: {row['review_reason']}")
         for label in row["candidates"]:
             click.echo(f"          candidate: {label}")
         if not row["candidates"]:

@@ -42,6 +42,7 @@ ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykola
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
 # London (8.9M) over London, Ontario (0.4M) yes; Portland, Oregon (0.65M) over Portland, Maine (0.07M) no.
 DOMINANCE_WITHOUT_COUNTRY = 15
+PRIMARY_OVER_ALTERNATE = 100  # a town named X beats a city answering to X unless the city is 100x bigger
 DOMINANCE_WITH_COUNTRY = 5
 ALTERNATE_DISCOUNT = 5  # a city matched by an alternate name counts as if 5 times smaller
 # A subdivision and a town sharing a name in one country ("Oregon", Ohio): the subdivision, unless
@@ -296,6 +297,18 @@ class Gazetteer:
                 found.setdefault((place.name, place.country, place.geonames_id), place)
         return sorted(found.values(), key=lambda p: -p.population)[:limit]
 
+    def word_candidates(self, folded: str, country: str | None, limit: int = 5) -> list[Place]:
+        """Towns named by the words of a name ("unione comuni valconca" -> ...), most populous first."""
+        found: dict = {}
+        words = [w for w in folded.split() if len(w) >= 4]
+        for spelling in [folded, *words]:
+            for place, _weight in self._places_named(spelling):
+                if place.layer == "geonames" and (not country or place.country == country):
+                    found.setdefault(place.geonames_id, place)
+            if len(found) >= limit:
+                break
+        return sorted(found.values(), key=lambda p: -p.population)[:limit]
+
     def country_code(self, text: str) -> str | None:
         """ISO alpha-2 of a country as a source writes it ("ES", "ESP", "Spain", "España"), else None."""
         text = (text or "").strip()
@@ -376,9 +389,14 @@ class Gazetteer:
         towns = [(p, w) for p, w in found if p.kind == "city" and p.layer == "geonames"]
         if country and towns:
             # A source that gives the country apart lists places within it: "Luxembourg", LU is the
-            # city; "Guatemala", GT is Guatemala City. Regions and the country step aside.
+            # city; "Guatemala", GT is Guatemala City. Regions and the country step aside. A town's
+            # own name beats another's alternate name ("Mirano" is not Milan), unless that other
+            # is a city that dwarfs it (a hamlet "Zaporizhzhia" does not hide the city).
             primary = [(p, w) for p, w in towns if w == 0]
-            found = primary or towns
+            biggest = max((p.population for p, w in towns if w), default=0)
+            if primary and biggest < PRIMARY_OVER_ALTERNATE * max(p.population for p, _w in primary):
+                towns = primary
+            found = towns
             countries = []
         if countries:
             return Resolution("resolved", countries[0], spelling=spelling)

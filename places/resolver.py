@@ -38,12 +38,36 @@ SAME_PLACE_KM = 5.0
 
 def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | None = None,
            lon: float | None = None) -> "Resolution":
-    from places.gazetteer import Place, Resolution
+    from places.gazetteer import Resolution, fold
 
     reading = naming.read(name)
     point = _point(lat, lon)
     if not reading.core:
         return Resolution("unknown", reason="no name")
+    resolution = _decide(gazetteer, name, reading, country, point)
+    place = resolution.place
+    if place is not None and place.layer == "country" and resolution.spelling not in (reading.core, fold(reading.text)):
+        # "San Isidro (Argentina)": a country named inside a name says where, it is not the place.
+        resolution = Resolution("unknown", spelling=resolution.spelling,
+                                reason=f"only the country ({place.name}) is named so; not a place within it")
+    if resolution.status != "resolved" and not resolution.candidates:
+        # Nothing of this name: what its words alone would mean, for the reviewer.
+        words = gazetteer.word_candidates(reading.core, country)
+        reason = resolution.reason or ("several places of this name, none clearly meant"
+                                       if resolution.status == "ambiguous" else "no place of this name")
+        return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling,
+                          reason=reason if words else reason + "; nothing spelled like it either")
+    if resolution.status != "resolved" and not resolution.reason:
+        reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"
+                  else "no place of this name")
+        return Resolution(resolution.status, candidates=resolution.candidates, spelling=resolution.spelling,
+                          reason=reason)
+    return resolution
+
+
+def _decide(gazetteer, name, reading, country, point) -> "Resolution":
+    from places.gazetteer import Place, Resolution
+
     if reading.kind in naming.DISTINCT_KINDS and reading.kind != naming.GROUP:
         return _authority(gazetteer, reading, country, point)
     city = _city(gazetteer, name, reading, country, point)
@@ -97,9 +121,15 @@ def _spellings(name: str, reading: naming.Reading) -> list[str]:
     from places.gazetteer import _spellings as gazetteer_spellings, fold
 
     spellings = [reading.core, fold(reading.text)]
-    spellings += [fold(a) for a in reading.alternates]
+    spellings += [fold(a) for a in reading.alternates if not _is_country(a)]
     spellings += [spelling for spelling, _hint, _ in gazetteer_spellings(reading.text)]
     return [s for s in dict.fromkeys(spellings) if s]
+
+
+def _is_country(text: str) -> bool:
+    from places.countries import country_code
+
+    return country_code(text) is not None
 
 
 def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Resolution":
@@ -235,7 +265,10 @@ def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolut
         if found:
             break
     if not found:
-        return None
+        others = [p for s in _spellings(name, reading)[:1] for p, _w in gazetteer._places_named(s)
+                  if p.kind == "city" and (not country or p.country == country)]
+        return Resolution("unknown", candidates=tuple(others[:5]), spelling=reading.core,
+                          reason=f"no place of this name in {', '.join(reading.hints)}, the division the name gives")
     ranked = sorted(found.values(), key=lambda row: row[:3])
     towns = [row for row in ranked if not row[1]] or ranked
     primary = [row for row in towns if row[0] == 0] or towns
