@@ -265,6 +265,8 @@ def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolut
         if found:
             break
     if not found:
+        if any(gazetteer.country_code(hint) for hint in reading.hints):
+            return None  # "Birmingham, UK", "Portland, ME": the hint may be a country; the gazetteer reads both
         others = [p for s in _spellings(name, reading)[:1] for p, _w in gazetteer._places_named(s)
                   if p.kind == "city" and (not country or p.country == country)]
         return Resolution("unknown", candidates=tuple(others[:5]), spelling=reading.core,
