@@ -501,9 +501,9 @@ def test_a_challenge_page_is_not_a_status_page():
         list(parser.parse_status_html("<html><body>Please enable JavaScript</body></html>", HTML_URL))
 
 
-def test_parser_for_picks_by_url():
-    assert parser.parser_for(HTML_URL) is parser.parse_status_html
-    assert parser.parser_for(URL) is parser.parse_status_xml
+def test_the_routes_pick_the_parse_function_by_url():
+    assert parser.ROUTES.match(HTML_URL).parse is parser.parse_status_html
+    assert parser.ROUTES.match(URL).parse is parser.parse_status_xml
 
 
 # --- the spider only crawls -------------------------------------------------------------------------
