@@ -102,8 +102,11 @@ def plan(root: Path, slug: str, url: str, page: Path | None, *, now: datetime | 
             raise GlocalError(f"the scaffold of {slug} would not compile ({path.name}: {error}); nothing was written") from None
     meta = {}
     if page is not None:
-        files[fixtures / page_file] = page.read_bytes()
-        saved = datetime.fromtimestamp(page.stat().st_mtime, timezone.utc) if now is None else now
+        try:
+            files[fixtures / page_file] = page.read_bytes()
+            saved = datetime.fromtimestamp(page.stat().st_mtime, timezone.utc) if now is None else now
+        except OSError as error:
+            raise GlocalError(f"cannot read the saved page {page}: {error.strerror or error}") from None
         meta[page_file] = {
             "url": url, "fetched_at": saved.strftime("%Y-%m-%dT%H:%M:%SZ"), "status": 200,
             "content_type": "text/html; charset=UTF-8",

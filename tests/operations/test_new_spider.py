@@ -197,6 +197,17 @@ def test_a_saved_page_named_meta_json_is_refused(project, tmp_path):
     assert tree(root) == before
 
 
+def test_a_write_that_fails_half_way_takes_back_what_it_wrote(project):
+    root, page = project
+    (root / "tests" / "spiders" / "__init__.py").unlink()
+    (root / "tests" / "spiders").rmdir()  # the test file cannot be written: the spider and parser were
+    before = tree(root)
+    result = new_spider(root, "coastal", URL, "--from", page)
+    assert result.exit_code == 1 and "cannot write the scaffold of coastal" in result.output, result.output
+    assert result.output.count("\n") == 1 and tree(root) == before
+    assert not (root / "tests" / "fixtures" / "coastal").exists()
+
+
 def test_every_value_reaches_the_generated_code_as_a_literal(project, tmp_path):
     """Quotes, dollars, other scripts and percent escapes in the URL or the saved page's file name
     come out of the generated modules as they went in."""
