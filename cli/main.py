@@ -19,7 +19,6 @@ import sys
 import click
 
 from cli import alerts, crawling, imports, lists, new_spider, operations, research, scrapyd
-from cli.common import open_store, project_settings, spider_class, spider_names  # noqa: F401  (for scripts and tests)
 from kit import __version__
 from kit.errors import GlocalError
 from kit.terminal import for_terminal
