@@ -21,7 +21,6 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler import settings as defaults
 from kit.errors import ParseError
 from kit.expectations import Expectations
 from kit.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
@@ -149,7 +148,7 @@ class GlocalSpider(scrapy.Spider):
         if not keys:  # a listing that only links to its items (no dates to read there): its report names them
             keys = next((list(item.keys) for item in items if isinstance(item, ScopeReport)
                          and item.scope == route.scope.name_for(url)), [])
-        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", defaults.CRAWL_STOP_AFTER_KNOWN)
+        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN")
         known = self.known(route.scope.entity, keys)
         if len(known) >= min(limit, len(keys) or 1):
             return f"stopped paging at {url}: {len(known)} of its {len(keys)} items were already known"
