@@ -95,6 +95,8 @@ HEALTH_MAX_EMPTY_RATIO = 0.5  # share of items that may lack an expected field
 HEALTH_MAX_DROP_RATIO = 0.5  # a list losing more than this share of its names in one run is held until confirmed
 HEALTH_HOLD_SHARE = 0.3  # a list whose names changed by more than this share in one run: alerts held until agreed
 HEALTH_DROP_CHECK_MIN_ROWS = 4  # lists shorter than this are too small to judge by shares (drop, change)
+HEALTH_SCOPE_DROP_RATIO = 0.2  # a list this much shorter than the median of its own recent runs: health alert, held
+HEALTH_SCOPE_HISTORY_RUNS = 5  # how many of a list's recent trusted runs that median is taken over
 
 # --- scheduler/ ---------------------------------------------------------------------------------
 SCHEDULER_TIMEZONE = "UTC"

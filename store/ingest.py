@@ -93,6 +93,32 @@ def scope_status(db: Database, scope: str, entity: str) -> dict:
     return {"active": active}
 
 
+def listed_history(db: Database, scope: str, *, runs: int) -> list[int]:
+    """How many names the scope's last `runs` trusted runs listed (healthy, complete, finished, not
+    held), newest first, counting only runs since the list's last agreed change: a list that an
+    operator or a second run agreed shrank is judged against its new size from then on."""
+    return [listed for listed, in db.conn.execute(
+        """select listed from scope_runs
+           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null
+                 and coalesce(held, 0) = 0 and listed is not null
+                 and run_id >= coalesce((select max(run_id) from scope_runs
+                                         where scope = ? and hold is not null and held = 0), 0)
+           order by run_id desc limit ?""", (scope, scope, runs))]
+
+
+def roster_pages(db: Database, spider: str) -> list[dict]:
+    """Where each roster of `spider` was last read whole: one {scope, entity, url} per roster scope,
+    from its latest healthy, complete scope run. A run that reads such a page again and reports
+    nothing of the roster has missed the list there (crawler/unread_scopes.py)."""
+    return list(db.query(
+        """select scope_runs.scope, scope_runs.entity, scope_runs.url from scope_runs
+           join (select sr.scope, max(sr.id) as id from scope_runs sr join crawl_runs on crawl_runs.id = sr.run_id
+                 where crawl_runs.spider = ? and sr.kind = 'roster' and sr.complete = 1 and sr.healthy = 1
+                       and sr.finished_at is not null
+                 group by sr.scope) latest on latest.id = scope_runs.id
+           where scope_runs.url is not null order by scope_runs.scope""", [spider]))
+
+
 def _scope_history(db: Database, scope: str, *, other_than_run: int | None = None) -> tuple[str | None, bool]:
     """(latest capture time of the scope, whether a finished run saw it complete and healthy).
 

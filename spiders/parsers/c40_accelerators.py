@@ -351,8 +351,8 @@ def _title(soup: BeautifulSoup) -> str:
 _require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
-INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)  # the hub states which accelerators exist
-SIGNATORIES = Scope(Signature, ROSTER, signature_scope)  # an accelerator page states who signed it
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="accelerator_links")  # the hub states which accelerators exist
+SIGNATORIES = Scope(Signature, ROSTER, signature_scope, landmark="signatory_list")  # an accelerator page states who signed it
 
 ROUTES = Routes(
     Route(r"^https://www\.c40\.org/what-we-do/raising-climate-ambition/high-impact-accelerators/$", parse_hub,

@@ -37,8 +37,8 @@ from spiders.parsers import covenant as com
 SOURCE = "covenant_signatories"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/signatories"
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
-INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
-SIGNATORIES = Scope(Signature, ROSTER, com.SIGNATURE_SCOPE)  # one roster over every listing page
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="signatory_table")
+SIGNATORIES = Scope(Signature, ROSTER, com.SIGNATURE_SCOPE, landmark="signatory_table")  # one roster over every listing page
 HEADER = ("Signatory", "Country", "Population", "Commitments", "Adhesion date")
 
 EXPECTATIONS = Expectations(

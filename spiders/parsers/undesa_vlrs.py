@@ -202,8 +202,8 @@ def _heading(soup: BeautifulSoup) -> Tag | None:
 _soup = partial(soup_of, source=SOURCE, landmark="vlr_heading", tags=MARKUP_TAGS)
 
 
-REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
-SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
+REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="vlr_entries")
+SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE, landmark="vlr_entries")
 
 
 def parse_desa_page(text: str, url: str) -> Iterator:

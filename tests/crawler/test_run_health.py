@@ -13,7 +13,7 @@ NONE_BEFORE = {"active": 0}
 
 
 def report(listed=10, stated=None, complete=True, missing=(), qualifier=None, reason=None, fetched=True):
-    return ScopeReport(source="t", scope="signatures:t/x", entity="signature", kind="roster", url="https://example.org/x/",
+    return ScopeReport(source="t", scope="signatures:t/x", entity="signature", kind="roster", landmark="signatory_list", url="https://example.org/x/",
                        complete=complete, keys=[f"k{i}" for i in range(listed)], stated=stated,
                        stated_qualifier=qualifier, landmarks_missing=list(missing), reason=reason, fetched=fetched)
 
@@ -112,7 +112,7 @@ def test_a_field_suddenly_empty_fails():
 
 
 def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
-    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
+    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", landmark="signatory_list", url="https://example.org/x/", complete=False,
                            reason="t: neither a signatory list … nor a stated count … on https://example.org/x/",
                            landmarks_missing=["signatory_list", "stated_count"], rejected=True)
     verdict = judge_scope(rejected, NONE_BEFORE, EXPECTATIONS, **LIMITS)
@@ -120,7 +120,7 @@ def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
 
 
 def test_a_rejected_page_keeps_the_parsers_reason_and_counts_what_was_listed():
-    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
+    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", landmark="signatory_list", url="https://example.org/x/", complete=False,
                            reason="no title on https://example.org/x/", landmarks_missing=["title"], rejected=True)
     verdict = judge_scope(rejected, {"active": 35}, EXPECTATIONS,
                           **LIMITS)
@@ -140,7 +140,7 @@ def test_an_append_only_listing_that_shrinks_is_not_judged_by_its_length():
                           url="https://example.org/news/", complete=True, keys=["t/a", "t/b"])
     verdict = judge_scope(shorter, {"active": 40}, EXPECTATIONS, **LIMITS)
     assert verdict.healthy and verdict.hold is None
-    roster = ScopeReport(source="t", scope="members:t", entity="membership", kind="roster",
+    roster = ScopeReport(source="t", scope="members:t", entity="membership", kind="roster", landmark="member_list",
                          url="https://example.org/members/", complete=True, keys=["t/a", "t/b"])
     assert judge_scope(roster, {"active": 40}, EXPECTATIONS, **LIMITS).hold == "confirm"
 

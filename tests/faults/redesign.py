@@ -1,0 +1,409 @@
+"""Redesigns of roster pages: the same names, other markup around them.
+
+A site redesign keeps who is on a list and changes everything else: class names, the words of its
+headings, a list turned into tiles, a table or cards, names wrapped in links, the list split in
+two or moved below the fold among partner logos and news teasers. For structured answers (JSON,
+XML, CSV, XLSX) the same at their level: keys renamed, the array moved or nested, columns
+reordered or renamed. Each function here takes a page and the names its parser read from it and
+returns the redesigned page (or None when the redesign has nothing to act on in that page).
+
+The list is found by its names, not by any parser's selectors: the deepest element holding every
+name is its container; each child of it holding one name is an entry. A list printed as one line
+of text ("Signatory cities: Accra, Amman, ...") has no entry elements: its entries are the names.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+
+DECOY_PARTNERS = ["Bloomberg Philanthropies", "World Resources Institute", "Open Society Foundations",
+                  "ICLEI Europe", "The Rockefeller Foundation"]
+DECOY_TEASERS = ["Mayors gather to share heat plans", "New report on clean construction",
+                 "Youth forum opens its call for ideas", "Ten years of climate action in numbers"]
+HEADING_WORDS = ["Who is on board", "Our community", "Participants", "Meet the network", "Taking part"]
+
+
+def norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split()).casefold()
+
+
+@dataclass
+class Located:
+    """Where the names sit in a page: the container, its entry elements (None: a line of text)."""
+
+    root: lxml.html.HtmlElement
+    container: lxml.html.HtmlElement
+    entries: list | None  # the child elements of `container` that each hold one name, in order
+    texts: list[str]  # each entry as printed (its text), or the names of a line of text
+
+
+def _depth(element) -> int:
+    return sum(1 for _ in element.iterancestors())
+
+
+def locate(html: str, names: list[str]) -> Located | None:
+    """The list of `names` in `html`, or None when its names are not all found in one place."""
+    root = lxml.html.document_fromstring(html)
+    wanted = [norm(n) for n in dict.fromkeys(names) if norm(n)]
+    if not wanted:
+        return None
+    holders: dict[int, set[int]] = {}  # id(element) -> indexes of the names some deepest occurrence lies in
+    elements = {}
+    for index, name in enumerate(wanted):
+        deepest = [el for el in root.iter() if isinstance(el.tag, str) and el.tag not in ("script", "style", "head",
+                                                                                           "title", "meta")
+                   and name in norm(el.text_content())
+                   and not any(isinstance(c.tag, str) and name in norm(c.text_content()) for c in el)]
+        for el in deepest:
+            for ancestor in [el, *el.iterancestors()]:
+                holders.setdefault(id(ancestor), set()).add(index)
+                elements[id(ancestor)] = ancestor
+    most = max((len(found) for found in holders.values()), default=0)
+    if most < len(wanted):
+        return None
+    container = max((elements[key] for key, found in holders.items() if len(found) == most), key=_depth)
+    children = [c for c in container if isinstance(c.tag, str)]
+    holding = [(c, [n for n in wanted if n in norm(c.text_content())]) for c in children]
+    entries = [c for c, found in holding if found]
+    if entries and all(len(found) == 1 for _, found in holding if found) and len(entries) >= len(wanted):
+        return Located(root, container, entries, [" ".join(e.text_content().split()) for e in entries])
+    return Located(root, container, None, list(dict.fromkeys(names)))
+
+
+def _fragment(html: str):
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def _replace(located: Located, new_html: str) -> None:
+    """Put `new_html` where the container was (a line of text keeps its lead words before it)."""
+    new = _fragment(new_html)
+    container = located.container
+    parent = container.getparent()
+    if located.entries is None:
+        # The lead ("Signatory cities:") is the text before the first name: it stays, the names go.
+        text = container.text_content()
+        first = min((text.find(n) for n in located.texts if text.find(n) >= 0), default=0)
+        lead = text[:first].strip()
+        new.insert(0, _fragment(f"<p>{_escape(lead)}</p>")[0]) if lead else None
+    position = parent.index(container)
+    tail = container.tail
+    parent.remove(container)
+    for offset, child in enumerate(list(new)):
+        parent.insert(position + offset, child)
+    if tail:
+        last = parent[position + len(new) - 1] if len(new) else None
+        if last is not None:
+            last.tail = (last.tail or "") + tail
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", norm(text)).strip("-") or "x"
+
+
+def _serialise(root) -> str:
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+# --- the HTML redesigns ----------------------------------------------------------------------------------
+
+def classes_renamed(html: str, names: list[str]) -> str | None:
+    root = lxml.html.document_fromstring(html)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in ("class", "id"):
+            value = element.get(attribute)
+            if value:
+                element.set(attribute, " ".join("r" + hashlib.sha1(word.encode()).hexdigest()[:6]
+                                                for word in value.split()))
+    return _serialise(root)
+
+
+def headings_reworded(html: str, names: list[str]) -> str | None:
+    located = locate(html, names)
+    if located is None:
+        return None
+    changed = 0
+    for number, heading in enumerate(located.root.iter("h2", "h3", "h4", "h5", "h6")):
+        if not any(n.casefold() in norm(heading.text_content()) for n in names):
+            for child in list(heading):
+                heading.remove(child)
+            heading.text = HEADING_WORDS[number % len(HEADING_WORDS)]
+            changed += 1
+    before = located.container.getprevious()
+    if before is not None and len(before.text_content()) < 120 and before.tag not in ("ul", "ol", "table", "div"):
+        for child in list(before):
+            before.remove(child)
+        before.text = HEADING_WORDS[0]
+        changed += 1
+    return _serialise(located.root) if changed else None
+
+
+def _rebuild(wrap: Callable[[list[str]], str]):
+    def redesign(html: str, names: list[str]) -> str | None:
+        located = locate(html, names)
+        if located is None:
+            return None
+        _replace(located, wrap(located.texts))
+        return _serialise(located.root)
+    return redesign
+
+
+tiles = _rebuild(lambda texts: '<div class="grid">' + "".join(
+    f'<div class="tile"><span class="tile__name">{_escape(t)}</span></div>' for t in texts) + "</div>")
+table = _rebuild(lambda texts: "<table><thead><tr><th>Name</th></tr></thead><tbody>" + "".join(
+    f"<tr><td>{_escape(t)}</td></tr>" for t in texts) + "</tbody></table>")
+linked = _rebuild(lambda texts: "<ul>" + "".join(
+    f'<li><a href="/profiles/{_slug(t)}/">{_escape(t)}</a></li>' for t in texts) + "</ul>")
+cards = _rebuild(lambda texts: '<div class="cards">' + "".join(
+    f'<article class="card"><h3 class="card__title"><a href="/profiles/{_slug(t)}/">{_escape(t)}</a></h3>'
+    f'<a class="card__more" href="/profiles/{_slug(t)}/">Read more</a></article>' for t in texts) + "</div>")
+
+
+def split_in_two(html: str, names: list[str]) -> str | None:
+    located = locate(html, names)
+    if located is None or len(located.texts) < 2:
+        return None
+    half = len(located.texts) // 2
+    tag = located.container.tag if located.entries is not None else "ul"
+    item = "li" if tag in ("ul", "ol") else ("tr" if tag in ("table", "tbody") else "div")
+
+    def part(texts):
+        cells = "".join(f"<{item}>{'<td>' if item == 'tr' else ''}{_escape(t)}{'</td>' if item == 'tr' else ''}"
+                        f"</{item}>" for t in texts)
+        return f"<{tag}>{cells}</{tag}>" if tag not in ("tbody",) else f"<table><tbody>{cells}</tbody></table>"
+
+    _replace(located, part(located.texts[:half]) + "<h3>More from the list</h3>" + part(located.texts[half:]))
+    return _serialise(located.root)
+
+
+def below_the_fold(html: str, names: list[str]) -> str | None:
+    """The list (and the heading before it) moved to the end of the page, after partner logos and
+    news teasers."""
+    located = locate(html, names)
+    if located is None:
+        return None
+    container = located.container
+    body = located.root.find("body")
+    if body is None or container is body:
+        return None
+    heading = container.getprevious()
+    moved = [heading, container] if heading is not None and len(heading.text_content()) < 120 else [container]
+    decoys = _fragment(
+        '<section class="partners"><h2>Our partners</h2><ul>' + "".join(
+            f'<li><img src="/logos/{_slug(p)}.png" alt="{p}"><span>{p}</span></li>' for p in DECOY_PARTNERS)
+        + '</ul></section><section class="news"><h2>Latest news</h2><ul>' + "".join(
+            f'<li><a href="/news/{_slug(t)}/">{t}</a></li>' for t in DECOY_TEASERS) + "</ul></section>")
+    for element in moved:
+        tail = element.tail
+        element.getparent().remove(element)
+        element.tail = None
+        if tail and tail.strip():
+            pass  # text between blocks is not part of the list
+    for section in list(decoys):
+        body.append(section)
+    for element in moved:
+        body.append(element)
+    return _serialise(located.root)
+
+
+HTML_REDESIGNS: dict[str, Callable[[str, list[str]], str | None]] = {
+    "classes renamed": classes_renamed,
+    "headings reworded": headings_reworded,
+    "ul to tiles": tiles,
+    "ul to table": table,
+    "names in links": linked,
+    "names in cards": cards,
+    "list split in two": split_in_two,
+    "below the fold among decoys": below_the_fold,
+}
+
+
+# --- structured answers --------------------------------------------------------------------------------
+
+KEY_SYNONYMS = {"name": "title", "names": "titles", "actorname": "label", "city": "municipality",
+                "country": "nation", "id": "identifier", "actors": "participants", "rows": "records",
+                "data": "payload", "results": "items", "initiatives": "programmes"}
+
+
+def _renamed_key(key: str) -> str:
+    simple = key.replace("_", "").casefold()
+    return KEY_SYNONYMS.get(simple, f"{key}_v2")
+
+
+def _rename_keys(value):
+    if isinstance(value, dict):
+        return {_renamed_key(k): _rename_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename_keys(v) for v in value]
+    return value
+
+
+def _arrays_of_names(value, names: set[str], path=()):
+    """Paths to the lists of objects in `value` some string of which is one of `names`."""
+    if isinstance(value, list):
+        if any(isinstance(v, dict) and any(isinstance(x, str) and norm(x) in names for x in v.values()) for v in value):
+            yield path
+        for index, item in enumerate(value):
+            yield from _arrays_of_names(item, names, path + (index,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _arrays_of_names(item, names, path + (key,))
+
+
+def _get(value, path):
+    for step in path:
+        value = value[step]
+    return value
+
+
+def _json_redesign(change):
+    def redesign(text: str, names: list[str]) -> str | None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        paths = list(_arrays_of_names(data, {norm(n) for n in names}))
+        if not paths:
+            return None
+        changed = change(data, paths[0])
+        return None if changed is None else json.dumps(changed, ensure_ascii=False)
+    return redesign
+
+
+def _nest(data, path):
+    if not path:
+        return {"data": {"results": data}}
+    parent = _get(data, path[:-1])
+    parent[path[-1]] = {"results": parent[path[-1]]}
+    return data
+
+
+def _move(data, path):
+    if not path or not isinstance(data, dict):
+        return None
+    array = _get(data, path)
+    parent = _get(data, path[:-1])
+    del parent[path[-1]]
+    data["payload"] = {"list": array}
+    return data
+
+
+JSON_REDESIGNS = {
+    "keys renamed": _json_redesign(lambda data, path: _rename_keys(data)),
+    "array nested": _json_redesign(_nest),
+    "array moved": _json_redesign(_move),
+}
+
+
+def _csv_redesign(change):
+    def redesign(text: str, names: list[str]) -> str | None:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else None
+        rows = list(csv.reader(io.StringIO(text), dialect)) if dialect else []
+        if len(rows) < 2:
+            return None
+        header, body = change(rows[0], rows[1:])
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=dialect.delimiter, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(body)
+        return out.getvalue()
+    return redesign
+
+
+def _reorder(header, body):
+    order = list(reversed(range(len(header))))
+    return [header[i] for i in order], [[row[i] if i < len(row) else "" for i in order] for row in body]
+
+
+def _rename_columns(header, body):
+    return [f"{h.strip()} (2026)" if h.strip() else h for h in header], body
+
+
+CSV_REDESIGNS = {"columns reordered": _csv_redesign(_reorder), "columns renamed": _csv_redesign(_rename_columns)}
+
+
+def xlsx_redesign(change):
+    def redesign(data: bytes, names: list[str]) -> bytes | None:
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data))
+        except Exception:  # noqa: BLE001 - not a workbook: nothing to redesign
+            return None
+        sheet = book.worksheets[0]
+        rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+        if len(rows) < 2:
+            return None
+        header, body = change([h if h is not None else "" for h in rows[0]], [list(r) for r in rows[1:]])
+        sheet.delete_rows(1, sheet.max_row)
+        for row in [header, *body]:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    return redesign
+
+
+XLSX_REDESIGNS = {"columns reordered": xlsx_redesign(_reorder),
+                  "columns renamed": xlsx_redesign(lambda h, b: ([f"{x} (2026)" if x else x for x in h], b))}
+
+
+def _xml_redesign(change):
+    def redesign(text: str, names: list[str]) -> str | None:
+        try:
+            root = lxml.etree.fromstring(text.encode("utf-8"))
+        except lxml.etree.XMLSyntaxError:
+            return None
+        wanted = {norm(n) for n in names}
+        rows = [el for el in root.iter() if isinstance(el.tag, str)
+                and any(norm("".join(c.itertext())) in wanted for c in el if isinstance(c.tag, str))]
+        if not rows:
+            return None
+        change(root, rows)
+        return lxml.etree.tostring(root, encoding="unicode")
+    return redesign
+
+
+def _xml_rename(root, rows):
+    for row in rows:
+        row.tag = f"{row.tag}Item"
+
+
+def _xml_nest(root, rows):
+    parent = rows[0].getparent()
+    wrapper = lxml.etree.SubElement(parent, "Group")
+    for row in rows:
+        if row.getparent() is parent:
+            parent.remove(row)
+            wrapper.append(row)
+
+
+XML_REDESIGNS = {"elements renamed": _xml_redesign(_xml_rename), "rows nested": _xml_redesign(_xml_nest)}
+
+
+def redesigns_for(filename: str) -> dict:
+    """The redesigns that apply to a fixture file, by its kind."""
+    if filename.endswith(".json"):
+        return JSON_REDESIGNS
+    if filename.endswith(".csv"):
+        return CSV_REDESIGNS
+    if filename.endswith(".xlsx"):
+        return XLSX_REDESIGNS
+    if filename.endswith(".xml"):
+        return XML_REDESIGNS
+    return HTML_REDESIGNS

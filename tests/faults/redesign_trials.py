@@ -1,0 +1,251 @@
+"""The redesign fuzzer's trials: a roster page redesigned, crawled through the real pipeline.
+
+For each roster fixture (a saved page whose parser reports a complete roster), a baseline store is
+made once: the sample archive's pages, with the spider's other saved pages and the fixture itself at
+its URL, replayed into a real SQLite file. Each trial copies that store, replays the same pages a
+day later with the fixture redesigned (tests/faults/redesign.py), runs the health assessment that
+follows a crawl (alerts.health.after_run) and judges the outcome:
+
+- **read right**: the run is healthy and every roster of the page lists exactly the names it had;
+- **flagged**: the run is unhealthy, its health names the page, a health incident is open, and
+  nothing was removed;
+- **missed** (a silent blind spot, always a failure): anything else: a healthy run with fewer or
+  other names, no report of a roster, or a removal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.archive import ArchivedResponse, build_archive, pages_from_fixtures
+from kit.errors import ParseError
+from kit.items import ROSTER, ScopeReport
+from tests.faults.redesign import redesigns_for
+from tests.helpers import FIXTURES, crawl_in_process
+
+PARSERS = Path(__file__).parent.parent.parent / "spiders" / "parsers"
+BASELINE_DAY, TRIAL_DAY = "2026-12-01", "2026-12-02"
+READ, FLAGGED, MISSED, SKIPPED = "read right", "flagged", "missed", "not applicable"
+
+
+@dataclass
+class RosterFixture:
+    spider: str
+    filename: str
+    url: str
+    rosters: dict[str, set[str]]  # scope -> the keys the page lists
+    names: list[str]  # the names as the parser read them (what a redesign must keep)
+
+    @property
+    def id(self) -> str:
+        return f"{self.spider}/{self.filename}"
+
+
+@dataclass
+class Trial:
+    fixture: RosterFixture
+    redesign: str
+    outcome: str
+    detail: str = ""
+
+
+def _name_of(item) -> str | None:
+    return getattr(item, "actor_name", None) or getattr(item, "title", None)
+
+
+def roster_fixtures() -> list[RosterFixture]:
+    """Every saved page of every spider whose parser reads a complete, non-empty roster from it."""
+    found = []
+    for parser_file in sorted(PARSERS.glob("*.py")):
+        spider = parser_file.stem
+        meta_path = FIXTURES / spider / "meta.json"
+        if spider.startswith("_") or not meta_path.exists():
+            continue
+        module = importlib.import_module(f"spiders.parsers.{spider}")
+        routes = getattr(module, "ROUTES", None)
+        if routes is None:
+            continue
+        for filename, info in json.loads(meta_path.read_text(encoding="utf-8")).items():
+            if "url" not in info or filename.endswith(".txt") or info.get("status", 200) != 200:
+                continue
+            fixture = _roster_fixture(spider, filename, info["url"], routes)
+            if fixture is not None:
+                found.append(fixture)
+    return found
+
+
+def _read(spider: str, filename: str, url: str, routes, data: bytes) -> list | None:
+    try:
+        route = routes.match(url)
+    except Exception:  # noqa: BLE001 - NoRoute: a page no route reads
+        return None
+    text = data if filename.endswith(".xlsx") else data.decode("utf-8", errors="replace")
+    try:
+        return list(route.parse(text, url))
+    except (ParseError, TypeError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _roster_fixture(spider: str, filename: str, url: str, routes) -> RosterFixture | None:
+    data = (FIXTURES / spider / filename).read_bytes()
+    items = _read(spider, filename, url, routes, data)
+    if not items:
+        return None
+    reports = [i for i in items if isinstance(i, ScopeReport) and i.kind == ROSTER and i.complete and i.keys]
+    if not reports:
+        return None
+    keyed = {item.key: item for item in items if not isinstance(item, ScopeReport) and hasattr(item, "key")}
+    names = [_name_of(keyed[key]) for report in reports for key in report.keys if key in keyed]
+    names = [n for n in dict.fromkeys(names) if n]
+    if not names:
+        return None
+    return RosterFixture(spider, filename, url, {r.scope: set(r.keys) for r in reports}, names)
+
+
+# --- crawling --------------------------------------------------------------------------------------
+
+def _dated(pages: list[ArchivedResponse], day: str) -> list[ArchivedResponse]:
+    return [dataclasses.replace(page, fetched_at=day + page.fetched_at[10:]) for page in pages]
+
+
+def _pages_for(fixture: RosterFixture, body: bytes | None = None) -> list[ArchivedResponse]:
+    """The sample archive's pages, the spider's other saved pages, then the fixture (or `body`) at its URL."""
+    by_url: dict[str, ArchivedResponse] = {}
+    for folder in sorted(p.parent for p in FIXTURES.glob("*/meta.json")):
+        for page in pages_from_fixtures(folder, sample=True):
+            by_url[page.url] = page
+    own = json.loads((FIXTURES / fixture.spider / "meta.json").read_text(encoding="utf-8"))
+    for filename, info in own.items():
+        if "url" in info and info["url"] not in by_url and info.get("status", 200) == 200:
+            by_url[info["url"]] = pages_from_fixtures(FIXTURES / fixture.spider, only=[filename])[0]
+    (page,) = pages_from_fixtures(FIXTURES / fixture.spider, only=[fixture.filename])
+    by_url[fixture.url] = page if body is None else dataclasses.replace(page, body=body)
+    return list(by_url.values())
+
+
+SETTINGS = {"LOG_LEVEL": "CRITICAL", "CRAWL_FULL": True}
+
+
+class RedesignTrials:
+    """Baseline stores made once per fixture, each trial on a copy of its fixture's baseline."""
+
+    def __init__(self, folder: Path | None = None):
+        self._temp = None if folder else tempfile.TemporaryDirectory(prefix="redesign-")
+        self.folder = Path(folder or self._temp.name)
+        self._baselines: dict[str, Path] = {}
+
+    def close(self) -> None:
+        if self._temp is not None:
+            self._temp.cleanup()
+
+    def baseline(self, fixture: RosterFixture) -> Path:
+        if fixture.id not in self._baselines:
+            slug = fixture.id.replace("/", "--")
+            db = self.folder / f"{slug}.baseline.db"
+            archive = build_archive(_dated(_pages_for(fixture), BASELINE_DAY), self.folder / f"{slug}.baseline.warc.gz")
+            crawl_in_process(fixture.spider, db=db, replay=archive, settings=SETTINGS)
+            self._baselines[fixture.id] = db
+        return self._baselines[fixture.id]
+
+    def run(self, fixture: RosterFixture, redesign: str) -> Trial:
+        original = (FIXTURES / fixture.spider / fixture.filename).read_bytes()
+        change = redesigns_for(fixture.filename)[redesign]
+        if fixture.filename.endswith(".xlsx"):
+            changed = change(original, fixture.names)
+        else:
+            text = change(original.decode("utf-8"), fixture.names)
+            changed = text.encode("utf-8") if text is not None else None
+        if changed is None or changed == original:
+            return Trial(fixture, redesign, SKIPPED, "the page has nothing this redesign acts on")
+        slug = f"{fixture.id}-{redesign}".replace("/", "--").replace(" ", "-")
+        db = self.folder / f"{slug}.db"
+        shutil.copyfile(self.baseline(fixture), db)
+        archive = build_archive(_dated(_pages_for(fixture, changed), TRIAL_DAY), self.folder / f"{slug}.warc.gz")
+        try:
+            run = crawl_in_process(fixture.spider, db=db, replay=archive, settings=SETTINGS)
+            return judge(fixture, redesign, db, run)
+        finally:
+            db.unlink(missing_ok=True)
+            archive.unlink(missing_ok=True)
+
+
+def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None) -> Trial:
+    from alerts import health
+    from store import open_db
+
+    if run is None:
+        return Trial(fixture, redesign, MISSED, "the crawl wrote no run")
+    store = open_db(db)
+    try:
+        alert = health.after_run(store, fixture.spider, failed_runs=3)
+        incident = store.conn.execute(
+            "select change from changes where entity = 'health' and entity_key = ? order by id desc limit 1",
+            [fixture.spider]).fetchone()
+    finally:
+        store.close()
+    connection = sqlite3.connect(db)
+    try:
+        removed = connection.execute("select count(*) from changes where run_id = ? and change = 'removed'",
+                                     (run["id"],)).fetchone()[0]
+        listed = {}
+        for scope in fixture.rosters:
+            row = connection.execute("select complete, healthy, listed from scope_runs where run_id = ? and scope = ?",
+                                     (run["id"], scope)).fetchone()
+            entity_rows = _active_keys(connection, scope)
+            listed[scope] = (row, entity_rows)
+    finally:
+        connection.close()
+    if removed:
+        return Trial(fixture, redesign, MISSED, f"{removed} rows removed")
+    health_text = (run.get("health") or "") + (run.get("summary") or "")
+    if not run["healthy"]:
+        named = fixture.url in health_text or any(scope in health_text for scope in fixture.rosters)
+        if incident and incident[0] == "failed" and named:
+            return Trial(fixture, redesign, FLAGGED, f"health: {alert or 'incident already open'}")
+        return Trial(fixture, redesign, MISSED, f"unhealthy, but the health names neither {fixture.url} nor its "
+                                                f"rosters, or no incident is open: {health_text[:300]}")
+    for scope, keys in fixture.rosters.items():
+        row, active = listed[scope]
+        if row is None:
+            return Trial(fixture, redesign, MISSED, f"healthy, and no report of {scope}")
+        complete, healthy, count = row
+        if not (complete and healthy) or count != len(keys) or active != keys:
+            return Trial(fixture, redesign, MISSED, f"healthy, but {scope} listed {count} of {len(keys)} names "
+                                                    f"(complete={complete}, healthy={healthy})")
+    return Trial(fixture, redesign, READ)
+
+
+def _active_keys(connection, scope: str) -> set[str]:
+    keys = set()
+    for table in ("signatures", "memberships", "instruments"):
+        keys.update(key for key, in connection.execute(
+            f"select key from {table} where scope = ? and removed_at is null", (scope,)))
+    return keys
+
+
+@dataclass
+class Tally:
+    tried: int = 0
+    read: int = 0
+    flagged: int = 0
+    missed: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, trial: Trial) -> None:
+        if trial.outcome == SKIPPED:
+            return
+        self.tried += 1
+        if trial.outcome == READ:
+            self.read += 1
+        elif trial.outcome == FLAGGED:
+            self.flagged += 1
+        else:
+            self.missed += 1
+            self.misses.append(f"{trial.fixture.id} / {trial.redesign}: {trial.detail}")
