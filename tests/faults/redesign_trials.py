@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import io
 import json
 import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 from crawler.archive import ArchivedResponse, build_archive, pages_from_fixtures
 from kit.errors import ParseError
-from kit.items import ROSTER, ScopeReport
+from kit.items import ROSTER, Link, ScopeReport, default_scope
 from tests.faults.redesign import redesigns_for
 from tests.helpers import FIXTURES, crawl_in_process
 
@@ -86,27 +88,51 @@ def _read(spider: str, filename: str, url: str, routes, data: bytes) -> list | N
         route = routes.match(url)
     except Exception:  # noqa: BLE001 - NoRoute: a page no route reads
         return None
-    text = data if filename.endswith(".xlsx") else data.decode("utf-8", errors="replace")
     try:
-        return list(route.parse(text, url))
-    except (ParseError, TypeError, ValueError, UnicodeDecodeError):
+        if filename.endswith(".xlsx"):  # a workbook is bytes: read as the spider reads it
+            module = importlib.import_module(f"spiders.parsers.{spider}")
+            dataset = module.open_dataset(io.BytesIO(data), name=filename, url=url)
+            signatures = list(dataset.signatures())
+            return [module.SIGNATORIES.report(spider, url, complete=True, keys=[s.key for s in signatures]),
+                    *signatures]
+        return list(route.parse(data.decode("utf-8", errors="replace"), url))
+    except (ParseError, TypeError, ValueError, UnicodeDecodeError, AttributeError):
         return None
 
 
 def _roster_fixture(spider: str, filename: str, url: str, routes) -> RosterFixture | None:
+    """The page's rosters (the reports of roster scopes, or, for a parser whose spider gathers the
+    report, the items of the route's roster scopes) and the names they list."""
     data = (FIXTURES / spider / filename).read_bytes()
     items = _read(spider, filename, url, routes, data)
     if not items:
         return None
-    reports = [i for i in items if isinstance(i, ScopeReport) and i.kind == ROSTER and i.complete and i.keys]
-    if not reports:
+    rosters: dict[str, set[str]] = {}
+    for report in items:
+        if isinstance(report, ScopeReport) and report.kind == ROSTER and report.keys:
+            rosters.setdefault(report.scope, set()).update(report.keys)
+    if not rosters:
+        declared = {roster.item for roster in routes.match(url).roster_scopes()}
+        for item in items:
+            if type(item) in declared:
+                rosters.setdefault(default_scope(item), set()).add(item.key)
+    if not rosters:
         return None
-    keyed = {item.key: item for item in items if not isinstance(item, ScopeReport) and hasattr(item, "key")}
-    names = [_name_of(keyed[key]) for report in reports for key in report.keys if key in keyed]
+    keys = set().union(*rosters.values())
+    names = [_name_of(item) for item in items if getattr(item, "key", None) in keys and not isinstance(item, ScopeReport)]
+    if not names:  # a list of links (the accelerators hub): its names are the links' words
+        names = _link_texts(data.decode("utf-8", errors="replace"), url,
+                            {item.url for item in items if isinstance(item, Link)})
     names = [n for n in dict.fromkeys(names) if n]
-    if not names:
-        return None
-    return RosterFixture(spider, filename, url, {r.scope: set(r.keys) for r in reports}, names)
+    return RosterFixture(spider, filename, url, rosters, names) if names else None
+
+
+def _link_texts(html: str, url: str, targets: set[str]) -> list[str]:
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    return [" ".join(a.text_content().split()) for a in root.iter("a")
+            if urljoin(url, a.get("href") or "") in targets and a.text_content().strip()]
 
 
 # --- crawling --------------------------------------------------------------------------------------
@@ -133,6 +159,12 @@ def _pages_for(fixture: RosterFixture, body: bytes | None = None) -> list[Archiv
 SETTINGS = {"LOG_LEVEL": "CRITICAL", "CRAWL_FULL": True}
 
 
+def settings_for(fixture: RosterFixture) -> dict:
+    if fixture.spider == "covenant_open_data":  # the release's URL is configuration
+        return {**SETTINGS, "COVENANT_OPEN_DATA_URL": fixture.url}
+    return SETTINGS
+
+
 class RedesignTrials:
     """Baseline stores made once per fixture, each trial on a copy of its fixture's baseline."""
 
@@ -150,7 +182,7 @@ class RedesignTrials:
             slug = fixture.id.replace("/", "--")
             db = self.folder / f"{slug}.baseline.db"
             archive = build_archive(_dated(_pages_for(fixture), BASELINE_DAY), self.folder / f"{slug}.baseline.warc.gz")
-            crawl_in_process(fixture.spider, db=db, replay=archive, settings=SETTINGS)
+            crawl_in_process(fixture.spider, db=db, replay=archive, settings=settings_for(fixture))
             self._baselines[fixture.id] = db
         return self._baselines[fixture.id]
 
@@ -166,17 +198,27 @@ class RedesignTrials:
             return Trial(fixture, redesign, SKIPPED, "the page has nothing this redesign acts on")
         slug = f"{fixture.id}-{redesign}".replace("/", "--").replace(" ", "-")
         db = self.folder / f"{slug}.db"
-        shutil.copyfile(self.baseline(fixture), db)
+        baseline = self.baseline(fixture)
+        shutil.copyfile(baseline, db)
         archive = build_archive(_dated(_pages_for(fixture, changed), TRIAL_DAY), self.folder / f"{slug}.warc.gz")
         try:
-            run = crawl_in_process(fixture.spider, db=db, replay=archive, settings=SETTINGS)
-            return judge(fixture, redesign, db, run)
+            run = crawl_in_process(fixture.spider, db=db, replay=archive, settings=settings_for(fixture))
+            return judge(fixture, redesign, db, run, before=scope_lists(baseline, fixture))
         finally:
             db.unlink(missing_ok=True)
             archive.unlink(missing_ok=True)
 
 
-def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None) -> Trial:
+def scope_lists(db: Path, fixture: RosterFixture) -> dict[str, set[str]]:
+    """The keys each roster of the fixture holds in a store (the baseline's: what a redesign must keep)."""
+    connection = sqlite3.connect(db)
+    try:
+        return {scope: _active_keys(connection, scope) for scope in fixture.rosters}
+    finally:
+        connection.close()
+
+
+def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, before: dict[str, set[str]]) -> Trial:
     from alerts import health
     from store import open_db
 
@@ -192,14 +234,14 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None) -> 
         store.close()
     connection = sqlite3.connect(db)
     try:
+        if not connection.execute("select 1 from pages where run_id = ? and url = ?", (run["id"], fixture.url)).fetchone():
+            return Trial(fixture, redesign, SKIPPED, "the spider did not read this page in the run")
         removed = connection.execute("select count(*) from changes where run_id = ? and change = 'removed'",
                                      (run["id"],)).fetchone()[0]
-        listed = {}
-        for scope in fixture.rosters:
-            row = connection.execute("select complete, healthy, listed from scope_runs where run_id = ? and scope = ?",
-                                     (run["id"], scope)).fetchone()
-            entity_rows = _active_keys(connection, scope)
-            listed[scope] = (row, entity_rows)
+        reports = {scope: connection.execute("select complete, healthy, listed from scope_runs "
+                                             "where run_id = ? and scope = ?", (run["id"], scope)).fetchone()
+                   for scope in fixture.rosters}
+        after = {scope: _active_keys(connection, scope) for scope in fixture.rosters}
     finally:
         connection.close()
     if removed:
@@ -211,14 +253,16 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None) -> 
             return Trial(fixture, redesign, FLAGGED, f"health: {alert or 'incident already open'}")
         return Trial(fixture, redesign, MISSED, f"unhealthy, but the health names neither {fixture.url} nor its "
                                                 f"rosters, or no incident is open: {health_text[:300]}")
-    for scope, keys in fixture.rosters.items():
-        row, active = listed[scope]
-        if row is None:
+    for scope in fixture.rosters:
+        report = reports[scope]
+        if report is None:
             return Trial(fixture, redesign, MISSED, f"healthy, and no report of {scope}")
-        complete, healthy, count = row
-        if not (complete and healthy) or count != len(keys) or active != keys:
-            return Trial(fixture, redesign, MISSED, f"healthy, but {scope} listed {count} of {len(keys)} names "
-                                                    f"(complete={complete}, healthy={healthy})")
+        complete, healthy, listed = report
+        if not (complete and healthy) or listed != len(before[scope]) or after[scope] != before[scope]:
+            return Trial(fixture, redesign, MISSED, f"healthy, but {scope} listed {listed} of {len(before[scope])} "
+                                                    f"names (complete={complete}, healthy={healthy}; "
+                                                    f"{len(before[scope] - after[scope])} lost, "
+                                                    f"{len(after[scope] - before[scope])} new)")
     return Trial(fixture, redesign, READ)
 
 
@@ -249,3 +293,11 @@ class Tally:
         else:
             self.missed += 1
             self.misses.append(f"{trial.fixture.id} / {trial.redesign}: {trial.detail}")
+
+
+def cases(chosen: tuple[str, ...] | None) -> list[tuple[RosterFixture, str]]:
+    """(fixture, redesign) pairs: all of them (None), or those named "spider/file: redesign"."""
+    every = [(fixture, name) for fixture in roster_fixtures() for name in redesigns_for(fixture.filename)]
+    if chosen is None:
+        return every
+    return [(fixture, name) for fixture, name in every if f"{fixture.id}: {name}" in chosen]
