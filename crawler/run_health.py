@@ -65,7 +65,12 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
             )
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
     if not report.complete and report.partial and report.listed:
-        return ScopeVerdict(True, report.reason or f"{where} was read in part")
+        reason = report.reason or f"{where} was read in part"
+        if report.kind == APPEND_ONLY:
+            return ScopeVerdict(True, reason)
+        # A roster read in part: the rows that arrived count, nobody is removed, and the run says
+        # so (a page of the list lost its list, or never answered): a part is not the list.
+        return ScopeVerdict(True, reason, alarm=f"the list on {where} was read in part ({reason}); nobody was removed")
     if not report.complete:
         if report.kind == APPEND_ONLY and report.fetched:
             # A listing read in part (an incremental stop, a page cap) still shows real stories;

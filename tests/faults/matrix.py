@@ -1,8 +1,9 @@
 """Print the fault matrix: `python -m tests.faults.matrix [--short] [--only WORDS]`.
 
 One row per fault: trials, runs with the right status, changes lost, false alerts, false
-removals, integrity failures. The goal is zero in the last four columns. docs/reliability.md holds
-the latest full matrix and the command that made it.
+removals, integrity failures. The goal is zero in the last four columns. Then one row per redesigned
+roster fixture: redesigns tried, read right, flagged, silently missed (the goal: zero).
+docs/reliability.md holds the latest full matrix and the command that made it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tests.faults.plan import FULL, SHORT, Plan
 from tests.faults.trials import TrialResult
 
 COLUMNS = ("fault", "trials", "right status", "changes lost", "false alerts", "false removals", "integrity failures")
+REDESIGN_COLUMNS = ("redesigned roster", "redesigns tried", "read right", "flagged", "silently missed")
 
 
 def rows(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, int, TrialResult]]:
@@ -62,6 +64,24 @@ def rows(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, int, 
         yield "fuzz", plan.fuzz_examples, result
 
 
+def redesign_rows(plan: Plan, wanted: Callable[[str], bool]):
+    """(fixture id, Tally) per roster fixture, running the redesigns of `plan` (tests/faults/redesign.py)."""
+    from itertools import groupby
+
+    from tests.faults.redesign_trials import RedesignTrials, Tally, cases
+
+    chosen = [(f, name) for f, name in cases(plan.redesigns) if wanted(f"redesign {f.id} {name}")]
+    trials = RedesignTrials()
+    try:
+        for fixture_id, group in groupby(chosen, key=lambda case: case[0].id):
+            tally = Tally()
+            for fixture, name in group:
+                tally.add(trials.run(fixture, name))
+            yield fixture_id, tally
+    finally:
+        trials.close()
+
+
 def merge(name: str, results: list[TrialResult]) -> TrialResult:
     total = TrialResult(name)
     for result in results:
@@ -96,10 +116,22 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(result)
     print(f"| **total** | | {totals.right}/{totals.runs} | {totals.lost} | {totals.false_alerts} | "
           f"{totals.false_removals} | {totals.integrity_failures} |")
+    print("\n| " + " | ".join(REDESIGN_COLUMNS) + " |")
+    print("|" + "|".join("---" for _ in REDESIGN_COLUMNS) + "|")
+    from tests.faults.redesign_trials import Tally
+
+    total = Tally()
+    for fixture_id, tally in redesign_rows(plan, wanted):
+        print(f"| {fixture_id} | {tally.tried} | {tally.read} | {tally.flagged} | {tally.missed} |", flush=True)
+        for name, value in vars(tally).items():
+            setattr(total, name, getattr(total, name) + value)
+    print(f"| **total** | {total.tried} | {total.read} | {total.flagged} | {total.missed} |")
     print(f"\n{'short' if args.short else 'full'} matrix in {time.monotonic() - started:.0f}s")
     for result in failed:
         print(f"- {result.fault}: " + "; ".join(result.notes[:3]), file=sys.stderr)
-    return 1 if failed else 0
+    for miss in total.misses:
+        print(f"- silently missed: {miss}", file=sys.stderr)
+    return 1 if failed or total.missed else 0
 
 
 if __name__ == "__main__":

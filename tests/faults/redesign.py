@@ -21,7 +21,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
@@ -45,6 +45,25 @@ class Located:
     container: lxml.html.HtmlElement
     entries: list | None  # the child elements of `container` that each hold one name, in order
     texts: list[str]  # each entry as printed (its text), or the names of a line of text
+    links: dict[str, str]  # entry text -> the address its link points to, where it is a link (the data of a
+    #                        list of links: a redesign keeps it)
+
+    cells: dict[str, list[str]] = field(default_factory=dict)  # a table row's entry -> its cells' markup
+    inner: dict[str, str] = field(default_factory=dict)  # an entry element's text -> its content's markup
+
+    def label(self, text: str) -> str:
+        """An entry as markup: its content as it was (a heading, a link, a line "City, Country"), a
+        row's cells as fields, a name of a line of text inside its link when it had one."""
+        if text in self.cells:
+            return "".join(f'<span class="field">{cell}</span> ' for cell in self.cells[text])
+        if text in self.inner:
+            return self.inner[text]
+        href = self.links.get(text)
+        return f'<a href="{_escape(href)}">{_escape(text)}</a>' if href else _escape(text)
+
+    def row(self, text: str) -> str:
+        """An entry as the cells of a table row."""
+        return "".join(f"<td>{cell}</td>" for cell in self.cells.get(text, [self.label(text)]))
 
 
 def _depth(element) -> int:
@@ -76,8 +95,32 @@ def locate(html: str, names: list[str]) -> Located | None:
     holding = [(c, [n for n in wanted if n in norm(c.text_content())]) for c in children]
     entries = [c for c, found in holding if found]
     if entries and all(len(found) == 1 for _, found in holding if found) and len(entries) >= len(wanted):
-        return Located(root, container, entries, [" ".join(e.text_content().split()) for e in entries])
-    return Located(root, container, None, list(dict.fromkeys(names)))
+        texts = [" ".join(e.text_content().split()) for e in entries]
+        links = {text: _href(entry) for text, entry in zip(texts, entries) if _href(entry)}
+        cells = {text: [_inner(cell) for cell in entry if isinstance(cell.tag, str)]
+                 for text, entry in zip(texts, entries) if entry.tag == "tr"}
+        inner = {text: _inner(entry) for text, entry in zip(texts, entries) if entry.tag != "tr"}
+        return Located(root, container, entries, texts, links, cells, inner)
+    texts = list(dict.fromkeys(names))
+    anchors = [a for a in container.iter("a") if a.get("href")]
+    links = {}
+    for text in texts:
+        anchor = next((a for a in anchors if norm(text) in norm(a.text_content())), None)
+        if anchor is not None:
+            links[text] = anchor.get("href")
+    return Located(root, container, None, texts, links)
+
+
+def _inner(element) -> str:
+    """An element's content as markup (its text and children, not its own tag)."""
+    return _escape(element.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in element)
+
+
+def _href(element) -> str | None:
+    if element.tag == "a" and element.get("href"):
+        return element.get("href")
+    anchor = next((a for a in element.iter("a") if a.get("href")), None)
+    return anchor.get("href") if anchor is not None else None
 
 
 def _fragment(html: str):
@@ -88,6 +131,8 @@ def _replace(located: Located, new_html: str) -> None:
     """Put `new_html` where the container was (a line of text keeps its lead words before it)."""
     new = _fragment(new_html)
     container = located.container
+    if container.tag in ("tbody", "thead") and container.getparent() is not None:
+        container = container.getparent()  # a table's rows: the whole table is redesigned
     parent = container.getparent()
     if located.entries is None:
         # The lead ("Signatory cities:") is the text before the first name: it stays, the names go.
@@ -153,25 +198,35 @@ def headings_reworded(html: str, names: list[str]) -> str | None:
     return _serialise(located.root) if changed else None
 
 
-def _rebuild(wrap: Callable[[list[str]], str]):
+def _rebuild(wrap: Callable[[Located], str]):
     def redesign(html: str, names: list[str]) -> str | None:
         located = locate(html, names)
         if located is None:
             return None
-        _replace(located, wrap(located.texts))
+        _replace(located, wrap(located))
         return _serialise(located.root)
     return redesign
 
 
-tiles = _rebuild(lambda texts: '<div class="grid">' + "".join(
-    f'<div class="tile"><span class="tile__name">{_escape(t)}</span></div>' for t in texts) + "</div>")
-table = _rebuild(lambda texts: "<table><thead><tr><th>Name</th></tr></thead><tbody>" + "".join(
-    f"<tr><td>{_escape(t)}</td></tr>" for t in texts) + "</tbody></table>")
-linked = _rebuild(lambda texts: "<ul>" + "".join(
-    f'<li><a href="/profiles/{_slug(t)}/">{_escape(t)}</a></li>' for t in texts) + "</ul>")
-cards = _rebuild(lambda texts: '<div class="cards">' + "".join(
-    f'<article class="card"><h3 class="card__title"><a href="/profiles/{_slug(t)}/">{_escape(t)}</a></h3>'
-    f'<a class="card__more" href="/profiles/{_slug(t)}/">Read more</a></article>' for t in texts) + "</div>")
+def _link(located: Located, text: str) -> str:
+    return located.links.get(text) or f"/profiles/{_slug(text)}/"
+
+
+tiles = _rebuild(lambda at: '<div class="grid">' + "".join(
+    f'<div class="tile"><span class="tile__name">{at.label(t)}</span></div>' for t in at.texts) + "</div>")
+table = _rebuild(lambda at: "<table><thead><tr><th>Name</th></tr></thead><tbody>" + "".join(
+    f"<tr>{at.row(t)}</tr>" for t in at.texts) + "</tbody></table>")
+def _linked_entry(at: Located, text: str) -> str:
+    """An entry wrapped in a link (an entry holding a link already keeps its own)."""
+    if text in at.links and (text in at.inner or text in at.cells):
+        return at.label(text)
+    return f'<a href="{_escape(_link(at, text))}">{at.label(text) if text in at.inner else _escape(text)}</a>'
+
+
+linked = _rebuild(lambda at: "<ul>" + "".join(f"<li>{_linked_entry(at, t)}</li>" for t in at.texts) + "</ul>")
+cards = _rebuild(lambda at: '<div class="cards">' + "".join(
+    f'<article class="card"><div class="card__title">{_linked_entry(at, t)}</div>'
+    f'<a class="card__more" href="{_escape(_link(at, t))}">Read more</a></article>' for t in at.texts) + "</div>")
 
 
 def split_in_two(html: str, names: list[str]) -> str | None:
@@ -183,8 +238,8 @@ def split_in_two(html: str, names: list[str]) -> str | None:
     item = "li" if tag in ("ul", "ol") else ("tr" if tag in ("table", "tbody") else "div")
 
     def part(texts):
-        cells = "".join(f"<{item}>{'<td>' if item == 'tr' else ''}{_escape(t)}{'</td>' if item == 'tr' else ''}"
-                        f"</{item}>" for t in texts)
+        cells = "".join(f"<tr>{located.row(t)}</tr>" if item == "tr" else f"<{item}>{located.label(t)}</{item}>"
+                        for t in texts)
         return f"<{tag}>{cells}</{tag}>" if tag not in ("tbody",) else f"<table><tbody>{cells}</tbody></table>"
 
     _replace(located, part(located.texts[:half]) + "<h3>More from the list</h3>" + part(located.texts[half:]))

@@ -118,7 +118,9 @@ def _roster_fixture(spider: str, filename: str, url: str, routes) -> RosterFixtu
                 rosters.setdefault(default_scope(item), set()).add(item.key)
     if not rosters:
         return None
-    keys = set().union(*rosters.values())
+    # The names a redesign must keep: those of the page's longest roster (an entry naming a review and
+    # its city is one entry, not two; a treaty's title is not one of its participants).
+    keys = max(rosters.values(), key=len)
     names = [_name_of(item) for item in items if getattr(item, "key", None) in keys and not isinstance(item, ScopeReport)]
     if not names:  # a list of links (the accelerators hub): its names are the links' words
         names = _link_texts(data.decode("utf-8", errors="replace"), url,
@@ -131,8 +133,10 @@ def _link_texts(html: str, url: str, targets: set[str]) -> list[str]:
     import lxml.html
 
     root = lxml.html.document_fromstring(html)
-    return [" ".join(a.text_content().split()) for a in root.iter("a")
-            if urljoin(url, a.get("href") or "") in targets and a.text_content().strip()]
+    main = root.find(".//main") if root.find(".//main") is not None else root
+    return [" ".join(a.text_content().split()) for a in main.iter("a")
+            if urljoin(url, a.get("href") or "") in targets and a.text_content().strip()
+            and not any(parent.tag == "nav" for parent in a.iterancestors())]
 
 
 # --- crawling --------------------------------------------------------------------------------------
@@ -238,6 +242,9 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
             return Trial(fixture, redesign, SKIPPED, "the spider did not read this page in the run")
         removed = connection.execute("select count(*) from changes where run_id = ? and change = 'removed'",
                                      (run["id"],)).fetchone()[0]
+        shown_at = {url for url, in connection.execute(
+            f"select url from scope_runs where run_id = ? and scope in ({', '.join('?' * len(fixture.rosters))})",
+            (run["id"], *fixture.rosters))}
         reports = {scope: connection.execute("select complete, healthy, listed from scope_runs "
                                              "where run_id = ? and scope = ?", (run["id"], scope)).fetchone()
                    for scope in fixture.rosters}
@@ -248,7 +255,8 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
         return Trial(fixture, redesign, MISSED, f"{removed} rows removed")
     health_text = (run.get("health") or "") + (run.get("summary") or "")
     if not run["healthy"]:
-        named = fixture.url in health_text or any(scope in health_text for scope in fixture.rosters)
+        # The page, or the page its list is reported under (a list over several pages: its first).
+        named = any(url in health_text for url in {fixture.url} | shown_at)
         if incident and incident[0] == "failed" and named:
             return Trial(fixture, redesign, FLAGGED, f"health: {alert or 'incident already open'}")
         return Trial(fixture, redesign, MISSED, f"unhealthy, but the health names neither {fixture.url} nor its "
