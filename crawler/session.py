@@ -536,7 +536,7 @@ def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
         landmarks_missing=first.landmarks_missing + [m for m in then.landmarks_missing
                                                      if m not in first.landmarks_missing],
         reason="; ".join(dict.fromkeys(reasons)) or None, fetched=first.fetched and then.fetched,
-        rejected=first.rejected or then.rejected, more=then.more,
+        rejected=first.rejected or then.rejected, more=then.more, landmark=first.landmark or then.landmark,
     )
 
 
