@@ -16,6 +16,7 @@ follows a crawl (alerts.health.after_run) and judges the outcome:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import io
 import json
@@ -62,8 +63,10 @@ def _name_of(item) -> str | None:
     return getattr(item, "actor_name", None) or getattr(item, "title", None)
 
 
-def roster_fixtures() -> list[RosterFixture]:
-    """Every saved page of every spider whose parser reads a complete, non-empty roster from it."""
+@functools.lru_cache(maxsize=None)
+def roster_fixtures(only: tuple[str, ...] | None = None) -> list[RosterFixture]:
+    """Every saved page of every spider whose parser reads a non-empty roster from it (`only`:
+    those of these "spider/file" ids)."""
     found = []
     for parser_file in sorted(PARSERS.glob("*.py")):
         spider = parser_file.stem
@@ -76,6 +79,8 @@ def roster_fixtures() -> list[RosterFixture]:
             continue
         for filename, info in json.loads(meta_path.read_text(encoding="utf-8")).items():
             if "url" not in info or filename.endswith(".txt") or info.get("status", 200) != 200:
+                continue
+            if only is not None and f"{spider}/{filename}" not in only:
                 continue
             fixture = _roster_fixture(spider, filename, info["url"], routes)
             if fixture is not None:
@@ -307,7 +312,8 @@ class Tally:
 
 def cases(chosen: tuple[str, ...] | None) -> list[tuple[RosterFixture, str]]:
     """(fixture, redesign) pairs: all of them (None), or those named "spider/file: redesign"."""
-    every = [(fixture, name) for fixture in roster_fixtures() for name in redesigns_for(fixture.filename)]
+    ids = None if chosen is None else tuple(sorted({case.split(": ", 1)[0] for case in chosen}))
+    every = [(fixture, name) for fixture in roster_fixtures(ids) for name in redesigns_for(fixture.filename)]
     if chosen is None:
         return every
     return [(fixture, name) for fixture, name in every if f"{fixture.id}: {name}" in chosen]
