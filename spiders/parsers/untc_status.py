@@ -260,7 +260,8 @@ def items_of(status: Status) -> Iterator:
     elif mismatches:
         yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
                           keys=[s.key for s in signatures], stated=status.parties,
-                          reason=f"the status of {status.number} does not add up ({'; '.join(mismatches)}): "
+                          reason=f"the status of {status.number} at {status.url} does not add up "
+                                 f"({'; '.join(mismatches)}): "
                                  "its rows are not trusted" + (f"; {'; '.join(notes)}" if notes else ""))
     else:
         yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=True,

@@ -419,18 +419,21 @@ XLSX_REDESIGNS = {"columns reordered": xlsx_redesign(_reorder),
 
 
 def _xml_redesign(change):
-    def redesign(text: str, names: list[str]) -> str | None:
+    def redesign(data: bytes, names: list[str]) -> bytes | None:
+        """XML as bytes: its own declaration names its encoding (the UN's files are not UTF-8)."""
         try:
-            root = lxml.etree.fromstring(text.encode("utf-8"))
+            # recover: the UN's files hold stray control characters, which their own parser tolerates
+            tree = lxml.etree.ElementTree(lxml.etree.fromstring(data, lxml.etree.XMLParser(recover=True)))
         except lxml.etree.XMLSyntaxError:
             return None
+        root = tree.getroot()
         wanted = {norm(n) for n in names}
         rows = [el for el in root.iter() if isinstance(el.tag, str)
                 and any(norm("".join(c.itertext())) in wanted for c in el if isinstance(c.tag, str))]
         if not rows:
             return None
         change(root, rows)
-        return lxml.etree.tostring(root, encoding="unicode")
+        return lxml.etree.tostring(tree, encoding=tree.docinfo.encoding or "utf-8", xml_declaration=True)
     return redesign
 
 
