@@ -420,35 +420,41 @@ XLSX_REDESIGNS = {"columns reordered": xlsx_redesign(_reorder),
 
 def _xml_redesign(change):
     def redesign(data: bytes, names: list[str]) -> bytes | None:
-        """XML as bytes: its own declaration names its encoding (the UN's files are not UTF-8)."""
-        try:
-            # recover: the UN's files hold stray control characters, which their own parser tolerates
-            tree = lxml.etree.ElementTree(lxml.etree.fromstring(data, lxml.etree.XMLParser(recover=True)))
-        except lxml.etree.XMLSyntaxError:
+        """XML edited as text in its own encoding (the UN's files are Latin-1, with escaped markup in
+        their entries that a parse and re-serialisation would not keep byte for byte)."""
+        declared = re.search(rb'encoding=["\']([\w-]+)["\']', data[:200])
+        encoding = declared.group(1).decode() if declared else "utf-8"
+        text = data.decode(encoding)
+        rows = _xml_rows(text, names)
+        if rows is None:
             return None
-        root = tree.getroot()
-        wanted = {norm(n) for n in names}
-        rows = [el for el in root.iter() if isinstance(el.tag, str)
-                and any(norm("".join(c.itertext())) in wanted for c in el if isinstance(c.tag, str))]
-        if not rows:
-            return None
-        change(root, rows)
-        return lxml.etree.tostring(tree, encoding=tree.docinfo.encoding or "utf-8", xml_declaration=True)
+        changed = change(text, *rows)
+        return None if changed is None else changed.encode(encoding)
     return redesign
 
 
-def _xml_rename(root, rows):
-    for row in rows:
-        row.tag = f"{row.tag}Item"
+def _xml_rows(text: str, names: list[str]) -> tuple[str, str, int] | None:
+    """(the row element's tag, its parent's tag, where the first named row is) of the list of `names`."""
+    for name in names:
+        match = re.search(r"<(\w+)>\s*<(\w+)>\s*" + re.escape(name) + r"\s*</\2>", text)
+        if match:
+            parent = [m.group(1) for m in re.finditer(r"<(\w+)>", text[:match.start()])
+                      if f"</{m.group(1)}>" not in text[m.end():match.start()]]
+            return match.group(1), (parent[-1] if parent else ""), match.start()
+    return None
 
 
-def _xml_nest(root, rows):
-    parent = rows[0].getparent()
-    wrapper = lxml.etree.SubElement(parent, "Group")
-    for row in rows:
-        if row.getparent() is parent:
-            parent.remove(row)
-            wrapper.append(row)
+def _xml_rename(text: str, row: str, parent: str, at: int) -> str:
+    return text.replace(f"<{row}>", f"<{row}Item>").replace(f"</{row}>", f"</{row}Item>")
+
+
+def _xml_nest(text: str, row: str, parent: str, at: int) -> str | None:
+    opening = text.rfind(f"<{parent}>", 0, at)
+    closing = text.find(f"</{parent}>", at)
+    if not parent or opening < 0 or closing < 0:
+        return None
+    inside = opening + len(parent) + 2
+    return text[:inside] + "<Group>" + text[inside:closing] + "</Group>" + text[closing:]
 
 
 XML_REDESIGNS = {"elements renamed": _xml_redesign(_xml_rename), "rows nested": _xml_redesign(_xml_nest)}

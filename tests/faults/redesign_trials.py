@@ -171,6 +171,8 @@ SETTINGS = {"LOG_LEVEL": "CRITICAL", "CRAWL_FULL": True}
 def settings_for(fixture: RosterFixture) -> dict:
     if fixture.spider == "covenant_open_data":  # the release's URL is configuration
         return {**SETTINGS, "COVENANT_OPEN_DATA_URL": fixture.url}
+    if fixture.spider == "covenant_signatories" and fixture.filename.endswith(".json"):  # the JSON endpoint, named
+        return {**SETTINGS, "COVENANT_SIGNATORIES_JSON_URL": fixture.url.split("?", 1)[0] + "?page={page}"}
     if fixture.spider == "unfccc_gcap":  # off unless switched on
         return {**SETTINGS, "UNFCCC_GCAP_ENABLED": True}
     return SETTINGS
