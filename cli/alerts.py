@@ -123,7 +123,10 @@ def preview(config_path, db_path):
     config = _config(config_path)
     db = open_store(_db_path(db_path), must_exist=True)
     try:
-        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True)
+        settings = project_settings()  # a dry run sends nothing: the backoff is only passed on
+        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True,
+                           backoff_base=settings.getfloat("ALERTS_BACKOFF_BASE"),
+                           backoff_max=settings.getfloat("ALERTS_BACKOFF_MAX"))
     finally:
         db.close()
     for text in outcome.previews:
@@ -306,7 +309,7 @@ def _next_run(cron: str, settings, now: datetime) -> str:
     from kit.schedules import next_run
 
     try:
-        when = next_run(cron, ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC")), now)
+        when = next_run(cron, ZoneInfo(settings.get("SCHEDULER_TIMEZONE")), now)
     except ValueError:
         return f"never (the schedule {cron!r} does not parse)"
     return f"{when.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"

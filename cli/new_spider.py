@@ -16,7 +16,6 @@ import click
 from kit.errors import GlocalError
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-DEFAULT_SCHEDULE = "0 5 * * *"
 
 
 def project_root(start: Path) -> Path:
@@ -48,7 +47,7 @@ def scaffold(root: Path, slug: str, url: str, page: Path | None, *, now: datetim
         "slug": slug, "url": url, "url_pattern": re.escape(url), "title": slug.replace("_", " ").capitalize(),
         "classname": "".join(word.capitalize() for word in slug.split("_")),
         "domains": ", ".join(json.dumps(d) for d in _domains(parts.hostname)),
-        "schedule": DEFAULT_SCHEDULE, "page_file": page_file,
+        "schedule": _default_cron(), "page_file": page_file,
     }
     targets["spider"].write_text(_render("spider.py.tmpl", values), encoding="utf-8")
     targets["parser"].write_text(_render("parser.py.tmpl", values), encoding="utf-8")
@@ -81,6 +80,13 @@ def _render(name: str, values: dict) -> str:
 
     text = resources.files("operations").joinpath(f"templates/{name}").read_text(encoding="utf-8")
     return Template(text).substitute(values)
+
+
+def _default_cron() -> str:
+    """The SCHEDULER_DEFAULT_CRON setting: what the new spider would be scheduled at without a schedule."""
+    from crawler.spider_registry import settings
+
+    return settings().get("SCHEDULER_DEFAULT_CRON")
 
 
 def _domains(host: str) -> list[str]:

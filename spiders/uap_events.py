@@ -14,7 +14,7 @@ class UapEventsSpider(GlocalSpider):
     schedule = "50 5 * * 2,5"  # twice a week: events are announced weeks ahead
 
     async def start(self):
-        pages = self.settings.getint("UAP_EVENTS_PAGES", 3)
+        pages = self.settings.getint("UAP_EVENTS_PAGES")
         for request in self.walk(Batch(self.name, parser.EVENTS, parser.START_URL),
                                  [Listing(parser.START_URL, parser.parse_page, max_pages=pages)]):
             yield request

@@ -14,7 +14,7 @@ class UnhabitatNewsSpider(GlocalSpider):
     schedule = "30 6 * * *"  # daily
 
     async def start(self):
-        pages = self.settings.getint("UNHABITAT_NEWS_PAGES", 2)
+        pages = self.settings.getint("UNHABITAT_NEWS_PAGES")
         for request in self.walk(Batch(self.name, parser.NEWS, parser.START_URL),
                                  [Listing(parser.START_URL, parser.parse_page, max_pages=pages)]):
             yield request
