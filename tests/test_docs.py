@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from crawler import settings as project_settings
-from cli.main import cli, spider_names
+from cli.common import spider_names
+from cli.main import cli
 from store import open_db
 
 ROOT = Path(__file__).parent.parent
