@@ -180,10 +180,6 @@ def parse_items(text: str, url: str) -> Iterator:
         yield from parse_initiatives(text, url)[1]
 
 
-def parser_for(url: str):
-    return parse_items
-
-
 # The landmark of each kind of list here, for the reports the spider makes of failed answers.
 LIST_LANDMARK = {"instrument": "initiatives", "signature": "actors"}
 INITIATIVES = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="initiatives")
