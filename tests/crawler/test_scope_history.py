@@ -43,7 +43,7 @@ def shrinking(tmp_path_factory):
         results[name] = replay_like_cli("uclg_declarations", archive_of(folder / f"{name}.warc.gz", pages), db)
         store = open_db(db)
         try:
-            alerts[name] = health.after_run(store, "uclg_declarations", failed_runs=3)
+            alerts[name] = health.after_run(store, "uclg_declarations", failed_runs=3, drop_ratio=0.5)
         finally:
             store.close()
     return {"db": db, "results": results, "alerts": alerts}

@@ -47,7 +47,7 @@ def redesigned(tmp_path_factory):
                                                             edits=edits))
         store = open_db(db)
         try:
-            alerts[name] = health.after_run(store, "uclg_declarations", failed_runs=3)
+            alerts[name] = health.after_run(store, "uclg_declarations", failed_runs=3, drop_ratio=0.5)
         finally:
             store.close()
     return {"db": db, "results": results, "alerts": alerts}

@@ -239,7 +239,7 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
         return Trial(fixture, redesign, MISSED, "the crawl wrote no run")
     store = open_db(db)
     try:
-        alert = health.after_run(store, fixture.spider, failed_runs=3)
+        alert = health.after_run(store, fixture.spider, failed_runs=3, drop_ratio=0.5)
         incident = store.conn.execute(
             "select change from changes where entity = 'health' and entity_key = ? order by id desc limit 1",
             [fixture.spider]).fetchone()
