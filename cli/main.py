@@ -250,7 +250,7 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
 
         archive_index(replay)
     alerts_path = settings.get("ALERTS_CONFIG")
-    alerts = load_config(alerts_path) if alerts_path else None  # a wrong rule stops the start, in one line
+    alerts = load_config(alerts_path, sources=set(catalogue.spiders(settings))) if alerts_path else None  # a wrong rule stops the start, in one line
     # --list only prints each job's trigger and next run: the catalogue's entries (name and
     # schedule) build the same jobs without importing Scrapy. A running scheduler needs the
     # classes, for the sites each spider crawls (never two crawls of one site at once).

@@ -56,7 +56,10 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     settings = _project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
     failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS", 3)
-    outbox = outbox_for(alerts_config)  # a wrong rules file stops here, in one line, before any crawl
+    from crawler.spider_registry import spider_names
+
+    # a wrong rules file stops here, in one line, before any crawl
+    outbox = outbox_for(alerts_config, sources=spider_names() if alerts_config else None)
     db_path = Path(db_path)
     log_file = db_path.parent / "logs" / f"{spider}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)

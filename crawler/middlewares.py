@@ -204,18 +204,7 @@ def _hold_slot(slot, wait: float) -> None:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    from email.utils import parsedate_to_datetime
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), clamped; or None."""
+    from kit.waits import server_wait
 
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+    return server_wait(value)

@@ -115,6 +115,11 @@ def spiders(project: ProjectSettings | None = None) -> dict[str, SpiderEntry]:
         return from_scrapy()
 
 
+def spider_names(project: ProjectSettings | None = None) -> set[str]:
+    """The names a source may have: what an alert rule's `sources` is checked against."""
+    return set(spiders(project))
+
+
 def from_source(packages: list[str]) -> dict[str, SpiderEntry]:
     """The spiders of these modules (and their submodules), from their source; Unreadable when a
     spider's name or schedule is not a literal (or a module is not Python source)."""

@@ -130,12 +130,14 @@ class TrialResult:
     false_alerts: int = 0
     false_removals: int = 0
     integrity_failures: int = 0
+    secrets_leaked: int = 0  # places (stored rows, outputs, logs) where a secret was found
+    tracebacks: int = 0  # outputs or logs that showed a traceback instead of one line
     notes: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.right == self.runs and not (self.lost or self.false_alerts or self.false_removals
-                                                or self.integrity_failures)
+                                                or self.integrity_failures or self.secrets_leaked or self.tracebacks)
 
     def judge(self, right: bool, note: str) -> None:
         self.runs += 1
