@@ -207,6 +207,8 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
         click.echo(for_terminal(outcome.message),
                    err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
+        if outcome.interrupted:  # no further spider starts after a stop
+            sys.exit(1)
     if not healthy:
         sys.exit(1)
 

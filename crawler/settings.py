@@ -86,6 +86,7 @@ ARCHIVE_REPLAY_FILE = None  # set by `glocal crawl --replay FILE`: serve respons
 # --- crawl behaviour (crawler/middlewares.py) ---------------------------------------------------
 CRAWL_CONDITIONAL_GET = True
 CRAWL_MAX_RETRY_AFTER = 300  # seconds; a site asking for a longer pause is left for the next run
+CRAWL_STOP_GRACE = _env_seconds("GLOCAL_CRAWL_STOP_GRACE", 30.0)  # seconds a stopped crawl has to close its run before it is forced (then killed 5 s later)
 CRAWL_HOST_MAP = {}  # {"www.c40.org": "127.0.0.1:8765"}: for tests against a local server only
 
 # --- health (crawler/run_health.py) -----------------------------------------------------------------

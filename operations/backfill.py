@@ -288,6 +288,9 @@ def run_backfill(spider, *, db_path: str | Path, settings, since: str | None, un
         steps.append(step)
         if on_step:
             on_step(len(steps), len(steps) + len(todo) - 1, step)
+        if getattr(outcome, "interrupted", None):
+            raise BackfillError(f"the crawl as of {moment} was interrupted by {outcome.interrupted} "
+                                f"({outcome.message}); run the backfill again to resume")
         if outcome.run is None or outcome.run["status"] == "aborted":
             raise BackfillError(f"the crawl as of {moment} did not finish ({outcome.message}); "
                                 "run the backfill again to resume")

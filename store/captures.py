@@ -59,10 +59,11 @@ def moments(db: Database, spider: str, *, since: str | None = None, until: str |
 
 
 def done_moments(db: Database, spider: str) -> set[str]:
-    """The moments a finished backfill run of `spider` has already replayed (aborted ones are not done)."""
+    """The moments a finished backfill run of `spider` has already replayed (aborted ones, and ones
+    stopped by a signal, are not done)."""
     rows = db.conn.execute(
         """select as_of from crawl_runs where spider = ? and kind = 'backfill' and status in ('finished', 'failed')
-           and as_of <= ?""",
+           and coalesce(finish_reason, '') != 'shutdown' and as_of <= ?""",
         (spider, latest_plausible()),
     ).fetchall()
     return {row[0] for row in rows}
