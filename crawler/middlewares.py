@@ -208,3 +208,42 @@ def _retry_after_seconds(value: str | None) -> float | None:
     from kit.waits import server_wait
 
     return server_wait(value)
+
+
+class CharsetMiddleware:
+    """Bytes that are valid UTF-8 beat a single-byte label (`charset=iso-8859-1` in the header or
+    a `<meta>`): such a label on a UTF-8 page is a server's mistake, and believing it turns every
+    accented name into mojibake ("SÃ£o Paulo"). A BOM already beats any label (Scrapy reads it
+    first). A real single-byte page is almost never valid UTF-8 once it has a non-ASCII byte, so
+    its label stands; multi-byte labels (Shift_JIS, GB18030...) are left alone."""
+
+    def process_response(self, request, response, spider=None):
+        from scrapy.http import TextResponse
+
+        if not isinstance(response, TextResponse) or response.body.isascii():
+            return response
+        declared = response._declared_encoding()  # BOM, header, then <meta>
+        if not declared or not _single_byte(declared):
+            return response
+        try:
+            response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return response
+        logger.info("%s is labelled %s but its bytes are UTF-8: read as UTF-8", response.url, declared)
+        return response.replace(encoding="utf-8")
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether `encoding` gives one character per byte (cp1252, ISO-8859-x, KOI8-R...)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if name.startswith(("utf", "ascii")):
+        return False
+    try:
+        return len(bytes(range(256)).decode(name, "replace")) == 256
+    except (LookupError, ValueError):
+        return False

@@ -61,6 +61,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 595,
     # Waits as long as a 429/503's Retry-After asks before retrying; ahead of RetryMiddleware (550).
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # Valid UTF-8 bytes beat a single-byte charset label; below HttpCompressionMiddleware (590), so it
+    # sees the decompressed body.
+    "crawler.middlewares.CharsetMiddleware": 580,
     # Closest to the network: sees every response as received (before decompression,
     # redirects and retries) and keeps it in the WARC archive with a `pages` row.
     "crawler.middlewares.ArchiveMiddleware": 950,
