@@ -211,6 +211,7 @@ def status(db_path, as_json):
     spiders = catalogue.spiders(settings)
     names = list(spiders)
     crons = catalogue.spider_schedules(settings, spiders)
+    unconfigured = catalogue.not_configured(settings, spiders)
     now = datetime.now(timezone.utc)
     report = {"database": str(path), "spiders": [], "outbox": {}}
     db = open_store(path) if Path(path).exists() else None
@@ -240,6 +241,8 @@ def status(db_path, as_json):
                     entry["since"] = incident["detected_at"]
                 elif not run["healthy"]:
                     entry["reason"] = run["summary"]
+            if name in unconfigured:  # not scheduled: its last run (if any) says nothing about now
+                entry.update(health="not scheduled", next_run=None, reason=unconfigured[name])
             report["spiders"].append(entry)
     finally:
         if db is not None:

@@ -260,9 +260,12 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
     spiders = catalogued if list_jobs else {name: spider_class(name) for name in catalogued}
     scheduler = build_scheduler(settings, spiders, db_path=db_path, alerts=alerts,
                                 crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
+    unconfigured = catalogue.not_configured(settings, spiders)
     if list_jobs:
         for line in job_lines(scheduler, datetime.now(timezone.utc)):
             click.echo(line)
+        for name, reason in unconfigured.items():
+            click.echo(f"crawl {name}: not scheduled ({reason})")
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -274,6 +277,8 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
             when = f"now (catching up), then {crons[name]!r}" if when else (
                 f"{job.trigger.get_next_fire_time(None, datetime.now(timezone.utc)):%Y-%m-%d %H:%M %Z}")
             click.echo(f"{name}: schedule {crons[name]!r}, next run {when}")
+    for name, reason in unconfigured.items():
+        click.echo(f"{name}: not scheduled ({reason})")
     if alerts is None:
         click.echo("alerts: off (set GLOCAL_ALERTS to a rules file to deliver them)")
     else:
