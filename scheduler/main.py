@@ -68,7 +68,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
     locks = HostLocks()
     unconfigured = not_configured(settings, spiders)
     for name, reason in unconfigured.items():
-        logger.warning("%s is not scheduled: %s", name, reason)
+        logger.info("%s is not scheduled: %s", name, reason)  # the service's start lines say so too
     scheduled = {name: cls for name, cls in spiders.items() if name not in unconfigured}
     for name, cron in spider_schedules(settings, scheduled).items():
         try:
