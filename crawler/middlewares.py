@@ -54,14 +54,17 @@ class ArchiveMiddleware:
             "content_type": _header(response, b"Content-Type"), "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"), "sha256": body_sha, "length": len(response.body),
         }
+        if 300 <= response.status < 400 and b"Location" in response.headers:
+            # Live or replayed, the health reason names where the page went (absolute, as followed).
+            from urllib.parse import urljoin
+
+            session.note_redirect(response.url, urljoin(response.url, _header(response, b"Location") or ""))
         if archived:
             session.record_page(fetched_at=archived["fetched_at"], archive=archived["archive"],
                                 archive_offset=archived["offset"], **page)
             return response
         if "missing" in response.flags:
             return response
-        if 300 <= response.status < 400 and b"Location" in response.headers:
-            session.note_redirect(response.url, _header(response, b"Location"))
         fetched_at = utcnow()
         archive, offset, original = None, None, None
         if self.enabled:
