@@ -36,6 +36,10 @@ def redact(text: str, secrets) -> str:
     forms = sorted({form for secret in secrets if secret for form in secret_forms(secret)}, key=len, reverse=True)
     for form in forms:
         text = text.replace(form, "[secret]")
+    for form in forms:  # a body read up to a limit may end inside a secret: its head is a secret too
+        for size in range(len(form) - 1, 5, -1):
+            if text.endswith(form[:size]):
+                return text[: len(text) - size] + "[secret]"
     return text
 
 
@@ -159,7 +163,7 @@ class SlackChannel:
                 where = error.headers.get("Location") or "nowhere"
                 raise DeliveryError(one_line(f"Slack answered HTTP {error.code}, a redirect to {where}, which is "
                                              "not followed: the message was not delivered", secrets)) from None
-            detail = error.read(200).decode("utf-8", "replace").strip()
+            detail = error.read(4096).decode("utf-8", "replace").strip()  # scrubbed whole, then cut to one line
             retry_after = server_wait(error.headers.get("Retry-After"))
             raise DeliveryError(one_line(f"Slack answered HTTP {error.code} {detail}".strip(), secrets),
                                 retry_after=retry_after) from None
