@@ -85,7 +85,7 @@ def round_two(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, 
         result = TrialResult("a large text nested 240 deep (cost over the flat page < 4x)")
         for page in fixture_pages():
             if page.filename.endswith((".html", ".htm")) and (plan is FULL or page.spider == "c40_accelerators"):
-                ratio = depth_cost(page, rounds=1)
+                ratio = depth_cost(page)  # best of two: one run on a loaded machine is noise
                 result.judge(ratio < 4, f"{page.spider}/{page.filename}: {ratio:.1f}x")
         yield "round two", result.runs, result
 
