@@ -59,7 +59,7 @@ def _send(result: TrialResult, db, config) -> None:
     from alerts.deliver import send_due
 
     try:
-        send_due(db, config, backoff_base=30, slack_interval=0)
+        send_due(db, config, backoff_base=30, backoff_max=3600, slack_interval=0)
     except Exception as error:  # noqa: BLE001 - an outbox that raises is the finding
         result.tracebacks += 1
         result.notes.append(f"send_due raised {type(error).__name__}: {error}"[:200])
