@@ -124,7 +124,9 @@ class CrawlSession:
             return
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
-        self.outbox = outbox_for(self.alerts_config)
+        from crawler.spider_registry import spider_names
+
+        self.outbox = outbox_for(self.alerts_config, sources=spider_names() if self.alerts_config else None)
         try:
             self.db = open_db(self.db_path)
             if self.max_page_count:

@@ -66,6 +66,9 @@ table: tuple[Setting, ...] = (
     Setting("CRAWL_CONDITIONAL_GET", bool, True, "ask the site only for what changed since the archived copy"),
     Setting("CRAWL_MAX_RETRY_AFTER", float, 300,
             "seconds; a site asking for a longer pause is left for the next run", minimum=0, unit="seconds"),
+    Setting("CRAWL_STOP_GRACE", float, 30,
+            "seconds a stopped crawl has to close its run before it is forced (then killed 5 s later)",
+            env="GLOCAL_CRAWL_STOP_GRACE", minimum=0, unit="seconds"),
     Setting("CRAWL_HOST_MAP", dict, {},
             "{\"www.c40.org\": \"127.0.0.1:8765\"}: for tests against a local server only"),
     Setting("CRAWL_STOP_AFTER_KNOWN", int, 10,
@@ -319,6 +322,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.private_hosts.PrivateAddressMiddleware": 50,
     # Waits as long as a 429/503's Retry-After asks before retrying; ahead of RetryMiddleware (550).
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # Valid UTF-8 bytes beat a single-byte charset label; below HttpCompressionMiddleware (590), so it
+    # sees the decompressed body.
+    "crawler.middlewares.CharsetMiddleware": 580,
     # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
     # body; above HttpCompressionMiddleware (590) so the archived body is decompressed as usual.
     "crawler.middlewares.ConditionalGetMiddleware": 595,

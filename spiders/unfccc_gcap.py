@@ -19,6 +19,7 @@ class UnfcccGcapSpider(GlocalSpider):
     allowed_domains = [parser.HOST]
     start_urls = [parser.INITIATIVES_URL]
     parser = parser
+    requires_settings = ("UNFCCC_GCAP_ENABLED",)  # off by default: not scheduled until turned on
 
     @property
     def expectations(self) -> Expectations:

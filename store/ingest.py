@@ -31,6 +31,7 @@ from sqlite_utils import Database
 
 from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
+from store.clock import latest_plausible, utcnow
 
 ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of kit.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
@@ -121,10 +122,13 @@ def _scope_history(db: Database, scope: str, *, other_than_run: int | None = Non
     A scope run counts (for the baseline and the removal rule) only once finished: a crawl killed
     while writing a scope leaves an unfinished row, which later runs treat as if never made.
     """
+    # An observation dated after now (+ skew) is no evidence of order: a store that recorded one
+    # before it was refused (issue 20) must not let it make every real observation look stale.
     observed, trusted = db.conn.execute(
-        """select max(observed_at), max(complete and healthy and finished_at is not null)
+        """select max(case when observed_at <= ? then observed_at end),
+                  max(complete and healthy and finished_at is not null)
            from scope_runs where scope = ? and run_id is not ?""",
-        (scope, other_than_run),
+        (latest_plausible(), scope, other_than_run),
     ).fetchone()
     return observed, bool(trusted)
 
@@ -157,7 +161,11 @@ def begin_scope(
         raise ValueError(f"scope {scope}: kind {kind!r} is not one of {SCOPE_KINDS}")
     last_observed_at, had_trusted_run = _scope_history(db, scope, other_than_run=run_id)
     stale = last_observed_at is not None and observed_at is not None and observed_at < last_observed_at
-    if stale:
+    if observed_at is not None and observed_at > latest_plausible():
+        # No single page may move the store's clock: a capture or record dated in the future changes nothing.
+        reason = f"observation dated {observed_at} is in the future (now {utcnow()}); it changes nothing"
+        stale, observed_at = True, None
+    elif stale:
         reason = (
             f"observation of {observed_at} is older than the last recorded one ({last_observed_at}); "
             "replay archives in capture order"
