@@ -20,7 +20,9 @@ def _config(path: str | None):
     if not path:
         raise GlocalError("no alert configuration: set GLOCAL_ALERTS to the rules file, or pass --config "
                           "(see docs/alerts.md)")
-    return load_config(path)
+    from crawler.spider_registry import spider_names
+
+    return load_config(path, sources=spider_names())
 
 
 @click.group()
@@ -95,7 +97,10 @@ def preview(config_path, db_path):
     config = _config(config_path)
     db = open_store(store_path(db_path), must_exist=True)
     try:
-        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True)
+        settings = project_settings()  # a dry run sends nothing: the backoff is only passed on
+        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True,
+                           backoff_base=settings.getfloat("ALERTS_BACKOFF_BASE"),
+                           backoff_max=settings.getfloat("ALERTS_BACKOFF_MAX"))
     finally:
         db.close()
     for text in outcome.previews:

@@ -26,10 +26,10 @@ from collections import Counter, defaultdict
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler import settings as defaults
+from crawler.settings import value as project_setting
 from alerts.outbox import outbox_for
 from crawler.run_health import CheckResult, judge_scope, run_checks
-from kit.errors import NotConfigured as BadSetting
+from crawler.unread_rosters import is_unread, missed_rosters, on_unread
 from kit.expectations import Expectations
 from kit.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from places.gazetteer import full_gazetteer
@@ -47,16 +47,18 @@ class CrawlSession:
         self.crawler = crawler
         settings = crawler.settings
         self.db_path = settings.get("STORE_DB_PATH")
-        # Defaults live in crawler/settings.py only; a Settings object without them (a bare Crawler
-        # in a test) falls back to that module's values, never to a number written here.
-        self.removal_runs = _number(settings, "STORE_REMOVAL_RUNS", int)
-        self.batch_size = _number(settings, "STORE_BATCH_SIZE", int)
-        self.min_list_ratio = _number(settings, "HEALTH_MIN_LIST_RATIO", float)
-        self.max_errors = _number(settings, "HEALTH_MAX_ERRORS", int)
-        self.max_empty_ratio = _number(settings, "HEALTH_MAX_EMPTY_RATIO", float)
-        self.max_drop_ratio = _number(settings, "HEALTH_MAX_DROP_RATIO", float)
-        self.drop_check_min_rows = _number(settings, "HEALTH_DROP_CHECK_MIN_ROWS", int)
-        self.hold_share = _number(settings, "HEALTH_HOLD_SHARE", float)
+        # Defaults live in crawler/settings.py's table only; a Settings object without them (a bare
+        # Crawler in a test) gets the table's values, never a number written here.
+        self.removal_runs = project_setting(settings, "STORE_REMOVAL_RUNS")
+        self.batch_size = project_setting(settings, "STORE_BATCH_SIZE")
+        self.min_list_ratio = project_setting(settings, "HEALTH_MIN_LIST_RATIO")
+        self.max_errors = project_setting(settings, "HEALTH_MAX_ERRORS")
+        self.max_empty_ratio = project_setting(settings, "HEALTH_MAX_EMPTY_RATIO")
+        self.max_drop_ratio = project_setting(settings, "HEALTH_MAX_DROP_RATIO")
+        self.scope_drop_ratio = project_setting(settings, "HEALTH_SCOPE_DROP_RATIO")
+        self.scope_history_runs = project_setting(settings, "HEALTH_SCOPE_HISTORY_RUNS")
+        self.drop_check_min_rows = project_setting(settings, "HEALTH_DROP_CHECK_MIN_ROWS")
+        self.hold_share = project_setting(settings, "HEALTH_HOLD_SHARE")
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         # The full gazetteer (GeoNames, ISO 3166) with the curated table on top (STORE_PLACES_FILE
@@ -69,6 +71,7 @@ class CrawlSession:
         self.spider_name = None
         self.expectations = Expectations()
         self._pages: dict[str, tuple[int, str]] = {}
+        self._answered: set[str] = set()  # pages that answered 200 (or 304): read, so their lists were looked for
         self._states: dict[str, ingest.ScopeState] = {}
         self._chains: dict[str, ScopeReport] = {}  # scope -> its pages' reports so far, while more pages follow
         self._waiting: dict[str, set[str]] = {}  # open scope -> keys its report listed and not yet received
@@ -81,18 +84,19 @@ class CrawlSession:
         self.dropped = 0
         self._resolver = None
         self._lock: locks.Holder | None = None
-        self.max_page_count = settings.getint("STORE_MAX_PAGE_COUNT", 0)
+        self.max_page_count = project_setting(settings, "STORE_MAX_PAGE_COUNT")
         self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
         self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
         self._expected: dict[str, tuple] = {}  # scope name the spider asked for -> (Scope, url)
         self._redirects: dict[str, str] = {}  # url -> where it redirected
         self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
         self.held_from_suspect_pages = 0
+        self._alarms: dict[str, str] = {}  # scope -> why its list, recorded, makes the run unhealthy (a drop)
         self.closed = False
 
     @classmethod
     def from_crawler(cls, crawler):
-        if os.environ.get("SCRAPY_CHECK") or not crawler.settings.getbool("STORE_ENABLED", defaults.STORE_ENABLED):
+        if os.environ.get("SCRAPY_CHECK") or not project_setting(crawler.settings, "STORE_ENABLED"):
             raise NotConfigured("the store session is off (scrapy check, or STORE_ENABLED = False)")
         session = cls(crawler)
         crawler.glocal_session = session
@@ -120,7 +124,9 @@ class CrawlSession:
             return
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
-        self.outbox = outbox_for(self.alerts_config)
+        from crawler.spider_registry import spider_names
+
+        self.outbox = outbox_for(self.alerts_config, sources=spider_names() if self.alerts_config else None)
         try:
             self.db = open_db(self.db_path)
             if self.max_page_count:
@@ -163,6 +169,18 @@ class CrawlSession:
             self._writing(self._begin_scope, scope.report(self.spider_name, url, complete=False, fetched=False,
                                                           reason=f"not observed: {why}"))
 
+    def _report_missed_rosters(self) -> None:
+        """Report, as unread, every roster last read whole on a page this run read again without
+        reporting it (crawler/unread_rosters.py)."""
+        if self.fatal:
+            return
+        spider = getattr(self.crawler, "spider", None)
+        routes = getattr(getattr(spider, "parser", None), "ROUTES", None)
+        known = self._writing(ingest.roster_pages, self.db, self.spider_name) or []
+        reported = set(self._states) | set(self._chains)
+        for report in missed_rosters(self.spider_name, known, self._answered, reported, routes, self.expectations):
+            self._writing(self._begin_scope, report)
+
     def close(self, reason: str) -> None:
         if self.db is None or self.closed:
             return
@@ -177,6 +195,7 @@ class CrawlSession:
             report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
             self._writing(self._begin_scope, report)
         self._report_unobserved(reason)
+        self._report_missed_rosters()
         for scope in list(self._states):
             if self.fatal:
                 break  # after a failed write nothing more may count as written
@@ -191,7 +210,8 @@ class CrawlSession:
             item_counts=dict(self.item_counts),
             empty_fields=dict(self.empty_fields),
             scopes=[{"scope": s.scope, "url": s.url, "healthy": s.healthy,
-                     "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed}
+                     "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed,
+                     "alarm": self._alarms.get(s.scope)}
                     for s in self._states.values()],
             expectations=self.expectations,
             max_errors=self.max_errors,
@@ -255,6 +275,8 @@ class CrawlSession:
         page_id = self._writing(lambda: pages.record_page(self.db, run_id=self.run_id, **page))
         if page_id is None:
             return None
+        if page["status"] in (200, 304):
+            self._answered.add(page["url"])
         if page["status"] in (200, 304) or page["url"] not in self._pages:
             self._pages[page["url"]] = (page_id, page["fetched_at"])
         return page_id
@@ -305,7 +327,9 @@ class CrawlSession:
         if scope not in self._states and scope not in self._chains:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
             # Judged as a roster: an item outside any reported list is a parser fault, never healthy.
+            # (Its list landmark is unknown: the parser never said which list the item belongs to.)
             self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, kind=ROSTER,
+                                                         landmark="scope_report",
                                                          url=item.url, complete=False, keys=[],
                                                          reason="no scope report"), True)
             if self.fatal:
@@ -352,14 +376,21 @@ class CrawlSession:
             logger.warning("scope %s reported twice in one run (%s); the first report stands",
                            report.scope, report.url)
             return
+        if is_unread(report):
+            report = on_unread(report, self.expectations)
         prior = ingest.scope_status(self.db, report.scope, report.entity)
+        agreed = False
         if report.complete and report.kind == ROSTER and prior["active"]:
-            self._release_if_agreed(report)
+            agreed = self._release_if_agreed(report)
             prior = ingest.scope_status(self.db, report.scope, report.entity)
             prior["active_keys"] = holds.active_keys(self.db, report.scope, report.entity)
+            prior["history"] = ingest.listed_history(self.db, report.scope, runs=self.scope_history_runs)
         verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
                               max_drop_ratio=self.max_drop_ratio, drop_check_min_rows=self.drop_check_min_rows,
-                              hold_share=self.hold_share)
+                              hold_share=None if agreed else self.hold_share,
+                              history_drop_ratio=None if agreed else self.scope_drop_ratio)
+        if verdict.alarm:
+            self._alarms[report.scope] = verdict.alarm
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
@@ -388,13 +419,16 @@ class CrawlSession:
         if not report.fetched:
             self._fetch_failed.add(report.scope)
 
-    def _release_if_agreed(self, report: ScopeReport) -> None:
-        """A list held for changing too much is released when this run shows the same list."""
+    def _release_if_agreed(self, report: ScopeReport) -> bool:
+        """A list held for changing too much is released when this run shows the same list; True then
+        (this run's list is the agreed one, not a second change to hold)."""
         held = holds.pending(self.db, report.scope)
         if held and held["hold"] == "agree" and holds.agrees(report.keys, held):
             counts = holds.release(self.db, held, now=utcnow(), outbox=getattr(self, "outbox", None))
             logger.info("run %s agrees with held run %s of %s: %s changes released", self.run_id, held["run_id"],
                         report.scope, counts["released"])
+            return True
+        return False
 
     def _flush(self, scope: str, now: str) -> None:
         records = self._pending.pop(scope, [])
@@ -448,27 +482,6 @@ class CrawlSession:
 
 
 
-_NUMBERS = {"STORE_REMOVAL_RUNS": int, "STORE_BATCH_SIZE": int, "HEALTH_MIN_LIST_RATIO": float,
-            "HEALTH_MAX_ERRORS": int, "HEALTH_MAX_EMPTY_RATIO": float, "HEALTH_MAX_DROP_RATIO": float,
-            "HEALTH_DROP_CHECK_MIN_ROWS": int, "HEALTH_HOLD_SHARE": float}
-
-
-def check_settings(settings) -> None:
-    """Refuse, by name, a numeric setting the session could not use, before a crawl starts
-    (inside Scrapy the error would end the crawl with exit code 0 and no run row)."""
-    for name, kind in _NUMBERS.items():
-        _number(settings, name, kind)
-
-
-def _number(settings, name: str, kind: type):
-    """A numeric setting, its default from crawler/settings.py; a wrong value is refused by name."""
-    value = settings.get(name, getattr(defaults, name))
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise BadSetting(f"{name}={value!r} is not {'a whole number' if kind is int else 'a number'}") from None
-
-
 def _sound_key(key) -> bool:
     """A key that ends in something: "" or "c40/clean-air/" (a name keyed to nothing) do not."""
     return isinstance(key, str) and bool(key.rsplit("/", 1)[-1].strip(" -"))
@@ -486,7 +499,7 @@ def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
         landmarks_missing=first.landmarks_missing + [m for m in then.landmarks_missing
                                                      if m not in first.landmarks_missing],
         reason="; ".join(dict.fromkeys(reasons)) or None, fetched=first.fetched and then.fetched,
-        rejected=first.rejected or then.rejected, more=then.more,
+        rejected=first.rejected or then.rejected, more=then.more, landmark=first.landmark or then.landmark,
     )
 
 

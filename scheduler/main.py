@@ -26,8 +26,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler import settings as defaults
-from crawler.spider_registry import spider_schedules  # noqa: F401 - one reading, shared with `glocal status`
+from crawler.settings import check as check_settings
+from crawler.spider_registry import not_configured, spider_schedules  # noqa: F401 - shared with `glocal status`
 from kit.errors import NotConfigured
 from kit.schedules import trigger_for
 from store.clock import parse_moment
@@ -44,34 +44,37 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
 
     :param crawl: the function that runs one crawl (default: child.crawl_in_child; tests pass fakes)
     """
+    check_settings(settings)  # a value the service could not use stops it here, in one line naming it
     try:
-        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", defaults.SCHEDULER_TIMEZONE))
+        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE"))
     except (ZoneInfoNotFoundError, ValueError):
         raise NotConfigured(f"SCHEDULER_TIMEZONE={settings.get('SCHEDULER_TIMEZONE')!r} is not a time zone") from None
     now = now or datetime.now(timezone.utc)
-    workers = settings.getint("SCHEDULER_WORKERS", 2)
-    if workers < 1:
-        raise NotConfigured(f"SCHEDULER_WORKERS={workers} must be at least 1")
+    workers = settings.getint("SCHEDULER_WORKERS")
     scheduler = BlockingScheduler(
         timezone=tz,
         # Crawls of different sites in parallel, each in its own child; alerts on their own thread.
         executors={"default": ThreadPoolExecutor(workers), "alerts": ThreadPoolExecutor(1)},
         job_defaults={"max_instances": 1, "coalesce": True,
-                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE", defaults.SCHEDULER_MISFIRE_GRACE)},
+                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE")},
     )
     with open_db(db_path) as db:
         last = runs.last_runs(db)
-    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT", defaults.SCHEDULER_CRAWL_TIMEOUT),
+    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"),
                **(crawl_options or {})}
     if alerts is not None and alerts.path:
         options["alerts_config"] = alerts.path
     locks = HostLocks()
-    for name, cron in spider_schedules(settings, spiders).items():
+    unconfigured = not_configured(settings, spiders)
+    for name, reason in unconfigured.items():
+        logger.info("%s is not scheduled: %s", name, reason)  # the service's start lines say so too
+    scheduled = {name: cls for name, cls in spiders.items() if name not in unconfigured}
+    for name, cron in spider_schedules(settings, scheduled).items():
         try:
             trigger = trigger_for(cron, tz)
         except ValueError as error:
             raise NotConfigured(f"the schedule {cron!r} of {name} is not a cron expression: {error}") from None
-        trigger.jitter = settings.getint("SCHEDULER_JITTER", defaults.SCHEDULER_JITTER) or None
+        trigger.jitter = settings.getint("SCHEDULER_JITTER") or None
         started = parse_moment(last[name]["started_at"]) if name in last else None
         # next_run_time=None would add the job paused: leave it out to follow the trigger.
         catch_up = {"next_run_time": now} if isinstance(trigger, CronTrigger) and missed(trigger, started, now) else {}
@@ -79,14 +82,14 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
                           kwargs={**options, "hosts": spider_hosts(spiders[name]), "locks": locks,
                                   "crawl": crawl or child.crawl_in_child}, **catch_up)
     scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
-                      kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
-                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", defaults.SCHEDULER_OVERDUE_HOURS))},
+                      kwargs={"db_path": str(db_path), "spiders": sorted(scheduled),
+                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS"))},
                       next_run_time=now + timedelta(minutes=5))
     if alerts is not None:
         from scheduler.service import add_alert_jobs
 
         add_alert_jobs(scheduler, settings, alerts, db_path=db_path,
-                       schedules=spider_schedules(settings, spiders), timezone=tz, now=now)
+                       schedules=spider_schedules(settings, scheduled), timezone=tz, now=now)
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 

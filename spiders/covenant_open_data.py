@@ -23,6 +23,7 @@ class CovenantOpenDataSpider(GlocalSpider):
     actor_ref_scheme = com.SOURCE_ID_SCHEME
     start_urls: list[str] = []  # the release's URL is configuration:
     start_url_setting = "COVENANT_OPEN_DATA_URL"  # `glocal crawl --replay` replays the URL it names
+    requires_settings = ("COVENANT_OPEN_DATA_URL",)  # without it: not scheduled, and `status` says why
     custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024 * 1024, "DOWNLOAD_WARNSIZE": 64 * 1024 * 1024}
 
     async def start(self):
