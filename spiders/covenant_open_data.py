@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import scrapy
+from scrapy.utils.project import get_project_settings
 
 from spiders.base import GlocalSpider
 from spiders.parsers import covenant as com
@@ -38,9 +39,9 @@ class CovenantOpenDataSpider(GlocalSpider):
         """The whole file: the instrument, the roster's report, then one signature per row
         (spiders/parsers/covenant_open_data.FileItems: the importer writes the same items)."""
         name = response.url.rsplit("/", 1)[-1].split("?", 1)[0] or "dataset"
-        settings = getattr(self, "settings", None)  # none on a spider made outside a crawl (tests)
-        share = settings.getfloat("COVENANT_OPEN_DATA_MAX_BAD_SHARE", parser.MAX_BAD_SHARE) if settings \
-            else parser.MAX_BAD_SHARE
+        # A spider made outside a crawl (tests) has no settings of its own: the project's.
+        settings = getattr(self, "settings", None) or get_project_settings()
+        share = settings.getfloat("COVENANT_OPEN_DATA_MAX_BAD_SHARE")
         reading = parser.FileItems(lambda: io.BytesIO(response.body), name=name, url=response.url, source=self.name,
                                    max_bad_share=share)
         yield from reading.items()

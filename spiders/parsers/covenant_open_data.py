@@ -45,9 +45,7 @@ SHEET = "1"  # the signatories sheet of df1_Signatories_*.xlsx
 MAX_PROBLEMS = 200  # problems kept in words; the rest are only counted
 MAX_FIELD = 4096  # characters: no JRC cell comes near; a longer one is a quote left open, and refused
 MAX_NAME = 300  # a signatory's name longer than this, or with a line break, is not a plausible row
-# The share of rows without a usable name or id a file may have and still count as the whole
-# roster (the 2024 release has one row named "None"); the default of COVENANT_OPEN_DATA_MAX_BAD_SHARE.
-MAX_BAD_SHARE = 0.01
+
 
 EXPECTATIONS = Expectations(
     landmarks=(Landmark("jrc_columns", "a header row with " + ", ".join(REQUIRED_COLUMNS)),),
@@ -274,7 +272,7 @@ class FileItems:
     After `items()` is spent, `dataset` holds the second pass's counts and problems.
     """
 
-    def __init__(self, open_stream, *, name: str, url: str, source: str = SOURCE, max_bad_share: float = MAX_BAD_SHARE):
+    def __init__(self, open_stream, *, name: str, url: str, max_bad_share: float, source: str = SOURCE):
         self.open_stream, self.name, self.url, self.source = open_stream, name, url, source
         self.max_bad_share = max_bad_share
         self.dataset: Dataset | None = None

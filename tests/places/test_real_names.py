@@ -1,4 +1,4 @@
-"""The one resolver on real names no one here wrote (../shared/real/, README there).
+"""The one resolver on real names no one here wrote (the shared folder's real/, README there).
 
 The JRC signatories (6,088 rows, each with its own coordinates) are imported with `glocal import
 covenant` and every row is judged by the distance between its coordinates and GeoNames' point of
