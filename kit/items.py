@@ -55,6 +55,10 @@ class Signature:
     as_printed: str | None = None
     withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
     withdrawal_effective_on: str | None = None
+    # Evidence that names an instrument no crawled list holds (a news post about C40's Zero Waste
+    # accelerator): the instrument's title and issuer as that evidence gives them.
+    instrument_title: str | None = None
+    instrument_issuer: str | None = None
 
 
 @dataclass
