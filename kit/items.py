@@ -94,6 +94,25 @@ class Event:
 
 
 @dataclass
+class Report:
+    """A document a city (or region) publishes about its own action, such as a Voluntary Local
+    Review of the 2030 Agenda: authored by the actor, dated, not signed by anyone."""
+
+    source: str
+    key: str
+    url: str
+    title: str
+    kind: str  # "voluntary_local_review" ...
+    actor_name: str | None = None  # the author as the source names it
+    country: str | None = None  # ISO 3166-1 alpha-2
+    published: str | None = None  # as precise as printed: YYYY, YYYY-MM or YYYY-MM-DD
+    published_precision: str | None = None  # "year", "month" or "day": what `published` holds
+    reviews: str | None = None  # what it reviews ("2030 Agenda")
+    document_url: str | None = None  # the report itself (a PDF)
+    scope: str | None = None
+
+
+@dataclass
 class Announcement:
     """A news or press item."""
 
@@ -173,13 +192,13 @@ class Scope:
     and its name (fixed, or computed from the page URL). Every ScopeReport of the list, the
     parser's own and the spider's failure reports, is built from it."""
 
-    item: type  # Signature, Membership, Instrument, Event, Announcement
+    item: type  # Signature, Membership, Instrument, Event, Announcement, Report
     kind: str  # ROSTER or APPEND_ONLY
     name: str | Callable[[str], str]
 
     def __post_init__(self):
         if self.item not in ENTITY_OF or self.item is CountClaim:
-            raise ValueError(f"a scope holds Instrument, Signature, Membership, Event or Announcement, not {self.item}")
+            raise ValueError(f"a scope holds Instrument, Signature, Membership, Event, Announcement or Report, not {self.item}")
         if self.kind not in SCOPE_KINDS:
             raise ValueError(f"kind {self.kind!r} is not one of {SCOPE_KINDS}")
 
@@ -204,13 +223,14 @@ class Link:
     rel: str | None = None
 
 
-DATA_ITEMS = (Instrument, Signature, Membership, Event, Announcement, CountClaim)
+DATA_ITEMS = (Instrument, Signature, Membership, Event, Announcement, Report, CountClaim)
 ENTITY_OF = {
     Instrument: "instrument",
     Signature: "signature",
     Membership: "membership",
     Event: "event",
     Announcement: "announcement",
+    Report: "report",
     CountClaim: "count_claim",
 }
 

@@ -122,6 +122,15 @@ ENTITIES: dict[str, Entity] = {
             compared=("title", "starts_on", "ends_on", "city", "country", "organiser", "series", "edition"),
         ),
         Entity(
+            "report",
+            "reports",
+            columns=("title", "kind", "actor_name", "country", "published", "published_precision", "reviews",
+                     "document_url"),
+            compared=("title", "kind", "actor_name", "country", "published", "published_precision", "reviews",
+                      "document_url"),
+            has_actor=True,
+        ),
+        Entity(
             "announcement",
             "announcements",
             columns=("title", "published_on", "summary", "tags"),

@@ -654,18 +654,30 @@ def m102_network_vocabulary(db: Database):
 @migrations()
 def m103_instrument_records(db: Database):
     # Every instrument a signing can point at: the rows of `instruments` (each from its own page or
-    # list) and, for an instrument only news posts name (C40's Zero Waste accelerator, whose page is
-    # not crawled), one record made from that evidence: the title and issuer the posts printed.
+    # list) and, for an instrument only other evidence names (C40's Zero Waste accelerator, whose
+    # page is not crawled, named by news posts), one record made from that evidence: the title and
+    # issuer the first post printed. `instrument_mentions` holds those, one row per instrument key a
+    # signature pointed at, written by a trigger in the same transaction as the signature.
+    db["instrument_mentions"].create({"instrument_key": str, "title": str, "issuer": str, "source": str,
+                                      "url": str, "first_seen_at": str}, pk="instrument_key")
+    db.execute("""create trigger signatures_mention_ai after insert on signatures begin
+                      insert or ignore into instrument_mentions (instrument_key, title, issuer, source, url, first_seen_at)
+                      values (new.instrument_key, new.instrument_title, new.instrument_issuer, new.source, new.url,
+                              new.first_seen_at);
+                      update instrument_mentions set title = new.instrument_title, issuer = new.instrument_issuer
+                      where instrument_key = new.instrument_key and title is null and new.instrument_title is not null;
+                  end""")
+    db.execute("""insert or ignore into instrument_mentions (instrument_key, source, url, first_seen_at)
+                  select instrument_key, min(source), min(url), min(first_seen_at) from signatures group by instrument_key""")
     db.create_view("instrument_records", """
         select i.key, i.title, i.kind, i.issuer, i.adopted_on, i.place, i.event_key, i.source, i.url,
                i.first_seen_at, i.removed_at, 'page' as known_from
         from instruments i
         union all
-        select s.instrument_key, coalesce(min(s.instrument_title), s.instrument_key), null, min(s.instrument_issuer),
-               null, null, null, min(s.source), min(s.url), min(s.first_seen_at), null, 'news'
-        from signatures s
-        where not exists (select 1 from instruments i where i.key = s.instrument_key)
-        group by s.instrument_key
+        select m.instrument_key, coalesce(m.title, m.instrument_key), null, m.issuer, null, null, null, m.source, m.url,
+               m.first_seen_at, null, 'news'
+        from instrument_mentions m
+        where not exists (select 1 from instruments i where i.key = m.instrument_key)
     """)
 
 
@@ -720,7 +732,7 @@ def m104_signings(db: Database):
         ),
         dated as (select *, coalesce(list_date, any_date) as best_date from grouped)
         select d.instrument_key,
-               coalesce(i.title, (select min(e.instrument_title) from signatures e where e.instrument_key = d.instrument_key),
+               coalesce(i.title, (select m.title from instrument_mentions m where m.instrument_key = d.instrument_key),
                         d.instrument_key) as instrument_title,
                d.actor_id, a.name as actor,
                coalesce(d.country, a.country) as country, a.geonames_id, d.name_as_published,
@@ -741,3 +753,39 @@ def m104_signings(db: Database):
         left join actors a on a.id = d.actor_id
         left join instruments i on i.key = d.instrument_key
     """)
+
+
+@migrations()
+def m105_reports(db: Database):
+    # A Voluntary Local Review is a report a city publishes about itself, not an instrument it
+    # signs: its own table, with the city as author (actor_id) and its date as precise as the source
+    # prints it (a year, a month or a day), never a bare year in an `_on` column.
+    db["reports"].create(
+        {"key": str, "title": str, "kind": str, "actor_id": int, "actor_name": str, "country": str,
+         "published": str, "published_precision": str, "reviews": str, "document_url": str, **_TRACKING},
+        pk="key",
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["reports"].create_index(["actor_id"])
+    db["reports"].create_index(["scope"])
+    # The reviews stored before (an instrument of kind voluntary_local_review "signed" by its city as
+    # submitter) move here, with their history kept in `changes` under their old keys.
+    db.execute("""
+        insert into reports (key, title, kind, actor_id, actor_name, country, published, published_precision,
+                             reviews, document_url, source, scope, url, first_seen_at, last_seen_at, removed_at,
+                             first_run_id, last_seen_run_id)
+        select i.key, i.title, i.kind, s.actor_id, s.actor_name, s.country, i.adopted_on,
+               case length(i.adopted_on) when 4 then 'year' when 7 then 'month' when 10 then 'day' end,
+               '2030 Agenda', case when i.text like 'Report: %' then substr(i.text, 9) end,
+               i.source, 'reports:' || i.source, i.url, i.first_seen_at, i.last_seen_at, i.removed_at,
+               i.first_run_id, i.last_seen_run_id
+        from instruments i
+        left join signatures s on s.instrument_key = i.key and s.role = 'submitter'
+        where i.kind in ('voluntary_local_review', 'vlr')""")
+    db.execute("""delete from signatures where instrument_key in
+                  (select key from instruments where kind in ('voluntary_local_review', 'vlr'))""")
+    db.execute("delete from instrument_mentions where instrument_key in (select key from reports)")
+    db.execute("delete from instruments where kind in ('voluntary_local_review', 'vlr')")
+    # A place named by a user regardless of (ASCII) case, found by index: the named queries' fallback.
+    db.execute("create index if not exists idx_actors_name_nocase on actors (name collate nocase)")
+    db.execute("create index if not exists idx_actor_names_name_nocase on actor_names (name collate nocase)")
