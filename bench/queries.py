@@ -278,6 +278,9 @@ def parameter_sets(world: dict, samples: int, seed: int) -> dict[str, list[dict]
         "provenance": [{"entity": "signature", "key": f"{k}/{a}"} for k, a in
                        ((world["instruments"][rng.randrange(len(world["instruments"]))], rng.randrange(1, 50)) for _ in range(samples))],
         "stated_counts": [{"subject": k} for k in keys],
+        "signings": [{"instrument": k} for k in keys],
+        "signing_evidence": [{"instrument": k, "actor_id": p} for k, p in zip(keys, places)],
+        "treaty_uptake": [{"treaty": k} for k in keys],
         "search": [{"q": q} for q in (["water", "buses", "clean air", "town 00042", "pledge AND water", "refugees",
                                        "heat OR trees", "declaration 17*"] * samples)[:samples]],
     }
@@ -311,7 +314,7 @@ def plans(db) -> dict[str, list[str]]:
     """EXPLAIN QUERY PLAN of each query (parameters bound to plausible values)."""
     values = {"instrument": "synthetic/instrument-0001", "as_of": "2026-01-01", "actor_id": 1, "network": "UCLG",
               "other": "ICLEI", "issuer": "", "event": "event/0", "entity": "signature", "key": "x",
-              "subject": "synthetic/instrument-0001", "q": "water"}
+              "subject": "synthetic/instrument-0001", "q": "water", "treaty": "synthetic/instrument-0001"}
     found = {}
     for name, query in QUERIES.items():
         rows = db.execute("explain query plan " + query.sql, {p: values[p] for p in query.params}).fetchall()

@@ -789,3 +789,16 @@ def m105_reports(db: Database):
     # A place named by a user regardless of (ASCII) case, found by index: the named queries' fallback.
     db.execute("create index if not exists idx_actors_name_nocase on actors (name collate nocase)")
     db.execute("create index if not exists idx_actor_names_name_nocase on actor_names (name collate nocase)")
+
+
+@migrations()
+def m106_signing_indexes(db: Database):
+    # Signings group an instrument's evidence rows by actor and tell list rows from news rows by
+    # their scope: the two indexes that read an instrument's rows gain the column each lacked, so
+    # network_overlap (current signings of a network's instruments) and count_history (each actor's
+    # changes) still read the rows from the index alone. Each new index has the old one as a
+    # prefix, so every lookup the old one served it serves, and a write updates as many indexes.
+    db.execute("drop index if exists idx_signatures_instrument_key_removed_at_actor_id")
+    db["signatures"].create_index(["instrument_key", "removed_at", "actor_id", "scope"], if_not_exists=True)
+    db.execute("drop index if exists idx_signatures_instrument_key_scope_key")
+    db["signatures"].create_index(["instrument_key", "scope", "key", "actor_id"], if_not_exists=True)

@@ -311,17 +311,18 @@ _COUNT_HISTORY = _loud(_COUNT_HISTORY_CORE, _COUNT_HISTORY_COLUMNS, "day",
 # :network's own instruments each signed (distinct instruments, never evidence rows).
 _OVERLAP_COLUMNS = ("actor_id", "actor", "country", "in_other", "instruments_signed")
 def _current_signers(instruments: str) -> str:
-    # The current signings of the instruments in CTE `instruments`, from evidence rows: a list row
-    # not removed, or a news row of an actor no list of that instrument ever showed (the rule of the
-    # signings view, read from the (instrument_key, removed_at, actor_id) index and the scope kinds).
-    return f"""select s.actor_id, s.instrument_key
-  from {instruments} i join signatures s on s.instrument_key = i.instrument_key
-  left join scope_kinds k on k.scope = s.scope
-  where s.removed_at is null
-    and (coalesce(k.kind, 'roster') = 'roster'
-         or not exists (select 1 from signatures l left join scope_kinds lk on lk.scope = l.scope
-                        where l.instrument_key = s.instrument_key and l.actor_id = s.actor_id
-                          and coalesce(lk.kind, 'roster') = 'roster'))"""
+    # The current signings of the instruments in CTE `instruments`, from their evidence rows (read
+    # from the index alone, removed ones included): on the list (a list row not removed), or named by
+    # news only (no list row ever, a news row not removed): the rule of the signings view.
+    return f"""select actor_id, instrument_key from (
+    select s.actor_id, s.instrument_key,
+           max(coalesce(k.kind, 'roster') = 'roster' and s.removed_at is null) as on_list,
+           max(coalesce(k.kind, 'roster') = 'roster') as list_ever,
+           max(s.removed_at is null) as any_current
+    from {instruments} i cross join signatures s on s.instrument_key = i.instrument_key
+    left join scope_kinds k on k.scope = s.scope
+    group by s.actor_id, s.instrument_key)
+  where on_list or (not list_ever and any_current)"""
 
 
 _OVERLAP_CORE = """
@@ -378,7 +379,7 @@ select e.key as event_key, e.title as event, e.starts_on, e.ends_on, e.city, e.c
 from events e join instruments i on i.event_key = e.key
 where e.key = :event"""
 _ADOPTED_AT = _loud(_ADOPTED_AT_CORE, _ADOPTED_AT_COLUMNS, "adopted_on, instrument",
-                    ctes=("nothing(x) as (select 1)",), problems=(_EVENT_PROBLEM,))
+                    ctes=("event_given(x) as (select 1)",), problems=(_EVENT_PROBLEM,))
 
 _PROVENANCE = """
 select c.id as change_id, c.entity, c.entity_key, c.change, c.diff, c.observed_at, c.detected_at,
@@ -468,7 +469,7 @@ QUERIES: dict[str, Query] = {q.name: q for q in (
           _PER_YEAR, ("issuer",)),
     Query("adopted_at_event", "What was adopted at an event",
           "Instruments adopted at event :event, their signatories, and how many signed during the event.",
-          _ADOPTED_AT, ("event",), ("nothing(x) as (select 1)",), (_EVENT_PROBLEM,)),
+          _ADOPTED_AT, ("event",), ("event_given(x) as (select 1)",), (_EVENT_PROBLEM,)),
     Query("treaty_uptake", "City uptake beside the state's treaty status",
           "Cities whose signings act under :treaty (treaty_links), each beside its state's status on the treaty.",
           _TREATY_UPTAKE, ("treaty",), (_pick_instrument("treaty"),), (_instrument_problem("treaty", "treaty"),)),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from places import gazetteer
-from kit.items import Announcement, Event, Instrument, Membership, as_record
+from kit.items import Announcement, Event, Instrument, Membership, Report, as_record
 from store import open_db
 from store.actors import ActorResolver
 from store.ingest import apply_records, begin_scope, close_scope
@@ -62,11 +62,12 @@ def add_other_sources(db, now="2026-11-10T09:00:00Z"):
         title="Durban Political Declaration: Envisioning the Future of Our Renewed International Municipal Movement",
         kind="declaration", issuer="UCLG", adopted_on="2019-11-15", place="Durban", event_key="uclg/world-congress-2019",
         text="Local and regional governments commit to the localization of the 2030 Agenda and a renewed municipal movement."))
-    vlr = as_record(Instrument(source="un_vlrs", key="un/vlr/bristol-2019", url="https://sdgs.un.org/topics/voluntary-local-reviews",
-                               title="Bristol and the SDGs: A Voluntary Local Review", kind="vlr", issuer="UN DESA",
-                               adopted_on="2019-07-01", place="Bristol"))
+    vlr = as_record(Report(source="un_vlrs", key="un/vlr/bristol-2019", url="https://sdgs.un.org/topics/voluntary-local-reviews",
+                           title="Bristol and the SDGs: A Voluntary Local Review", kind="voluntary_local_review",
+                           actor_name="Bristol", country="GB", published="2019-07", published_precision="month",
+                           reviews="2030 Agenda"))
     ingest(db, "uclg_declarations", "instrument", "uclg/declarations", [declaration], now=now, keys=False)
-    ingest(db, "un_vlrs", "instrument", "un/vlrs", [vlr], now=now, keys=False)
+    ingest(db, "un_vlrs", "report", "reports:un_vlrs", [vlr], now=now, keys=False)
     news = as_record(Announcement(source="uclg_news", key="uclg/news/durban-closes", url="https://uclg.org/new/36072/",
                                   title="Local and regional leaders close the World Summit in Durban",
                                   published_on="2019-11-26", summary="The Durban Political Declaration was adopted by the World Council."))
