@@ -660,24 +660,34 @@ def m103_instrument_records(db: Database):
     # signature pointed at, written by a trigger in the same transaction as the signature.
     db["instrument_mentions"].create({"instrument_key": str, "title": str, "issuer": str, "source": str,
                                       "url": str, "first_seen_at": str}, pk="instrument_key")
-    db.execute("""create trigger signatures_mention_ai after insert on signatures begin
+    # Two triggers, so that a list's own rows (no title, their instrument already recorded) cost one
+    # primary-key look each and write nothing.
+    db.execute("""create trigger signatures_mention_titled_ai after insert on signatures
+                  when new.instrument_title is not null begin
                       insert or ignore into instrument_mentions (instrument_key, title, issuer, source, url, first_seen_at)
                       values (new.instrument_key, new.instrument_title, new.instrument_issuer, new.source, new.url,
                               new.first_seen_at);
                       update instrument_mentions set title = new.instrument_title, issuer = new.instrument_issuer
-                      where instrument_key = new.instrument_key and title is null and new.instrument_title is not null;
+                      where instrument_key = new.instrument_key and title is null;
+                  end""")
+    db.execute("""create trigger signatures_mention_untitled_ai after insert on signatures
+                  when new.instrument_title is null
+                   and not exists (select 1 from instruments where key = new.instrument_key) begin
+                      insert or ignore into instrument_mentions (instrument_key, source, url, first_seen_at)
+                      values (new.instrument_key, new.source, new.url, new.first_seen_at);
                   end""")
     db.execute("""insert or ignore into instrument_mentions (instrument_key, source, url, first_seen_at)
-                  select instrument_key, min(source), min(url), min(first_seen_at) from signatures group by instrument_key""")
+                  select instrument_key, min(source), min(url), min(first_seen_at) from signatures
+                  where instrument_key not in (select key from instruments) group by instrument_key""")
     db.create_view("instrument_records", """
         select i.key, i.title, i.kind, i.issuer, i.adopted_on, i.place, i.event_key, i.source, i.url,
                i.first_seen_at, i.removed_at, 'page' as known_from
         from instruments i
         union all
-        select m.instrument_key, coalesce(m.title, m.instrument_key), null, m.issuer, null, null, null, m.source, m.url,
-               m.first_seen_at, null, 'news'
-        from instrument_mentions m
-        where not exists (select 1 from instruments i where i.key = m.instrument_key)
+        select mention.instrument_key, coalesce(mention.title, mention.instrument_key), null, mention.issuer, null, null,
+               null, mention.source, mention.url, mention.first_seen_at, null, 'news'
+        from instrument_mentions mention
+        where not exists (select 1 from instruments i where i.key = mention.instrument_key)
     """)
 
 

@@ -228,9 +228,9 @@ select 'signature' as relation, coalesce(r.kind, 'named by ' || r.known_from) as
 from signings g left join instrument_records r on r.key = g.instrument_key
 where g.actor_id = (select id from actor) and coalesce(r.kind, '') not in ('voluntary_local_review', 'vlr')
 union all
-select 'membership', m.category, m.key, coalesce(n.network, m.network), coalesce(n.network, m.network), null,
+select 'membership', m.category, m.key, coalesce(nw.name, m.network), coalesce(nw.name, m.network), null,
        m.first_seen_at, m.removed_at, m.source, m.url
-from memberships m left join membership_networks n on n.membership_key = m.key
+from memberships m left join network_aliases na on na.alias = m.network left join networks nw on nw.id = na.network_id
 where m.actor_id = (select id from actor)
 union all
 select 'review', p.kind, p.key, p.title, p.actor_name, p.published, p.first_seen_at, p.removed_at, p.source, p.url
