@@ -108,3 +108,31 @@ def bench_store(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("bench") / "tiny.db"
     return path, bench_queries.build(path, **BENCH_SIZES)
+
+
+SAMPLE_ARCHIVE = Path(__file__).parents[1] / "fixtures" / "sample.warc.gz"
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """The README's store: `glocal crawl --all --replay tests/fixtures/sample.warc.gz`, run once per
+    test session (the workers of one session share it: the first builds it under a lock)."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "sample-store"
+    path = folder / "glocal.db"
+    with open(root / "sample-store.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "built").exists():
+            folder.mkdir(exist_ok=True)
+            glocal = Path(sys.executable).parent / "glocal"
+            result = subprocess.run([str(glocal), "crawl", "--all", "--replay", str(SAMPLE_ARCHIVE), "--db", str(path)],
+                                    capture_output=True, text=True, timeout=900)
+            assert result.returncode == 0, result.stdout + result.stderr
+            (folder / "built").write_text(result.stdout, encoding="utf-8")
+    return path
