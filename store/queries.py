@@ -98,7 +98,7 @@ def _pick_network(param: str) -> str:
 ),
 names_{param}(name) as (
   select alias from network_aliases where network_id in (select id from tree_{param})
-  union select trim(:{param})
+  union all select trim(:{param})  -- union all: a union would fold "c40 cities" and "C40 Cities" (nocase)
 )"""
 
 
