@@ -65,6 +65,9 @@ def describe(fact: dict, *, datasette_url: str | None = None) -> Item:
         headline = f"New event: {fact.get('title') or fact['entity_key']}"
     elif kind == "announcement.added":
         headline = f"News: {fact.get('title') or fact['entity_key']}"
+    elif kind == "report.added":
+        by = fact.get("actor") or fact.get("actor_name")
+        headline = f"New report: {fact.get('title') or fact['entity_key']}" + (f" ({by})" if by else "")
     elif kind == "health.failed":
         what = "is stale" if diff.get("kind") == "stale" else "went blind"
         headline = f"Spider {fact['entity_key']} {what}"

@@ -91,12 +91,15 @@ def signings_as_of(db: Database, instrument_key: str, until: str, *, treaty: boo
         [instrument_key])}
     title = instrument_title(db, instrument_key)
     grouped: dict[int, list[tuple[dict, dict]]] = {}
-    for key, entry in present.items():
-        if entry["present"] and key in evidence:
+    for key, entry in present.items():  # every row seen by then, standing or not
+        if key in evidence:
             grouped.setdefault(evidence[key]["actor_id"], []).append((evidence[key], entry))
     result = []
-    for actor_id, rows in grouped.items():
+    for actor_id, seen in grouped.items():
+        rows = [(row, entry) for row, entry in seen if entry["present"]]
         listed = [(row, entry) for row, entry in rows if row["evidence"] == "list"]
+        if not rows or (not listed and any(row["evidence"] == "list" for row, _entry in seen)):
+            continue  # gone from the list by then (news of the signing does not bring it back)
         chosen = listed or rows
         dated = sorted(((entry.get("signed_on"), row["evidence"] != "list", row["source"], row["url"])
                         for row, entry in (listed if any(e.get("signed_on") for _r, e in listed) else rows)

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from store import open_db
-from store.history import signatories as python_signatories
+from store.history import end_of
+from store.signings import signings_as_of
 from store.queries import QUERIES, QueryError, run
 from tests.research.conftest import CLEAN_AIR
 
@@ -47,7 +48,7 @@ def test_before_the_first_capture_the_list_is_empty(db):
 @pytest.mark.parametrize("day", ["2026-11-02", "2026-11-05", "2026-11-09", "2026-11-12", "2026-11-20"])
 def test_sql_and_python_as_of_agree(db, day):
     sql = names(run(db, "signatories_as_of", instrument=CLEAN_AIR, as_of=day))
-    python = names(python_signatories(db, CLEAN_AIR, as_of=day))
+    python = names(signings_as_of(db, CLEAN_AIR, end_of(day)))
     assert sql == python
 
 

@@ -251,3 +251,11 @@ def test_the_raw_sql_says_loudly_what_matched_nothing(sample_store, name, params
     finally:
         raw.close()
     assert len(rows) == 1 and rows[0][0].startswith(message) and set(rows[0][1:]) == {None}
+
+
+@pytest.mark.parametrize("day", ["2026-11-01", "2026-11-02", "2026-12-31"])
+def test_the_commands_as_of_and_the_named_query_agree(db, day):
+    sql = [(r["actor_id"], r["on_list"]) for r in run(db, "signatories_as_of", instrument=CLEAN_AIR, as_of=day)]
+    python = [(r["actor_id"], r["on_list"]) for r in signing_store.signings_as_of(db, CLEAN_AIR, day + "T23:59:59Z")]
+    assert sorted(sql) == sorted(python)
+    assert len(sql) == (0 if day == "2026-11-01" else 38)
