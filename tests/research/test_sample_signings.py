@@ -259,3 +259,17 @@ def test_the_commands_as_of_and_the_named_query_agree(db, day):
     python = [(r["actor_id"], r["on_list"]) for r in signing_store.signings_as_of(db, CLEAN_AIR, day + "T23:59:59Z")]
     assert sorted(sql) == sorted(python)
     assert len(sql) == (0 if day == "2026-11-01" else 38)
+
+
+def test_an_alert_carries_the_signings_best_date_and_its_source(db):
+    from alerts.facts import facts
+    from alerts.render import single
+
+    (change,) = [dict(row) for row in db.query(
+        "select * from changes where entity = 'signature' and entity_key = 'c40_accelerators/clean-air-cities/durban'")]
+    (fact,) = facts(db, [change])
+    assert (fact["signed_on"], fact["signed_on_source"]) == ("2019-10-11", "c40_news")
+    fact["kind"] = "signature.added"  # as the change would alert once the list's baseline is past
+    text = single(fact).text
+    assert "Signed on: 2019-10-11 (per c40_news)" in text
+    assert "Date from: https://www.c40.org/news/35-cities-unite" in text
