@@ -15,7 +15,7 @@ import json
 
 from sqlite_utils import Database
 
-from store.errors import NotFound
+from store.queries import instrument_key
 
 # What `glocal signatories` and its JSON show of one signing, in this order.
 SIGNING_COLUMNS = (
@@ -28,25 +28,11 @@ TREATY_STATUSES = ("party", "signatory", "withdrawn")
 
 
 def find_instrument(db: Database, text: str) -> dict:
-    """The instrument a user means: its key, the end of its key ("clean-air-cities"), or words of
-    its title; also an instrument only news names. NotFound (one line) for none or several."""
-    text = (text or "").strip()
-    if not text:
-        raise NotFound("no instrument given (see: glocal instruments)")
-    exact = list(db.query("select * from instrument_records where key = ?", [text]))
-    if exact:
-        return exact[0]
-    matches = list(db.query(
-        "select * from instrument_records where key like ? or lower(title) like ? order by key",
-        [f"%/{text}%", f"%{text.lower()}%"]))
-    if not matches and "/" not in text:
-        matches = list(db.query("select * from instrument_records where key like ? order by key", [f"{text}%"]))
-    if not matches:
-        raise NotFound(f"no instrument matches {text!r} (see: glocal instruments)")
-    if len(matches) > 1:
-        keys = ", ".join(m["key"] for m in matches[:8])
-        raise NotFound(f"{text!r} matches {len(matches)} instruments: {keys}; give the full key")
-    return matches[0]
+    """The instrument a user means (its record in `instrument_records`): its key, the end of its key
+    ("clean-air-cities") or words of its title, an instrument only news names included, by the very
+    SQL the named queries resolve it with. QueryError (one line) for none or several."""
+    key = instrument_key(db, text)
+    return next(iter(db.query("select * from instrument_records where key = ?", [key])))
 
 
 def signings(db: Database, instrument_key: str, *, include_removed: bool = False) -> list[dict]:
@@ -249,4 +235,4 @@ def best_dates(db: Database, pairs: list[tuple[str, int]]) -> dict[tuple[str, in
     return found
 
 
-__all__ = ["NotFound", "find_instrument", "signings", "signings_as_of", "instrument_summaries", "best_dates"]
+__all__ = ["find_instrument", "signings", "signings_as_of", "instrument_summaries", "best_dates"]
