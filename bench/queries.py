@@ -283,7 +283,7 @@ def parameter_sets(world: dict, samples: int, seed: int) -> dict[str, list[dict]
         "provenance": [{"entity": "signature", "key": f"{k}/{a}"} for k, a in
                        ((world["instruments"][rng.randrange(len(world["instruments"]))], rng.randrange(1, 50)) for _ in range(samples))],
         "stated_counts": [{"subject": k} for k in keys],
-        "signings": [{"instrument": k} for k in keys],
+        "who_signed": [{"instrument": k} for k in keys],
         "signing_evidence": [{"instrument": k, "actor_id": p} for k, p in zip(keys, places)],
         "treaty_uptake": [{"treaty": world["treaty"]}] * samples,
         "search": [{"q": q} for q in (["water", "buses", "clean air", "town 00042", "pledge AND water", "refugees",

@@ -443,7 +443,7 @@ _TREATY_UPTAKE = _loud(_TREATY_UPTAKE_CORE, _TREATY_UPTAKE_COLUMNS, "country, ci
                        ctes=(_pick_instrument("treaty"),), problems=(_instrument_problem("treaty", "treaty"),))
 
 QUERIES: dict[str, Query] = {q.name: q for q in (
-    Query("signings", "Who signed an instrument, and when",
+    Query("who_signed", "Who signed an instrument, and when",
           "One row per signing of :instrument (an actor, however many sources report it): on the list or named "
           "by news only, its date and the source of that date, treaty status.",
           _SIGNINGS, ("instrument",), (_pick_instrument("instrument"),), (_instrument_problem("instrument"),)),

@@ -180,7 +180,7 @@ def test_voluntary_local_reviews_are_reports_with_their_precision(db):
 # -- the research questions, each by a named query ---------------------------------------------------
 
 def test_who_signed_and_when(db):
-    rows = run(db, "signings", instrument="clean-air-cities")
+    rows = run(db, "who_signed", instrument="clean-air-cities")
     assert len(rows) == 38 and Counter(r["standing"] for r in rows) == {"listed": 35, "news only": 3}
     durban = [r for r in rows if r["actor"] == "Durban"][0]
     assert (durban["name_as_published"], durban["signed_on"], durban["signed_on_from"], durban["evidence_rows"]) == (
@@ -218,7 +218,7 @@ def test_which_source_said_what(db):
 # -- Datasette: the canned queries resolve parameters as the CLI does --------------------------------
 
 @pytest.mark.parametrize("name,params", [
-    ("signings", {"instrument": "clean-air-cities"}),
+    ("who_signed", {"instrument": "clean-air-cities"}),
     ("signatories_as_of", {"instrument": "clean-air-cities", "as_of": "2026-11-05"}),
     ("count_history", {"instrument": "clean-air-cities"}),
     ("portfolio", {"actor_id": "Durban"}),
@@ -239,8 +239,8 @@ def test_the_raw_sql_answers_the_cli_forms_with_the_clis_rows(sample_store, db, 
 
 
 @pytest.mark.parametrize("name,params,message", [
-    ("signings", {"instrument": "zero-gravity"}, "unknown instrument 'zero-gravity' (see: glocal instruments)"),
-    ("signings", {"instrument": "accelerator"}, "'accelerator' matches"),
+    ("who_signed", {"instrument": "zero-gravity"}, "unknown instrument 'zero-gravity' (see: glocal instruments)"),
+    ("who_signed", {"instrument": "accelerator"}, "'accelerator' matches"),
     ("portfolio", {"actor_id": "Atlantis"}, "unknown place 'Atlantis' (see: glocal actors list)"),
     ("network_overlap", {"network": "C40", "other": "League of Atlantis"}, "unknown network 'League of Atlantis'"),
 ])
