@@ -217,9 +217,9 @@ def parse_unhabitat_page(text: str, url: str) -> Iterator:
 
 
 ROUTES = Routes(
-    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS, rosters=(SUBMITTERS,),
+    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS,
           example="https://sdgs.un.org/topics/voluntary-local-reviews", returns="items 16"),
-    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS, rosters=(SUBMITTERS,),
+    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS,
           example="https://unhabitat.org/topics/voluntary-local-reviews?order=field_year_of_publication_vlr&sort=desc",
           returns="items 10"),
 )
