@@ -527,3 +527,7 @@ for _command in RESEARCH_COMMANDS:
 from cli.imports import import_group  # noqa: E402 - registered last, see docs/cli.md
 
 cli.add_command(import_group)
+
+from cli.roster import roster  # noqa: E402  (the generic roster reader on a saved page)
+
+cli.add_command(roster)

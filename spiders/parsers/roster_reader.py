@@ -305,7 +305,8 @@ def _json_candidates(data, judge: "_Judge") -> list[Candidate]:
                 columns.setdefault(key, [])
         for key in columns:
             columns[key] = [_text_of(dict(_flat(row)).get(key)) for row in rows]
-        best = judge.best_column(f"{path}[]", "json", columns, {k: k for k in columns}, None)
+        keys = re.findall(r"\.([^.\[\]]+)", path)  # "$.signatories" says what the array holds
+        best = judge.best_column(f"{path}[]", "json", columns, {k: k for k in columns}, keys[-1] if keys else None)
         if best is not None:
             found.append(best)
     return found
