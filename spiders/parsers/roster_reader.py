@@ -376,9 +376,11 @@ class _Judge:
         name = label.strip().rstrip(_MARKERS).strip()
         match = _TRAILING_COUNTRY.match(name)
         if match and country is None:
-            tail = match.group("paren") or match.group("comma")
-            code = self.country(tail.strip())
-            if code:
+            tail = (match.group("paren") or match.group("comma")).strip()
+            code = self.country(tail)
+            # "Carmel, IN" is Indiana, not India: a short code is a country only when the whole
+            # label is not already a known place with it.
+            if code and not (len(tail) <= 3 and self.place_weight(name)):
                 return Entry(match.group("name").strip(), code)
         return Entry(name, country)
 
