@@ -151,6 +151,9 @@ class ScopeReport:
     # A roster read over several pages of which some failed: the rows that arrived are trusted
     # (added, updated), but the list is not complete, so nothing is removed.
     partial: bool = False
+    # Who read the list when its parser could not: "generic roster reader" when the parser's
+    # landmarks were missing and the generic reader stood in (spiders/parsers/stand_in.py).
+    stand_in: str | None = None
 
     def __post_init__(self):
         if self.kind not in SCOPE_KINDS:

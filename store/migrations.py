@@ -550,3 +550,13 @@ def m096_signatures_by_instrument_covering_index(db: Database):
     # prefix of this one, so it goes, and a signature insert still updates as many indexes as before.
     db.execute("drop index if exists idx_signatures_instrument_key")
     db["signatures"].create_index(["instrument_key", "scope", "key"], if_not_exists=True)
+
+
+# --- the generic roster reader (m250-m299) --------------------------------------------------------
+
+@migrations()
+def m250_scope_runs_stand_in(db: Database):
+    # A list its parser could not read (a landmark missing after a redesign) may be read by the
+    # generic roster reader instead: the scope run names the reader that stood in, so a researcher
+    # can tell a list read by its parser from one read by the fallback ("reader standing in").
+    db["scope_runs"].add_column("stand_in", str)
