@@ -94,6 +94,11 @@ class GlocalSpider(scrapy.Spider):
                                       f"(Content-Type {content_type or 'missing'})")
         try:
             self.check_limits(response.text, response.url, route)
+        except ParseError as error:  # a page over the limits is read by nobody, the generic reader included
+            self.logger.error("%s", error)
+            return route.scope.report(self.name, response.url, complete=False, reason=str(error),
+                                      landmarks_missing=list(error.landmarks), rejected=True)
+        try:
             output = list(route.parse(response.text, response.url))
         except ParseError as error:
             self.logger.error("%s", error)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import resources
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,10 +176,18 @@ def _path(url: str) -> str:
 
 
 def load_sources(path: str | Path | None = None) -> list[RosterSource]:
-    """The configured rosters, in file order; RosterConfigError (one line) on a bad file."""
-    path = Path(path) if path else CONFIG
+    """The configured rosters, in file order; RosterConfigError (one line) on a bad file.
+
+    Without a path, spiders/rosters.toml is read as package data, so a project deployed as an egg
+    (Scrapyd) reads it from inside the archive."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path is None:
+            path = resources.files("spiders").joinpath(CONFIG.name)
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        else:
+            path = Path(path)
+            text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         return []
     except (OSError, tomllib.TOMLDecodeError) as error:
