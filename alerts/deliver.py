@@ -161,12 +161,6 @@ def retry_delay(attempts: int, retry_after: float | None, *, base: float, cap: f
     return delay
 
 
-def next_due(db) -> str | None:
-    row = db.conn.execute(
-        "select min(next_attempt_at) from deliveries where status in ('pending', 'failed')").fetchone()
-    return row[0]
-
-
 def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> Outcome:
     """Send, wait for the next due retry, send again, until nothing is due before `deadline`
     (a time.monotonic() value). For `glocal alerts send --wait` and the tests."""
@@ -175,7 +169,7 @@ def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> O
         outcome = send_due(db, config, **options)
         for name in ("sent", "rows_sent", "failed", "dead"):
             setattr(total, name, getattr(total, name) + getattr(outcome, name))
-        upcoming = next_due(db)
+        upcoming = deliveries.next_due(db)
         if upcoming is None:
             return total
         wait = (parse_moment(upcoming) - datetime.now(timezone.utc)).total_seconds()

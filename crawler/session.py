@@ -33,11 +33,10 @@ from kit.errors import NotConfigured as BadSetting
 from kit.expectations import Expectations
 from kit.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from places.gazetteer import full_gazetteer
-from store import holds, ingest, locks, open_db, pages, runs
+from store import cap_size, holds, ingest, locks, open_db, pages, runs
 from store.errors import StoreError
 from store.actors import ActorResolver
 from store.clock import utcnow
-from store.entities import ENTITIES
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ class CrawlSession:
         try:
             self.db = open_db(self.db_path)
             if self.max_page_count:
-                self.db.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
+                cap_size(self.db, self.max_page_count)
             self._lock = locks.acquire(self.db, spider.name, now=utcnow())
             self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
                                          kind="backfill" if self.as_of else None, as_of=self.as_of)
@@ -437,22 +436,7 @@ class CrawlSession:
         `scope` counts only the rows of that list. `urls[i]` is the URL `keys[i]` was seen at: a key
         whose URL the store holds (a copy of a post stored under another key) counts as known too.
         """
-        table = ENTITIES[entity].table
-        in_scope = " and scope = ?" if scope is not None else ""
-        extra = [scope] if scope is not None else []
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            found.update(key for key, in self.db.conn.execute(
-                f"select key from [{table}] where key in ({', '.join('?' * len(chunk))}){in_scope}", chunk + extra))
-        if urls:
-            key_of = dict(zip(urls, keys))
-            for start in range(0, len(urls), 500):
-                chunk = urls[start:start + 500]
-                found.update(key_of[url] for url, in self.db.conn.execute(
-                    f"select url from [{table}] where url in ({', '.join('?' * len(chunk))}){in_scope}",
-                    chunk + extra))
-        return found
+        return ingest.known_keys(self.db, entity, keys, scope=scope, urls=urls)
 
     # --- reporting ------------------------------------------------------------------------------
 

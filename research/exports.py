@@ -20,20 +20,12 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kit.errors import GlocalError
+from store.tables import column_types, crawl_sources, page_sites, public_relations, relation_rows
 
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "schema.md"
 # What a snapshot holds: the facts, who they are about, and where each came from.
 SNAPSHOT_TABLES = ("instruments", "actors", "actor_names", "actor_decisions", "signatures", "memberships",
                    "events", "announcements", "count_claims", "changes", "pages", "crawl_runs")
-_FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
-
-
-def public_relations(db: Database) -> list[str]:
-    """Tables and views a researcher can export (not sqlite-utils' or FTS5's own bookkeeping)."""
-    fts = set(db.table_names(fts5=True))
-    names = [t for t in db.table_names() if not t.startswith("_")
-             and not any(t == base + suffix for base in fts for suffix in _FTS_SHADOWS)]
-    return names + db.view_names()
 
 
 def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[tuple]]:
@@ -47,13 +39,7 @@ def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[
                          f"queries: {', '.join(QUERIES)})")
     if params:
         raise QueryError(f"{what} is a table: -p parameters belong to named queries")
-    columns = list(db[what].columns_dict)
-    if what in db.table_names() and db[what].pks != ["rowid"]:
-        order = ", ".join(f"[{c}]" for c in db[what].pks)
-    else:
-        order = ", ".join(str(i + 1) for i in range(len(columns)))
-    cursor = db.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{what}] order by {order}")
-    return columns, cursor.fetchall()
+    return relation_rows(db, what)
 
 
 def render(columns: list[str], rows: list[tuple], fmt: str, out) -> int:
@@ -130,7 +116,7 @@ def write_snapshot(db: Database, directory: str, *, today: str | None = None) ->
                 render(columns, rows, "csv", fh)
             counts[table] = len(rows)
             described = docs.get(table, {}).get("columns", {})
-            types = db[table].columns_dict
+            types = column_types(db, table)
             for column in columns:
                 kind, meaning = described.get(column, (types[column].__name__, ""))
                 dictionary.append((table, column, kind, meaning))
@@ -148,13 +134,8 @@ def write_snapshot(db: Database, directory: str, *, today: str | None = None) ->
 
 
 def _readme(db: Database, today: str, counts: dict, docs: dict) -> str:
-    sources = list(db.query(
-        """select spider, count(*) as runs, min(started_at) as first_run, max(started_at) as last_run,
-                  sum(replay is not null) as replays
-           from crawl_runs group by spider order by spider"""))
-    hosts = [row[0] for row in db.execute(
-        """select distinct substr(url, 1, instr(substr(url, 9), '/') + 8) from pages
-           where url like 'http%' order by 1""")]
+    sources = crawl_sources(db)
+    hosts = page_sites(db)
     lines = [
         f"# glocal-watch dataset, snapshot of {today}",
         "",

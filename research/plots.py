@@ -48,11 +48,12 @@ def _save(fig, path: Path) -> Path:
 
 def instrument_chart(db, instrument: str, output: str) -> Path:
     """Observed signatories over time (a step line from the change log) and the stated counts (points)."""
+    from store.history import instrument_title
     from store.queries import instrument_key, run
 
     path = _checked_output(output)
     key = instrument_key(db, instrument)
-    title = db.execute("select title from instruments where key = ?", [key]).fetchone()[0] or key
+    title = instrument_title(db, key) or key
     rows = run(db, "count_history", instrument=key)
     observed = [(date.fromisoformat(r["day"]), r["observed"]) for r in rows if r["observed"] is not None]
     stated = [(date.fromisoformat(r["day"]), r["stated"], r["stated_by"]) for r in rows if r["stated"] is not None]

@@ -21,13 +21,12 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler import settings as defaults
 from kit.errors import ParseError
 from kit.expectations import Expectations
 from kit.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
 from kit.page_limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
 from kit.routing import NoRoute, Route
-from spiders.parsers.listing_page import ListingPage
+from spiders.parsers.listing_page import ListingPage, PagedList
 from spiders.parsers.stand_in import needs_stand_in, stand_in
 
 
@@ -167,7 +166,7 @@ class GlocalSpider(scrapy.Spider):
         if not keys:  # a listing that only links to its items (no dates to read there): its report names them
             keys = next((list(item.keys) for item in items if isinstance(item, ScopeReport)
                          and item.scope == route.scope.name_for(url)), [])
-        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", defaults.CRAWL_STOP_AFTER_KNOWN)
+        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN")
         known = self.known(route.scope.entity, keys)
         if len(known) >= min(limit, len(keys) or 1):
             return f"stopped paging at {url}: {len(known)} of its {len(keys)} items were already known"
@@ -315,6 +314,30 @@ class GlocalSpider(scrapy.Spider):
 
     def failed_report(self, route: Route, url: str, reason: str) -> ScopeReport:
         return route.scope.report(self.name, url, complete=False, reason=reason, fetched=False)
+
+
+class PagedListSpider(GlocalSpider):
+    """The spider of one paged list (its parser's `LISTING`, a `PagedList`), read newest first: each
+    run walks the first N pages, N the setting `pages_setting` names, into one report of its scope
+    (a page that fails ends the walk and leaves the list incomplete):
+
+        class UnhabitatNewsSpider(PagedListSpider):
+            name = "unhabitat_news"
+            parser = unhabitat_news  # LISTING = PagedList(START_URL, NEWS, parse_page)
+            start_urls = [unhabitat_news.START_URL]
+            allowed_domains = ["unhabitat.org"]
+            schedule = "30 6 * * *"
+            pages_setting = "UNHABITAT_NEWS_PAGES"
+    """
+
+    pages_setting: str | None = None  # a setting of crawler/settings.py: how many pages a run reads
+
+    async def start(self):
+        listing: PagedList = self.parser.LISTING
+        pages = self.settings.getint(self.pages_setting, getattr(defaults, self.pages_setting))
+        for request in self.walk(Batch(self.name, listing.scope, listing.start_url),
+                                 [Listing(listing.start_url, listing.parse_page, max_pages=pages)]):
+            yield request
 
 
 @dataclass

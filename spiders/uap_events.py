@@ -2,19 +2,14 @@
 events with their dates and places, World Urban Forum sessions as one series. Append-only: an
 event that leaves the list still took place."""
 
-from spiders.base import Batch, GlocalSpider, Listing
+from spiders.base import PagedListSpider
 from spiders.parsers import uap_events as parser
 
 
-class UapEventsSpider(GlocalSpider):
+class UapEventsSpider(PagedListSpider):
     name = "uap_events"
     allowed_domains = ["www.urbanagendaplatform.org", "urbanagendaplatform.org"]
     start_urls = [parser.START_URL]
     parser = parser
     schedule = "50 5 * * 2,5"  # twice a week: events are announced weeks ahead
-
-    async def start(self):
-        pages = self.settings.getint("UAP_EVENTS_PAGES", 3)
-        for request in self.walk(Batch(self.name, parser.EVENTS, parser.START_URL),
-                                 [Listing(parser.START_URL, parser.parse_page, max_pages=pages)]):
-            yield request
+    pages_setting = "UAP_EVENTS_PAGES"

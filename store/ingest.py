@@ -519,3 +519,25 @@ def _added_json(entity: Entity, row: list) -> str:
         else:
             return _json({c: row[p] for c, p in zip(entity.added_names, entity.added_positions)})
     return "{" + ", ".join(out) + "}"
+
+
+def known_keys(db: Database, entity: str, keys: list[str], *, scope: str | None = None,
+               urls: list[str] | None = None) -> set[str]:
+    """Which of these keys of `entity` the store holds (removed or not); `scope` counts only that
+    list's rows, and `urls[i]` (where `keys[i]` was seen) makes a key known when its URL is stored."""
+    table = ENTITIES[entity].table
+    in_scope = " and scope = ?" if scope is not None else ""
+    extra = [scope] if scope is not None else []
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(key for key, in db.conn.execute(
+            f"select key from [{table}] where key in ({', '.join('?' * len(chunk))}){in_scope}", chunk + extra))
+    if urls:
+        key_of = dict(zip(urls, keys))
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            found.update(key_of[url] for url, in db.conn.execute(
+                f"select url from [{table}] where url in ({', '.join('?' * len(chunk))}){in_scope}",
+                chunk + extra))
+    return found

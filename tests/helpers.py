@@ -19,6 +19,7 @@ from crawler.archive import ArchivedResponse, build_archive, pages_from_fixtures
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
+SHARED = ROOT.parent / "shared"  # the project's shared folder (design notes, real samples), beside the checkout
 
 
 @dataclass
@@ -26,6 +27,21 @@ class Page:
     html: str
     url: str
     fetched_at: str
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of the project's shared folder (`../shared`, beside the checkout), for the tests that
+    compare against real data. Missing, the test skips with a reason naming the path; under CI
+    (CI=true), which has the folder beside its clone, a missing file fails the test instead."""
+    import pytest
+
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        reason = f"{path} is missing (the project's shared folder, beside the checkout)"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"{reason}; CI must run this test", pytrace=False)
+        pytest.skip(reason)
+    return path
 
 
 def fixture_meta(spider: str) -> dict:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from crawler import settings as project_settings
-from cli.main import cli, spider_names
+from cli.common import spider_names
+from cli.main import cli
 from store import open_db
 
 ROOT = Path(__file__).parent.parent
@@ -94,3 +95,39 @@ def test_readme_opens_with_the_two_commands():
     assert "glocal crawl --all --replay tests/fixtures/sample.warc.gz" in blocks[0]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1].strip() in ci, ".ci/run must run exactly the README's test command"
+
+
+# --- paths the docs cite exist ------------------------------------------------------------------------
+
+_CITED = re.compile(r"`((?:[a-z_]+/)+[A-Za-z0-9_.-]+\.(?:py|md|toml|csv|tmpl))`")
+_PLACEHOLDER = re.compile(r"SLUG|SPIDER|NAME|<")
+
+
+def cited_paths() -> list[tuple[str, str]]:
+    pages = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
+    return sorted({(page.name, path) for page in pages for path in _CITED.findall(page.read_text(encoding="utf-8"))
+                   if not _PLACEHOLDER.search(path)})
+
+
+@pytest.mark.parametrize("page,path", cited_paths())
+def test_every_file_the_docs_cite_exists(page, path):
+    assert (ROOT / path).exists(), f"{page} cites {path}, which does not exist"
+
+
+@pytest.mark.parametrize("package", sorted(p.parent.name for p in ROOT.glob("*/__init__.py")))
+def test_every_module_a_package_docstring_names_exists(package):
+    doc = importlib.import_module(package).__doc__ or ""
+    named = set(re.findall(r"(?<![/\w])([a-z_]+)\.py\b", doc))  # a bare name: a module of this package
+    assert {name for name in named if not (ROOT / package / f"{name}.py").exists()} == set()
+
+
+def test_adding_a_source_stays_one_screen():
+    assert len((DOCS / "adding-a-source.md").read_text(encoding="utf-8").splitlines()) <= 65
+
+
+@pytest.mark.parametrize("page", ["docs/architecture.md", "README.md"])
+def test_the_architecture_and_the_readme_name_every_room(page):
+    from tests.test_layering import PACKAGES
+
+    text = (ROOT / page).read_text(encoding="utf-8")
+    assert [room for room in PACKAGES if f"`{room}/`" not in text] == []

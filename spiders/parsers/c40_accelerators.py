@@ -84,7 +84,7 @@ _BLOCKS = ("p", "ul", "ol", "div", "section", "h2", "h3", "h4", "h5", "h6", "tab
 
 def accelerator_urls(html: str, base_url: str = HUB_URL) -> list[str]:
     """English accelerator pages linked from the hub's main content, one per accelerator."""
-    return _accelerator_urls(BeautifulSoup(html, "lxml"), base_url)
+    return _accelerator_urls(_require_html(html, base_url), base_url)
 
 
 def _accelerator_urls(soup, base_url: str) -> list[str]:

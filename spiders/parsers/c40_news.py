@@ -41,7 +41,7 @@ from places.curated import is_known_place
 from kit.routing import Route, Routes
 from kit.text import clean, key_part, parse_date, split_names
 from spiders.parsers import wordpress
-from spiders.parsers.page import links_in, soup_of
+from spiders.parsers.page import fragment_of, links_in, soup_of
 
 SOURCE = "c40_news"
 SITE = "https://www.c40.org"
@@ -326,7 +326,7 @@ def signings(content_html: str, *, title: str, slug: str, url: str, published_on
     """
     if not content_html:
         return
-    soup = BeautifulSoup(content_html, "lxml")
+    soup = fragment_of(content_html)
     blocks = [clean(b) for b in soup.find_all(["p", "li", "h2", "h3", "h4"]) if clean(b)]
     if not blocks:
         blocks = [clean(soup)]
@@ -400,7 +400,7 @@ def _rendered(value, *, html: bool = False, text: bool = True) -> str:
 
 
 def _html_text(raw: str) -> str:
-    return clean(BeautifulSoup(raw, "lxml").get_text(" ")) if raw else ""
+    return clean(fragment_of(raw).get_text(" ")) if raw else ""
 
 
 def _teaser(text: str | None) -> str | None:

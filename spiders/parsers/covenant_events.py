@@ -18,14 +18,13 @@ from collections.abc import Iterator
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
 from kit.items import APPEND_ONLY, Event, Link, Scope
 from kit.routing import Route, Routes
 from kit.text import clean, parse_date
 from spiders.parsers import covenant as com
+from spiders.parsers.page import soup_of
 
 SOURCE = "covenant_events"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/events"
@@ -54,7 +53,7 @@ def parse_listing(html: str, url: str = LISTING_URL) -> Iterator:
     The report leaves the list open (complete=False): the events are written together once their
     pages have been read, so an event's page, read after its card, decides its fields.
     """
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="event_rows")
     rows = soup.select("div.views-view-grid div.views-row") or soup.select("div.views-row")
     events = [event for event in (_card(row, url) for row in rows) if event]
     if not events:
@@ -132,7 +131,7 @@ def split_place(text: str) -> tuple[str | None, str | None]:
 
 def parse_detail(html: str, url: str) -> Event:
     """The event page: title, When (two <time>), Where and Organiser from the practical information."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="practical_information")
     details = soup.select_one("#event-practical-information")
     if details is None:
         raise ParseError(f"no practical information (Where / When / Organiser) on {url}",

@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
 from kit.items import APPEND_ONLY, Announcement, Link, Scope
 from kit.routing import Route, Routes
 from kit.text import clean, parse_date
 from spiders.parsers.covenant import authority_key, ecl_pager
+from spiders.parsers.page import soup_of
 
 SOURCE = "covenant_news"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/news"
@@ -42,7 +41,7 @@ EXPECTATIONS = Expectations(
 
 def parse_listing(html: str, url: str = LISTING_URL) -> Iterator:
     """The scope report of one listing page, one Announcement per card, then the next page's Link."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="news_cards")
     cards = soup.select("article.ecl-content-item")
     if not cards:
         raise ParseError(f"no news cards (article.ecl-content-item) on {url}", landmarks=("news_cards",))

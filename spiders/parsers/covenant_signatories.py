@@ -33,6 +33,7 @@ from kit.items import ROSTER, Instrument, Scope, Signature
 from kit.routing import Route, Routes
 from kit.text import clean
 from spiders.parsers import covenant as com
+from spiders.parsers.page import soup_of
 
 SOURCE = "covenant_signatories"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/signatories"
@@ -94,7 +95,7 @@ def parse_listing_html(html: str, url: str, *, source: str = SOURCE) -> ListingP
     Raises ParseError naming `signatory_table` when no table has the header, and naming
     `signatory_rows` when the header is there with no rows (the script-filled page).
     """
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=source, landmark="signatory_table")
     table, columns = _signatory_table(soup)
     if table is None:
         raise ParseError(f"no table with the header {' | '.join(HEADER)} on {url}", landmarks=("signatory_table",))

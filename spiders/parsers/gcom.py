@@ -18,14 +18,13 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup
-
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
 from kit.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Scope, Signature
 from kit.routing import Route, Routes
 from kit.text import clean, split_names
 from spiders.parsers.covenant import authority_key, country_code
+from spiders.parsers.page import soup_of
 
 SOURCE = "gcom"
 ABOUT_URL = "https://www.globalcovenantofmayors.org/about/"
@@ -68,7 +67,7 @@ _SCALES = {"": 1, "million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000
 
 def parse_totals(html: str, url: str = ABOUT_URL) -> Iterator:
     """The alliance's stated totals on any GCoM page, one CountClaim per unit (first mention wins)."""
-    text = _main_text(html)
+    text = _main_text_of(soup_of(html, url, source=SOURCE, landmark="stated_totals"))
     claims = list(stated_totals(text, url))
     if not claims:
         raise ParseError(f"no stated number of cities or countries on {url}", landmarks=("stated_totals",))
@@ -91,7 +90,7 @@ def stated_totals(text: str, url: str) -> Iterator[CountClaim]:
 
 def parse_charter(html: str, url: str = CHARTER_URL) -> Iterator:
     """The One Planet Charter: instrument, stated count, and the committed cities where listed."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html, url, source=SOURCE, landmark="charter_title")
     title = clean(soup.find("h1")) or clean(soup.title)
     if "one planet charter" not in title.casefold():
         raise ParseError(f'no title naming the "One Planet Charter" on {url}', landmarks=("charter_title",))
@@ -154,10 +153,6 @@ def _name_and_country(entry: str) -> tuple[str, str | None]:
         if code:
             return clean(match.group(1)), code
     return entry, None
-
-
-def _main_text(html: str) -> str:
-    return _main_text_of(BeautifulSoup(html, "lxml"))
 
 
 def _main_text_of(soup) -> str:

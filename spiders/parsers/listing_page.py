@@ -1,12 +1,14 @@
-"""What a parser reads from one page of a paged listing, and the pager and link helpers such
-parsers share (pure data and functions: parsers may import it)."""
+"""What a parser reads from one page of a paged listing, the paged list itself (`PagedList`), and
+the pager and link helpers such parsers share (pure data and functions: parsers may import it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from kit.items import Link
+from kit.items import Link, Scope
+from kit.routing import Route
 
 
 @dataclass
@@ -17,6 +19,29 @@ class ListingPage:
     next_url: str | None = None
     stated: int | None = None  # a count the page states for the whole listing
     gaps: list[str] = field(default_factory=list)  # what an entry lacked (no year ...), in words
+
+
+@dataclass(frozen=True)
+class PagedList:
+    """One list a site shows over numbered pages, newest first (`?page=N`), and how to read a page
+    of it: `parse_page(text, url)` returns a ListingPage (the page's items and its pager's next URL).
+
+    The parser declares it once (`LISTING = PagedList(START_URL, NEWS, parse_page)`) and routes
+    its pages with `LISTING.route(pattern, returns=...)`; the spider (`spiders.base.PagedListSpider`)
+    walks it from `start_url`, page after page, into one report of `scope`.
+    """
+
+    start_url: str
+    scope: Scope
+    parse_page: Callable[[str, str], ListingPage]
+
+    def parse_items(self, text: str, url: str) -> Iterator:
+        """A page's items alone (`glocal parse`, the route's contract): the walk reads pages with parse_page."""
+        yield from self.parse_page(text, url).items
+
+    def route(self, pattern: str, *, returns: str, example: str | None = None) -> Route:
+        """The route of the list's pages, its example page the start URL unless given."""
+        return Route(pattern, self.parse_items, self.scope, example=example or self.start_url, returns=returns)
 
 
 def next_link(soup, url: str) -> str | None:

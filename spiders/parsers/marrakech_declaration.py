@@ -130,10 +130,6 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left + 2 if left >= 0 else 0: right + 1 if right >= 0 else len(text)].strip()
 
 
-def parser_for(url: str):
-    return parse_page
-
-
 SIGNATORIES = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
 ROUTES = Routes(Route(r"/marrakech-mayors-declaration/?$", parse_page, SIGNATORIES,
                        example="https://localaction.mayorsmechanism.org/index.php/marrakech-mayors-declaration",

@@ -9,7 +9,6 @@ recognised as one series with their edition ("WUF11").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -19,9 +18,9 @@ from places.countries import country_code
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
 from kit.items import APPEND_ONLY, Event, Scope
-from kit.routing import Route, Routes
+from kit.routing import Routes
 from kit.text import clean, slugify
-from spiders.parsers.listing_page import ListingPage, next_link
+from spiders.parsers.listing_page import ListingPage, PagedList, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "uap_events"
@@ -130,14 +129,6 @@ def _entry_of(element: Tag, link: Tag) -> Tag:
     return element
 
 
-def parse_items(html: str, url: str) -> Iterator:
-    yield from parse_page(html, url).items
-
-
-def parser_for(url: str):
-    return parse_items
-
-
 EVENTS = Scope(Event, APPEND_ONLY, LISTING_SCOPE)
-ROUTES = Routes(Route(r"urbanagendaplatform\.org/event-list", parse_items, EVENTS,
-                       example="https://www.urbanagendaplatform.org/event-list", returns="items 5"))
+LISTING = PagedList(START_URL, EVENTS, parse_page)
+ROUTES = Routes(LISTING.route(r"urbanagendaplatform\.org/event-list", returns="items 5"))

@@ -76,10 +76,6 @@ def parse_items(html: str, url: str) -> Iterator:
     yield from page.items
 
 
-def parser_for(url: str):
-    return parse_items
-
-
 # --- entries ----------------------------------------------------------------------------------------
 
 def _entries(heading: Tag, url: str) -> ListingPage:

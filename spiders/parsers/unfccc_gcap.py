@@ -180,10 +180,6 @@ def parse_items(text: str, url: str) -> Iterator:
         yield from parse_initiatives(text, url)[1]
 
 
-def parser_for(url: str):
-    return parse_items
-
-
 INITIATIVES = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
 PARTICIPANTS = Scope(Signature, ROSTER, lambda url: f"signatures:{SOURCE}/" + url.rsplit("=", 1)[-1])
 def parse_initiative_list(text: str, url: str) -> Iterator:

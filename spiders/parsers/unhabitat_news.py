@@ -10,7 +10,6 @@ are mixed into the list and kept as they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -19,9 +18,9 @@ from bs4 import Tag
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
 from kit.items import APPEND_ONLY, Announcement, Scope
-from kit.routing import Route, Routes
+from kit.routing import Routes
 from kit.text import clean
-from spiders.parsers.listing_page import ListingPage, next_link
+from spiders.parsers.listing_page import ListingPage, PagedList, next_link
 from spiders.parsers.page import MARKUP_TAGS, soup_of
 
 SOURCE = "unhabitat_news"
@@ -108,14 +107,6 @@ def parse_page(html: str, url: str) -> ListingPage:
     return page
 
 
-def parse_items(html: str, url: str) -> Iterator:
-    yield from parse_page(html, url).items
-
-
-def parser_for(url: str):
-    return parse_items
-
-
 def _entry_of(link: Tag, story_urls: set[str]) -> Tag:
     entry = link
     for parent in link.parents:
@@ -130,5 +121,5 @@ def _entry_of(link: Tag, story_urls: set[str]) -> Tag:
 
 
 NEWS = Scope(Announcement, APPEND_ONLY, LISTING_SCOPE)
-ROUTES = Routes(Route(r"^https://unhabitat\.org/news-and-stories", parse_items, NEWS,
-                       example="https://unhabitat.org/news-and-stories", returns="items 5"))
+LISTING = PagedList(START_URL, NEWS, parse_page)
+ROUTES = Routes(LISTING.route(r"^https://unhabitat\.org/news-and-stories", returns="items 5"))

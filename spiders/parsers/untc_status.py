@@ -576,11 +576,6 @@ def _html_title(soup) -> str:
     return _html_field(soup, "Title")
 
 
-def parser_for(url: str):
-    """The parse function for a URL of this source (used by `glocal parse`)."""
-    return parse_status_html if "ViewDetails.aspx" in url else parse_status_xml
-
-
 # One route per form of a status; both report on the treaty's signatory list.
 SIGNATORIES = Scope(Signature, ROSTER, lambda url: signature_scope(treaty_number(url)))
 ROUTES = Routes(

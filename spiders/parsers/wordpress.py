@@ -15,12 +15,12 @@ from email.utils import parsedate_to_datetime
 from html import unescape
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
 from lxml import etree
 
 from kit.errors import ParseError
 from kit.items import Announcement, Scope
 from kit.text import clean, key_part
+from spiders.parsers.page import fragment_of
 
 
 def post_key(source: str, slug_or_link: str) -> str:
@@ -86,7 +86,7 @@ def _text(html: str | None) -> str:
         return ""
     if "<" not in html:
         return clean(unescape(html))
-    return clean(BeautifulSoup(html, "lxml").get_text(" "))
+    return clean(fragment_of(html).get_text(" "))
 
 
 def _iso_day(value) -> str | None:

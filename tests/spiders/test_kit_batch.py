@@ -1,18 +1,25 @@
 """The source kit's Batch and walk (spiders/base.py): a scope gathered over several pages and
-reported once the last of them is read, and paged listings read one after the other as one list;
+reported once the last of them is read, paged listings read one after the other as one list, and
+one paged list declared by its parser (PagedList) and walked by its spider (PagedListSpider);
 and the session's `known()` narrowed to one list's scope and to the URLs items were seen at."""
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
 import pytest
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Request
+from scrapy.settings import Settings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import settings as project_settings
 from kit.errors import ParseError
 from kit.items import APPEND_ONLY, ROSTER, Announcement, Instrument, Scope, ScopeReport, Signature
-from spiders.base import Batch, GlocalSpider, Listing
-from spiders.parsers.listing_page import ListingPage
+from kit.routing import Routes
+from spiders.base import Batch, GlocalSpider, Listing, PagedListSpider
+from spiders.parsers.listing_page import ListingPage, PagedList
 
 SOURCE = "kit_test"
 NEWS = Scope(Announcement, APPEND_ONLY, "announcements:kit_test")
@@ -226,3 +233,52 @@ def test_a_key_is_known_by_the_url_it_was_seen_at(session):
     keys = ["kit_test/b-es", "kit_test/z"]
     assert session.known("announcement", keys, scope="announcements:kit_test/new", urls=urls) == {"kit_test/b-es"}
     assert session.known("announcement", keys, scope="announcements:kit_test/news", urls=urls) == set()
+
+
+# --- PagedList: one paged list, declared by its parser, walked by PagedListSpider ---------------------
+
+NEWS_PAGES = PagedList("https://one.org/a", NEWS, pages(a=page_of([story("a"), story("b")], next_url="https://one.org/b"),
+                                                       b=page_of([story("c")], next_url="https://one.org/c"),
+                                                       c=page_of([story("d")])))
+
+
+class PagedNewsSpider(PagedListSpider):
+    name = SOURCE
+    parser = SimpleNamespace(LISTING=NEWS_PAGES, ROUTES=Routes(NEWS_PAGES.route(r"one\.org", returns="items 1")))
+    start_urls = [NEWS_PAGES.start_url]
+    pages_setting = "UNHABITAT_NEWS_PAGES"  # any page-count setting of crawler/settings.py
+
+
+async def first_requests(spider):
+    return [request async for request in spider.start()]
+
+
+def walked(spider):
+    (request,) = asyncio.run(first_requests(spider))
+    out = []
+    while request is not None:
+        out = answer(request)
+        request = next((o for o in out if isinstance(o, Request)), None)
+    return out
+
+
+def test_a_paged_list_routes_its_pages_to_their_items():
+    route = PagedNewsSpider.parser.ROUTES.match("https://one.org/a")
+    assert route.scope is NEWS and route.example == "https://one.org/a" and route.parse.__name__ == "parse_items"
+    assert [item.key for item in route.parse("<html></html>", "https://one.org/a")] == ["kit_test/a", "kit_test/b"]
+
+
+@pytest.mark.parametrize("pages,keys", [(1, ["a", "b"]), (2, ["a", "b", "c"]), (5, ["a", "b", "c", "d"])])
+def test_a_paged_list_spider_walks_as_many_pages_as_its_setting_says(pages, keys):
+    spider = PagedNewsSpider()
+    spider.settings = Settings({"UNHABITAT_NEWS_PAGES": pages})
+    report, *items = walked(spider)
+    assert report.complete and report.scope == NEWS.name and report.url == "https://one.org/a"
+    assert [item.key for item in items] == [f"kit_test/{k}" for k in keys]
+
+
+def test_without_the_setting_the_default_of_crawler_settings_counts():
+    spider = PagedNewsSpider()
+    spider.settings = Settings()
+    _, *items = walked(spider)
+    assert len(items) == {1: 2, 2: 3}.get(project_settings.UNHABITAT_NEWS_PAGES, 4)

@@ -10,12 +10,10 @@ from kit.errors import ParseError
 from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import untc_status as parser
 from spiders.untc_status import UntcStatusSpider
-from tests.helpers import FIXTURES, fixture_meta
+from tests.helpers import FIXTURES, fixture_meta, shared_file
 
 FOLDER = FIXTURES / "untc_status"
 META = fixture_meta("untc_status")
-# The project's shared folder sits beside the checkout: <parent>/shared/samples (tests/fixtures -> repo -> parent).
-SHARED_SAMPLES = FIXTURES.parent.parent.parent / "shared" / "samples"
 REAL = ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "XXVII-3", "I-5-a", "X-2-b", "III-2-12b"]
 
 
@@ -46,9 +44,7 @@ KYOTO_ROWS = by_name(FILES["XXVII-7-a"])
 
 @pytest.mark.parametrize("number", REAL)
 def test_fixture_is_the_real_sample_byte_for_byte(number):
-    sample = SHARED_SAMPLES / "untc" / f"untc_mtdsg_{number}.en.xml"
-    if not sample.exists():
-        pytest.skip("shared/samples is not beside this checkout")
+    sample = shared_file("samples", "untc", f"untc_mtdsg_{number}.en.xml")
     assert raw(f"{number}.en.xml") == sample.read_bytes()
 
 
@@ -501,9 +497,9 @@ def test_a_challenge_page_is_not_a_status_page():
         list(parser.parse_status_html("<html><body>Please enable JavaScript</body></html>", HTML_URL))
 
 
-def test_parser_for_picks_by_url():
-    assert parser.parser_for(HTML_URL) is parser.parse_status_html
-    assert parser.parser_for(URL) is parser.parse_status_xml
+def test_the_routes_pick_the_parse_function_by_url():
+    assert parser.ROUTES.match(HTML_URL).parse is parser.parse_status_html
+    assert parser.ROUTES.match(URL).parse is parser.parse_status_xml
 
 
 # --- the spider only crawls -------------------------------------------------------------------------
