@@ -28,7 +28,7 @@ FETCH_CHECKS = {"finish reason", "errors", "pages"}
 _HISTORY = 5  # healthy runs whose median item count a new run is compared with
 
 
-def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tuple[str | None, str | None, int | None]:
+def assess(db, spider: str, *, failed_runs: int, drop_ratio: float) -> tuple[str | None, str | None, int | None]:
     """("blind", reason, run_id), ("ok", None, run_id), or (None, None, run_id) when the runs so
     far do not decide (a first failure, a run still going)."""
     recent = runs.recent_finished_runs(db, spider, max(failed_runs, 1))
@@ -53,7 +53,7 @@ def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tup
     return None, None, latest["id"]
 
 
-def after_run(db, spider: str, *, outbox=None, failed_runs: int = 3, drop_ratio: float = 0.5,
+def after_run(db, spider: str, *, failed_runs: int, drop_ratio: float, outbox=None,
               now: str | None = None) -> str | None:
     """Open or close the spider's incident after a crawl; returns the change written, if any."""
     state, reason, run_id = assess(db, spider, failed_runs=failed_runs, drop_ratio=drop_ratio)

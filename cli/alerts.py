@@ -95,7 +95,10 @@ def preview(config_path, db_path):
     config = _config(config_path)
     db = open_store(store_path(db_path), must_exist=True)
     try:
-        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True)
+        settings = project_settings()  # a dry run sends nothing: the backoff is only passed on
+        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True,
+                           backoff_base=settings.getfloat("ALERTS_BACKOFF_BASE"),
+                           backoff_max=settings.getfloat("ALERTS_BACKOFF_MAX"))
     finally:
         db.close()
     for text in outcome.previews:

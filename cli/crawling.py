@@ -177,11 +177,13 @@ def parse(spider, file, url):
         if route.format != "xml":
             raise GlocalError(f"{file} is not UTF-8 text (is it an HTML page?)") from None
         text = raw  # an XML file declares its own encoding (UN treaty files are Latin-1): its parser decodes it
-    from kit.page_limits import MAX_PAGE_DEPTH, check_page
+    from kit.page_limits import check_page
 
     # The limits look at the characters; undecoded XML is measured as Latin-1, one byte a character.
+    settings = project_settings()
     check_page(text if isinstance(text, str) else raw.decode("latin-1"), url,
-               max_depth=None if route.format not in ("html", "xml") else MAX_PAGE_DEPTH)
+               max_chars=settings.getint("CRAWL_MAX_PAGE_CHARS"),
+               max_depth=None if route.format not in ("html", "xml") else settings.getint("CRAWL_MAX_PAGE_DEPTH"))
     for item in route.parse(text, url):
         click.echo(json_text(export_record(item)))
 

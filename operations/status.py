@@ -63,7 +63,7 @@ def next_run_text(cron: str, settings, now: datetime) -> str:
     from kit.schedules import next_run
 
     try:
-        when = next_run(cron, ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC")), now)
+        when = next_run(cron, ZoneInfo(settings.get("SCHEDULER_TIMEZONE")), now)
     except ValueError:
         return f"never (the schedule {cron!r} does not parse)"
     return f"{when.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"

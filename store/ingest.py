@@ -32,10 +32,6 @@ from sqlite_utils import Database
 from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
 
-# K for callers of the store's API that do not pass one (tests, tools). Crawls pass the
-# STORE_REMOVAL_RUNS setting; tests/store/test_ingest.py keeps the two equal (the store cannot
-# import the crawler's settings).
-DEFAULT_REMOVAL_RUNS = 2
 ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of kit.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
@@ -334,7 +330,7 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     return None
 
 
-def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
+def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int,
                 page_id: int | None = None, incomplete: str | None = None) -> Counter:
     """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
     store the scope's counts in its scope_runs row.
