@@ -45,11 +45,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pycountry
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import NavigableString, Tag
 
 from kit.name_groups import (Group, element_groups, is_skipped_region, json_arrays, looks_like_place_name,
                              script_groups, tolerance)
 from kit.text import clean, name_key, split_names
+from spiders.parsers.page import fragment_of
 
 MIN_NAMES = 3
 MIN_NAME_SHARE = 0.9  # labels that look like names
@@ -213,7 +214,7 @@ def _candidates(text: str, url: str, content_type: str | None, judge: "_Judge") 
 
 
 def _html_candidates(text: str, judge: "_Judge") -> list[Candidate]:
-    soup = BeautifulSoup(text, "lxml")
+    soup = fragment_of(text)  # any markup: the reader decides what it holds, not whether it is a "page"
     root = soup.find("main") or soup.body or soup
     candidates = [_from_group(g, "elements") for g in element_groups(root)]
     candidates.extend(_from_group(g, "json") for g in script_groups(soup))
@@ -326,7 +327,7 @@ def _flat(row: dict) -> Iterator[tuple[str, object]]:
 def _text_of(value) -> str:
     if not isinstance(value, str):
         return ""
-    return clean(BeautifulSoup(value, "lxml").get_text(" ")) if "<" in value else clean(value)
+    return clean(fragment_of(value).get_text(" ")) if "<" in value else clean(value)
 
 
 def _csv_candidates(text: str, judge: "_Judge") -> list[Candidate]:
