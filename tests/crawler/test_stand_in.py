@@ -45,7 +45,7 @@ def history(tmp_path_factory):
         steps = [(day, saved_pages(SPIDER, PAGES, day=day, edits=edits))]
         replay_steps(folder, SPIDER, steps, db=db_path)
         with open_db(db_path) as db:
-            alerts.append(health.after_run(db, SPIDER))  # what the crawl's parent does after each run
+            alerts.append(health.after_run(db, SPIDER, failed_runs=3, drop_ratio=0.5))  # as the crawl's parent does
     return db_path, alerts
 
 
