@@ -71,10 +71,11 @@ def import_file(db_path: str | Path, path: str | Path, *, url: str | None = None
     try:
         from alerts.outbox import outbox_for
 
+        from crawler.spider_registry import spider_names
         from crawler import settings as project_settings  # the K of STORE_REMOVAL_RUNS, as a crawl reads it
 
         return _import(db, path, url, removal_runs or project_settings.STORE_REMOVAL_RUNS, progress, source,
-                       outbox_for(alerts_config))
+                       outbox_for(alerts_config, sources=spider_names() if alerts_config else None))
     finally:
         db.close()
 

@@ -24,6 +24,7 @@ class CovenantOpenDataSpider(GlocalSpider):
     schedule = "10 3 1 * *"  # monthly: the JRC publishes releases, not a feed
     actor_ref_scheme = com.SOURCE_ID_SCHEME
     start_urls: list[str] = []  # the release's URL is configuration (COVENANT_OPEN_DATA_URL)
+    requires_settings = ("COVENANT_OPEN_DATA_URL",)  # without it: not scheduled, and `status` says why
     custom_settings = {"DOWNLOAD_MAXSIZE": 512 * 1024 * 1024, "DOWNLOAD_WARNSIZE": 64 * 1024 * 1024}
 
     async def start(self):

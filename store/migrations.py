@@ -560,3 +560,4 @@ def m250_scope_runs_stand_in(db: Database):
     # generic roster reader instead: the scope run names the reader that stood in, so a researcher
     # can tell a list read by its parser from one read by the fallback ("reader standing in").
     db["scope_runs"].add_column("stand_in", str)
+

@@ -28,8 +28,8 @@ from spiders.parsers import covenant as com
 SOURCE = "covenant_open_data"
 SCOPE = f"{com.SIGNATURE_SCOPE}:jrc-open-data"  # the dataset's roster, apart from the website's
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
-SIGNATORIES = Scope(Signature, ROSTER, SCOPE)
-INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
+SIGNATORIES = Scope(Signature, ROSTER, SCOPE, landmark="jrc_columns")
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="jrc_columns")
 REQUIRED_COLUMNS = ("organisation_id", "organisation_name", "country_code", "date_of_adhesion")
 OPTIONAL_COLUMNS = ("country_name", "population_adhesion", "signatory_status", "organisation_latitude",
                     "organisation_longitude", "adhesion_type", "group_profile")

@@ -92,8 +92,8 @@ class RosterSource:
     @property
     def scope(self) -> Scope:
         if self.network:
-            return Scope(Membership, ROSTER, f"members:{self.network}")
-        return Scope(Signature, ROSTER, f"signatures:{self.instrument}")
+            return Scope(Membership, ROSTER, f"members:{self.network}", landmark="roster_list")
+        return Scope(Signature, ROSTER, f"signatures:{self.instrument}", landmark="roster_list")
 
     @property
     def entity(self) -> str:
@@ -123,7 +123,7 @@ class RosterSource:
             source=self.slug, key=f"{self.slug}@{_path(url)}", url=url, subject_key=subject, count=stated,
             unit=self.stated_unit, qualifier=qualifier, text=sentence)
         if self.instrument:
-            instruments = Scope(Instrument, ROSTER, f"instruments:{self.slug}")
+            instruments = Scope(Instrument, ROSTER, f"instruments:{self.slug}", landmark="roster_list")
             yield instruments.report(self.slug, url, complete=True, keys=[self.instrument])
             yield Instrument(source=self.slug, key=self.instrument, url=url, title=self.title, kind=self.kind,
                              issuer=self.issuer, scope=instruments.name_for(url))
