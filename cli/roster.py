@@ -36,14 +36,17 @@ def roster(ctx, file, url, stated, more_than, as_json):
     \b
         glocal roster tests/fixtures/uclg_declarations/rome-charter.html --url https://uclg.org/rome-charter-2020/ --stated 45
     """
-    from kit.page_limits import MAX_PAGE_DEPTH, check_page
+    from cli.common import project_settings
+    from kit.page_limits import check_page
     from spiders.parsers.roster_reader import read_roster
 
     try:
         text = Path(file).read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise GlocalError(f"{file} is not UTF-8 text (is it an HTML, JSON or CSV page?)") from None
-    check_page(text, url, max_depth=MAX_PAGE_DEPTH)
+    settings = project_settings()
+    check_page(text, url, max_chars=settings.getint("CRAWL_MAX_PAGE_CHARS"),
+               max_depth=settings.getint("CRAWL_MAX_PAGE_DEPTH"))
     reading = read_roster(text, url, stated=stated, qualifier="more than" if more_than else None)
     if as_json:
         click.echo(json_text(as_record(reading), indent=2))
