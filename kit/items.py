@@ -55,6 +55,10 @@ class Signature:
     as_printed: str | None = None
     withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
     withdrawal_effective_on: str | None = None
+    # Where the source puts the signatory (the JRC file's own coordinates): context for the places
+    # resolver to tell namesakes apart; never stored as the actor's place.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass
