@@ -832,6 +832,8 @@ def m106_signing_indexes(db: Database):
     db["signatures"].create_index(["instrument_key", "removed_at", "actor_id", "scope"], if_not_exists=True)
     db.execute("drop index if exists idx_signatures_instrument_key_scope_key")
     db["signatures"].create_index(["instrument_key", "scope", "key", "actor_id"], if_not_exists=True)
+
+
 # --- the generic roster reader (m250-m299) --------------------------------------------------------
 
 @migrations()
