@@ -105,14 +105,14 @@ def _archive_names(db: Database) -> dict[str, str]:
 
 def _write_package(db: Database, staging: Path, today: str, included: dict, archives: dict) -> dict:
     from kit import __version__
-    from research.exports import export_rows, schema_descriptions, write_csv
-    from store.publication import capture_range, primary_key, replayed_share, sources_by_capture
+    from research.exports import schema_descriptions, write_csv
+    from store.publication import capture_range, primary_key, relation_rows, replayed_share, sources_by_capture
 
     docs = schema_descriptions()
     counts, resources = {}, []
     dictionary = []
     for name in relations(db):
-        columns, rows = export_rows(db, name, {})
+        columns, rows = relation_rows(db, name)
         if name == "pages" and "archive" in columns:
             at = columns.index("archive")
             rows = [row[:at] + (archives.get(row[at], row[at]),) + row[at + 1:] for row in rows]
@@ -246,7 +246,7 @@ def _package(facts: dict, resources: list[dict]) -> dict:
         "created": f"{today}T00:00:00Z",
         "keywords": ["cities", "city networks", "declarations", "pledges", "local governments"],
         "contributors": [{"title": "glocal-watch", "role": "author"}],
-        "sources": [{"title": site.split("://", 1)[-1], "path": site} for site in facts["sites"]],
+        "sources": [{"title": site.split("://", 1)[-1].rstrip("/"), "path": site} for site in facts["sites"]],
         "licenses": [{"name": "other-at", "title": "Facts as published by the listed sources; check each site's terms"}],
         "glocal_watch": {
             "tool_version": facts["version"],

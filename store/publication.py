@@ -137,3 +137,13 @@ def mappable_signatories(db: Database, instrument_key: str | None = None) -> lis
             from signatures s join actors a on a.id = s.actor_id
             where (:key is null or s.instrument_key = :key)
             group by a.id order by a.name""", {"key": instrument_key}))
+
+
+def relation_rows(db: Database, name: str) -> tuple[list[str], list[tuple]]:
+    """Columns and rows of table or view `name` (even one a named query shares its name with), by
+    primary key, else by every column in order: the same rows in the same order every time."""
+    columns = list(db[name].columns_dict)
+    keys = primary_key(db, name)
+    order = ", ".join(f"[{c}]" for c in keys) if keys else ", ".join(str(i + 1) for i in range(len(columns)))
+    cursor = db.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{name}] order by {order}")
+    return columns, cursor.fetchall()

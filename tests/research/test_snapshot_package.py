@@ -44,10 +44,10 @@ def test_the_snapshot_is_a_valid_data_package_that_states_its_capture_range(rese
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     first, last = sqlite3.connect(research_store).execute("select min(fetched_at), max(fetched_at) from pages").fetchone()
     assert package["glocal_watch"]["capture_range"] == {"first": first, "last": last}
-    assert package["glocal_watch"]["tool_version"] and package["sources"][0]["path"] == "https://www.c40.org"
+    assert package["glocal_watch"]["tool_version"] and package["sources"][0]["path"] == "https://www.c40.org/"
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert f"Pages captured from **{first} to {last}**" in readme
-    assert "3 of 7 runs were replays of web archives" in readme
+    assert "3 of 9 runs were replays of web archives" in readme
     for view in ("signatories", "signing_dates", "scope_runs", "treaty_links", "count_history"):
         assert view in counts and (folder / f"{view}.csv").exists()
     signatures = [r for r in package["resources"] if r["name"] == "signatures"][0]
