@@ -41,7 +41,10 @@ details.column-descriptions-folded { margin: 0.5em 0 1em; }
 details.column-descriptions-folded summary { cursor: pointer; color: #276890; }
 svg.glocal-map { width: 100%; height: auto; background: #f8fbff; border: 1px solid #ddd; }
 svg.glocal-map circle.signatory { fill: #1f77b4; stroke: white; stroke-width: 0.25; }
-svg.glocal-map path.removed { stroke: #d62728; stroke-width: 0.6; }
+svg.glocal-map path.removed { stroke: #d62728; stroke-width: 0.8; stroke-linecap: round; }
+td.links { white-space: nowrap; }
+form.glocal-map-form select { width: auto; max-width: 100%; }
+form.glocal-map-form p { margin: 0.3em 0; }
 .glocal-chart svg { max-width: 100%; height: auto; }
 """
 
@@ -122,11 +125,12 @@ def _map_markers(db, instrument: str | None) -> tuple[list[str], list[str], int]
         x, y = svg_point(*point)
         if row["removed"]:
             markers.append(f'<path class="removed marker" data-actor="{row["actor_id"]}" '
-                           f'd="M{x - 1:.2f} {y - 1:.2f}L{x + 1:.2f} {y + 1:.2f}M{x - 1:.2f} {y + 1:.2f}L{x + 1:.2f} {y - 1:.2f}">'
+                           f'd="M{x - 1.6:.2f} {y - 1.6:.2f}L{x + 1.6:.2f} {y + 1.6:.2f}M{x - 1.6:.2f} {y + 1.6:.2f}L{x + 1.6:.2f} {y - 1.6:.2f}">'
                            f"<title>{label}</title></path>")
         else:
             markers.append(f'<circle class="signatory marker" data-actor="{row["actor_id"]}" cx="{x}" cy="{y}" r="1.1">'
                            f"<title>{label}</title></circle>")
+    markers.sort(key=lambda element: element.startswith("<path"))  # crosses on top of the dots
     return markers, unplaced, len(markers)
 
 
