@@ -27,10 +27,6 @@ from alerts.rules import AlertConfig
 from store.clock import iso_utc, parse_moment, utcnow
 from store import deliveries
 
-DEFAULT_BACKOFF_BASE = 30.0  # seconds before the first retry; doubles with each attempt
-DEFAULT_BACKOFF_MAX = 3600.0
-
-
 @dataclass
 class Outcome:
     sent: int = 0  # messages accepted
@@ -92,13 +88,14 @@ def message_for(db, unit: Unit, config: AlertConfig) -> render.Message:
 
 
 def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, now: str | None = None,
-             dry_run: bool = False, backoff_base: float = DEFAULT_BACKOFF_BASE,
-             backoff_max: float = DEFAULT_BACKOFF_MAX, slack_interval: float | None = None,
+             dry_run: bool = False, backoff_base: float, backoff_max: float, slack_interval: float | None = None,
              limit: int | None = None, jitter=random.random, progress=None) -> Outcome:
     """Send what is due now. Never raises for a channel's failure: it is recorded on the rows.
 
     :param lock_path: file locked while sending, so two senders (the service and a manual
         `glocal alerts send`) never send one row twice
+    :param backoff_base: seconds before the first retry of a failed send, doubling with each attempt
+        (ALERTS_BACKOFF_BASE), up to `backoff_max` (ALERTS_BACKOFF_MAX)
     :param limit: at most this many rows per call (a huge backlog drains in bounded steps)
     :param progress: called with (messages done, messages in this call) after each message
     """
@@ -161,12 +158,6 @@ def retry_delay(attempts: int, retry_after: float | None, *, base: float, cap: f
     return delay
 
 
-def next_due(db) -> str | None:
-    row = db.conn.execute(
-        "select min(next_attempt_at) from deliveries where status in ('pending', 'failed')").fetchone()
-    return row[0]
-
-
 def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> Outcome:
     """Send, wait for the next due retry, send again, until nothing is due before `deadline`
     (a time.monotonic() value). For `glocal alerts send --wait` and the tests."""
@@ -175,7 +166,7 @@ def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> O
         outcome = send_due(db, config, **options)
         for name in ("sent", "rows_sent", "failed", "dead"):
             setattr(total, name, getattr(total, name) + getattr(outcome, name))
-        upcoming = next_due(db)
+        upcoming = deliveries.next_due(db)
         if upcoming is None:
             return total
         wait = (parse_moment(upcoming) - datetime.now(timezone.utc)).total_seconds()

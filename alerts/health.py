@@ -19,30 +19,24 @@ from datetime import datetime
 
 from kit.schedules import interval_of
 from store.clock import iso_utc, parse_moment, utcnow
-from store import incidents
+from store import incidents, runs
 
 # Checks about reaching the site rather than reading it: failing them alone is not blindness.
 FETCH_CHECKS = {"finish reason", "errors", "pages"}
 
 
 _HISTORY = 5  # healthy runs whose median item count a new run is compared with
-# A backfill replays the past from a web archive: its runs say nothing of the spider's health today.
-_NOT_BACKFILL = "coalesce(kind, 'live') != 'backfill'"
 
 
-def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tuple[str | None, str | None, int | None]:
+def assess(db, spider: str, *, failed_runs: int, drop_ratio: float) -> tuple[str | None, str | None, int | None]:
     """("blind", reason, run_id), ("ok", None, run_id), or (None, None, run_id) when the runs so
     far do not decide (a first failure, a run still going)."""
-    recent = list(db.query(
-        "select id, status, healthy, health, summary, started_at, items from crawl_runs where spider = ? "
-        f"and status != 'running' and {_NOT_BACKFILL} order by id desc limit ?", [spider, max(failed_runs, 1)]))
+    recent = runs.recent_finished_runs(db, spider, max(failed_runs, 1))
     if not recent:
         return None, None, None
     latest = recent[0]
     if latest["status"] == "finished" and latest["healthy"]:
-        earlier = [n for n, in db.conn.execute(
-            "select items from crawl_runs where spider = ? and status = 'finished' and healthy = 1 and id < ? "
-            f"and {_NOT_BACKFILL} order by id desc limit ?", [spider, latest["id"], _HISTORY])]
+        earlier = runs.healthy_item_counts(db, spider, before_id=latest["id"], limit=_HISTORY)
         if len(earlier) >= 3:
             usual = statistics.median(earlier)
             if (latest["items"] or 0) < usual * (1 - drop_ratio):
@@ -59,7 +53,7 @@ def assess(db, spider: str, *, failed_runs: int, drop_ratio: float = 0.5) -> tup
     return None, None, latest["id"]
 
 
-def after_run(db, spider: str, *, outbox=None, failed_runs: int = 3, drop_ratio: float = 0.5,
+def after_run(db, spider: str, *, failed_runs: int, drop_ratio: float, outbox=None,
               now: str | None = None) -> str | None:
     """Open or close the spider's incident after a crawl; returns the change written, if any."""
     state, reason, run_id = assess(db, spider, failed_runs=failed_runs, drop_ratio=drop_ratio)
@@ -75,10 +69,7 @@ def check_stale(db, schedules: dict[str, str], *, factor: float, timezone, outbo
     found = []
     for spider, cron in sorted(schedules.items()):
         interval = interval_of(cron, timezone, now)
-        since = db.conn.execute(
-            "select max(started_at), min(started_at), max(case when status = 'finished' and healthy = 1 "
-            f"then started_at end), max(id) from crawl_runs where spider = ? and {_NOT_BACKFILL}", [spider]).fetchone()
-        last_any, first_any, last_good, run_id = since
+        last_any, first_any, last_good, run_id = runs.run_span(db, spider)
         reference = last_good or first_any
         if reference is None or parse_moment(reference) >= now - interval * factor:
             continue

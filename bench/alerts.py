@@ -131,6 +131,7 @@ def digest(folder: Path, changes: int) -> dict:
     from bench._receivers import Receivers
     from alerts.deliver import lock_path_for, message_for, send_due, units
     from alerts.rules import load_config
+    from crawler import settings
     from store import deliveries, open_db
     from tests.alerts.support import rules_file
 
@@ -161,7 +162,8 @@ def digest(folder: Path, changes: int) -> dict:
         started, cpu_started, steps, sent, slowest = time.perf_counter(), time.process_time(), 0, 0, 0.0
         while True:
             step_started = time.perf_counter()
-            outcome = send_due(db, config, lock_path=lock_path_for(path), now=NOW, limit=BATCH, slack_interval=0)
+            outcome = send_due(db, config, lock_path=lock_path_for(path), now=NOW, limit=BATCH, slack_interval=0,
+                               backoff_base=settings.ALERTS_BACKOFF_BASE, backoff_max=settings.ALERTS_BACKOFF_MAX)
             if not outcome.sent and not outcome.failed:
                 break
             if outcome.failed or outcome.dead:
@@ -184,7 +186,7 @@ def per_item(folder: Path, changes: int, sample: int) -> dict:
     from bench._receivers import Receivers
     from alerts.deliver import lock_path_for, send_due
     from alerts.rules import load_config
-    from crawler.settings import ALERTS_SLACK_INTERVAL
+    from crawler import settings
     from store import open_db
     from tests.alerts.support import rules_file
 
@@ -197,7 +199,8 @@ def per_item(folder: Path, changes: int, sample: int) -> dict:
         db = open_db(path)
         started = time.perf_counter()
         outcome = send_due(db, config, lock_path=lock_path_for(path), now=NOW, limit=sample,
-                           slack_interval=ALERTS_SLACK_INTERVAL)
+                           slack_interval=settings.ALERTS_SLACK_INTERVAL, backoff_base=settings.ALERTS_BACKOFF_BASE,
+                           backoff_max=settings.ALERTS_BACKOFF_MAX)
         seconds = time.perf_counter() - started
         db.close()
     arrivals = far.report["arrivals"]

@@ -182,7 +182,8 @@ def measure(extra: int = 40, idle: float = 5.0, hours: int = 24) -> dict:
             moment = job.trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
     firings.sort()
     blind = {name for i, name in enumerate(sorted(spiders)) if i % 10 == 0}
-    send_options = {"backoff_base": 30, "backoff_max": 3600, "slack_interval": 0, "limit": 500}
+    send_options = {"backoff_base": settings.getfloat("ALERTS_BACKOFF_BASE"), "backoff_max": settings.getfloat("ALERTS_BACKOFF_MAX"),
+                    "slack_interval": 0, "limit": settings.getint("ALERTS_SEND_BATCH")}
     samples, next_sample, crawls, deliveries_runs = [], start, 0, 0
     for moment, job_id in firings:
         if moment >= next_sample:
@@ -200,7 +201,8 @@ def measure(extra: int = 40, idle: float = 5.0, hours: int = 24) -> dict:
                                 health=[{"check": "signature count", "passed": not sick,
                                          "detail": f"{0 if sick else 200} signature items (at least 10 expected)"}],
                                 summary="simulated")
-                health.after_run(db, name, outbox=Outbox(config), failed_runs=3, now=stamp)
+                health.after_run(db, name, outbox=Outbox(config), failed_runs=settings.getint("ALERTS_HEALTH_FAILED_RUNS"),
+                                 drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"), now=stamp)
             crawls += 1
         elif job_id == "deliver":
             alert_jobs.delivery_job(db_path=str(db_path), config=config, options={**send_options, "now": stamp})

@@ -6,30 +6,11 @@ import json
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import click
 
+from cli.common import config_option, db_option, open_store, project_settings, store_path
 from kit.errors import GlocalError
-
-# cli/main.py registers these commands at its end, so its helpers are imported when a command runs.
-
-
-def db_option(fn):
-    return click.option("--db", "db_path", type=click.Path(),
-                        help="SQLite file (default: STORE_DB_PATH, data/glocal.db, or $GLOCAL_DB)")(fn)
-
-
-def project_settings():
-    from cli.main import project_settings as settings
-
-    return settings()
-
-
-def open_store(db_path, *, must_exist: bool = False):
-    from cli.main import open_store as open_
-
-    return open_(db_path, must_exist=must_exist)
 
 
 def _config(path: str | None):
@@ -40,15 +21,6 @@ def _config(path: str | None):
         raise GlocalError("no alert configuration: set GLOCAL_ALERTS to the rules file, or pass --config "
                           "(see docs/alerts.md)")
     return load_config(path)
-
-
-def config_option(fn):
-    return click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                        help="The alert rules file (default: ALERTS_CONFIG, or $GLOCAL_ALERTS).")(fn)
-
-
-def _db_path(db_path):
-    return db_path or project_settings().get("STORE_DB_PATH")
 
 
 @click.group()
@@ -82,7 +54,7 @@ def send(config_path, db_path, dry_run, wait):
 
     config = _config(config_path)
     settings = project_settings()
-    path = _db_path(db_path)
+    path = store_path(db_path)
     db = open_store(path, must_exist=True)
     options = {"lock_path": lock_path_for(path), "dry_run": dry_run,
                "backoff_base": settings.getfloat("ALERTS_BACKOFF_BASE"),
@@ -121,9 +93,12 @@ def preview(config_path, db_path):
     from alerts.deliver import send_due
 
     config = _config(config_path)
-    db = open_store(_db_path(db_path), must_exist=True)
+    db = open_store(store_path(db_path), must_exist=True)
     try:
-        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True)
+        settings = project_settings()  # a dry run sends nothing: the backoff is only passed on
+        outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True,
+                           backoff_base=settings.getfloat("ALERTS_BACKOFF_BASE"),
+                           backoff_max=settings.getfloat("ALERTS_BACKOFF_MAX"))
     finally:
         db.close()
     for text in outcome.previews:
@@ -175,7 +150,7 @@ def alerts_status(db_path):
     """
     from store import deliveries
 
-    db = open_store(_db_path(db_path), must_exist=True)
+    db = open_store(store_path(db_path), must_exist=True)
     try:
         counts, dead = deliveries.status_counts(db), deliveries.dead_rows(db)
     finally:
@@ -202,46 +177,10 @@ def status(db_path, as_json):
     \b
         glocal status --json
     """
-    from crawler import spider_registry as catalogue
+    from operations.status import status_report
 
-    settings = project_settings()
-    path = _db_path(db_path)
-    spiders = catalogue.spiders(settings)
-    names = list(spiders)
-    crons = catalogue.spider_schedules(settings, spiders)
-    now = datetime.now(timezone.utc)
-    report = {"database": str(path), "spiders": [], "outbox": {}}
-    db = open_store(path) if Path(path).exists() else None
-    try:
-        last = {}
-        if db is not None:
-            from store import deliveries, incidents, runs
-
-            last = runs.last_runs(db)
-            report["outbox"] = deliveries.status_counts(db)
-        for name in names:
-            run = last.get(name)
-            entry = {"spider": name, "schedule": crons[name], "next_run": _next_run(crons[name], settings, now),
-                     "last_run": None, "health": "never run", "reason": None}
-            if run is not None:
-                changes = db.conn.execute("select count(*) from changes where run_id = ? and notify = 1",
-                                          [run["id"]]).fetchone()[0]
-                entry["last_run"] = {"id": run["id"], "started_at": run["started_at"],
-                                     "finished_at": run["finished_at"], "status": run["status"],
-                                     "seconds": _duration(run), "pages": run["pages"], "items": run["items"],
-                                     "changes": changes, "summary": run["summary"]}
-                entry["health"] = "healthy" if run["healthy"] else "unhealthy"
-                incident = incidents.open_incident(db, name)
-                if incident:
-                    entry["health"] = incident["diff"].get("kind") or "blind"
-                    entry["reason"] = incident["diff"].get("reason")
-                    entry["since"] = incident["detected_at"]
-                elif not run["healthy"]:
-                    entry["reason"] = run["summary"]
-            report["spiders"].append(entry)
-    finally:
-        if db is not None:
-            db.close()
+    path = store_path(db_path)
+    report = status_report(path, project_settings(), datetime.now(timezone.utc))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -277,16 +216,15 @@ def show_page(page_id, db_path, headers):
     """
     from crawler.archive import read_record
 
-    db = open_store(_db_path(db_path), must_exist=True)
+    from store.pages import archived_page
+
+    db = open_store(store_path(db_path), must_exist=True)
     try:
-        rows = list(db.query("select * from pages where id = ?", [page_id]))
-        if not rows:
-            raise GlocalError(f"no page {page_id} in the database")
-        page = rows[0]
-        if page["not_modified_of"]:  # a 304: the body is that of the capture it confirmed
-            page = next(db.query("select * from pages where id = ?", [page["not_modified_of"]]))
+        page = archived_page(db, page_id)  # a 304: the capture it confirmed, whose body it shares
     finally:
         db.close()
+    if page is None:
+        raise GlocalError(f"no page {page_id} in the database")
     if not page["archive"]:
         raise GlocalError(f"page {page_id} ({page['url']}) has no archived copy (ARCHIVE_ENABLED was off)")
     record = read_record(page["archive"], page["archive_offset"])
@@ -298,23 +236,3 @@ def show_page(page_id, db_path, headers):
     sys.stdout.flush()
     sys.stdout.buffer.write(record.body)
     sys.stdout.buffer.flush()
-
-
-def _next_run(cron: str, settings, now: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    from kit.schedules import next_run
-
-    try:
-        when = next_run(cron, ZoneInfo(settings.get("SCHEDULER_TIMEZONE", "UTC")), now)
-    except ValueError:
-        return f"never (the schedule {cron!r} does not parse)"
-    return f"{when.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
-
-
-def _duration(run: dict) -> float | None:
-    from store.clock import parse_moment
-
-    if not run["finished_at"]:
-        return None
-    return (parse_moment(run["finished_at"]) - parse_moment(run["started_at"])).total_seconds()

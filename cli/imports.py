@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from cli.common import project_settings
 from kit.errors import GlocalError
 
 
@@ -42,7 +43,6 @@ def import_covenant(file, db_path, url, progress):
     """
     import os
 
-    from cli.main import project_settings
     from operations.covenant_import import import_file
 
     settings = project_settings()

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from cli.main import db_option, open_store, project_settings, spider_class
+from cli.common import db_option, open_store, project_settings, spider_class, spider_names
 from kit.errors import GlocalError
 
 
@@ -87,7 +87,6 @@ def check(spiders, live, replay, as_json, scratch, timeout):
     from pathlib import Path
 
     from operations.live_check import judge, render
-    from cli.main import spider_names
     from crawler.child import crawl_in_child
 
     if live and replay:
@@ -196,47 +195,3 @@ def fixtures_add(spider, urls, warc, folder, test_file, force):
         click.echo(f"wrote {test_file}", err=True)
     else:
         click.echo(source)
-
-
-@click.command(name="confirm")
-@click.argument("run_id", type=int)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="The alert rules file (default: ALERTS_CONFIG, or $GLOCAL_ALERTS).")
-@db_option
-def confirm_command(run_id, config_path, db_path):
-    """Say that the lists run RUN_ID held are right: release their changes to the alerts
-
-    A list that changed too much at once (more than HEALTH_HOLD_SHARE of its names, or a collapse
-    beyond HEALTH_MAX_DROP_RATIO) is recorded but held. Confirming releases its changes to the
-    outbox; for a collapse it also removes, at once, the names the run no longer listed.
-
-    Example:
-
-    \b
-        glocal changes confirm 42
-    """
-    from alerts.outbox import outbox_for
-    from store import holds
-    from store.clock import utcnow
-    from store.errors import StoreError
-
-    outbox = outbox_for(config_path or project_settings().get("ALERTS_CONFIG"))
-    db = open_store(db_path, must_exist=True)
-    try:
-        counts = holds.confirm(db, run_id, now=utcnow(), outbox=outbox)
-    except StoreError as error:
-        raise GlocalError(str(error)) from None
-    finally:
-        db.close()
-    click.echo(f"run {run_id}: {counts['lists']} held lists confirmed, {counts['released']} changes released, "
-               f"{counts['removed']} removed")
-
-
-def register(cli: click.Group) -> None:
-    cli.commands["changes"].add_command(confirm_command)
-    cli.add_command(fixtures)
-    cli.add_command(backfill)
-    cli.add_command(check)
-
-
-__all__ = ["register", "GlocalError"]

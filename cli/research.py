@@ -9,7 +9,7 @@ import json
 
 import click
 
-from cli.main import db_option, open_store
+from cli.common import db_option, open_store
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
@@ -48,11 +48,10 @@ def list_actors(text, db_path):
     \b
         glocal actors list --search port
     """
+    from store.review import actors_with_spellings
+
     db = open_store(db_path, must_exist=True)
-    sql = """select a.id, a.name, a.country, a.kind, a.geonames_id, a.needs_review, a.merged_into,
-                    (select group_concat(name, '; ') from actor_names n where n.actor_id = a.id) as spellings
-             from actors a where (? is null or lower(a.name) like '%' || lower(?) || '%') order by a.name, a.id"""
-    for row in db.query(sql, [text, text]):
+    for row in actors_with_spellings(db, text):
         state = f"  -> merged into {row['merged_into']}" if row["merged_into"] else (
             "  (needs review)" if row["needs_review"] else "")
         geonames = f" GeoNames {row['geonames_id']}" if row["geonames_id"] else ""
@@ -73,15 +72,10 @@ def review(as_json, db_path):
         glocal actors review --json
     """
     from places.gazetteer import default
-    from store.review import doubtful
+    from research.actor_review import review_candidates
 
     db = open_store(db_path, must_exist=True)
-    rows = doubtful(db)
-    gazetteer = default()
-    for row in rows:
-        candidates = gazetteer.candidates(row["name"], row["country"])
-        row["candidates"] = [place.label() for place in candidates]
-        row["existing_actors"] = _existing_actors(db, row["id"], candidates)
+    rows = review_candidates(db, default())
     db.close()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -97,16 +91,6 @@ def review(as_json, db_path):
             click.echo(f"          candidate: {label}")
         if not row["candidates"]:
             click.echo("          no candidate in the gazetteer")
-
-
-def _existing_actors(db, actor_id: int, candidates) -> list[str]:
-    """Actors already in the store that a doubtful name's candidates point at (merge targets)."""
-    ids = [place.geonames_id for place in candidates if place.geonames_id]
-    if not ids:
-        return []
-    return [f"{r['id']} ({r['name']}, {r['country']})" for r in db.query(
-        f"""select id, name, country from actors where merged_into is null and id != ?
-            and geonames_id in ({', '.join('?' * len(ids))})""", [actor_id, *ids])]
 
 
 @actors.command()
@@ -229,8 +213,10 @@ def serve(port, db_path):
     """
     from research.datasette_app import run
 
+    from store import database_file
+
     db = open_store(db_path, must_exist=True)  # applies pending migrations before the read-only server starts
-    path = db.conn.execute("pragma database_list").fetchone()[2]
+    path = database_file(db)
     db.close()
     run(path, port)
 

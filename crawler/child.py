@@ -20,6 +20,7 @@ from pathlib import Path
 
 from alerts import health
 from alerts.outbox import outbox_for
+from crawler.settings import from_environment
 from store.errors import StoreError
 from store import open_db, runs
 
@@ -55,12 +56,14 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     """
     settings = _project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
-    failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS", 3)
+    failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS")
     outbox = outbox_for(alerts_config)  # a wrong rules file stops here, in one line, before any crawl
     db_path = Path(db_path)
     log_file = db_path.parent / "logs" / f"{spider}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    level = "INFO" if verbose else os.environ.get("GLOCAL_LOG_LEVEL", "WARNING")
+    # The log file keeps warnings and errors, unless $GLOCAL_LOG_LEVEL (the LOG_LEVEL setting's
+    # variable) asks for another level; -v shows the crawl's progress.
+    level = "INFO" if verbose else (from_environment("LOG_LEVEL") or "WARNING")
     command = [sys.executable, "-m", "crawler.runner", spider, "--db", str(db_path), "--log-level", level]
     if not verbose:  # the outcome line is the person's view; the whole log is kept in a file
         command += ["--set", f"LOG_FILE={json.dumps(str(log_file))}", "--set", "LOG_FILE_APPEND=true"]
@@ -103,7 +106,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
                 run = runs.last_runs(db).get(spider)
             # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
             health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
-                                             drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO", 0.5))
+                                             drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
     except StoreError as error:  # the store the child could not write may be unusable here too
         run, reason, health_change = None, reason or str(error), None
     if code is None:

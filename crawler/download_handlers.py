@@ -40,6 +40,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.index = archive_index(crawler.settings["ARCHIVE_REPLAY_FILE"])
+        # What the archive holds, for a spider that must not ask for pages it lacks (untc_status):
+        # spiders reach it through their crawler, never by importing the crawl machinery.
+        crawler.glocal_replay_index = self.index
         self._canonical = {canonicalize_url(url): url for url in self.index.entries}
 
     async def download_request(self, request) -> Response:

@@ -10,7 +10,7 @@ from time import monotonic  # the clock Scrapy's downloader counts slot delays w
 
 from scrapy import signals
 
-from crawler import settings as defaults
+from crawler.settings import value as project_setting
 from crawler.archive import WarcFile, payload_digest, read_record
 from kit.errors import ArchiveError
 from crawler.download_handlers import scrapy_response
@@ -33,7 +33,7 @@ class ArchiveMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.enabled = crawler.settings.getbool("ARCHIVE_ENABLED", defaults.ARCHIVE_ENABLED)
+        self.enabled = project_setting(crawler.settings, "ARCHIVE_ENABLED")
         self.directory = Path(crawler.settings.get("ARCHIVE_DIR") or
                               Path(crawler.settings.get("STORE_DB_PATH")).parent / "archive")
         self.warc: WarcFile | None = None
@@ -103,7 +103,7 @@ class ConditionalGetMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.enabled = crawler.settings.getbool("CRAWL_CONDITIONAL_GET", defaults.CRAWL_CONDITIONAL_GET) and not crawler.settings.get(
+        self.enabled = project_setting(crawler.settings, "CRAWL_CONDITIONAL_GET") and not crawler.settings.get(
             "ARCHIVE_REPLAY_FILE")
 
     @classmethod
@@ -157,7 +157,7 @@ class RetryAfterMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.max_wait = crawler.settings.getfloat("CRAWL_MAX_RETRY_AFTER", defaults.CRAWL_MAX_RETRY_AFTER)
+        self.max_wait = project_setting(crawler.settings, "CRAWL_MAX_RETRY_AFTER")
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from crawler import settings as defaults
 from kit.expectations import Expectations
 from kit.items import APPEND_ONLY, ScopeReport
 
@@ -35,8 +34,7 @@ class ScopeVerdict:
 
 
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
-                min_list_ratio: float, max_drop_ratio: float = defaults.HEALTH_MAX_DROP_RATIO,
-                drop_check_min_rows: int = defaults.HEALTH_DROP_CHECK_MIN_ROWS,
+                min_list_ratio: float, max_drop_ratio: float, drop_check_min_rows: int,
                 hold_share: float | None = None) -> ScopeVerdict:
     """Decide whether one scope's list, as this run saw it, may change the store, and whether
     its changes must be held (recorded, not alerted) until confirmed.

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides[name] = setting_value(value)
         settings = crawl_settings(db_path=args.db, replay=args.replay, host_map=args.host_map,
                                   overrides=overrides, log_level=args.log_level)
-        from crawler.session import check_settings
+        from crawler.settings import check as check_settings
 
         check_settings(settings)
 

@@ -26,18 +26,16 @@ from collections import Counter, defaultdict
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler import settings as defaults
+from crawler.settings import value as project_setting
 from alerts.outbox import outbox_for
 from crawler.run_health import CheckResult, judge_scope, run_checks
-from kit.errors import NotConfigured as BadSetting
 from kit.expectations import Expectations
 from kit.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from places.gazetteer import full_gazetteer
-from store import holds, ingest, locks, open_db, pages, runs
+from store import cap_size, holds, ingest, locks, open_db, pages, runs
 from store.errors import StoreError
 from store.actors import ActorResolver
 from store.clock import utcnow
-from store.entities import ENTITIES
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +46,16 @@ class CrawlSession:
         self.crawler = crawler
         settings = crawler.settings
         self.db_path = settings.get("STORE_DB_PATH")
-        # Defaults live in crawler/settings.py only; a Settings object without them (a bare Crawler
-        # in a test) falls back to that module's values, never to a number written here.
-        self.removal_runs = _number(settings, "STORE_REMOVAL_RUNS", int)
-        self.batch_size = _number(settings, "STORE_BATCH_SIZE", int)
-        self.min_list_ratio = _number(settings, "HEALTH_MIN_LIST_RATIO", float)
-        self.max_errors = _number(settings, "HEALTH_MAX_ERRORS", int)
-        self.max_empty_ratio = _number(settings, "HEALTH_MAX_EMPTY_RATIO", float)
-        self.max_drop_ratio = _number(settings, "HEALTH_MAX_DROP_RATIO", float)
-        self.drop_check_min_rows = _number(settings, "HEALTH_DROP_CHECK_MIN_ROWS", int)
-        self.hold_share = _number(settings, "HEALTH_HOLD_SHARE", float)
+        # Defaults live in crawler/settings.py's table only; a Settings object without them (a bare
+        # Crawler in a test) gets the table's values, never a number written here.
+        self.removal_runs = project_setting(settings, "STORE_REMOVAL_RUNS")
+        self.batch_size = project_setting(settings, "STORE_BATCH_SIZE")
+        self.min_list_ratio = project_setting(settings, "HEALTH_MIN_LIST_RATIO")
+        self.max_errors = project_setting(settings, "HEALTH_MAX_ERRORS")
+        self.max_empty_ratio = project_setting(settings, "HEALTH_MAX_EMPTY_RATIO")
+        self.max_drop_ratio = project_setting(settings, "HEALTH_MAX_DROP_RATIO")
+        self.drop_check_min_rows = project_setting(settings, "HEALTH_DROP_CHECK_MIN_ROWS")
+        self.hold_share = project_setting(settings, "HEALTH_HOLD_SHARE")
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
         self.as_of = settings.get("BACKFILL_AS_OF")  # set by `glocal backfill`: a quiet run "as of" a past moment
         # The full gazetteer (GeoNames, ISO 3166) with the curated table on top (STORE_PLACES_FILE
@@ -82,7 +80,7 @@ class CrawlSession:
         self.dropped = 0
         self._resolver = None
         self._lock: locks.Holder | None = None
-        self.max_page_count = settings.getint("STORE_MAX_PAGE_COUNT", 0)
+        self.max_page_count = project_setting(settings, "STORE_MAX_PAGE_COUNT")
         self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
         self._file: tuple[int, int] | None = None  # (device, inode) of the store when the run opened
         self._expected: dict[str, tuple] = {}  # scope name the spider asked for -> (Scope, url)
@@ -93,7 +91,7 @@ class CrawlSession:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if os.environ.get("SCRAPY_CHECK") or not crawler.settings.getbool("STORE_ENABLED", defaults.STORE_ENABLED):
+        if os.environ.get("SCRAPY_CHECK") or not project_setting(crawler.settings, "STORE_ENABLED"):
             raise NotConfigured("the store session is off (scrapy check, or STORE_ENABLED = False)")
         session = cls(crawler)
         crawler.glocal_session = session
@@ -125,7 +123,7 @@ class CrawlSession:
         try:
             self.db = open_db(self.db_path)
             if self.max_page_count:
-                self.db.execute(f"PRAGMA max_page_count = {int(self.max_page_count)}")
+                cap_size(self.db, self.max_page_count)
             self._lock = locks.acquire(self.db, spider.name, now=utcnow())
             self.run_id = runs.start_run(self.db, spider=spider.name, now=utcnow(), replay=self.replay,
                                          kind="backfill" if self.as_of else None, as_of=self.as_of)
@@ -419,22 +417,7 @@ class CrawlSession:
         `scope` counts only the rows of that list. `urls[i]` is the URL `keys[i]` was seen at: a key
         whose URL the store holds (a copy of a post stored under another key) counts as known too.
         """
-        table = ENTITIES[entity].table
-        in_scope = " and scope = ?" if scope is not None else ""
-        extra = [scope] if scope is not None else []
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            found.update(key for key, in self.db.conn.execute(
-                f"select key from [{table}] where key in ({', '.join('?' * len(chunk))}){in_scope}", chunk + extra))
-        if urls:
-            key_of = dict(zip(urls, keys))
-            for start in range(0, len(urls), 500):
-                chunk = urls[start:start + 500]
-                found.update(key_of[url] for url, in self.db.conn.execute(
-                    f"select url from [{table}] where url in ({', '.join('?' * len(chunk))}){in_scope}",
-                    chunk + extra))
-        return found
+        return ingest.known_keys(self.db, entity, keys, scope=scope, urls=urls)
 
     # --- reporting ------------------------------------------------------------------------------
 
@@ -462,27 +445,6 @@ class CrawlSession:
             parts.append("UNHEALTHY: " + "; ".join(c.detail for c in checks if not c.passed))
         return "; ".join(parts)
 
-
-
-_NUMBERS = {"STORE_REMOVAL_RUNS": int, "STORE_BATCH_SIZE": int, "HEALTH_MIN_LIST_RATIO": float,
-            "HEALTH_MAX_ERRORS": int, "HEALTH_MAX_EMPTY_RATIO": float, "HEALTH_MAX_DROP_RATIO": float,
-            "HEALTH_DROP_CHECK_MIN_ROWS": int, "HEALTH_HOLD_SHARE": float}
-
-
-def check_settings(settings) -> None:
-    """Refuse, by name, a numeric setting the session could not use, before a crawl starts
-    (inside Scrapy the error would end the crawl with exit code 0 and no run row)."""
-    for name, kind in _NUMBERS.items():
-        _number(settings, name, kind)
-
-
-def _number(settings, name: str, kind: type):
-    """A numeric setting, its default from crawler/settings.py; a wrong value is refused by name."""
-    value = settings.get(name, getattr(defaults, name))
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise BadSetting(f"{name}={value!r} is not {'a whole number' if kind is int else 'a number'}") from None
 
 
 def _sound_key(key) -> bool:

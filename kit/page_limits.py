@@ -7,8 +7,9 @@ parser over the page, as BeautifulSoup's "lxml" builder sees it (start and end e
 check itself is linear; with the depth bounded, so is every parser's walk.
 
 The saved pages of the sources nest 9 to 10 elements deep and hold under 200 KB of text; live
-WordPress and Drupal pages rarely pass 40 levels or 1 MB. The spider reads the limits from the
-settings CRAWL_MAX_PAGE_CHARS and CRAWL_MAX_PAGE_DEPTH (docs/settings.md).
+WordPress and Drupal pages rarely pass 40 levels or 1 MB. The limits are the settings
+CRAWL_MAX_PAGE_CHARS and CRAWL_MAX_PAGE_DEPTH (docs/settings.md): the caller passes them, since the
+kit knows no settings.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ import lxml.etree
 
 from kit.errors import ParseError
 
-MAX_PAGE_CHARS = 3_000_000  # characters of decoded text
-MAX_PAGE_DEPTH = 256  # nested elements (libxml2's own default limit for HTML is of this order)
-
-
 class PageRejected(ParseError):
     """A page exceeds a documented size or depth limit; its scope is reported incomplete."""
 
 
-def check_page(text: str, url: str, *, max_chars: int = MAX_PAGE_CHARS, max_depth: int | None = MAX_PAGE_DEPTH) -> None:
-    """Raise PageRejected when `text` is longer than `max_chars` or its markup nests deeper than
-    `max_depth` (None: not markup, such as JSON; only the size is checked)."""
+def check_page(text: str, url: str, *, max_chars: int, max_depth: int | None) -> None:
+    """Raise PageRejected when `text` is longer than `max_chars` characters (CRAWL_MAX_PAGE_CHARS)
+    or its markup nests deeper than `max_depth` elements (CRAWL_MAX_PAGE_DEPTH; None: not markup,
+    such as JSON; only the size is checked)."""
     if len(text) > max_chars:
         raise PageRejected(f"{url} is {len(text):,} characters long, over the limit of {max_chars:,}; "
                            "not parsed", landmarks=("page_limits",))

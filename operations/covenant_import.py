@@ -27,7 +27,6 @@ from store.actors import ActorResolver
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
-MAX_DROP_RATIO = 0.5  # a file listing under half of the signatories on record is not a whole roster
 
 
 @dataclass
@@ -145,7 +144,10 @@ def _incompleteness(dataset: parser.Dataset, listed: int, active: int) -> str | 
     reasons = []
     if dataset.rejected:
         reasons.append(f"{dataset.rejected} rows without an organisation id or name were skipped")
-    if active >= 4 and listed < active * (1 - MAX_DROP_RATIO):
+    from crawler import settings as project_settings  # a crawl's shares: a file under half the roster is not whole
+
+    if active >= project_settings.HEALTH_DROP_CHECK_MIN_ROWS and \
+            listed < active * (1 - project_settings.HEALTH_MAX_DROP_RATIO):
         reasons.append(f"the file lists {listed} signatories where {active} are on record "
                        "(a partial export is likelier than a mass exit)")
     if not listed:

@@ -25,6 +25,7 @@ from kit.bot_walls import blocking_reason, protection
 from kit.errors import ArchiveError, ParseError
 from kit.items import ScopeReport
 from store import open_db
+from store import pages as stored_pages
 
 _ROBOTS = re.compile(r"Forbidden by robots\.txt: <\w+ (\S+)>")
 _SHOWN_HEADERS = ("server", "cf-ray", "cf-mitigated", "x-datadome", "x-iinfo", "x-sucuri-id", "retry-after")
@@ -77,8 +78,7 @@ def judge(spider_cls, *, db_path: str | Path, outcome, log_file: Path | None = N
         return SpiderVerdict(spider=spider_cls.name, verdict="blind", summary=outcome.message,
                              reasons=[f"no run was recorded: {outcome.message}"])
     with open_db(db_path) as db:
-        rows = list(db.query("select url, status, archive, archive_offset from pages where run_id = ? order by id",
-                             [run["id"]]))
+        rows = stored_pages.pages_of_run(db, run["id"])
     verdict = SpiderVerdict(spider=spider_cls.name, verdict="ok", summary=run["summary"] or "", run_id=run["id"],
                             items=run["items"] or 0, checks=json.loads(run["health"] or "[]"))
     bodies: dict[str, bytes] = {}

@@ -23,7 +23,6 @@ from kit.errors import GlocalError
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 MAX_SLUG_CHARS = 40  # the longest spider name today is 20; file names (test_SLUG.py) stay short
-DEFAULT_SCHEDULE = "0 5 * * *"  # daily; the new spider's author sets the real one
 # Characters RFC 3986 never allows raw in a URL (percent-encode them): quotes, spaces, brackets...
 _NOT_IN_URL = re.compile(r'[\s"<>\\^`{|}]')
 
@@ -90,7 +89,7 @@ def plan(root: Path, slug: str, url: str, page: Path | None, *, now: datetime | 
         "slug": slug, "title": slug.replace("_", " ").capitalize(),
         "classname": "".join(word.capitalize() for word in slug.split("_")),
         "start_url": _literal(url), "domains": ", ".join(_literal(d) for d in _domains(host)),
-        "schedule": _literal(DEFAULT_SCHEDULE), "page_file": _literal(page_file),
+        "schedule": _literal(_default_cron()), "page_file": _literal(page_file),
     }
     files: dict[Path, str | bytes] = {spider: _render("spider.py.tmpl", values),
                                       parser: _render("parser.py.tmpl", values),
@@ -173,6 +172,13 @@ def _render(name: str, values: dict) -> str:
 
     text = resources.files("operations").joinpath(f"templates/{name}").read_text(encoding="utf-8")
     return Template(text).substitute(values)
+
+
+def _default_cron() -> str:
+    """SCHEDULER_DEFAULT_CRON (daily), what a spider without a schedule runs at; its author sets the real one."""
+    from crawler.spider_registry import settings
+
+    return settings().get("SCHEDULER_DEFAULT_CRON")
 
 
 def _domains(host: str) -> list[str]:

@@ -18,17 +18,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kit.errors import GlocalError
+from store.tables import public_relations, relation_rows
 
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "schema.md"
-_FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
-
-
-def public_relations(db: Database) -> list[str]:
-    """Tables and views a researcher can export (not sqlite-utils' or FTS5's own bookkeeping)."""
-    fts = set(db.table_names(fts5=True))
-    names = [t for t in db.table_names() if not t.startswith("_")
-             and not any(t == base + suffix for base in fts for suffix in _FTS_SHADOWS)]
-    return names + db.view_names()
 
 
 def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[tuple]]:
@@ -42,13 +34,7 @@ def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[
                          f"queries: {', '.join(QUERIES)})")
     if params:
         raise QueryError(f"{what} is a table: -p parameters belong to named queries")
-    columns = list(db[what].columns_dict)
-    if what in db.table_names() and db[what].pks != ["rowid"]:
-        order = ", ".join(f"[{c}]" for c in db[what].pks)
-    else:
-        order = ", ".join(str(i + 1) for i in range(len(columns)))
-    cursor = db.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{what}] order by {order}")
-    return columns, cursor.fetchall()
+    return relation_rows(db, what)
 
 
 # A spreadsheet opening a CSV runs a cell that starts with one of these as a formula

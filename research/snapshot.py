@@ -43,11 +43,12 @@ ARCHIVE_FOLDER = "archive"
 
 def relations(db: Database) -> list[str]:
     """The tables and views of a snapshot: the listed ones the store has, then any other view."""
-    from research.exports import public_relations
+    from store.publication import view_names
+    from store.tables import public_relations
 
     present = public_relations(db)
     listed = [name for name in SNAPSHOT_RELATIONS if name in present]
-    views = [name for name in db.view_names() if name not in listed and name not in LEFT_OUT]
+    views = [name for name in view_names(db) if name not in listed and name not in LEFT_OUT]
     return listed + sorted(views)
 
 
@@ -106,7 +107,8 @@ def _archive_names(db: Database) -> dict[str, str]:
 def _write_package(db: Database, staging: Path, today: str, included: dict, archives: dict) -> dict:
     from kit import __version__
     from research.exports import schema_descriptions, write_csv
-    from store.publication import capture_range, primary_key, relation_rows, replayed_share, sources_by_capture
+    from store.publication import capture_range, primary_key, replayed_share, sources_by_capture
+    from store.tables import relation_rows
 
     docs = schema_descriptions()
     counts, resources = {}, []
@@ -221,7 +223,7 @@ def _first_sentence(text: str, width: int = 220) -> str:
 
 
 def _sites(db: Database) -> list[str]:
-    from store.publication import page_sites
+    from store.tables import page_sites
 
     return page_sites(db)
 

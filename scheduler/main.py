@@ -26,7 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler import settings as defaults
+from crawler.settings import check as check_settings
 from crawler.spider_registry import spider_schedules  # noqa: F401 - one reading, shared with `glocal status`
 from kit.errors import NotConfigured
 from kit.schedules import trigger_for
@@ -44,24 +44,23 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
 
     :param crawl: the function that runs one crawl (default: child.crawl_in_child; tests pass fakes)
     """
+    check_settings(settings)  # a value the service could not use stops it here, in one line naming it
     try:
-        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE", defaults.SCHEDULER_TIMEZONE))
+        tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE"))
     except (ZoneInfoNotFoundError, ValueError):
         raise NotConfigured(f"SCHEDULER_TIMEZONE={settings.get('SCHEDULER_TIMEZONE')!r} is not a time zone") from None
     now = now or datetime.now(timezone.utc)
-    workers = settings.getint("SCHEDULER_WORKERS", 2)
-    if workers < 1:
-        raise NotConfigured(f"SCHEDULER_WORKERS={workers} must be at least 1")
+    workers = settings.getint("SCHEDULER_WORKERS")
     scheduler = BlockingScheduler(
         timezone=tz,
         # Crawls of different sites in parallel, each in its own child; alerts on their own thread.
         executors={"default": ThreadPoolExecutor(workers), "alerts": ThreadPoolExecutor(1)},
         job_defaults={"max_instances": 1, "coalesce": True,
-                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE", defaults.SCHEDULER_MISFIRE_GRACE)},
+                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE")},
     )
     with open_db(db_path) as db:
         last = runs.last_runs(db)
-    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT", defaults.SCHEDULER_CRAWL_TIMEOUT),
+    options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"),
                **(crawl_options or {})}
     if alerts is not None and alerts.path:
         options["alerts_config"] = alerts.path
@@ -71,7 +70,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
             trigger = trigger_for(cron, tz)
         except ValueError as error:
             raise NotConfigured(f"the schedule {cron!r} of {name} is not a cron expression: {error}") from None
-        trigger.jitter = settings.getint("SCHEDULER_JITTER", defaults.SCHEDULER_JITTER) or None
+        trigger.jitter = settings.getint("SCHEDULER_JITTER") or None
         started = parse_moment(last[name]["started_at"]) if name in last else None
         # next_run_time=None would add the job paused: leave it out to follow the trigger.
         catch_up = {"next_run_time": now} if isinstance(trigger, CronTrigger) and missed(trigger, started, now) else {}
@@ -80,7 +79,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
                                   "crawl": crawl or child.crawl_in_child}, **catch_up)
     scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
                       kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
-                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS", defaults.SCHEDULER_OVERDUE_HOURS))},
+                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS"))},
                       next_run_time=now + timedelta(minutes=5))
     if alerts is not None:
         from scheduler.service import add_alert_jobs

@@ -25,18 +25,18 @@ logger = logging.getLogger(__name__)
 
 def add_alert_jobs(scheduler, settings, alerts, *, db_path, schedules: dict[str, str], timezone,
                    now: datetime) -> None:
-    interval = settings.getfloat("ALERTS_SEND_INTERVAL", 60)
-    options = {"backoff_base": settings.getfloat("ALERTS_BACKOFF_BASE", 30),
-               "backoff_max": settings.getfloat("ALERTS_BACKOFF_MAX", 3600),
-               "slack_interval": settings.getfloat("ALERTS_SLACK_INTERVAL", 1.0),
-               "limit": settings.getint("ALERTS_SEND_BATCH", 500) or None}
+    interval = settings.getfloat("ALERTS_SEND_INTERVAL")
+    options = {"backoff_base": settings.getfloat("ALERTS_BACKOFF_BASE"),
+               "backoff_max": settings.getfloat("ALERTS_BACKOFF_MAX"),
+               "slack_interval": settings.getfloat("ALERTS_SLACK_INTERVAL"),
+               "limit": settings.getint("ALERTS_SEND_BATCH") or None}
     scheduler.add_job(delivery_job, IntervalTrigger(seconds=interval), id="deliver", name="deliver alerts",
                       executor="alerts", next_run_time=now,
                       kwargs={"db_path": str(db_path), "config": alerts, "options": options})
     scheduler.add_job(stale_job, IntervalTrigger(hours=1), id="stale", name="stale check", executor="alerts",
                       next_run_time=now + timedelta(minutes=1),
                       kwargs={"db_path": str(db_path), "config": alerts, "schedules": schedules,
-                              "timezone": timezone, "factor": settings.getfloat("ALERTS_STALE_FACTOR", 3)})
+                              "timezone": timezone, "factor": settings.getfloat("ALERTS_STALE_FACTOR")})
 
 
 def delivery_job(*, db_path: str, config, options: dict) -> None:

@@ -13,6 +13,7 @@ listings paged with an incremental stop, and scopes gathered over pages that are
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -20,12 +21,12 @@ from types import ModuleType
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.project import get_project_settings
 
-from crawler import settings as defaults
 from kit.errors import ParseError
 from kit.expectations import Expectations
 from kit.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
-from kit.page_limits import MAX_PAGE_CHARS, MAX_PAGE_DEPTH, check_page
+from kit.page_limits import check_page
 from kit.routing import NoRoute, Route
 from spiders.parsers.listing_page import ListingPage, PagedList
 
@@ -57,6 +58,13 @@ class GlocalSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         # Scope reports made while no store session listens (unit tests, scrapy check), in order.
         self.reports: list[ScopeReport] = []
+
+    def settings_with(self, name: str):
+        """The crawl's settings (Scrapy's, holding the project's defaults) when they hold `name`; for
+        a spider made outside a crawl, or given bare settings (unit tests), the project's settings
+        module as Scrapy reads it: the default is never written here."""
+        settings = getattr(self, "settings", None)
+        return settings if settings is not None and name in settings else _project_settings()
 
     @property
     def expectations(self) -> Expectations:
@@ -102,10 +110,9 @@ class GlocalSpider(scrapy.Spider):
     def check_limits(self, text: str, url: str, route: Route) -> None:
         """Reject a page over CRAWL_MAX_PAGE_CHARS, or markup nested deeper than CRAWL_MAX_PAGE_DEPTH
         (kit/page_limits.py), before any parser walks it."""
-        settings = getattr(self, "settings", None)  # none on a spider made outside a crawl (tests)
-        max_chars = settings.getint("CRAWL_MAX_PAGE_CHARS", MAX_PAGE_CHARS) if settings else MAX_PAGE_CHARS
-        max_depth = settings.getint("CRAWL_MAX_PAGE_DEPTH", MAX_PAGE_DEPTH) if settings else MAX_PAGE_DEPTH
-        check_page(text, url, max_chars=max_chars, max_depth=max_depth if route.format in ("html", "xml") else None)
+        max_depth = self.settings_with("CRAWL_MAX_PAGE_DEPTH").getint("CRAWL_MAX_PAGE_DEPTH")
+        check_page(text, url, max_chars=self.settings_with("CRAWL_MAX_PAGE_CHARS").getint("CRAWL_MAX_PAGE_CHARS"),
+                   max_depth=max_depth if route.format in ("html", "xml") else None)
 
     def more_links(self, response, output: list) -> list:
         """Hook for platforms that announce further pages outside the page text (HTTP headers)."""
@@ -143,13 +150,13 @@ class GlocalSpider(scrapy.Spider):
 
     def incremental_stop(self, items: Iterable, route: Route, url: str) -> str | None:
         """Why paging stops after this page (enough of its items are known already), or None."""
-        if self.settings.getbool("CRAWL_FULL"):
+        if self.settings_with("CRAWL_FULL").getbool("CRAWL_FULL"):
             return None  # `glocal crawl --full`: walk every page
         keys = [item.key for item in items if isinstance(item, route.scope.item)]
         if not keys:  # a listing that only links to its items (no dates to read there): its report names them
             keys = next((list(item.keys) for item in items if isinstance(item, ScopeReport)
                          and item.scope == route.scope.name_for(url)), [])
-        limit = self.stop_after_known or self.settings.getint("CRAWL_STOP_AFTER_KNOWN", defaults.CRAWL_STOP_AFTER_KNOWN)
+        limit = self.stop_after_known or self.settings_with("CRAWL_STOP_AFTER_KNOWN").getint("CRAWL_STOP_AFTER_KNOWN")
         known = self.known(route.scope.entity, keys)
         if len(known) >= min(limit, len(keys) or 1):
             return f"stopped paging at {url}: {len(known)} of its {len(keys)} items were already known"
@@ -317,7 +324,7 @@ class PagedListSpider(GlocalSpider):
 
     async def start(self):
         listing: PagedList = self.parser.LISTING
-        pages = self.settings.getint(self.pages_setting, getattr(defaults, self.pages_setting))
+        pages = self.settings_with(self.pages_setting).getint(self.pages_setting)
         for request in self.walk(Batch(self.name, listing.scope, listing.start_url),
                                  [Listing(listing.start_url, listing.parse_page, max_pages=pages)]):
             yield request
@@ -447,3 +454,9 @@ def _article(page_format: str) -> str:
 
 def _content_type(response) -> str:
     return response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+
+
+@functools.cache
+def _project_settings():
+    """The project's settings as Scrapy finds them (scrapy.cfg, SCRAPY_SETTINGS_MODULE), read once."""
+    return get_project_settings()

@@ -42,10 +42,10 @@ class CovenantSignatoriesSpider(GlocalSpider):
 
     async def start(self):
         json_url = self.settings.get("COVENANT_SIGNATORIES_JSON_URL")
-        self.max_pages = self.settings.getint("COVENANT_SIGNATORIES_MAX_PAGES", 2000)
+        self.max_pages = self.settings.getint("COVENANT_SIGNATORIES_MAX_PAGES")
         if json_url:
             self.json_template = json_url if "{page}" in json_url else None
-            self.first_page = self.settings.getint("COVENANT_SIGNATORIES_FIRST_PAGE", 0)
+            self.first_page = self.settings.getint("COVENANT_SIGNATORIES_FIRST_PAGE")
             url = json_url.format(page=self.first_page) if self.json_template else json_url
             yield self._request(url, self.parse_json, page=self.first_page)
         else:

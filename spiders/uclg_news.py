@@ -26,8 +26,8 @@ class UclgNewsSpider(GlocalSpider):
 
     async def start(self):
         settings = self.crawler.settings
-        self.stop_after_known = settings.getint("CRAWL_STOP_AFTER_KNOWN", 10)
-        self.max_pages = settings.getint("UCLG_NEWS_MAX_PAGES", 400)
+        self.stop_after_known = settings.getint("CRAWL_STOP_AFTER_KNOWN")
+        self.max_pages = settings.getint("UCLG_NEWS_MAX_PAGES")
         for series in ("news", "announcements", "new"):
             url = parser.listing_url(series, 0)
             batch = Batch(self.name, parser.LISTING, url)

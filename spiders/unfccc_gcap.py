@@ -30,7 +30,7 @@ class UnfcccGcapSpider(GlocalSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.enabled = crawler.settings.getbool("UNFCCC_GCAP_ENABLED", False)
+        spider.enabled = crawler.settings.getbool("UNFCCC_GCAP_ENABLED")
         return spider
 
     async def start(self):

@@ -35,9 +35,10 @@ class UntcStatusSpider(GlocalSpider):
             # A replay can only show what its archive captured: a default treaty of which it holds
             # neither page was never fetched into it, which says nothing of the treaty's status.
             # (A treaty asked for by name is still read, and fails as on the live site.)
-            from crawler.download_handlers import archive_index
-
-            index = archive_index(replay)
+            # The replay download handler publishes the archive's index on the crawler (read once).
+            index = getattr(getattr(self, "crawler", None), "glocal_replay_index", None)
+            if index is None:
+                return numbers
             absent = [n for n in numbers if parser.xml_url(n) not in index and parser.html_url(n) not in index]
             for number in absent:
                 self.logger.warning("treaty %s is not in the replayed archive %s: not read", number, replay)

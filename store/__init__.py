@@ -59,6 +59,17 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> Database
         raise StoreError(f"cannot open database {path}: {error}") from None
 
 
+def cap_size(db: Database, max_page_count: int) -> None:
+    """Let this connection grow the file to at most `max_page_count` pages (a full store fails
+    the write, in one line, instead of filling the disk)."""
+    db.execute(f"PRAGMA max_page_count = {int(max_page_count)}")
+
+
+def database_file(db: Database) -> str:
+    """The path of the file `db` has open (its main database)."""
+    return db.conn.execute("pragma database_list").fetchone()[2]
+
+
 def open_db_readonly(path: str | Path) -> Database:
     """Open an existing store for reading only: no migration, no pragma that writes, no lock file
     created where the user cannot write. Read commands (`changes`, `signatories`, `spiders`) use it,

@@ -77,6 +77,13 @@ def mark_failed(db: Database, ids: list[int], *, error: str, next_attempt_at: st
             [(status, error, next_attempt_at, i) for i in ids])
 
 
+def next_due(db: Database) -> str | None:
+    """When the earliest pending or failed delivery is due again (None: nothing waits)."""
+    row = db.conn.execute(
+        "select min(next_attempt_at) from deliveries where status in ('pending', 'failed')").fetchone()
+    return row[0]
+
+
 def status_counts(db: Database) -> dict[str, dict[str, int]]:
     """channel -> {status: rows}, every status present (pending, sending, sent, failed, dead)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(

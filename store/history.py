@@ -37,6 +37,20 @@ def find_instrument(db: Database, text: str) -> dict:
     return matches[0]
 
 
+def instruments_with_counts(db: Database) -> list[dict]:
+    """Every instrument, by key, with its number of current signatories (`glocal instruments`)."""
+    return list(db.query(
+        """select i.key, i.title, i.removed_at, count(s.key) as signatories
+           from instruments i left join signatures s on s.instrument_key = i.key and s.removed_at is null
+           group by i.key order by i.key"""
+    ))
+
+
+def instrument_title(db: Database, key: str) -> str | None:
+    """The title of the instrument stored under `key` (None when it has none)."""
+    return db.execute("select title from instruments where key = ?", [key]).fetchone()[0]
+
+
 def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) -> list[dict]:
     """The signatories of an instrument, now or as the list stood at `as_of`, by actor name.
 

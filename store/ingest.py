@@ -32,10 +32,6 @@ from sqlite_utils import Database
 from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
 
-# K for callers of the store's API that do not pass one (tests, tools). Crawls pass the
-# STORE_REMOVAL_RUNS setting; tests/store/test_ingest.py keeps the two equal (the store cannot
-# import the crawler's settings).
-DEFAULT_REMOVAL_RUNS = 2
 ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of kit.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
 _CHUNK = 500  # keys per "in (...)" lookup; well under SQLite's variable limit
@@ -333,7 +329,7 @@ def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_
     return None
 
 
-def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int = DEFAULT_REMOVAL_RUNS,
+def close_scope(db: Database, state: ScopeState, *, now: str, removal_runs: int,
                 page_id: int | None = None, incomplete: str | None = None) -> Counter:
     """Finish a scope: apply the removal rule if this run saw it healthy and complete, then
     store the scope's counts in its scope_runs row.
@@ -518,3 +514,25 @@ def _added_json(entity: Entity, row: list) -> str:
         else:
             return _json({c: row[p] for c, p in zip(entity.added_names, entity.added_positions)})
     return "{" + ", ".join(out) + "}"
+
+
+def known_keys(db: Database, entity: str, keys: list[str], *, scope: str | None = None,
+               urls: list[str] | None = None) -> set[str]:
+    """Which of these keys of `entity` the store holds (removed or not); `scope` counts only that
+    list's rows, and `urls[i]` (where `keys[i]` was seen) makes a key known when its URL is stored."""
+    table = ENTITIES[entity].table
+    in_scope = " and scope = ?" if scope is not None else ""
+    extra = [scope] if scope is not None else []
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(key for key, in db.conn.execute(
+            f"select key from [{table}] where key in ({', '.join('?' * len(chunk))}){in_scope}", chunk + extra))
+    if urls:
+        key_of = dict(zip(urls, keys))
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            found.update(key_of[url] for url, in db.conn.execute(
+                f"select url from [{table}] where url in ({', '.join('?' * len(chunk))}){in_scope}",
+                chunk + extra))
+    return found

@@ -28,3 +28,21 @@ def latest_archived(db: Database, url: str) -> dict | None:
         [url],
     ))
     return rows[0] if rows else None
+
+
+def pages_of_run(db: Database, run_id: int) -> list[dict]:
+    """The pages a run fetched, in fetch order: url, status and where the archive holds each."""
+    return list(db.query("select url, status, archive, archive_offset from pages where run_id = ? order by id",
+                         [run_id]))
+
+
+def archived_page(db: Database, page_id: int) -> dict | None:
+    """Page `page_id`'s row, or for a 304 the row of the capture it confirmed (whose body it
+    shares); None when there is no such page."""
+    rows = list(db.query("select * from pages where id = ?", [page_id]))
+    if not rows:
+        return None
+    page = rows[0]
+    if page["not_modified_of"]:
+        page = next(db.query("select * from pages where id = ?", [page["not_modified_of"]]))
+    return page

@@ -81,27 +81,6 @@ def primary_key(db: Database, table: str) -> list[str]:
     return [] if keys == ["rowid"] else keys
 
 
-def page_sites(db: Database) -> list[str]:
-    """Every site (scheme and host) a fetched page came from, in order."""
-    return [row[0] for row in db.execute(
-        """select distinct substr(url, 1, instr(substr(url, 9), '/') + 8) from pages
-           where url like 'http%' order by 1""")]
-
-
-# -- the front page of `glocal serve` ---------------------------------------------------------
-
-def instrument_overview(db: Database) -> list[dict]:
-    """Every instrument with its signatories now, those removed, and the latest count its pages stated."""
-    return list(db.query(
-        """select i.key, i.title, i.issuer, i.kind,
-                  (select count(distinct coalesce(s.actor_id, s.actor_name)) from signatures s
-                   where s.instrument_key = i.key and s.removed_at is null) as signatories,
-                  (select count(*) from signatures s where s.instrument_key = i.key and s.removed_at is not null) as removed,
-                  (select c.count from count_claims c where c.subject_key = i.key
-                   order by c.last_seen_at desc, c.id desc limit 1) as stated
-           from instruments i order by signatories desc, i.key"""))
-
-
 def latest_changes(db: Database, limit: int = 12) -> list[dict]:
     """The most recent changes, newest capture first."""
     return list(db.query(
@@ -139,11 +118,6 @@ def mappable_signatories(db: Database, instrument_key: str | None = None) -> lis
             group by a.id order by a.name""", {"key": instrument_key}))
 
 
-def relation_rows(db: Database, name: str) -> tuple[list[str], list[tuple]]:
-    """Columns and rows of table or view `name` (even one a named query shares its name with), by
-    primary key, else by every column in order: the same rows in the same order every time."""
-    columns = list(db[name].columns_dict)
-    keys = primary_key(db, name)
-    order = ", ".join(f"[{c}]" for c in keys) if keys else ", ".join(str(i + 1) for i in range(len(columns)))
-    cursor = db.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{name}] order by {order}")
-    return columns, cursor.fetchall()
+def view_names(db: Database) -> list[str]:
+    """The store's views, in schema order."""
+    return db.view_names()

@@ -36,6 +36,25 @@ def doubtful(db: Database) -> list[dict]:
     return list(rows)
 
 
+def actors_with_spellings(db: Database, text: str | None = None) -> list[dict]:
+    """Every actor (merged ones too) whose name contains `text` (all when None), by name, with its
+    spellings joined by "; " (`glocal actors list`)."""
+    sql = """select a.id, a.name, a.country, a.kind, a.geonames_id, a.needs_review, a.merged_into,
+                    (select group_concat(name, '; ') from actor_names n where n.actor_id = a.id) as spellings
+             from actors a where (? is null or lower(a.name) like '%' || lower(?) || '%') order by a.name, a.id"""
+    return list(db.query(sql, [text, text]))
+
+
+def actors_at_places(db: Database, geonames_ids: list[int], *, other_than: int) -> list[dict]:
+    """The actors, not merged away and other than actor `other_than`, placed at one of these
+    GeoNames ids: where a doubtful name might be merged (id, name, country)."""
+    if not geonames_ids:
+        return []
+    return list(db.query(
+        f"""select id, name, country from actors where merged_into is null and id != ?
+            and geonames_id in ({', '.join('?' * len(geonames_ids))})""", [other_than, *geonames_ids]))
+
+
 def merge(db: Database, merged: int, kept: int, *, note: str | None = None, now: str | None = None) -> dict:
     """Make actor `merged` part of actor `kept`: its names, signatures and memberships move.
 

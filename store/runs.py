@@ -60,6 +60,36 @@ def run_changes(db: Database, run_id: int) -> dict[str, int]:
     return dict(rows)
 
 
+def notified_change_count(db: Database, run_id: int) -> int:
+    """How many of this run's changes may alert (notify = 1)."""
+    return db.conn.execute("select count(*) from changes where run_id = ? and notify = 1", [run_id]).fetchone()[0]
+
+
+# A backfill replays the past from a web archive: its runs say nothing of the spider's health today.
+_NOT_BACKFILL = "coalesce(kind, 'live') != 'backfill'"
+
+
+def recent_finished_runs(db: Database, spider: str, limit: int) -> list[dict]:
+    """The spider's last `limit` runs that ended (not running, not backfill), newest first."""
+    return list(db.query(
+        "select id, status, healthy, health, summary, started_at, items from crawl_runs where spider = ? "
+        f"and status != 'running' and {_NOT_BACKFILL} order by id desc limit ?", [spider, limit]))
+
+
+def healthy_item_counts(db: Database, spider: str, *, before_id: int, limit: int) -> list[int]:
+    """Item counts of the spider's last `limit` healthy finished runs before run `before_id`, newest first."""
+    return [n for n, in db.conn.execute(
+        "select items from crawl_runs where spider = ? and status = 'finished' and healthy = 1 and id < ? "
+        f"and {_NOT_BACKFILL} order by id desc limit ?", [spider, before_id, limit])]
+
+
+def run_span(db: Database, spider: str) -> tuple:
+    """(last start, first start, last healthy start, last run id) of the spider's runs, backfills aside."""
+    return db.conn.execute(
+        "select max(started_at), min(started_at), max(case when status = 'finished' and healthy = 1 "
+        f"then started_at end), max(id) from crawl_runs where spider = ? and {_NOT_BACKFILL}", [spider]).fetchone()
+
+
 def abort_run(db: Database, run_id: int, *, reason: str) -> None:
     """Close a run whose process was killed or crashed; its committed scopes stay as they are."""
     with db.atomic():

@@ -11,11 +11,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from crawler import settings
 from kit.items import Instrument, Signature, as_record
 from places.curated import gazetteer
 from kit.text import name_key
 from store import ingest, pages, runs
 from store.actors import ActorResolver
+
+
+
+def sending(**options) -> dict:
+    """send_due's options as the service passes them (the ALERTS_BACKOFF_* settings), with `options` over them."""
+    return {"backoff_base": settings.ALERTS_BACKOFF_BASE, "backoff_max": settings.ALERTS_BACKOFF_MAX, **options}
+
 
 CLEAN_AIR_URL = "https://www.c40.org/accelerators/clean-air-cities/"
 INSTRUMENT_KEY = "c40_accelerators/clean-air-cities"

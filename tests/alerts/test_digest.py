@@ -10,7 +10,7 @@ from alerts.deliver import send_due
 from alerts.outbox import Outbox
 from alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import BASELINE, TEAM_AND_OPS, SlackReceiver, SmtpServer, crawl, rules_file
+from tests.alerts.support import BASELINE, TEAM_AND_OPS, SlackReceiver, SmtpServer, crawl, rules_file, sending
 
 RULES = TEAM_AND_OPS + """
 [[rules]]
@@ -42,9 +42,9 @@ def digest(tmp_path_factory):
         crawl(db, source="c40_news", day="2026-11-09", cities=BASELINE + NEW[250:], outbox=Outbox(config),
               with_instrument=False)
         pending = db.conn.execute("select count(*) from deliveries").fetchone()[0]
-        early = send_due(db, config, now="2026-11-10T07:59:59Z", slack_interval=0)
-        first = send_due(db, config, now="2026-11-16T09:00:00Z", slack_interval=0)
-        second = send_due(db, config, now="2026-11-16T09:00:00Z", slack_interval=0)
+        early = send_due(db, config, **sending(now="2026-11-10T07:59:59Z", slack_interval=0))
+        first = send_due(db, config, **sending(now="2026-11-16T09:00:00Z", slack_interval=0))
+        second = send_due(db, config, **sending(now="2026-11-16T09:00:00Z", slack_interval=0))
         statuses = dict(db.conn.execute("select status, count(*) from deliveries group by 1").fetchall())
         db.close()
     mails = [email.message_from_bytes(m.original_content, policy=email.policy.default) for m in smtp.messages]
@@ -105,8 +105,8 @@ def test_a_10000_change_backlog_drains_in_bounded_steps(tmp_path):
     with db.atomic():
         ingest.write_changes(db, changes, Outbox(config))
     assert db.conn.execute("select count(*) from deliveries").fetchone()[0] == 20_000
-    first = send_due(db, config, now="2026-11-16T09:00:00Z", limit=500, dry_run=True)
-    everything = send_due(db, config, now="2026-11-16T09:00:00Z", dry_run=True)
+    first = send_due(db, config, **sending(now="2026-11-16T09:00:00Z", limit=500, dry_run=True))
+    everything = send_due(db, config, **sending(now="2026-11-16T09:00:00Z", dry_run=True))
     db.close()
     assert len(first.previews) == 2  # 500 rows: one digest per channel, not 500 messages
     assert len(everything.previews) == 2

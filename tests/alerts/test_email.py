@@ -8,7 +8,7 @@ import pytest
 from alerts.deliver import send_due
 from alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import CLEAN_AIR_URL, SmtpServer, baseline_then, rules_file
+from tests.alerts.support import CLEAN_AIR_URL, SmtpServer, baseline_then, rules_file, sending
 
 RULES = """
 [channels.researchers]
@@ -33,7 +33,7 @@ def delivered(tmp_path):
         config = load_config(rules_file(tmp_path, RULES.format(port=server.port)), environ={})
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT"), (EVIL, "IT")], signed_on={"Milan": "2024-03-01"})
-        outcome = send_due(db, config, now="2026-11-09T09:00:00Z")
+        outcome = send_due(db, config, **sending(now="2026-11-09T09:00:00Z"))
         rows = list(db.query("select status, attempts, sent_at from deliveries order by id"))
         db.close()
     messages = [email.message_from_bytes(m.original_content, policy=email.policy.default) for m in server.messages]
@@ -125,7 +125,7 @@ def test_an_smtp_error_is_retried_later_with_the_reason(tmp_path):
         config = load_config(rules_file(tmp_path, RULES.format(port=server.port)), environ={})
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT")])
-        outcome = send_due(db, config, backoff_base=60, jitter=lambda: 0.5)
+        outcome = send_due(db, config, **sending(backoff_base=60, jitter=lambda: 0.5))
         (row,) = db.query("select status, attempts, last_error, next_attempt_at from deliveries")
         db.close()
     assert outcome.failed == 1 and server.messages == []
@@ -140,7 +140,7 @@ def test_an_smtp_server_that_is_down_is_a_retry_not_a_crash(tmp_path):
     config = load_config(rules_file(tmp_path, RULES.format(port=free_port())), environ={})
     db = open_db(tmp_path / "glocal.db")
     baseline_then(db, config, [("Milan", "IT")])
-    outcome = send_due(db, config)
+    outcome = send_due(db, config, **sending())
     (row,) = db.query("select status, last_error from deliveries")
     db.close()
     assert outcome.failed == 1
@@ -178,7 +178,7 @@ def test_tls_and_login(tmp_path, security):
                              environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "pa55word"})
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT")])
-        outcome = send_due(db, config)
+        outcome = send_due(db, config, **sending())
         errors = [r[0] for r in db.conn.execute("select last_error from deliveries")]
         db.close()
     assert outcome.sent == 1, errors
@@ -196,7 +196,7 @@ def test_a_wrong_password_is_an_error_without_the_password(tmp_path):
                              environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "wrong-s3cret"})
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT")])
-        send_due(db, config)
+        send_due(db, config, **sending())
         (row,) = db.query("select status, last_error from deliveries")
         dump = "\n".join(db.conn.iterdump())
         db.close()
@@ -214,7 +214,7 @@ def test_a_server_whose_certificate_is_not_trusted_is_refused(tmp_path):
                              environ={"SMTP_USER": "glocal", "SMTP_PASSWORD": "pa55word"})
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT")])
-        send_due(db, config)
+        send_due(db, config, **sending())
         (row,) = db.query("select status, last_error from deliveries")
         db.close()
     assert server.messages == []

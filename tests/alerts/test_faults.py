@@ -14,7 +14,7 @@ from alerts.deliver import send_due
 from alerts.rules import load_config
 from store.clock import parse_moment
 from store import open_db
-from tests.alerts.support import SlackReceiver, SmtpServer, baseline_then, free_port, rules_file
+from tests.alerts.support import SlackReceiver, SmtpServer, baseline_then, free_port, rules_file, sending
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def deliver_once(tmp_path, fault: DeliveryFault):
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT")])
         before = datetime.now(timezone.utc)
-        send_due(db, config, backoff_base=30, slack_interval=0)
+        send_due(db, config, **sending(backoff_base=30, slack_interval=0))
         (row,) = db.query("select * from deliveries")
         db.close()
     finally:

@@ -12,10 +12,14 @@ from alerts import health
 from alerts.deliver import send_until_idle
 from alerts.outbox import Outbox
 from alerts.rules import load_config
+from crawler import settings
 from store import open_db, runs
-from tests.alerts.support import SlackReceiver, rules_file
+from tests.alerts.support import SlackReceiver, rules_file, sending
 from tests.helpers import archive_of, glocal, saved_pages
 from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER
+
+# What a crawl passes: the settings ALERTS_HEALTH_FAILED_RUNS and ALERTS_HEALTH_DROP_RATIO.
+HEALTH = {"failed_runs": settings.ALERTS_HEALTH_FAILED_RUNS, "drop_ratio": settings.ALERTS_HEALTH_DROP_RATIO}
 
 RULES = """
 [channels.ops]
@@ -105,7 +109,7 @@ def test_one_alert_per_incident_edge_reaches_slack(replays):
     with SlackReceiver() as receiver:
         config = load_config(replays["config"], environ={"TEST_SLACK_WEBHOOK": receiver.url})
         db = open_db(replays["db"])
-        send_until_idle(db, config, deadline=time.monotonic() + 10, slack_interval=0)
+        send_until_idle(db, config, deadline=time.monotonic() + 10, **sending(slack_interval=0))
         db.close()
     texts = [r.body["text"] for r in receiver.delivered]
     assert texts == ["Spider c40_accelerators went blind", "Spider c40_accelerators recovered"]
@@ -133,7 +137,7 @@ def test_one_failed_fetch_is_a_blip_three_are_blind(db):
     changes = []
     for day in ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"):
         failed_run(db, day)
-        changes.append(health.after_run(db, SPIDER, failed_runs=3))
+        changes.append(health.after_run(db, SPIDER, **HEALTH))
     assert changes == [None, None, "health.failed", None]
     (detail,) = [json.loads(r["diff"]) for r in db.query("select diff from changes where entity = 'health'")]
     assert detail["reason"].startswith("3 failed runs in a row; the last: UNHEALTHY: HTTP 503")
@@ -165,24 +169,24 @@ def healthy_run(db, day, items):
 def test_half_the_usual_items_gone_at_once_is_blind(db):
     for day, items in (("2026-11-01", 218), ("2026-11-02", 220), ("2026-11-03", 219)):
         healthy_run(db, day, items)
-        assert health.after_run(db, SPIDER) is None
+        assert health.after_run(db, SPIDER, **HEALTH) is None
     healthy_run(db, "2026-11-04", 100)
-    assert health.after_run(db, SPIDER) == "health.failed"
+    assert health.after_run(db, SPIDER, **HEALTH) == "health.failed"
     (detail,) = [json.loads(r["diff"]) for r in db.query("select diff from changes where entity = 'health'")]
     assert detail["reason"] == "100 items, against a median of 219 over its last 3 healthy runs (a drop of more than 50%)"
     healthy_run(db, "2026-11-05", 221)
-    assert health.after_run(db, SPIDER) == "health.recovered"
+    assert health.after_run(db, SPIDER, **HEALTH) == "health.recovered"
 
 
 def test_a_small_decline_is_no_incident(db):
     for day, items in (("2026-11-01", 218), ("2026-11-02", 220), ("2026-11-03", 219), ("2026-11-04", 150)):
         healthy_run(db, day, items)
-        assert health.after_run(db, SPIDER) is None
+        assert health.after_run(db, SPIDER, **HEALTH) is None
 
 
 def test_backfill_runs_say_nothing_of_health_today(db):
     for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
         run = failed_run(db, day)
         db.conn.execute("update crawl_runs set kind = 'backfill' where id = ?", [run])
-        assert health.after_run(db, SPIDER, failed_runs=3) is None
+        assert health.after_run(db, SPIDER, **HEALTH) is None
     assert db.conn.execute("select count(*) from changes where entity = 'health'").fetchone()[0] == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from alerts.outbox import Outbox
 from alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file
+from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file, sending
 
 RULES = """
 [channels.ops]
@@ -84,9 +84,9 @@ def test_a_second_sender_waits_for_the_first(tmp_path):
         crawl(db, source="c40_accelerators", day="2026-11-02", cities=BASELINE, outbox=Outbox(loaded))
         crawl(db, source="c40_accelerators", day="2026-11-09", cities=BASELINE + [("Milan", "IT")], outbox=Outbox(loaded))
         with _outbox_lock(lock_path_for(db_path)):
-            busy = send_due(db, loaded, lock_path=lock_path_for(db_path))
-            preview = send_due(db, loaded, lock_path=lock_path_for(db_path), dry_run=True)
-        done = send_due(db, loaded, lock_path=lock_path_for(db_path), slack_interval=0)
+            busy = send_due(db, loaded, **sending(lock_path=lock_path_for(db_path)))
+            preview = send_due(db, loaded, **sending(lock_path=lock_path_for(db_path), dry_run=True))
+        done = send_due(db, loaded, **sending(lock_path=lock_path_for(db_path), slack_interval=0))
         db.close()
     assert busy.busy and busy.sent == 0
     assert len(preview.previews) == 1  # a dry run reads past the lock

@@ -9,7 +9,7 @@ from alerts.deliver import retry_delay, send_due, send_until_idle
 from alerts.outbox import Outbox
 from alerts.rules import load_config
 from store import open_db
-from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file
+from tests.alerts.support import BASELINE, SlackReceiver, crawl, rules_file, sending
 
 RULES = """
 [settings]
@@ -41,7 +41,7 @@ def flaky(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("slack")
     with SlackReceiver(script=[(500, {}), (429, {"Retry-After": "1"})]) as receiver:
         db, config = setup(tmp_path, receiver, [("Milan", "IT")])
-        outcome = send_until_idle(db, config, deadline=time.monotonic() + 20, backoff_base=0.2, slack_interval=0)
+        outcome = send_until_idle(db, config, deadline=time.monotonic() + 20, **sending(backoff_base=0.2, slack_interval=0))
         rows = list(db.query("select * from deliveries"))
         db.close()
     return {"receiver": receiver, "outcome": outcome, "rows": rows}
@@ -77,7 +77,7 @@ def test_the_message_has_blocks_and_a_fallback(flaky):
 def test_the_webhook_url_never_reaches_the_store(tmp_path):
     with SlackReceiver(script=[(500, {})] * 3) as receiver:
         db, config = setup(tmp_path, receiver, [("Milan", "IT")], attempts=2)
-        send_until_idle(db, config, deadline=time.monotonic() + 10, backoff_base=0.1, slack_interval=0)
+        send_until_idle(db, config, deadline=time.monotonic() + 10, **sending(backoff_base=0.1, slack_interval=0))
         dump = "\n".join(db.conn.iterdump())
         (row,) = db.query("select status, attempts, last_error from deliveries")
         db.close()
@@ -89,7 +89,7 @@ def test_the_webhook_url_never_reaches_the_store(tmp_path):
 def test_an_unreachable_webhook_is_retried_with_a_clear_reason(tmp_path):
     with SlackReceiver() as receiver:
         db, config = setup(tmp_path, receiver, [("Milan", "IT")])
-    outcome = send_due(db, config)  # the receiver is gone: connection refused
+    outcome = send_due(db, config, **sending())  # the receiver is gone: connection refused
     (row,) = db.query("select status, last_error from deliveries")
     db.close()
     assert outcome.failed == 1
@@ -100,7 +100,7 @@ def test_an_unreachable_webhook_is_retried_with_a_clear_reason(tmp_path):
 def test_messages_to_one_webhook_are_paced(tmp_path):
     with SlackReceiver() as receiver:
         db, config = setup(tmp_path, receiver, [("Milan", "IT"), ("Lyon", "FR"), ("Porto", "PT")])
-        send_due(db, config, slack_interval=0.5)
+        send_due(db, config, **sending(slack_interval=0.5))
         db.close()
     times = [r.at for r in receiver.delivered]
     assert len(times) == 3
@@ -113,7 +113,7 @@ SCRAPED = "Evil <!channel> <@U024BE7LH> <https://evil.test|click> *bold* _it_ ~s
 def test_slack_control_sequences_in_scraped_names_stay_text(tmp_path):
     with SlackReceiver() as receiver:
         db, config = setup(tmp_path, receiver, [(SCRAPED, "IT")])
-        send_due(db, config, slack_interval=0)
+        send_due(db, config, **sending(slack_interval=0))
         db.close()
     body = receiver.delivered[0].body
     mrkdwn = body["text"] + body["blocks"][1]["text"]["text"]

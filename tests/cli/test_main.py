@@ -209,7 +209,7 @@ def test_crawl_timeout_defaults_to_the_scheduler_setting(monkeypatch, tmp_path, 
     """`glocal crawl` without --timeout kills a crawl after SCHEDULER_CRAWL_TIMEOUT, as the scheduler does."""
     from click.testing import CliRunner
 
-    from cli import main as cli_module
+    from cli import crawling, main as cli_module
 
     seen = {}
 
@@ -220,7 +220,7 @@ def test_crawl_timeout_defaults_to_the_scheduler_setting(monkeypatch, tmp_path, 
     import crawler.child
 
     monkeypatch.setattr(crawler.child, "crawl_in_child", fake_crawl_in_child)
-    monkeypatch.setattr(cli_module, "project_settings", lambda: _settings(SCHEDULER_CRAWL_TIMEOUT=42))
+    monkeypatch.setattr(crawling, "project_settings", lambda: _settings(SCHEDULER_CRAWL_TIMEOUT=42))
     CliRunner().invoke(cli_module.cli, ["crawl", SPIDER, "--replay", str(good_archive), "--db", str(tmp_path / "g.db")])
     assert seen["timeout"] == 42
 

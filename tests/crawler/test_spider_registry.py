@@ -16,7 +16,7 @@ from scrapy.utils.project import get_project_settings
 from crawler import spider_registry as catalogue
 from kit.errors import NotConfigured
 
-# Every setting a command reads through cli.main.project_settings() (and the catalogue itself).
+# Every setting a command reads through cli.common.project_settings() (and the catalogue itself).
 USED = {
     "get": ["STORE_DB_PATH", "ALERTS_CONFIG", "SCHEDULER_DEFAULT_CRON", "SCHEDULER_TIMEZONE", "BACKFILL_CDX_URL",
             "USER_AGENT"],

@@ -7,12 +7,16 @@ import time
 import pytest
 
 from kit.errors import ParseError
-from kit.page_limits import MAX_PAGE_DEPTH, PageRejected, check_page, markup_depth
+from crawler import settings
+from kit.page_limits import PageRejected, check_page, markup_depth
 from spiders.parsers import c40_accelerators as parser
 from tests.helpers import FIXTURES, archive_of, load_fixture, replay_like_cli, saved_pages
 from tests.crawler.test_replay_e2e import LIST_PAGES
 
 CLEAN_AIR = load_fixture("c40_accelerators", "clean-air-cities.html")
+# The kit knows no settings: a crawl passes CRAWL_MAX_PAGE_CHARS and CRAWL_MAX_PAGE_DEPTH, as here.
+MAX_PAGE_DEPTH = settings.CRAWL_MAX_PAGE_DEPTH
+LIMITS = {"max_chars": settings.CRAWL_MAX_PAGE_CHARS, "max_depth": MAX_PAGE_DEPTH}
 
 
 def inside_main(html: str, markup: str) -> str:
@@ -29,14 +33,14 @@ def test_the_saved_pages_are_far_inside_the_limits():
     for page in FIXTURES.glob("*/*.html"):
         text = page.read_text(encoding="utf-8")
         assert markup_depth(text) <= 40, page
-        check_page(text, str(page))
+        check_page(text, str(page), **LIMITS)
 
 
 def test_unclosed_inline_tags_are_rejected_fast():
     html = inside_main(CLEAN_AIR.html, "<b><i>x " * 8000)  # 16,000 open elements, ~100 KB
     started = time.thread_time()  # CPU time: the check's cost, not the machine's load
     with pytest.raises(PageRejected, match=f"more than {MAX_PAGE_DEPTH} elements deep") as raised:
-        check_page(html, CLEAN_AIR.url)
+        check_page(html, CLEAN_AIR.url, **LIMITS)
     assert time.thread_time() - started < 1.0
     assert raised.value.landmarks == ("page_limits",)
     assert isinstance(raised.value, ParseError)  # the spider reports it like any unreadable page
@@ -44,7 +48,16 @@ def test_unclosed_inline_tags_are_rejected_fast():
 
 def test_a_page_over_the_size_limit_is_rejected():
     with pytest.raises(PageRejected, match="over the limit of 1,000"):
-        check_page("<p>" + "x" * 2000 + "</p>", "https://example.org/", max_chars=1000)
+        check_page("<p>" + "x" * 2000 + "</p>", "https://example.org/", max_chars=1000, max_depth=MAX_PAGE_DEPTH)
+
+
+def test_the_limits_are_the_callers_to_give():
+    """No limit of the kit's own that could drift from the settings: both are required."""
+    with pytest.raises(TypeError, match="max_chars"):
+        check_page("<p>x</p>", "https://example.org/", max_depth=MAX_PAGE_DEPTH)
+    with pytest.raises(TypeError, match="max_depth"):
+        check_page("<p>x</p>", "https://example.org/", max_chars=1000)
+    check_page("{}", "https://example.org/a.json", max_chars=1000, max_depth=None)  # not markup: size only
 
 
 def test_depth_is_counted_as_the_parser_nests():

@@ -41,16 +41,20 @@ def server(research_store):
         deadline = time.time() + 30
         while True:
             try:
-                urllib.request.urlopen(base, timeout=5).read()
+                urllib.request.urlopen(base + "/-/versions.json", timeout=10).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.time() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
         yield base, research_store
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -27,21 +27,25 @@ def server(research_store, tmp_path_factory):
         deadline = time.time() + 30
         while True:
             try:
-                urllib.request.urlopen(base, timeout=2).read()
+                urllib.request.urlopen(base + "/-/versions.json", timeout=10).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.time() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
         yield base, research_store
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def get(base, path, **params):
     url = base.rstrip("/") + path + ("?" + urllib.parse.urlencode(params) if params else "")
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.status, response.read().decode("utf-8")
 
 

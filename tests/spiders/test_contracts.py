@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import spider_class, spider_names
+from cli.common import spider_class, spider_names
 from tests.helpers import FIXTURES, ROOT, archive_of, crawl_in_process, saved_pages
 
 SAMPLE = FIXTURES / "sample.warc.gz"

@@ -319,7 +319,7 @@ def test_events_whose_dates_vanish_fail_the_health_check(tmp_path):
 @pytest.mark.parametrize("spider", ["uclg_news", "uclg_events", "uclg_declarations"])
 def test_the_sample_archive_holds_every_start_url(spider):
     from crawler.archive import ArchiveIndex
-    from cli.main import spider_class
+    from cli.common import spider_class
     from tests.helpers import FIXTURES
 
     index = ArchiveIndex.load(FIXTURES / "sample.warc.gz")

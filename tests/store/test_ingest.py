@@ -411,8 +411,3 @@ def test_an_unknown_scope_kind_is_refused(db):
         crawl(db, ["Paris"], day=1, kind="list")
 
 
-def test_the_stores_default_k_is_the_settings_k():
-    """The store cannot import crawler/settings.py; this keeps its API default from drifting."""
-    from crawler import settings
-
-    assert ingest.DEFAULT_REMOVAL_RUNS == settings.STORE_REMOVAL_RUNS

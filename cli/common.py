@@ -1,0 +1,86 @@
+"""What the command modules share: the --db option, opening the store, the project's settings,
+the spider lookups and the user's dates. Light at import (click and kit/ only): see cli/main.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kit.errors import GlocalError, UnknownSpider
+
+
+def project_settings():
+    """The project's settings (crawler/settings.py, as Scrapy reads it), without importing Scrapy.
+
+    Every command only reads values the project defines; a crawl's child process reads Scrapy's
+    full settings itself (crawler/runner.py)."""
+    from crawler import spider_registry as catalogue
+
+    return catalogue.settings()
+
+
+def spider_class(name: str):
+    """The spider's class, from Scrapy's spider loader: for the commands that crawl or parse."""
+    from scrapy.spiderloader import get_spider_loader
+    from scrapy.utils.project import get_project_settings
+
+    loader = get_spider_loader(get_project_settings())
+    try:
+        return loader.load(name)
+    except KeyError:
+        known = ", ".join(sorted(loader.list())) or "none"
+        raise UnknownSpider(f"unknown spider {name!r} (known: {known})") from None
+
+
+def spider_names() -> list[str]:
+    """Every spider's name, from the catalogue (the spiders' source, read without Scrapy)."""
+    from crawler import spider_registry as catalogue
+
+    return list(catalogue.spiders(project_settings()))
+
+
+def db_option(fn):
+    return click.option(
+        "--db", "db_path", type=click.Path(),
+        help="SQLite file (default: STORE_DB_PATH, data/glocal.db, or $GLOCAL_DB)",
+    )(fn)
+
+
+def store_path(db_path: str | None) -> str:
+    """The store file a command works on: --db, or the STORE_DB_PATH setting."""
+    return db_path or project_settings().get("STORE_DB_PATH")
+
+
+def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool = False):
+    """The store; `readonly` for commands that only read, so they work where no write is possible."""
+    from store import open_db, open_db_readonly
+
+    path = store_path(db_path)
+    if (must_exist or readonly) and not Path(path).exists():
+        raise GlocalError(f"no database at {path} yet: run `glocal crawl` first, or pass --db")
+    return open_db_readonly(path) if readonly else open_db(path)
+
+
+def checked_date(value: str | None) -> str | None:
+    """The user's date in one canonical form: a day in any ISO form ("20261102", "2026-W45-1")
+    becomes YYYY-MM-DD, so it means the whole day like "2026-11-02" does; a time becomes UTC."""
+    if value is None:
+        return None
+    from datetime import date
+
+    from store.clock import iso_utc, parse_moment
+
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    try:
+        return iso_utc(parse_moment(value))
+    except ValueError:
+        raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+
+
+def config_option(fn):
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                        help="The alert rules file (default: ALERTS_CONFIG, or $GLOCAL_ALERTS).")(fn)

@@ -1,0 +1,141 @@
+"""`glocal changes` (and `changes confirm`), `signatories` and `instruments`: what the store knows."""
+
+from __future__ import annotations
+
+import click
+
+from cli.common import checked_date, config_option, db_option, open_store, project_settings
+from kit.errors import GlocalError
+from kit.terminal import for_terminal, json_text
+
+
+@click.group(invoke_without_command=True)
+@click.option("--since", help="Only changes detected on or after this date (YYYY-MM-DD or ISO time).")
+@click.option("--with-baselines", "--all", "include_quiet", is_flag=True,
+              help="Include baseline rows, which never alert (--all: the former name, kept for scripts).")
+@click.option("--source", help="Only changes found by this spider.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@db_option
+@click.pass_context
+def changes(ctx, since, include_quiet, source, as_json, db_path):
+    """Show detected changes: signatures added or removed, new instruments, counts that moved
+
+    `glocal changes confirm RUN` releases the lists a run held for changing too much at once.
+
+    Example:
+
+    \b
+        glocal changes --since 2026-11-01
+    """
+    if ctx.invoked_subcommand:
+        return
+    from store import history, holds
+
+    db = open_store(db_path, readonly=True)
+    rows = history.changes(db, since=checked_date(since), include_quiet=include_quiet, source=source)
+    waiting = holds.waiting(db)
+    db.close()
+    if as_json:
+        click.echo(json_text(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no changes" + (" (baselines are hidden; --with-baselines shows them)" if not include_quiet else ""))
+    for row in rows:
+        about = row["label"] or ""
+        if row["instrument_title"]:
+            about = f"{about} - {row['instrument_title']}"
+        kind = f"{row['entity']}.{row['change']}"
+        click.echo(for_terminal(f"{row['detected_at']}  {kind:<20} {row['entity_key']}  {about}".rstrip()))
+    for held in waiting:
+        click.echo(for_terminal(f"held: run {held['run_id']}, {held['scope']}: {held['reason']} "
+                                f"(`glocal changes confirm {held['run_id']}` releases it)"), err=True)
+
+
+@click.command()
+@click.argument("instrument")
+@click.option("--as-of", help="The list as it stood at the end of this date (YYYY-MM-DD) or at this ISO time.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@db_option
+def signatories(instrument, as_of, as_json, db_path):
+    """List who signed an instrument, now or as the list stood on a date
+
+    INSTRUMENT is a key (c40_accelerators/clean-air-cities), its last part, or words of its title.
+
+    Example:
+
+    \b
+        glocal signatories clean-air-cities --as-of 2026-11-05
+    """
+    from store import history
+
+    db = open_store(db_path, readonly=True)
+    found = history.find_instrument(db, instrument)
+    rows = history.signatories(db, found["key"], as_of=checked_date(as_of))
+    db.close()
+    if as_json:
+        click.echo(json_text(rows, indent=2))
+        return
+    when = f" as of {as_of}" if as_of else ""
+    listed = [row for row in rows if row["listed"]]
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(listed)} signatories{when}"))
+    for index, row in enumerate(rows):
+        if not row["listed"] and (index == 0 or rows[index - 1]["listed"]):
+            click.echo("  named as signing elsewhere (news), not on the list:")
+        published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
+        flag = "  (non-member)" if row["network_member"] == 0 else ""
+        signed = f"  signed {row['signed_on']}" if row["signed_on"] else ""
+        click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
+                                f"  first seen {row['first_seen_at'][:10]}{signed}{flag}{published}"))
+
+
+@click.command()
+@db_option
+def instruments(db_path):
+    """List known instruments with their number of current signatories
+
+    Example:
+
+    \b
+        glocal instruments
+    """
+    from store.history import instruments_with_counts
+
+    db = open_store(db_path, readonly=True)
+    rows = instruments_with_counts(db)
+    db.close()
+    for row in rows:
+        gone = f"  (removed {row['removed_at'][:10]})" if row["removed_at"] else ""
+        click.echo(for_terminal(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}"))
+
+
+@changes.command(name="confirm")
+@click.argument("run_id", type=int)
+@config_option
+@db_option
+def confirm_command(run_id, config_path, db_path):
+    """Say that the lists run RUN_ID held are right: release their changes to the alerts
+
+    A list that changed too much at once (more than HEALTH_HOLD_SHARE of its names, or a collapse
+    beyond HEALTH_MAX_DROP_RATIO) is recorded but held. Confirming releases its changes to the
+    outbox; for a collapse it also removes, at once, the names the run no longer listed.
+
+    Example:
+
+    \b
+        glocal changes confirm 42
+    """
+    from alerts.outbox import outbox_for
+    from store import holds
+    from store.clock import utcnow
+    from store.errors import StoreError
+
+    outbox = outbox_for(config_path or project_settings().get("ALERTS_CONFIG"))
+    db = open_store(db_path, must_exist=True)
+    try:
+        counts = holds.confirm(db, run_id, now=utcnow(), outbox=outbox)
+    except StoreError as error:
+        raise GlocalError(str(error)) from None
+    finally:
+        db.close()
+    click.echo(f"run {run_id}: {counts['lists']} held lists confirmed, {counts['released']} changes released, "
+               f"{counts['removed']} removed")
