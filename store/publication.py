@@ -81,6 +81,20 @@ def primary_key(db: Database, table: str) -> list[str]:
     return [] if keys == ["rowid"] else keys
 
 
+# -- the front page of `glocal serve` ---------------------------------------------------------
+
+def instrument_overview(db: Database) -> list[dict]:
+    """Every instrument with its signatories now, those removed, and the latest count its pages stated."""
+    return list(db.query(
+        """select i.key, i.title, i.issuer, i.kind,
+                  (select count(distinct coalesce(s.actor_id, s.actor_name)) from signatures s
+                   where s.instrument_key = i.key and s.removed_at is null) as signatories,
+                  (select count(*) from signatures s where s.instrument_key = i.key and s.removed_at is not null) as removed,
+                  (select c.count from count_claims c where c.subject_key = i.key
+                   order by c.last_seen_at desc, c.id desc limit 1) as stated
+           from instruments i order by signatories desc, i.key"""))
+
+
 def latest_changes(db: Database, limit: int = 12) -> list[dict]:
     """The most recent changes, newest capture first."""
     return list(db.query(

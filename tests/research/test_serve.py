@@ -19,15 +19,17 @@ from cli.main import cli
 @pytest.fixture(scope="module")
 def server(research_store, tmp_path_factory):
     command = [str(Path(sys.executable).parent / "glocal"), "serve", "--port", "0", "--db", str(research_store)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stderr to a file: a pipe nobody reads would fill with logged tracebacks and stall the server
+    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w+")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = process.stdout.readline()
-        assert "read-only at http://127.0.0.1:" in line, process.stderr.read()
+        assert "read-only at http://127.0.0.1:" in line, log.seek(0) or log.read()
         base = line.rsplit(" ", 1)[1].strip()
         deadline = time.time() + 30
         while True:
             try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=10).read()
+                urllib.request.urlopen(base.rstrip("/") + "/-/versions.json", timeout=10).read()
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.time() > deadline or process.poll() is not None:
