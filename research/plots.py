@@ -123,8 +123,8 @@ def instrument_chart(db, instrument: str, output: str) -> Figure:
 
 def draw_instrument(db, key: str):
     """(matplotlib figure, what is missing or None) of the instrument's counts over time."""
-    from store.publication import instrument_title
     from store.queries import run
+    from store.signings import instrument_title
     import matplotlib.dates as mdates
 
     title = instrument_title(db, key) or key

@@ -31,8 +31,8 @@ from research.exports import current_umask
 # What a snapshot holds, in this order when the store has it: the facts, who they are about, the
 # views researchers read, and where each fact came from (pages, runs, scope runs).
 SNAPSHOT_RELATIONS = (
-    "instruments", "actors", "actor_names", "actor_decisions", "signings", "signatures", "memberships", "events",
-    "announcements", "count_claims", "treaty_links", "signatories", "signing_dates", "count_history",
+    "instruments", "instrument_records", "actors", "actor_names", "actor_decisions", "signings", "signatures",
+    "memberships", "networks", "network_aliases", "reports", "events", "announcements", "count_claims", "treaty_links", "signatories", "signing_dates", "count_history",
     "changes", "pages", "scope_runs", "crawl_runs",
 )
 # Bookkeeping a researcher does not cite: alert deliveries, crawl locks, the search index, backfill plans.

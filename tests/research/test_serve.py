@@ -158,3 +158,18 @@ def test_table_pages_fold_the_column_descriptions(server):
     assert "column-descriptions-folded" in html  # the script that folds them, run by the browser tests
     metadata = json.loads(get(base, "/-/metadata.json")[1])
     assert metadata["databases"]["glocal"]["tables"]["_sqlite_migrations"]["hidden"] is True
+
+
+def test_the_sql_box_does_not_start_from_sqlite_utils_bookkeeping(server):
+    base, _ = server
+    status, html = get(base, "/glocal")
+    assert status == 200
+    assert "select * from _sqlite_migrations" not in html and "<textarea" in html
+
+
+def test_a_canned_query_takes_the_clis_parameter_forms(server):
+    base, _ = server
+    rows = get_json(base, "/glocal/portfolio.json", actor_id="Durban")["rows"]
+    assert "c40_accelerators/clean-air-cities" in {row["key"] for row in rows}
+    (loud,) = get_json(base, "/glocal/who_signed.json", instrument="zero-gravity")["rows"]
+    assert loud["instrument_key"] == "unknown instrument 'zero-gravity' (see: glocal instruments)"
