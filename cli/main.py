@@ -1,5 +1,5 @@
 """The `glocal` command: builds the group and registers the commands of each family's module
-(cli/crawling.py, lists.py, alerts.py, operations.py, research.py, imports.py, scrapyd.py,
+(cli/crawling.py, lists.py, alerts.py, operations.py, research.py, imports.py, scrapyd.py, roster.py,
 new_spider.py; their shared options and helpers in cli/common.py). Each command parses its
 options, calls a function of crawler/, store/, operations/, research/ or scheduler/, and prints;
 every error the user can act on is one line and a non-zero exit.
@@ -18,7 +18,7 @@ import sys
 
 import click
 
-from cli import alerts, crawling, events, imports, lists, new_spider, operations, research, scrapyd
+from cli import alerts, crawling, events, imports, lists, new_spider, operations, research, roster, scrapyd
 from kit import __version__
 from kit.errors import GlocalError
 from kit.terminal import for_terminal
@@ -107,6 +107,7 @@ COMMANDS = (
     new_spider.new_spider,
     *research.COMMANDS,
     imports.import_group,
+    roster.roster,
 )
 for _command in COMMANDS:
     cli.add_command(_command)

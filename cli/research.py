@@ -174,24 +174,30 @@ def export(what, params, fmt, output, db_path):
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--with-archive", is_flag=True, help="Copy the WARC files the pages point at into the package.")
+@click.option("--force", is_flag=True, help="Replace a non-empty snapshot folder of the same date.")
 @db_option
-def snapshot(directory, db_path):
-    """Write a dated, citable snapshot of the dataset: CSVs, a data dictionary and a README
+def snapshot(directory, with_archive, force, db_path):
+    """Write a dated, citable snapshot of the dataset as a Frictionless Data Package
 
-    Creates DIRECTORY/glocal-watch-YYYY-MM-DD/ with one CSV per table (with provenance columns),
-    data-dictionary.csv and README.md stating the date, sources and counts.
+    Creates DIRECTORY/glocal-watch-YYYY-MM-DD/: one CSV per table and view, data-dictionary.csv,
+    datapackage.json (a Table Schema per CSV, the capture range, sources, tool version, SHA-256
+    of every file), CITATION.cff, README.md and SHA256SUMS. Archive paths are relative to the
+    package; --with-archive copies the WARC files into it. A non-empty folder is refused unless
+    --force.
 
     Example:
 
     \b
         glocal snapshot exports/
+        glocal snapshot exports/ --with-archive
     """
-    from research.exports import write_snapshot
+    from research.snapshot import write_snapshot
 
     db = open_store(db_path, must_exist=True)
-    folder, counts = write_snapshot(db, directory)
+    folder, counts = write_snapshot(db, directory, with_archive=with_archive, force=force)
     db.close()
-    click.echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {folder}")
+    click.echo(f"wrote {sum(counts.values())} rows in {len(counts)} files to {folder}")
 
 
 # -- glocal serve ----------------------------------------------------------------------------
@@ -221,28 +227,38 @@ def serve(port, db_path):
 
 @click.command()
 @click.argument("what")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="A .png or .svg file.")
+@click.argument("instrument", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="A .png, .svg or .pdf file.")
 @db_option
-def plot(what, output, db_path):
-    """Draw an instrument's signatories over time, or the overlap of networks, to PNG or SVG
+def plot(what, instrument, output, db_path):
+    """Draw an instrument's signatories over time or on a world map, or the overlap of networks
 
-    WHAT is an instrument (key, its last part or words of its title) or the word `overlap`.
+    WHAT is an instrument (key, its last part or words of its title), the word `overlap`, or the
+    word `map` followed by an instrument. The format follows the file name: PNG, SVG or PDF. A
+    figure the store lacks data for (no capture, no coordinates) says what is missing.
 
     Example:
 
     \b
         glocal plot clean-air-cities -o clean-air.png
+        glocal plot map clean-air-cities -o clean-air-map.pdf
         glocal plot overlap -o overlap.svg
     """
     from research import plots
 
+    if what == "map" and not instrument:
+        raise click.UsageError("glocal plot map INSTRUMENT: name the instrument to map")
+    if what != "map" and instrument:
+        raise click.UsageError(f"unexpected {instrument!r}: only `glocal plot map INSTRUMENT` takes two words")
     db = open_store(db_path, must_exist=True)
     if what == "overlap":
-        path = plots.overlap_chart(db, output)
+        figure = plots.overlap_chart(db, output)
+    elif what == "map":
+        figure = plots.map_chart(db, instrument, output)
     else:
-        path = plots.instrument_chart(db, what, output)
+        figure = plots.instrument_chart(db, what, output)
     db.close()
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {figure.path}" + (f" (the figure says: {figure.missing})" if figure.missing else ""))
 
 
 COMMANDS = (actors, export, snapshot, serve, plot)

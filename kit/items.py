@@ -178,6 +178,9 @@ class ScopeReport:
     # A roster read over several pages of which some failed: the rows that arrived are trusted
     # (added, updated), but the list is not complete, so nothing is removed.
     partial: bool = False
+    # Who read the list when its parser could not: "generic roster reader" when the parser's
+    # landmarks were missing and the generic reader stood in (spiders/parsers/stand_in.py).
+    stand_in: str | None = None
     # The landmark of the list (a name in the parser's EXPECTATIONS): what a page lacks when the list
     # is not found there. Every roster declares one, so an unread roster is named, never silent.
     landmark: str | None = None

@@ -151,6 +151,7 @@ def begin_scope(
     quiet: bool = False,
     held: bool = False,
     outbox=None,
+    stand_in: str | None = None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
@@ -176,10 +177,10 @@ def begin_scope(
     with db.atomic():
         cursor = db.conn.execute(
             """insert into scope_runs (run_id, scope, entity, kind, url, observed_at, complete, healthy, baseline,
-                                       listed, stated, reason, added, updated, removed, restored)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)""",
+                                       listed, stated, reason, added, updated, removed, restored, stand_in)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)""",
             (run_id, scope, entity, kind, url, observed_at, int(complete), int(healthy and not stale),
-             int(baseline), listed, stated, reason),
+             int(baseline), listed, stated, reason, stand_in),
         )
     return ScopeState(
         scope=scope,

@@ -832,3 +832,14 @@ def m106_signing_indexes(db: Database):
     db["signatures"].create_index(["instrument_key", "removed_at", "actor_id", "scope"], if_not_exists=True)
     db.execute("drop index if exists idx_signatures_instrument_key_scope_key")
     db["signatures"].create_index(["instrument_key", "scope", "key", "actor_id"], if_not_exists=True)
+
+
+# --- the generic roster reader (m250-m299) --------------------------------------------------------
+
+@migrations()
+def m250_scope_runs_stand_in(db: Database):
+    # A list its parser could not read (a landmark missing after a redesign) may be read by the
+    # generic roster reader instead: the scope run names the reader that stood in, so a researcher
+    # can tell a list read by its parser from one read by the fallback ("reader standing in").
+    db["scope_runs"].add_column("stand_in", str)
+

@@ -274,7 +274,7 @@ def test_plots_are_written(research_store, tmp_path, what, name):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["plot", "clean-air-cities", "-o", "chart.pdf"], "give a .png or .svg"),
+    (["plot", "clean-air-cities", "-o", "chart.gif"], "give a .png, .svg or .pdf"),
     (["plot", "zero-gravity", "-o", "chart.png"], "unknown instrument"),
     (["plot", "overlap", "-o", "/no/such/folder/x.png"], "cannot write"),
 ])

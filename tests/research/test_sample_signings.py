@@ -84,6 +84,7 @@ def test_durbans_portfolio_lists_each_instrument_once_with_its_best_date(db):
         ("signature", "c40_accelerators/equity-pledge", None),
         ("membership", "c40_members/durban", None),
         ("signature", "uclg_declarations/rome-charter", None),
+        ("signature", "worldgbc-net-zero-carbon-buildings-commitment", None),  # the roster sources' sample page
     ]
 
 
