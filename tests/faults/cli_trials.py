@@ -26,6 +26,13 @@ channels = ["team"]
 """
 
 
+def _team_only(smtp_port: int) -> str:
+    """The usual email channel of the alerts tests (TEAM_AND_OPS without its Slack channel)."""
+    from tests.alerts.support import TEAM_AND_OPS
+
+    return TEAM_AND_OPS.format(port=smtp_port).split("[channels.ops]")[0]
+
+
 def _one_line(result: subprocess.CompletedProcess) -> bool:
     return result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
@@ -34,10 +41,10 @@ def _poisoned_store(folder: Path, smtp_port: int) -> tuple[Path, Path]:
     """A store whose scraped names, titles and run summaries carry escapes, with alerts queued."""
     from alerts.rules import load_config
     from store import open_db
-    from tests.alerts.support import TEAM_AND_OPS, baseline_then, rules_file
+    from tests.alerts.support import baseline_then, rules_file
     from tests.cli.test_cli_io import crawl_once
 
-    rules = rules_file(folder, TEAM_AND_OPS.format(port=smtp_port) + ALERT_RULES)
+    rules = rules_file(folder, _team_only(smtp_port) + ALERT_RULES)
     db = open_db(folder / "glocal.db")
     crawl_once(db, day=1, names=["Lima"])
     crawl_once(db, day=2, names=["Lima", HOSTILE_CITY])
@@ -56,27 +63,29 @@ def terminal_output_trial() -> TrialResult:
     folder = workdir()
     with SmtpServer() as smtp:
         db, rules = _poisoned_store(folder, smtp.port)
-        env = {"HOOK": "http://127.0.0.1:9/never-called"}
-        hostile_actor = sqlite3.connect(db).execute("select id from actors where name like 'Amman%'").fetchone()[0]
+        with sqlite3.connect(db) as probe:
+            hostile_actor, = probe.execute("select id from actors where name like 'Amman%\x1b%'").fetchone()
+            lima, = probe.execute("select id from actors where name = 'Lima'").fetchone()
+        probe.close()
         commands = [
             ("signatories", INSTRUMENT), ("signatories", INSTRUMENT, "--json"), ("changes", "--with-baselines"),
             ("changes", "--json"), ("instruments",), ("spiders",), ("status",), ("status", "--json"),
             ("actors", "list"), ("actors", "review"), ("actors", "review", "--json"),
             ("alerts", "preview", "--config", rules), ("alerts", "send", "--dry-run", "--config", rules),
             ("alerts", "status"),
-            ("actors", "split", hostile_actor, HOSTILE_CITY),
+            ("actors", "merge", lima, hostile_actor),  # last: it prints the hostile name it kept
         ]
         for command in commands:
-            output = glocal(*command, "--db", db, env=env)
+            output = glocal(*command, "--db", db)
             result.tracebacks += int("Traceback" in output.stderr)
             raw = RAW_CONTROL.findall(output.stdout + output.stderr)
-            result.judge(output.returncode == 0 and not raw and output.stdout.strip(),
+            result.judge(output.returncode == 0 and not raw and bool(output.stdout.strip()),
                          f"{' '.join(map(str, command[:3]))}: exit {output.returncode}, raw {raw[:3]} "
                          f"{output.stderr[-200:]!r}")
-        sent = glocal("alerts", "send", "--config", rules, "--db", db, env=env)
+        sent = glocal("alerts", "send", "--config", rules, "--db", db)
         subjects = [line for message in smtp.messages for line in message.content.decode("utf-8", "replace")
                     .splitlines() if line.startswith("Subject:")]
-        result.judge(sent.returncode == 0 and subjects and "Amman" in " ".join(subjects)
+        result.judge(sent.returncode == 0 and bool(subjects) and "Amman" in " ".join(subjects)
                      and not any(RAW_CONTROL.search(subject) for subject in subjects),
                      f"email subjects {subjects!r}: {sent.stderr[-200:]!r}")
     return result
@@ -95,8 +104,8 @@ def _damaged_store() -> Path:
     with sqlite3.connect(path) as probe:
         size = probe.execute("pragma page_size").fetchone()[0]
         roots = [row[0] for row in probe.execute(
-            "select rootpage from sqlite_master where type = 'table' and name in "
-            "('crawl_runs', 'signatures', 'actors', 'deliveries', 'changes', 'instruments')")]
+            "select rootpage from sqlite_master where type in ('table', 'index') and tbl_name in "
+            "('crawl_runs', 'signatures', 'actors', 'deliveries', 'changes', 'instruments') and rootpage > 0")]
     probe.close()
     with open(path, "r+b") as file:
         for page in roots:
@@ -225,12 +234,12 @@ def send_backlog_trial() -> TrialResult:
     """A plain `alerts send` with a backlog above ALERTS_SEND_BATCH says how many alerts remain."""
     from alerts.rules import load_config
     from store import open_db
-    from tests.alerts.support import TEAM_AND_OPS, SmtpServer, baseline_then, rules_file
+    from tests.alerts.support import SmtpServer, baseline_then, rules_file
 
     result = TrialResult("`alerts send` stopping at its batch limit without saying what remains")
     folder = workdir()
     with SmtpServer() as smtp:
-        rules = rules_file(folder, TEAM_AND_OPS.format(port=smtp.port) + ALERT_RULES)
+        rules = rules_file(folder, _team_only(smtp.port) + ALERT_RULES)
         db = open_db(folder / "glocal.db")
         baseline_then(db, load_config(rules), [("Lima", "PE"), ("Oslo", "NO"), ("Quito", "EC"), ("Accra", "GH")])
         db.close()
@@ -244,8 +253,6 @@ def send_backlog_trial() -> TrialResult:
 
 def _send_in_process(rules: Path, db: Path, *, batch: int):
     """`glocal alerts send` with ALERTS_SEND_BATCH set to `batch` (a setting no variable reaches)."""
-    import os
-
     from click.testing import CliRunner
 
     import cli.alerts
@@ -254,16 +261,10 @@ def _send_in_process(rules: Path, db: Path, *, batch: int):
 
     project = ProjectSettings({**settings()._values, "ALERTS_SEND_BATCH": batch})
     original, cli.alerts.project_settings = cli.alerts.project_settings, lambda: project
-    hook = os.environ.get("HOOK")
-    os.environ["HOOK"] = "http://127.0.0.1:9/never-called"
     try:
         return CliRunner().invoke(glocal_cli, ["alerts", "send", "--config", str(rules), "--db", str(db)])
     finally:
         cli.alerts.project_settings = original
-        if hook is None:
-            os.environ.pop("HOOK")
-        else:
-            os.environ["HOOK"] = hook
 
 
 TRIALS = {
