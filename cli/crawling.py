@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.common import (checked_timeout, db_option, open_store, project_settings, spider_class, spider_names,
-                        store_path)
+                        start_urls, store_path)
 from kit.errors import GlocalError
 from kit.terminal import for_terminal, json_text
 
@@ -52,9 +52,11 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
         index = archive_index(replay)
         skipped = []
         for name, cls in list(classes.items()):
-            # A spider whose start URL is configuration (none set) has nothing to replay either.
-            missing = [url for url in cls.start_urls if url not in index] or (
-                [] if cls.start_urls else ["its configured start URL"])
+            # A spider whose start URL is configuration (covenant_open_data: COVENANT_OPEN_DATA_URL)
+            # replays the URL its setting names; with none set it has nothing to replay.
+            starts = start_urls(cls, overrides)
+            missing = [url for url in starts if url not in index] or (
+                [] if starts else [f"its configured start URL ({getattr(cls, 'start_url_setting', None) or 'none'})"])
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:

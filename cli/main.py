@@ -18,7 +18,7 @@ import sys
 
 import click
 
-from cli import alerts, crawling, imports, lists, new_spider, operations, research, scrapyd
+from cli import alerts, crawling, events, imports, lists, new_spider, operations, research, scrapyd
 from cli.common import damaged_store_message
 from kit import __version__
 from kit.errors import GlocalError
@@ -104,7 +104,7 @@ def cli():
 
 COMMANDS = (
     crawling.crawl, crawling.schedule, crawling.parse, crawling.spiders_command, crawling.build_archive_command,
-    lists.changes, lists.signatories, lists.instruments,
+    lists.changes, lists.signatories, lists.instruments, events.events,
     operations.fixtures, operations.backfill, operations.check,
     scrapyd.scrapyd_group,
     alerts.alerts, alerts.status, alerts.show_page,

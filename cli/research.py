@@ -87,6 +87,8 @@ def review(as_json, db_path):
         for existing in row["existing_actors"]:
             click.echo(for_terminal(f"          same place already an actor: {existing}  (glocal actors merge "
                                     f"{row['id']} {existing.split()[0]})"))
+        if row.get("review_reason"):
+            click.echo(for_terminal(f"          why: {row['review_reason']}"))
         for label in row["candidates"]:
             click.echo(for_terminal(f"          candidate: {label}"))
         if not row["candidates"]:

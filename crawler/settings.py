@@ -152,6 +152,10 @@ table: tuple[Setting, ...] = (
             "a guard against a pager that never ends; reaching it = incomplete", minimum=1),
     Setting("COVENANT_OPEN_DATA_URL", str, None, "the JRC signatories file, for the covenant_open_data spider",
             env="GLOCAL_COVENANT_OPEN_DATA_URL", optional=True),
+    Setting("COVENANT_OPEN_DATA_MAX_BAD_SHARE", float, 0.01,
+            "the share of a JRC file's rows that may lack a usable name or id while it still counts as the whole "
+            "roster (spider and `glocal import covenant`)", env="GLOCAL_COVENANT_OPEN_DATA_MAX_BAD_SHARE",
+            minimum=0, maximum=1),
     Setting("UNTC_TREATIES", list, ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2"],
             "UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG)"),
     Setting("UNFCCC_GCAP_ENABLED", bool, False,

@@ -24,8 +24,10 @@ from store.tables import column_types, crawl_sources, page_sites, public_relatio
 
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "schema.md"
 # What a snapshot holds: the facts, who they are about, and where each came from.
-SNAPSHOT_TABLES = ("instruments", "actors", "actor_names", "actor_decisions", "signatures", "memberships",
-                   "events", "announcements", "count_claims", "changes", "pages", "crawl_runs")
+# `signings` is what to count (one row per actor and instrument); `signatures` its evidence rows.
+SNAPSHOT_TABLES = ("instruments", "instrument_records", "actors", "actor_names", "actor_decisions", "signings",
+                   "signatures", "memberships", "networks", "network_aliases", "reports", "events", "announcements",
+                   "count_claims", "changes", "pages", "crawl_runs")
 
 
 def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[tuple]]:

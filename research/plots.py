@@ -48,12 +48,12 @@ def _save(fig, path: Path) -> Path:
 
 def instrument_chart(db, instrument: str, output: str) -> Path:
     """Observed signatories over time (a step line from the change log) and the stated counts (points)."""
-    from store.history import instrument_title
+    from store.signings import instrument_title
     from store.queries import instrument_key, run
 
     path = _checked_output(output)
     key = instrument_key(db, instrument)
-    title = instrument_title(db, key) or key
+    title = instrument_title(db, key)
     rows = run(db, "count_history", instrument=key)
     observed = [(date.fromisoformat(r["day"]), r["observed"]) for r in rows if r["observed"] is not None]
     stated = [(date.fromisoformat(r["day"]), r["stated"], r["stated_by"]) for r in rows if r["stated"] is not None]
@@ -63,7 +63,8 @@ def instrument_chart(db, instrument: str, output: str) -> Path:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     if observed:
         days, counts = zip(*observed)
-        ax.step(days, counts, where="post", color="#1f77b4", linewidth=2, label="signatories observed in the list")
+        ax.step(days, counts, where="post", color="#1f77b4", linewidth=2,
+                label="signatories observed (distinct; list and news)")
         ax.annotate(f"{counts[-1]}", (days[-1], counts[-1]), textcoords="offset points", xytext=(6, 0),
                     va="center", color="#1f77b4")
     if stated:

@@ -266,7 +266,7 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
             row = entity.values(record)
             old = existing.get(key)
             if old is None and has_actor and trusted:
-                row.append(resolver.resolve(record, seen_at))
+                row.append(_actor_of(resolver, record, seen_at))
                 old = _respelled(db, state, entity, key, row[actor_position], by_key) if has_rows else None
                 if old is not None:
                     key = old[_KEY]
@@ -286,7 +286,7 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
                     counts["held"] += 1
                     continue
                 if has_actor and len(row) == actor_position:
-                    row.append(resolver.resolve(record, seen_at))
+                    row.append(_actor_of(resolver, record, seen_at))
                 if old is None:
                     inserts.append((key, record["source"], scope, url, seen_at, seen_at, run_id, run_id, *row))
                     change, diff = "added", _added_json(entity, row)
@@ -336,6 +336,12 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
         write_changes(db, changes, state.outbox)
         if firsts:
             conn.executemany(f"update [{table}] set first_seen_at = ? where key = ?", firsts)
+
+
+def _actor_of(resolver, record: dict, seen_at: str) -> int | None:
+    # A report whose author the source does not name (a review listed without "City, Country")
+    # keeps no actor rather than one made of nothing.
+    return resolver.resolve(record, seen_at) if record.get("actor_name") else None
 
 
 def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_id: int,

@@ -110,3 +110,18 @@ def test_a_port_in_use_is_one_clear_line(server):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"Error: cannot serve on 127.0.0.1:{port}: Address already in use (another server is there; choose another --port)"]
+
+
+def test_the_sql_box_does_not_start_from_sqlite_utils_bookkeeping(server):
+    base, _ = server
+    status, html = get(base, "/glocal")
+    assert status == 200
+    assert "select * from _sqlite_migrations" not in html and "<textarea" in html
+
+
+def test_a_canned_query_takes_the_clis_parameter_forms(server):
+    base, _ = server
+    rows = get_json(base, "/glocal/portfolio.json", actor_id="Durban")["rows"]
+    assert "c40_accelerators/clean-air-cities" in {row["key"] for row in rows}
+    (loud,) = get_json(base, "/glocal/who_signed.json", instrument="zero-gravity")["rows"]
+    assert loud["instrument_key"] == "unknown instrument 'zero-gravity' (see: glocal instruments)"
