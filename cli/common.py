@@ -72,22 +72,16 @@ def store_path(db_path: str | None) -> str:
 
 
 def damaged_store_message(error) -> str | None:
-    """One line for an SQLite error that says the store file is damaged (a corrupted page, not a
-    database at all) or cannot be written, naming the file and what to do; None for any other error.
+    """One line for an SQLite error that says the store file is damaged or cannot be written
+    (store/errors.py words it), naming the file this command works on; None for any other error.
 
     Such errors surface wherever a query first touches the bad page, long after the store opened,
     so the command group asks here rather than each query."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is None:
+    if getattr(error, "sqlite_errorcode", None) is None:
         return None
-    where = current_store[0] if current_store else "the database"
-    primary = code & 0xFF
-    if primary in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
-        return (f"database {where} is damaged ({error}): check it with "
-                f"`sqlite3 {where} 'pragma integrity_check'` and restore it from a snapshot or backup")
-    if primary == 8:  # SQLITE_READONLY
-        return f"cannot write database {where}: {error}"
-    return None
+    from store.errors import sqlite_failure_line
+
+    return sqlite_failure_line(error, current_store[0] if current_store else "the database")
 
 
 def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool = False):
