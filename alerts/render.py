@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from kit.terminal import for_terminal
+
 _SLACK_SECTION = 2900  # characters per Slack section (the limit is 3000)
 _SLACK_MAX_GROUPS = 40  # sections per digest message (Slack allows 50 blocks)
 
@@ -214,7 +216,9 @@ def _h(text) -> str:
 
 
 def _subject(text: str) -> str:
-    return _clip(re.sub(r"\s+", " ", text).strip(), 200)  # no newline can reach a mail header
+    # No newline can reach a mail header, and no other control character either: a mail client
+    # or a terminal showing the header (mutt, a log) would obey an ESC or a bidi override.
+    return _clip(for_terminal(re.sub(r"\s+", " ", text).strip()), 200)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.common import checked_date, config_option, db_option, open_store, project_settings
+from cli.common import ROW_ID, checked_date, config_option, db_option, open_store, project_settings
 from kit.errors import GlocalError
 from kit.terminal import for_terminal, json_text
 
@@ -138,7 +138,7 @@ def instruments(db_path):
 
 
 @changes.command(name="confirm")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @config_option
 @db_option
 def confirm_command(run_id, config_path, db_path):

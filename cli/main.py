@@ -19,6 +19,7 @@ import sys
 import click
 
 from cli import alerts, crawling, events, imports, lists, new_spider, operations, research, roster, scrapyd
+from cli.common import damaged_store_message
 from kit import __version__
 from kit.errors import GlocalError
 from kit.terminal import for_terminal
@@ -39,6 +40,9 @@ class GlocalGroup(click.Group):
             store_errors = sys.modules.get("store.errors")
             if isinstance(error, GlocalError) or (store_errors and isinstance(error, store_errors.StoreError)):
                 raise click.ClickException(for_terminal(error)) from None
+            damaged = damaged_store_message(error)  # a corrupted page met mid-query, a read-only file
+            if damaged:
+                raise click.ClickException(for_terminal(damaged)) from None
             raise
 
 
