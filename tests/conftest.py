@@ -116,7 +116,17 @@ SLOW = {
     # maps of edge cases (9 s); the map of the store's signatories stays
     "tests/research/test_plots.py::test_map_of_one_signatory_and_of_none",
     "tests/research/test_plots.py::test_map_of_signatories_without_coordinates_says_so",
+    # a Scrapyd node started and a job run on it (15 s); the egg's and an unreachable node's tests stay
+    "tests/operations/test_scrapyd.py::test_a_scrapyd_job_stores_what_a_local_crawl_stores",
+    # a replayed off-site redirect in a child crawl (5 s); the live one, in process, stays
+    "tests/crawler/test_unseen_scopes.py::test_a_replayed_off_site_redirect_is_named_too",
     # the fault suite's short form: its child-process trials (the full form, -m faults, runs them all)
+    "tests/faults/test_cli_faults.py::test_a_command_line_fault_class_is_one_line_and_harmless[terminal_output]",
+    "tests/faults/test_cli_faults.py::test_a_command_line_fault_class_is_one_line_and_harmless[read_only_store]",
+    "tests/faults/test_cli_faults.py::test_a_command_line_fault_class_is_one_line_and_harmless[damaged_store]",
+    "tests/faults/test_cli_faults.py::test_a_command_line_fault_class_is_one_line_and_harmless[huge_id]",
+    "tests/faults/test_clock_faults.py::test_a_clock_fault_class_leaves_later_crawls_healthy",
+    "tests/faults/test_site_faults.py::test_a_faulty_site_run_is_judged_right_and_the_store_converges[off-site redirect]",
     "tests/faults/test_cli_faults.py::test_a_command_line_fault_class_is_one_line_and_harmless[crawl_timeout]",
     "tests/faults/test_alert_faults.py::test_an_alert_fault_class_loses_nothing_leaks_nothing[secret echo]",
     "tests/faults/test_security.py::test_secrets_in_the_environment_never_leak",

@@ -275,7 +275,7 @@ def crawl_all_in_process(archive: Path, db: Path) -> Outcome:
         starts = start_urls(spider_class(name))
         if not starts or any(url not in index for url in starts):
             continue  # skipped by the command too: the archive has no record of its start URL
-        run = crawl_in_process(name, db=db, replay=archive, timeout=300)
+        run = crawl_in_process(name, db=db, replay=Path(archive).resolve(), timeout=300)  # as the child is given it
         with open_db(db) as store:
             change = health.after_run(store, name, failed_runs=settings.getint("ALERTS_HEALTH_FAILED_RUNS"),
                                       drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
