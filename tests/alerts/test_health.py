@@ -15,7 +15,7 @@ from alerts.rules import load_config
 from crawler import settings
 from store import open_db, runs
 from tests.alerts.support import SlackReceiver, rules_file, sending
-from tests.helpers import archive_of, run_cli, saved_pages
+from tests.helpers import archive_of, glocal, saved_pages
 from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER
 
 # What a crawl passes: the settings ALERTS_HEALTH_FAILED_RUNS and ALERTS_HEALTH_DROP_RATIO.
@@ -56,9 +56,8 @@ def replays(tmp_path_factory):
     results, health_rows = {}, {}
     for name, pages in steps.items():
         archive = archive_of(folder / f"{name}.warc.gz", pages)
-        # `glocal crawl` in this process (its crawl still in a child): the parent records the health
-        results[name] = run_cli("crawl", SPIDER, "--replay", archive, "--db", db,
-                                env={"GLOCAL_ALERTS": str(config), "TEST_SLACK_WEBHOOK": HOOK})
+        results[name] = glocal("crawl", SPIDER, "--replay", archive, "--db", db,
+                               env={"GLOCAL_ALERTS": str(config), "TEST_SLACK_WEBHOOK": HOOK})
         connection = sqlite3.connect(db)
         health_rows[name] = connection.execute(
             "select change, run_id, diff from changes where entity = 'health' order by id").fetchall()
@@ -118,7 +117,7 @@ def test_one_alert_per_incident_edge_reaches_slack(replays):
 
 
 def test_status_shows_the_spider_healthy_again(replays):
-    result = run_cli("status", "--db", replays["db"], "--json")
+    result = glocal("status", "--db", replays["db"], "--json")
     spider = next(s for s in json.loads(result.stdout)["spiders"] if s["spider"] == "c40_accelerators")
     assert spider["health"] == "healthy" and spider["last_run"]["id"] == 4
     assert json.loads(result.stdout)["outbox"]["ops"]["sent"] == 2  # by the test above
