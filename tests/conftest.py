@@ -1,5 +1,6 @@
 import os
 import sys
+import warnings
 
 # The suite caches compiled bytecode even where the shell sets PYTHONDONTWRITEBYTECODE: it starts
 # dozens of `glocal` child processes (crawls, the scheduler, Scrapyd), and without .pyc files each one
@@ -136,6 +137,12 @@ SLOW = {
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config, items):
+    matched = set()
     for item in items:
-        if item.nodeid in SLOW or item.nodeid.split("[", 1)[0] in SLOW:
-            item.add_marker(pytest.mark.slow)
+        for name in (item.nodeid, item.nodeid.split("[", 1)[0]):
+            if name in SLOW:
+                item.add_marker(pytest.mark.slow)
+                matched.add(name)
+    if config.args == ["tests"] and not config.option.keyword and SLOW - matched:
+        # the whole suite was collected and an entry names no test (renamed?): it now runs by default
+        warnings.warn(pytest.PytestWarning(f"tests/conftest.py SLOW names no test: {', '.join(sorted(SLOW - matched))}"))
