@@ -79,9 +79,15 @@ SLOW = {
     "tests/places/test_gazetteer.py::test_the_cache_is_built_once_and_lookups_are_cheap",
     # `glocal backfill` end to end in child processes (20 s): the backfilled module fixture's tests
     "tests/operations/test_backfill.py::test_the_backfill_crawls_each_archived_moment_once",
+    "tests/operations/test_backfill.py::test_first_seen_is_the_capture_date",
+    "tests/operations/test_backfill.py::test_the_addition_is_dated_at_the_second_capture",
+    "tests/operations/test_backfill.py::test_one_healthy_miss_is_not_a_removal",
     "tests/operations/test_backfill.py::test_backfilled_runs_never_alert",
+    "tests/operations/test_backfill.py::test_as_of_between_captures",
+    "tests/operations/test_backfill.py::test_captures_are_kept_in_our_archive_with_their_capture_time",
     "tests/operations/test_backfill.py::test_each_capture_is_fetched_once",
     "tests/operations/test_backfill.py::test_a_second_backfill_changes_nothing_and_asks_for_nothing",
+    "tests/operations/test_backfill.py::test_the_cdx_query_asks_for_distinct_successful_captures",
     "tests/operations/test_backfill.py::test_a_capture_the_archive_redirects_is_not_used_and_not_retried",
     # `glocal check` in child processes (20 s); the archive without the start URL stays
     "tests/operations/test_live_check.py::test_a_redesigned_page_makes_the_spider_blind",
