@@ -271,12 +271,24 @@ def _city_country(entry: str) -> tuple[str, str | None]:
 def _signatures(adopters: list[tuple[str, str | None]], key: str, url: str) -> list[Signature]:
     seen: dict[str, Signature] = {}
     for city, country in adopters:
-        actor = name_key(city) or key_part(city)
-        signature_key = f"{key}/{actor}"
-        if signature_key not in seen:  # a city written twice adhered once
-            seen[signature_key] = Signature(source=SOURCE, key=signature_key, url=url, instrument_key=key,
-                                            actor_name=city, country=country, role="adherent")
+        signature = _signature(city, country, key, url)
+        seen.setdefault(signature.key, signature)  # a city written twice adhered once
     return list(seen.values())
+
+
+def _signature(city: str, country: str | None, key: str, url: str) -> Signature:
+    actor = name_key(city) or key_part(city)
+    return Signature(source=SOURCE, key=f"{key}/{actor}", url=url, instrument_key=key, actor_name=city,
+                     country=country, role="adherent")
+
+
+def roster_item(name: str, country: str | None, url: str, scope: str) -> Signature:
+    """An adherent as this parser builds it, for a name the generic roster reader found on an
+    instrument page whose list of adhering cities this parser no longer finds (a redesign:
+    spiders/parsers/stand_in.py). The list's name, "signatures:" + the instrument's key (which the
+    page's title gave when the list was last read), says which instrument the city adhered to."""
+    city, printed_country = _city_country(name)
+    return _signature(city, country or printed_country, scope.removeprefix("signatures:"), url)
 
 
 def _count_claims(text: str, key: str, url: str) -> Iterator[CountClaim]:
