@@ -48,11 +48,12 @@ def unread_lists(route: Route, parser, output, url: str, known: Iterable[tuple[s
     scope, which the output does not report at all (a report is made for it, naming its landmark)."""
     if not callable(getattr(parser, "roster_item", None)):
         return []
+    known = set(known)
     reports = [output] if isinstance(output, ScopeReport) else [o for o in output if isinstance(o, ScopeReport)]
-    unread = [r for r in reports if r.kind == ROSTER and r.entity in _ENTITIES and not r.complete and r.fetched and r.landmarks_missing
-              and route.roster_for(r.scope, r.entity, url) is not None]
+    unread = [r for r in reports if r.kind == ROSTER and r.entity in _ENTITIES and not r.complete and r.fetched
+              and r.landmarks_missing and _stands_for(route, r, url, known)]
     reported = {r.scope for r in reports}
-    for scope, entity in known:
+    for scope, entity in sorted(known):
         roster = route.roster_for(scope, entity, url) if entity in _ENTITIES else None
         if roster is None or roster not in route.rosters or scope in reported:
             continue
@@ -60,6 +61,14 @@ def unread_lists(route: Route, parser, output, url: str, known: Iterable[tuple[s
             parser.SOURCE, url, complete=False, scope=scope, landmarks_missing=[roster.landmark],
             reason=f"no list found on {url}, which held this list when it was last read whole"))
     return unread
+
+
+def _stands_for(route: Route, report: ScopeReport, url: str, known: set[tuple[str, str]]) -> bool:
+    """Whether a list reported unread is one the reader may read: a roster of the route, and, for
+    one a page may or may not hold (the route's `rosters`), one the store knows this page held
+    (a page that never held it gives the reader nothing to keep)."""
+    roster = route.roster_for(report.scope, report.entity, url)
+    return roster is not None and (roster not in route.rosters or (report.scope, report.entity) in known)
 
 
 def needs_stand_in(route: Route, parser, output, url: str, known: Iterable[tuple[str, str]] = ()) -> ScopeReport | None:
@@ -93,8 +102,8 @@ def stand_in(route: Route, parser, output, text: str, url: str, *, source: str,
         stated_qualifier=failed.stated_qualifier, stand_in=READER,
         reason=(f"{source}'s parser needs attention: landmark {missing} not found on {url}; the {READER} stands "
                 f"in (confidence {reading.confidence:.2f}): {reading.reason}"))
-    # The parser's other items (the instrument, the stated count) come first, its report in place of the failed one.
+    # The parser's other items (the instrument, the stated count: a claim has no scope) come first, its report in place of the failed one.
     reports = [o for o in kept if isinstance(o, ScopeReport)]
     others = [o for o in kept if not isinstance(o, ScopeReport)
-              and not (isinstance(o, DATA_ITEMS) and default_scope(o) == failed.scope)]
+              and not (isinstance(o, DATA_ITEMS) and hasattr(o, "scope") and default_scope(o) == failed.scope)]
     return [*reports, report, *others, *unique]
