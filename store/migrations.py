@@ -877,3 +877,11 @@ def m251_roster_network_vocabulary(db: Database):
         for alias in (name, *aliases):
             # Insert or ignore: a name a researcher already gave another network stays theirs.
             db.execute("insert or ignore into network_aliases (alias, network_id) values (?, ?)", [alias, network_id])
+
+
+@migrations()
+def m252_memberships_network_nocase_index(db: Database):
+    # The named queries take a network by any of its names, which compare without case; a member
+    # list may print one in other capitals ("EUROCITIES" beside the alias "Eurocities"). This index
+    # finds such spellings in one look per alias instead of a scan of every membership.
+    db.execute("create index idx_memberships_network_nocase on memberships (network collate nocase)")
