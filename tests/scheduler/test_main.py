@@ -118,8 +118,9 @@ def test_overdue_spiders(db):
 
 
 # Short on a quiet machine, where the child opens its run in a second or two; on a loaded one the
-# child may not reach the hung page before the timeout (20 s was not always enough), and the test
-# tries again with a longer one instead of judging a kill that came before the crawl began.
+# child may not reach the hung page, or commit its run, before the timeout (20 s was not always
+# enough), and the test tries again with a longer one instead of judging a kill that came before
+# the crawl began. A run left "running", the fault this catches, still fails it.
 HUNG_TIMEOUTS = (6, 20, 60, 180)
 
 
@@ -135,9 +136,12 @@ def test_a_hung_crawl_is_killed_and_its_run_closed(tmp_path):
                                      host_map=json.dumps({"www.c40.org": server.address}),
                                      overrides=("DOWNLOAD_DELAY=0.05", "AUTOTHROTTLE_ENABLED=false"))
             reached = bool(server.requests_for(hung))
-        if reached:  # the crawl was running, with its run open, when the timeout killed it
+        connection = sqlite3.connect(db)
+        opened = connection.execute("select count(*) from crawl_runs").fetchone()[0]
+        connection.close()
+        if reached and opened:  # the crawl was running, its run written, when the timeout killed it
             break
-    assert reached, "the crawl never reached the hung page, even with the longest timeout"
+    assert reached and opened, "the crawl never reached the hung page with its run open, even with the longest timeout"
     assert outcome.message.startswith(f"c40_accelerators: crawl timed out after {timeout}s and was killed")
     assert not outcome.ok
     connection = sqlite3.connect(db)
