@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from urllib.parse import urlsplit
 
 from crawler import child
+from store import open_db
 
 
 def spider_hosts(cls) -> frozenset[str]:
@@ -86,6 +87,9 @@ def crawl_each(spiders: dict[str, type], *, workers: int, crawl=None, **options)
     stop was asked (child.stopping()): the spiders not started then are left out.
     """
     crawl = crawl or child.crawl_in_child
+    if options.get("db_path") and len(spiders) > 1:
+        # A new store is made (its migrations applied) once, here, not by crawls opening it side by side.
+        open_db(options["db_path"]).close()
     locks = HostLocks()
     hosts = {name: spider_hosts(cls) for name, cls in spiders.items()}
     waiting = list(spiders)
