@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from kit import __version__
+from kit.waits import server_wait
 from alerts.render import Message
 from alerts.rules import Channel
 
@@ -29,10 +30,42 @@ class DeliveryError(Exception):
 
 
 def redact(text: str, secrets) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[secret]")
+    """`text` without any form of any secret: as given, percent-encoded or decoded, JSON-escaped,
+    and for a URL its path alone and its last segment (a far end may echo the path it was asked
+    for in an error page, and a traceback prints it as it was sent)."""
+    forms = sorted({form for secret in secrets if secret for form in secret_forms(secret)}, key=len, reverse=True)
+    for form in forms:
+        text = text.replace(form, "[secret]")
+    for form in forms:  # a body read up to a limit may end inside a secret: its head is a secret too
+        for size in range(len(form) - 1, 5, -1):
+            if text.endswith(form[:size]):
+                return text[: len(text) - size] + "[secret]"
     return text
+
+
+def secret_forms(secret: str) -> set[str]:
+    """Every spelling of `secret` that could reach a log or a stored error."""
+    from urllib.parse import quote, unquote, urlsplit
+
+    bases = {secret}
+    try:
+        parts = urlsplit(secret)
+    except ValueError:
+        parts = None
+    if parts is not None and parts.scheme and parts.netloc:
+        path_and_query = parts.path + (f"?{parts.query}" if parts.query else "")
+        bases |= {parts.netloc + path_and_query, path_and_query, parts.path, parts.path.strip("/")}
+        last = parts.path.rstrip("/").rpartition("/")[2]
+        if len(last) >= 8:  # a token segment; short segments ("services") are no secret
+            bases.add(last)
+        if parts.query and len(parts.query) >= 8:
+            bases.add(parts.query)
+    forms = set()
+    for base in bases:
+        if len(base) < 4:
+            continue
+        forms |= {base, quote(base), quote(base, safe=""), unquote(base), base.replace("/", "\\/")}
+    return {form for form in forms if len(form) >= 4}
 
 
 class EmailChannel:
@@ -81,13 +114,25 @@ class EmailChannel:
         except smtplib.SMTPResponseException as error:
             text = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else str(
                 error.smtp_error)
-            raise DeliveryError(redact(f"SMTP {error.smtp_code} {text}", secrets.values())) from None
+            raise DeliveryError(one_line(f"SMTP {error.smtp_code} {text}", secrets.values())) from None
         except smtplib.SMTPRecipientsRefused as error:
-            raise DeliveryError(redact(f"SMTP refused the recipients {sorted(error.recipients)}",
-                                       secrets.values())) from None
-        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(one_line(f"SMTP refused the recipients {sorted(error.recipients)}",
+                                         secrets.values())) from None
+        except Exception as error:  # noqa: BLE001 - SMTP, network, or a message that cannot be written
             where = f"{options['host']}:{options['port']}"
-            raise DeliveryError(redact(f"SMTP {where}: {error.__class__.__name__}: {error}", secrets.values())) from None
+            raise DeliveryError(one_line(f"SMTP {where}: {error.__class__.__name__}: {error}",
+                                         secrets.values())) from None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook that answers with a redirect did not take the message: following it would send a
+    GET without the body (and the message would count as delivered). The 3xx is raised as is."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 class SlackChannel:
@@ -111,16 +156,23 @@ class SlackChannel:
                                                   "User-Agent": f"glocal-watch/{__version__}"})
         secrets = self.channel.secrets.values()
         try:
-            with urllib.request.urlopen(request, timeout=self.channel.options["timeout"]) as response:
+            with _OPENER.open(request, timeout=self.channel.options["timeout"]) as response:
                 response.read()
         except urllib.error.HTTPError as error:
-            detail = error.read(200).decode("utf-8", "replace").strip()
-            retry_after = _seconds(error.headers.get("Retry-After"))
-            raise DeliveryError(redact(f"Slack answered HTTP {error.code} {detail}".strip(), secrets),
+            if 300 <= error.code < 400:
+                where = error.headers.get("Location") or "nowhere"
+                raise DeliveryError(one_line(f"Slack answered HTTP {error.code}, a redirect to {where}, which is "
+                                             "not followed: the message was not delivered", secrets)) from None
+            detail = error.read(4096).decode("utf-8", "replace").strip()  # scrubbed whole, then cut to one line
+            retry_after = server_wait(error.headers.get("Retry-After"))
+            raise DeliveryError(one_line(f"Slack answered HTTP {error.code} {detail}".strip(), secrets),
                                 retry_after=retry_after) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise DeliveryError(redact(f"cannot reach the Slack webhook: {reason}", secrets)) from None
+            raise DeliveryError(one_line(f"cannot reach the Slack webhook: {reason}", secrets)) from None
+        except Exception as error:  # noqa: BLE001 - any other failure (InvalidURL...) is one scrubbed line
+            raise DeliveryError(one_line(f"cannot send to the Slack webhook: {type(error).__name__}: {error}",
+                                         secrets)) from None
         finally:
             with self._lock:
                 self._last_sent[self.url] = time.monotonic()
@@ -134,18 +186,13 @@ class SlackChannel:
                 time.sleep(wait)
 
 
-def _seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+def one_line(text: str, secrets) -> str:
+    """An error for a person and the store: scrubbed of secrets, control characters made spaces,
+    one line of at most 500 characters (an echoed error page can be long)."""
+    text = redact(text, secrets)
+    text = "".join(" " if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 else c for c in text)
+    text = " ".join(text.split())
+    return text if len(text) <= 500 else text[:499] + "…"
 
 
 def channel_sender(channel: Channel, *, slack_interval: float | None = None):

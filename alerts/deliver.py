@@ -21,11 +21,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from alerts import render
-from alerts.channels import DeliveryError, channel_sender, redact
+from alerts.channels import DeliveryError, channel_sender, one_line
 from alerts.facts import facts
 from alerts.rules import AlertConfig
 from store.clock import iso_utc, parse_moment, utcnow
 from store import deliveries
+from kit.waits import MAX_SERVER_WAIT
 
 @dataclass
 class Outcome:
@@ -121,7 +122,15 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
                                            next_attempt_at=None)
                 outcome.dead += 1
                 continue
-            message = message_for(db, unit, config)
+            try:
+                message = message_for(db, unit, config)
+            except Exception as error:  # noqa: BLE001 - one row that cannot be written must not block the rest
+                if not dry_run:
+                    deliveries.mark_failed(db, ids, error=one_line(
+                        f"cannot write the message: {type(error).__name__}: {error}", config.secrets()),
+                        next_attempt_at=None)
+                outcome.dead += 1
+                continue
             if dry_run:
                 outcome.previews.append(f"--- to {unit.channel} ({channel.type}, rule {unit.rule}) ---\n"
                                         f"Subject: {message.subject}\n\n{message.text}")
@@ -131,9 +140,11 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
             deliveries.claim(db, ids, now=utcnow())
             try:
                 sender.send(message, message_id=unit.message_id)
-            except DeliveryError as error:
+            except Exception as error:  # noqa: BLE001 - any failure is this row's, recorded; the others go on
+                if not isinstance(error, DeliveryError):
+                    error = DeliveryError(f"{type(error).__name__}: {error}")
                 attempts = max(row["attempts"] for row in unit.rows) + 1
-                text = redact(str(error), config.secrets())
+                text = one_line(str(error), config.secrets())
                 if attempts >= config.max_attempts:
                     deliveries.mark_failed(db, ids, error=f"{text} (gave up after {attempts} attempts)",
                                            next_attempt_at=None)
@@ -152,9 +163,9 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
 
 def retry_delay(attempts: int, retry_after: float | None, *, base: float, cap: float, jitter=random.random) -> float:
     """Exponential backoff with jitter (0.5x to 1.5x), never sooner than a Retry-After asked."""
-    delay = min(cap, base * 2 ** (attempts - 1)) * (0.5 + jitter())
-    if retry_after is not None:
-        delay = max(delay, retry_after)
+    delay = min(cap, base * 2 ** min(attempts - 1, 64)) * (0.5 + jitter())
+    if retry_after is not None and not math.isnan(retry_after):
+        delay = max(delay, min(retry_after, MAX_SERVER_WAIT))  # a server's wait is clamped (kit/waits.py)
     return delay
 
 
@@ -177,7 +188,7 @@ def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> O
 
 def _after(seconds: float) -> str:
     # Rounded up to the second the column holds, so a Retry-After is never cut short.
-    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    moment = datetime.now(timezone.utc) + timedelta(seconds=min(max(0.0, seconds), MAX_SERVER_WAIT))
     return iso_utc(datetime.fromtimestamp(math.ceil(moment.timestamp()), timezone.utc))
 
 

@@ -87,10 +87,13 @@ def _instrument_matches(wanted: tuple[str, ...], fact: dict) -> bool:
     return any(key == w or key.endswith("/" + w) or (title and w.casefold() in title) for w in wanted)
 
 
-def outbox_for(path: str | None) -> Outbox | None:
-    """The outbox of the configuration file at `path` (None: alerts are off)."""
+def outbox_for(path: str | None, *, sources=None) -> Outbox | None:
+    """The outbox of the configuration file at `path` (None: alerts are off).
+
+    :param sources: the spiders' names, which a rule's `sources` must use (see load_config)
+    """
     if not path:
         return None
     from alerts.rules import load_config
 
-    return Outbox(load_config(path))
+    return Outbox(load_config(path, sources=sources))

@@ -99,8 +99,13 @@ class AlertConfig:
 EMPTY = AlertConfig(path="", channels={}, rules=())
 
 
-def load_config(path: str | Path, *, environ: dict | None = None) -> AlertConfig:
-    """Read and validate the alert configuration; NotConfigured names the file, line and key."""
+def load_config(path: str | Path, *, environ: dict | None = None, sources=None) -> AlertConfig:
+    """Read and validate the alert configuration; NotConfigured names the file, line and key.
+
+    :param sources: the names a rule's `sources` (and an instrument key's prefix) may use, the
+        project's spiders (`crawler.spider_registry.spider_names()`); None only where no spider
+        list can exist (tests of the file format)
+    """
     environ = os.environ if environ is None else environ
     path = Path(path)
     try:
@@ -126,7 +131,7 @@ def load_config(path: str | Path, *, environ: dict | None = None) -> AlertConfig
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise where.error(("rules",), "must be an array of tables: write each rule as [[rules]]")
-    rules = tuple(_rule(i, table, channels, where) for i, table in enumerate(raw_rules))
+    rules = tuple(_rule(i, table, channels, where, sources) for i, table in enumerate(raw_rules))
     names = [r.name for r in rules]
     for i, name in enumerate(names):
         if name in names[:i]:
@@ -150,13 +155,15 @@ def _channel(name: str, table, where: "_Locator", environ) -> Channel:
     secrets: dict = {}
     if kind == "email":
         options["host"] = _string(table, "host", at, where)
+        if not re.fullmatch(r"[A-Za-z0-9.\-]+|\[?[0-9A-Fa-f:.]+\]?", options["host"]):
+            raise where.error(at + ("host",), f"{options['host']!r} is not a host name or an IP address")
         security = _string(table, "security", at, where, default="starttls")
         if security not in _SECURITY:
             raise where.error(at + ("security",), f"{security!r} is not one of {', '.join(_SECURITY)}")
         options["security"] = security
         options["port"] = _positive(table, "port", at, where,
                                     default={"plain": 25, "starttls": 587, "ssl": 465}[security])
-        options["from"] = _string(table, "from", at, where)
+        options["from"] = _address(table, "from", at, where)
         ca_file = _string(table, "ca_file", at, where, default=None)
         if ca_file is not None and not Path(ca_file).is_file():
             raise where.error(at + ("ca_file",), f"{ca_file} is not a file")
@@ -164,8 +171,12 @@ def _channel(name: str, table, where: "_Locator", environ) -> Channel:
         recipients = table.get("to")
         if isinstance(recipients, str):
             recipients = [recipients]
-        if not recipients or not all(isinstance(r, str) and "@" in r for r in recipients):
+        if not recipients or not all(isinstance(r, str) for r in recipients):
             raise where.error(at + ("to",), "needs one or more email addresses")
+        for recipient in recipients:
+            problem = address_problem(recipient)
+            if problem:
+                raise where.error(at + ("to",), f"needs one or more email addresses: {recipient!r} {problem}")
         options["to"] = tuple(recipients)
         for key in ("username_env", "password_env"):
             variable = _string(table, key, at, where, default=None)
@@ -180,18 +191,98 @@ def _channel(name: str, table, where: "_Locator", environ) -> Channel:
         url = environ.get(variable)
         if not url:
             raise where.error(at + ("webhook_url_env",), f"the environment variable {variable} is not set")
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.hostname or not parts.path.strip("/"):
+        problem = webhook_url_problem(url)
+        if problem:
             # The URL itself is a secret: describe it without printing it.
-            raise where.error(at + ("webhook_url_env",),
-                              f"${variable} is not a webhook URL (expected https://hooks.slack.com/services/...)")
-        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-            raise where.error(at + ("webhook_url_env",), f"${variable} must be an https:// URL")
+            raise where.error(at + ("webhook_url_env",), f"${variable} {problem}")
         secrets["webhook_url"] = url
     return Channel(name=name, type=kind, options=options, secrets=secrets)
 
 
-def _rule(index: int, table, channels: dict, where: "_Locator") -> Rule:
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a webhook URL, in words that never repeat it (it is a secret); None if it can.
+
+    Everything http.client would refuse at send time (a space, a control character, a port that is
+    not a number, a broken IPv6 literal) is refused here, at load, instead of in a traceback."""
+    if re.search(r"[^\x21-\x7e]", url):
+        return "is not a webhook URL: it contains a space, a control or a non-ASCII character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as error:
+        reason = "its port is not a number from 0 to 65535" if "port" in str(error).lower() else \
+            "its host is not well formed"
+        return f"is not a webhook URL: {reason}"
+    if parts.scheme not in ("https", "http") or not host or not parts.path.strip("/"):
+        return "is not a webhook URL (expected https://hooks.slack.com/services/...)"
+    if port == 0:
+        return "is not a webhook URL: its port is 0"
+    if not _is_host(host):
+        return "is not a webhook URL: its host is not a host name or an IP address"
+    if parts.scheme == "http" and host not in ("127.0.0.1", "localhost", "::1"):
+        return "must be an https:// URL"
+    return None
+
+
+def _is_host(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(re.fullmatch(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?", host))
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` cannot go in a From or To header (None when it can): a line break would be a
+    header injection (and makes the email library raise at send time), so it is refused at load."""
+    from email.message import EmailMessage
+    from email.utils import parseaddr
+
+    if re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", address):
+        return "contains a line break or a control character"
+    _name, spec = parseaddr(address)
+    if not re.fullmatch(r"[^@\s<>,;\"()\[\]]+@[^@\s<>,;\"()\[\]]+", spec or ""):
+        return "is not an email address"
+    try:
+        EmailMessage()["To"] = address
+    except (ValueError, TypeError, IndexError):
+        return "is not an email address"
+    return None
+
+
+def _address(table, key, at, where) -> str:
+    value = _string(table, key, at, where)
+    problem = address_problem(value)
+    if problem:
+        raise where.error(at + (key,), f"{value!r} {problem}")
+    return value
+
+
+_NOT_COUNTRIES_BUT_USED = {"XK", "EU"}  # Kosovo (user-assigned), the European Union (a signatory)
+
+
+def _country_problem(code: str) -> str | None:
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        return f"{code!r} is not an ISO 3166-1 alpha-2 code such as \"IT\""
+    import pycountry
+
+    if code not in _NOT_COUNTRIES_BUT_USED and pycountry.countries.get(alpha_2=code) is None:
+        return f"{code!r} is not an ISO 3166-1 alpha-2 country code"
+    return None
+
+
+def _unknown_source(name: str, sources) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(sources), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (sources: {', '.join(sorted(sources))})"
+    return f"unknown source {name!r}{hint}"
+
+
+def _rule(index: int, table, channels: dict, where: "_Locator", sources=None) -> Rule:
     at = ("rules", index)
     table = _table(table, at, where)
     _no_unknown_keys(table, _RULE_KEYS, at, where)
@@ -205,14 +296,29 @@ def _rule(index: int, table, channels: dict, where: "_Locator") -> Rule:
         if channel not in channels:
             known = ", ".join(sorted(channels)) or "none defined"
             raise where.error(at + ("channels",), f"unknown channel {channel!r} (channels: {known})")
+    if re.search(r"[\x00-\x1f\x7f-\x9f]", name):  # it titles digests: an email Subject
+        raise where.error(at + ("name",), "contains a line break or a control character")
     countries = _strings(table, "countries", at, where)
     for country in countries:
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            raise where.error(at + ("countries",), f"{country!r} is not an ISO 3166-1 alpha-2 code such as \"IT\"")
+        problem = _country_problem(country)
+        if problem:
+            raise where.error(at + ("countries",), problem)
+    # A value that names something must name something that exists: a typo would make the rule
+    # silently never match. Sources are the spiders; an instrument key is SPIDER/slug.
+    chosen_sources = _strings(table, "sources", at, where)
+    instruments = _strings(table, "instruments", at, where)
+    if sources is not None:
+        for source in chosen_sources:
+            if source not in sources:
+                raise where.error(at + ("sources",), _unknown_source(source, sources))
+        for instrument in instruments:
+            prefix = instrument.partition("/")[0]
+            if "/" in instrument and prefix not in sources:
+                raise where.error(at + ("instruments",), f"{instrument!r}: " + _unknown_source(prefix, sources))
     return Rule(name=name, kinds=kinds, channels=names,
                 delivery=parse_delivery(_string(table, "delivery", at, where, default="immediate"),
                                         at + ("delivery",), where),
-                sources=_strings(table, "sources", at, where), instruments=_strings(table, "instruments", at, where),
+                sources=chosen_sources, instruments=instruments,
                 countries=countries, actors=_strings(table, "actors", at, where))
 
 
@@ -224,10 +330,21 @@ def parse_delivery(text: str, at=("delivery",), where: "_Locator | None" = None)
         return Delivery(words[0])
     if len(words) == 2 and words[0] == "daily" and clock:
         return Delivery("daily", (int(clock[1]), int(clock[2])))
-    if len(words) == 3 and words[0] == "weekly" and words[1][:3] in DAYS and clock:
-        return Delivery("weekly", (int(clock[1]), int(clock[2])), DAYS.index(words[1][:3]))
+    if len(words) == 3 and words[0] == "weekly" and _day(words[1]) is not None and clock:
+        return Delivery("weekly", (int(clock[1]), int(clock[2])), _day(words[1]))
     message = f"{text!r} is not a delivery: use \"immediate\", \"hourly\", \"daily HH:MM\" or \"weekly mon HH:MM\""
     raise (where.error(at, message) if where else NotConfigured(message))
+
+
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _day(word: str) -> int | None:
+    """Monday = 0 for "mon" or "monday" (not "monkey": a word that merely starts like a day is no day)."""
+    for index, name in enumerate(DAY_NAMES):
+        if word in (name, name[:3]):
+            return index
+    return None
 
 
 # --- value checks, each naming the key and its line -------------------------------------------------

@@ -20,7 +20,9 @@ def _config(path: str | None):
     if not path:
         raise GlocalError("no alert configuration: set GLOCAL_ALERTS to the rules file, or pass --config "
                           "(see docs/alerts.md)")
-    return load_config(path)
+    from crawler.spider_registry import spider_names
+
+    return load_config(path, sources=spider_names())
 
 
 @click.group()

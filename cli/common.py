@@ -33,6 +33,18 @@ def spider_class(name: str):
         raise UnknownSpider(f"unknown spider {name!r} (known: {known})") from None
 
 
+def start_urls(cls, overrides=()) -> list[str]:
+    """A spider's start URLs: its own, else the one its `start_url_setting` names (--set wins)."""
+    if cls.start_urls:
+        return list(cls.start_urls)
+    setting = getattr(cls, "start_url_setting", None)
+    if not setting:
+        return []
+    given = dict(item.split("=", 1) for item in overrides if "=" in item)
+    url = given.get(setting) or project_settings().get(setting)
+    return [url] if url else []
+
+
 def spider_names() -> list[str]:
     """Every spider's name, from the catalogue (the spiders' source, read without Scrapy)."""
     from crawler import spider_registry as catalogue

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import db_option, open_store, project_settings, spider_class, spider_names
+from cli.common import db_option, open_store, project_settings, spider_class, spider_names, start_urls
 from kit.errors import GlocalError
 from kit.terminal import for_terminal, json_text
 
@@ -54,9 +54,11 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
         index = archive_index(replay)
         skipped = []
         for name, cls in list(classes.items()):
-            # A spider whose start URL is configuration (none set) has nothing to replay either.
-            missing = [url for url in cls.start_urls if url not in index] or (
-                [] if cls.start_urls else ["its configured start URL"])
+            # A spider whose start URL is configuration (covenant_open_data: COVENANT_OPEN_DATA_URL)
+            # replays the URL its setting names; with none set it has nothing to replay.
+            starts = start_urls(cls, overrides)
+            missing = [url for url in starts if url not in index] or (
+                [] if starts else [f"its configured start URL ({getattr(cls, 'start_url_setting', None) or 'none'})"])
             if missing and not all_:
                 raise GlocalError(f"archive {replay} has no record of {missing[0]}, the start URL of {name}")
             if missing:
@@ -81,6 +83,8 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
         click.echo(for_terminal(outcome.message),
                    err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
+        if outcome.interrupted:  # no further spider starts after a stop
+            sys.exit(1)
     if not healthy:
         sys.exit(1)
 
@@ -124,7 +128,8 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
 
         archive_index(replay)
     alerts_path = settings.get("ALERTS_CONFIG")
-    alerts = load_config(alerts_path) if alerts_path else None  # a wrong rule stops the start, in one line
+    # a wrong rule stops the start, in one line
+    alerts = load_config(alerts_path, sources=set(catalogue.spiders(settings))) if alerts_path else None
     # --list only prints each job's trigger and next run: the catalogue's entries (name and
     # schedule) build the same jobs without importing Scrapy. A running scheduler needs the
     # classes, for the sites each spider crawls (never two crawls of one site at once).
@@ -132,9 +137,12 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
     spiders = catalogued if list_jobs else {name: spider_class(name) for name in catalogued}
     scheduler = build_scheduler(settings, spiders, db_path=db_path, alerts=alerts,
                                 crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
+    unconfigured = catalogue.not_configured(settings, spiders)
     if list_jobs:
         for line in job_lines(scheduler, datetime.now(timezone.utc)):
             click.echo(line)
+        for name, reason in unconfigured.items():
+            click.echo(f"crawl {name}: not scheduled ({reason})")
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -146,6 +154,8 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
             when = f"now (catching up), then {crons[name]!r}" if when else (
                 f"{job.trigger.get_next_fire_time(None, datetime.now(timezone.utc)):%Y-%m-%d %H:%M %Z}")
             click.echo(f"{name}: schedule {crons[name]!r}, next run {when}")
+    for name, reason in unconfigured.items():
+        click.echo(f"{name}: not scheduled ({reason})")
     if alerts is None:
         click.echo("alerts: off (set GLOCAL_ALERTS to a rules file to deliver them)")
     else:

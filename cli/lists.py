@@ -129,7 +129,9 @@ def confirm_command(run_id, config_path, db_path):
     from store.clock import utcnow
     from store.errors import StoreError
 
-    outbox = outbox_for(config_path or project_settings().get("ALERTS_CONFIG"))
+    from crawler.spider_registry import spider_names as all_spiders
+
+    outbox = outbox_for(config_path or project_settings().get("ALERTS_CONFIG"), sources=all_spiders())
     db = open_store(db_path, must_exist=True)
     try:
         counts = holds.confirm(db, run_id, now=utcnow(), outbox=outbox)

@@ -51,7 +51,7 @@ def backfill(spider, since, until, every, timeout, db_path):
 
     steps = run_backfill(cls, db_path=path, settings=settings, since=since, until=until, every=every,
                          timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"),
-                         crawl=crawl_in_child, on_step=progress)
+                         crawl=crawl_in_child, on_step=progress, on_note=lambda note: click.echo(note, err=True))
     if not steps:
         click.echo(f"{spider}: nothing to backfill (every archived moment in range is already in the store)")
     else:

@@ -87,6 +87,8 @@ def review(as_json, db_path):
         for existing in row["existing_actors"]:
             click.echo(f"          same place already an actor: {existing}  (glocal actors merge {row['id']} "
                        f"{existing.split()[0]})")
+        if row.get("review_reason"):
+            click.echo(f"          why: {row['review_reason']}")
         for label in row["candidates"]:
             click.echo(f"          candidate: {label}")
         if not row["candidates"]:

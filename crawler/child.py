@@ -8,6 +8,7 @@ for health: the run row it wrote in crawl_runs is.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class CrawlOutcome:
     log_file: Path
     health: str | None = None  # "health.failed" / "health.recovered" when this crawl opened or closed an incident
     error: str | None = None  # why the crawl itself failed (the child's own reason), None when it ran
+    interrupted: str | None = None  # the signal that stopped it ("SIGTERM"), None when nobody did
 
     @property
     def ok(self) -> bool:
@@ -57,7 +60,10 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     settings = _project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
     failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS")
-    outbox = outbox_for(alerts_config)  # a wrong rules file stops here, in one line, before any crawl
+    from crawler.spider_registry import spider_names
+
+    # a wrong rules file stops here, in one line, before any crawl
+    outbox = outbox_for(alerts_config, sources=spider_names() if alerts_config else None)
     db_path = Path(db_path)
     log_file = db_path.parent / "logs" / f"{spider}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -81,18 +87,17 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
 
     with open_db(db_path) as db:
         previous = (runs.last_runs(db).get(spider) or {}).get("id", 0)
-    child = subprocess.Popen(command)
-    with _children_lock:
-        _children.add(child)
-    try:
-        code = child.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-        code = None
-    finally:
+    grace = settings.getfloat("CRAWL_STOP_GRACE")
+    with _stop_on_signals():
+        child = subprocess.Popen(command, env={**os.environ, "GLOCAL_PARENT_PID": str(os.getpid())})
         with _children_lock:
-            _children.discard(child)
+            _children.add(child)
+        try:
+            code = _wait(child, timeout=timeout, grace=grace)
+        finally:
+            with _children_lock:
+                _children.discard(child)
+    interrupted = _stop_signal[0] if _stop_requested.is_set() else None
 
     reason = _read_outcome(outcome_file)
     try:
@@ -101,7 +106,8 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
             if run is not None and run["id"] <= previous:
                 run = None  # the child died before it could open a run of its own
             if run is not None and run["status"] == "running":
-                why = f"killed after {timeout:g}s" if code is None else (reason or f"exit {code}")
+                why = (f"interrupted by {interrupted}" if interrupted else
+                       f"killed after {timeout:g}s" if code is None else (reason or f"exit {code}"))
                 runs.abort_run(db, run["id"], reason=why)
                 run = runs.last_runs(db).get(spider)
             # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
@@ -109,7 +115,10 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
                                              drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
     except StoreError as error:  # the store the child could not write may be unusable here too
         run, reason, health_change = None, reason or str(error), None
-    if code is None:
+    if interrupted:
+        closed = f"run {run['id']} closed as {run['status']}" if run else "no run was opened"
+        message = f"{spider}: crawl interrupted by {interrupted}; {closed} (log: {log_file})"
+    elif code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
     elif reason and (run is None or run["status"] != "finished"):
         message = f"{spider}: crawl failed: {reason} (log: {log_file})"
@@ -120,7 +129,81 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     if health_change:
         message += f" [{health_change}]"
     return CrawlOutcome(spider=spider, run=run, message=message, log_file=log_file, health=health_change,
-                        error=reason)
+                        error=reason or (f"interrupted by {interrupted}" if interrupted else None),
+                        interrupted=interrupted)
+
+
+def _wait(child: subprocess.Popen, *, timeout: float, grace: float) -> int | None:
+    """The child's exit code, or None when it ran past `timeout` and was killed.
+
+    Once a stop is asked (a signal to this process, or stop_children), the child has `grace`
+    seconds to close its run after the SIGTERM it was sent; then a second SIGTERM (Scrapy's
+    unclean shutdown), then SIGKILL 5 s later: a stop never outlasts a service manager's stop
+    timeout (deploy/glocal-watch.service gives 120 s) however long a download hangs."""
+    deadline = time.monotonic() + timeout
+    asked_at, forced = None, False
+    while True:
+        try:
+            return child.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if _stop_requested.is_set():
+            asked_at = asked_at or now
+            if now - asked_at > grace + 5:
+                child.kill()
+                child.wait()
+                return -signal.SIGKILL
+            if now - asked_at > grace and not forced:
+                forced = True
+                _signal(child, signal.SIGTERM)
+        if now > deadline:
+            child.kill()
+            child.wait()
+            return None
+
+
+_stop_signal = ["a stop request"]
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """While a crawl runs in the main thread of a command (`glocal crawl`, `glocal backfill`),
+    SIGTERM, SIGHUP and SIGINT reach the crawl: they are passed on to the child, which closes its
+    run, instead of ending this process and leaving the child crawling with parent 1. (The
+    scheduler service installs its own handlers, which call stop_children.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        _stop_signal[0] = signal.Signals(signum).name
+        if signum == signal.SIGINT and _terminal_sent_it():
+            _stop_requested.set()  # the terminal sent it to the child too: one signal, not two
+            return
+        stop_children()
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _terminal_sent_it() -> bool:
+    """Whether this process is in its terminal's foreground group (so a Ctrl-C reached the child too)."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _signal(child: subprocess.Popen, number: int) -> None:
+    try:
+        child.send_signal(number)
+    except ProcessLookupError:
+        pass
 
 
 def _read_outcome(path: Path) -> str | None:
@@ -160,4 +243,4 @@ def stop_children() -> None:
         children = list(_children)
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+            _signal(child, signal.SIGTERM)

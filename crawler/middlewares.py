@@ -54,14 +54,17 @@ class ArchiveMiddleware:
             "content_type": _header(response, b"Content-Type"), "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"), "sha256": body_sha, "length": len(response.body),
         }
+        if 300 <= response.status < 400 and b"Location" in response.headers:
+            # Live or replayed, the health reason names where the page went (absolute, as followed).
+            from urllib.parse import urljoin
+
+            session.note_redirect(response.url, urljoin(response.url, _header(response, b"Location") or ""))
         if archived:
             session.record_page(fetched_at=archived["fetched_at"], archive=archived["archive"],
                                 archive_offset=archived["offset"], **page)
             return response
         if "missing" in response.flags:
             return response
-        if 300 <= response.status < 400 and b"Location" in response.headers:
-            session.note_redirect(response.url, _header(response, b"Location"))
         fetched_at = utcnow()
         archive, offset, original = None, None, None
         if self.enabled:
@@ -204,18 +207,46 @@ def _hold_slot(slot, wait: float) -> None:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    from email.utils import parsedate_to_datetime
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), clamped; or None."""
+    from kit.waits import server_wait
+
+    return server_wait(value)
+
+
+class CharsetMiddleware:
+    """Bytes that are valid UTF-8 beat a single-byte label (`charset=iso-8859-1` in the header or
+    a `<meta>`): such a label on a UTF-8 page is a server's mistake, and believing it turns every
+    accented name into mojibake ("SÃ£o Paulo"). A BOM already beats any label (Scrapy reads it
+    first). A real single-byte page is almost never valid UTF-8 once it has a non-ASCII byte, so
+    its label stands; multi-byte labels (Shift_JIS, GB18030...) are left alone."""
+
+    def process_response(self, request, response, spider=None):
+        from scrapy.http import TextResponse
+
+        if not isinstance(response, TextResponse) or response.body.isascii():
+            return response
+        declared = response._declared_encoding()  # BOM, header, then <meta>
+        if not declared or not _single_byte(declared):
+            return response
+        try:
+            response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return response
+        logger.info("%s is labelled %s but its bytes are UTF-8: read as UTF-8", response.url, declared)
+        return response.replace(encoding="utf-8")
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether `encoding` gives one character per byte (cp1252, ISO-8859-x, KOI8-R...)."""
+    import codecs
 
     try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if name.startswith(("utf", "ascii")):
+        return False
+    try:
+        return len(bytes(range(256)).decode(name, "replace")) == 256
+    except (LookupError, ValueError):
+        return False

@@ -7,6 +7,7 @@ was missing, so "the spider went blind" arrives as a reason, not as a silent zer
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import asdict, dataclass
 
 from kit.expectations import Expectations
@@ -31,17 +32,22 @@ class ScopeVerdict:
     # "agree": released by the next run that shows the same list, or by `glocal changes confirm RUN`;
     # "confirm": a list that collapsed (a layout change is likelier than a mass exit): only by confirm.
     hold: str | None = None
+    # Why the list, recorded (held), still makes the run unhealthy: it shrank against its own
+    # history, so the health alert goes out even though every landmark was found.
+    alarm: str | None = None
 
 
 def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
                 min_list_ratio: float, max_drop_ratio: float, drop_check_min_rows: int,
-                hold_share: float | None = None) -> ScopeVerdict:
+                hold_share: float | None = None, history_drop_ratio: float | None = None) -> ScopeVerdict:
     """Decide whether one scope's list, as this run saw it, may change the store, and whether
     its changes must be held (recorded, not alerted) until confirmed.
 
     :param prior: ``store.ingest.scope_status`` before this run (rows on record, last run), with
         ``active_keys`` (the keys on record) when the share of a list's change is to be judged
     :param hold_share: a list whose keys differ from those on record by more than this share is held
+    :param history_drop_ratio: a list shorter by more than this share than the median of
+        ``prior["history"]`` (the names its recent trusted runs listed) is held and alarms the run
     """
     where = report.url or report.scope
     if report.rejected:
@@ -57,7 +63,12 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
             )
         return ScopeVerdict(True, report.reason or f"{missing}: not found on {where}")
     if not report.complete and report.partial and report.listed:
-        return ScopeVerdict(True, report.reason or f"{where} was read in part")
+        reason = report.reason or f"{where} was read in part"
+        if report.kind == APPEND_ONLY:
+            return ScopeVerdict(True, reason)
+        # A roster read in part: the rows that arrived count, nobody is removed, and the run says
+        # so (a page of the list lost its list, or never answered): a part is not the list.
+        return ScopeVerdict(True, reason, alarm=f"the list on {where} was read in part ({reason}); nobody was removed")
     if not report.complete:
         if report.kind == APPEND_ONLY and report.fetched:
             # A listing read in part (an incremental stop, a page cap) still shows real stories;
@@ -83,13 +94,19 @@ def judge_scope(report: ScopeReport, prior: dict, expectations: Expectations, *,
     if report.kind == APPEND_ONLY or active < drop_check_min_rows:  # too short for shares to mean anything
         return ScopeVerdict(True, report.reason)
     if report.listed < active * (1 - max_drop_ratio):
-        return ScopeVerdict(
-            True,
-            f"the list on {where} shrank from {active} to {report.listed} names at once "
-            f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit: "
-            "held, nobody is removed until `glocal changes confirm` says the list is right",
-            hold="confirm",
-        )
+        reason = (f"the list on {where} shrank from {active} to {report.listed} names at once "
+                  f"(more than {max_drop_ratio:.0%}); a layout change is likelier than a mass exit: "
+                  "held, nobody is removed until `glocal changes confirm` says the list is right")
+        return ScopeVerdict(True, reason, hold="confirm", alarm=reason)
+    history = prior.get("history") or []
+    if history_drop_ratio is not None and history:
+        usual = statistics.median(history)
+        if usual >= drop_check_min_rows and report.listed < usual * (1 - history_drop_ratio):
+            reason = (f"the list on {where} has {report.listed} names against a median of {usual:g} over its "
+                      f"last {len(history)} runs (a drop of more than {history_drop_ratio:.0%}; was a list on "
+                      "the page missed?): held, nobody is removed until a second run agrees or "
+                      "`glocal changes confirm` says it is right")
+            return ScopeVerdict(True, reason, hold="agree", alarm=reason)
     before = prior.get("active_keys")
     if before and hold_share is not None:
         changed = len(set(report.keys) ^ set(before))
@@ -133,6 +150,9 @@ def run_checks(*, finish_reason: str, errors: int, item_counts: dict[str, int],
         not unhealthy,
         "; ".join(s["reason"] or s["scope"] for s in unhealthy) or f"{len(scopes)} lists read as expected",
     ))
+    shrunk = [s for s in scopes if s.get("alarm")]
+    if shrunk:  # recorded and held, yet a health alert: the list is shorter than its own history
+        results.append(CheckResult("list sizes", False, "; ".join(s["alarm"] for s in shrunk)))
     for entity, names in sorted(expectations.expected_fields.items()):
         total = item_counts.get(entity, 0)
         for name in names:

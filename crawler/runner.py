@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import signal
 import traceback
 
 from kit.errors import GlocalError, NotConfigured
@@ -51,6 +52,23 @@ def setting_value(text: str):
     return text
 
 
+def _die_with_parent() -> bool:
+    """On Linux, ask for SIGKILL when the process that started this crawl dies (itself killed
+    outright: a stop signal to it is passed on and waited for, crawler/child.py): a crawl never goes
+    on orphaned, with parent 1. Its run is left `running` and the next crawl closes it as
+    `aborted`, as after any kill. False when that parent is already gone."""
+    expected = os.environ.get("GLOCAL_PARENT_PID")
+    if not expected or not sys.platform.startswith("linux"):
+        return True
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return True
+    return os.getppid() == int(expected)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.runner")
     parser.add_argument("spider")
@@ -61,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level")
     parser.add_argument("--outcome", help="write why the crawl failed (one line) to this file, not to stderr")
     args = parser.parse_args(argv)
+    if not _die_with_parent():
+        return _failed(args, "the command that started this crawl is gone; not crawling")
     overrides = {}
     try:
         for assignment in args.set:

@@ -30,6 +30,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.settings import value as project_setting
 from alerts.outbox import outbox_for
 from crawler.run_health import CheckResult, judge_scope, run_checks
+from crawler.unread_rosters import is_unread, missed_rosters, on_unread
 from kit.expectations import Expectations
 from kit.items import ROSTER, CountClaim, ScopeReport, as_record, default_scope, item_kind
 from places.gazetteer import full_gazetteer
@@ -56,6 +57,8 @@ class CrawlSession:
         self.max_errors = project_setting(settings, "HEALTH_MAX_ERRORS")
         self.max_empty_ratio = project_setting(settings, "HEALTH_MAX_EMPTY_RATIO")
         self.max_drop_ratio = project_setting(settings, "HEALTH_MAX_DROP_RATIO")
+        self.scope_drop_ratio = project_setting(settings, "HEALTH_SCOPE_DROP_RATIO")
+        self.scope_history_runs = project_setting(settings, "HEALTH_SCOPE_HISTORY_RUNS")
         self.drop_check_min_rows = project_setting(settings, "HEALTH_DROP_CHECK_MIN_ROWS")
         self.hold_share = project_setting(settings, "HEALTH_HOLD_SHARE")
         self.replay = settings.get("ARCHIVE_REPLAY_FILE")
@@ -70,6 +73,7 @@ class CrawlSession:
         self.spider_name = None
         self.expectations = Expectations()
         self._pages: dict[str, tuple[int, str]] = {}
+        self._answered: set[str] = set()  # pages that answered 200 (or 304): read, so their lists were looked for
         self._states: dict[str, ingest.ScopeState] = {}
         self._chains: dict[str, ScopeReport] = {}  # scope -> its pages' reports so far, while more pages follow
         self._waiting: dict[str, set[str]] = {}  # open scope -> keys its report listed and not yet received
@@ -90,6 +94,7 @@ class CrawlSession:
         self._redirects: dict[str, str] = {}  # url -> where it redirected
         self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
         self.held_from_suspect_pages = 0
+        self._alarms: dict[str, str] = {}  # scope -> why its list, recorded, makes the run unhealthy (a drop)
         self.closed = False
 
     @classmethod
@@ -122,7 +127,9 @@ class CrawlSession:
             return
         self.spider_name = spider.name
         self.expectations = getattr(spider, "expectations", None) or Expectations()
-        self.outbox = outbox_for(self.alerts_config)
+        from crawler.spider_registry import spider_names
+
+        self.outbox = outbox_for(self.alerts_config, sources=spider_names() if self.alerts_config else None)
         try:
             self.db = open_db(self.db_path)
             if self.max_page_count:
@@ -166,6 +173,18 @@ class CrawlSession:
             self._writing(self._begin_scope, scope.report(self.spider_name, url, complete=False, fetched=False,
                                                           reason=f"not observed: {why}"))
 
+    def _report_missed_rosters(self) -> None:
+        """Report, as unread, every roster last read whole on a page this run read again without
+        reporting it (crawler/unread_rosters.py)."""
+        if self.fatal:
+            return
+        spider = getattr(self.crawler, "spider", None)
+        routes = getattr(getattr(spider, "parser", None), "ROUTES", None)
+        known = self._writing(ingest.roster_pages, self.db, self.spider_name) or []
+        reported = set(self._states) | set(self._chains)
+        for report in missed_rosters(self.spider_name, known, self._answered, reported, routes, self.expectations):
+            self._writing(self._begin_scope, report)
+
     def close(self, reason: str) -> None:
         if self.db is None or self.closed:
             return
@@ -180,6 +199,7 @@ class CrawlSession:
             report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
             self._writing(self._begin_scope, report)
         self._report_unobserved(reason)
+        self._report_missed_rosters()
         for scope in list(self._states):
             if self.fatal:
                 break  # after a failed write nothing more may count as written
@@ -194,7 +214,8 @@ class CrawlSession:
             item_counts=dict(self.item_counts),
             empty_fields=dict(self.empty_fields),
             scopes=[{"scope": s.scope, "url": s.url, "healthy": s.healthy,
-                     "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed}
+                     "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed,
+                     "alarm": self._alarms.get(s.scope)}
                     for s in self._states.values()],
             expectations=self.expectations,
             max_errors=self.max_errors,
@@ -264,6 +285,8 @@ class CrawlSession:
         page_id = self._writing(lambda: pages.record_page(self.db, run_id=self.run_id, **page))
         if page_id is None:
             return None
+        if page["status"] in (200, 304):
+            self._answered.add(page["url"])
         if page["status"] in (200, 304) or page["url"] not in self._pages:
             self._pages[page["url"]] = (page_id, page["fetched_at"])
         return page_id
@@ -314,7 +337,9 @@ class CrawlSession:
         if scope not in self._states and scope not in self._chains:
             logger.warning("%s %s arrived before any report of its scope %s", entity, item.key, scope)
             # Judged as a roster: an item outside any reported list is a parser fault, never healthy.
+            # (Its list landmark is unknown: the parser never said which list the item belongs to.)
             self._writing(self._begin_scope, ScopeReport(source=item.source, scope=scope, entity=entity, kind=ROSTER,
+                                                         landmark="scope_report",
                                                          url=item.url, complete=False, keys=[],
                                                          reason="no scope report"), True)
             if self.fatal:
@@ -361,14 +386,21 @@ class CrawlSession:
             logger.warning("scope %s reported twice in one run (%s); the first report stands",
                            report.scope, report.url)
             return
+        if is_unread(report):
+            report = on_unread(report, self.expectations)
         prior = ingest.scope_status(self.db, report.scope, report.entity)
+        agreed = False
         if report.complete and report.kind == ROSTER and prior["active"]:
-            self._release_if_agreed(report)
+            agreed = self._release_if_agreed(report)
             prior = ingest.scope_status(self.db, report.scope, report.entity)
             prior["active_keys"] = holds.active_keys(self.db, report.scope, report.entity)
+            prior["history"] = ingest.listed_history(self.db, report.scope, runs=self.scope_history_runs)
         verdict = judge_scope(report, prior, self.expectations, min_list_ratio=self.min_list_ratio,
                               max_drop_ratio=self.max_drop_ratio, drop_check_min_rows=self.drop_check_min_rows,
-                              hold_share=self.hold_share)
+                              hold_share=None if agreed else self.hold_share,
+                              history_drop_ratio=None if agreed else self.scope_drop_ratio)
+        if verdict.alarm:
+            self._alarms[report.scope] = verdict.alarm
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
@@ -397,13 +429,16 @@ class CrawlSession:
         if not report.fetched:
             self._fetch_failed.add(report.scope)
 
-    def _release_if_agreed(self, report: ScopeReport) -> None:
-        """A list held for changing too much is released when this run shows the same list."""
+    def _release_if_agreed(self, report: ScopeReport) -> bool:
+        """A list held for changing too much is released when this run shows the same list; True then
+        (this run's list is the agreed one, not a second change to hold)."""
         held = holds.pending(self.db, report.scope)
         if held and held["hold"] == "agree" and holds.agrees(report.keys, held):
             counts = holds.release(self.db, held, now=utcnow(), outbox=getattr(self, "outbox", None))
             logger.info("run %s agrees with held run %s of %s: %s changes released", self.run_id, held["run_id"],
                         report.scope, counts["released"])
+            return True
+        return False
 
     def _flush(self, scope: str, now: str) -> None:
         records = self._pending.pop(scope, [])
@@ -474,7 +509,7 @@ def _joined(first: ScopeReport, then: ScopeReport) -> ScopeReport:
         landmarks_missing=first.landmarks_missing + [m for m in then.landmarks_missing
                                                      if m not in first.landmarks_missing],
         reason="; ".join(dict.fromkeys(reasons)) or None, fetched=first.fetched and then.fetched,
-        rejected=first.rejected or then.rejected, more=then.more,
+        rejected=first.rejected or then.rejected, more=then.more, landmark=first.landmark or then.landmark,
     )
 
 

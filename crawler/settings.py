@@ -66,6 +66,9 @@ table: tuple[Setting, ...] = (
     Setting("CRAWL_CONDITIONAL_GET", bool, True, "ask the site only for what changed since the archived copy"),
     Setting("CRAWL_MAX_RETRY_AFTER", float, 300,
             "seconds; a site asking for a longer pause is left for the next run", minimum=0, unit="seconds"),
+    Setting("CRAWL_STOP_GRACE", float, 30,
+            "seconds a stopped crawl has to close its run before it is forced (then killed 5 s later)",
+            env="GLOCAL_CRAWL_STOP_GRACE", minimum=0, unit="seconds"),
     Setting("CRAWL_HOST_MAP", dict, {},
             "{\"www.c40.org\": \"127.0.0.1:8765\"}: for tests against a local server only"),
     Setting("CRAWL_STOP_AFTER_KNOWN", int, 10,
@@ -91,6 +94,11 @@ table: tuple[Setting, ...] = (
             "a list whose names changed by more than this share in one run: alerts held until agreed", minimum=0),
     Setting("HEALTH_DROP_CHECK_MIN_ROWS", int, 4,
             "lists shorter than this are too small to judge by shares (drop, change)", minimum=0),
+    Setting("HEALTH_SCOPE_DROP_RATIO", float, 0.2,
+            "a roster this much shorter than the median of its own recent runs: health alert, held",
+            minimum=0, maximum=1),
+    Setting("HEALTH_SCOPE_HISTORY_RUNS", int, 5,
+            "how many of a roster's recent trusted runs that median is taken over", minimum=1),
     # --- scheduler/ ----------------------------------------------------------------------------
     Setting("SCHEDULER_TIMEZONE", str, "UTC", "the time zone of cron expressions"),
     Setting("SCHEDULER_DEFAULT_CRON", str, "0 5 * * *",
@@ -147,6 +155,10 @@ table: tuple[Setting, ...] = (
             "a guard against a pager that never ends; reaching it = incomplete", minimum=1),
     Setting("COVENANT_OPEN_DATA_URL", str, None, "the JRC signatories file, for the covenant_open_data spider",
             env="GLOCAL_COVENANT_OPEN_DATA_URL", optional=True),
+    Setting("COVENANT_OPEN_DATA_MAX_BAD_SHARE", float, 0.01,
+            "the share of a JRC file's rows that may lack a usable name or id while it still counts as the whole "
+            "roster (spider and `glocal import covenant`)", env="GLOCAL_COVENANT_OPEN_DATA_MAX_BAD_SHARE",
+            minimum=0, maximum=1),
     Setting("UNTC_TREATIES", list, ["XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2"],
             "UN Treaty Collection numbers whose status untc_status follows (CHAPTER-N[-x], as in the MTDSG)"),
     Setting("UNFCCC_GCAP_ENABLED", bool, False,
@@ -317,6 +329,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.private_hosts.PrivateAddressMiddleware": 50,
     # Waits as long as a 429/503's Retry-After asks before retrying; ahead of RetryMiddleware (550).
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # Valid UTF-8 bytes beat a single-byte charset label; below HttpCompressionMiddleware (590), so it
+    # sees the decompressed body.
+    "crawler.middlewares.CharsetMiddleware": 580,
     # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
     # body; above HttpCompressionMiddleware (590) so the archived body is decompressed as usual.
     "crawler.middlewares.ConditionalGetMiddleware": 595,

@@ -99,6 +99,7 @@ class SpiderEntry:
     module: str  # "spiders.c40_accelerators"
     class_name: str  # "C40AcceleratorsSpider"
     schedule: str | None  # the class's own `schedule` (None: SCHEDULER_DEFAULT_CRON applies)
+    requires: tuple[str, ...] = ()  # the class's `requires_settings`: settings it cannot crawl without
 
 
 class Unreadable(Exception):
@@ -113,6 +114,11 @@ def spiders(project: ProjectSettings | None = None) -> dict[str, SpiderEntry]:
         return from_source(project.getlist("SPIDER_MODULES"))
     except Unreadable:
         return from_scrapy()
+
+
+def spider_names(project: ProjectSettings | None = None) -> set[str]:
+    """The names a source may have: what an alert rule's `sources` is checked against."""
+    return set(spiders(project))
 
 
 def from_source(packages: list[str]) -> dict[str, SpiderEntry]:
@@ -140,7 +146,8 @@ def from_scrapy() -> dict[str, SpiderEntry]:
     for name in sorted(loader.list()):
         cls = loader.load(name)
         entries[name] = SpiderEntry(name=name, module=cls.__module__, class_name=cls.__qualname__,
-                                    schedule=getattr(cls, "schedule", None))
+                                    schedule=getattr(cls, "schedule", None),
+                                    requires=tuple(getattr(cls, "requires_settings", ()) or ()))
     return entries
 
 
@@ -156,6 +163,26 @@ def spider_schedules(settings, spiders: dict) -> dict[str, str]:
         raise NotConfigured(f"SCHEDULER_SCHEDULES names unknown spiders: {', '.join(unknown)}")
     return {name: overrides.get(name) or getattr(cls, "schedule", None) or settings.get("SCHEDULER_DEFAULT_CRON")
             for name, cls in spiders.items()}
+
+
+def not_configured(settings, spiders: dict) -> dict[str, str]:
+    """spider -> why it cannot crawl, for each spider whose `requires_settings` are not all set
+    (a URL that changes per release, an opt-in flag). Such a spider is not scheduled (a crawl of
+    nothing would be "blind" and alert), and `glocal schedule --list` and `glocal status` say why.
+    `spiders` maps names to classes or catalogue entries."""
+    reasons = {}
+    for name, cls in spiders.items():
+        required = getattr(cls, "requires", None) or getattr(cls, "requires_settings", None) or ()
+        missing = [setting for setting in required if _unset(settings.get(setting))]
+        if missing:
+            reasons[name] = "not configured: " + ", ".join(f"{setting} is not set" for setting in missing)
+    return reasons
+
+
+def _unset(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("", "0", "false", "no", "off")
+    return not value
 
 
 # -- reading spider classes from source --------------------------------------------------------
@@ -253,7 +280,11 @@ class _SourceReader:
             schedule = self._attribute(cls, "schedule")
             if schedule is not None and not isinstance(schedule, str):
                 raise Unreadable(f"{name}.{cls.name}.schedule is not a string")
-            entries.append(SpiderEntry(name=spider_name, module=name, class_name=cls.name, schedule=schedule))
+            requires = self._attribute(cls, "requires_settings") or ()
+            if not isinstance(requires, (tuple, list)) or not all(isinstance(r, str) for r in requires):
+                raise Unreadable(f"{name}.{cls.name}.requires_settings is not a tuple of setting names")
+            entries.append(SpiderEntry(name=spider_name, module=name, class_name=cls.name, schedule=schedule,
+                                       requires=tuple(requires)))
         return entries
 
     def _parsed(self, module: str):

@@ -27,6 +27,14 @@ class Expectations:
                 return landmark
         raise KeyError(name)
 
+    def require_list_landmark(self, scope) -> None:
+        """Refuse a roster scope (kit.items.Scope) whose list landmark is not one declared here: its
+        unread pages could not say what was not found."""
+        names = [landmark.name for landmark in self.landmarks]
+        if scope.landmark not in names:
+            raise ValueError(f"roster scope {scope.name if isinstance(scope.name, str) else scope.entity + 's'}: "
+                             f"its list landmark {scope.landmark!r} is not among the declared landmarks {names}")
+
     def describe(self, name: str) -> str:
         try:
             return self.landmark(name).description

@@ -55,6 +55,10 @@ class Signature:
     as_printed: str | None = None
     withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
     withdrawal_effective_on: str | None = None
+    # Where the source puts the signatory (the JRC file's own coordinates): context for the places
+    # resolver to tell namesakes apart; never stored as the actor's place.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass
@@ -151,10 +155,16 @@ class ScopeReport:
     # A roster read over several pages of which some failed: the rows that arrived are trusted
     # (added, updated), but the list is not complete, so nothing is removed.
     partial: bool = False
+    # The landmark of the list (a name in the parser's EXPECTATIONS): what a page lacks when the list
+    # is not found there. Every roster declares one, so an unread roster is named, never silent.
+    landmark: str | None = None
 
     def __post_init__(self):
         if self.kind not in SCOPE_KINDS:
             raise ValueError(f"scope {self.scope}: kind {self.kind!r} is not one of {SCOPE_KINDS}")
+        if self.kind == ROSTER and not self.landmark:
+            raise ValueError(f"roster scope {self.scope} declares no list landmark: a page without its list "
+                             "would go unread in silence")
         if self.entity not in ENTITY_OF.values():
             raise ValueError(f"scope {self.scope}: entity {self.entity!r} is not an item kind")
 
@@ -172,12 +182,18 @@ class Scope:
     item: type  # Signature, Membership, Instrument, Event, Announcement
     kind: str  # ROSTER or APPEND_ONLY
     name: str | Callable[[str], str]
+    # A roster's list landmark (a name in the parser's EXPECTATIONS, see kit/expectations.py): a
+    # page of the list where it is not found makes the scope unread, with this landmark named.
+    landmark: str | None = None
 
     def __post_init__(self):
         if self.item not in ENTITY_OF or self.item is CountClaim:
             raise ValueError(f"a scope holds Instrument, Signature, Membership, Event or Announcement, not {self.item}")
         if self.kind not in SCOPE_KINDS:
             raise ValueError(f"kind {self.kind!r} is not one of {SCOPE_KINDS}")
+        if self.kind == ROSTER and not self.landmark:
+            raise ValueError(f"a roster scope ({self.item.__name__}) must declare its list landmark "
+                             "(Scope(..., landmark=NAME), NAME one of the parser's EXPECTATIONS landmarks)")
 
     @property
     def entity(self) -> str:
@@ -186,9 +202,11 @@ class Scope:
     def name_for(self, url: str) -> str:
         return self.name(url) if callable(self.name) else self.name
 
-    def report(self, source: str, url: str, *, complete: bool, **fields) -> ScopeReport:
-        return ScopeReport(source=source, scope=self.name_for(url), entity=self.entity, kind=self.kind, url=url,
-                           complete=complete, **fields)
+    def report(self, source: str, url: str, *, complete: bool, scope: str | None = None, **fields) -> ScopeReport:
+        """A report of this list on `url`; `scope` names it when the page, not its URL, does (the
+        instrument a page names)."""
+        return ScopeReport(source=source, scope=scope or self.name_for(url), entity=self.entity, kind=self.kind,
+                           url=url, complete=complete, landmark=self.landmark, **fields)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from kit.errors import GlocalError
-from kit.items import Scope
+from kit.items import ROSTER, Scope
 
 # What a route's pages may be: the spider checks the Content-Type before calling the parser.
 FORMATS = {"html": ("html",), "json": ("json",), "xml": ("xml", "rss", "atom"), "text": ("text/plain",)}
@@ -36,12 +36,23 @@ class Route:
     # -s ARCHIVE_REPLAY_FILE=tests/fixtures/sample.warc.gz, which must hold the page).
     example: str | None = None
     returns: str = "items 1"
+    # Roster scopes the route's pages may report besides `scope` (the adhering cities on an
+    # instrument's page): declared so that every roster a page can hold names its list landmark.
+    rosters: tuple[Scope, ...] = ()
     _regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.format not in FORMATS:
             raise ValueError(f"route {self.pattern!r}: format {self.format!r} is not one of {sorted(FORMATS)}")
+        for roster in self.rosters:
+            if roster.kind != ROSTER:
+                raise ValueError(f"route {self.pattern!r}: {roster} in rosters is not a roster scope")
         object.__setattr__(self, "_regex", re.compile(self.pattern))
+
+    def roster_scopes(self) -> tuple[Scope, ...]:
+        """Every roster scope a page of this route may report (each with its list landmark)."""
+        own = (self.scope,) if self.scope.kind == ROSTER else ()
+        return own + self.rosters
 
     def matches(self, url: str) -> bool:
         return self._regex.search(url) is not None
@@ -76,3 +87,10 @@ class Routes:
 
     def __iter__(self):
         return iter(self.routes)
+
+    def check_rosters(self, expectations) -> None:
+        """Refuse a table with a roster whose list landmark the parser's EXPECTATIONS do not declare
+        (GlocalSpider does this when a spider class is defined)."""
+        for route in self.routes:
+            for roster in route.roster_scopes():
+                expectations.require_list_landmark(roster)

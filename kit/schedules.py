@@ -22,7 +22,13 @@ def trigger_for(schedule: str, timezone, *, start: datetime | None = None):
         if amount <= 0:
             raise ValueError("an interval must be longer than zero")
         return IntervalTrigger(**{_UNITS[match[2].lower()]: amount}, timezone=timezone, start_date=start)
-    return CronTrigger.from_crontab(schedule, timezone=timezone)
+    trigger = CronTrigger.from_crontab(schedule, timezone=timezone)
+    # A day that no month has ("0 8 30 2 *", Feb 30) is a valid crontab to APScheduler, and a job
+    # that is never run: refused, like any other schedule that says nothing.
+    probe = datetime.now(trigger.timezone)
+    if trigger.get_next_fire_time(None, probe) is None:
+        raise ValueError(f"{schedule!r} never comes round (no month has that day)")
+    return trigger
 
 
 def interval_of(schedule: str, timezone, now: datetime) -> timedelta:

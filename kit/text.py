@@ -59,7 +59,33 @@ def _fold(text: str) -> str:
     return _fold_unicode(text)
 
 
+def undo_mojibake(text: str) -> str:
+    """UTF-8 text that was decoded as cp1252 or Latin-1 ("SÃ£o Paulo"), decoded again as it was
+    written ("São Paulo"); any other text as it is.
+
+    A name key must not depend on how a page was decoded: a server that labels UTF-8 bytes
+    `iso-8859-1` would otherwise make every accented signatory look removed and re-added. The
+    repair applies only when the whole text turns back into bytes that are valid UTF-8, which
+    a real name in a single-byte script essentially never is ("Bogotá" stays "Bogotá")."""
+    if not any(0xC2 <= ord(ch) <= 0xF4 for ch in text):  # no UTF-8 lead byte seen as a Latin-1 letter
+        return text
+    data = bytearray()
+    for ch in text:
+        try:
+            data += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 0xFF:
+                return text
+            data.append(ord(ch))  # a C1 control: Latin-1 proper decoded the byte cp1252 leaves undefined
+    try:
+        repaired = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+    return repaired
+
+
 def _fold_unicode(text: str) -> str:
+    text = undo_mojibake(text)
     text = strip_accents(unicodedata.normalize("NFKC", clean(text))).casefold().translate(_LATIN_FOLDS)
     text = _DROPPED.sub("", text.replace("&", " and "))
     out, dash = [], False

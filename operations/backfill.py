@@ -15,6 +15,7 @@ fetching a capture twice.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -33,7 +34,8 @@ from crawler.archive import WarcFile, read_record
 from kit.errors import BackfillError, NotConfigured
 from crawler.download_handlers import scrapy_response
 from store.clock import utcnow
-from operations.wayback import Capture, capture_url, cdx_query, iso_of, latest_before, parse_cdx
+from kit.waits import server_wait
+from operations.wayback import Capture, capture_url, cdx_query, iso_of, latest_before, read_cdx
 from store import captures as captures_store
 from store import open_db
 
@@ -97,9 +99,11 @@ class WaybackDownloadHandler(BaseDownloadHandler):
             response = await self._get(cdx_query(self.cdx_endpoint, url))
             if response.status != 200:
                 raise BackfillError(f"the archive's CDX server answered HTTP {response.status} for {url}")
-            found = parse_cdx(response.body, url)
+            found = read_cdx(io.BytesIO(response.body), url)
+            if found.refused:
+                logger.warning("the archive's CDX answer for %s: %s", url, found.refusals())
             captures_store.record_listing(self.db, url=url, spider=self.spider, listed_at=utcnow(),
-                                          captures=[_row(c) for c in found])
+                                          captures=[_row(c) for c in found.captures])
         return captures_store.captures_of(self.db, url)
 
     async def _fetch_capture(self, capture: Capture):
@@ -120,8 +124,6 @@ class WaybackDownloadHandler(BaseDownloadHandler):
 
     async def _get(self, url: str) -> Response:
         """One polite request to the archive; waits out a 429/503's Retry-After (within limits)."""
-        from crawler.middlewares import _retry_after_seconds
-
         for _attempt in range(3):
             await _sleep(self.delay - (time.monotonic() - self._last_request))
             self._last_request = time.monotonic()
@@ -129,7 +131,7 @@ class WaybackDownloadHandler(BaseDownloadHandler):
                 Request(url, headers={"User-Agent": self.user_agent, "Accept-Encoding": "identity"}))
             if response.status not in (429, 503):
                 return response
-            wait = _retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1")) or self.delay * 4
+            wait = server_wait(response.headers.get(b"Retry-After")) or self.delay * 4
             if wait > self.max_wait:
                 break
             logger.info("the archive answered %s: waiting %gs", response.status, wait)
@@ -195,24 +197,46 @@ class Step:
 
 
 def list_start_urls(db, spider: str, urls: list[str], *, cdx_endpoint: str, user_agent: str,
-                    timeout: float = 60) -> None:
+                    timeout: float = 60, max_wait: float = 300, delay: float = 0,
+                    sleep: Callable[[float], None] = time.sleep) -> list[str]:
     """Ask the archive for the captures of the spider's start URLs (once; later pages are listed
-    by the crawls that meet them)."""
+    by the crawls that meet them). A 429 or 503 is waited out as its Retry-After asks (clamped),
+    up to `max_wait` (CRAWL_MAX_RETRY_AFTER), twice at most, as the crawl's own requests are.
+    The answer is read row by row (operations/wayback.read_cdx): its size never sits in memory.
+
+    :returns: one line per answer that had rows refused (dated in the future, malformed)
+    """
+    notes = []
     for url in urls:
         if captures_store.is_listed(db, url, spider):
             continue
         query = cdx_query(cdx_endpoint, url)
-        request = urllib.request.Request(query, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (endpoint is configuration)
-                body = answer.read()
-        except urllib.error.HTTPError as error:
-            raise BackfillError(f"the archive's CDX server answered HTTP {error.code} for {url}") from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise BackfillError(f"cannot reach the archive's CDX server {cdx_endpoint}: {reason}") from None
-        found = parse_cdx(body, url)
-        captures_store.record_listing(db, url=url, spider=spider, listed_at=utcnow(), captures=[_row(c) for c in found])
+        found = None
+        for attempt in range(3):
+            request = urllib.request.Request(query, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (endpoint is configuration)
+                    found = read_cdx(answer, url)
+                break
+            except urllib.error.HTTPError as error:
+                wait = server_wait(error.headers.get("Retry-After")) if error.code in (429, 503) else None
+                if error.code in (429, 503):
+                    wait = delay * 4 if wait is None else wait
+                if wait is None or wait > max_wait or attempt == 2:
+                    more = f" (it asked to wait {wait:g}s, more than CRAWL_MAX_RETRY_AFTER={max_wait:g}s)" \
+                        if wait is not None and wait > max_wait else ""
+                    raise BackfillError(f"the archive's CDX server answered HTTP {error.code} for {url}{more}; "
+                                        "try again later") from None
+                logger.info("the archive's CDX server answered %s: waiting %gs", error.code, wait)
+                sleep(wait)
+            except (urllib.error.URLError, OSError) as error:
+                reason = getattr(error, "reason", error)
+                raise BackfillError(f"cannot reach the archive's CDX server {cdx_endpoint}: {reason}") from None
+        if found.refused:
+            notes.append(f"the archive's CDX answer for {url}: {found.refusals()}")
+        captures_store.record_listing(db, url=url, spider=spider, listed_at=utcnow(),
+                                      captures=[_row(c) for c in found.captures])
+    return notes
 
 
 def pick_moments(moments: list[str], every: str) -> list[str]:
@@ -230,18 +254,25 @@ def pick_moments(moments: list[str], every: str) -> list[str]:
 
 def run_backfill(spider, *, db_path: str | Path, settings, since: str | None, until: str | None,
                  every: str = "capture", timeout: float,
-                 crawl: Callable | None = None, on_step: Callable[[int, int, Step], None] | None = None) -> list[Step]:
+                 crawl: Callable | None = None, on_step: Callable[[int, int, Step], None] | None = None,
+                 on_note: Callable[[str], None] | None = None) -> list[Step]:
     """Replay the archive's history of `spider` into the store, moment by moment, oldest first.
 
     :param crawl: runs one crawl (defaults to crawler.child.crawl_in_child-compatible callable)
+    :param on_note: told each line worth a person's eye (rows of the archive's answer refused)
     :returns: one Step per moment crawled in this call (none when everything was done before)
     """
     name = spider.name
     since_iso = f"{since}-01-01T00:00:00Z" if since and len(since) == 4 else (f"{since}T00:00:00Z" if since else None)
     until_iso = f"{until}T23:59:59Z" if until and len(until) == 10 else until
     with open_db(db_path) as db:
-        list_start_urls(db, name, list(spider.start_urls), cdx_endpoint=settings.get("BACKFILL_CDX_URL"),
-                        user_agent=settings.get("USER_AGENT"))
+        notes = list_start_urls(db, name, list(spider.start_urls), cdx_endpoint=settings.get("BACKFILL_CDX_URL"),
+                                user_agent=settings.get("USER_AGENT"), max_wait=settings.getfloat("CRAWL_MAX_RETRY_AFTER"),
+                                delay=settings.getfloat("BACKFILL_DELAY"))
+    for note in notes:
+        logger.warning("%s", note)
+        if on_note:
+            on_note(note)
     steps: list[Step] = []
     while True:
         with open_db(db_path) as db:
@@ -257,6 +288,9 @@ def run_backfill(spider, *, db_path: str | Path, settings, since: str | None, un
         steps.append(step)
         if on_step:
             on_step(len(steps), len(steps) + len(todo) - 1, step)
+        if getattr(outcome, "interrupted", None):
+            raise BackfillError(f"the crawl as of {moment} was interrupted by {outcome.interrupted} "
+                                f"({outcome.message}); run the backfill again to resume")
         if outcome.run is None or outcome.run["status"] == "aborted":
             raise BackfillError(f"the crawl as of {moment} did not finish ({outcome.message}); "
                                 "run the backfill again to resume")

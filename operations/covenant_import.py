@@ -1,9 +1,14 @@
-"""`glocal import covenant FILE`: the JRC signatories file into the store, by the crawl's rules.
+"""`glocal import covenant FILE`: the JRC signatories file into the store, through the crawl's session.
 
-The import is a run like a crawl: a `crawl_runs` row (spider "covenant_open_data"), a `pages`
-row for the file (its URL, size and SHA-256), the instrument scope, and one signatures scope
-(the dataset's roster) written in batches through `store.ingest` — the same baseline, history,
-removal rule and actor resolution as a crawl. The file is streamed: memory does not grow with it.
+One write path (issue 17): the importer hands the items the `covenant_open_data` spider yields
+for the same file (spiders/parsers/covenant_open_data.FileItems) to the same store session a
+crawl uses (crawler/session.CrawlSession): the same run row and lock, the same page record, the
+same keys, actor resolution (the places resolver, with the file's coordinates), scope rules,
+removal rule, health checks and alert outbox. A file imported and the same file crawled
+(`glocal crawl covenant_open_data --replay FILE`) give identical stores.
+
+The file is read twice, row by row (the roster's keys, then its rows), never whole: memory grows
+only with the keys and the actors met (bench/covenant_scale.py measures the slope).
 """
 
 from __future__ import annotations
@@ -13,20 +18,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
-from kit.errors import GlocalError, ParseError
-from kit.items import as_record
-from places.curated import gazetteer
-from store.clock import iso_utc, utcnow
+from kit.errors import GlocalError
 from spiders.parsers import covenant as com
 from spiders.parsers import covenant_open_data as parser
-from spiders.parsers import covenant_signatories
-from store import ingest, open_db, pages, runs
-from store.actors import ActorResolver
+from store.clock import iso_utc, utcnow
 
 logger = logging.getLogger(__name__)
-
-BATCH = 2000
 
 
 @dataclass
@@ -51,6 +50,13 @@ class ImportResult:
         return "; ".join(parts)
 
 
+class _ImportCrawler(SimpleNamespace):
+    """What CrawlSession reads of a Scrapy crawler: the project's settings, stats, no engine."""
+
+    def __init__(self, settings):
+        super().__init__(settings=settings, engine=None, stats=SimpleNamespace(get_stats=dict))
+
+
 def import_file(db_path: str | Path, path: str | Path, *, url: str | None = None, removal_runs: int | None = None,
                 progress: Callable[[int], None] | None = None, source: str = parser.SOURCE,
                 alerts_config: str | None = None) -> ImportResult:
@@ -60,104 +66,96 @@ def import_file(db_path: str | Path, path: str | Path, *, url: str | None = None
     :param progress: called with the number of bytes read so far, now and then
     :param alerts_config: the alert rules file (ALERTS_CONFIG): changes after the baseline are routed
         to the outbox in their own transaction, as a crawl's are
-    :raises GlocalError: the file cannot be read, or its layout is not the JRC one (nothing is written
-        to the signatories then; the run is recorded as failed with the reason)
+    :raises GlocalError: the file cannot be read, or its layout or encoding is not the JRC one (nothing
+        is written to the signatories then; the run is recorded as failed with the reason)
     """
+    from crawler.session import CrawlSession
+
     path = Path(path)
     if not path.is_file():
         raise GlocalError(f"{path}: no such file")
     url = url or path.resolve().as_uri()
-    db = open_db(db_path)
-    try:
-        from alerts.outbox import outbox_for
-
-        from crawler import settings as project_settings  # the K of STORE_REMOVAL_RUNS, as a crawl reads it
-
-        return _import(db, path, url, removal_runs or project_settings.STORE_REMOVAL_RUNS, progress, source,
-                       outbox_for(alerts_config))
-    finally:
-        db.close()
-
-
-def _import(db, path: Path, url: str, removal_runs: int, progress, source: str, outbox) -> ImportResult:
-    started = utcnow()
-    run_id = runs.start_run(db, spider=source, now=started)
+    settings = _settings(db_path, alerts_config, removal_runs)
+    session = CrawlSession(_ImportCrawler(settings))
+    spider = SimpleNamespace(name=source, expectations=parser.EXPECTATIONS, actor_ref_scheme=com.SOURCE_ID_SCHEME)
+    session.open(spider)
     digest, size = _sha256(path)
-    fetched_at = iso_utc_from_mtime(path)
-    page_id = pages.record_page(db, run_id=run_id, url=url, fetched_at=started, status=200,
-                                content_type="text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream",
-                                etag=None, last_modified=fetched_at, sha256=digest, length=size, archive=None,
-                                archive_offset=None)
-    page_of = lambda _url: (page_id, started)  # noqa: E731 - every row was seen in this one file
-    resolver = ActorResolver(db, source, gazetteer(), started, ref_scheme=com.SOURCE_ID_SCHEME)
-    with path.open("rb") as stream:
-        try:
-            dataset = parser.open_dataset(stream, name=path.name, url=url)
-        except ParseError as error:
-            _fail(db, run_id, str(error))
-            raise GlocalError(str(error)) from None
-        _import_instrument(db, run_id, url, started, page_of, source, outbox, removal_runs)
-        active_before = db.conn.execute("select count(*) from signatures where scope = ? and removed_at is null",
-                                        (parser.SCOPE,)).fetchone()[0]
-        state = ingest.begin_scope(db, run_id=run_id, scope=parser.SCOPE, entity="signature", url=url,
-                                   observed_at=started, complete=True, healthy=True, keys=None, kind=ingest.ROSTER,
-                                   outbox=outbox)
-        keys: set[str] = set()
-        batch: list[dict] = []
-        for signature in dataset.signatures(source=source):
-            keys.add(signature.key)
-            batch.append(dict(signature.__dict__))  # flat scalars: no deep copy (dataclasses.asdict) needed
-            if len(batch) >= BATCH:
-                ingest.apply_records(db, state, batch, now=utcnow(), page_of=page_of, resolver=resolver)
-                batch = []
-                if progress:
-                    progress(stream.tell())
-        if batch:
-            ingest.apply_records(db, state, batch, now=utcnow(), page_of=page_of, resolver=resolver)
-        if progress:
-            progress(size)
-    state.keys = keys
-    reason = _incompleteness(dataset, len(keys), active_before)
-    ingest.close_scope(db, state, now=utcnow(), removal_runs=removal_runs, page_id=page_id, incomplete=reason)
-    result = ImportResult(run_id=run_id, rows=dataset.rows, signatures=len(keys), rejected=dataset.rejected,
-                          problems=dataset.problems, problem_count=dataset.problem_count, complete=reason is None,
-                          reason=reason, counts=dict(state.counts))
-    runs.finish_run(db, run_id, now=utcnow(), finish_reason="finished", pages=1, items=len(keys) + 1,
-                    errors=0, healthy=True, health=[{"check": "rows", "passed": reason is None,
-                                                     "detail": reason or f"{dataset.rows} rows read"}],
-                    summary=result.summary())
-    return result
+    started = utcnow()
+    reading = parser.FileItems(lambda: _Progress(path, progress), name=path.name, url=url, source=source,
+                               max_bad_share=settings.getfloat("COVENANT_OPEN_DATA_MAX_BAD_SHARE"))
+    try:
+        session.record_page(url=url, fetched_at=started, status=200,
+                            content_type="text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream",
+                            etag=None, last_modified=_mtime(path), sha256=digest, length=size, archive=None,
+                            archive_offset=None)
+        for item in reading.items():
+            session.handle(item)
+    finally:
+        session.close("failed" if reading.error else "finished")
+    if progress:
+        progress(size)
+    if session.fatal:
+        raise GlocalError(session.fatal)
+    if reading.error:
+        raise GlocalError(reading.error)
+    return _result(session, reading)
 
 
-def _import_instrument(db, run_id, url, now, page_of, source, outbox, removal_runs) -> None:
-    instrument = covenant_signatories.instrument(url)
-    instrument.source, instrument.scope = source, parser.INSTRUMENTS_SCOPE
-    state = ingest.begin_scope(db, run_id=run_id, scope=parser.INSTRUMENTS_SCOPE, entity="instrument", url=url,
-                               observed_at=now, complete=True, healthy=True, keys=[instrument.key], kind=ingest.ROSTER,
-                               outbox=outbox)
-    ingest.apply_records(db, state, [as_record(instrument)], now=now, page_of=page_of)
-    ingest.close_scope(db, state, now=now, removal_runs=removal_runs)
+def _settings(db_path, alerts_config, removal_runs):
+    from scrapy.settings import Settings
+
+    from crawler import settings as project_settings
+
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.set("STORE_DB_PATH", str(db_path), priority="cmdline")
+    if alerts_config is not None:
+        settings.set("ALERTS_CONFIG", alerts_config, priority="cmdline")
+    if removal_runs:
+        settings.set("STORE_REMOVAL_RUNS", removal_runs, priority="cmdline")
+    return settings
 
 
-def _incompleteness(dataset: parser.Dataset, listed: int, active: int) -> str | None:
-    """Why this file must not count as the whole roster (so nothing is removed), or None."""
-    reasons = []
-    if dataset.rejected:
-        reasons.append(f"{dataset.rejected} rows without an organisation id or name were skipped")
-    from crawler import settings as project_settings  # a crawl's shares: a file under half the roster is not whole
-
-    if active >= project_settings.HEALTH_DROP_CHECK_MIN_ROWS and \
-            listed < active * (1 - project_settings.HEALTH_MAX_DROP_RATIO):
-        reasons.append(f"the file lists {listed} signatories where {active} are on record "
-                       "(a partial export is likelier than a mass exit)")
-    if not listed:
-        reasons.append("the file lists no signatory")
-    return "; ".join(reasons) or None
+def _result(session, reading: parser.FileItems) -> ImportResult:
+    dataset = reading.dataset
+    state = session._states.get(parser.SCOPE)
+    complete = bool(state and state.complete and state.trusted and not state.held)
+    reason = None if complete else (state.reason if state else reading.error) or "the roster was not judged whole"
+    return ImportResult(run_id=session.run_id, rows=dataset.rows, signatures=len(state.keys or ()) if state else 0,
+                        rejected=dataset.rejected, problems=dataset.problems, problem_count=dataset.problem_count,
+                        complete=complete, reason=reason, counts=dict(state.counts) if state else {})
 
 
-def _fail(db, run_id: int, reason: str) -> None:
-    runs.finish_run(db, run_id, now=utcnow(), finish_reason="failed", pages=1, items=0, errors=1, healthy=False,
-                    health=[{"check": "layout", "passed": False, "detail": reason}], summary=f"UNHEALTHY: {reason}")
+class _Progress:
+    """The file opened for reading, telling `progress` how far the second pass has read."""
+
+    def __init__(self, path: Path, progress):
+        self._stream = path.open("rb")
+        self._progress = progress
+        self._reported = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._stream.close()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def read(self, size=-1):
+        data = self._stream.read(size)
+        if self._progress and self._stream.tell() - self._reported >= 1 << 20:
+            self._reported = self._stream.tell()
+            self._progress(self._reported)
+        return data
+
+    def readinto(self, buffer):
+        count = self._stream.readinto(buffer)
+        if self._progress and self._stream.tell() - self._reported >= 1 << 20:
+            self._reported = self._stream.tell()
+            self._progress(self._reported)
+        return count
 
 
 def _sha256(path: Path) -> tuple[str, int]:
@@ -169,7 +167,7 @@ def _sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def iso_utc_from_mtime(path: Path) -> str:
+def _mtime(path: Path) -> str:
     from datetime import datetime, timezone
 
     return iso_utc(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))

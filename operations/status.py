@@ -16,6 +16,7 @@ def status_report(db_path: str, settings, now: datetime) -> dict:
 
     spiders = catalogue.spiders(settings)
     crons = catalogue.spider_schedules(settings, spiders)
+    unconfigured = catalogue.not_configured(settings, spiders)
     report = {"database": str(db_path), "spiders": [], "outbox": {}}
     db = open_db(db_path) if Path(db_path).exists() else None
     try:
@@ -30,6 +31,8 @@ def status_report(db_path: str, settings, now: datetime) -> dict:
                      "last_run": None, "health": "never run", "reason": None}
             if name in last:
                 entry.update(_last_run_health(db, name, last[name]))
+            if name in unconfigured:  # not scheduled: its last run (if any) says nothing about now
+                entry.update(health="not scheduled", next_run=None, reason=unconfigured[name])
             report["spiders"].append(entry)
     finally:
         if db is not None:

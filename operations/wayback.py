@@ -10,12 +10,18 @@ archive received, without the archive's banner or rewritten links.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
 from urllib.parse import urlencode
 
 from kit.errors import BackfillError
+from store.clock import latest_plausible
 
 _TIMESTAMP = re.compile(r"^\d{14}$")
 
@@ -61,44 +67,167 @@ def cdx_query(endpoint: str, url: str, *, since: str | None = None, until: str |
     return f"{endpoint}?{urlencode(params)}"
 
 
-def parse_cdx(text: str | bytes, url: str) -> list[Capture]:
-    """The captures a CDX JSON answer lists, oldest first.
+MAX_CAPTURES = 100_000  # distinct captures of one URL kept from one answer; beyond, the answer is refused
+MAX_ROW_CHARS = 65_536  # one CDX row is a few hundred characters; a longer one is no row
+
+
+@dataclass
+class CdxListing:
+    """What one CDX answer says: the usable captures, oldest first, and the rows refused, by reason
+    ("dated in the future", "malformed timestamp", "malformed row"), with one example each."""
+
+    captures: list[Capture]
+    refused: dict[str, int]
+    examples: dict[str, str]
+
+    def refusals(self) -> str:
+        """One line: "2 rows refused: 1 dated in the future (20991231000000), 1 malformed timestamp (...)"."""
+        if not self.refused:
+            return ""
+        parts = [f"{count} {reason} ({self.examples[reason]})" for reason, count in sorted(self.refused.items())]
+        total = sum(self.refused.values())
+        return f"{total} row{'s' * (total != 1)} refused: " + ", ".join(parts)
+
+
+def parse_cdx(text: str | bytes, url: str, *, latest: str | None = None) -> list[Capture]:
+    """The captures a CDX JSON answer lists, oldest first (see read_cdx; refused rows are dropped)."""
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    return read_cdx(io.BytesIO(text), url, latest=latest).captures
+
+
+def read_cdx(stream: BinaryIO, url: str, *, latest: str | None = None) -> CdxListing:
+    """Read a CDX JSON answer from `stream`, row by row (a million rows never sit in memory as one
+    parsed list), keeping at most MAX_CAPTURES distinct captures.
 
     The answer is a list of rows whose first row names the fields; an empty body or ``[]``
-    means no capture. Anything else (HTML, a JSON object, rows without a timestamp) is a
-    BackfillError naming what came back, so an archive's error page is never read as history.
+    means no capture. Anything else (HTML, a JSON object, no timestamp column) is a BackfillError
+    naming what came back, so an archive's error page is never read as history. A single bad row
+    (a timestamp that is no date, one after `latest` (default: now plus the store's clock skew),
+    a row of the wrong width) is refused and counted, never allowed to move the store's clock.
     """
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    if not text.strip():
-        return []
-    try:
-        rows = json.loads(text)
-    except ValueError:
-        raise BackfillError(f"the archive's CDX answer for {url} is not JSON (it begins {text.strip()[:60]!r})") from None
-    if not isinstance(rows, list) or any(not isinstance(row, list) for row in rows):
-        raise BackfillError(f"the archive's CDX answer for {url} is not a list of rows")
-    if not rows:
-        return []
-    header, *body = rows
-    if "timestamp" not in header:
+    latest_stamp = timestamp_of(latest or latest_plausible())
+    captures: dict[str, Capture] = {}
+    refused: dict[str, int] = {}
+    examples: dict[str, str] = {}
+
+    def refuse(reason: str, example) -> None:
+        refused[reason] = refused.get(reason, 0) + 1
+        examples.setdefault(reason, str(example)[:80])
+
+    rows = _rows(stream, url)
+    header = next(rows, None)
+    if header is None:
+        return CdxListing([], {}, {})
+    if not isinstance(header, list) or "timestamp" not in header:
         raise BackfillError(f"the archive's CDX answer for {url} has no timestamp column (columns: {header})")
     column = {name: i for i, name in enumerate(header)}
-    captures: dict[str, Capture] = {}
-    for row in body:
-        if len(row) != len(header) or not _TIMESTAMP.match(str(row[column["timestamp"]])):
-            raise BackfillError(f"the archive's CDX answer for {url} has a malformed row: {row}")
+    for row in rows:
+        if not isinstance(row, list):
+            raise BackfillError(f"the archive's CDX answer for {url} is not a list of rows")
+        if len(row) != len(header):
+            refuse("malformed row", row)
+            continue
+        timestamp = str(row[column["timestamp"]])
+        if not is_timestamp(timestamp):
+            refuse("malformed timestamp", timestamp)
+            continue
+        if timestamp > latest_stamp:
+            refuse("dated in the future", timestamp)
+            continue
         status = row[column["statuscode"]] if "statuscode" in column else None
         if status not in (None, "-", "200"):
             continue  # the query asks for 200s only; an archive that ignores the filter is filtered here
-        timestamp = row[column["timestamp"]]
+        if timestamp not in captures and len(captures) >= MAX_CAPTURES:
+            raise BackfillError(f"the archive lists more than {MAX_CAPTURES:,} distinct captures of {url}: "
+                                "too many to replay one by one; nothing was recorded")
         captures[timestamp] = Capture(
             url=url, timestamp=timestamp,
             digest=row[column["digest"]] if "digest" in column else None,
-            status=int(status) if status not in (None, "-") else None,
+            status=200 if status == "200" else None,
             mimetype=row[column["mimetype"]] if "mimetype" in column else None,
         )
-    return [captures[t] for t in sorted(captures)]
+    return CdxListing([captures[t] for t in sorted(captures)], refused, examples)
+
+
+def is_timestamp(text: str) -> bool:
+    """14 digits that are a real UTC moment (not 20261399999999)."""
+    if not _TIMESTAMP.match(text):
+        return False
+    try:
+        datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    return True
+
+
+def _rows(stream: BinaryIO, url: str) -> Iterator:
+    """The values of a JSON list read from `stream` one at a time (64 KiB reads)."""
+    decoder = json.JSONDecoder()
+    text_of = codecs.getincrementaldecoder("utf-8")("replace")
+    buffer, position, finished = "", 0, False
+
+    def fill() -> bool:
+        nonlocal buffer, position, finished
+        if finished:
+            return False
+        chunk = stream.read(65536)
+        if not chunk:
+            finished = True
+            buffer = buffer[position:] + text_of.decode(b"", final=True)
+        else:
+            buffer = buffer[position:] + text_of.decode(chunk)
+        position = 0
+        return True
+
+    def skip_space() -> str | None:
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n":
+                position += 1
+            if position < len(buffer):
+                return buffer[position]
+            if not fill():
+                return None
+
+    first = skip_space()
+    if first is None:
+        return
+    if first != "[":
+        start = buffer[position:position + 60].strip()
+        if first == "{":
+            raise BackfillError(f"the archive's CDX answer for {url} is not a list of rows")
+        raise BackfillError(f"the archive's CDX answer for {url} is not JSON (it begins {start!r})")
+    position += 1
+    expect_value = True
+    while True:
+        char = skip_space()
+        if char is None:
+            raise BackfillError(f"the archive's CDX answer for {url} is not JSON (it ends early)")
+        if char == "]":
+            return
+        if not expect_value:
+            if char != ",":
+                raise BackfillError(f"the archive's CDX answer for {url} is not JSON (at {buffer[position:position + 40]!r})")
+            position += 1
+            expect_value = True
+            continue
+        while True:
+            try:
+                value, end = decoder.raw_decode(buffer, position)
+                if end == len(buffer) and not finished:  # a number may go on in the next read
+                    raise ValueError("maybe cut")
+                break
+            except ValueError:
+                if len(buffer) - position > MAX_ROW_CHARS or not fill():
+                    if finished and len(buffer) - position <= MAX_ROW_CHARS:
+                        raise BackfillError(f"the archive's CDX answer for {url} is not JSON "
+                                            f"(at {buffer[position:position + 40]!r})") from None
+                    raise BackfillError(f"the archive's CDX answer for {url} has a row longer than "
+                                        f"{MAX_ROW_CHARS:,} characters") from None
+        position = end
+        expect_value = False
+        yield value
 
 
 def capture_url(replay_endpoint: str, capture: Capture) -> str:

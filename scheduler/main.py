@@ -26,7 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.settings import check as check_settings
-from crawler.spider_registry import spider_schedules  # noqa: F401 - one reading, shared with `glocal status`
+from crawler.spider_registry import not_configured, spider_schedules  # noqa: F401 - shared with `glocal status`
 from kit.errors import NotConfigured
 from kit.schedules import trigger_for
 from store.clock import parse_moment
@@ -65,7 +65,11 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
     if alerts is not None and alerts.path:
         options["alerts_config"] = alerts.path
     locks = HostLocks()
-    for name, cron in spider_schedules(settings, spiders).items():
+    unconfigured = not_configured(settings, spiders)
+    for name, reason in unconfigured.items():
+        logger.info("%s is not scheduled: %s", name, reason)  # the service's start lines say so too
+    scheduled = {name: cls for name, cls in spiders.items() if name not in unconfigured}
+    for name, cron in spider_schedules(settings, scheduled).items():
         try:
             trigger = trigger_for(cron, tz)
         except ValueError as error:
@@ -78,14 +82,14 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
                           kwargs={**options, "hosts": spider_hosts(spiders[name]), "locks": locks,
                                   "crawl": crawl or child.crawl_in_child}, **catch_up)
     scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
-                      kwargs={"db_path": str(db_path), "spiders": sorted(spiders),
+                      kwargs={"db_path": str(db_path), "spiders": sorted(scheduled),
                               "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS"))},
                       next_run_time=now + timedelta(minutes=5))
     if alerts is not None:
         from scheduler.service import add_alert_jobs
 
         add_alert_jobs(scheduler, settings, alerts, db_path=db_path,
-                       schedules=spider_schedules(settings, spiders), timezone=tz, now=now)
+                       schedules=spider_schedules(settings, scheduled), timezone=tz, now=now)
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 

@@ -50,6 +50,8 @@ class GlocalSpider(scrapy.Spider):
         super().__init_subclass__(**kwargs)
         if cls.parser is None:
             return
+        # A roster whose list landmark is undeclared could go unread in silence: refuse the spider.
+        cls.parser.ROUTES.check_rosters(getattr(cls.parser, "EXPECTATIONS", None) or Expectations())
         for route in cls.parser.ROUTES:
             if route.contract():
                 setattr(cls, f"check_{route.parse.__name__}", _contract_callback(route))

@@ -19,6 +19,7 @@ class UnfcccGcapSpider(GlocalSpider):
     allowed_domains = [parser.HOST]
     start_urls = [parser.INITIATIVES_URL]
     parser = parser
+    requires_settings = ("UNFCCC_GCAP_ENABLED",)  # off by default: not scheduled until turned on
 
     @property
     def expectations(self) -> Expectations:
@@ -75,10 +76,11 @@ class UnfcccGcapSpider(GlocalSpider):
         meta = failure.request.meta
         reason = failure_reason(failure)
         self.logger.warning("page failed: %s (%s)", failure.request.url, reason)
-        yield ScopeReport(kind=ROSTER, source=self.name, scope=meta["glocal_scope"], entity=meta["glocal_entity"],
+        yield ScopeReport(kind=ROSTER, landmark=parser.LIST_LANDMARK[meta["glocal_entity"]], source=self.name,
+                          scope=meta["glocal_scope"], entity=meta["glocal_entity"],
                           url=failure.request.url, complete=False, reason=reason, fetched=False)
 
     def _rejected(self, scope: str, entity: str, url: str, error: ParseError) -> ScopeReport:
         self.logger.error("%s", error)
-        return ScopeReport(kind=ROSTER, source=self.name, scope=scope, entity=entity, url=url, complete=False, rejected=True,
+        return ScopeReport(kind=ROSTER, landmark=parser.LIST_LANDMARK[entity], source=self.name, scope=scope, entity=entity, url=url, complete=False, rejected=True,
                            reason=str(error), landmarks_missing=list(error.landmarks))

@@ -85,7 +85,7 @@ class UntcStatusSpider(GlocalSpider):
                                                 response.url)
         except ParseError as error:
             self.logger.error("%s (after the XML file failed: %s)", error, response.meta["untc_xml_problem"])
-            yield ScopeReport(kind=ROSTER, source=self.name, scope=parser.signature_scope(number), entity="signature",
+            yield ScopeReport(kind=ROSTER, landmark="participants_table", source=self.name, scope=parser.signature_scope(number), entity="signature",
                               url=response.url, complete=False, rejected=True,
                               landmarks_missing=list(error.landmarks),
                               reason=f"treaty {number}: the XML file failed ({response.meta['untc_xml_problem']}) "
@@ -98,7 +98,7 @@ class UntcStatusSpider(GlocalSpider):
         hint = " - is the treaty number right?" if "HTTP 404" in meta["untc_xml_problem"] and reason == "HTTP 404" \
             else ""
         self.logger.warning("no status of treaty %s: XML %s; HTML %s", number, meta["untc_xml_problem"], reason)
-        yield ScopeReport(kind=ROSTER, source=self.name, scope=parser.signature_scope(number), entity="signature",
+        yield ScopeReport(kind=ROSTER, landmark="participants_table", source=self.name, scope=parser.signature_scope(number), entity="signature",
                           url=failure.request.url, complete=False, fetched=False,
                           reason=f"no status of treaty {number}: the XML file failed ({meta['untc_xml_problem']}) "
                                  f"and the HTML page answered {reason}{hint}")

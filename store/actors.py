@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from typing import Protocol
 
 from sqlite_utils import Database
 
+# Kinds of place that are an authority of their own beside the city of their name (a metropolitan
+# body, a county, a district, a rayon) or a group of towns: never merged into the city.
+LINKED_KINDS = frozenset({"metropolitan", "county", "district", "rayon"})
+GROUP = "group"
+
 
 class Places(Protocol):
-    """What the resolver needs of a gazetteer (places.curated.Gazetteer is one): handed in, so the
-    store imports nothing of the crawler."""
+    """What the resolver needs of a gazetteer (places.gazetteer.Gazetteer is one): handed in, so the
+    store imports nothing of the project.
 
-    def resolve(self, name: str, country: str | None = None): ...  # -> a place with name, country, kind, geonames_id, key
+    `lookup` (optional) answers with the context a source gives (coordinates) and says why a name
+    was left to review: an object with `place`, `reason` and `candidates` (places with `label()`).
+    A place has name, country, kind, geonames_id, key; optionally lat, lon, seat (the city an
+    authority belongs to) and members (a group's towns)."""
+
+    def resolve(self, name: str, country: str | None = None): ...
 
     def key(self, name: str) -> str: ...
 
@@ -42,6 +53,8 @@ class ActorResolver:
         # A reviewer's merge (actors.merged_into) holds for spellings met later too.
         self._actors: dict[str, int] = dict(db.conn.execute("select key, coalesce(merged_into, id) from actors"))
         self._refs: dict[str, int] | None = None  # read on first use: only sources with ids need it
+        self._geonames: dict | None = None  # (GeoNames id, kind) -> actor, read on first use
+        self._geonames_of: dict[str, int] = {}  # actor key -> the GeoNames id it holds
         # The ref path writes in batches (flush): 15,000 authorities a run, three rows each.
         self._next_id = db.conn.execute("select coalesce(max(id), 0) + 1 from actors").fetchone()[0]
         self._pending: dict[str, list[tuple]] = {"actors": [], "actor_refs": [], "actor_names": []}
@@ -56,7 +69,8 @@ class ActorResolver:
         """
         if not self.ref_scheme:
             # Treaty rows name the kind of actor ("state"); other sources leave it to the gazetteer.
-            return self.actor_id(record["actor_name"], record.get("country"), seen_at, record.get("actor_kind"))
+            return self.actor_id(record["actor_name"], record.get("country"), seen_at, record.get("actor_kind"),
+                                 point=(record.get("latitude"), record.get("longitude")))
         if self._refs is None:
             self._refs = dict(self.db.conn.execute("select ref, actor_id from actor_refs"))
             prefix = f"{self.ref_scheme}:"
@@ -85,20 +99,34 @@ class ActorResolver:
 
     def _new_or_curated(self, record: dict, ref: str) -> int:
         name, country = record["actor_name"], record.get("country")
-        if country and self.places.resolve(name, country):
-            return self._actor_for(name, country)  # a curated city: one actor across networks
+        point = (record.get("latitude"), record.get("longitude"))
+        place, reason, candidates = self._lookup(name, country, point) if country else (None, None, ())
+        if place is not None:
+            return self._actor_of_place(place)  # a known place: one actor across networks
         if ref not in self._actors:  # the source's id, else its (name, country): this authority only
             self._actors[ref] = actor_id = self._next_id
             self._next_id += 1
-            self._pending["actors"].append((actor_id, name, country.upper() if country else None, None, None, ref, 1))
+            self._pending["actors"].append((actor_id, name, country.upper() if country else None, None, None, ref, 1,
+                                            None, None, None, reason or "not a known place",
+                                            _labels(candidates)))
         return self._actors[ref]
+
+    def _lookup(self, name: str, country: str | None, point=(None, None)):
+        """(place or None, why not, candidates) from the places resolver, with the source's point."""
+        lookup = getattr(self.places, "lookup", None)
+        if lookup is None:
+            return self.places.resolve(name, country), None, ()
+        lat, lon = point if point else (None, None)
+        resolution = lookup(name, country, lat, lon) if lat is not None else lookup(name, country)
+        return resolution.place, getattr(resolution, "reason", None), tuple(resolution.candidates or ())
 
     def flush(self) -> None:
         """Write the actors, refs and spellings `resolve` created since the last flush."""
         pending, conn = self._pending, self.db.conn
         if pending["actors"]:
-            conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review) "
-                             "values (?, ?, ?, ?, ?, ?, ?)", pending["actors"])
+            conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review, latitude, "
+                             "longitude, part_of, review_reason, review_candidates) "
+                             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pending["actors"])
         if pending["actor_refs"]:
             conn.executemany("insert into actor_refs (ref, actor_id, source, first_seen_at) values (?, ?, ?, ?)",
                              pending["actor_refs"])
@@ -109,10 +137,10 @@ class ActorResolver:
             rows.clear()
 
     def actor_id(self, name: str, country: str | None = None, seen_at: str | None = None,
-                 kind: str | None = None) -> int:
+                 kind: str | None = None, point=(None, None)) -> int:
         actor_id = self._names.get(name)
         if actor_id is None:
-            actor_id = self._actor_for(name, country, kind)
+            actor_id = self._actor_for(name, country, kind, point)
             self.db.conn.execute(
                 "insert into actor_names (name, source, actor_id, first_seen_at) values (?, ?, ?, ?)",
                 (name, self.source, actor_id, seen_at or self.now),
@@ -120,29 +148,83 @@ class ActorResolver:
             self._names[name] = actor_id
         return actor_id
 
-    def _actor_for(self, name: str, country: str | None, kind: str | None = None) -> int:
+    def _actor_for(self, name: str, country: str | None, kind: str | None = None, point=(None, None)) -> int:
         if kind in ("state", "organization"):
             # A state is not a place of the city gazetteer ("Monaco", "Singapore" are both): its
             # ISO code, given by the source, is its identity across spellings ("Turkey", "Türkiye").
             key = f"{kind}|{country.upper()}" if country else f"{kind}|{self.places.key(name)}"
             values = (name, country.upper() if country else None, kind, None, key, 0 if country else 1)
             return self._insert_actor(key, values)
-        place = self.places.resolve(name, country)
+        place, reason, candidates = self._lookup(name, country, point)
         if place:
-            key = f"{place.key}|{place.country}"
-            values = (place.name, place.country, place.kind, place.geonames_id, key, 0)
-        else:
-            key = f"{self.places.key(name)}|{(country or '').upper()}"
-            values = (name, country.upper() if country else None, None, None, key, 1)
-        return self._insert_actor(key, values)
+            return self._actor_of_place(place)
+        key = f"{self.places.key(name)}|{(country or '').upper()}"
+        values = (name, country.upper() if country else None, None, None, key, 1)
+        return self._insert_actor(key, values, review=(reason or "not a known place", _labels(candidates)))
 
-    def _insert_actor(self, key: str, values: tuple) -> int:
+    def _actor_of_place(self, place) -> int:
+        """The actor of a resolved place: a town, a region or a state; an authority of its own kind
+        linked to its seat city; a group with its member towns. Two places of one name and country
+        (two Ostrov in CZ) are two actors: the second key carries its GeoNames id."""
+        kind = place.kind
+        seat = getattr(place, "seat", None)
+        members = getattr(place, "members", ()) or ()
+        point = (getattr(place, "lat", None), getattr(place, "lon", None))
+        if kind == GROUP:
+            key = f"group|{place.key}|{place.country}"
+            if key in self._actors:
+                return self._actors[key]
+            member_ids = [self._actor_of_place(member) for member in members]
+            actor_id = self._insert_actor(key, (place.name, place.country, kind, None, key, 0), point=point)
+            self.db.conn.executemany("insert or ignore into actor_members (group_id, member_id) values (?, ?)",
+                                     [(actor_id, member) for member in member_ids])
+            return actor_id
+        if kind in LINKED_KINDS:
+            key = f"{place.key}|{place.country}|{kind}"
+            if key in self._actors:
+                return self._actors[key]
+            part_of = self._actor_of_place(seat) if seat is not None else None
+            return self._insert_actor(key, (place.name, place.country, kind, place.geonames_id, key, 0),
+                                      point=point, part_of=part_of)
+        key = f"{place.key}|{place.country}"
+        if place.geonames_id is not None:
+            known = self._by_geonames().get((place.geonames_id, kind))
+            if known is not None:
+                return known
+            holder = self._geonames_of.get(key)
+            if key in self._actors and holder is not None and holder != place.geonames_id:
+                key = f"{key}|{place.geonames_id}"  # a namesake of the place that holds the plain key
+        actor_id = self._insert_actor(key, (place.name, place.country, kind, place.geonames_id, key, 0), point=point)
+        if place.geonames_id is not None:
+            self._by_geonames()[(place.geonames_id, kind)] = actor_id
+            self._geonames_of.setdefault(key, place.geonames_id)
+        return actor_id
+
+    def _by_geonames(self) -> dict:
+        if self._geonames is None:
+            self._geonames, self._geonames_of = {}, {}
+            for actor, geonames_id, kind, key in self.db.conn.execute(
+                    "select coalesce(merged_into, id), geonames_id, kind, key from actors where geonames_id is not null"):
+                self._geonames.setdefault((geonames_id, kind), actor)
+                self._geonames_of.setdefault(key, geonames_id)
+        return self._geonames
+
+    def _insert_actor(self, key: str, values: tuple, *, point=(None, None), part_of: int | None = None,
+                      review: tuple | None = None) -> int:
         if key not in self._actors:
             self.flush()  # ids handed out by the ref path must be in the table before SQLite picks one
+            reason, candidates = review or (None, None)
             cursor = self.db.conn.execute(
-                "insert into actors (name, country, kind, geonames_id, key, needs_review) values (?, ?, ?, ?, ?, ?)",
-                values,
+                "insert into actors (name, country, kind, geonames_id, key, needs_review, latitude, longitude, part_of, "
+                "review_reason, review_candidates) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, point[0], point[1], part_of, reason, candidates),
             )
             self._actors[key] = cursor.lastrowid
             self._next_id = max(self._next_id, cursor.lastrowid + 1)
         return self._actors[key]
+
+
+def _labels(candidates) -> str | None:
+    """The candidates a reviewer sees, best first, as JSON one-line labels (None when there are none)."""
+    labels = [place.label() if hasattr(place, "label") else str(place) for place in candidates or ()][:5]
+    return json.dumps(labels, ensure_ascii=False) if labels else None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from store.clock import latest_plausible
+
 
 def is_listed(db: Database, url: str, spider: str) -> bool:
     return db.conn.execute("select 1 from archive_listings where url = ? and spider = ?",
@@ -43,21 +45,25 @@ def record_fetch(db: Database, *, url: str, timestamp: str, archive: str | None 
 
 def moments(db: Database, spider: str, *, since: str | None = None, until: str | None = None) -> list[str]:
     """The capture times, oldest first, of every page the spider's backfill has listed: the
-    moments at which some page of the spider changed in the archive's eyes."""
+    moments at which some page of the spider changed in the archive's eyes. None after now (plus
+    the clock's skew): a listing stored before such rows were refused cannot schedule one."""
     rows = db.conn.execute(
         """select distinct c.captured_at from archive_captures c
            join archive_listings l on l.url = c.url and l.spider = ?
            where c.fetch_error is null and (? is null or c.captured_at >= ?) and (? is null or c.captured_at <= ?)
+             and c.captured_at <= ?
            order by c.captured_at""",
-        (spider, since, since, until, until),
+        (spider, since, since, until, until, latest_plausible()),
     ).fetchall()
     return [row[0] for row in rows]
 
 
 def done_moments(db: Database, spider: str) -> set[str]:
-    """The moments a finished backfill run of `spider` has already replayed (aborted ones are not done)."""
+    """The moments a finished backfill run of `spider` has already replayed (aborted ones, and ones
+    stopped by a signal, are not done)."""
     rows = db.conn.execute(
-        "select as_of from crawl_runs where spider = ? and kind = 'backfill' and status in ('finished', 'failed')",
-        (spider,),
+        """select as_of from crawl_runs where spider = ? and kind = 'backfill' and status in ('finished', 'failed')
+           and coalesce(finish_reason, '') != 'shutdown' and as_of <= ?""",
+        (spider, latest_plausible()),
     ).fetchall()
     return {row[0] for row in rows}

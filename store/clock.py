@@ -7,12 +7,23 @@ times through these helpers so that text comparison of two `*_at` values orders 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 
 def utcnow() -> str:
     """Now, as the ISO-8601 UTC text every `*_at` column holds."""
     return iso_utc(datetime.now(timezone.utc))
+
+
+# How far ahead of this machine's clock a recorded time may be (another machine's clock, a capture
+# stamped in another zone by mistake). Anything later is refused: one row dated 2099 would otherwise
+# become the "last observation" of a scope and make every real later one look stale.
+CLOCK_SKEW = timedelta(days=1)
+
+
+def latest_plausible() -> str:
+    """The latest time an observation may carry: now plus CLOCK_SKEW, as `*_at` text."""
+    return iso_utc(datetime.now(timezone.utc) + CLOCK_SKEW)
 
 
 def iso_utc(moment: datetime) -> str:

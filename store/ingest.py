@@ -31,6 +31,7 @@ from sqlite_utils import Database
 
 from store.actors import ActorResolver
 from store.entities import ENTITIES, Entity
+from store.clock import latest_plausible, utcnow
 
 ROSTER, APPEND_ONLY = "roster", "append-only"  # the store's own names of kit.items' scope kinds
 SCOPE_KINDS = (ROSTER, APPEND_ONLY)
@@ -89,16 +90,45 @@ def scope_status(db: Database, scope: str, entity: str) -> dict:
     return {"active": active}
 
 
+def listed_history(db: Database, scope: str, *, runs: int) -> list[int]:
+    """How many names the scope's last `runs` trusted runs listed (healthy, complete, finished, not
+    held), newest first, counting only runs since the list's last agreed change: a list that an
+    operator or a second run agreed shrank is judged against its new size from then on."""
+    return [listed for listed, in db.conn.execute(
+        """select listed from scope_runs
+           where scope = ? and complete = 1 and healthy = 1 and finished_at is not null
+                 and coalesce(held, 0) = 0 and listed is not null
+                 and run_id >= coalesce((select max(run_id) from scope_runs
+                                         where scope = ? and hold is not null and held = 0), 0)
+           order by run_id desc limit ?""", (scope, scope, runs))]
+
+
+def roster_pages(db: Database, spider: str) -> list[dict]:
+    """Where each roster of `spider` was last read whole: one {scope, entity, url} per roster scope,
+    from its latest healthy, complete scope run. A run that reads such a page again and reports
+    nothing of the roster has missed the list there (crawler/unread_scopes.py)."""
+    return list(db.query(
+        """select scope_runs.scope, scope_runs.entity, scope_runs.url from scope_runs
+           join (select sr.scope, max(sr.id) as id from scope_runs sr join crawl_runs on crawl_runs.id = sr.run_id
+                 where crawl_runs.spider = ? and sr.kind = 'roster' and sr.complete = 1 and sr.healthy = 1
+                       and sr.finished_at is not null
+                 group by sr.scope) latest on latest.id = scope_runs.id
+           where scope_runs.url is not null order by scope_runs.scope""", [spider]))
+
+
 def _scope_history(db: Database, scope: str, *, other_than_run: int | None = None) -> tuple[str | None, bool]:
     """(latest capture time of the scope, whether a finished run saw it complete and healthy).
 
     A scope run counts (for the baseline and the removal rule) only once finished: a crawl killed
     while writing a scope leaves an unfinished row, which later runs treat as if never made.
     """
+    # An observation dated after now (+ skew) is no evidence of order: a store that recorded one
+    # before it was refused (issue 20) must not let it make every real observation look stale.
     observed, trusted = db.conn.execute(
-        """select max(observed_at), max(complete and healthy and finished_at is not null)
+        """select max(case when observed_at <= ? then observed_at end),
+                  max(complete and healthy and finished_at is not null)
            from scope_runs where scope = ? and run_id is not ?""",
-        (scope, other_than_run),
+        (latest_plausible(), scope, other_than_run),
     ).fetchone()
     return observed, bool(trusted)
 
@@ -131,7 +161,11 @@ def begin_scope(
         raise ValueError(f"scope {scope}: kind {kind!r} is not one of {SCOPE_KINDS}")
     last_observed_at, had_trusted_run = _scope_history(db, scope, other_than_run=run_id)
     stale = last_observed_at is not None and observed_at is not None and observed_at < last_observed_at
-    if stale:
+    if observed_at is not None and observed_at > latest_plausible():
+        # No single page may move the store's clock: a capture or record dated in the future changes nothing.
+        reason = f"observation dated {observed_at} is in the future (now {utcnow()}); it changes nothing"
+        stale, observed_at = True, None
+    elif stale:
         reason = (
             f"observation of {observed_at} is older than the last recorded one ({last_observed_at}); "
             "replay archives in capture order"

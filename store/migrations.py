@@ -550,3 +550,23 @@ def m096_signatures_by_instrument_covering_index(db: Database):
     # prefix of this one, so it goes, and a signature insert still updates as many indexes as before.
     db.execute("drop index if exists idx_signatures_instrument_key")
     db["signatures"].create_index(["instrument_key", "scope", "key"], if_not_exists=True)
+
+
+@migrations()
+def m200_actor_places_links_and_review(db: Database):
+    # The one resolver (places/resolver.py, issue 19) says more than a name: GeoNames' point of the
+    # place (never a source's own coordinates), the authority a metropolitan body, county, district
+    # or rayon belongs to (part_of: its seat city's actor), the towns of a group signatory
+    # (actor_members), and, for a name left to review, why and which places it might be.
+    actors = db["actors"]
+    actors.add_column("latitude", float)
+    actors.add_column("longitude", float)
+    actors.add_column("part_of", int)
+    actors.add_column("review_reason", str)
+    actors.add_column("review_candidates", str)  # JSON list of one-line labels, best first
+    actors.create_index(["geonames_id"], if_not_exists=True)
+    db["actor_members"].create(
+        {"group_id": int, "member_id": int},
+        pk=("group_id", "member_id"),
+        foreign_keys=[("group_id", "actors", "id"), ("member_id", "actors", "id")],
+    )

@@ -25,7 +25,7 @@ def _actor(db: Database, actor_id: int) -> dict:
 def doubtful(db: Database) -> list[dict]:
     """Actors marked for review and not yet merged away, with the spellings and sources that named them."""
     rows = db.query(
-        """select a.id, a.name, a.country, a.key,
+        """select a.id, a.name, a.country, a.key, a.review_reason, a.review_candidates,
                   (select group_concat(n.name || ' [' || n.source || ']', '; ') from actor_names n
                     where n.actor_id = a.id) as seen_as,
                   (select count(*) from signatures s where s.actor_id = a.id) as signatures,

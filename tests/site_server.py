@@ -159,6 +159,7 @@ class ArchiveServer(LocalServer):
         super().__init__()
         self.captures = captures
         self.answers: dict[str, tuple[int, dict, bytes]] = {}  # path+query -> scripted (status, headers, body)
+        self.once: dict[str, list[tuple[int, dict, bytes]]] = {}  # path (no query) -> answers used once each, first
         self.requests: list[str] = []
 
     @property
@@ -181,6 +182,9 @@ class ArchiveServer(LocalServer):
 
     def _answer(self, handler) -> None:
         self.requests.append(handler.path)
+        pending = self.once.get(urlsplit(handler.path).path)
+        if pending:
+            return self._send(handler, *pending.pop(0))
         scripted = self.answers.get(handler.path)
         if scripted is None and handler.path.startswith("/web/"):
             scripted = self.answers.get(handler.path.split("id_/", 1)[-1])

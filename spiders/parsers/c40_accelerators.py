@@ -202,7 +202,9 @@ def _signatory_list(main: Tag) -> tuple[list[tuple[str, str]], bool] | None:
     for element in main.find_all(_BLOCKS + ("strong", "b", "li", "dt")):
         if not _LEAD_START.match(starts.get(id(element), "")):
             continue  # cheap test first: the whole text of every element would cost size x depth
-        text = clean(element)
+        text = _lead_text(element)
+        if text is None:
+            continue
         inline = _LEAD_INLINE.match(text) if element.find(_BLOCKS) is None else None
         if inline and _looks_like_names(inline.group("names")):
             names = split_names(inline.group("names"), keep_whole=is_known_place)
@@ -235,19 +237,39 @@ def _text_starts(root: Tag, enough: int = 24) -> dict[int, str]:
     size x depth in all. Built bottom-up, each element reads only its children's starts.
     """
     starts: dict[int, str] = {}
+    keep = enough * 4  # a start is a head, never a whole text: each level reads a bounded string
     for node in reversed(list(root.descendants)):  # every child comes before its parent
         if not isinstance(node, Tag):
             continue
         start = ""
         for child in node.children:
             piece = starts.get(id(child), "") if isinstance(child, Tag) else (
-                str(child) if type(child) in (NavigableString, CData) else "")
+                str(child).lstrip()[:keep] if type(child) in (NavigableString, CData) else "")
             if piece.strip():
-                start = clean(f"{start} {piece}")
+                start = clean(f"{start} {piece}")[:keep]
                 if len(start) >= enough:
                     break
         starts[id(node)] = start
     return starts
+
+
+_LEAD_TEXT_CAP = 20_000  # characters: a lead line with its names inline is far shorter
+
+
+def _lead_text(element: Tag) -> str | None:
+    """The element's text, or None when it runs past _LEAD_TEXT_CAP (no lead line is that long).
+
+    Stops at the cap: a lead candidate's text costs at most the cap however large the subtree,
+    so candidates nested hundreds deep around one big text cost depth x cap, not depth x page."""
+    parts, length = [], 0
+    for string in element.strings:
+        if type(string) not in (NavigableString, CData):
+            continue
+        parts.append(string)
+        length += len(string)
+        if length > _LEAD_TEXT_CAP:
+            return None
+    return clean(" ".join(parts))
 
 
 def _next_block(lead: Tag) -> Tag | None:
@@ -351,8 +373,8 @@ def _title(soup: BeautifulSoup) -> str:
 _require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 
-INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)  # the hub states which accelerators exist
-SIGNATORIES = Scope(Signature, ROSTER, signature_scope)  # an accelerator page states who signed it
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="accelerator_links")  # the hub states which accelerators exist
+SIGNATORIES = Scope(Signature, ROSTER, signature_scope, landmark="signatory_list")  # an accelerator page states who signed it
 
 ROUTES = Routes(
     Route(r"^https://www\.c40\.org/what-we-do/raising-climate-ambition/high-impact-accelerators/$", parse_hub,

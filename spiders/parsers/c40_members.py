@@ -27,7 +27,7 @@ from spiders.parsers.page import MARKUP_TAGS, soup_of
 SOURCE = "c40_members"
 HOME_URL = "https://www.c40.org/"
 NETWORK = "C40"
-MEMBERS = Scope(Membership, ROSTER, f"members:{NETWORK}")
+MEMBERS = Scope(Membership, ROSTER, f"members:{NETWORK}", landmark="member_list")
 SCOPE = MEMBERS.name
 
 EXPECTATIONS = Expectations(

@@ -38,8 +38,8 @@ from spiders.parsers.page import soup_of
 SOURCE = "covenant_signatories"
 LISTING_URL = "https://eu-mayors.ec.europa.eu/en/signatories"
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
-INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
-SIGNATORIES = Scope(Signature, ROSTER, com.SIGNATURE_SCOPE)  # one roster over every listing page
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="signatory_table")
+SIGNATORIES = Scope(Signature, ROSTER, com.SIGNATURE_SCOPE, landmark="signatory_table")  # one roster over every listing page
 HEADER = ("Signatory", "Country", "Population", "Commitments", "Adhesion date")
 
 EXPECTATIONS = Expectations(
@@ -204,6 +204,12 @@ def parse_listing_json(text: str, url: str, *, source: str = SOURCE) -> ListingP
         if not _pick(fields, JSON_FIELDS["name"]):
             raise ParseError(
                 f"the rows of {url} have no name field: expected one of {', '.join(JSON_FIELDS['name'])}; "
+                f"found {', '.join(sorted(fields))}", landmarks=("json_rows",))
+        if not _pick(fields, JSON_FIELDS["country"]):
+            # A signatory's key holds its country: rows without any country field are another
+            # layout, and read as such they would be the same authorities under new keys.
+            raise ParseError(
+                f"the rows of {url} have no country field: expected one of {', '.join(JSON_FIELDS['country'])}; "
                 f"found {', '.join(sorted(fields))}", landmarks=("json_rows",))
     for number, row in enumerate(rows, 1):
         value = {name: row.get(_pick(row, options)) for name, options in JSON_FIELDS.items()}

@@ -34,8 +34,8 @@ SUBJECT = "gcom"
 CHARTER_KEY = "one-planet-charter"
 CHARTER_SCOPE = f"signatures:{CHARTER_KEY}"
 INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
-INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
-CHARTER = Scope(Signature, ROSTER, CHARTER_SCOPE)
+INSTRUMENTS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="charter_title")
+CHARTER = Scope(Signature, ROSTER, CHARTER_SCOPE, landmark="committed_cities")
 # The totals pages hold only counts (CountClaims belong to no list); a page that fails is reported
 # against this append-only scope so the run names it, and it can never remove anything.
 # One scope per page that states totals: each page's report says it was read, so a page that never

@@ -69,13 +69,13 @@ def parse_page(html: str, url: str = URL) -> Iterator:
     signatures = [Signature(source=SOURCE, key=f"{KEY}/{name_key(n) or n.casefold()}", url=url, instrument_key=KEY,
                             actor_name=n, role="signatory") for n in dict.fromkeys(names or [])]
     if names is None:
-        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=SIGNATURES_SCOPE, entity="signature", url=url, complete=False,
+        yield ScopeReport(kind=ROSTER, landmark="signatory_list", source=SOURCE, scope=SIGNATURES_SCOPE, entity="signature", url=url, complete=False,
                           stated=claim.count, landmarks_missing=["signatory_list"],
                           reason=f"{url} states a count ({claim.text!r}) but publishes no list of signatories")
     else:
-        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=SIGNATURES_SCOPE, entity="signature", url=url, complete=True,
+        yield ScopeReport(kind=ROSTER, landmark="signatory_list", source=SOURCE, scope=SIGNATURES_SCOPE, entity="signature", url=url, complete=True,
                           keys=[s.key for s in signatures], stated=claim.count if claim else None)
-    yield ScopeReport(kind=ROSTER, source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=True, keys=[KEY])
+    yield ScopeReport(kind=ROSTER, landmark="title", source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url, complete=True, keys=[KEY])
     adopted_on, place = _adoption(text)
     yield Instrument(source=SOURCE, key=KEY, url=url, title=clean(heading), kind="declaration", issuer="Mayors Mechanism (UCLG, Mayors Migration Council, IOM)",
                      adopted_on=adopted_on, place=place, text=_commitments(main))
@@ -130,7 +130,7 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left + 2 if left >= 0 else 0: right + 1 if right >= 0 else len(text)].strip()
 
 
-SIGNATORIES = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
+SIGNATORIES = Scope(Signature, ROSTER, SIGNATURES_SCOPE, landmark="signatory_list")
 ROUTES = Routes(Route(r"/marrakech-mayors-declaration/?$", parse_page, SIGNATORIES,
                        example="https://localaction.mayorsmechanism.org/index.php/marrakech-mayors-declaration",
                        returns="items 2"))

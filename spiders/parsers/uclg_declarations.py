@@ -28,7 +28,7 @@ from bs4 import Tag
 
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
-from kit.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Scope, ScopeReport, Signature
+from kit.items import APPEND_ONLY, ROSTER, CountClaim, Instrument, Link, Scope, Signature
 from kit.routing import Route, Routes
 from kit.text import clean, key_part, name_key, split_names
 from spiders.parsers import uclg_events, uclg_news
@@ -55,8 +55,8 @@ INSTRUMENT_PAGES = (
 # Append-only: no page states every UCLG declaration, so absence says nothing (see the module docstring).
 INSTRUMENTS = Scope(Instrument, APPEND_ONLY, INSTRUMENTS_SCOPE)
 # A roster: the page lists the adhering cities and states their count. Its name comes from the
-# instrument the page names, so its reports are built in parse_instrument.
-ADHERENTS_KIND = ROSTER
+# instrument the page names ("signatures:" + the instrument's key), given in parse_instrument.
+ADHERENTS = Scope(Signature, ROSTER, f"signatures:{SOURCE}/", landmark="adopters_list")
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -156,10 +156,9 @@ def parse_instrument(html: str, url: str, *, require_adoption: bool = False) -> 
         claims = list(_count_claims(text, key, url))
         stated = claims[0] if claims else None
         signatures = _signatures(adopters, key, url)
-        yield ScopeReport(source=SOURCE, scope=f"signatures:{key}", entity="signature", kind=ADHERENTS_KIND, url=url,
-                          complete=True,
-                          keys=[s.key for s in signatures], stated=stated.count if stated else None,
-                          stated_qualifier=stated.qualifier if stated else None)
+        yield ADHERENTS.report(SOURCE, url, complete=True, scope=f"signatures:{key}",
+                               keys=[s.key for s in signatures], stated=stated.count if stated else None,
+                               stated_qualifier=stated.qualifier if stated else None)
     yield Instrument(source=SOURCE, key=key, url=url, title=name, kind=kind_of(name), issuer=issuer,
                      adopted_on=adopted_on, place=place, event_key=_event_key(main, url),
                      text=(sentence or presented or _first_paragraph(main)), scope=INSTRUMENTS_SCOPE)
@@ -320,6 +319,6 @@ _require_html = partial(soup_of, source=SOURCE, landmark="html")
 
 ROUTES = Routes(
     Route(r"//(?:www\.)?uclg\.org/new/?$", parse_listing, INSTRUMENTS, example=NEWS_LISTING, returns="requests 0"),
-    Route(r"^https?://", parse_instrument, INSTRUMENTS,
+    Route(r"^https?://", parse_instrument, INSTRUMENTS, rosters=(ADHERENTS,),
           example="https://www.uclgmeets.org/processes/PactFutureHumanity"),
 )

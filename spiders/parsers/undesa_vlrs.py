@@ -52,7 +52,7 @@ _CITY_PREFIX = re.compile(r"^(?:the\s+)?(?:city|municipality|county)\s+of\s+", r
 
 def parse_desa(html: str, url: str) -> ListingPage:
     """One page of the DESA list: its reviews and the next page of the review pager."""
-    return _list_page(html, url, _next_double_pager)
+    return _list_page(html, url, _next_double_pager, title_heads_list=False)
 
 
 def parse_habitat(html: str, url: str) -> ListingPage:
@@ -60,9 +60,13 @@ def parse_habitat(html: str, url: str) -> ListingPage:
     return _list_page(html, url, next_link)
 
 
-def _list_page(html: str, url: str, pager) -> ListingPage:
+def _list_page(html: str, url: str, pager, *, title_heads_list: bool = True) -> ListingPage:
     soup = _soup(html, url)
     heading = _heading(soup)
+    if heading is not None and heading.name == "h1" and not title_heads_list:
+        # DESA's page title heads its background text (and the guidance PDF in it), never the list:
+        # with the list's own heading gone, the list is not found.
+        heading = None
     if heading is None:
         raise ParseError(f"{SOURCE}: no heading \"Voluntary Local Reviews\" on {url}", landmarks=("vlr_heading",))
     page = _entries(heading, url)
@@ -84,13 +88,18 @@ def _entries(heading: Tag, url: str) -> ListingPage:
     container = heading.parent
     while container is not None and not links:  # the list's own block: a footer's PDFs are not reviews
         links = [a for a in container.find_all("a", href=True) if _is_pdf(a["href"])
-                 and heading in a.find_all_previous(heading.name)]
+                 and heading in a.find_all_previous(heading.name)
+                 and a.find_parent(["footer", "nav", "header"]) is None]  # a footer's brochure is no review
         container = container.parent if container.name not in ("body", "html") else None
     if not links:
         raise ParseError(f"{SOURCE}: no links to review PDFs after the heading on {url}", landmarks=("vlr_entries",))
+    read: set[str] = set()
     for link in links:
         entry = _entry_of(link)
         pdf = urljoin(url, link["href"].strip())
+        if pdf in read:
+            continue  # a card links its review twice (the title, then "Read more"): one review
+        read.add(pdf)
         chunks = [clean(s) for s in entry.stripped_strings if clean(s)]
         city, country = _city(chunks)
         year = _year(chunks)
@@ -124,12 +133,12 @@ def _is_pdf(href: str) -> bool:
 
 
 def _entry_of(link: Tag) -> Tag:
-    """The largest ancestor of a link that holds no other review link: the entry."""
+    """The largest ancestor of a link that holds no link to another review: the entry."""
     entry = link
     for parent in link.parents:
         if parent.name in ("body", "html", "[document]"):
             break
-        if len([a for a in parent.find_all("a", href=True) if _is_pdf(a["href"])]) > 1:
+        if len({a["href"].strip() for a in parent.find_all("a", href=True) if _is_pdf(a["href"])}) > 1:
             break
         entry = parent
     return entry
@@ -198,8 +207,8 @@ def _heading(soup: BeautifulSoup) -> Tag | None:
 _soup = partial(soup_of, source=SOURCE, landmark="vlr_heading", tags=MARKUP_TAGS)
 
 
-REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
-SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE)
+REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="vlr_entries")
+SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE, landmark="vlr_entries")
 
 
 def parse_desa_page(text: str, url: str) -> Iterator:
@@ -213,9 +222,9 @@ def parse_unhabitat_page(text: str, url: str) -> Iterator:
 
 
 ROUTES = Routes(
-    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS,
+    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS, rosters=(SUBMITTERS,),
           example="https://sdgs.un.org/topics/voluntary-local-reviews", returns="items 16"),
-    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS,
+    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS, rosters=(SUBMITTERS,),
           example="https://unhabitat.org/topics/voluntary-local-reviews?order=field_year_of_publication_vlr&sort=desc",
           returns="items 10"),
 )

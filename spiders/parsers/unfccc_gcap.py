@@ -99,7 +99,7 @@ def parse_initiatives(text: str | bytes, url: str = INITIATIVES_URL) -> tuple[li
     usable = [i for i in initiatives if isinstance(i, dict) and i.get("id") is not None and i.get("initiativeName")]
 
     def items():
-        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url,
+        yield ScopeReport(kind=ROSTER, landmark="initiatives", source=SOURCE, scope=INSTRUMENTS_SCOPE, entity="instrument", url=url,
                           complete=len(usable) == len(initiatives), keys=[initiative_key(i) for i in usable],
                           reason=None if len(usable) == len(initiatives) else
                           f"{len(initiatives) - len(usable)} initiatives without an id or a name")
@@ -141,7 +141,7 @@ def parse_actors(text: str | bytes, url: str, initiative: dict) -> Iterator:
         ))
     unique = list({s.key: s for s in signatures}.values())
     reason = f"{gaps} actors without a readable name" if gaps else None
-    yield ScopeReport(kind=ROSTER, source=SOURCE, scope=signature_scope(initiative), entity="signature", url=url,
+    yield ScopeReport(kind=ROSTER, landmark="actors", source=SOURCE, scope=signature_scope(initiative), entity="signature", url=url,
                       complete=not gaps, keys=[s.key for s in unique], stated=stated if isinstance(stated, int)
                       else None, reason=reason)
     yield from unique
@@ -180,8 +180,11 @@ def parse_items(text: str, url: str) -> Iterator:
         yield from parse_initiatives(text, url)[1]
 
 
-INITIATIVES = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE)
-PARTICIPANTS = Scope(Signature, ROSTER, lambda url: f"signatures:{SOURCE}/" + url.rsplit("=", 1)[-1])
+# The landmark of each kind of list here, for the reports the spider makes of failed answers.
+LIST_LANDMARK = {"instrument": "initiatives", "signature": "actors"}
+INITIATIVES = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="initiatives")
+PARTICIPANTS = Scope(Signature, ROSTER, lambda url: f"signatures:{SOURCE}/" + url.rsplit("=", 1)[-1],
+                     landmark="actors")
 def parse_initiative_list(text: str, url: str) -> Iterator:
     """The initiative list (its own name: one contract per route)."""
     yield from parse_items(text, url)

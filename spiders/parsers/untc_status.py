@@ -254,21 +254,22 @@ def items_of(status: Status) -> Iterator:
     if unreadable:
         notes.append("cells without a readable date: " + "; ".join(unreadable[:5]))
     if not signatures:
-        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
+        yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
                           landmarks_missing=["participants_table"], stated=status.parties,
                           reason=f"no participant rows in the status of {status.number} at {status.url}")
     elif mismatches:
-        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
+        yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
                           keys=[s.key for s in signatures], stated=status.parties,
-                          reason=f"the status of {status.number} does not add up ({'; '.join(mismatches)}): "
+                          reason=f"the status of {status.number} at {status.url} does not add up "
+                                 f"({'; '.join(mismatches)}): "
                                  "its rows are not trusted" + (f"; {'; '.join(notes)}" if notes else ""))
     else:
-        yield ScopeReport(kind=ROSTER, source=SOURCE, scope=scope, entity="signature", url=status.url, complete=True,
+        yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=True,
                           keys=[s.key for s in signatures], stated=status.parties,
                           reason="; ".join(notes) or None)
     place, adopted_on = parse_date_line(status.conclusion or "")
     # Each treaty is its own instruments scope: one file failing says nothing about the others.
-    yield ScopeReport(kind=ROSTER, source=SOURCE, scope=instrument_scope(status.number), entity="instrument", url=status.url,
+    yield ScopeReport(kind=ROSTER, landmark="title", source=SOURCE, scope=instrument_scope(status.number), entity="instrument", url=status.url,
                       complete=True, keys=[key])
     yield Instrument(source=SOURCE, key=key, url=status.url, title=status.title, kind="treaty",
                      scope=instrument_scope(status.number),
@@ -577,7 +578,8 @@ def _html_title(soup) -> str:
 
 
 # One route per form of a status; both report on the treaty's signatory list.
-SIGNATORIES = Scope(Signature, ROSTER, lambda url: signature_scope(treaty_number(url)))
+SIGNATORIES = Scope(Signature, ROSTER, lambda url: signature_scope(treaty_number(url)),
+                    landmark="participants_table")
 ROUTES = Routes(
     Route(r"/Pages/ViewDetails\.aspx\?", parse_status_html, SIGNATORIES,
           example="https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XXVII-7-d&chapter=27&clang=_en",

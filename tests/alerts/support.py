@@ -121,6 +121,7 @@ class SlackReceiver:
 
     script: list[tuple[int, dict]] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    gets: list[str] = field(default_factory=list)  # paths asked with GET (a followed redirect lands here)
     on_request: object = None  # called (receiver) before answering: the kill test uses it
 
     def __enter__(self) -> "SlackReceiver":
@@ -132,17 +133,27 @@ class SlackReceiver:
                 status, headers = receiver.script.pop(0) if receiver.script else (200, {})
                 headers = dict(headers)
                 delay = float(headers.pop("_delay", 0))  # a slow far end: answer after this many seconds
+                scripted = headers.pop("_body", None)  # a far end's own error page; {path} echoes the request path
                 receiver.requests.append(Received(time.monotonic(), status, body))
                 time.sleep(delay)
                 if receiver.on_request:
                     receiver.on_request(receiver)
                 text = b"ok" if status == 200 else b"rate_limited" if status == 429 else b"internal_error"
+                if scripted is not None:
+                    text = scripted.replace("{path}", self.path).encode()
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(text)))
                 self.end_headers()
                 self.wfile.write(text)
+
+            def do_GET(self):
+                receiver.gets.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
 
             def log_message(self, *args):
                 pass

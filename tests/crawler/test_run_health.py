@@ -13,7 +13,8 @@ NONE_BEFORE = {"active": 0}
 
 
 def report(listed=10, stated=None, complete=True, missing=(), qualifier=None, reason=None, fetched=True):
-    return ScopeReport(source="t", scope="signatures:t/x", entity="signature", kind="roster", url="https://example.org/x/",
+    return ScopeReport(source="t", scope="signatures:t/x", entity="signature", kind="roster", landmark="signatory_list",
+                       url="https://example.org/x/",
                        complete=complete, keys=[f"k{i}" for i in range(listed)], stated=stated,
                        stated_qualifier=qualifier, landmarks_missing=list(missing), reason=reason, fetched=fetched)
 
@@ -112,7 +113,7 @@ def test_a_field_suddenly_empty_fails():
 
 
 def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
-    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
+    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", landmark="signatory_list", url="https://example.org/x/", complete=False,
                            reason="t: neither a signatory list … nor a stated count … on https://example.org/x/",
                            landmarks_missing=["signatory_list", "stated_count"], rejected=True)
     verdict = judge_scope(rejected, NONE_BEFORE, EXPECTATIONS, **LIMITS)
@@ -120,7 +121,7 @@ def test_a_rejected_page_is_unhealthy_even_without_earlier_rows():
 
 
 def test_a_rejected_page_keeps_the_parsers_reason_and_counts_what_was_listed():
-    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", url="https://example.org/x/", complete=False,
+    rejected = ScopeReport(source="t", scope="s", entity="signature", kind="roster", landmark="signatory_list", url="https://example.org/x/", complete=False,
                            reason="no title on https://example.org/x/", landmarks_missing=["title"], rejected=True)
     verdict = judge_scope(rejected, {"active": 35}, EXPECTATIONS,
                           **LIMITS)
@@ -140,7 +141,7 @@ def test_an_append_only_listing_that_shrinks_is_not_judged_by_its_length():
                           url="https://example.org/news/", complete=True, keys=["t/a", "t/b"])
     verdict = judge_scope(shorter, {"active": 40}, EXPECTATIONS, **LIMITS)
     assert verdict.healthy and verdict.hold is None
-    roster = ScopeReport(source="t", scope="members:t", entity="membership", kind="roster",
+    roster = ScopeReport(source="t", scope="members:t", entity="membership", kind="roster", landmark="member_list",
                          url="https://example.org/members/", complete=True, keys=["t/a", "t/b"])
     assert judge_scope(roster, {"active": 40}, EXPECTATIONS, **LIMITS).hold == "confirm"
 
@@ -149,3 +150,34 @@ def test_a_page_that_never_arrived_is_unhealthy_for_an_append_only_listing_too()
     failed = ScopeReport(source="t", scope="announcements:t", entity="announcement", kind="append-only",
                          url="https://example.org/news/", complete=False, reason="HTTP 500", fetched=False)
     assert not judge_scope(failed, {"active": 40}, EXPECTATIONS, **LIMITS).healthy
+
+
+@pytest.mark.parametrize("listed,history,alarm", [
+    (39, [50, 50, 50], True),    # 22% short of its own median, though only 11 of 50 on record (under the hold share)
+    (41, [50, 50, 50], False),   # 18%: a few cities leaving is ordinary
+    (40, [50, 45, 40], False),   # the median is 45: 11% short
+    (40, [], False),             # no history yet (a first run)
+    (2, [3, 3, 3], False),       # too short to judge by shares
+])
+def test_a_list_shorter_than_its_own_history_is_held_and_alarms_the_run(listed, history, alarm):
+    active = max(history, default=50)
+    prior = {"active": active, "active_keys": [f"k{i}" for i in range(active)], "history": history}
+    verdict = judge_scope(report(listed), prior, EXPECTATIONS, **LIMITS, hold_share=0.3, history_drop_ratio=0.2)
+    assert verdict.healthy  # its names are recorded (held): the list was read, every landmark found
+    assert bool(verdict.alarm) is alarm
+    if alarm:
+        assert verdict.hold == "agree" and "against a median of 50 over its last 3 runs" in verdict.alarm
+        assert "https://example.org/x/" in verdict.alarm
+
+
+def test_a_collapse_is_held_for_confirmation_and_alarms_the_run():
+    verdict = judge_scope(report(10), {"active": 40}, EXPECTATIONS, **LIMITS)
+    assert verdict.hold == "confirm" and verdict.alarm == verdict.reason
+
+
+def test_an_alarmed_list_fails_the_run_s_list_sizes_check():
+    checks = run_checks(finish_reason="finished", errors=0, item_counts={"signature": 40}, empty_fields={},
+                        scopes=[{"scope": "s", "url": "u", "healthy": True, "reason": "r", "alarm": "shorter"}],
+                        expectations=EXPECTATIONS, max_errors=0, max_empty_ratio=0.5)
+    (sizes,) = [c for c in checks if c.check == "list sizes"]
+    assert (sizes.passed, sizes.detail) == (False, "shorter")

@@ -34,7 +34,9 @@ USED = {
 def entries_of(loader) -> dict:
     classes = {name: loader.load(name) for name in sorted(loader.list())}
     return {name: catalogue.SpiderEntry(name=name, module=cls.__module__, class_name=cls.__qualname__,
-                                        schedule=getattr(cls, "schedule", None)) for name, cls in classes.items()}
+                                        schedule=getattr(cls, "schedule", None),
+                                        requires=tuple(getattr(cls, "requires_settings", ()) or ()))
+            for name, cls in classes.items()}
 
 
 def test_the_catalogue_lists_the_spiders_scrapy_loads():

@@ -41,3 +41,21 @@ def test_a_redirect_loop_is_named(server, tmp_path):
     assert f"{CLEAN_AIR_URL}: " in result.stdout and "UNHEALTHY" in result.stdout
     health = rows(tmp_path, "select complete, healthy from scope_runs where scope = ?", (SCOPE,))
     assert [(h["complete"], h["healthy"]) for h in health] == [(0, 0)]
+
+
+def test_a_replayed_off_site_redirect_is_named_too(tmp_path):
+    """The health reason names the redirect in a replay as in a live crawl (issue 20: it said
+    "requested but never answered" when the 301 came from an archive)."""
+    import dataclasses
+
+    from tests.helpers import archive_of, glocal, saved_pages
+    from tests.faults.clock_trials import LIST_PAGES
+
+    pages = saved_pages("c40_accelerators", LIST_PAGES, day="2026-11-02")
+    pages = [dataclasses.replace(p, status=301, body=b"", headers=[("Location", "https://elsewhere.example.org/x/")])
+             if p.url == CLEAN_AIR_URL else p for p in pages]
+    archive = archive_of(tmp_path / "redirect.warc.gz", pages)
+    result = glocal("crawl", "c40_accelerators", "--replay", archive, "--db", tmp_path / "glocal.db")
+    assert result.returncode == 1
+    assert (f"{CLEAN_AIR_URL}: not observed: redirected to https://elsewhere.example.org/x/, "
+            "which was not followed") in result.stdout + result.stderr

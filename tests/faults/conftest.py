@@ -25,6 +25,11 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("disk_later", _points(plan.disk_later))
     if "fuzz_examples" in metafunc.fixturenames:
         metafunc.parametrize("fuzz_examples", [plan.fuzz_examples])
+    if "redesign_case" in metafunc.fixturenames:
+        from tests.faults.redesign_trials import cases
+
+        chosen = cases(plan.redesigns)
+        metafunc.parametrize("redesign_case", chosen, ids=[f"{fixture.id}: {name}" for fixture, name in chosen])
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +41,15 @@ def faulty_site():
 @pytest.fixture(scope="module")
 def site_trials(faulty_site):
     trials = SiteTrials(faulty_site)
+    yield trials
+    trials.close()
+
+
+@pytest.fixture(scope="module")
+def redesign_trials():
+    from tests.faults.redesign_trials import RedesignTrials
+
+    trials = RedesignTrials()
     yield trials
     trials.close()
 

@@ -143,3 +143,36 @@ def fuzz_page(page: Page, examples: int, seen: list) -> None:
         seen.append(parse_once(page, text))
 
     target()
+
+
+# --- nested and large (issue 20, item 16) ------------------------------------------------------------------
+
+NESTED_DEPTH = 240  # within CRAWL_MAX_PAGE_DEPTH (256)
+
+
+def nested_and_large(text: str, *, depth: int, filler_chars: int) -> str:
+    """The page with one large text (it begins like a lead line, "Signatory ...") wrapped `depth`
+    elements deep just before its body closes: every ancestor shares the text's start, the case
+    where a helper that reads each element's whole text costs size x depth."""
+    filler = "Signatory text " + "lorem ipsum dolor " * (filler_chars // 18)
+    nest = "<div>" * depth + filler + "</div>" * depth
+    closing = re.search(r"</main>", text, re.I) or re.search(r"</body>", text, re.I)
+    return text[:closing.start()] + nest + text[closing.start():] if closing else text + nest
+
+
+def depth_cost(page: Page, *, filler_chars: int = 150_000, rounds: int = 2) -> float:
+    """How many times longer the page takes to parse with its large text nested NESTED_DEPTH deep
+    than with the same text one element deep (best of `rounds`: a ratio, never a timed limit)."""
+    import time
+
+    def best(text: str) -> float:
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            parse_once(page, text)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    flat = best(nested_and_large(page.text, depth=1, filler_chars=filler_chars))
+    deep = best(nested_and_large(page.text, depth=NESTED_DEPTH, filler_chars=filler_chars))
+    return deep / max(flat, 0.05)

@@ -34,6 +34,7 @@ PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net
 HUB = "/what-we-do/raising-climate-ambition/high-impact-accelerators/"
 CLEAN_AIR = "/accelerators/clean-air-cities/"
 CLEAN_AIR_SCOPE = "signatures:c40_accelerators/clean-air-cities"
+URBAN_NATURE = "/accelerators/urban-nature/"  # its list has an accented name (Medellín)
 ROBOTS = b"User-agent: *\nDisallow: /wp-admin/\n"
 FAST = ["--set", "DOWNLOAD_DELAY=0.05", "--set", "AUTOTHROTTLE_ENABLED=false"]
 
@@ -130,12 +131,14 @@ class TrialResult:
     false_alerts: int = 0
     false_removals: int = 0
     integrity_failures: int = 0
+    secrets_leaked: int = 0  # places (stored rows, outputs, logs) where a secret was found
+    tracebacks: int = 0  # outputs or logs that showed a traceback instead of one line
     notes: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.right == self.runs and not (self.lost or self.false_alerts or self.false_removals
-                                                or self.integrity_failures)
+                                                or self.integrity_failures or self.secrets_leaked or self.tracebacks)
 
     def judge(self, right: bool, note: str) -> None:
         self.runs += 1
@@ -187,6 +190,8 @@ def _body(path: str, pages: dict) -> bytes:
 def site_faults(pages: dict[str, bytes]) -> list[SiteFault]:
     page = pages[CLEAN_AIR]
     legacy = page.decode("utf-8").replace("charset=UTF-8", "charset=windows-1252").encode("cp1252", "replace")
+    urban = pages[URBAN_NATURE]
+    cp1252_meta = urban.replace(b'<meta charset="UTF-8">', b'<meta charset="windows-1252">')
     return [
         SiteFault("500 on a list page", "partial", {CLEAN_AIR: [Reply(status=500, body=b"error")]}),
         SiteFault("502 on a list page", "partial", {CLEAN_AIR: [Reply(status=502, body=b"bad gateway")]}),
@@ -208,6 +213,14 @@ def site_faults(pages: dict[str, bytes]) -> list[SiteFault]:
         SiteFault("missing content type", "healthy", {CLEAN_AIR: [Reply(body=page, headers={})]}),
         SiteFault("legacy encoding (windows-1252, declared)", "healthy",
                   {CLEAN_AIR: [Reply(body=legacy, headers={"Content-Type": "text/html; charset=windows-1252"})]}),
+        # A server's label that lies about UTF-8 bytes: valid UTF-8 (and a BOM) beats it (issue 20, item 3).
+        SiteFault("UTF-8 labelled iso-8859-1 in the header", "healthy",
+                  {URBAN_NATURE: [Reply(body=urban, headers={"Content-Type": "text/html; charset=iso-8859-1"})]}),
+        SiteFault("UTF-8 labelled windows-1252 in a <meta>", "healthy",
+                  {URBAN_NATURE: [Reply(body=cp1252_meta, headers={"Content-Type": "text/html"})]}),
+        SiteFault("a BOM, labelled windows-1252", "healthy",
+                  {URBAN_NATURE: [Reply(body=b"\xef\xbb\xbf" + cp1252_meta,
+                                        headers={"Content-Type": "text/html; charset=windows-1252"})]}),
         SiteFault("50 MB page", "partial", {CLEAN_AIR: [Reply(body=huge_page())]}),
         SiteFault("gzip bomb", "partial",
                   {CLEAN_AIR: [Reply(body=gzip_bomb(), headers={"Content-Type": "text/html",

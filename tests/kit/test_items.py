@@ -21,7 +21,7 @@ def _every_item():
         needed = {f.name: _value(f) for f in dataclasses.fields(cls)
                   if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
         made.append(cls(**needed))
-    made.append(ScopeReport(source="s", scope="signatures:s/i", entity="signature", kind="roster",
+    made.append(ScopeReport(source="s", scope="signatures:s/i", entity="signature", kind="roster", landmark="list",
                             url="https://a.test/", complete=True, keys=["s/i/milan"], landmarks_missing=["pager"]))
     return made
 

@@ -73,7 +73,9 @@ def test_bare_portland_is_a_question_and_oregon_is_the_first_candidate(doubtful_
     block = result.output.split(f"{doubtful:>6}  Portland, ??")[1]
     assert block.splitlines()[1].strip() == (f"same place already an actor: {oregon} (Portland, US)  "
                                              f"(glocal actors merge {doubtful} {oregon})")
-    assert "candidate: Portland, US-OR (GeoNames 5746545, pop. 652,503)" in block.splitlines()[2]
+    # The resolver says why before its candidates (issue 19): "why: several places of this name ...".
+    assert block.splitlines()[2].strip().startswith("why: several places of this name")
+    assert "candidate: Portland, US-OR (GeoNames 5746545, pop. 652,503)" in block.splitlines()[3]
 
 
 def test_review_json_names_spellings_sources_and_candidates(doubtful_store):
@@ -176,7 +178,9 @@ def test_split_undoes_a_merge_and_survives_a_relist(doubtful_store):
 def test_export_table_as_csv_in_schema_order(research_store):
     result = glocal("export", "actors", "--db", research_store)
     header = next(csv.reader(io.StringIO(result.output)))
-    assert header == ["id", "name", "country", "kind", "geonames_id", "key", "needs_review", "merged_into"]
+    # m200 (issue 19) added GeoNames' point, the authority link and the review reason and candidates.
+    assert header == ["id", "name", "country", "kind", "geonames_id", "key", "needs_review", "merged_into",
+                      "latitude", "longitude", "part_of", "review_reason", "review_candidates"]
     ids = [int(r[0]) for r in list(csv.reader(io.StringIO(result.output)))[1:]]
     assert ids == sorted(ids) and len(ids) > 50
 

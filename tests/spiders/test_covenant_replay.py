@@ -137,8 +137,23 @@ def test_complete_run_without_a_row_removes_it_with_k1(failed_last_page):
 
 # --- import, then crawl ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("crawl_day, first_seen", [("2025-06-01", "crawl"), ("2027-01-04", "import")])
+def _day_after_now() -> str:
+    """The day whose capture time (the fixtures' time of day) falls within the next 24 hours: after
+    an import made now, and not in the future beyond the store's clock skew (issue 20)."""
+    from datetime import datetime, timedelta, timezone
+
+    time_of_day = saved_pages(SPIDER, JSON_PAGES[:1])[0].fetched_at[10:]
+    now = datetime.now(timezone.utc)
+    for day in (now.date(), (now + timedelta(days=1)).date()):
+        moment = datetime.fromisoformat(f"{day}{time_of_day}".replace("Z", "+00:00"))
+        if now + timedelta(minutes=2) < moment <= now + timedelta(hours=23, minutes=50):
+            return day.isoformat()
+    return (now + timedelta(days=1)).date().isoformat()
+
+
+@pytest.mark.parametrize("crawl_day, first_seen", [("2025-06-01", "crawl"), ("after-now", "import")])
 def test_import_then_crawl_is_one_actor_and_one_signature(tmp_path, crawl_day, first_seen):
+    crawl_day = _day_after_now() if crawl_day == "after-now" else crawl_day
     db = tmp_path / "glocal.db"
     imported = import_file(db, FIXTURES / "covenant_open_data" / "df1_Signatories_2024.csv")
     import_time = query(db, "select fetched_at from pages")[0]["fetched_at"]

@@ -23,8 +23,8 @@ from spiders.parsers.listing_page import ListingPage, PagedList
 
 SOURCE = "kit_test"
 NEWS = Scope(Announcement, APPEND_ONLY, "announcements:kit_test")
-REVIEWS = Scope(Instrument, ROSTER, "instruments:kit_test")
-SUBMITTERS = Scope(Signature, ROSTER, "signatures:kit_test")
+REVIEWS = Scope(Instrument, ROSTER, "instruments:kit_test", landmark="reviews")
+SUBMITTERS = Scope(Signature, ROSTER, "signatures:kit_test", landmark="reviews")
 
 
 def story(key, title="T", url="https://example.org/news"):

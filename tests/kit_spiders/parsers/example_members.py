@@ -14,7 +14,7 @@ from spiders.parsers import drupal
 
 SOURCE = "example_members"
 START = "https://members.example.org/members"
-MEMBERS = Scope(Membership, ROSTER, f"members:{SOURCE}")
+MEMBERS = Scope(Membership, ROSTER, f"members:{SOURCE}", landmark="members")
 EXPECTATIONS = Expectations(landmarks=(Landmark("members", '<li class="member"> names'),),
                             min_items={"membership": 1})
 

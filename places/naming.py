@@ -1,0 +1,233 @@
+"""What a published name says before any gazetteer is asked: its repaired text, the place it
+names, the kind of authority it is, the region it hints at, and whether it lists several towns.
+
+"MÃ¡laga" -> "Málaga" (mojibake, repaired with ftfy); "Αglantzia" (a Greek capital Alpha in a
+Latin word) -> "Aglantzia"; "Ialoveni (Rayon)" -> Ialoveni, a rayon; "Mykolayiv, Lviv oblast" ->
+Mykolayiv, in the area "Lviv oblast"; "Barcelona Metropolitan Area" -> Barcelona, a metropolitan
+body; "City of Aurora, IL" -> Aurora, in "IL"; "Ieper, Poperinge" -> a group of two towns (when
+both parts are places: the resolver checks that). Pure text work: no lookup, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Kinds of authority a name can say it is. "city" is the default: a municipality.
+CITY, METROPOLITAN, COUNTY, DISTRICT, RAYON, REGION, GROUP = (
+    "city", "metropolitan", "county", "district", "rayon", "region", "group")
+# Kinds that are their own actor beside the city of the same name, linked to it.
+DISTINCT_KINDS = frozenset({METROPOLITAN, COUNTY, DISTRICT, RAYON, GROUP})
+
+# Entity-type words, folded (lower case, no accents), longest first within each kind. A word at
+# the start ("Comune di X") or at the end ("X City Council"), or in parentheses ("X (Rayon)").
+_KIND_WORDS: dict[str, tuple[str, ...]] = {
+    METROPOLITAN: ("metropolitan area of", "metropolitan area", "area metropolitana de", "area metropolitana di",
+                   "area metropolitana", "citta metropolitana di", "metropolitan city of", "metropole de",
+                   "metropole du", "metropole", "metropolis", "metropolitan region", "communaute urbaine de",
+                   "communaute urbaine", "communaute d agglomeration de", "communaute d agglomeration",
+                   "agglomeration", "eurometropole de", "eurometropole"),
+    COUNTY: ("varmegyei onkormanyzat", "megyei onkormanyzat", "county government", "consiliul judetean",
+             "county council", "county borough council", "county of", "county", "diputacion provincial de",
+             "diputacion de", "diputacion of", "provincia di", "province of", "provincial government of",
+             "landkreis", "kreis", "judetul", "consell comarcal del", "consell comarcal de", "comarca de"),
+    DISTRICT: ("district municipality of", "district municipality", "district council", "district of",
+               "municipal district of", "kerulet", "bezirk", "district"),
+    RAYON: ("raion council", "rayon council", "rayon", "raion", "rajon", "r n"),
+    REGION: ("regional government of", "region of", "regional council", "oblast state administration",
+             "oblast council", "autonomous community of", "generalitat de", "regione"),
+}
+# Words that say "the municipality": dropped, the kind stays a city.
+_CITY_PREFIXES = (
+    "city and county of", "city of", "town of", "municipality of", "metropolitan municipality of",
+    "ville de", "ville d", "commune de", "commune d", "commune", "mairie de", "comune di", "comune de", "comune",
+    "citta di", "municipio de", "municipio da", "municipio di", "ayuntamiento de", "ajuntament de", "ajuntament d",
+    "concello de", "prefeitura de", "prefeitura municipal de", "camara municipal de", "gemeente", "stadt",
+    "landeshauptstadt", "gmina", "miasto", "kommune", "grad", "distrito metropolitano de", "alcaldia de",
+    "alcaldia mayor de", "intendencia de", "obcina", "opcina", "mesto", "dimos", "demos", "municipiul",
+    "comuna", "orasul", "the", "gobierno municipal de", "gobierno autonomo municipal de", "municipalidad de",
+)
+_CITY_SUFFIXES = (
+    "metropolitan municipality", "metropolitan municipal council", "metropolitan government",
+    "municipal peoples government", "peoples government", "municipal government", "city government",
+    "government", "city council", "city corporation", "municipal corporation", "corporation", "municipal council",
+    "municipality", "municipal", "council", "city", "town", "kommune", "kommun", "stad", "commune", "comune",
+    "onkormanyzata", "varos", "varosa", "mesto", "obcina", "amalgamated territorial community",
+    "amalgamated hromada", "territorial community", "hromada", "ac", "atc", "otg", "amalgamated community",
+    "amalgamated territorial", "united territorial community", "community", "village council", "settlement council",
+    "city council of", "rural council", "kozseg", "kozseg onkormanyzata", "belediyesi", "buyuksehir belediyesi",
+    "obec", "gmina miejska", "gmina wiejska", "urban municipality", "rural municipality", "2020", "2030", "2050",
+)
+_PREFIXES = tuple(sorted(_CITY_PREFIXES, key=len, reverse=True))
+_SUFFIXES = tuple(sorted(_CITY_SUFFIXES, key=len, reverse=True))
+
+# Words naming a region in a hint: "Lviv oblast", "Kharkiv region", "Jud. Timis", "r. Stefan Voda".
+_AREA_WORDS = ("oblast", "oblasti", "region", "province", "provincia", "county", "judetul", "jud", "rayon",
+               "raion", "r", "r l", "district", "state", "krai", "kraj", "voivodeship", "wojewodztwo")
+
+# Letters of Greek and Cyrillic that look like Latin ones: a Latin word typed with one of them
+# ("Αglantzia", "Тarigrad") is the Latin word.
+_LOOK_ALIKES = str.maketrans({
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v", "ι": "i", "κ": "k",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y",
+    "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h",
+})
+_WORD = re.compile(r"\w+")
+_PARENS = re.compile(r"\(([^)]*)\)?")
+_SPACES = re.compile(r"\s+")
+_CODE_LIKE = re.compile(r"^[A-Za-z]{2,3}$")
+_NUMBER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One published name, read: what to look up, what kind of body it is, what narrows it."""
+
+    text: str  # the repaired name as published
+    core: str  # the place's own name ("Barcelona" of "Barcelona Metropolitan Area")
+    kind: str = CITY
+    hints: tuple[str, ...] = ()  # region words or codes ("Lviv oblast", "NA", "IL")
+    members: tuple[str, ...] = ()  # the towns a group signatory lists (checked by the resolver)
+    alternates: tuple[str, ...] = field(default_factory=tuple)  # other names it gives ("Slemani")
+
+
+def repair(text: str) -> str:
+    """The name as it was meant: mojibake undone, look-alike letters of another script put right."""
+    text = _SPACES.sub(" ", (text or "").replace("*", " ")).strip()
+    if not text:
+        return ""
+    if not text.isascii():
+        text = _fix_mojibake(text)
+        text = " ".join(_latin_word(word) for word in text.split(" "))
+    return text
+
+
+def _fix_mojibake(text: str) -> str:
+    import ftfy  # a few ms to import: only names that are not plain ASCII need it
+
+    return ftfy.fix_text(text, normalization="NFC", fix_latin_ligatures=False, uncurl_quotes=False)
+
+
+def _script(ch: str) -> str:
+    if not ch.isalpha():
+        return ""
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0]  # LATIN, GREEK, CYRILLIC ...
+
+
+def _latin_word(word: str) -> str:
+    """A word mostly in Latin letters with a few Greek or Cyrillic look-alikes is a Latin word."""
+    scripts = [_script(ch) for ch in word if ch.isalpha()]
+    latin = sum(1 for s in scripts if s == "LATIN")
+    if latin and latin < len(scripts):
+        fixed = word.translate(_LOOK_ALIKES)
+        if all(_script(ch) in ("LATIN", "") for ch in fixed):
+            return fixed
+    return word
+
+
+@lru_cache(maxsize=65536)
+def read(name: str) -> Reading:
+    """Read a published name (see the module's examples)."""
+    from places.gazetteer import fold
+
+    text = repair(name)
+    hints: list[str] = []
+    alternates: list[str] = []
+    kind = CITY
+    # Parentheses: a kind ("(Rayon)"), a region hint ("(NA)", "(Jud. Timis)"), or another name.
+    for inner in _PARENS.findall(text):
+        inner = inner.strip(" .")
+        folded = fold(inner)
+        if not folded or _NUMBER.match(folded.replace(" ", "")):
+            continue
+        inner_kind = _kind_of_words(folded)
+        if inner_kind and fold(_strip_kind(folded, inner_kind)) == "":
+            kind = inner_kind
+        elif folded in ("comune", "commune", "municipality", "city", "double", "doublet"):
+            continue
+        elif _is_area_phrase(folded) or _CODE_LIKE.match(inner):
+            hints.append(_area_core(folded))
+        else:
+            alternates.append(inner)
+            hints.append(folded)  # "Karşıyaka (Erdek-Balikesir)": a place name that may be the region
+    bare = _SPACES.sub(" ", _PARENS.sub(" ", text)).strip(" ,-")
+    members: list[str] = []
+    if "," in bare:
+        parts = [p.strip() for p in bare.split(",") if p.strip()]
+        tail = fold(parts[-1]) if parts else ""
+        if len(parts) == 2 and parts[1].islower() and tail in ("el", "la", "les", "l", "los", "las", "le", "il", "lo", "o", "a", "as", "os"):
+            bare = f"{parts[1]} {parts[0]}"  # "Vendrell, el" -> "el Vendrell"
+        elif len(parts) >= 2 and all(_is_area_phrase(fold(p)) or _CODE_LIKE.match(p) for p in parts[1:]):
+            bare = parts[0]  # "Mykolayiv, Lviv oblast", "City of Aurora, IL"
+            hints += [_area_core(fold(p)) for p in parts[1:]]
+        elif len(parts) >= 2:
+            members = parts
+            hints.append(_area_core(fold(parts[-1])))  # "Portland, ME": a region if not a member
+    folded = fold(bare)
+    words_kind = _kind_of_words(folded)
+    if words_kind:
+        kind = words_kind
+        folded = _strip_kind(folded, words_kind)
+    core = _strip_city_words(folded)
+    if " and " in f" {core} " and not members:
+        parts = [p.strip() for p in re.split(r"\band\b|&", bare) if p.strip()]
+        members = parts if len(parts) >= 2 else []
+    return Reading(text=text, core=core or folded, kind=kind, hints=tuple(dict.fromkeys(h for h in hints if h)),
+                   members=tuple(members), alternates=tuple(alternates))
+
+
+def _kind_of_words(folded: str) -> str | None:
+    for kind, words in _KIND_WORDS.items():
+        for word in words:
+            if folded == word:
+                return kind
+            if folded.startswith(word + " ") or folded.endswith(" " + word):
+                return kind
+    return None
+
+
+def _strip_kind(folded: str, kind: str) -> str:
+    for word in sorted(_KIND_WORDS[kind], key=len, reverse=True):
+        if folded == word:
+            return ""
+        if folded.startswith(word + " "):
+            folded = folded[len(word) + 1:]
+        if folded.endswith(" " + word):
+            folded = folded[: -len(word) - 1]
+    return _strip_city_words(folded)
+
+
+def _strip_city_words(folded: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if folded.startswith(prefix + " ") and len(folded) > len(prefix) + 2:
+                folded, changed = folded[len(prefix) + 1:], True
+        for suffix in _SUFFIXES:
+            if folded.endswith(" " + suffix) and len(folded) > len(suffix) + 2:
+                folded, changed = folded[: -len(suffix) - 1], True
+    for article in ("di ", "de ", "d ", "of "):  # "Comune di" read as "comune" + "di X" by a shorter rule
+        if folded.startswith(article) and len(folded) > len(article) + 2:
+            folded = folded[len(article):]
+    return folded
+
+
+def _is_area_phrase(folded: str) -> bool:
+    words = folded.split()
+    return bool(words) and (words[-1] in _AREA_WORDS or words[0] in _AREA_WORDS)
+
+
+def _area_core(folded: str) -> str:
+    """"lviv oblast" -> "lviv"; "jud timis" -> "timis"; "r stefan voda" -> "stefan voda"; "il" -> "il"."""
+    words = folded.split()
+    while len(words) > 1 and words[-1] in _AREA_WORDS:
+        words.pop()
+    while len(words) > 1 and words[0] in _AREA_WORDS:
+        words.pop(0)
+    return " ".join(words)

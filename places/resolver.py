@@ -1,0 +1,280 @@
+"""The one resolver: a published name, with whatever context its source gives, becomes a place,
+an authority of its own kind, a group of towns, or an honest question with ranked candidates.
+
+Crawls, the Covenant importer and `glocal actors review` all come here (through
+`Gazetteer.lookup`). The rules, in order (docs/places.md says them for readers):
+
+1. Read the name (places.naming): repair mojibake and look-alike letters; take out the
+   entity-type words, which say the kind ("Metropolitan Area", "(Rayon)", "County Council"), and
+   the region hints (", Lviv oblast", "(NA)", ", IL").
+2. A metropolitan body, county, district or rayon is its own place of its kind, linked to the
+   city of its name (its seat) when there is one; never the city itself.
+3. Coordinates, when the source has them, decide between namesakes: the nearest place answering
+   to the name wins if it is within ACCEPT_KM (tried with latitude and longitude swapped too);
+   a far one is refused (review). Without a namesake, a place within FUZZY_KM whose name is
+   spelled nearly the same is taken, if only one is.
+4. Without coordinates: the region hint narrows, then the gazetteer's ranking (curated table,
+   countries, a primary name over alternate names, population only between places of one kind,
+   a city's quarter never over a town of the same name).
+5. "Ieper, Poperinge": when the whole is no place and every part is, a group of those towns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from places import naming
+
+if TYPE_CHECKING:
+    from places.gazetteer import Gazetteer, Place, Resolution
+
+ACCEPT_KM = 25.0  # the source's point confirms a namesake this close (a municipality's point and GeoNames' agree)
+FUZZY_KM = 12.0  # a near spelling is believed only for a place this close to the source's point
+FUZZY_MIN_SCORE = 88  # rapidfuzz ratio of folded names
+# Two namesakes nearer than this to each other are one place listed twice (a town and its
+# GeoNames quarter): not a question.
+SAME_PLACE_KM = 5.0
+
+
+def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | None = None,
+           lon: float | None = None) -> "Resolution":
+    from places.gazetteer import Resolution, fold
+
+    reading = naming.read(name)
+    point = _point(lat, lon)
+    if not reading.core:
+        return Resolution("unknown", reason="no name")
+    resolution = _decide(gazetteer, name, reading, country, point)
+    place = resolution.place
+    if place is not None and place.layer == "country" and resolution.spelling not in (reading.core, fold(reading.text)):
+        # "San Isidro (Argentina)": a country named inside a name says where, it is not the place.
+        resolution = Resolution("unknown", spelling=resolution.spelling,
+                                reason=f"only the country ({place.name}) is named so; not a place within it")
+    if resolution.status != "resolved" and not resolution.candidates:
+        # Nothing of this name: what its words alone would mean, for the reviewer.
+        words = gazetteer.word_candidates(reading.core, country)
+        reason = resolution.reason or ("several places of this name, none clearly meant"
+                                       if resolution.status == "ambiguous" else "no place of this name")
+        return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling,
+                          reason=reason if words else reason + "; nothing spelled like it either")
+    if resolution.status != "resolved" and not resolution.reason:
+        reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"
+                  else "no place of this name")
+        return Resolution(resolution.status, candidates=resolution.candidates, spelling=resolution.spelling,
+                          reason=reason)
+    return resolution
+
+
+def _decide(gazetteer, name, reading, country, point) -> "Resolution":
+    from places.gazetteer import Place, Resolution
+
+    if reading.kind in naming.DISTINCT_KINDS and reading.kind != naming.GROUP:
+        return _authority(gazetteer, reading, country, point)
+    city = _city(gazetteer, name, reading, country, point)
+    if city.status == "resolved" or len(reading.members) < 2:
+        return city
+    members = []
+    for member in reading.members:
+        found = _city(gazetteer, member, naming.read(member), country, None)
+        if found.status != "resolved":
+            return city
+        members.append(found.place)
+    group_country = country or members[0].country
+    group = Place(reading.text, group_country, naming.GROUP, None, sum(m.population for m in members), None,
+                  "authority", members=tuple(members))
+    return Resolution("resolved", group, spelling=reading.core)
+
+
+def _point(lat, lon) -> tuple[float, float] | None:
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    if lat == round(lat) or lon == round(lon):
+        return None  # a whole degree ("45.0, 9.43"): ±50 km, no town's point; the name decides
+    return lat, lon
+
+
+def _authority(gazetteer, reading: naming.Reading, country, point) -> "Resolution":
+    """A metropolitan body, county, district or rayon: its own place, linked to its seat city."""
+    from places.gazetteer import Place, Resolution
+
+    core = naming.Reading(text=reading.core, core=reading.core, hints=reading.hints)
+    seat = _city(gazetteer, reading.core, core, country, point)
+    area = gazetteer.area_named(reading.core, country or (seat.place.country if seat.place else None))
+    if seat.status != "resolved" and area is None:
+        return Resolution("unknown", candidates=seat.candidates, spelling=reading.core,
+                          reason=f"a {reading.kind} whose place {reading.core!r} is not known"
+                          + (f" ({seat.reason})" if seat.reason else ""))
+    where = seat.place.country if seat.place else area[1]
+    name = reading.text
+    lat, lon = (seat.place.lat, seat.place.lon) if seat.place else gazetteer.area_point(area[0])
+    place = Place(name, where, reading.kind, area[2] if area else None, seat.place.population if seat.place else 0,
+                  None, "authority", lat=lat, lon=lon, area=area[0] if area else None,
+                  seat=seat.place if seat.status == "resolved" else None)
+    return Resolution("resolved", place, spelling=reading.core)
+
+
+def _spellings(name: str, reading: naming.Reading) -> list[str]:
+    from places.gazetteer import _spellings as gazetteer_spellings, fold
+
+    spellings = [reading.core, fold(reading.text)]
+    spellings += [fold(a) for a in reading.alternates if not _is_country(a)]
+    spellings += [spelling for spelling, _hint, _ in gazetteer_spellings(reading.text)]
+    return [s for s in dict.fromkeys(spellings) if s]
+
+
+def _is_country(text: str) -> bool:
+    from places.countries import country_code
+
+    return country_code(text) is not None
+
+
+def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Resolution":
+    from places.gazetteer import Resolution
+
+    if point is None:
+        hinted = _by_hint(gazetteer, name, reading, country)
+        if hinted is not None:
+            return hinted
+        resolution = gazetteer._decide(reading.text if reading.text != name else name, country)
+        if resolution.status == "unknown" and reading.core and reading.text != reading.core:
+            resolution = gazetteer._decide(reading.core, country)
+        return resolution
+    spellings = _spellings(name, reading)
+    found = {}
+    for spelling in spellings:
+        for place, weight in gazetteer._places_named(spelling):
+            if place.kind != "city" or place.lat is None or (country and place.country != country):
+                continue
+            found.setdefault(place.geonames_id or id(place), (place, weight))
+    if found:
+        chosen = _nearest(list(found.values()), point)
+        if chosen is not None:
+            return Resolution("resolved", gazetteer._canonical(chosen), spelling=spellings[0])
+    near = _near_spelling(gazetteer, reading, country, point)
+    if near is not None:
+        return Resolution("resolved", gazetteer._canonical(near), spelling=reading.core)
+    division = _division(gazetteer, spellings, country, point)
+    if division is not None:
+        return Resolution("resolved", division, spelling=reading.core)
+    ranked = sorted((place for place, _w in found.values()), key=lambda p: _distance(p, point))
+    if ranked:
+        nearest = ranked[0]
+        reason = (f"the nearest place named so, {nearest.label()}, is {_distance(nearest, point):.0f} km "
+                  f"from the source's coordinates")
+        return Resolution("unknown", candidates=tuple(ranked[:5]), spelling=spellings[0], reason=reason)
+    plain = gazetteer._decide(reading.text, country)
+    candidates = list(plain.candidates or ((plain.place,) if plain.place else ()))
+    candidates += [p for p in _spelled_like(gazetteer, reading, country, point) if p not in candidates]
+    return Resolution("unknown", candidates=tuple(candidates[:5]), spelling=spellings[0],
+                      reason="no town of this name near the source's coordinates")
+
+
+def _division(gazetteer, spellings, country, point) -> "Place | None":
+    """A municipality that GeoNames lists as a division, not a town (Turkey's district
+    municipalities, "Yenimahalle"): the division of that name nearest the point, if near."""
+    from places.gazetteer import Place
+
+    for spelling in spellings[:2]:
+        for name, code, geonames_id, level, kind, lat, lon, population in gazetteer.areas_near(
+                spelling, country, point, ACCEPT_KM):
+            if level >= 2:
+                return Place(name, code.split(".", 1)[0], "city", geonames_id, population or 0, None, "area",
+                             lat=lat, lon=lon, area=code)
+    return None
+
+
+def _distance(place, point) -> float:
+    from places.gazetteer import distance_km
+
+    straight = distance_km(point[0], point[1], place.lat, place.lon)
+    if straight <= ACCEPT_KM or not (-90 <= point[1] <= 90):
+        return straight
+    return min(straight, distance_km(point[1], point[0], place.lat, place.lon))  # lat and lon swapped
+
+
+def _nearest(found: list, point) -> "Place | None":
+    within = sorted(((_distance(place, point), place.section, weight, place) for place, weight in found
+                     if _distance(place, point) <= ACCEPT_KM), key=lambda row: row[:3])
+    if not within:
+        return None
+    towns = [row for row in within if not row[1]]
+    best = (towns or within)[0]
+    return best[3]
+
+
+def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place | None":
+    from rapidfuzz import fuzz
+
+    from places.gazetteer import fold
+
+    scored = []
+    core = reading.core
+    for place in gazetteer.places_near(point, FUZZY_KM, country):
+        name = fold(place.name)
+        score = fuzz.ratio(core, name)
+        if score < FUZZY_MIN_SCORE and len(name) >= 5 and (core.startswith(name + " ") or name.startswith(core + " ")):
+            score = FUZZY_MIN_SCORE  # "Caravaca de la Cruz" is GeoNames' "Caravaca"; "Fusignano 2030"
+        if score >= FUZZY_MIN_SCORE:
+            scored.append((score, -place.population, place))
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    if not scored:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
+        return None  # two places spelled equally near: a question
+    return scored[0][2]
+
+
+def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int = 3) -> list:
+    """For a reviewer: the towns near the source's point whose names are spelled most like it."""
+    from rapidfuzz import fuzz
+
+    from places.gazetteer import fold
+
+    nearby = gazetteer.places_near(point, ACCEPT_KM, country)
+    ranked = sorted(nearby, key=lambda p: (-fuzz.ratio(reading.core, fold(p.name)), -p.population))
+    return ranked[:limit]
+
+
+def _distance_between(a, b) -> float:
+    from places.gazetteer import distance_km
+
+    return distance_km(a.lat, a.lon, b.lat, b.lon)
+
+
+def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolution | None":
+    """"Mykolayiv, Lviv oblast", "Grumo Nevano (NA)": the namesake in the hinted division, if one."""
+    from places.gazetteer import Resolution
+
+    if not reading.hints:
+        return None
+    codes = set()
+    for hint in reading.hints:
+        codes |= gazetteer.area_codes(hint, country)
+    if not codes:
+        return None
+    found = {}
+    for spelling in _spellings(name, reading):
+        for place, weight in gazetteer._places_named(spelling):
+            if place.kind == "city" and place.area and (not country or place.country == country) and \
+                    any(code in codes for code in place.area.split("|")):
+                found.setdefault(place.geonames_id, (weight, place.section, -place.population, place))
+        if found:
+            break
+    if not found:
+        if any(gazetteer.country_code(hint) for hint in reading.hints):
+            return None  # "Birmingham, UK", "Portland, ME": the hint may be a country; the gazetteer reads both
+        others = [p for s in _spellings(name, reading)[:1] for p, _w in gazetteer._places_named(s)
+                  if p.kind == "city" and (not country or p.country == country)]
+        return Resolution("unknown", candidates=tuple(others[:5]), spelling=reading.core,
+                          reason=f"no place of this name in {', '.join(reading.hints)}, the division the name gives")
+    ranked = sorted(found.values(), key=lambda row: row[:3])
+    towns = [row for row in ranked if not row[1]] or ranked
+    primary = [row for row in towns if row[0] == 0] or towns
+    if len(primary) > 1 and _distance_between(primary[0][3], primary[1][3]) > SAME_PLACE_KM:
+        return Resolution("ambiguous", candidates=tuple(row[3] for row in primary[:5]), spelling=reading.core,
+                          reason=f"{len(primary)} places of this name in the division the name gives")
+    return Resolution("resolved", gazetteer._canonical(primary[0][3]), spelling=reading.core)
