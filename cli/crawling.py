@@ -77,15 +77,14 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
         overrides = (*overrides, "CRAWL_FULL=true")
     if workers is None:  # with -v the crawls' logs share the terminal: one at a time keeps each readable
         workers = 1 if verbose else project_settings().getint("CRAWL_WORKERS")
-    healthy = True
+    healthy, interrupted = True, False
     for outcome in crawl_each(classes, workers=workers, db_path=db_path, timeout=timeout, replay=replay,
                               host_map=host_map, overrides=overrides, verbose=verbose):
         click.echo(for_terminal(outcome.message),
                    err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
-        if outcome.interrupted:  # no further spider starts after a stop
-            sys.exit(1)
-    if not healthy:
+        interrupted = interrupted or bool(outcome.interrupted)  # no further spider starts after a stop
+    if interrupted or not healthy:
         sys.exit(1)
 
 

@@ -116,11 +116,15 @@ def crawl_each(spiders: dict[str, type], *, workers: int, crawl=None, **options)
             finally:
                 locks.release(hosts[name])
 
+    # Each worker waits for its child before it takes another or ends: a child started with
+    # PR_SET_PDEATHSIG (crawler/runner.py) is killed when the thread that started it ends.
     threads = [threading.Thread(target=worker, name=f"crawl-{n}", daemon=True)
                for n in range(max(1, min(workers, len(spiders))))]
     for thread in threads:
         thread.start()
-    try:
+    # crawl_in_child passes SIGTERM, SIGHUP and SIGINT on to its child only from the main thread:
+    # here the main thread waits, so it takes them for every running crawl (no new one starts).
+    with child._stop_on_signals(), _finally_halt(halted, locks, waiting, threads):
         for name in spiders:
             future = futures[name]
             while not future.done():
@@ -132,6 +136,14 @@ def crawl_each(spiders: dict[str, type], *, workers: int, crawl=None, **options)
                     future.exception(timeout=0.2)
             if future.done():
                 yield future.result()
+
+
+@contextlib.contextmanager
+def _finally_halt(halted: threading.Event, locks: HostLocks, waiting: list, threads: list):
+    """However the caller stops reading (the end, an error, Ctrl-C): start nothing more, and wait
+    for the crawls running to record how they ended."""
+    try:
+        yield
     finally:
         halted.set()
         locks.wake(waiting)
