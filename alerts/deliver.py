@@ -36,12 +36,16 @@ class Outcome:
     dead: int = 0  # messages given up
     previews: list[str] = field(default_factory=list)  # dry run: what would have been sent
     busy: bool = False  # another sender holds the outbox
+    remaining: int = 0  # rows still due when this call ended (beyond its ALERTS_SEND_BATCH limit)
 
     def summary(self) -> str:
         if self.busy:
             return "another sender is draining the outbox; nothing done"
-        return (f"{self.sent} messages sent ({self.rows_sent} alerts), {self.failed} to retry, "
-                f"{self.dead} given up")
+        summary = (f"{self.sent} messages sent ({self.rows_sent} alerts), {self.failed} to retry, "
+                   f"{self.dead} given up")
+        if self.remaining:  # a batch limit stopped this call: say so rather than look finished
+            summary += f"; {self.remaining} alerts still due (send again to continue)"
+        return summary
 
 
 @dataclass
@@ -158,6 +162,8 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
             deliveries.mark_sent(db, ids, now=utcnow())
             outcome.sent += 1
             outcome.rows_sent += len(ids)
+        if limit and not dry_run:
+            outcome.remaining = deliveries.due_count(db, now=utcnow())
     return outcome
 
 
@@ -177,6 +183,7 @@ def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> O
         outcome = send_due(db, config, **options)
         for name in ("sent", "rows_sent", "failed", "dead"):
             setattr(total, name, getattr(total, name) + getattr(outcome, name))
+        total.remaining = outcome.remaining
         upcoming = deliveries.next_due(db)
         if upcoming is None:
             return total

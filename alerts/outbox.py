@@ -59,7 +59,7 @@ def news_identity(fact: dict) -> str:
     if kind in ("signature.added", "membership.added"):
         actor = fact.get("actor_id") or name_key(fact.get("actor_name") or "")
         return f"{kind}:{actor}@{fact.get('instrument_key')}"
-    if kind in ("instrument.added", "event.added", "announcement.added"):
+    if kind in ("instrument.added", "event.added", "announcement.added", "report.added"):
         return f"{kind}:{fact['entity_key']}"
     return f"change:{fact['id']}"
 

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from kit.terminal import for_terminal
+
 _SLACK_SECTION = 2900  # characters per Slack section (the limit is 3000)
 _SLACK_MAX_GROUPS = 40  # sections per digest message (Slack allows 50 blocks)
 
@@ -65,6 +67,9 @@ def describe(fact: dict, *, datasette_url: str | None = None) -> Item:
         headline = f"New event: {fact.get('title') or fact['entity_key']}"
     elif kind == "announcement.added":
         headline = f"News: {fact.get('title') or fact['entity_key']}"
+    elif kind == "report.added":
+        by = fact.get("actor") or fact.get("actor_name")
+        headline = f"New report: {fact.get('title') or fact['entity_key']}" + (f" ({by})" if by else "")
     elif kind == "health.failed":
         what = "is stale" if diff.get("kind") == "stale" else "went blind"
         headline = f"Spider {fact['entity_key']} {what}"
@@ -91,7 +96,11 @@ def describe(fact: dict, *, datasette_url: str | None = None) -> Item:
         if fact.get("actor_name") and fact.get("actor") and fact["actor_name"] != fact["actor"]:
             lines.insert(1, Line("As published", fact["actor_name"]))
     if kind == "signature.added":
-        lines.append(Line("Signed on", fact.get("signed_on") or "not given by the site"))
+        signed = fact.get("signed_on")
+        said = fact.get("signed_on_source")
+        lines.append(Line("Signed on", f"{signed} (per {said})" if signed and said else signed or "not given by any source"))
+        if signed and fact.get("signed_on_url") and fact.get("signed_on_url") != (fact.get("url") or fact.get("page_url")):
+            lines.append(Line("Date from", fact["signed_on_url"], url=fact["signed_on_url"]))
     for name, label in (("adopted_on", "Adopted on"), ("starts_on", "Starts on"), ("ends_on", "Ends on"),
                         ("city", "Where"), ("published_on", "Published on")):
         if fact.get(name):
@@ -207,7 +216,9 @@ def _h(text) -> str:
 
 
 def _subject(text: str) -> str:
-    return _clip(re.sub(r"\s+", " ", text).strip(), 200)  # no newline can reach a mail header
+    # No newline can reach a mail header, and no other control character either: a mail client
+    # or a terminal showing the header (mutt, a log) would obey an ESC or a bidi override.
+    return _clip(for_terminal(re.sub(r"\s+", " ", text).strip()), 200)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kit.errors import NotConfigured
 
-ENTITIES = ("instrument", "signature", "membership", "event", "announcement", "count_claim")
+ENTITIES = ("instrument", "signature", "membership", "event", "announcement", "report", "count_claim")
 KINDS = tuple(f"{e}.{c}" for e in ENTITIES for c in ("added", "updated", "removed", "restored")) + (
     "health.failed", "health.recovered")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -70,13 +70,14 @@ OTHER_ISSUERS = ["UN-Habitat", "UN DESA", "ECCAR", "ICCAR", "Global Parliament o
 ISSUERS = list(NETWORKS) + OTHER_ISSUERS
 WORDS = ("water air buses heat waste food housing migrants refugees culture equity trees climate energy "
          "transport health rights youth gender peace data finance coasts rivers parks").split()
-# The indexes this project adds for the named queries: m042's, m095's and m096's. The baseline drops
+# The indexes this project adds for the named queries: m042's, m095's, m096's and m105-m106's. The baseline drops
 # them and gets back the plain index on signatures.instrument_key that m096 widened (m004's).
 QUERY_INDEXES = ("idx_memberships_network_removed_at", "idx_instruments_event_key", "idx_instruments_issuer",
                  "idx_signatures_actor_id_removed_at", "idx_events_city",
                  "idx_changes_entity_entity_key_observed_at_id_change", "idx_signatures_instrument_key_removed_at_actor_id",
                  "idx_actors_name", "idx_memberships_network_removed_at_actor_id",
-                 "idx_signatures_instrument_key_scope_key")
+                 "idx_signatures_instrument_key_scope_key", "idx_signatures_instrument_key_removed_at_actor_id_scope",
+                 "idx_signatures_instrument_key_scope_key_actor_id", "idx_actors_name_nocase", "idx_actor_names_name_nocase")
 START = "2024-11-04"
 WEEKS = 104
 
@@ -208,6 +209,9 @@ def build(path: Path, *, signatures: int, actors: int, instruments: int, seed: i
             if len(sig_rows) > 200_000:
                 _flush(conn, sig_rows, change_rows)
         _flush(conn, sig_rows, change_rows)
+        # A treaty the first ten instruments act under (treaty_uptake): the first instrument stands in.
+        _insert(conn, "treaty_links", ("instrument_pattern", "treaty_key", "basis"),
+                [("synthetic/instrument-000_", instrument_keys[0], "synthetic")])
         _insert(conn, "scope_runs", ("run_id", "scope", "entity", "kind", "observed_at", "finished_at", "complete", "healthy"),
                 scope_rows)
         # Each network's member list as its own roster; 2% of members left it (removed, with their change).
@@ -242,7 +246,8 @@ def build(path: Path, *, signatures: int, actors: int, instruments: int, seed: i
     # No ANALYZE: the store never runs it, so the planner sees researchers' stores without
     # statistics, and the plans measured here must be the plans they get.
     db.close()
-    return {"instruments": instrument_keys, "sizes": sizes, "names": names, "events": events}
+    return {"instruments": instrument_keys, "sizes": sizes, "names": names, "events": events,
+            "treaty": instrument_keys[0]}
 
 
 SIGNATURE_COLUMNS = ("key", "instrument_key", "actor_id", "actor_name", "signed_on", "source", "scope", "url",
@@ -278,6 +283,9 @@ def parameter_sets(world: dict, samples: int, seed: int) -> dict[str, list[dict]
         "provenance": [{"entity": "signature", "key": f"{k}/{a}"} for k, a in
                        ((world["instruments"][rng.randrange(len(world["instruments"]))], rng.randrange(1, 50)) for _ in range(samples))],
         "stated_counts": [{"subject": k} for k in keys],
+        "who_signed": [{"instrument": k} for k in keys],
+        "signing_evidence": [{"instrument": k, "actor_id": p} for k, p in zip(keys, places)],
+        "treaty_uptake": [{"treaty": world["treaty"]}] * samples,
         "search": [{"q": q} for q in (["water", "buses", "clean air", "town 00042", "pledge AND water", "refugees",
                                        "heat OR trees", "declaration 17*"] * samples)[:samples]],
     }
@@ -311,7 +319,7 @@ def plans(db) -> dict[str, list[str]]:
     """EXPLAIN QUERY PLAN of each query (parameters bound to plausible values)."""
     values = {"instrument": "synthetic/instrument-0001", "as_of": "2026-01-01", "actor_id": 1, "network": "UCLG",
               "other": "ICLEI", "issuer": "", "event": "event/0", "entity": "signature", "key": "x",
-              "subject": "synthetic/instrument-0001", "q": "water"}
+              "subject": "synthetic/instrument-0001", "q": "water", "treaty": "synthetic/instrument-0001"}
     found = {}
     for name, query in QUERIES.items():
         rows = db.execute("explain query plan " + query.sql, {p: values[p] for p in query.params}).fetchall()

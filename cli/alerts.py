@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from datetime import datetime, timezone
 
 import click
 
-from cli.common import config_option, db_option, open_store, project_settings, store_path
+from cli.common import ROW_ID, config_option, db_option, open_store, project_settings, store_path
 from kit.errors import GlocalError
+from kit.terminal import for_terminal, json_text, lines_for_terminal
 
 
 def _config(path: str | None):
@@ -57,7 +57,7 @@ def send(config_path, db_path, dry_run, wait):
     config = _config(config_path)
     settings = project_settings()
     path = store_path(db_path)
-    db = open_store(path, must_exist=True)
+    db = open_store(path, readonly=dry_run, must_exist=True)  # a dry run changes nothing
     options = {"lock_path": lock_path_for(path), "dry_run": dry_run,
                "backoff_base": settings.getfloat("ALERTS_BACKOFF_BASE"),
                "backoff_max": settings.getfloat("ALERTS_BACKOFF_MAX"),
@@ -74,7 +74,7 @@ def send(config_path, db_path, dry_run, wait):
     finally:
         db.close()
     for preview in outcome.previews:
-        click.echo(preview)
+        click.echo(lines_for_terminal(preview))
     if dry_run:
         click.echo(f"dry run: {len(outcome.previews)} messages would be sent now")
         return
@@ -95,7 +95,7 @@ def preview(config_path, db_path):
     from alerts.deliver import send_due
 
     config = _config(config_path)
-    db = open_store(store_path(db_path), must_exist=True)
+    db = open_store(db_path, readonly=True)
     try:
         settings = project_settings()  # a dry run sends nothing: the backoff is only passed on
         outcome = send_due(db, config, now="9999-12-31T23:59:59Z", dry_run=True,
@@ -104,7 +104,7 @@ def preview(config_path, db_path):
     finally:
         db.close()
     for text in outcome.previews:
-        click.echo(text)
+        click.echo(lines_for_terminal(text))
     click.echo(f"{len(outcome.previews)} messages pending")
 
 
@@ -152,7 +152,7 @@ def alerts_status(db_path):
     """
     from store import deliveries
 
-    db = open_store(store_path(db_path), must_exist=True)
+    db = open_store(db_path, readonly=True)
     try:
         counts, dead = deliveries.status_counts(db), deliveries.dead_rows(db)
     finally:
@@ -164,8 +164,8 @@ def alerts_status(db_path):
     if dead:
         click.echo("dead (given up; see last_error):")
         for row in dead:
-            click.echo(f"  #{row['id']} {row['channel']} {row['kind']} after {row['attempts']} attempts: "
-                       f"{row['last_error']}")
+            click.echo(for_terminal(f"  #{row['id']} {row['channel']} {row['kind']} after {row['attempts']} "
+                                    f"attempts: {row['last_error']}"))
 
 
 @click.command()
@@ -184,7 +184,7 @@ def status(db_path, as_json):
     path = store_path(db_path)
     report = status_report(path, project_settings(), datetime.now(timezone.utc))
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        click.echo(json_text(report, indent=2))
         return
     click.echo(f"database {path}")
     for entry in report["spiders"]:
@@ -195,9 +195,9 @@ def status(db_path, as_json):
                     f"{run['items'] or 0} items, {run['changes']} changes")
         else:
             line = "never run"
-        click.echo(f"{entry['spider']}  [{entry['health'].upper()}]  {line}; next run {entry['next_run']}")
+        click.echo(for_terminal(f"{entry['spider']}  [{entry['health'].upper()}]  {line}; next run {entry['next_run']}"))
         if entry["reason"]:
-            click.echo(f"    why: {entry['reason']}")
+            click.echo(for_terminal(f"    why: {entry['reason']}"))
     if not report["outbox"]:
         click.echo("outbox: empty")
     for channel, counts in sorted(report["outbox"].items()):
@@ -205,7 +205,7 @@ def status(db_path, as_json):
 
 
 @click.command(name="show-page")
-@click.argument("page_id", type=int)
+@click.argument("page_id", type=ROW_ID)
 @db_option
 @click.option("--headers", is_flag=True, help="Print the status line and headers before the body.")
 def show_page(page_id, db_path, headers):
@@ -220,7 +220,7 @@ def show_page(page_id, db_path, headers):
 
     from store.pages import archived_page
 
-    db = open_store(store_path(db_path), must_exist=True)
+    db = open_store(db_path, readonly=True)
     try:
         page = archived_page(db, page_id)  # a 304: the capture it confirmed, whose body it shares
     finally:
@@ -231,9 +231,9 @@ def show_page(page_id, db_path, headers):
         raise GlocalError(f"page {page_id} ({page['url']}) has no archived copy (ARCHIVE_ENABLED was off)")
     record = read_record(page["archive"], page["archive_offset"])
     if headers:
-        click.echo(f"# {record.url} captured {record.fetched_at}, HTTP {record.status}")
+        click.echo(for_terminal(f"# {record.url} captured {record.fetched_at}, HTTP {record.status}"))
         for name, value in record.headers:
-            click.echo(f"{name}: {value}")
+            click.echo(for_terminal(f"{name}: {value}"))
         click.echo("")
     sys.stdout.flush()
     sys.stdout.buffer.write(record.body)

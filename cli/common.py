@@ -59,9 +59,29 @@ def db_option(fn):
     )(fn)
 
 
+# The store file the running command works on, so an error SQLite raises later (a damaged page
+# read in the middle of a query) can name it: see `damaged_store_message`.
+current_store: list[str] = []
+
+
 def store_path(db_path: str | None) -> str:
     """The store file a command works on: --db, or the STORE_DB_PATH setting."""
-    return db_path or project_settings().get("STORE_DB_PATH")
+    path = db_path or project_settings().get("STORE_DB_PATH")
+    current_store[:] = [str(path)]
+    return path
+
+
+def damaged_store_message(error) -> str | None:
+    """One line for an SQLite error that says the store file is damaged or cannot be written
+    (store/errors.py words it), naming the file this command works on; None for any other error.
+
+    Such errors surface wherever a query first touches the bad page, long after the store opened,
+    so the command group asks here rather than each query."""
+    if getattr(error, "sqlite_errorcode", None) is None:
+        return None
+    from store.errors import sqlite_failure_line
+
+    return sqlite_failure_line(error, current_store[0] if current_store else "the database")
 
 
 def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool = False):
@@ -72,6 +92,16 @@ def open_store(db_path: str | None, *, must_exist: bool = False, readonly: bool 
     if (must_exist or readonly) and not Path(path).exists():
         raise GlocalError(f"no database at {path} yet: run `glocal crawl` first, or pass --db")
     return open_db_readonly(path) if readonly else open_db(path)
+
+
+def checked_timeout(timeout: float | None, option: str = "--timeout") -> float | None:
+    """A crawl's time limit from the command line, checked as SCHEDULER_CRAWL_TIMEOUT is
+    (crawler/settings.py: more than 0); None stays None (the setting's value applies)."""
+    if timeout is None:
+        return None
+    from crawler.settings import by_name, converted
+
+    return converted(by_name["SCHEDULER_CRAWL_TIMEOUT"], timeout, source=option)
 
 
 def checked_date(value: str | None) -> str | None:
@@ -91,6 +121,29 @@ def checked_date(value: str | None) -> str | None:
         return iso_utc(parse_moment(value))
     except ValueError:
         raise GlocalError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+
+
+class RowId(click.ParamType):
+    """The id of a row (an actor, a run, a page): a whole number SQLite can hold (1 to 2^63-1).
+
+    A larger number can name no row, and SQLite cannot even be asked about it (the driver raises
+    OverflowError); it is refused here, in one line like every error the user can act on."""
+
+    name = "id"
+    LARGEST = 2**63 - 1
+
+    def convert(self, value, param, ctx):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 1 <= number <= self.LARGEST:
+            what = param.human_readable_name if param is not None else "id"
+            raise GlocalError(f"{what}: {value!r} is not an id (a whole number from 1 to {self.LARGEST})")
+        return number
+
+
+ROW_ID = RowId()
 
 
 def config_option(fn):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from cli.common import db_option, open_store, project_settings, spider_class, spider_names, start_urls
+from cli.common import (checked_timeout, db_option, open_store, project_settings, spider_class, spider_names,
+                        start_urls, store_path)
 from kit.errors import GlocalError
 from kit.terminal import for_terminal, json_text
 
@@ -68,7 +69,8 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
             raise GlocalError(f"archive {replay} holds the start URL of no spider")
         for name in skipped:
             click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
-    db_path = db_path or project_settings().get("STORE_DB_PATH")
+    db_path = store_path(db_path)
+    timeout = checked_timeout(timeout)
     if timeout is None:
         timeout = project_settings().getfloat("SCHEDULER_CRAWL_TIMEOUT")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written
@@ -221,7 +223,7 @@ def spiders_command(db_path):
     from crawler import spider_registry as catalogue
 
     settings = project_settings()
-    path = db_path or settings.get("STORE_DB_PATH")
+    path = store_path(db_path)
     spiders = catalogue.spiders(settings)
     crons = catalogue.spider_schedules(settings, spiders)
     last = {}

@@ -8,6 +8,7 @@ import click
 
 from cli.common import project_settings
 from kit.errors import GlocalError
+from kit.terminal import for_terminal
 
 
 @click.group(name="import")
@@ -65,9 +66,9 @@ def import_covenant(file, db_path, url, progress):
         else:
             result = import_file(db_path, file, url=url, alerts_config=alerts_config, removal_runs=removal_runs)
     except GlocalError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(for_terminal(error)) from None
     for problem in result.problems[:20]:
-        click.echo(f"  {problem}", err=True)
+        click.echo(for_terminal(f"  {problem}"), err=True)
     if result.problem_count > 20:
         click.echo(f"  ... and {result.problem_count - 20} more", err=True)
     click.echo(f"run {result.run_id}: {result.summary()}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.common import checked_date, config_option, db_option, open_store, project_settings
+from cli.common import ROW_ID, checked_date, config_option, db_option, open_store, project_settings
 from kit.errors import GlocalError
 from kit.terminal import for_terminal, json_text
 
@@ -57,59 +57,88 @@ def changes(ctx, since, include_quiet, source, as_json, db_path):
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @db_option
 def signatories(instrument, as_of, as_json, db_path):
-    """List who signed an instrument, now or as the list stood on a date
+    """List who signed an instrument (one line per signatory), now or as the list stood on a date
 
-    INSTRUMENT is a key (c40_accelerators/clean-air-cities), its last part, or words of its title.
+    INSTRUMENT is a key (c40_accelerators/clean-air-cities), its last part, or words of its title;
+    an instrument only news names is found too. A city the list shows and a news post names is one
+    signatory; the signing date is the list's own, else the earliest a source printed, with that
+    source. A treaty's participants show as party, signatory only or withdrawn, with their dates;
+    --as-of a treaty follows the dates the UN printed (a withdrawal counts from its effective date).
 
-    Example:
+    Examples:
 
     \b
         glocal signatories clean-air-cities --as-of 2026-11-05
+        glocal signatories kyoto --json
     """
-    from store import history
+    from cli.signing_lines import count_line, signing_line
+    from store import signings
+    from store.history import end_of
 
     db = open_store(db_path, readonly=True)
-    found = history.find_instrument(db, instrument)
-    rows = history.signatories(db, found["key"], as_of=checked_date(as_of))
-    db.close()
+    try:
+        found = signings.find_instrument(db, instrument)
+        treaty = found["kind"] == "treaty"
+        if as_of:
+            rows = signings.signings_as_of(db, found["key"], end_of(checked_date(as_of)), treaty=treaty)
+        else:
+            rows = signings.signings(db, found["key"])
+        summary = None if as_of else next(
+            (s for s in signings.instrument_summaries(db) if s["key"] == found["key"]), None)
+    finally:
+        db.close()
     if as_json:
         click.echo(json_text(rows, indent=2))
         return
-    when = f" as of {as_of}" if as_of else ""
-    listed = [row for row in rows if row["listed"]]
-    click.echo(for_terminal(f"{found['title']} ({found['key']}): {len(listed)} signatories{when}"))
+    known = "  [known only from news]" if found["known_from"] == "news" else ""
+    if summary is not None:
+        counted = count_line(summary)
+    else:
+        listed = sum(1 for row in rows if row["on_list"])
+        counted = f"{len(rows)} signatories as of {as_of}" + (
+            f" ({listed} on the list, {len(rows) - listed} named only by news)" if listed != len(rows) else "")
+        if treaty:
+            by_status = {status: sum(1 for row in rows if row["status"] == status)
+                         for status in ("party", "signatory", "withdrawn")}
+            counted = (f"{len(rows)} on the list as of {as_of}, by the UN's dates: {by_status['party']} parties, "
+                       f"{by_status['signatory']} signatory only, {by_status['withdrawn']} withdrawn")
+    click.echo(for_terminal(f"{found['title']} ({found['key']}): {counted}{known}"))
     for index, row in enumerate(rows):
-        if not row["listed"] and (index == 0 or rows[index - 1]["listed"]):
-            click.echo("  named as signing elsewhere (news), not on the list:")
-        published = f"  [as published: {row['name_as_published']}]" if row["name_as_published"] != row["actor"] else ""
-        flag = "  (non-member)" if row["network_member"] == 0 else ""
-        signed = f"  signed {row['signed_on']}" if row["signed_on"] else ""
-        click.echo(for_terminal(f"  {row['actor'] or row['name_as_published']}, {row['country'] or '??'}"
-                                f"  first seen {row['first_seen_at'][:10]}{signed}{flag}{published}"))
+        if not row["on_list"] and (index == 0 or rows[index - 1]["on_list"]):
+            click.echo("  named as signing by news only, not on the list:")
+        click.echo(for_terminal(f"  {signing_line(row)}"))
 
 
 @click.command()
 @db_option
 def instruments(db_path):
-    """List known instruments with their number of current signatories
+    """List known instruments with their signatories, beside the counts their pages state
+
+    Every count is of signatories (distinct actors), whichever sources report them; a treaty shows
+    its parties, signatories only and withdrawn states beside the UN's own counts. An instrument
+    only news posts name is listed, marked so.
 
     Example:
 
     \b
         glocal instruments
     """
-    from store.history import instruments_with_counts
+    from cli.signing_lines import count_line
+    from store.signings import instrument_summaries
 
     db = open_store(db_path, readonly=True)
-    rows = instruments_with_counts(db)
-    db.close()
+    try:
+        rows = instrument_summaries(db)
+    finally:
+        db.close()
     for row in rows:
         gone = f"  (removed {row['removed_at'][:10]})" if row["removed_at"] else ""
-        click.echo(for_terminal(f"{row['key']}  {row['title']}  {row['signatories']} signatories{gone}"))
+        known = "  [known only from news]" if row["known_from"] == "news" else ""
+        click.echo(for_terminal(f"{row['key']}  {row['title']}  {count_line(row)}{gone}{known}"))
 
 
 @changes.command(name="confirm")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ROW_ID)
 @config_option
 @db_option
 def confirm_command(run_id, config_path, db_path):

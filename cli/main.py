@@ -1,5 +1,5 @@
 """The `glocal` command: builds the group and registers the commands of each family's module
-(cli/crawling.py, lists.py, alerts.py, operations.py, research.py, imports.py, scrapyd.py,
+(cli/crawling.py, lists.py, alerts.py, operations.py, research.py, imports.py, scrapyd.py, roster.py,
 new_spider.py; their shared options and helpers in cli/common.py). Each command parses its
 options, calls a function of crawler/, store/, operations/, research/ or scheduler/, and prints;
 every error the user can act on is one line and a non-zero exit.
@@ -18,7 +18,8 @@ import sys
 
 import click
 
-from cli import alerts, crawling, imports, lists, new_spider, operations, research, scrapyd
+from cli import alerts, crawling, events, imports, lists, new_spider, operations, research, roster, scrapyd
+from cli.common import damaged_store_message
 from kit import __version__
 from kit.errors import GlocalError
 from kit.terminal import for_terminal
@@ -39,6 +40,9 @@ class GlocalGroup(click.Group):
             store_errors = sys.modules.get("store.errors")
             if isinstance(error, GlocalError) or (store_errors and isinstance(error, store_errors.StoreError)):
                 raise click.ClickException(for_terminal(error)) from None
+            damaged = damaged_store_message(error)  # a corrupted page met mid-query, a read-only file
+            if damaged:
+                raise click.ClickException(for_terminal(damaged)) from None
             raise
 
 
@@ -100,13 +104,14 @@ def cli():
 
 COMMANDS = (
     crawling.crawl, crawling.schedule, crawling.parse, crawling.spiders_command, crawling.build_archive_command,
-    lists.changes, lists.signatories, lists.instruments,
+    lists.changes, lists.signatories, lists.instruments, events.events,
     operations.fixtures, operations.backfill, operations.check,
     scrapyd.scrapyd_group,
     alerts.alerts, alerts.status, alerts.show_page,
     new_spider.new_spider,
     *research.COMMANDS,
     imports.import_group,
+    roster.roster,
 )
 for _command in COMMANDS:
     cli.add_command(_command)

@@ -6,8 +6,10 @@ import re
 
 import click
 
-from cli.common import db_option, open_store, project_settings, spider_class, spider_names
+from cli.common import (checked_timeout, db_option, open_store, project_settings, spider_class, spider_names,
+                        store_path)
 from kit.errors import GlocalError
+from kit.terminal import for_terminal, json_text
 
 
 @click.command()
@@ -39,19 +41,20 @@ def backfill(spider, since, until, every, timeout, db_path):
     if until and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
         raise click.BadParameter(f"{until!r} is not a date (YYYY-MM-DD)", param_hint="--until")
     settings = project_settings()
+    timeout = checked_timeout(timeout)
     cls = spider_class(spider)
-    path = db_path or settings.get("STORE_DB_PATH")
+    path = store_path(db_path)
     open_store(path).close()
     interactive = click.get_text_stream("stdout").isatty()
 
     def progress(done: int, total: int, step) -> None:
         mark = "ok" if step.ok else "!!"
         line = f"[{done}/{total}] as of {step.moment} [{mark}] {step.message}"
-        click.echo(line if interactive else line, err=not step.ok and not interactive)
+        click.echo(for_terminal(line), err=not step.ok and not interactive)
 
     steps = run_backfill(cls, db_path=path, settings=settings, since=since, until=until, every=every,
                          timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"),
-                         crawl=crawl_in_child, on_step=progress, on_note=lambda note: click.echo(note, err=True))
+                         crawl=crawl_in_child, on_step=progress, on_note=lambda note: click.echo(for_terminal(note), err=True))
     if not steps:
         click.echo(f"{spider}: nothing to backfill (every archived moment in range is already in the store)")
     else:
@@ -85,7 +88,6 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
         glocal check
         glocal check c40_accelerators --replay crawl.warc.gz --json
     """
-    import json as json_module
     from datetime import datetime, timezone
     from pathlib import Path
 
@@ -95,6 +97,7 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
     if live and replay:
         raise click.UsageError("--live and --replay exclude each other")
     settings = project_settings()
+    timeout = checked_timeout(timeout)
     names = list(spiders) or spider_names()
     classes = {name: spider_class(name) for name in names}
     index = None
@@ -127,12 +130,11 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
                                          log_file=outcome.log_file)
     verdicts = [verdicts[name] for name in classes if name in verdicts]  # the spiders' order
     if as_json:
-        click.echo(json_module.dumps({"scratch": str(scratch), "spiders": [v.as_dict() for v in verdicts]},
-                                     ensure_ascii=False, indent=2))
+        click.echo(json_text({"scratch": str(scratch), "spiders": [v.as_dict() for v in verdicts]}, indent=2))
     else:
         for verdict in verdicts:
             for line in render(verdict):
-                click.echo(line)
+                click.echo(for_terminal(line))
         kept = f"responses are those of {replay}" if replay else f"responses archived under {scratch / 'archive'}"
         click.echo(f"{kept}; scratch store {scratch_db}")
     if any(v.blind for v in verdicts):

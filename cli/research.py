@@ -5,11 +5,11 @@ files in research/exports.py, the charts in research/plots.py."""
 
 from __future__ import annotations
 
-import json
 
 import click
 
-from cli.common import db_option, open_store
+from cli.common import ROW_ID, db_option, open_store
+from kit.terminal import for_terminal, json_text
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
@@ -50,13 +50,13 @@ def list_actors(text, db_path):
     """
     from store.review import actors_with_spellings
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     for row in actors_with_spellings(db, text):
         state = f"  -> merged into {row['merged_into']}" if row["merged_into"] else (
             "  (needs review)" if row["needs_review"] else "")
         geonames = f" GeoNames {row['geonames_id']}" if row["geonames_id"] else ""
-        click.echo(f"{row['id']:>6}  {row['name']}, {row['country'] or '??'} [{row['kind'] or '?'}{geonames}]"
-                   f"{state}  seen as: {row['spellings'] or '-'}")
+        click.echo(for_terminal(f"{row['id']:>6}  {row['name']}, {row['country'] or '??'} [{row['kind'] or '?'}"
+                                f"{geonames}]{state}  seen as: {row['spellings'] or '-'}"))
     db.close()
 
 
@@ -74,30 +74,30 @@ def review(as_json, db_path):
     from places.gazetteer import default
     from research.actor_review import review_candidates
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     rows = review_candidates(db, default())
     db.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
         return
     click.echo(f"{len(rows)} actors need review")
     for row in rows:
-        click.echo(f"{row['id']:>6}  {row['name']}, {row['country'] or '??'}  seen as: {row['seen_as']}"
-                   f"  ({row['signatures']} signatures, {row['memberships']} memberships)")
+        click.echo(for_terminal(f"{row['id']:>6}  {row['name']}, {row['country'] or '??'}  seen as: {row['seen_as']}"
+                                f"  ({row['signatures']} signatures, {row['memberships']} memberships)"))
         for existing in row["existing_actors"]:
-            click.echo(f"          same place already an actor: {existing}  (glocal actors merge {row['id']} "
-                       f"{existing.split()[0]})")
+            click.echo(for_terminal(f"          same place already an actor: {existing}  (glocal actors merge "
+                                    f"{row['id']} {existing.split()[0]})"))
         if row.get("review_reason"):
-            click.echo(f"          why: {row['review_reason']}")
+            click.echo(for_terminal(f"          why: {row['review_reason']}"))
         for label in row["candidates"]:
-            click.echo(f"          candidate: {label}")
+            click.echo(for_terminal(f"          candidate: {label}"))
         if not row["candidates"]:
             click.echo("          no candidate in the gazetteer")
 
 
 @actors.command()
-@click.argument("merged", type=int)
-@click.argument("kept", type=int)
+@click.argument("merged", type=ROW_ID)
+@click.argument("kept", type=ROW_ID)
 @click.option("--note", help="Why (kept with the decision).")
 @db_option
 def merge(merged, kept, note, db_path):
@@ -115,12 +115,12 @@ def merge(merged, kept, note, db_path):
     db = open_store(db_path, must_exist=True)
     result = merge_actors(db, merged, kept, note=note)
     db.close()
-    click.echo(f"merged actor {merged} into {kept} ({result['kept_name']}): {result['moved']} rows moved "
-               f"(decision {result['decision_id']})")
+    click.echo(for_terminal(f"merged actor {merged} into {kept} ({result['kept_name']}): {result['moved']} rows "
+                            f"moved (decision {result['decision_id']})"))
 
 
 @actors.command()
-@click.argument("actor", type=int)
+@click.argument("actor", type=ROW_ID)
 @click.argument("name")
 @click.option("--source", help="Only this source's spelling.")
 @click.option("--note", help="Why (kept with the decision).")
@@ -138,8 +138,8 @@ def split(actor, name, source, note, db_path):
     db = open_store(db_path, must_exist=True)
     result = split_actor(db, actor, name, source=source, note=note)
     db.close()
-    click.echo(f"split {name!r} off actor {actor} into new actor {result['new_actor']}: {result['moved']} rows moved "
-               f"(decision {result['decision_id']})")
+    click.echo(for_terminal(f"split {name!r} off actor {actor} into new actor {result['new_actor']}: "
+                            f"{result['moved']} rows moved (decision {result['decision_id']})"))
 
 
 # -- glocal export / snapshot ----------------------------------------------------------------
@@ -164,7 +164,7 @@ def export(what, params, fmt, output, db_path):
     """
     from research.exports import export_rows, write_rows
 
-    db = open_store(db_path, must_exist=True)
+    db = open_store(db_path, readonly=True)
     columns, rows = export_rows(db, what, parse_params(params))
     db.close()
     count = write_rows(columns, rows, fmt, output)
@@ -174,24 +174,30 @@ def export(what, params, fmt, output, db_path):
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--with-archive", is_flag=True, help="Copy the WARC files the pages point at into the package.")
+@click.option("--force", is_flag=True, help="Replace a non-empty snapshot folder of the same date.")
 @db_option
-def snapshot(directory, db_path):
-    """Write a dated, citable snapshot of the dataset: CSVs, a data dictionary and a README
+def snapshot(directory, with_archive, force, db_path):
+    """Write a dated, citable snapshot of the dataset as a Frictionless Data Package
 
-    Creates DIRECTORY/glocal-watch-YYYY-MM-DD/ with one CSV per table (with provenance columns),
-    data-dictionary.csv and README.md stating the date, sources and counts.
+    Creates DIRECTORY/glocal-watch-YYYY-MM-DD/: one CSV per table and view, data-dictionary.csv,
+    datapackage.json (a Table Schema per CSV, the capture range, sources, tool version, SHA-256
+    of every file), CITATION.cff, README.md and SHA256SUMS. Archive paths are relative to the
+    package; --with-archive copies the WARC files into it. A non-empty folder is refused unless
+    --force.
 
     Example:
 
     \b
         glocal snapshot exports/
+        glocal snapshot exports/ --with-archive
     """
-    from research.exports import write_snapshot
+    from research.snapshot import write_snapshot
 
-    db = open_store(db_path, must_exist=True)
-    folder, counts = write_snapshot(db, directory)
+    db = open_store(db_path, readonly=True)
+    folder, counts = write_snapshot(db, directory, with_archive=with_archive, force=force)
     db.close()
-    click.echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {folder}")
+    click.echo(f"wrote {sum(counts.values())} rows in {len(counts)} files to {folder}")
 
 
 # -- glocal serve ----------------------------------------------------------------------------
@@ -211,7 +217,7 @@ def serve(port, db_path):
 
     from store import database_file
 
-    db = open_store(db_path, must_exist=True)  # applies pending migrations before the read-only server starts
+    db = open_store(db_path, readonly=True)  # a store with migrations pending is refused: Datasette could not read it
     path = database_file(db)
     db.close()
     run(path, port)
@@ -221,28 +227,38 @@ def serve(port, db_path):
 
 @click.command()
 @click.argument("what")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="A .png or .svg file.")
+@click.argument("instrument", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="A .png, .svg or .pdf file.")
 @db_option
-def plot(what, output, db_path):
-    """Draw an instrument's signatories over time, or the overlap of networks, to PNG or SVG
+def plot(what, instrument, output, db_path):
+    """Draw an instrument's signatories over time or on a world map, or the overlap of networks
 
-    WHAT is an instrument (key, its last part or words of its title) or the word `overlap`.
+    WHAT is an instrument (key, its last part or words of its title), the word `overlap`, or the
+    word `map` followed by an instrument. The format follows the file name: PNG, SVG or PDF. A
+    figure the store lacks data for (no capture, no coordinates) says what is missing.
 
     Example:
 
     \b
         glocal plot clean-air-cities -o clean-air.png
+        glocal plot map clean-air-cities -o clean-air-map.pdf
         glocal plot overlap -o overlap.svg
     """
     from research import plots
 
-    db = open_store(db_path, must_exist=True)
+    if what == "map" and not instrument:
+        raise click.UsageError("glocal plot map INSTRUMENT: name the instrument to map")
+    if what != "map" and instrument:
+        raise click.UsageError(f"unexpected {instrument!r}: only `glocal plot map INSTRUMENT` takes two words")
+    db = open_store(db_path, readonly=True)
     if what == "overlap":
-        path = plots.overlap_chart(db, output)
+        figure = plots.overlap_chart(db, output)
+    elif what == "map":
+        figure = plots.map_chart(db, instrument, output)
     else:
-        path = plots.instrument_chart(db, what, output)
+        figure = plots.instrument_chart(db, what, output)
     db.close()
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {figure.path}" + (f" (the figure says: {figure.missing})" if figure.missing else ""))
 
 
 COMMANDS = (actors, export, snapshot, serve, plot)

@@ -94,6 +94,7 @@ class CrawlSession:
         self._redirects: dict[str, str] = {}  # url -> where it redirected
         self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
         self.held_from_suspect_pages = 0
+        self.stand_ins: dict[str, str] = {}  # scope -> why the generic roster reader stood in for its parser
         self._alarms: dict[str, str] = {}  # scope -> why its list, recorded, makes the run unhealthy (a drop)
         self.closed = False
 
@@ -215,7 +216,7 @@ class CrawlSession:
             empty_fields=dict(self.empty_fields),
             scopes=[{"scope": s.scope, "url": s.url, "healthy": s.healthy,
                      "reason": s.reason, "fetch_failed": s.scope in self._fetch_failed,
-                     "alarm": self._alarms.get(s.scope)}
+                     "stand_in": self.stand_ins.get(s.scope), "alarm": self._alarms.get(s.scope)}
                     for s in self._states.values()],
             expectations=self.expectations,
             max_errors=self.max_errors,
@@ -401,6 +402,8 @@ class CrawlSession:
                               history_drop_ratio=None if agreed else self.scope_drop_ratio)
         if verdict.alarm:
             self._alarms[report.scope] = verdict.alarm
+        if report.stand_in and report.complete:
+            verdict = self._standing_in(report, verdict)
         # A page that never arrived was not observed: its scope run gets no capture time, so it
         # can neither make a later replay look stale nor date anything.
         observed_at = self.page_of(report.url)[1]
@@ -409,6 +412,7 @@ class CrawlSession:
             observed_at=observed_at, complete=report.complete and not implicit, healthy=verdict.healthy,
             keys=report.keys if report.complete else None, kind=report.kind, stated=report.stated,
             reason=verdict.reason, quiet=bool(self.as_of), held=bool(verdict.hold), outbox=self.outbox,
+            stand_in=report.stand_in if report.complete else None,
         )
         if verdict.hold:
             holds.hold(self.db, state.scope_run_id, kind=verdict.hold, keys=report.keys)
@@ -428,6 +432,19 @@ class CrawlSession:
             self._flush(report.scope, utcnow())
         if not report.fetched:
             self._fetch_failed.add(report.scope)
+
+    def _standing_in(self, report: ScopeReport, verdict):
+        """A list the generic roster reader read because its parser could not ("reader standing in"):
+        recorded, but any change it makes to the list on record is held until a later run agrees
+        (or an operator confirms), and the run's health names the parser that needs attention."""
+        self.stand_ins[report.scope] = report.reason or f"{report.stand_in} stood in on {report.url}"
+        if not verdict.healthy or verdict.hold:
+            return verdict
+        before = holds.active_keys(self.db, report.scope, report.entity)
+        if set(report.keys) == before:
+            return verdict  # the same list as on record: nothing to hold, nothing removed
+        return type(verdict)(True, f"{report.reason}; its changes wait for a second run that agrees "
+                                   f"(or `glocal changes confirm`)", hold="agree")
 
     def _release_if_agreed(self, report: ScopeReport) -> bool:
         """A list held for changing too much is released when this run shows the same list; True then

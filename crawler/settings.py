@@ -183,6 +183,8 @@ def converted(setting: Setting, value, *, source: str | None = None):
     except (TypeError, ValueError):
         raise NotConfigured(f"{shown} is not {_type_words(setting)}") from None
     if setting.type in (int, float):
+        if value != value or value in (float("inf"), float("-inf")):  # nan passes every comparison
+            raise NotConfigured(f"{shown} is not a finite number")
         if setting.minimum is not None and value < setting.minimum:
             bound = "must not be negative" if setting.minimum == 0 else f"must be at least {setting.minimum:g}"
             raise NotConfigured(f"{shown} {bound}")

@@ -128,11 +128,40 @@ def from_source(packages: list[str]) -> dict[str, SpiderEntry]:
     reader = _SourceReader({name.split(".")[0] for name in [*packages, SETTINGS_MODULE]})
     found: dict[str, SpiderEntry] = {}
     for module in _walk(packages):
-        for entry in reader.spiders_of(module):
+        entries = reader.spiders_of(module) + _configured_rosters(module)
+        for entry in entries:
             if entry.name in found:  # Scrapy warns and keeps the last; a catalogue cannot pick
                 raise Unreadable(f"two spiders are named {entry.name!r}")
             found[entry.name] = entry
     return dict(sorted(found.items()))
+
+
+ROSTERS_MODULE = "rosters"  # spiders/rosters.py makes one spider per entry of spiders/rosters.toml
+
+
+def _configured_rosters(module: tuple[str, Path]) -> list[SpiderEntry]:
+    """The spiders a roster module makes from the rosters.toml beside it (spiders/rosters.py),
+    read from the file as that module reads it; Unreadable when the file is not TOML."""
+    import tomllib
+
+    name, path = module
+    if name.rpartition(".")[2] != ROSTERS_MODULE:
+        return []
+    config = path.with_suffix(".toml")
+    if not config.is_file():
+        return []
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise Unreadable(f"{config}: {error}") from None
+    entries = []
+    for roster in data.get("roster", []):
+        slug = roster.get("slug")
+        if not isinstance(slug, str):
+            raise Unreadable(f"{config}: a roster without a slug")
+        class_name = "".join(part.capitalize() for part in slug.split("_")) + "Spider"
+        entries.append(SpiderEntry(name=slug, module=name, class_name=class_name, schedule=roster.get("schedule")))
+    return entries
 
 
 def from_scrapy() -> dict[str, SpiderEntry]:

@@ -55,6 +55,10 @@ class Signature:
     as_printed: str | None = None
     withdrawal_notified_on: str | None = None  # a treaty withdrawal's dates, as the UN's end-notes print them
     withdrawal_effective_on: str | None = None
+    # Evidence that names an instrument no crawled list holds (a news post about C40's Zero Waste
+    # accelerator): the instrument's title and issuer as that evidence gives them.
+    instrument_title: str | None = None
+    instrument_issuer: str | None = None
     # Where the source puts the signatory (the JRC file's own coordinates): context for the places
     # resolver to tell namesakes apart; never stored as the actor's place.
     latitude: float | None = None
@@ -90,6 +94,25 @@ class Event:
     organiser: str | None = None
     series: str | None = None
     edition: str | None = None
+    scope: str | None = None
+
+
+@dataclass
+class Report:
+    """A document a city (or region) publishes about its own action, such as a Voluntary Local
+    Review of the 2030 Agenda: authored by the actor, dated, not signed by anyone."""
+
+    source: str
+    key: str
+    url: str
+    title: str
+    kind: str  # "voluntary_local_review" ...
+    actor_name: str | None = None  # the author as the source names it
+    country: str | None = None  # ISO 3166-1 alpha-2
+    published: str | None = None  # as precise as printed: YYYY, YYYY-MM or YYYY-MM-DD
+    published_precision: str | None = None  # "year", "month" or "day": what `published` holds
+    reviews: str | None = None  # what it reviews ("2030 Agenda")
+    document_url: str | None = None  # the report itself (a PDF)
     scope: str | None = None
 
 
@@ -155,6 +178,9 @@ class ScopeReport:
     # A roster read over several pages of which some failed: the rows that arrived are trusted
     # (added, updated), but the list is not complete, so nothing is removed.
     partial: bool = False
+    # Who read the list when its parser could not: "generic roster reader" when the parser's
+    # landmarks were missing and the generic reader stood in (spiders/parsers/stand_in.py).
+    stand_in: str | None = None
     # The landmark of the list (a name in the parser's EXPECTATIONS): what a page lacks when the list
     # is not found there. Every roster declares one, so an unread roster is named, never silent.
     landmark: str | None = None
@@ -179,7 +205,7 @@ class Scope:
     and its name (fixed, or computed from the page URL). Every ScopeReport of the list, the
     parser's own and the spider's failure reports, is built from it."""
 
-    item: type  # Signature, Membership, Instrument, Event, Announcement
+    item: type  # Signature, Membership, Instrument, Event, Announcement, Report
     kind: str  # ROSTER or APPEND_ONLY
     name: str | Callable[[str], str]
     # A roster's list landmark (a name in the parser's EXPECTATIONS, see kit/expectations.py): a
@@ -188,7 +214,7 @@ class Scope:
 
     def __post_init__(self):
         if self.item not in ENTITY_OF or self.item is CountClaim:
-            raise ValueError(f"a scope holds Instrument, Signature, Membership, Event or Announcement, not {self.item}")
+            raise ValueError(f"a scope holds Instrument, Signature, Membership, Event, Announcement or Report, not {self.item}")
         if self.kind not in SCOPE_KINDS:
             raise ValueError(f"kind {self.kind!r} is not one of {SCOPE_KINDS}")
         if self.kind == ROSTER and not self.landmark:
@@ -218,13 +244,14 @@ class Link:
     rel: str | None = None
 
 
-DATA_ITEMS = (Instrument, Signature, Membership, Event, Announcement, CountClaim)
+DATA_ITEMS = (Instrument, Signature, Membership, Event, Announcement, Report, CountClaim)
 ENTITY_OF = {
     Instrument: "instrument",
     Signature: "signature",
     Membership: "membership",
     Event: "event",
     Announcement: "announcement",
+    Report: "report",
     CountClaim: "count_claim",
 }
 

@@ -16,13 +16,16 @@ module only measures. Everything is computed in **one post-order pass** over the
 element's summary is built from its children's summaries (text capped at `_TEXT_CAP`
 characters), so the cost is linear in the page size, never a `find_all` over each subtree.
 Landmark regions that never hold a page's own list (`header`, `nav`, `footer`, `aside`, `form`,
-and their ARIA roles) are skipped with their whole subtree.
+and their ARIA roles) are skipped with their whole subtree. Each group also carries the **heading**
+that introduces it: the last heading (h1-h6, or a short lead-in line ending with ":") before its
+first member, so a caller can tell "Signatory cities" from "Related news" or "Supported by".
 """
 
 from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -49,10 +52,13 @@ class Group:
     labels: list[str | None]
     how: str  # which part of a member gave most labels: aria-label, heading, figcaption, img alt, text, link, json
     position: int = 0  # page order of the group's parent (pre-order index; JSON groups come after elements)
+    heading: str | None = None  # the heading or lead-in line last seen before the group's first member
 
     @property
     def size(self) -> int:
         return len(self.labels)
+
+    first: int = field(default=0, repr=False)  # pre-order position of the first member (for its heading)
 
     def names(self) -> list[str]:
         return [label for label in self.labels if label]
@@ -93,12 +99,13 @@ class _Frame:
     element: Tag
     position: int
     summary: _Summary = field(default_factory=_Summary)
-    children: list = field(default_factory=list)  # (signature, summary) of element children, in order
+    children: list = field(default_factory=list)  # (signature, summary, position) of element children, in order
 
 
 def element_groups(root: Tag) -> list[Group]:
     """Every group of >= MIN_GROUP like siblings under `root` (landmark regions skipped), in page order."""
     groups: list[Group] = []
+    headings: list[tuple[int, str]] = []  # (pre-order position, text) of each heading or lead-in line
     visited = 0
     stack: list[tuple[_Frame, Iterator]] = [(_Frame(root, visited), iter(root.contents))]
     while stack:
@@ -114,13 +121,45 @@ def element_groups(root: Tag) -> list[Group]:
             continue
         stack.pop()
         summary = _finish(frame)
+        if _introduces(frame.element, summary):
+            headings.append((frame.position, summary.text))
         groups.extend(_groups_of(frame))
         if stack:
             parent = stack[-1][0]
             parent.summary.absorb(summary)
-            parent.children.append((_signature(frame.element), summary))
+            parent.children.append((_signature(frame.element), summary, frame.position))
+    _name_headings(groups, headings)
     groups.sort(key=lambda g: g.position)
     return groups
+
+
+_LEAD_IN_TAGS = frozenset({"p", "strong", "b", "dt", "caption", "legend", "th"})
+
+
+def _introduces(element: Tag, summary: "_Summary") -> bool:
+    """A heading, or a short lead-in line that ends with a colon ("The signatory cities are:")."""
+    if not summary.text:
+        return False
+    return element.name in _HEADINGS or (element.name in _LEAD_IN_TAGS and summary.text.endswith(":")
+                                          and len(summary.text) <= 80)
+
+
+def _name_headings(groups: list[Group], headings: list[tuple[int, str]]) -> None:
+    """Give each group the last heading that starts before its first member (headings are
+    recorded in post-order, so sort them by position once; one binary search per group)."""
+    if not headings:
+        return
+    headings.sort()
+    positions = [position for position, _ in headings]
+    for group in groups:
+        index = bisect_left(positions, group.first) - 1
+        if index >= 0:
+            group.heading = headings[index][1]
+
+
+def is_skipped_region(element: Tag) -> bool:
+    """Whether an element is a landmark region (nav, footer, aside ...) that never holds a page's list."""
+    return _skipped(element)
 
 
 def _skipped(element: Tag) -> bool:
@@ -148,18 +187,22 @@ def _finish(frame: _Frame) -> _Summary:
 def _groups_of(frame: _Frame) -> list[Group]:
     """The runs of like siblings among this element's children."""
     by_signature: dict[str, list[_Summary]] = {}
-    for signature, summary in frame.children:
+    first: dict[str, int] = {}
+    for signature, summary, position in frame.children:
         by_signature.setdefault(signature, []).append(summary)
+        first.setdefault(signature, position)
     found = []
     for signature, members in by_signature.items():
         if len(members) < MIN_GROUP:
             continue
         labelled = [_label(m) for m in members]
         hows = [how for _, how in labelled if how]
-        found.append(Group(where=f"{_signature(frame.element)} > {signature}",
-                           labels=[label for label, _ in labelled],
-                           how=max(sorted(set(hows)), key=hows.count) if hows else "none",
-                           position=frame.position))
+        group = Group(where=f"{_signature(frame.element)} > {signature}",
+                      labels=[label for label, _ in labelled],
+                      how=max(sorted(set(hows)), key=hows.count) if hows else "none",
+                      position=frame.position)
+        group.first = first[signature]
+        found.append(group)
     return found
 
 
@@ -216,6 +259,11 @@ def _load_json(text: str):
         except ValueError:
             return None
     return None
+
+
+def json_arrays(data, path: str = "$") -> Iterator[tuple[str, list]]:
+    """Every list of >= MIN_GROUP objects or strings in a JSON value, with its path ("$.data")."""
+    return _arrays(data, path)
 
 
 def _arrays(data, path: str) -> Iterator[tuple[str, list]]:

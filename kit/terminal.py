@@ -27,6 +27,12 @@ def for_terminal(text) -> str:
     return str(text).translate(_VISIBLE)
 
 
+def lines_for_terminal(text) -> str:
+    """`text` of several lines (a message preview) with its line breaks kept and every other
+    control character shown as an escape, line by line."""
+    return "\n".join(for_terminal(line) for line in str(text).split("\n"))
+
+
 def json_text(value, **options) -> str:
     """JSON of `value` (non-ASCII kept) in which no character can act on a terminal.
 

@@ -12,13 +12,13 @@ from crawler import spider_registry as catalogue
 def status_report(db_path: str, settings, now: datetime) -> dict:
     """{"database", "spiders": [one entry per spider, in the catalogue's order], "outbox": {channel:
     {status: n}}}. A store not created yet reads as every spider never run and an empty outbox."""
-    from store import open_db
+    from store import open_db_readonly
 
     spiders = catalogue.spiders(settings)
     crons = catalogue.spider_schedules(settings, spiders)
     unconfigured = catalogue.not_configured(settings, spiders)
     report = {"database": str(db_path), "spiders": [], "outbox": {}}
-    db = open_db(db_path) if Path(db_path).exists() else None
+    db = open_db_readonly(db_path) if Path(db_path).exists() else None  # a report writes nothing
     try:
         last = {}
         if db is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from kit.errors import GlocalError
 
 HOST = "127.0.0.1"  # researchers' own machine; publishing is a separate, deliberate step
+SIGNING_FACETS = ("instrument_title", "standing", "country")
 
 
 def metadata(db_name: str) -> dict:
@@ -22,10 +23,19 @@ def metadata(db_name: str) -> dict:
                "columns": {column: meaning for column, (_kind, meaning) in info["columns"].items()}}
         for name, info in docs.items() if info["columns"]
     }
+    # Counts a researcher reads off a facet are of signings (one actor x one instrument), never of
+    # the evidence rows that report them: the `signings` view opens with its facets.
+    tables.setdefault("signings", {})["facets"] = list(SIGNING_FACETS)
+    # sqlite-utils' bookkeeping is no part of the interface, and Datasette's SQL box starts with the
+    # first table it lists: hidden, it is neither listed first nor offered as the default query.
+    tables.setdefault("_sqlite_migrations", {})["hidden"] = True
     queries = {
         q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip()}
         for q in QUERIES.values()
     }
+    # sqlite-utils' bookkeeping is no part of the interface, and Datasette's SQL box starts with the
+    # first table it lists: hidden, it is neither listed first nor offered as the default query.
+    tables.setdefault("_sqlite_migrations", {})["hidden"] = True
     return {
         "title": "glocal-watch",
         "description": "Declarations, charters and pledges that cities sign through their networks, "
@@ -36,14 +46,29 @@ def metadata(db_name: str) -> dict:
     }
 
 
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def register_pages() -> None:
+    """Add research/web.py's pages (front page, map, charts) to Datasette's plugins, once."""
+    from datasette.plugins import pm
+
+    from research import web
+
+    if not pm.is_registered(web):
+        pm.register(web, name="glocal_pages")
+
+
 def app(path: str | Path):
-    """The Datasette ASGI app over the store at `path`, opened read-only."""
+    """The Datasette ASGI app over the store at `path`, opened read-only, with glocal-watch's pages."""
     from datasette.app import Datasette
 
+    register_pages()
     path = Path(path)
     return Datasette(
         files=[str(path)],
         metadata=metadata(path.stem),
+        template_dir=str(TEMPLATES),
         settings={"allow_download": False, "default_page_size": 100},
     )
 

@@ -1,4 +1,4 @@
-"""Files for researchers: exports of tables and named queries, and dated snapshots of the dataset.
+"""Files for researchers: exports of tables and named queries (snapshots: research/snapshot.py).
 
 A file is written next to its destination and renamed into place, so an export that fails
 (unwritable folder, full disk) leaves nothing behind and changes nothing that was there.
@@ -11,21 +11,16 @@ import io
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from kit.errors import GlocalError
-from store.tables import column_types, crawl_sources, page_sites, public_relations, relation_rows
+from store.tables import public_relations, relation_rows
 
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "schema.md"
-# What a snapshot holds: the facts, who they are about, and where each came from.
-SNAPSHOT_TABLES = ("instruments", "actors", "actor_names", "actor_decisions", "signatures", "memberships",
-                   "events", "announcements", "count_claims", "changes", "pages", "crawl_runs")
 
 
 def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[tuple]]:
@@ -42,11 +37,44 @@ def export_rows(db: Database, what: str, params: dict) -> tuple[list[str], list[
     return relation_rows(db, what)
 
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (`=HYPERLINK(...)`, `@SUM(...)`, `+1`, `-1`): scraped text must never be one.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with an apostrophe; others as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def write_csv(out, columns: list[str], rows) -> None:
+    """Every CSV the project writes goes through here: header, rows, formula-leading text defused."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([defused(c) for c in columns])
+    writer.writerows([defused(v) for v in row] for row in rows)
+
+
+def current_umask() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+def public_file_mode() -> int:
+    """The mode a file gets from open() under the process's umask (0644 under the usual 022):
+    a temporary file is created 0600, and a figure or export must not stay private by accident."""
+    return 0o666 & ~current_umask()
+
+
 def render(columns: list[str], rows: list[tuple], fmt: str, out) -> int:
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        write_csv(out, columns, rows)
     elif fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
@@ -73,6 +101,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(temp, public_file_mode())
         os.replace(temp, path)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
@@ -92,79 +121,3 @@ def schema_descriptions(path: Path = SCHEMA_DOC) -> dict[str, dict]:
                    for m in re.finditer(r"^\|\s*`([^`]+)`\s*\|\s*([^|]*)\|\s*(.*?)\s*\|\s*$", body, flags=re.M)}
         described[title.strip()] = {"description": " ".join(paragraph.split()), "columns": columns}
     return described
-
-
-def write_snapshot(db: Database, directory: str, *, today: str | None = None) -> tuple[Path, dict]:
-    """Write DIRECTORY/glocal-watch-<date>/ (CSVs, data-dictionary.csv, README.md); refuse to overwrite."""
-    today = today or datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    parent = Path(directory)
-    folder = parent / f"glocal-watch-{today}"
-    if folder.exists():
-        raise GlocalError(f"{folder} already exists: a snapshot is never overwritten; choose another folder")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}-"))
-    except OSError as error:
-        raise GlocalError(f"cannot write a snapshot in {parent}: {error.strerror or error}") from None
-    try:
-        counts = {}
-        docs = schema_descriptions()
-        dictionary = [("table", "column", "type", "meaning")]
-        for table in SNAPSHOT_TABLES:
-            columns, rows = export_rows(db, table, {})
-            with open(staging / f"{table}.csv", "w", encoding="utf-8", newline="") as fh:
-                render(columns, rows, "csv", fh)
-            counts[table] = len(rows)
-            described = docs.get(table, {}).get("columns", {})
-            types = column_types(db, table)
-            for column in columns:
-                kind, meaning = described.get(column, (types[column].__name__, ""))
-                dictionary.append((table, column, kind, meaning))
-        with open(staging / "data-dictionary.csv", "w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(dictionary)
-        (staging / "README.md").write_text(_readme(db, today, counts, docs), encoding="utf-8")
-        os.replace(staging, folder)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise GlocalError(f"cannot write a snapshot in {parent}: {error.strerror or error}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return folder, counts
-
-
-def _readme(db: Database, today: str, counts: dict, docs: dict) -> str:
-    sources = crawl_sources(db)
-    hosts = page_sites(db)
-    lines = [
-        f"# glocal-watch dataset, snapshot of {today}",
-        "",
-        f"Exported on {today} (UTC) from a glocal-watch store. Cite as: glocal-watch dataset, snapshot "
-        f"{today}, with the source pages listed in `pages.csv`.",
-        "",
-        "Every fact carries its provenance: `source` (the spider), `url` (the page that said it),",
-        "`first_seen_at`/`last_seen_at` (capture times) and `removed_at`; `changes.csv` is the dated log of",
-        "every change with the page (`page_id` -> `pages.csv`: URL, capture time, SHA-256, archive record).",
-        "Dates ending in `_on` are as the sites printed them; `_at` columns are capture times (UTC).",
-        "",
-        "## Sources",
-        "",
-        "| spider | runs | first run | last run | replays |",
-        "|---|---|---|---|---|",
-        *[f"| {s['spider']} | {s['runs']} | {s['first_run']} | {s['last_run']} | {s['replays']} |" for s in sources],
-        "",
-        "Sites: " + (", ".join(hosts) if hosts else "none recorded"),
-        "",
-        "## Files and row counts",
-        "",
-        "| file | rows | what one row is |",
-        "|---|---|---|",
-        *[f"| {table}.csv | {count} | {docs.get(table, {}).get('description', '')[:160]} |"
-          for table, count in counts.items()],
-        "",
-        "`data-dictionary.csv` describes every column (table, column, type, meaning).",
-        "",
-        "Licence: the data is facts published by the listed sites; check each site's terms before republishing.",
-        "",
-    ]
-    return "\n".join(lines)

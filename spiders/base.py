@@ -29,6 +29,7 @@ from kit.items import APPEND_ONLY, ROSTER, Link, Scope, ScopeReport, item_kind
 from kit.page_limits import check_page
 from kit.routing import NoRoute, Route
 from spiders.parsers.listing_page import ListingPage, PagedList
+from spiders.parsers.stand_in import needs_stand_in, stand_in
 
 
 class GlocalSpider(scrapy.Spider):
@@ -103,11 +104,28 @@ class GlocalSpider(scrapy.Spider):
                                       f"(Content-Type {content_type or 'missing'})")
         try:
             self.check_limits(response.text, response.url, route)
-            return list(route.parse(response.text, response.url))
-        except ParseError as error:
+        except ParseError as error:  # a page over the limits is read by nobody, the generic reader included
             self.logger.error("%s", error)
             return route.scope.report(self.name, response.url, complete=False, reason=str(error),
                                       landmarks_missing=list(error.landmarks), rejected=True)
+        try:
+            output = list(route.parse(response.text, response.url))
+        except ParseError as error:
+            self.logger.error("%s", error)
+            output = route.scope.report(self.name, response.url, complete=False, reason=str(error),
+                                        landmarks_missing=list(error.landmarks), rejected=True)
+        return self.stand_in(response, route, output)
+
+    def stand_in(self, response, route: Route, output: list | ScopeReport) -> list | ScopeReport:
+        """When the parser's landmarks for its roster are missing, the generic roster reader reads
+        the page instead (spiders/parsers/stand_in.py); a parser opts in with `roster_item`."""
+        if needs_stand_in(route, self.parser, output, response.url) is None:
+            return output
+        result = stand_in(route, self.parser, output, response.text, response.url, source=self.name)
+        report = next((r for r in result if isinstance(r, ScopeReport) and r.stand_in), None)
+        if report is not None:
+            self.logger.warning("%s", report.reason)
+        return result[0] if len(result) == 1 and isinstance(result[0], ScopeReport) else result
 
     def check_limits(self, text: str, url: str, route: Route) -> None:
         """Reject a page over CRAWL_MAX_PAGE_CHARS, or markup nested deeper than CRAWL_MAX_PAGE_DEPTH

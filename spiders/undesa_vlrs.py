@@ -1,6 +1,6 @@
 """Voluntary Local Reviews: UN DESA's list (https://sdgs.un.org/topics/voluntary-local-reviews, Drupal's
 double pager ?page=0,N), then UN-Habitat's list for the reviews DESA lacks. Both lists make ONE list
-of reviews (and one of their submitting cities): a review both name is recorded once, as DESA has it.
+of reports (each authored by its city): a review both name is recorded once, as DESA has it.
 """
 
 from spiders.base import Batch, GlocalSpider, Listing
@@ -16,7 +16,7 @@ class UndesaVlrsSpider(GlocalSpider):
 
     async def start(self):
         # DESA's list first: the first list to name a review wins.
-        batch = Batch(self.name, (parser.REVIEWS, parser.SUBMITTERS), parser.DESA_URL)
+        batch = Batch(self.name, (parser.REVIEWS,), parser.DESA_URL)
         for request in self.walk(batch, [Listing(parser.DESA_URL, parser.parse_desa),
                                          Listing(parser.HABITAT_URL, parser.parse_habitat)]):
             yield request

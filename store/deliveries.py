@@ -53,6 +53,12 @@ def due(db: Database, *, now: str, limit: int | None = None) -> list[dict]:
     return list(db.query(sql, params))
 
 
+def due_count(db: Database, *, now: str) -> int:
+    """How many rows `due` would return without a limit."""
+    return db.conn.execute("select count(*) from deliveries where status in ('pending', 'failed') "
+                           "and next_attempt_at <= ?", [now]).fetchone()[0]
+
+
 def claim(db: Database, ids: list[int], *, now: str) -> None:
     """Mark rows as being sent (committed before the send, so a crash leaves a trace)."""
     with db.atomic():

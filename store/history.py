@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
-from store.errors import NotFound
 from store.clock import iso_utc, parse_moment
 
 
@@ -18,37 +17,6 @@ def end_of(moment: str) -> str:
         parsed += timedelta(days=1)
         return iso_utc(parsed - timedelta(seconds=1))
     return iso_utc(parsed)
-
-
-def find_instrument(db: Database, text: str) -> dict:
-    """The instrument a user means: its key, the end of its key ("clean-air-cities"), or words of its title."""
-    exact = list(db.query("select * from instruments where key = ?", [text]))
-    if exact:
-        return exact[0]
-    matches = list(db.query(
-        "select * from instruments where key like ? or lower(title) like ? order by key",
-        [f"%/{text}%", f"%{text.lower()}%"],
-    ))
-    if not matches:
-        raise NotFound(f"no instrument matches {text!r} (see: glocal instruments)")
-    if len(matches) > 1:
-        keys = ", ".join(m["key"] for m in matches[:8])
-        raise NotFound(f"{text!r} matches {len(matches)} instruments: {keys}; give the full key")
-    return matches[0]
-
-
-def instruments_with_counts(db: Database) -> list[dict]:
-    """Every instrument, by key, with its number of current signatories (`glocal instruments`)."""
-    return list(db.query(
-        """select i.key, i.title, i.removed_at, count(s.key) as signatories
-           from instruments i left join signatures s on s.instrument_key = i.key and s.removed_at is null
-           group by i.key order by i.key"""
-    ))
-
-
-def instrument_title(db: Database, key: str) -> str | None:
-    """The title of the instrument stored under `key` (None when it has none)."""
-    return db.execute("select title from instruments where key = ?", [key]).fetchone()[0]
 
 
 def signatories(db: Database, instrument_key: str, *, as_of: str | None = None) -> list[dict]:

@@ -151,6 +151,7 @@ def begin_scope(
     quiet: bool = False,
     held: bool = False,
     outbox=None,
+    stand_in: str | None = None,
 ) -> ScopeState:
     """Record that this run reports on `scope` and decide what the run may do to it.
 
@@ -176,10 +177,10 @@ def begin_scope(
     with db.atomic():
         cursor = db.conn.execute(
             """insert into scope_runs (run_id, scope, entity, kind, url, observed_at, complete, healthy, baseline,
-                                       listed, stated, reason, added, updated, removed, restored)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)""",
+                                       listed, stated, reason, added, updated, removed, restored, stand_in)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)""",
             (run_id, scope, entity, kind, url, observed_at, int(complete), int(healthy and not stale),
-             int(baseline), listed, stated, reason),
+             int(baseline), listed, stated, reason, stand_in),
         )
     return ScopeState(
         scope=scope,
@@ -266,7 +267,7 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
             row = entity.values(record)
             old = existing.get(key)
             if old is None and has_actor and trusted:
-                row.append(resolver.resolve(record, seen_at))
+                row.append(_actor_of(resolver, record, seen_at))
                 old = _respelled(db, state, entity, key, row[actor_position], by_key) if has_rows else None
                 if old is not None:
                     key = old[_KEY]
@@ -286,7 +287,7 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
                     counts["held"] += 1
                     continue
                 if has_actor and len(row) == actor_position:
-                    row.append(resolver.resolve(record, seen_at))
+                    row.append(_actor_of(resolver, record, seen_at))
                 if old is None:
                     inserts.append((key, record["source"], scope, url, seen_at, seen_at, run_id, run_id, *row))
                     change, diff = "added", _added_json(entity, row)
@@ -336,6 +337,12 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
         write_changes(db, changes, state.outbox)
         if firsts:
             conn.executemany(f"update [{table}] set first_seen_at = ? where key = ?", firsts)
+
+
+def _actor_of(resolver, record: dict, seen_at: str) -> int | None:
+    # A report whose author the source does not name (a review listed without "City, Country")
+    # keeps no actor rather than one made of nothing.
+    return resolver.resolve(record, seen_at) if record.get("actor_name") else None
 
 
 def _respelled(db: Database, state: ScopeState, entity: Entity, key: str, actor_id: int,

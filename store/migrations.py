@@ -570,3 +570,276 @@ def m200_actor_places_links_and_review(db: Database):
         pk=("group_id", "member_id"),
         foreign_keys=[("group_id", "actors", "id"), ("member_id", "actors", "id")],
     )
+
+
+# --- signings: one actor x one instrument, the networks' names, reports (m100-m149) -------------------
+
+@migrations()
+def m100_scope_kinds(db: Database):
+    # Whether a scope is a roster (a list that says who is in) or append-only (news posts): the
+    # signing rules read it per evidence row, so it is one indexed row per scope rather than a
+    # look through every run of the scope. A trigger keeps it in step with the runs' reports (the
+    # latest report of a scope names its kind).
+    db["scope_kinds"].create({"scope": str, "kind": str}, pk="scope")
+    db.execute("""insert or replace into scope_kinds (scope, kind)
+                  select scope, coalesce(kind, 'roster') from scope_runs order by id""")
+    db.execute("""create trigger scope_runs_kind_ai after insert on scope_runs begin
+                      insert or replace into scope_kinds (scope, kind) values (new.scope, coalesce(new.kind, 'roster'));
+                  end""")
+
+
+@migrations()
+def m101_signature_instrument_names(db: Database):
+    # A news post names the instrument it reports on ("the C40 Zero Waste Accelerator") even when no
+    # list of that instrument is crawled: kept with the evidence, so the instrument has a title.
+    db["signatures"].add_column("instrument_title", str)
+    db["signatures"].add_column("instrument_issuer", str)
+
+
+# Networks and bodies that issue instruments, hold member lists or organise events, each with the
+# names the sources print for it. `parent` is the body a statutory organ belongs to (UCLG's World
+# Council), so a network's instruments include those of its organs. Researchers may add rows.
+NETWORKS_SEED = (
+    # name, kind, parent, aliases
+    ("C40 Cities", "network", None, ("C40", "C40 Cities Climate Leadership Group")),
+    ("UCLG", "network", None, ("United Cities and Local Governments", "CGLU", "CGLU - UCLG")),
+    ("UCLG World Congress", "statutory body", "UCLG", ("World Congress of UCLG",)),
+    ("UCLG World Council", "statutory body", "UCLG", ("World Council of UCLG",)),
+    ("UCLG Executive Bureau", "statutory body", "UCLG", ()),
+    ("Covenant of Mayors - Europe", "network", None,
+     ("Covenant of Mayors", "EU Covenant of Mayors", "Covenant of Mayors for Climate & Energy",
+      "Covenant of Mayors for Climate and Energy", "Covenant of Mayors – Europe", "Covenant of Mayors Europe")),
+    ("Global Covenant of Mayors for Climate & Energy", "network", None,
+     ("GCoM", "Global Covenant of Mayors", "Global Covenant of Mayors for Climate and Energy")),
+    ("ICLEI", "network", None, ("ICLEI - Local Governments for Sustainability", "ICLEI – Local Governments for Sustainability")),
+    ("Eurocities", "network", None, ("EUROCITIES",)),
+    ("Metropolis", "network", None, ("World Association of the Major Metropolises",)),
+    ("ECCAR", "network", None, ("European Coalition of Cities Against Racism",)),
+    ("ICCAR", "network", None, ("International Coalition of Inclusive and Sustainable Cities",)),
+    ("Global Parliament of Mayors", "network", None, ("GPM",)),
+    ("Mayors Migration Council", "network", None, ("MMC",)),
+    ("Mayors Mechanism", "mechanism", None, ("Mayors Mechanism (UCLG, Mayors Migration Council, IOM)",)),
+    ("Global Taskforce of Local and Regional Governments", "network of networks", None, ("GTF", "Global Taskforce")),
+    ("European Commission", "EU institution", None, ("European Commission (DG REGIO)", "EC")),
+    ("European Committee of the Regions", "EU institution", None, ("CoR",)),
+    ("United Nations", "UN body", None,
+     ("UN", "United Nations (depositary: the Secretary-General)", "UN Secretary-General")),
+    ("UN DESA", "UN body", "United Nations", ("United Nations Department of Economic and Social Affairs",)),
+    ("UN-Habitat", "UN body", "United Nations", ("United Nations Human Settlements Programme", "UN Habitat")),
+    ("UNFCCC", "UN body", "United Nations",
+     ("UNFCCC secretariat", "UNFCCC Global Climate Action portal",
+      "United Nations Framework Convention on Climate Change secretariat")),
+    ("UNESCO", "UN body", "United Nations", ()),
+    ("UNACLA", "UN body", "UN-Habitat", ("United Nations Advisory Committee of Local Authorities",)),
+    ("IOM", "UN body", "United Nations", ("International Organization for Migration",)),
+)
+
+
+@migrations()
+def m102_network_vocabulary(db: Database):
+    # One row per network or body, and every name a source prints for it ("C40" and "C40 Cities"):
+    # memberships.network and each body named in instruments.issuer are looked up here (case and
+    # dash forms ignored), so a question about a network gets one answer whatever its spelling.
+    db["networks"].create({"id": int, "name": str, "kind": str, "parent_id": int}, pk="id",
+                          foreign_keys=[("parent_id", "networks", "id")])
+    db["networks"].create_index(["name"], unique=True)
+    db.execute("create table network_aliases (alias text primary key collate nocase, network_id integer "
+               "not null references networks(id))")
+    ids = {}
+    for name, kind, parent, _aliases in NETWORKS_SEED:
+        ids[name] = db["networks"].insert({"name": name, "kind": kind, "parent_id": ids.get(parent)}).last_pk
+    for name, _kind, _parent, aliases in NETWORKS_SEED:
+        for alias in (name, *aliases):
+            db.execute("insert or ignore into network_aliases (alias, network_id) values (?, ?)", [alias, ids[name]])
+    # Each body an instrument names as its issuer ("European Commission; Covenant of Mayors - Europe"
+    # is two), with the vocabulary's network when it knows the name.
+    db.create_view("instrument_issuers", """
+        with recursive parts(instrument_key, issuer, rest) as (
+          select key, null, issuer || '; ' from instruments where issuer is not null
+          union all
+          select instrument_key, trim(substr(rest, 1, instr(rest, '; ') - 1)), substr(rest, instr(rest, '; ') + 2)
+          from parts where rest <> ''
+        )
+        select p.instrument_key, p.issuer as issuer_as_printed, n.id as network_id, n.name as network
+        from parts p left join network_aliases a on a.alias = p.issuer left join networks n on n.id = a.network_id
+        where p.issuer is not null and p.issuer <> ''
+    """)
+    db.create_view("membership_networks", """
+        select m.key as membership_key, m.actor_id, m.network as network_as_printed, n.id as network_id,
+               coalesce(n.name, m.network) as network, m.removed_at
+        from memberships m left join network_aliases a on a.alias = m.network left join networks n on n.id = a.network_id
+    """)
+
+
+@migrations()
+def m103_instrument_records(db: Database):
+    # Every instrument a signing can point at: the rows of `instruments` (each from its own page or
+    # list) and, for an instrument only other evidence names (C40's Zero Waste accelerator, whose
+    # page is not crawled, named by news posts), one record made from that evidence: the title and
+    # issuer the first post printed. `instrument_mentions` holds those, one row per instrument key a
+    # signature pointed at, written by a trigger in the same transaction as the signature.
+    db["instrument_mentions"].create({"instrument_key": str, "title": str, "issuer": str, "source": str,
+                                      "url": str, "first_seen_at": str}, pk="instrument_key")
+    # Two triggers, so that a list's own rows (no title, their instrument already recorded) cost one
+    # primary-key look each and write nothing.
+    db.execute("""create trigger signatures_mention_titled_ai after insert on signatures
+                  when new.instrument_title is not null begin
+                      insert or ignore into instrument_mentions (instrument_key, title, issuer, source, url, first_seen_at)
+                      values (new.instrument_key, new.instrument_title, new.instrument_issuer, new.source, new.url,
+                              new.first_seen_at);
+                      update instrument_mentions set title = new.instrument_title, issuer = new.instrument_issuer
+                      where instrument_key = new.instrument_key and title is null;
+                  end""")
+    db.execute("""create trigger signatures_mention_untitled_ai after insert on signatures
+                  when new.instrument_title is null
+                   and not exists (select 1 from instruments where key = new.instrument_key) begin
+                      insert or ignore into instrument_mentions (instrument_key, source, url, first_seen_at)
+                      values (new.instrument_key, new.source, new.url, new.first_seen_at);
+                  end""")
+    db.execute("""insert or ignore into instrument_mentions (instrument_key, source, url, first_seen_at)
+                  select instrument_key, min(source), min(url), min(first_seen_at) from signatures
+                  where instrument_key not in (select key from instruments) group by instrument_key""")
+    db.create_view("instrument_records", """
+        select i.key, i.title, i.kind, i.issuer, i.adopted_on, i.place, i.event_key, i.source, i.url,
+               i.first_seen_at, i.removed_at, 'page' as known_from
+        from instruments i
+        union all
+        select mention.instrument_key, coalesce(mention.title, mention.instrument_key), null, mention.issuer, null, null,
+               null, mention.source, mention.url, mention.first_seen_at, null, 'news'
+        from instrument_mentions mention
+        where not exists (select 1 from instruments i where i.key = mention.instrument_key)
+    """)
+
+
+@migrations()
+def m104_signings(db: Database):
+    # A signing is one actor x one instrument; the signatures rows that report it (the instrument's
+    # own list, a news post, an imported file) are its evidence. A row is list evidence when its
+    # scope is a roster (the list says who is in), news evidence when its scope is append-only.
+    db.create_view("signing_evidence", """
+        select s.key, s.instrument_key, s.actor_id, s.actor_name as name_as_published,
+               coalesce(s.country, a.country) as country, s.signed_on, s.status, s.role, s.source, s.scope,
+               case when coalesce(k.kind, 'roster') = 'roster' then 'list' else 'news' end as evidence,
+               s.url, s.first_seen_at, s.last_seen_at, s.removed_at
+        from signatures s
+        left join actors a on a.id = s.actor_id
+        left join scope_kinds k on k.scope = s.scope
+    """)
+    # The rules, stated once: on the list = some list row is not removed; current = on the list, or
+    # named only by news (news is never removed); the signing date = the list's own date, else the
+    # earliest date any evidence printed, with the row that printed it (date, source, url packed in
+    # one text so min() picks them together; char(31) cannot occur in a date or a URL).
+    db.create_view("signings", """
+        with grouped as (
+          select s.instrument_key, s.actor_id,
+                 count(*) as evidence_rows,
+                 sum(s.is_list) as list_rows,
+                 max(s.is_list and s.removed_at is null) as on_list,
+                 max(not s.is_list and s.removed_at is null) as news_current,
+                 min(case when s.is_list and s.signed_on is not null
+                          then s.signed_on || char(31) || 'list' || char(31) || s.source || char(31) || s.url end) as list_date,
+                 min(case when s.signed_on is not null
+                          then s.signed_on || char(31) || case when s.is_list then 'list' else 'news' end
+                               || char(31) || s.source || char(31) || s.url end) as any_date,
+                 min(s.first_seen_at) as first_seen_at,
+                 min(case when s.is_list then s.first_seen_at end) as listed_since,
+                 max(case when s.is_list then s.removed_at end) as last_removed_at,
+                 coalesce(min(case when s.is_list and s.removed_at is null then s.actor_name end),
+                          min(case when s.is_list then s.actor_name end), min(s.actor_name)) as name_as_published,
+                 coalesce(max(case when s.is_list then s.country end), max(s.country)) as country,
+                 max(case when s.is_list then s.status end) as status,
+                 max(case when s.is_list then s.action end) as action,
+                 max(case when s.is_list then s.action_on end) as action_on,
+                 max(case when s.is_list then s.withdrawal_notified_on end) as withdrawal_notified_on,
+                 max(case when s.is_list then s.withdrawal_effective_on end) as withdrawal_effective_on,
+                 max(case when s.is_list then s.as_printed end) as as_printed,
+                 max(case when s.is_list then s.role end) as role,
+                 min(case when s.is_list then s.network_member end) as network_member,
+                 group_concat(distinct s.source) as sources
+          from (select s.*, coalesce(k.kind, 'roster') = 'roster' as is_list
+                from signatures s left join scope_kinds k on k.scope = s.scope) s
+          group by s.instrument_key, s.actor_id
+        ),
+        dated as (select *, coalesce(list_date, any_date) as best_date from grouped)
+        select d.instrument_key,
+               coalesce(i.title, (select m.title from instrument_mentions m where m.instrument_key = d.instrument_key),
+                        d.instrument_key) as instrument_title,
+               d.actor_id, a.name as actor,
+               coalesce(d.country, a.country) as country, a.geonames_id, d.name_as_published,
+               coalesce(d.on_list, 0) as on_list,
+               case when d.on_list then 'listed' when d.list_rows > 0 then 'removed' else 'news only' end as standing,
+               case when d.on_list or (d.list_rows = 0 and d.news_current) then 1 else 0 end as current,
+               substr(d.best_date, 1, instr(d.best_date, char(31)) - 1) as signed_on,
+               substr(d.best_date, instr(d.best_date, char(31)) + 1, 4) as signed_on_from,
+               substr(substr(d.best_date, instr(d.best_date, char(31)) + 6), 1,
+                      instr(substr(d.best_date, instr(d.best_date, char(31)) + 6), char(31)) - 1) as signed_on_source,
+               substr(substr(d.best_date, instr(d.best_date, char(31)) + 6),
+                      instr(substr(d.best_date, instr(d.best_date, char(31)) + 6), char(31)) + 1) as signed_on_url,
+               d.first_seen_at, d.listed_since,
+               case when d.list_rows > 0 and not d.on_list then d.last_removed_at end as removed_at,
+               d.status, d.action, d.action_on, d.withdrawal_notified_on, d.withdrawal_effective_on, d.as_printed,
+               d.role, d.network_member, d.evidence_rows, d.sources
+        from dated d
+        left join actors a on a.id = d.actor_id
+        left join instruments i on i.key = d.instrument_key
+    """)
+
+
+@migrations()
+def m105_reports(db: Database):
+    # A Voluntary Local Review is a report a city publishes about itself, not an instrument it
+    # signs: its own table, with the city as author (actor_id) and its date as precise as the source
+    # prints it (a year, a month or a day), never a bare year in an `_on` column.
+    db["reports"].create(
+        {"key": str, "title": str, "kind": str, "actor_id": int, "actor_name": str, "country": str,
+         "published": str, "published_precision": str, "reviews": str, "document_url": str, **_TRACKING},
+        pk="key",
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["reports"].create_index(["actor_id"])
+    db["reports"].create_index(["scope"])
+    # The reviews stored before (an instrument of kind voluntary_local_review "signed" by its city as
+    # submitter) move here, with their history kept in `changes` under their old keys.
+    db.execute("""
+        insert into reports (key, title, kind, actor_id, actor_name, country, published, published_precision,
+                             reviews, document_url, source, scope, url, first_seen_at, last_seen_at, removed_at,
+                             first_run_id, last_seen_run_id)
+        select i.key, i.title, i.kind, s.actor_id, s.actor_name, s.country, i.adopted_on,
+               case length(i.adopted_on) when 4 then 'year' when 7 then 'month' when 10 then 'day' end,
+               '2030 Agenda', case when i.text like 'Report: %' then substr(i.text, 9) end,
+               i.source, 'reports:' || i.source, i.url, i.first_seen_at, i.last_seen_at, i.removed_at,
+               i.first_run_id, i.last_seen_run_id
+        from instruments i
+        left join signatures s on s.instrument_key = i.key and s.role = 'submitter'
+        where i.kind in ('voluntary_local_review', 'vlr')""")
+    db.execute("""delete from signatures where instrument_key in
+                  (select key from instruments where kind in ('voluntary_local_review', 'vlr'))""")
+    db.execute("delete from instrument_mentions where instrument_key in (select key from reports)")
+    db.execute("delete from instruments where kind in ('voluntary_local_review', 'vlr')")
+    # A place named by a user regardless of (ASCII) case, found by index: the named queries' fallback.
+    db.execute("create index if not exists idx_actors_name_nocase on actors (name collate nocase)")
+    db.execute("create index if not exists idx_actor_names_name_nocase on actor_names (name collate nocase)")
+
+
+@migrations()
+def m106_signing_indexes(db: Database):
+    # Signings group an instrument's evidence rows by actor and tell list rows from news rows by
+    # their scope: the two indexes that read an instrument's rows gain the column each lacked, so
+    # network_overlap (current signings of a network's instruments) and count_history (each actor's
+    # changes) still read the rows from the index alone. Each new index has the old one as a
+    # prefix, so every lookup the old one served it serves, and a write updates as many indexes.
+    db.execute("drop index if exists idx_signatures_instrument_key_removed_at_actor_id")
+    db["signatures"].create_index(["instrument_key", "removed_at", "actor_id", "scope"], if_not_exists=True)
+    db.execute("drop index if exists idx_signatures_instrument_key_scope_key")
+    db["signatures"].create_index(["instrument_key", "scope", "key", "actor_id"], if_not_exists=True)
+
+
+# --- the generic roster reader (m250-m299) --------------------------------------------------------
+
+@migrations()
+def m250_scope_runs_stand_in(db: Database):
+    # A list its parser could not read (a landmark missing after a redesign) may be read by the
+    # generic roster reader instead: the scope run names the reader that stood in, so a researcher
+    # can tell a list read by its parser from one read by the fallback ("reader standing in").
+    db["scope_runs"].add_column("stand_in", str)
+

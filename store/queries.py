@@ -29,69 +29,269 @@ class Query:
     description: str
     sql: str
     params: tuple[str, ...]
+    # The CTEs that resolve the parameters, and the SQL expressions that say (in words) why a
+    # parameter names nothing or several things: `sql` starts with the former and answers the
+    # latter as its one row; the Python checks run them alone first (see `_checked`).
+    ctes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
 
-# "As it stood" at a moment: a signature counts if its latest change up to then is not a removal.
-# Capture times (observed_at) decide, never the dates the sites print.
-_AS_OF = """
-select s.instrument_key, a.id as actor_id, a.name as actor, coalesce(s.country, a.country) as country,
-       a.geonames_id, s.actor_name as name_as_published, s.signed_on, s.first_seen_at, s.source, s.url
-from signatures s
-left join actors a on a.id = s.actor_id
-where s.instrument_key = :instrument
-  and (select c.change from changes c
-        where c.entity = 'signature' and c.entity_key = s.key
-          and c.observed_at <= (case when length(:as_of) = 10 then :as_of || 'T23:59:59Z' else :as_of end)
-        order by c.observed_at desc, c.id desc limit 1) in ('added', 'updated', 'restored')
-order by a.name, s.actor_name
-"""
+# -- how a parameter names a thing, in SQL: the same rules the Python checks below apply -------------
+# Each named query starts with the CTEs its parameters need, so Datasette (which runs the SQL as it
+# stands) resolves "clean-air-cities" or "Durban" exactly as the command line does, and a parameter
+# that matches nothing, or several things, answers one row saying so instead of an empty table.
 
-_PORTFOLIO = """
+def _pick_instrument(param: str) -> str:
+    # The key as given; else keys ending in "/<text>..." or titles containing the text.
+    return f"""pick_{param} as (
+  select key from instrument_records where key = :{param}
+  union
+  select key from instrument_records
+  where not exists (select 1 from instrument_records where key = :{param})
+    and (key like '%/' || :{param} || '%' or lower(title) like '%' || lower(:{param}) || '%')
+)"""
+
+
+def _instrument_problem(param: str, what: str = "instrument") -> str:
+    return f"""case (select count(*) from pick_{param})
+  when 1 then null
+  when 0 then 'unknown {what} ' || quote(:{param}) || ' (see: glocal instruments)'
+  else quote(:{param}) || ' matches ' || (select count(*) from pick_{param}) || ' instruments: '
+       || (select group_concat(key, ', ') from (select key from pick_{param} order by key limit 6))
+       || '; give the full key' end"""
+
+
+# An actor id (a merged actor answers for the one it was merged into), or a name as the store or
+# any source spells it: as printed first, then regardless of (ASCII) case.
+_PICK_ACTOR = """exact_actor as (
+  select coalesce(merged_into, id) as id from actors
+  where trim(:actor_id) <> '' and trim(:actor_id) not glob '*[^0-9]*' and id = cast(trim(:actor_id) as integer)
+  union
+  select coalesce(a.merged_into, a.id) from actors a
+  where trim(:actor_id) glob '*[^0-9]*'
+    and (a.name = trim(:actor_id) or a.id in (select actor_id from actor_names where name = trim(:actor_id)))
+),
+pick_actor as (
+  select id from exact_actor
+  union
+  select coalesce(a.merged_into, a.id) from actors a
+  where not exists (select 1 from exact_actor) and trim(:actor_id) glob '*[^0-9]*'
+    and (a.name = trim(:actor_id) collate nocase
+         or a.id in (select actor_id from actor_names where name = trim(:actor_id) collate nocase))
+)"""
+_ACTOR_PROBLEM = """case (select count(*) from pick_actor)
+  when 1 then null
+  when 0 then 'unknown place ' || quote(:actor_id) || ' (see: glocal actors list)'
+  else quote(:actor_id) || ' names ' || (select count(*) from pick_actor) || ' actors: '
+       || (select group_concat(id || ' (' || name || ', ' || coalesce(country, '?') || ')', ', ')
+           from (select a.id, a.name, a.country from actors a where a.id in (select id from pick_actor) order by a.id))
+       || '; give the id' end"""
+
+
+def _pick_network(param: str) -> str:
+    # Every name the network goes by, and those of the bodies under it (UCLG's World Council is
+    # UCLG's), plus the text as given for a network the vocabulary does not know.
+    return f"""tree_{param}(id) as (
+  select network_id from network_aliases where alias = trim(:{param})
+  union
+  select n.id from networks n join tree_{param} t on n.parent_id = t.id
+),
+names_{param}(name) as (
+  select alias from network_aliases where network_id in (select id from tree_{param})
+  union all select trim(:{param})  -- union all: a union would fold "c40 cities" and "C40 Cities" (nocase)
+)"""
+
+
+def _network_problem(param: str) -> str:
+    return f"""case when exists (select 1 from tree_{param})
+            or exists (select 1 from memberships where network = trim(:{param}))
+            or exists (select 1 from instrument_issuers where issuer_as_printed = trim(:{param}))
+  then null
+  else 'unknown network ' || quote(:{param}) || ' (a name of the networks table, a memberships.network or an instruments.issuer)' end"""
+
+
+_EVENT_PROBLEM = """case when exists (select 1 from events where key = :event) then null
+  else 'unknown event ' || quote(:event) end"""
+_MOMENT_PROBLEM = """case when trim(:as_of) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+            or trim(:as_of) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]*' then null
+  else 'as_of ' || quote(:as_of) || ' is not a date: give YYYY-MM-DD or an ISO time like 2026-11-05T12:00:00Z' end"""
+
+
+def _loud(core: str, columns: tuple[str, ...], order: str, *, ctes: tuple[str, ...] = (),
+          problems: tuple[str, ...] = ()) -> str:
+    """The query: its parameters' CTEs, then its rows; or, when a parameter names nothing or several
+    things, one row whose first column says so (the other columns empty)."""
+    if not problems:
+        return f"with recursive {', '.join(ctes)}\n{core}\norder by {order}" if ctes else f"{core}\norder by {order}"
+    nulls = ", ".join(["null"] * (len(columns) - 1))
+    return f"""with recursive {', '.join(ctes)},
+problem(message) as (select coalesce({', '.join(problems)}, null))
 select * from (
-with actor as (select id, name, country from actors where id = :actor_id),
-     spellings as (select lower(name) as name from actor_names where actor_id = :actor_id
+  select * from ({core}) where (select message from problem) is null
+  union all
+  select message, {nulls} from problem where message is not null
+)
+order by {order}"""
+
+
+# A signing's evidence rows with whether each is the list's (a roster scope) or other evidence.
+_EVIDENCE_OF = """select s.*, coalesce(k.kind, 'roster') = 'roster' as is_list
+  from signatures s left join scope_kinds k on k.scope = s.scope"""
+
+# "As it stood" at a moment: an evidence row stands if its latest change up to then (capture time,
+# observed_at) is not a removal; a signing stands if a list row stands, or if no list row of it had
+# been seen yet and a news row stands (the rule of the signings view, at that moment). A treaty
+# participant is judged by the dates the UN printed instead: a signatory from its signature, a party
+# from its act, withdrawn from the day its withdrawal took effect.
+_AS_OF_COLUMNS = ("instrument_key", "actor_id", "actor", "country", "geonames_id", "name_as_published", "on_list",
+                  "status", "signed_on", "signed_on_source", "first_seen_at", "sources", "url")
+_AS_OF_CORE = """
+select * from (
+with moment(until, day) as (
+  select case when length(trim(:as_of)) = 10 then trim(:as_of) || 'T23:59:59Z' else trim(:as_of) end,
+         substr(trim(:as_of), 1, 10)
+),
+rows as (
+  select e.*,
+         case when e.status in ('party', 'signatory', 'withdrawn') then
+                (e.removed_at is null or e.removed_at > (select until from moment))
+                and coalesce(e.signed_on, e.action_on) <= (select day from moment)
+              else (select c.change from changes c
+                     where c.entity = 'signature' and c.entity_key = e.key and c.observed_at <= (select until from moment)
+                     order by c.observed_at desc, c.id desc limit 1) in ('added', 'updated', 'restored') end as stands,
+         case when e.status in ('party', 'signatory', 'withdrawn') then 1
+              else exists (select 1 from changes c where c.entity = 'signature' and c.entity_key = e.key
+                             and c.observed_at <= (select until from moment)) end as seen,
+         case when e.status = 'withdrawn' and coalesce(e.withdrawal_effective_on, '') <= (select day from moment)
+                then 'withdrawn'
+              when e.action_on <= (select day from moment) then 'party'
+              when e.status in ('party', 'signatory', 'withdrawn') then 'signatory'
+              else e.status end as status_then
+  from (""" + _EVIDENCE_OF + """ where s.instrument_key = (select key from pick_instrument)) e
+),
+grouped as (
+  select r.actor_id, max(r.is_list and r.stands) as on_list, max(r.is_list and r.seen) as list_seen,
+         max(r.stands) as any_stands,
+         coalesce(max(case when r.is_list and r.stands then r.country end), max(case when r.stands then r.country end)) as country,
+         coalesce(min(case when r.is_list and r.stands then r.actor_name end), min(case when r.stands then r.actor_name end)) as name_as_published,
+         max(case when r.is_list and r.stands then r.status_then end) as status,
+         coalesce(min(case when r.is_list and r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end),
+                  min(case when r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end)) as dated,
+         min(case when r.stands then r.first_seen_at end) as first_seen_at,
+         group_concat(distinct case when r.stands then r.source end) as sources,
+         coalesce(min(case when r.is_list and r.stands then r.url end), min(case when r.stands then r.url end)) as url
+  from rows r group by r.actor_id
+)
+select (select key from pick_instrument) as instrument_key, g.actor_id, a.name as actor,
+       coalesce(g.country, a.country) as country, a.geonames_id, g.name_as_published, g.on_list, g.status,
+       substr(g.dated, 1, instr(g.dated, char(31)) - 1) as signed_on,
+       substr(g.dated, instr(g.dated, char(31)) + 1) as signed_on_source,
+       g.first_seen_at, g.sources, g.url
+from grouped g left join actors a on a.id = g.actor_id
+where g.on_list or (not g.list_seen and g.any_stands)
+)"""
+_AS_OF = _loud(_AS_OF_CORE, _AS_OF_COLUMNS, "on_list desc, actor, name_as_published",
+               ctes=(_pick_instrument("instrument"),), problems=(_instrument_problem("instrument"), _MOMENT_PROBLEM))
+
+# Who signed an instrument, now: one row per signing, with the rules' results.
+_SIGNINGS_COLUMNS = ("instrument_key", "instrument_title", "actor_id", "actor", "country", "name_as_published",
+                     "standing", "on_list", "current", "signed_on", "signed_on_from", "signed_on_source",
+                     "signed_on_url", "first_seen_at", "listed_since", "removed_at", "status", "action",
+                     "action_on", "withdrawal_effective_on", "evidence_rows", "sources")
+_SIGNINGS = _loud(
+    f"select {', '.join(_SIGNINGS_COLUMNS)} from signings where instrument_key = (select key from pick_instrument)",
+    _SIGNINGS_COLUMNS, "current desc, on_list desc, actor, name_as_published",
+    ctes=(_pick_instrument("instrument"),), problems=(_instrument_problem("instrument"),))
+
+# Every row that reports a signing, with its source, page, dates and capture: which source said
+# what, when (RQ 21). An actor given as "" lists the evidence of every signing of the instrument.
+_EVIDENCE_COLUMNS = ("instrument_key", "actor_id", "actor", "evidence", "source", "key", "name_as_published",
+                     "signed_on", "status", "url", "first_seen_at", "last_seen_at", "removed_at")
+_EVIDENCE = _loud(
+    """select e.instrument_key, e.actor_id, a.name as actor, e.evidence, e.source, e.key, e.name_as_published,
+              e.signed_on, e.status, e.url, e.first_seen_at, e.last_seen_at, e.removed_at
+       from signing_evidence e left join actors a on a.id = e.actor_id
+       where e.instrument_key = (select key from pick_instrument) and e.actor_id = (select id from pick_actor)""",
+    _EVIDENCE_COLUMNS, "evidence, first_seen_at, source, key",
+    ctes=(_pick_instrument("instrument"), _PICK_ACTOR),
+    problems=(_instrument_problem("instrument"), _ACTOR_PROBLEM))
+
+_PORTFOLIO_COLUMNS = ("relation", "kind", "key", "title", "body", "dated", "first_seen_at", "removed_at", "source", "url")
+_PORTFOLIO_CORE = """
+select * from (
+with actor as (select id, name, country from actors where id = (select id from pick_actor)),
+     spellings as (select lower(name) as name from actor_names where actor_id = (select id from actor)
                    union select lower(name) from actor)
-select 'signature' as relation, i.kind as kind, s.instrument_key as key, i.title as title, i.issuer as body,
-       s.signed_on as dated, s.first_seen_at, s.removed_at, s.source, s.url
-from signatures s left join instruments i on i.key = s.instrument_key
-where s.actor_id = :actor_id
+select 'signature' as relation, coalesce(r.kind, 'named by ' || r.known_from) as kind, g.instrument_key as key,
+       g.instrument_title as title, r.issuer as body, g.signed_on as dated, g.first_seen_at, g.removed_at,
+       g.sources as source, coalesce(g.signed_on_url, r.url) as url
+from signings g left join instrument_records r on r.key = g.instrument_key
+where g.actor_id = (select id from actor) and coalesce(r.kind, '') not in ('voluntary_local_review', 'vlr')
 union all
-select 'membership', m.category, m.key, m.network, m.network, null, m.first_seen_at, m.removed_at, m.source, m.url
-from memberships m where m.actor_id = :actor_id
+select 'membership', m.category, m.key, coalesce(nw.name, m.network), coalesce(nw.name, m.network), null,
+       m.first_seen_at, m.removed_at, m.source, m.url
+from memberships m left join network_aliases na on na.alias = m.network left join networks nw on nw.id = na.network_id
+where m.actor_id = (select id from actor)
 union all
-select 'review', i.kind, i.key, i.title, i.issuer, i.adopted_on, i.first_seen_at, i.removed_at, i.source, i.url
-from instruments i where i.kind in ('vlr', 'voluntary local review') and lower(i.place) in (select name from spellings)
+select 'review', p.kind, p.key, p.title, p.actor_name, p.published, p.first_seen_at, p.removed_at, p.source, p.url
+from reports p where p.actor_id = (select id from actor)
 union all
 select 'hosted event', e.series, e.key, e.title, e.organiser, e.starts_on, e.first_seen_at, e.removed_at, e.source, e.url
 from events e where lower(e.city) in (select name from spellings)
   and (e.country is null or e.country = (select country from actor) or (select country from actor) is null)
-) order by dated is null, dated, first_seen_at, relation, key
-"""
+)"""
+_PORTFOLIO = _loud(_PORTFOLIO_CORE, _PORTFOLIO_COLUMNS, "dated is null, dated, first_seen_at, relation, key",
+                   ctes=(_PICK_ACTOR,), problems=(_ACTOR_PROBLEM,))
 
-# Observed: the running count of the list as captured (added/restored +1, removed -1), carried
-# over every day a healthy, complete capture of the list saw it unchanged; stated: what the sites
-# said the count was, on the first and the last day each number was seen; side by side per day.
-# CROSS JOIN fixes the order: the instrument's signatures first, then each one's changes. Stores are
-# never ANALYZEd, and without statistics SQLite would rather walk every signature change in the log
-# (0.7 s at a million signatures) and look each signature up.
-_COUNT_HISTORY = """
-with deltas as (
-  select substr(c.observed_at, 1, 10) as day,
-         sum(case c.change when 'removed' then -1 when 'updated' then 0 else 1 end) as delta
-  from signatures s cross join changes c on c.entity = 'signature' and c.entity_key = s.key
-  where s.instrument_key = :instrument
-  group by day
+# Observed: how many distinct actors the instrument's signings counted at the end of each capture
+# day, from the change log: per actor, a running count of its list rows and of its news rows
+# standing (added, restored +1; removed -1); the signing stands while a list row stands, or while
+# a news row stands and no list row of it was seen yet. Only the days its standing flips count.
+# Carried over every day a healthy, complete capture of the list saw it unchanged. Stated: what the
+# sites said the count was, on the first and the last day each number was seen.
+_COUNT_HISTORY_COLUMNS = ("day", "observed", "stated", "stated_by", "stated_url")
+_COUNT_HISTORY_CORE = """
+select * from (
+with evidence as (
+  select s.key, s.actor_id, coalesce(k.kind, 'roster') = 'roster' as is_list
+  from signatures s left join scope_kinds k on k.scope = s.scope
+  where s.instrument_key = (select key from pick_instrument)
 ),
+steps as (
+  select e.actor_id, e.is_list, c.observed_at, c.id, case c.change when 'removed' then -1 else 1 end as delta
+  from evidence e cross join changes c on c.entity = 'signature' and c.entity_key = e.key
+  where c.change in ('added', 'removed', 'restored')
+),
+running as (
+  select actor_id, observed_at, id,
+         sum(case when is_list then delta else 0 end) over w as list_rows,
+         sum(case when is_list then 0 else delta end) over w as news_rows,
+         max(is_list) over w as list_seen
+  from steps window w as (partition by actor_id order by observed_at, id rows unbounded preceding)
+),
+standing as (
+  select actor_id, observed_at, id,
+         case when list_rows > 0 or (list_seen = 0 and news_rows > 0) then 1 else 0 end as stands
+  from running
+),
+flips as (
+  select substr(observed_at, 1, 10) as day,
+         stands - coalesce(lag(stands) over (partition by actor_id order by observed_at, id), 0) as delta
+  from standing
+),
+deltas as (select day, sum(delta) as delta from flips group by day),
 observed as (select day, sum(delta) over (order by day) as observed from deltas),
 captures as (
   select distinct substr(observed_at, 1, 10) as day from scope_runs
-  where scope in (select distinct scope from signatures where instrument_key = :instrument)
+  where scope in (select distinct scope from signatures where instrument_key = (select key from pick_instrument))
     and complete = 1 and healthy = 1 and finished_at is not null
 ),
 claims as (
-  select substr(first_seen_at, 1, 10) as day, count, source, url from count_claims where subject_key = :instrument
+  select substr(first_seen_at, 1, 10) as day, count, source, url from count_claims
+  where subject_key = (select key from pick_instrument)
   union
-  select substr(last_seen_at, 1, 10), count, source, url from count_claims where subject_key = :instrument
+  select substr(last_seen_at, 1, 10), count, source, url from count_claims
+  where subject_key = (select key from pick_instrument)
 ),
 stated as (
   select day, max(count) as stated, group_concat(distinct source) as stated_by, min(url) as stated_url
@@ -102,57 +302,84 @@ select days.day,
        (select o.observed from observed o where o.day <= days.day order by o.day desc limit 1) as observed,
        stated.stated, stated.stated_by, stated.stated_url
 from days left join stated on stated.day = days.day
-order by days.day
-"""
+)"""
+_COUNT_HISTORY = _loud(_COUNT_HISTORY_CORE, _COUNT_HISTORY_COLUMNS, "day",
+                       ctes=(_pick_instrument("instrument"),), problems=(_instrument_problem("instrument"),))
 
-# Members of network :network (memberships, or signatures of instruments it issued), whether
-# they also belong to :other, and how many of :network's own instruments they signed. Each side is
-# read once from covering indexes (a network's current members, an instrument's current
-# signatories) and never row by row: :network's side grouped by actor, :other's side as one list
-# that each actor is looked up in. Work grows with the two lists' lengths, whatever their sizes
-# (probing :other per actor cost a row lookup per signature of each actor: 0.2 s for 1,500 actors).
-_OVERLAP = """
-with a_rows as (
-  select actor_id, 0 as signed from memberships where network = :network and removed_at is null
-  union all
-  select s.actor_id, 1 from instruments i join signatures s on s.instrument_key = i.key
-  where i.issuer = :network and s.removed_at is null
+# Members of :network (its memberships under any of its names, or a current signing of an
+# instrument it or one of its bodies issued), whether they also belong to :other, and how many of
+# :network's own instruments each signed (distinct instruments, never evidence rows).
+_OVERLAP_COLUMNS = ("actor_id", "actor", "country", "in_other", "instruments_signed")
+def _current_signers(instruments: str) -> str:
+    # The current signings of the instruments in CTE `instruments`, from their evidence rows (read
+    # from the index alone, removed ones included): on the list (a list row not removed), or named by
+    # news only (no list row ever, a news row not removed): the rule of the signings view.
+    return f"""select actor_id, instrument_key from (
+    select s.actor_id, s.instrument_key,
+           max(coalesce(k.kind, 'roster') = 'roster' and s.removed_at is null) as on_list,
+           max(coalesce(k.kind, 'roster') = 'roster') as list_ever,
+           max(s.removed_at is null) as any_current
+    from {instruments} i cross join signatures s on s.instrument_key = i.instrument_key
+    left join scope_kinds k on k.scope = s.scope
+    group by s.actor_id, s.instrument_key)
+  where on_list or (not list_ever and any_current)"""
+
+
+_OVERLAP_CORE = """
+select * from (
+with a_instruments as (
+  select distinct instrument_key from instrument_issuers where issuer_as_printed in (select name from names_network)
 ),
-a as (select actor_id, sum(signed) as instruments_signed from a_rows group by actor_id),
-b as (
-  select actor_id from memberships where network = :other and removed_at is null
+b_instruments as (
+  select distinct instrument_key from instrument_issuers where issuer_as_printed in (select name from names_other)
+),
+a_rows as (
+  select actor_id, null as instrument_key from memberships
+  where network in (select name from names_network) and removed_at is null
   union all
-  select s.actor_id from instruments i join signatures s on s.instrument_key = i.key
-  where i.issuer = :other and s.removed_at is null
+  """ + _current_signers("a_instruments") + """
+),
+a as (select actor_id, count(distinct instrument_key) as instruments_signed from a_rows group by actor_id),
+b as (
+  select actor_id from memberships where network in (select name from names_other) and removed_at is null
+  union
+  select actor_id from (""" + _current_signers("b_instruments") + """)
 )
 select ac.id as actor_id, ac.name as actor, ac.country,
        coalesce(a.actor_id in (select actor_id from b), 0) as in_other,
        a.instruments_signed
 from a join actors ac on ac.id = a.actor_id
-order by in_other desc, ac.name, ac.id
-"""
+)"""
+_OVERLAP = _loud(_OVERLAP_CORE, _OVERLAP_COLUMNS, "in_other desc, actor, actor_id",
+                 ctes=(_pick_network("network"), _pick_network("other")),
+                 problems=(_network_problem("network"), _network_problem("other")))
 
-_PER_YEAR = """
-select coalesce(substr(adopted_on, 1, 4), substr(first_seen_at, 1, 4)) as year,
-       coalesce(issuer, '(unknown)') as issuer,
-       count(*) as instruments,
-       case when adopted_on is not null then 'adopted_on' else 'first_seen_at' end as dated_by
-from instruments
-where (:issuer = '' or issuer = :issuer)
-group by year, issuer, dated_by
-order by year, issuer
-"""
+# New instruments per year and issuing network (an instrument two bodies issued counts for each);
+# the year of adoption when printed, else of the first capture; reports are not instruments.
+_PER_YEAR_COLUMNS = ("year", "issuer", "instruments", "dated_by")
+_PER_YEAR_CORE = """
+select coalesce(substr(r.adopted_on, 1, 4), substr(r.first_seen_at, 1, 4)) as year,
+       coalesce(i.network, i.issuer_as_printed, '(unknown)') as issuer,
+       count(distinct r.key) as instruments,
+       case when r.adopted_on is not null then 'adopted_on' else 'first_seen_at' end as dated_by
+from instrument_records r left join instrument_issuers i on i.instrument_key = r.key
+where coalesce(r.kind, '') not in ('voluntary_local_review', 'vlr')
+  and (coalesce(:issuer, '') = '' or i.issuer_as_printed in (select name from names_issuer))
+group by 1, 2, 4"""
+_PER_YEAR = _loud(_PER_YEAR_CORE, _PER_YEAR_COLUMNS, "year, issuer", ctes=(_pick_network("issuer"),))
 
-_ADOPTED_AT = """
+_ADOPTED_AT_COLUMNS = ("event_key", "event", "starts_on", "ends_on", "city", "country", "instrument_key",
+                       "instrument", "kind", "adopted_on", "signatories", "signed_during_event")
+_ADOPTED_AT_CORE = """
 select e.key as event_key, e.title as event, e.starts_on, e.ends_on, e.city, e.country,
        i.key as instrument_key, i.title as instrument, i.kind, i.adopted_on,
-       (select count(*) from signatures s where s.instrument_key = i.key and s.removed_at is null) as signatories,
-       (select count(*) from signatures s where s.instrument_key = i.key and s.removed_at is null
-          and s.signed_on between e.starts_on and coalesce(e.ends_on, e.starts_on)) as signed_during_event
+       (select count(*) from signings g where g.instrument_key = i.key and g.current = 1) as signatories,
+       (select count(*) from signings g where g.instrument_key = i.key and g.current = 1
+          and g.signed_on between e.starts_on and coalesce(e.ends_on, e.starts_on)) as signed_during_event
 from events e join instruments i on i.event_key = e.key
-where e.key = :event
-order by i.adopted_on, i.title
-"""
+where e.key = :event"""
+_ADOPTED_AT = _loud(_ADOPTED_AT_CORE, _ADOPTED_AT_COLUMNS, "adopted_on, instrument",
+                    ctes=("event_given(x) as (select 1)",), problems=(_EVENT_PROBLEM,))
 
 _PROVENANCE = """
 select c.id as change_id, c.entity, c.entity_key, c.change, c.diff, c.observed_at, c.detected_at,
@@ -182,25 +409,70 @@ order by rank
 limit 200
 """
 
+# RQ 18 and 20: the cities whose signings act under a treaty (treaty_links) and, beside each, the
+# state's own standing on that treaty as the UN prints it (party, signatory only, withdrawn, with
+# the dates), or "not a participant". Territories with their own ISO code are judged by their state.
+_TREATY_UPTAKE_COLUMNS = ("country", "state_status", "state_action", "state_action_on", "state_withdrawal_effective_on",
+                          "city_id", "city", "instrument_key", "instrument", "city_signed_on", "city_first_seen_at")
+_TREATY_UPTAKE_CORE = """
+select * from (
+with sovereign(territory, state) as (
+    values ('HK', 'CN'), ('MO', 'CN'), ('PR', 'US'), ('GU', 'US'), ('VI', 'US'), ('AS', 'US'), ('MP', 'US'),
+           ('GL', 'DK'), ('FO', 'DK'), ('AW', 'NL'), ('CW', 'NL'), ('SX', 'NL'), ('NC', 'FR'), ('PF', 'FR'),
+           ('RE', 'FR'), ('GP', 'FR'), ('MQ', 'FR'), ('GF', 'FR'), ('YT', 'FR'), ('BM', 'GB'), ('GI', 'GB'),
+           ('JE', 'GB'), ('GG', 'GB'), ('IM', 'GB'), ('KY', 'GB'), ('VG', 'GB')
+),
+states as (
+  select st.country, g.status, g.action, g.action_on, g.withdrawal_effective_on
+  from signings g join actors st on st.id = g.actor_id and st.kind = 'state'
+  where g.instrument_key = (select key from pick_treaty) and g.current = 1
+),
+cities as (
+  select g.*, coalesce((select state from sovereign where territory = g.country), g.country) as state_country
+  from treaty_links l join signings g on g.instrument_key like l.instrument_pattern
+  join actors c on c.id = g.actor_id and coalesce(c.kind, 'city') not in ('state', 'organization')
+  where l.treaty_key = (select key from pick_treaty) and g.current = 1 and g.country is not null
+)
+select c.state_country as country, coalesce(s.status, 'not a participant') as state_status, s.action as state_action,
+       s.action_on as state_action_on, s.withdrawal_effective_on as state_withdrawal_effective_on,
+       c.actor_id as city_id, c.actor as city, c.instrument_key, c.instrument_title as instrument,
+       c.signed_on as city_signed_on, c.first_seen_at as city_first_seen_at
+from cities c left join states s on s.country = c.state_country
+)"""
+_TREATY_UPTAKE = _loud(_TREATY_UPTAKE_CORE, _TREATY_UPTAKE_COLUMNS, "country, city, instrument_key",
+                       ctes=(_pick_instrument("treaty"),), problems=(_instrument_problem("treaty", "treaty"),))
+
 QUERIES: dict[str, Query] = {q.name: q for q in (
+    Query("who_signed", "Who signed an instrument, and when",
+          "One row per signing of :instrument (an actor, however many sources report it): on the list or named "
+          "by news only, its date and the source of that date, treaty status.",
+          _SIGNINGS, ("instrument",), (_pick_instrument("instrument"),), (_instrument_problem("instrument"),)),
     Query("signatories_as_of", "Signatories of an instrument as the list stood on a date",
-          "Who had signed :instrument at the end of :as_of (YYYY-MM-DD or ISO time), by capture time.",
-          _AS_OF, ("instrument", "as_of")),
+          "Who had signed :instrument at the end of :as_of (YYYY-MM-DD or ISO time): by capture time, or for a "
+          "treaty by the dates the UN printed.",
+          _AS_OF, ("instrument", "as_of"), (_pick_instrument("instrument"),), (_instrument_problem("instrument"), _MOMENT_PROBLEM)),
+    Query("signing_evidence", "Which source said what about a signing",
+          "Every row that reports :actor_id signing :instrument: the list's, news posts', imports', with page and dates.",
+          _EVIDENCE, ("instrument", "actor_id"), (_pick_instrument("instrument"), _PICK_ACTOR), (_instrument_problem("instrument"), _ACTOR_PROBLEM)),
     Query("portfolio", "A place's whole portfolio",
-          "Every instrument :actor_id signed, network it belongs to, VLR it published and event it hosted, with dates.",
-          _PORTFOLIO, ("actor_id",)),
+          "Every instrument :actor_id signed, network it belongs to, report it published and event it hosted, with dates.",
+          _PORTFOLIO, ("actor_id",), (_PICK_ACTOR,), (_ACTOR_PROBLEM,)),
     Query("count_history", "Signatory counts over time beside the stated counts",
-          "Per day: the count observed in the list's history and the count the site stated.",
-          _COUNT_HISTORY, ("instrument",)),
+          "Per day: the number of distinct signatories in the list's history and the count the site stated.",
+          _COUNT_HISTORY, ("instrument",), (_pick_instrument("instrument"),), (_instrument_problem("instrument"),)),
     Query("network_overlap", "Network overlap",
-          "Members of :network, whether they also belong to :other, and how many of :network's instruments they signed.",
-          _OVERLAP, ("network", "other")),
+          "Members of :network (any of its names), whether they also belong to :other, and how many of :network's "
+          "instruments they signed.",
+          _OVERLAP, ("network", "other"), (_pick_network("network"), _pick_network("other")), (_network_problem("network"), _network_problem("other"))),
     Query("instruments_per_year", "New instruments per year by issuer",
           "Instruments by year of adoption (or of first sight when no date is printed); :issuer '' for all.",
           _PER_YEAR, ("issuer",)),
     Query("adopted_at_event", "What was adopted at an event",
           "Instruments adopted at event :event, their signatories, and how many signed during the event.",
-          _ADOPTED_AT, ("event",)),
+          _ADOPTED_AT, ("event",), ("event_given(x) as (select 1)",), (_EVENT_PROBLEM,)),
+    Query("treaty_uptake", "City uptake beside the state's treaty status",
+          "Cities whose signings act under :treaty (treaty_links), each beside its state's status on the treaty.",
+          _TREATY_UPTAKE, ("treaty",), (_pick_instrument("treaty"),), (_instrument_problem("treaty", "treaty"),)),
     Query("provenance", "Which source said what, when",
           "Every change recorded for :entity :key with the run, page, hash and archive record that showed it.",
           _PROVENANCE, ("entity", "key")),
@@ -213,7 +485,7 @@ QUERIES: dict[str, Query] = {q.name: q for q in (
 )}
 
 ENTITY_TABLES = {"instrument": "instruments", "signature": "signatures", "membership": "memberships",
-                 "event": "events", "announcement": "announcements", "count_claim": "count_claims"}
+                 "event": "events", "announcement": "announcements", "report": "reports", "count_claim": "count_claims"}
 
 
 # -- parameter checks ------------------------------------------------------------------------
@@ -233,49 +505,50 @@ def checked_moment(value: str, name: str = "as_of") -> str:
     raise QueryError(f"{name} {value!r} is not a date: give YYYY-MM-DD or an ISO time like 2026-11-05T12:00:00Z")
 
 
-def instrument_key(db: Database, text: str) -> str:
-    """The instrument a user means: its key, the end of its key, or words of its title."""
+def _resolved(db: Database, ctes: tuple[str, ...], problems: tuple[str, ...], values: dict) -> None:
+    """QueryError with the named queries' own words when a parameter names nothing or several things."""
+    message = db.execute(f"with recursive {', '.join(ctes)} select coalesce({', '.join(problems)}, null)",
+                         values).fetchone()[0]
+    if message:
+        raise QueryError(message)
+
+
+def instrument_key(db: Database, text: str, *, param: str = "instrument") -> str:
+    """The instrument a user means: its key, the end of its key, or words of its title (an
+    instrument only news names included), by the SQL every named query resolves it with."""
     text = (text or "").strip()
     if not text:
-        raise QueryError("no instrument given")
-    if db.execute("select 1 from instruments where key = ?", [text]).fetchone():
-        return text
-    matches = [row[0] for row in db.execute(
-        "select key from instruments where key like ? or lower(title) like ? order by key",
-        [f"%/{text}%", f"%{text.lower()}%"])]
-    if not matches:
-        raise QueryError(f"unknown instrument {text!r} (see: glocal instruments)")
-    if len(matches) > 1:
-        raise QueryError(f"{text!r} matches {len(matches)} instruments: {', '.join(matches[:6])}; give the full key")
-    return matches[0]
+        raise QueryError(f"no {param} given")
+    values = {param: text}
+    _resolved(db, (_pick_instrument(param),), (_instrument_problem(param, param),), values)
+    return db.execute(f"with {_pick_instrument(param)} select key from pick_{param}", values).fetchone()[0]
 
 
 def actor_id(db: Database, text: str | int) -> int:
-    """The actor a user means: an id, or a name as the store or any source spells it (merges followed)."""
-    text = str(text or "").strip()
+    """The actor a user means: an id, or a name as the store or any source spells it (merges
+    followed), by the SQL every named query resolves it with."""
+    text = str(text if text is not None else "").strip()
     if not text:
         raise QueryError("no place given")
-    if text.isdigit():
-        row = db.execute("select coalesce(merged_into, id) from actors where id = ?", [int(text)]).fetchone()
-        if row:
-            return row[0]
-        raise QueryError(f"unknown place: no actor with id {text} (see: glocal actors list)")
-    # The spelling as given first (indexed), then regardless of case (a scan, only when that fails).
-    ids = sorted({row[0] for row in db.execute(
-        """select coalesce(a.merged_into, a.id) from actors a
-           where a.name = ? or a.id in (select actor_id from actor_names where name = ?)""", [text, text])})
-    if not ids:
-        ids = sorted({row[0] for row in db.execute(
-            """select coalesce(a.merged_into, a.id) from actors a
-               where lower(a.name) = lower(?) or a.id in (select actor_id from actor_names where lower(name) = lower(?))""",
-            [text, text])})
-    if not ids:
-        raise QueryError(f"unknown place {text!r} (see: glocal actors list)")
-    if len(ids) > 1:
-        labels = ", ".join(f"{i} ({n}, {c or '?'})" for i, n, c in db.execute(
-            f"select id, name, country from actors where id in ({', '.join('?' * len(ids))})", ids))
-        raise QueryError(f"{text!r} names {len(ids)} actors: {labels}; give the id")
-    return ids[0]
+    values = {"actor_id": text}
+    _resolved(db, (_PICK_ACTOR,), (_ACTOR_PROBLEM,), values)
+    return db.execute(f"with {_PICK_ACTOR} select id from pick_actor", values).fetchone()[0]
+
+
+def network_names(db: Database, text: str) -> list[str]:
+    """Every name network `text` (any of its names) and the bodies under it go by; QueryError for
+    a name no vocabulary entry, member list or issuer knows."""
+    values = {"network": (text or "").strip()}
+    _resolved(db, (_pick_network("network"),), (_network_problem("network"),), values)
+    return [row[0] for row in db.execute(
+        f"with recursive {_pick_network('network')} select name from names_network order by name", values)]
+
+
+def network_of(db: Database, text: str) -> str:
+    """The vocabulary's name of a network given by any of its names; the text itself when unknown."""
+    row = db.execute("select n.name from network_aliases a join networks n on n.id = a.network_id where a.alias = ?",
+                     [(text or "").strip()]).fetchone()
+    return row[0] if row else (text or "").strip()
 
 
 def _checked(db: Database, query: Query, params: dict) -> dict:
@@ -283,29 +556,20 @@ def _checked(db: Database, query: Query, params: dict) -> dict:
     if missing:
         raise QueryError(f"query {query.name} needs {', '.join(missing)}")
     values = {p: params.get(p) for p in query.params}
-    if "instrument" in values:
-        values["instrument"] = instrument_key(db, values["instrument"])
     if "as_of" in values:
         values["as_of"] = checked_moment(values["as_of"])
-    if "actor_id" in values:
-        values["actor_id"] = actor_id(db, values["actor_id"])
     if "issuer" in values:
         values["issuer"] = values["issuer"] or ""
-    if "event" in values and not db.execute("select 1 from events where key = ?", [values["event"]]).fetchone():
-        raise QueryError(f"unknown event {values['event']!r}")
+        if values["issuer"]:
+            network_names(db, values["issuer"])
     if "entity" in values and values["entity"] not in ENTITY_TABLES:
         raise QueryError(f"unknown entity {values['entity']!r} (one of: {', '.join(ENTITY_TABLES)})")
-    if "network" in values:
-        for name in ("network", "other"):
-            if not _is_network(db, values[name]):
-                raise QueryError(f"unknown network {values[name]!r} (a memberships.network or an instruments.issuer)")
+    for name in ("instrument", "treaty", "actor_id", "network", "other"):
+        if name in values and not str(values[name]).strip():
+            raise QueryError(f"no {'place' if name == 'actor_id' else name} given")
+    if query.problems:
+        _resolved(db, query.ctes, query.problems, values)
     return values
-
-
-def _is_network(db: Database, name: str) -> bool:
-    return bool(db.execute(
-        "select 1 from memberships where network = ? union all select 1 from instruments where issuer = ? limit 1",
-        [name, name]).fetchone())
 
 
 def execute(db: Database, name: str, **params) -> tuple[list[str], list[tuple]]:
@@ -328,13 +592,26 @@ def run(db: Database, name: str, **params) -> list[dict]:
 
 
 def overlap_matrix(db: Database) -> tuple[list[str], list[list[int]]]:
-    """Networks (membership networks and instrument issuers) and, for each pair, how many actors
-    belong to both; the diagonal holds each network's size."""
+    """Networks (by the vocabulary's name, whatever name a source printed) and, for each pair, how
+    many actors belong to both; the diagonal holds each network's size. An actor belongs to a
+    network when it is a current member or has a current signing of an instrument the network (or
+    one of its bodies) issued; a body counts under its network."""
     rows = db.execute(
-        """select network, actor_id from memberships where removed_at is null
+        """with recursive up(id, top) as (
+             select id, id from networks where parent_id is null
+             union all select n.id, up.top from networks n join up on n.parent_id = up.id
+           ),
+           named(printed, network) as (
+             select a.alias, t.name from network_aliases a join up on up.id = a.network_id join networks t on t.id = up.top
+           )
+           select coalesce(n.network, m.network), m.actor_id from memberships m
+           left join named n on n.printed = m.network where m.removed_at is null
            union
-           select i.issuer, s.actor_id from instruments i join signatures s on s.instrument_key = i.key
-           where s.removed_at is null and i.issuer is not null"""
+           select coalesce(n.network, i.issuer_as_printed), g.actor_id from instrument_issuers i
+           join instrument_records r on r.key = i.instrument_key
+           join signings g on g.instrument_key = i.instrument_key and g.current = 1
+           left join named n on n.printed = i.issuer_as_printed
+           where coalesce(r.kind, '') not in ('voluntary_local_review', 'vlr')"""
     ).fetchall()
     members: dict[str, set[int]] = {}
     for network, actor in rows:

@@ -70,10 +70,13 @@ SOURCES = (DOCS / "sources.md").read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("spider", spider_names())
 def test_every_spider_has_its_parser_fixtures_tests_and_a_line_in_sources(spider):
-    parser = importlib.import_module(f"spiders.parsers.{spider}")
+    from spiders.parsers.roster_source import source_named
+
+    configured = source_named(spider)  # a roster of spiders/rosters.toml: the generic reader is its parser
+    parser = configured or importlib.import_module(f"spiders.parsers.{spider}")
     assert parser.EXPECTATIONS.landmarks and parser.EXPECTATIONS.min_items
     assert (ROOT / "tests" / "fixtures" / spider / "meta.json").exists()
-    assert (ROOT / "tests" / "spiders" / f"test_{spider}.py").exists()
+    assert (ROOT / "tests" / "spiders" / ("test_rosters.py" if configured else f"test_{spider}.py")).exists()
     assert f"`{spider}`" in SOURCES or f"## {spider}" in SOURCES
 
 
@@ -95,6 +98,8 @@ def test_readme_opens_with_the_two_commands():
     assert "glocal crawl --all --replay tests/fixtures/sample.warc.gz" in blocks[0]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1].strip() in ci, ".ci/run must run exactly the README's test command"
+    browser = [block.strip() for block in blocks if "-m browser" in block]
+    assert browser and browser[0] in ci, ".ci/run must run the README's browser-test command too"
 
 
 # --- paths the docs cite exist ------------------------------------------------------------------------

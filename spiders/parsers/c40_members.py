@@ -81,6 +81,12 @@ def parse_homepage(html: str, url: str = HOME_URL) -> Iterator:
     yield from memberships
 
 
+def roster_item(name: str, country: str | None, url: str) -> Membership:
+    """A membership as this parser builds it, for a name the generic roster reader found on a
+    homepage whose carousel this parser could not read (spiders/parsers/stand_in.py)."""
+    return _membership(key_part(name, what=f"member name on {url}"), name, url)
+
+
 def _membership(key: str, name: str, url: str) -> Membership:
     # The country is left to the store: the actor resolver finds it in the gazetteer (reference
     # data), while a membership row holds only what the page says, and the homepage names no country.

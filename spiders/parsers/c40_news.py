@@ -49,6 +49,7 @@ HOSTS = ("www.c40.org", "c40.org")
 FEED_URL = f"{SITE}/news/feed/"
 LISTING_URL = f"{SITE}/news/category/press-release/"
 ACCELERATOR_SOURCE = "c40_accelerators"
+ISSUER = "C40 Cities"  # the network that runs the accelerators its posts name
 FEED_PAGE_SIZE = 10  # WordPress's posts_per_rss default: a shorter feed page is the last one
 NEWS = Scope(Announcement, APPEND_ONLY, f"announcements:{SOURCE}")
 JOINS = Scope(Signature, APPEND_ONLY, f"signatures:{SOURCE}")
@@ -332,6 +333,7 @@ def signings(content_html: str, *, title: str, slug: str, url: str, published_on
         blocks = [clean(soup)]
     title_slug = _single_accelerator(title)
     found: dict[str, list[tuple[str, str]]] = {}
+    printed: dict[str, str | None] = {}  # accelerator slug -> its name as the post printed it
     for index, text in enumerate(blocks):
         text = _DATELINE_PREFIX.sub("", text)  # "London, UK (5 June 2024) – Accra, ... join" names Accra first
         for sentence in _sentences(text):
@@ -356,6 +358,7 @@ def signings(content_html: str, *, title: str, slug: str, url: str, published_on
                 continue
             found.setdefault(slug_of, [])
             found[slug_of].extend(names)
+            printed[slug_of] = printed.get(slug_of) or _printed_name(sentence, slug_of) or _printed_name(title, slug_of)
     seen = set()
     for accelerator, names in found.items():
         instrument = f"{ACCELERATOR_SOURCE}/{accelerator}"
@@ -365,7 +368,27 @@ def signings(content_html: str, *, title: str, slug: str, url: str, published_on
                 continue
             seen.add(key)
             yield Signature(source=SOURCE, key=key, url=url, instrument_key=instrument, actor_name=name,
-                            signed_on=published_on, status="announced", scope=JOINS.name)
+                            signed_on=published_on, status="announced", scope=JOINS.name,
+                            instrument_title=_titled(printed.get(accelerator)), instrument_issuer=ISSUER)
+
+
+def _printed_name(text: str, slug: str) -> str | None:
+    """The accelerator's name as `text` prints it, if it names the accelerator `slug`."""
+    for match in _ACCELERATOR_NAMES.finditer(text or ""):
+        if _BY_LOWER[match.group(0).lower()] == slug:
+            return match.group(0)
+    return None
+
+
+def _titled(name: str | None) -> str | None:
+    """A printed name as a title: "C40 Cool Cities Accelerator" (the network's name first, and the
+    word "Accelerator" when the post left it out), so that every post's name reads alike."""
+    if not name:
+        return None
+    name = name[0].upper() + name[1:]
+    if not re.search(r"\b(accelerator|declaration|pledge)\b", name, re.I):
+        name = f"{name} Accelerator"
+    return f"C40 {name}"
 
 
 def _single_accelerator(text: str) -> str | None:

@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup, Tag
 from places.countries import country_code
 from kit.errors import ParseError
 from kit.expectations import Expectations, Landmark
-from kit.items import ROSTER, Instrument, Scope, Signature
+from kit.items import ROSTER, Report, Scope
 from kit.routing import Route, Routes
 from kit.text import clean, slugify
 from spiders.parsers.listing_page import ListingPage, next_link
@@ -30,8 +30,7 @@ from spiders.parsers.page import MARKUP_TAGS, soup_of
 SOURCE = "undesa_vlrs"
 DESA_URL = "https://sdgs.un.org/topics/voluntary-local-reviews"
 HABITAT_URL = "https://unhabitat.org/topics/voluntary-local-reviews?order=field_year_of_publication_vlr&sort=desc"
-INSTRUMENTS_SCOPE = f"instruments:{SOURCE}"
-SIGNATURES_SCOPE = f"signatures:{SOURCE}"
+REPORTS_SCOPE = f"reports:{SOURCE}"
 
 EXPECTATIONS = Expectations(
     landmarks=(
@@ -39,9 +38,9 @@ EXPECTATIONS = Expectations(
                                 'the reports submitted to the Department of Economic and Social Affairs")'),
         Landmark("vlr_entries", "links to review PDFs, each in an entry naming the city as \"City, Country\""),
     ),
-    min_items={"instrument": 10, "signature": 10},
-    required_fields={"instrument": ("title", "url"), "signature": ("actor_name", "instrument_key")},
-    expected_fields={"instrument": ("adopted_on",), "signature": ("country",)},
+    min_items={"report": 10},
+    required_fields={"report": ("title", "url")},
+    expected_fields={"report": ("published", "actor_name", "country")},
 )
 
 _YEAR = re.compile(r"(?<!\d)(20[1-3]\d)(?!\d)")
@@ -115,16 +114,13 @@ def _entries(heading: Tag, url: str) -> ListingPage:
                              "publication year)")
         who = slugify(_CITY_PREFIX.sub("", city)) if city else slugify(stem)
         key = f"{SOURCE}/{who}-{year}" if year else f"{SOURCE}/{who}-{slugify(stem)}"
-        page.items.append(Instrument(
+        # A review is the city's own report: authored by it, dated as printed (a year here, so the
+        # precision says "year" and no `_on` column ever holds it), reviewing the 2030 Agenda.
+        page.items.append(Report(
             source=SOURCE, key=key, url=url, title=title, kind="voluntary_local_review",
-            issuer=f"{city}, {country[1]}" if city else None, adopted_on=year,
-            text=f"Report: {pdf}", scope=INSTRUMENTS_SCOPE,
+            actor_name=city, country=country[0], published=year, published_precision="year" if year else None,
+            reviews="2030 Agenda", document_url=pdf, scope=REPORTS_SCOPE,
         ))
-        if city:
-            page.items.append(Signature(
-                source=SOURCE, key=f"{key}/{who}", url=url, instrument_key=key, actor_name=city,
-                country=country[0], role="submitter", scope=SIGNATURES_SCOPE,
-            ))
     return page
 
 
@@ -207,8 +203,7 @@ def _heading(soup: BeautifulSoup) -> Tag | None:
 _soup = partial(soup_of, source=SOURCE, landmark="vlr_heading", tags=MARKUP_TAGS)
 
 
-REVIEWS = Scope(Instrument, ROSTER, INSTRUMENTS_SCOPE, landmark="vlr_entries")
-SUBMITTERS = Scope(Signature, ROSTER, SIGNATURES_SCOPE, landmark="vlr_entries")
+REVIEWS = Scope(Report, ROSTER, REPORTS_SCOPE, landmark="vlr_entries")
 
 
 def parse_desa_page(text: str, url: str) -> Iterator:
@@ -222,9 +217,9 @@ def parse_unhabitat_page(text: str, url: str) -> Iterator:
 
 
 ROUTES = Routes(
-    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS, rosters=(SUBMITTERS,),
+    Route(r"^https://sdgs\.un\.org/topics/voluntary-local-reviews", parse_desa_page, REVIEWS,
           example="https://sdgs.un.org/topics/voluntary-local-reviews", returns="items 16"),
-    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS, rosters=(SUBMITTERS,),
+    Route(r"^https://unhabitat\.org/topics/voluntary-local-reviews", parse_unhabitat_page, REVIEWS,
           example="https://unhabitat.org/topics/voluntary-local-reviews?order=field_year_of_publication_vlr&sort=desc",
           returns="items 10"),
 )

@@ -104,7 +104,7 @@ def test_links_to_the_page_and_its_archived_copy(delivered):
 
 def test_a_signed_on_the_site_does_not_give_is_said_so(delivered):
     other = next(m for m in delivered["messages"] if m is not milan(delivered))
-    assert "Signed on: not given by the site" in text_part(other)
+    assert "Signed on: not given by any source" in text_part(other)
 
 
 def test_scraped_markup_is_escaped_in_html(delivered):

@@ -156,7 +156,7 @@ def test_changes_without_a_store(tmp_path):
 def test_signatories_of_an_unknown_instrument(tmp_path, good_archive):
     db = tmp_path / "glocal.db"
     crawl_in_process(SPIDER, db=db, replay=good_archive)
-    one_line_error(run_cli("signatories", "zero waste", "--db", db), "no instrument matches 'zero waste'")
+    one_line_error(run_cli("signatories", "zero waste", "--db", db), "unknown instrument 'zero waste'")
 
 
 def test_a_bad_date(tmp_path, good_archive):

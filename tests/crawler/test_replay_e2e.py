@@ -196,7 +196,7 @@ def test_signatories_text_output(history):
     result = run_cli("signatories", "clean air", "--db", history["db"], "--as-of", "2026-11-05")
     assert result.stdout.splitlines()[0] == (
         "Clean Air Accelerator (c40_accelerators/clean-air-cities): 35 signatories as of 2026-11-05")
-    assert "  Durban, ZA  first seen 2026-11-02  [as published: Durban (eThekwini)]" in result.stdout
+    assert "  Durban, ZA  on the list since 2026-11-02  [as published: Durban (eThekwini)]" in result.stdout
 
 
 # --- a redesign and a stale replay, after the history above ---------------------------------------------

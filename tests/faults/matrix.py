@@ -68,11 +68,12 @@ def rows(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, int, 
 
 def round_two(plan: Plan, wanted: Callable[[str], bool]) -> Iterator[tuple[str, int, TrialResult]]:
     """The classes of issue 20: alerts' far ends and configuration, times from elsewhere, stop
-    signals, configuration that says nothing, large pages nested deep."""
-    from tests.faults import alert_trials, clock_trials, config_trials, signal_trials
+    signals, configuration that says nothing, large pages nested deep, the command line's output
+    and arguments."""
+    from tests.faults import alert_trials, cli_trials, clock_trials, config_trials, signal_trials
     from tests.faults.plan import FULL
 
-    for module in (alert_trials, clock_trials, config_trials):
+    for module in (alert_trials, clock_trials, config_trials, cli_trials):
         for key, trial in module.TRIALS.items():
             if wanted(key):
                 result = trial()

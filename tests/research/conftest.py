@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from places import gazetteer
-from kit.items import Announcement, Event, Instrument, Membership, as_record
+from kit.items import Announcement, Event, Instrument, Membership, Report, as_record
 from store import open_db
 from store.actors import ActorResolver
 from store.ingest import apply_records, begin_scope, close_scope
@@ -62,11 +62,12 @@ def add_other_sources(db, now="2026-11-10T09:00:00Z"):
         title="Durban Political Declaration: Envisioning the Future of Our Renewed International Municipal Movement",
         kind="declaration", issuer="UCLG", adopted_on="2019-11-15", place="Durban", event_key="uclg/world-congress-2019",
         text="Local and regional governments commit to the localization of the 2030 Agenda and a renewed municipal movement."))
-    vlr = as_record(Instrument(source="un_vlrs", key="un/vlr/bristol-2019", url="https://sdgs.un.org/topics/voluntary-local-reviews",
-                               title="Bristol and the SDGs: A Voluntary Local Review", kind="vlr", issuer="UN DESA",
-                               adopted_on="2019-07-01", place="Bristol"))
+    vlr = as_record(Report(source="un_vlrs", key="un/vlr/bristol-2019", url="https://sdgs.un.org/topics/voluntary-local-reviews",
+                           title="Bristol and the SDGs: A Voluntary Local Review", kind="voluntary_local_review",
+                           actor_name="Bristol", country="GB", published="2019-07", published_precision="month",
+                           reviews="2030 Agenda"))
     ingest(db, "uclg_declarations", "instrument", "uclg/declarations", [declaration], now=now, keys=False)
-    ingest(db, "un_vlrs", "instrument", "un/vlrs", [vlr], now=now, keys=False)
+    ingest(db, "un_vlrs", "report", "reports:un_vlrs", [vlr], now=now, keys=False)
     news = as_record(Announcement(source="uclg_news", key="uclg/news/durban-closes", url="https://uclg.org/new/36072/",
                                   title="Local and regional leaders close the World Summit in Durban",
                                   published_on="2019-11-26", summary="The Durban Political Declaration was adopted by the World Council."))
@@ -107,3 +108,31 @@ def bench_store(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("bench") / "tiny.db"
     return path, bench_queries.build(path, **BENCH_SIZES)
+
+
+SAMPLE_ARCHIVE = Path(__file__).parents[1] / "fixtures" / "sample.warc.gz"
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """The README's store: `glocal crawl --all --replay tests/fixtures/sample.warc.gz`, run once per
+    test session (the workers of one session share it: the first builds it under a lock)."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "sample-store"
+    path = folder / "glocal.db"
+    with open(root / "sample-store.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "built").exists():
+            folder.mkdir(exist_ok=True)
+            glocal = Path(sys.executable).parent / "glocal"
+            result = subprocess.run([str(glocal), "crawl", "--all", "--replay", str(SAMPLE_ARCHIVE), "--db", str(path)],
+                                    capture_output=True, text=True, timeout=900)
+            assert result.returncode == 0, result.stdout + result.stderr
+            (folder / "built").write_text(result.stdout, encoding="utf-8")
+    return path

@@ -83,7 +83,7 @@ def test_the_full_scan_check_sees_a_whole_table_read(step):
 
 
 @pytest.mark.parametrize("step", [
-    "SEARCH s USING COVERING INDEX idx_signatures_instrument_key_scope_key (instrument_key=?)",
+    "SEARCH s USING COVERING INDEX idx_signatures_instrument_key_scope_key_actor_id (instrument_key=?)",
     "SEARCH c USING COVERING INDEX idx_changes_entity_entity_key_observed_at_id_change (entity=? AND entity_key=?)",
     "SCAN instruments",  # a small table
     "SCAN x VIRTUAL TABLE INDEX 32:M4",

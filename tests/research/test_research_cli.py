@@ -193,7 +193,7 @@ def test_export_query_as_json_and_jsonl(research_store):
     assert len(as_json) == len(lines) == 35
     assert [json.loads(line) for line in lines] == as_json
     assert list(as_json[0]) == ["instrument_key", "actor_id", "actor", "country", "geonames_id", "name_as_published",
-                                "signed_on", "first_seen_at", "source", "url"]
+                                "on_list", "status", "signed_on", "signed_on_source", "first_seen_at", "sources", "url"]
 
 
 def test_export_to_a_file(research_store, tmp_path):
@@ -274,7 +274,7 @@ def test_plots_are_written(research_store, tmp_path, what, name):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["plot", "clean-air-cities", "-o", "chart.pdf"], "give a .png or .svg"),
+    (["plot", "clean-air-cities", "-o", "chart.gif"], "give a .png, .svg or .pdf"),
     (["plot", "zero-gravity", "-o", "chart.png"], "unknown instrument"),
     (["plot", "overlap", "-o", "/no/such/folder/x.png"], "cannot write"),
 ])

@@ -19,29 +19,35 @@ from cli.main import cli
 @pytest.fixture(scope="module")
 def server(research_store, tmp_path_factory):
     command = [str(Path(sys.executable).parent / "glocal"), "serve", "--port", "0", "--db", str(research_store)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stderr to a file: a pipe nobody reads would fill with logged tracebacks and stall the server
+    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w+")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = process.stdout.readline()
-        assert "read-only at http://127.0.0.1:" in line, process.stderr.read()
+        assert "read-only at http://127.0.0.1:" in line, log.seek(0) or log.read()
         base = line.rsplit(" ", 1)[1].strip()
         deadline = time.time() + 30
         while True:
             try:
-                urllib.request.urlopen(base, timeout=2).read()
+                urllib.request.urlopen(base.rstrip("/") + "/-/versions.json", timeout=10).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.time() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
         yield base, research_store
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def get(base, path, **params):
     url = base.rstrip("/") + path + ("?" + urllib.parse.urlencode(params) if params else "")
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.status, response.read().decode("utf-8")
 
 
@@ -110,3 +116,60 @@ def test_a_port_in_use_is_one_clear_line(server):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"Error: cannot serve on 127.0.0.1:{port}: Address already in use (another server is there; choose another --port)"]
+
+
+# -- the pages glocal-watch adds: front page, map, charts, folded column descriptions -------------
+
+def test_front_page_shows_what_is_tracked_not_a_migrations_table(server):
+    base, db_path = server
+    status, html = get(base, "/")
+    assert status == 200 and "_sqlite_migrations" not in html
+    for heading in ("Instruments (", "Latest changes", "Upcoming events", "Spider health", "Canned queries"):
+        assert heading in html
+    connection = sqlite3.connect(db_path)
+    title = connection.execute("select title from instruments where key = 'c40_accelerators/clean-air-cities'").fetchone()[0]
+    listed = connection.execute("select count(*) from signatures where instrument_key = 'c40_accelerators/clean-air-cities' "
+                                "and removed_at is null").fetchone()[0]
+    assert f'{title}</a></td>\n<td>' in html and f'<td class="signatories">{listed}</td>' in html
+    assert "c40_accelerators</a></td>" in html and "(replay)" in html
+
+
+def test_map_page_draws_a_marker_per_placed_signatory_and_fetches_nothing(server):
+    base, _ = server
+    status, html = get(base, "/-/glocal/map", instrument="c40_accelerators/clean-air-cities")
+    assert status == 200
+    assert html.count('class="signatory marker"') >= 30 and html.count('class="removed marker"') == 1
+    assert "<title>Amman, JO (removed)</title>" in html
+    assert "http://" not in html.split("<svg", 1)[1].replace("http://www.w3.org/2000/svg", "")
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        get(base, "/-/glocal/map", instrument="no/such")
+    assert unknown.value.code == 404
+
+
+def test_charts_page_draws_count_history_inline(server):
+    base, _ = server
+    status, html = get(base, "/-/glocal/charts", instrument="c40_accelerators/clean-air-cities")
+    assert status == 200 and html.count("<svg") == 1 and "/glocal/count_history?instrument=" in html
+
+
+def test_table_pages_fold_the_column_descriptions(server):
+    base, _ = server
+    status, html = get(base, "/glocal/signatures")
+    assert "column-descriptions-folded" in html  # the script that folds them, run by the browser tests
+    metadata = json.loads(get(base, "/-/metadata.json")[1])
+    assert metadata["databases"]["glocal"]["tables"]["_sqlite_migrations"]["hidden"] is True
+
+
+def test_the_sql_box_does_not_start_from_sqlite_utils_bookkeeping(server):
+    base, _ = server
+    status, html = get(base, "/glocal")
+    assert status == 200
+    assert "select * from _sqlite_migrations" not in html and "<textarea" in html
+
+
+def test_a_canned_query_takes_the_clis_parameter_forms(server):
+    base, _ = server
+    rows = get_json(base, "/glocal/portfolio.json", actor_id="Durban")["rows"]
+    assert "c40_accelerators/clean-air-cities" in {row["key"] for row in rows}
+    (loud,) = get_json(base, "/glocal/who_signed.json", instrument="zero-gravity")["rows"]
+    assert loud["instrument_key"] == "unknown instrument 'zero-gravity' (see: glocal instruments)"

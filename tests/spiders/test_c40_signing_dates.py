@@ -112,8 +112,8 @@ def test_signatories_lists_the_page_count(store):
 @pytest.mark.parametrize("city", THREE)
 def test_signatories_shows_the_join_date(store, city):
     (line,) = [line for line in store["results"]["signatories"].stdout.splitlines() if line.startswith(f"  {city},")]
-    assert "first seen 2026-11-02" in line
-    assert "signed 2024-06-05" in line
+    assert "on the list since 2026-11-02" in line  # the list shows it: one line, the news date beside
+    assert "signed 2024-06-05 (c40_news)" in line
 
 
 def test_signatories_shows_the_launch_date_of_the_first_35(store):
@@ -123,8 +123,9 @@ def test_signatories_shows_the_launch_date_of_the_first_35(store):
 
 def test_signatories_json_names_the_evidence(store):
     rows = {r["name_as_published"]: r for r in json.loads(store["results"]["signatories_json"].stdout)}
-    assert rows["Nairobi"]["signed_on_source"] == f"https://www.c40.org/news/{JOIN_POST}/"
-    assert rows["Nairobi"]["listed"] is True
+    assert rows["Nairobi"]["signed_on_url"] == f"https://www.c40.org/news/{JOIN_POST}/"
+    assert (rows["Nairobi"]["signed_on_source"], rows["Nairobi"]["signed_on_from"]) == ("c40_news", "news")
+    assert rows["Nairobi"]["on_list"] == 1 and rows["Nairobi"]["standing"] == "listed"
     assert len(rows) == 38
 
 

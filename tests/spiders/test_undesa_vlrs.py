@@ -1,13 +1,13 @@
 """undesa_vlrs: the parser on the DESA pages (double pager) and UN-Habitat's list, field by field; an
 entry without a year; a replay end to end: one list of 18 reviews, duplicates merged, a failed page
-changing nothing."""
+changing nothing. A review is a report authored by its city, not an instrument it signs."""
 
 import sqlite3
 
 import pytest
 
 from kit.errors import ParseError
-from kit.items import Instrument, Signature
+from kit.items import Instrument, Report, Signature
 from spiders.parsers import undesa_vlrs as parser
 from tests.helpers import archive_of, load_fixture, saved_pages
 from tests.helpers import replay_like_cli as replay
@@ -27,7 +27,7 @@ def of(items, cls):
 
 
 DESA_1, DESA_2, HABITAT = page("desa-page-1.html"), page("desa-page-2.html"), page("unhabitat.html")
-REVIEWS = {i.key: i for i in of(DESA_1.items + DESA_2.items, Instrument)}
+REVIEWS = {i.key: i for i in of(DESA_1.items + DESA_2.items, Report)}
 
 
 # --- pages ------------------------------------------------------------------------------------------
@@ -43,15 +43,16 @@ def test_the_last_page_has_no_next_page():
 
 @pytest.mark.parametrize("listing,count", [("desa-page-1.html", 8), ("desa-page-2.html", 7), ("unhabitat.html", 5)])
 def test_one_review_per_pdf_in_the_list(listing, count):
-    assert len(of(page(listing).items, Instrument)) == count
+    assert len(of(page(listing).items, Report)) == count
+    assert of(page(listing).items, Instrument) == of(page(listing).items, Signature) == []
 
 
 def test_pdfs_outside_the_list_are_not_reviews():
-    texts = " ".join(i.text for i in of(DESA_1.items, Instrument))
+    texts = " ".join(i.document_url for i in of(DESA_1.items, Report))
     assert "guidelines_for_vlrs.pdf" not in texts and "sdgs_brochure.pdf" not in texts
 
 
-# --- Instrument fields ------------------------------------------------------------------------------
+# --- Report fields ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key,year", [
     ("undesa_vlrs/new-york-city-2018", "2018"), ("undesa_vlrs/kitakyushu-2018", "2018"),
@@ -62,12 +63,13 @@ def test_pdfs_outside_the_list_are_not_reviews():
     ("undesa_vlrs/mexico-city-2021", "2021"), ("undesa_vlrs/stuttgart-2024", "2024"),
 ])
 def test_review_key_and_year(key, year):
-    assert REVIEWS[key].adopted_on == year
+    assert (REVIEWS[key].published, REVIEWS[key].published_precision) == (year, "year")
 
 
 def test_review_kind_and_scope():
     assert {i.kind for i in REVIEWS.values()} == {"voluntary_local_review"}
-    assert {i.scope for i in REVIEWS.values()} == {"instruments:undesa_vlrs"}
+    assert {i.scope for i in REVIEWS.values()} == {"reports:undesa_vlrs"}
+    assert {i.reviews for i in REVIEWS.values()} == {"2030 Agenda"}
 
 
 def test_title_is_the_link_text():
@@ -76,53 +78,45 @@ def test_title_is_the_link_text():
 
 
 def test_pdf_url_is_kept_absolute():
-    assert REVIEWS["undesa_vlrs/stuttgart-2024"].text == (
-        "Report: https://sdgs.un.org/sites/default/files/vlrs/2024-04/stuttgart-a_livable_city_1.pdf")
+    assert REVIEWS["undesa_vlrs/stuttgart-2024"].document_url == (
+        "https://sdgs.un.org/sites/default/files/vlrs/2024-04/stuttgart-a_livable_city_1.pdf")
 
 
 def test_url_is_the_listing_page_that_showed_it():
     assert REVIEWS["undesa_vlrs/stuttgart-2024"].url == "https://sdgs.un.org/topics/voluntary-local-reviews?page=0%2C1"
 
 
-def test_issuer_is_the_city_line():
-    assert REVIEWS["undesa_vlrs/helsinki-2019"].issuer == "Helsinki, Finland"
+# --- the author ------------------------------------------------------------------------------------
 
-
-# --- Signature fields -------------------------------------------------------------------------------
-
-def test_each_review_has_its_submitting_city():
-    signatures = of(DESA_1.items + DESA_2.items, Signature)
-    assert len(signatures) == 15
-    assert {s.role for s in signatures} == {"submitter"}
-    assert {s.scope for s in signatures} == {"signatures:undesa_vlrs"}
+def test_each_review_has_its_city_as_author():
+    reports = list(REVIEWS.values())
+    assert len(reports) == 15 and all(r.actor_name for r in reports)
 
 
 @pytest.mark.parametrize("name,country", [("New York City", "US"), ("Kitakyushu", "JP"), ("Helsinki", "FI"),
                                           ("Bristol", "GB"), ("Harare", "ZW"), ("Mexico City", "MX")])
 def test_city_and_country(name, country):
-    by_name = {s.actor_name: s for s in of(DESA_1.items + DESA_2.items, Signature)}
+    by_name = {r.actor_name: r for r in REVIEWS.values()}
     assert by_name[name].country == country
 
 
-def test_signature_points_at_its_review_and_has_no_invented_date():
-    (signature,) = [s for s in of(DESA_1.items, Signature) if s.actor_name == "Helsinki"]
-    assert signature.instrument_key == "undesa_vlrs/helsinki-2019"
-    assert signature.key == "undesa_vlrs/helsinki-2019/helsinki"
-    assert signature.signed_on is None  # only a year is printed
+def test_a_year_is_never_written_as_a_date():
+    helsinki = REVIEWS["undesa_vlrs/helsinki-2019"]
+    assert (helsinki.actor_name, helsinki.published, helsinki.published_precision) == ("Helsinki", "2019", "year")
+    assert not hasattr(helsinki, "adopted_on") and not hasattr(helsinki, "signed_on")
 
 
 # --- UN-Habitat's list: the same review under another spelling is the same key ------------------------
 
 def test_habitat_duplicates_share_desa_keys():
-    keys = {i.key for i in of(HABITAT.items, Instrument)}
+    keys = {i.key for i in of(HABITAT.items, Report)}
     assert {"undesa_vlrs/helsinki-2019", "undesa_vlrs/bristol-2019"} <= keys
-    (bristol,) = [s for s in of(HABITAT.items, Signature) if s.instrument_key == "undesa_vlrs/bristol-2019"]
+    (bristol,) = [r for r in of(HABITAT.items, Report) if r.key == "undesa_vlrs/bristol-2019"]
     assert bristol.actor_name == "City of Bristol"
-    assert bristol.key == "undesa_vlrs/bristol-2019/bristol"
 
 
 def test_habitat_adds_reviews_desa_lacks():
-    new = {i.key for i in of(HABITAT.items, Instrument)} - set(REVIEWS)
+    new = {i.key for i in of(HABITAT.items, Report)} - set(REVIEWS)
     assert new == {"undesa_vlrs/ngora-2020", "undesa_vlrs/victoria-falls-2020", "undesa_vlrs/asker-2021"}
 
 
@@ -132,18 +126,18 @@ def test_an_entry_without_a_year_is_a_logged_gap_not_a_guess():
     fixture = load_fixture(SPIDER, "desa-page-2.html")
     html = fixture.html.replace('<div class="views-field views-field-field-year">2020</div>', "", 1)
     result = parser.parse_desa(html, fixture.url)
-    (bonn,) = [i for i in of(result.items, Instrument) if "bonn" in i.key]
-    assert bonn.adopted_on is None  # never the upload folder's 2020-09
+    (bonn,) = [i for i in of(result.items, Report) if "bonn" in i.key]
+    assert bonn.published is None and bonn.published_precision is None  # never the upload folder's 2020-09
     assert bonn.key == "undesa_vlrs/bonn-bonn-vlr-2020"
     assert len(result.gaps) == 1 and "no year" in result.gaps[0]
 
 
-def test_an_entry_without_a_city_line_keeps_the_review_without_a_submitter():
+def test_an_entry_without_a_city_line_keeps_the_review_without_an_author():
     html = ('<html><body><main><h2>Voluntary Local Reviews</h2><div class="view">'
             '<div class="row"><a href="/sites/default/files/vlrs/2023-07/review.pdf">Local review 2023</a></div>'
             '</div></main></body></html>')
     result = parser.parse_desa(html, parser.DESA_URL)
-    assert [type(i).__name__ for i in result.items] == ["Instrument"]
+    assert [type(i).__name__ for i in result.items] == ["Report"] and result.items[0].actor_name is None
     assert "no \"City, Country\" line" in result.gaps[0]
 
 
@@ -187,27 +181,28 @@ def replays(tmp_path_factory):
 def test_replay_records_one_list_of_reviews(replays):
     db, results = replays
     assert results["baseline"].returncode == 0, results["baseline"].stdout + results["baseline"].stderr
-    assert query(db, "select count(*) from instruments where kind = 'voluntary_local_review'") == [(18,)]
-    assert query(db, "select count(*) from signatures where role = 'submitter'") == [(18,)]
+    assert query(db, "select count(*) from reports where kind = 'voluntary_local_review'") == [(18,)]
+    assert query(db, "select count(*) from reports where actor_id is not null") == [(18,)]
+    assert query(db, "select count(*) from instruments") == query(db, "select count(*) from signatures") == [(0,)]
 
 
 def test_replay_keeps_desas_version_of_a_shared_review(replays):
     db, _ = replays
-    assert query(db, "select title from instruments where key = 'undesa_vlrs/helsinki-2019'") == [
+    assert query(db, "select title from reports where key = 'undesa_vlrs/helsinki-2019'") == [
         ("From Agenda to Action: The Implementation of the UN Sustainable Development Goals in Helsinki 2019",)]
 
 
 def test_reviews_appear_in_the_city_portfolio(replays):
     db, _ = replays
-    rows = query(db, """select i.kind, i.adopted_on from signatures s join actors a on a.id = s.actor_id
-                        join instruments i on i.key = s.instrument_key where a.name = 'Helsinki'""")
-    assert rows == [("voluntary_local_review", "2019")]
+    rows = query(db, """select r.kind, r.published, r.published_precision from reports r
+                        join actors a on a.id = r.actor_id where a.name = 'Helsinki'""")
+    assert rows == [("voluntary_local_review", "2019", "year")]
 
 
 def test_a_failed_page_makes_the_run_unhealthy_and_removes_nothing(replays):
     db, results = replays
     assert results["page 2 fails"].returncode == 1
     assert "HTTP 500" in results["page 2 fails"].stdout
-    assert query(db, "select count(*) from instruments where removed_at is not null") == [(0,)]
+    assert query(db, "select count(*) from reports where removed_at is not null") == [(0,)]
     assert query(db, "select count(*) from changes where run_id > 1 and notify = 1") == [(0,)]
     assert results["again"].returncode == 0
