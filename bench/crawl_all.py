@@ -9,7 +9,7 @@ Arms, in the same run, each into a fresh store:
 - one after another: crawl_in_child for each spider in turn (the old path); each run's own time
   (crawl_runs: started_at to finished_at, whole seconds) is summed: the baseline;
 - `glocal crawl --all --replay sample.warc.gz` as a user runs it (a child process), with the
-  default CRAWL_WORKERS.
+  default workers (CRAWL_WORKERS, at most the cores for a replay).
 
 Rows: the sum of the spiders' run times over the wall time of `crawl --all` (target >= 0.5: the
 command costs at most twice what its crawls themselves take); the wall-time speed-up over the
@@ -84,6 +84,7 @@ def crawl_all(names: list[str] | None, db: Path) -> dict:
 def measure(quick: bool) -> dict:
     from crawler.download_handlers import archive_index
     from cli.common import project_settings, spider_class, spider_names
+    from crawler.pool import default_workers
 
     index = archive_index(str(SAMPLE))
     names = QUICK if quick else [n for n in spider_names() if spider_class(n).start_urls
@@ -98,7 +99,7 @@ def measure(quick: bool) -> dict:
     if pooled["runs"] != len(names):
         raise RuntimeError(f"crawl --all finished {pooled['runs']} runs of {len(names)} spiders")
     return {"spiders": len(names), "before": before, "pooled": pooled, "cores": os.cpu_count(),
-            "workers": project_settings().getint("CRAWL_WORKERS"),
+            "workers": default_workers(project_settings().getint("CRAWL_WORKERS"), replay=True),
             "load": (load + os.getloadavg()[0]) / 2}
 
 

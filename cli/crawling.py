@@ -23,7 +23,7 @@ from kit.terminal import for_terminal, json_text
 @click.option("--timeout", type=float, default=None,
               help="Seconds before a crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT, 3600).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Crawls at once, of different sites only (default: CRAWL_WORKERS, 4; 1 with -v).")
+              help="Crawls at once, of different sites only (default: CRAWL_WORKERS, 4, at most the cores with --replay; 1 with -v).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level (one crawl at a time).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
               help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
@@ -45,7 +45,7 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
         glocal crawl --all --replay tests/fixtures/sample.warc.gz
     """
     from crawler.download_handlers import archive_index
-    from crawler.pool import crawl_each
+    from crawler.pool import crawl_each, default_workers
 
     if all_ == bool(spiders):
         raise click.UsageError("name one or more spiders, or pass --all")
@@ -78,7 +78,7 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
     if full:
         overrides = (*overrides, "CRAWL_FULL=true")
     if workers is None:  # with -v the crawls' logs share the terminal: one at a time keeps each readable
-        workers = 1 if verbose else project_settings().getint("CRAWL_WORKERS")
+        workers = 1 if verbose else default_workers(project_settings().getint("CRAWL_WORKERS"), replay=bool(replay))
     healthy, interrupted = True, False
     for outcome in crawl_each(classes, workers=workers, db_path=db_path, timeout=timeout, replay=replay,
                               host_map=host_map, overrides=overrides, verbose=verbose):

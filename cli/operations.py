@@ -71,7 +71,7 @@ def backfill(spider, since, until, every, timeout, db_path):
               help="Folder for the scratch store and its archive (default: a new folder under the data folder's checks/).")
 @click.option("--timeout", type=float, help="Seconds before one crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Crawls at once, of different sites only (default: CRAWL_WORKERS).")
+              help="Crawls at once, of different sites only (default: CRAWL_WORKERS, at most the cores with --replay).")
 def check(spiders, live, replay, as_json, scratch, timeout, workers):
     """Crawl each spider once into a scratch store and say whether it can see its site
 
@@ -92,7 +92,7 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
     from pathlib import Path
 
     from operations.live_check import judge, render
-    from crawler.pool import crawl_each
+    from crawler.pool import crawl_each, default_workers
 
     if live and replay:
         raise click.UsageError("--live and --replay exclude each other")
@@ -123,7 +123,8 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
                                            reasons=[f"the archive {replay} has no record of {absent[0]}, "
                                                     "the spider's start URL"])
     crawled = {name: cls for name, cls in classes.items() if name not in verdicts}
-    for outcome in crawl_each(crawled, workers=workers or settings.getint("CRAWL_WORKERS"), db_path=scratch_db,
+    workers = workers or default_workers(settings.getint("CRAWL_WORKERS"), replay=bool(replay))
+    for outcome in crawl_each(crawled, workers=workers, db_path=scratch_db,
                               replay=replay, overrides=('LOG_LEVEL="DEBUG"',),
                               timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT")):
         verdicts[outcome.spider] = judge(classes[outcome.spider], db_path=scratch_db, outcome=outcome,

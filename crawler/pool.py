@@ -12,6 +12,7 @@ the order they finished in, so a command prints the same lines whatever the timi
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -19,6 +20,18 @@ from urllib.parse import urlsplit
 
 from crawler import child
 from store import open_db
+
+
+def default_workers(configured: int, *, replay: bool, cores: int | None = None) -> int:
+    """How many crawls run at once when the command names no --workers: CRAWL_WORKERS, and for a
+    replay no more than the cores this process may use. A replayed crawl waits on no network, only
+    on the CPU (Scrapy's start-up, parsing, the store), so children beyond the cores only compete
+    for it, and slow everything else on the machine (a test suite's timed windows among them)."""
+    if not replay:
+        return configured
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(configured, cores))
 
 
 def spider_hosts(cls) -> frozenset[str]:

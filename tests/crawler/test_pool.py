@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.child import crawl_in_child
-from crawler.pool import crawl_each, spider_hosts
+from crawler.pool import crawl_each, default_workers, spider_hosts
 from tests.helpers import FIXTURES
 
 
@@ -126,3 +126,12 @@ def test_a_hung_and_a_crashing_spider_are_killed_alone_while_the_other_finishes_
     assert rows == {HEALTHY: "finished"}
     assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
     connection.close()
+
+
+def test_a_replay_runs_no_more_crawls_at_once_than_cores_and_a_live_crawl_the_setting():
+    # A replayed crawl only waits on the CPU: more children than cores would only compete for it.
+    assert default_workers(4, replay=True, cores=2) == 2
+    assert default_workers(4, replay=True, cores=8) == 4
+    assert default_workers(4, replay=True, cores=1) == 1
+    assert default_workers(4, replay=False, cores=2) == 4
+    assert 1 <= default_workers(4, replay=True) <= 4  # this machine's cores
