@@ -18,6 +18,7 @@ process exits non-zero with that reason for its parent to print.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -36,6 +37,7 @@ from places.gazetteer import full_gazetteer
 from store import cap_size, holds, ingest, locks, open_db, pages, runs
 from store.errors import StoreError
 from store.actors import ActorResolver
+from store.shared_writes import SharedWriter
 from store.clock import utcnow
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class CrawlSession:
         self.empty_fields: Counter = Counter()
         self.dropped = 0
         self._resolver = None
+        self._writer = None
         self._lock: locks.Holder | None = None
         self.max_page_count = project_setting(settings, "STORE_MAX_PAGE_COUNT")
         self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
@@ -138,6 +141,7 @@ class CrawlSession:
                                          kind="backfill" if self.as_of else None, as_of=self.as_of)
             self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow(),
                                            ref_scheme=getattr(spider, "actor_ref_scheme", None))
+            self._writer = SharedWriter(self.db)
             self._file = _identity(self.db_path)
         except (StoreError, sqlite3.Error, OSError) as error:
             self.fatal = str(error) if isinstance(error, StoreError) else f"cannot start a run in {self.db_path}: {error}"
@@ -257,7 +261,13 @@ class CrawlSession:
         if self.fatal:
             return None
         try:
-            return write(*args)
+            # Other crawls may write the same store at once (`glocal crawl --all`, the scheduler):
+            # each write holds SQLite's write lock from its start, and the resolver rereads the
+            # actors when another crawl wrote since (see store/shared_writes.py).
+            with (self._writer.transaction() if self._writer else contextlib.nullcontext(False)) as others_wrote:
+                if others_wrote and self._resolver is not None:
+                    self._resolver.reload()
+                return write(*args)
         except (sqlite3.Error, StoreError, OSError) as error:
             self._fail(f"store write failed in {self.db_path}: {error}")
             return None
