@@ -57,3 +57,4 @@ def redesign_trials():
 @pytest.fixture(scope="module")
 def kill_baseline(faulty_site):
     return kill_reference(faulty_site)
+
