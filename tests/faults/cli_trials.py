@@ -72,7 +72,8 @@ def terminal_output_trial() -> TrialResult:
             ("changes", "--json"), ("instruments",), ("spiders",), ("status",), ("status", "--json"),
             ("actors", "list"), ("actors", "review"), ("actors", "review", "--json"),
             ("alerts", "preview", "--config", rules), ("alerts", "send", "--dry-run", "--config", rules),
-            ("alerts", "status"),
+            ("alerts", "status"), ("export", "signatures", "--format", "json"),
+            ("export", "actors", "--format", "jsonl"),  # data as stored, every character inert (\\u009b)
             ("actors", "merge", lima, hostile_actor),  # last: it prints the hostile name it kept
         ]
         for command in commands:
