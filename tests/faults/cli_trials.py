@@ -196,7 +196,8 @@ def _glocal() -> str:
 def crawl_timeout_trial() -> TrialResult:
     """`--timeout` of 0, a negative number, nan or inf (crawl, backfill, check) is refused in one
     line before anything starts, as SCHEDULER_CRAWL_TIMEOUT=0 is at load."""
-    result = TrialResult("a crawl time limit of 0, -1, nan or inf (crawl, backfill, check --timeout)")
+    result = TrialResult("a crawl time limit or wait of 0, -1, nan or inf (crawl, backfill, check --timeout; "
+                         "alerts send, scrapyd crawl --wait)")
     folder = workdir()
     for value in ("0", "-1", "nan", "inf"):
         for command in (("crawl", "c40_accelerators", "--replay", "tests/fixtures/sample.warc.gz", "--db", folder / "c.db"),
@@ -208,6 +209,18 @@ def crawl_timeout_trial() -> TrialResult:
             result.tracebacks += int("Traceback" in output.stderr)
             result.judge(_one_line(output) and "--timeout" in output.stderr,
                          f"{command[0]} --timeout {value}: exit {output.returncode} {output.stderr[-300:]!r}")
+    # The same class in the other waits a person gives: nan waited forever, -1 was taken as "wait".
+    open_db_path = folder / "outbox.db"
+    from store import open_db
+
+    open_db(open_db_path).close()
+    for value in ("nan", "-1", "inf"):
+        for command in (("alerts", "send", "--db", open_db_path, "--wait", value),
+                        ("scrapyd", "crawl", "http://127.0.0.1:9", "c40_accelerators", "--wait", value)):
+            output = glocal(*command, env={"GLOCAL_ALERTS": ""})
+            result.tracebacks += int("Traceback" in output.stderr)
+            result.judge(_one_line(output) and "--wait" in output.stderr,
+                         f"{' '.join(map(str, command[:2]))} --wait {value}: exit {output.returncode} {output.stderr[-300:]!r}")
     result.judge(not (folder / "c.db").exists() and not (folder / "b.db").exists(), "a store was created anyway")
     return result
 
