@@ -64,6 +64,10 @@ def test_secrets_come_from_the_environment_and_stay_out_of_repr(tmp_path):
     (('name = "digest"', 'name = "digest"\ncolour = "red"'), "line 24: rules[1].colour: unknown key"),
     (('timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"'), "line 2: settings.timezone: 'Mars/Olympus' is not a time zone"),
     (('name = "digest"', 'name = "signings"'), "line 23: rules[1].name: rule name 'signings' is used twice"),
+    # a port smtplib would refuse only when sending (the webhook URL's port is checked at load too)
+    (('security = "ssl"', 'security = "ssl"\nport = 99999'), "line 8: channels.team.port: must be a whole number from 1 to 65535"),
+    (('timezone = "Europe/Paris"', 'max_attempts = 1000000000000000000000'),
+     "line 2: settings.max_attempts: must be a whole number from 1 to 1000000"),
 ])
 def test_a_mistake_names_the_line_and_key(tmp_path, edit, message):
     with pytest.raises(NotConfigured) as error:
