@@ -231,7 +231,7 @@ def huge_id_trial() -> TrialResult:
     from store import open_db
     from tests.cli.test_cli_io import crawl_once
 
-    result = TrialResult("an id of 2^63 or 0 (actors merge/split, show-page, changes confirm)")
+    result = TrialResult("an id of 2^63, 2^64+5 or 0 (actors merge/split, show-page, changes confirm); serve --port 99999")
     db_path = workdir() / "glocal.db"
     db = open_db(db_path)
     crawl_once(db, day=1, names=["Lima", "Oslo"])
@@ -242,6 +242,11 @@ def huge_id_trial() -> TrialResult:
             output = glocal(*command, "--db", db_path)
             result.tracebacks += int("Traceback" in output.stderr)
             result.judge(_one_line(output) and number in output.stderr, f"{' '.join(command)}: {output.stderr[-300:]!r}")
+    for port in ("99999", "-1", "70000"):  # the same class: a number the OS cannot take (bind() raised OverflowError)
+        output = glocal("serve", "--port", port, "--db", db_path)
+        result.tracebacks += int("Traceback" in output.stderr)
+        result.judge(output.returncode != 0 and "Traceback" not in output.stderr and port in output.stderr
+                     and "--port" in output.stderr, f"serve --port {port}: {output.stderr[-300:]!r}")
     return result
 
 
