@@ -507,9 +507,17 @@ def script_trial() -> TrialResult:
     second_run = crawl_replay(second, db)
     result.shown(root, first_run, second_run)
     run = run_row(db, 2)
+    connection = sqlite3.connect(db)
+    keys_after = sorted(key for (key,) in connection.execute(
+        "select key from signatures where scope = ? and removed_at is null", (CLEAN_AIR_SCOPE,)))
+    connection.close()
     clean_air = [s for s in run.get("scopes", []) if s["scope"] == CLEAN_AIR_SCOPE]
-    result.judge(run.get("healthy") == 0 and bool(clean_air) and not clean_air[0]["healthy"]
-                 and "no letter or digit" in (clean_air[0]["reason"] or ""), f"second run: {run.get('summary')}")
+    named = bool(clean_air) and not clean_air[0]["healthy"] and "no letter or digit" in (clean_air[0]["reason"] or "")
+    # Since the roster reader stands in for a parser that fails (issue 23), it may read the list
+    # instead: right when it reads the same rows (no empty key) and the run still says the parser
+    # needs attention.
+    stood_in = "stands in" in (run.get("summary") or "") and keys_after == sorted(keys)
+    result.judge(run.get("healthy") == 0 and (named or stood_in), f"second run: {run.get('summary')}")
     got = snapshot(db)
     result.false_alerts += sum(got.alerts.values())
     result.false_removals += sum(got.removals.values())
