@@ -57,4 +57,3 @@ def redesign_trials():
 @pytest.fixture(scope="module")
 def kill_baseline(faulty_site):
     return kill_reference(faulty_site)
-
