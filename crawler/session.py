@@ -180,6 +180,8 @@ class CrawlSession:
             if url in self._redirects:
                 # every hop: the first may have been followed (moved on the site) and the last not
                 why = f"redirected to {', then to '.join(self._hops(url))}, which was not followed (another host, or a loop)"
+            elif url in self._answered:
+                why = "the page answered but the parser reported nothing of this list"
             elif reason != "finished":
                 why = f"not reached before the crawl ended ({reason})"
             else:
@@ -213,8 +215,10 @@ class CrawlSession:
             report.more = False
             report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
             self._writing(self._begin_scope, report)
-        self._report_unobserved(reason)
+        # A roster whose page answered without it is a missing landmark (alerted at once), so it is
+        # named before the generic "not observed", which would otherwise claim the scope first.
         self._report_missed_rosters()
+        self._report_unobserved(reason)
         for scope in list(self._states):
             if self.fatal:
                 break  # after a failed write nothing more may count as written
