@@ -47,7 +47,8 @@ _CITY_PREFIXES = (
     "concello de", "prefeitura de", "prefeitura municipal de", "camara municipal de", "gemeente", "stadt",
     "landeshauptstadt", "gmina", "miasto", "kommune", "grad", "distrito metropolitano de", "alcaldia de",
     "alcaldia mayor de", "intendencia de", "obcina", "opcina", "mesto", "dimos", "demos", "municipiul",
-    "comuna", "orasul", "the", "gobierno municipal de", "gobierno autonomo municipal de", "municipalidad de",
+    "comuna", "orasul", "the", "gobierno municipal de", "vila de", "vila d", "villa de", "primaria", "primaria comunei",
+    "primaria orasului", "primaria municipiului", "greater", "lewaa", "liwa", "municipal council of", "gobierno autonomo municipal de", "municipalidad de",
 )
 _CITY_SUFFIXES = (
     "metropolitan municipality", "metropolitan municipal council", "metropolitan government",
@@ -81,6 +82,9 @@ _PARENS = re.compile(r"\(([^)]*)\)?")
 _SPACES = re.compile(r"\s+")
 _CODE_LIKE = re.compile(r"^[A-Za-z]{2,3}$")
 _NUMBER = re.compile(r"^\d+$")
+_PART_SEPARATOR = re.compile(r"\s*/\s*|\s+[-\u2013\u2014]\s+|\s*[\u2013\u2014]\s*")
+# Leading articles a source writes and GeoNames may not ("El Barraco" is GeoNames' "Barraco").
+_ARTICLES = ("el", "la", "l", "les", "los", "las", "le", "il", "lo", "o", "a", "as", "os", "es", "sa", "s")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Reading:
     hints: tuple[str, ...] = ()  # region words or codes ("Lviv oblast", "NA", "IL")
     members: tuple[str, ...] = ()  # the towns a group signatory lists (checked by the resolver)
     alternates: tuple[str, ...] = field(default_factory=tuple)  # other names it gives ("Slemani")
+    # "Sexten - Sesto", "Bruxelles/Brussel": one place in two languages, or two towns ("Ansoain -
+    # Berriozar"): the resolver tries each part and makes a group only of parts that are apart.
+    parts: tuple[str, ...] = ()
 
 
 def repair(text: str) -> str:
@@ -177,8 +184,19 @@ def read(name: str) -> Reading:
     if " and " in f" {core} " and not members:
         parts = [p.strip() for p in re.split(r"\band\b|&", bare) if p.strip()]
         members = parts if len(parts) >= 2 else []
+    parts: list[str] = []
+    if not members:
+        split = [p.strip(" ,") for p in _PART_SEPARATOR.split(bare) if len(p.strip(" ,")) >= 3]
+        if len(split) >= 2:
+            parts = split
     return Reading(text=text, core=core or folded, kind=kind, hints=tuple(dict.fromkeys(h for h in hints if h)),
-                   members=tuple(members), alternates=tuple(alternates))
+                   members=tuple(members), alternates=tuple(alternates), parts=tuple(parts))
+
+
+def without_article(folded: str) -> str | None:
+    """"el barraco" -> "barraco"; None when the name has no leading article (or is only one)."""
+    head, _, rest = folded.partition(" ")
+    return rest if head in _ARTICLES and len(rest) >= 3 else None
 
 
 def _kind_of_words(folded: str) -> str | None:

@@ -71,6 +71,8 @@ def _decide(gazetteer, name, reading, country, point) -> "Resolution":
     if reading.kind in naming.DISTINCT_KINDS and reading.kind != naming.GROUP:
         return _authority(gazetteer, reading, country, point)
     city = _city(gazetteer, name, reading, country, point)
+    if city.status == "resolved" and len(reading.parts) >= 2:
+        return _parts(gazetteer, reading, country, point) or city
     if city.status == "resolved" or len(reading.members) < 2:
         return city
     members = []
@@ -82,6 +84,32 @@ def _decide(gazetteer, name, reading, country, point) -> "Resolution":
     group_country = country or members[0].country
     group = Place(reading.text, group_country, naming.GROUP, None, sum(m.population for m in members), None,
                   "authority", members=tuple(members))
+    return Resolution("resolved", group, spelling=reading.core)
+
+
+def _parts(gazetteer, reading: naming.Reading, country, point) -> "Resolution | None":
+    """"Ansoain - Berriozar": a group when its parts are towns apart; "Sexten - Sesto" (two names of
+    one town) stays the town (None: the caller's answer stands)."""
+    from places.gazetteer import Place, Resolution
+
+    found = {}
+    for part in reading.parts:
+        resolution = _city(gazetteer, part, naming.read(part), country, point)
+        if resolution.status == "resolved" and resolution.place.kind == "city":
+            found[part] = resolution.place
+    if len(found) < len(reading.parts):
+        return None
+    # "Karşıyaka - İzmir": a part naming a division that holds another part's town is its region.
+    codes = {code for place in found.values() for code in (place.area or "").split("|") if code}
+    towns = [place for part, place in found.items()
+             if not any(area[0] in codes for area in [gazetteer.area_named(part, place.country)] if area)]
+    if len(towns) == 1 and len(found) > 1:
+        return Resolution("resolved", towns[0], spelling=reading.core)
+    if len(towns) < 2 or not any(_distance_between(towns[0], p) > SAME_PLACE_KM for p in towns[1:]):
+        return None
+    found = towns
+    group = Place(reading.text, country or found[0].country, naming.GROUP, None, sum(m.population for m in found),
+                  None, "authority", members=tuple(found))
     return Resolution("resolved", group, spelling=reading.core)
 
 
@@ -122,8 +150,14 @@ def _spellings(name: str, reading: naming.Reading) -> list[str]:
 
     spellings = [reading.core, fold(reading.text)]
     spellings += [fold(a) for a in reading.alternates if not _is_country(a)]
+    spellings += [_core_of(part) for part in reading.parts]
+    spellings += [naming.without_article(s) for s in list(spellings[:2])]
     spellings += [spelling for spelling, _hint, _ in gazetteer_spellings(reading.text)]
     return [s for s in dict.fromkeys(spellings) if s]
+
+
+def _core_of(part: str) -> str:
+    return naming.read(part).core
 
 
 def _is_country(text: str) -> bool:
