@@ -276,12 +276,14 @@ class Gazetteer:
         low, high = cell_of(lat - dlat, lon - dlon), cell_of(lat + dlat, lon + dlon)
         cells = [row * 10_000 + column for row in range(low // 10_000, high // 10_000 + 1)
                  for column in range(low % 10_000, high % 10_000 + 1)]
-        rows = self._db().execute(
-            f"""select {_PLACE_COLUMNS} from places p where layer = 'geonames'
-                and cell in ({','.join('?' * len(cells))})""", cells).fetchall()
-        places = [Place(*row) for row in rows]
-        return [p for p in places if (not country or p.country == country)
-                and distance_km(lat, lon, p.lat, p.lon) <= km]
+        # The box's corners are cut in SQL; a Place is built only for the rows inside the circle.
+        sql = f"""select {_PLACE_COLUMNS} from places p where layer = 'geonames'
+                  and cell in ({','.join('?' * len(cells))}) and lat between ? and ? and lon between ? and ?"""
+        args = [*cells, lat - dlat, lat + dlat, lon - dlon, lon + dlon]
+        if country:
+            sql += " and country = ?"
+            args.append(country)
+        return [Place(*row) for row in self._db().execute(sql, args) if distance_km(lat, lon, row[7], row[8]) <= km]
 
     def candidates(self, name: str, country: str | None = None, limit: int = 5) -> list[Place]:
         """Places a doubtful name might be, most populous first (for `glocal actors review`)."""

@@ -199,7 +199,14 @@ def without_article(folded: str) -> str | None:
     return rest if head in _ARTICLES and len(rest) >= 3 else None
 
 
+# One C-level test per name instead of a loop over every word list (most names carry none).
+_ANY_KIND_WORD = re.compile(
+    "|".join(rf"^{re.escape(w)}$|^{re.escape(w)} | {re.escape(w)}$" for ws in _KIND_WORDS.values() for w in ws))
+
+
 def _kind_of_words(folded: str) -> str | None:
+    if not _ANY_KIND_WORD.search(folded):
+        return None
     for kind, words in _KIND_WORDS.items():
         for word in words:
             if folded == word:
@@ -220,8 +227,12 @@ def _strip_kind(folded: str, kind: str) -> str:
     return _strip_city_words(folded)
 
 
+_ANY_CITY_PREFIX = tuple(prefix + " " for prefix in _PREFIXES)
+_ANY_CITY_SUFFIX = tuple(" " + suffix for suffix in _SUFFIXES)
+
+
 def _strip_city_words(folded: str) -> str:
-    changed = True
+    changed = folded.startswith(_ANY_CITY_PREFIX) or folded.endswith(_ANY_CITY_SUFFIX)
     while changed:
         changed = False
         for prefix in _PREFIXES:

@@ -231,8 +231,8 @@ def _distance(place, point) -> float:
 
 
 def _nearest(found: list, point) -> "Place | None":
-    within = sorted(((_distance(place, point), place.section, weight, place) for place, weight in found
-                     if _distance(place, point) <= ACCEPT_KM), key=lambda row: row[:3])
+    measured = ((_distance(place, point), place.section, weight, place) for place, weight in found)
+    within = sorted((row for row in measured if row[0] <= ACCEPT_KM), key=lambda row: row[:3])
     if not within:
         return None
     towns = [row for row in within if not row[1]]
