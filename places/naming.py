@@ -137,7 +137,7 @@ def _latin_word(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def read(name: str) -> Reading:
     """Read a published name (see the module's examples)."""
     from places.gazetteer import fold
