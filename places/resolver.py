@@ -71,7 +71,7 @@ def _decide(gazetteer, name, reading, country, point) -> "Resolution":
     if reading.kind in naming.DISTINCT_KINDS and reading.kind != naming.GROUP:
         return _authority(gazetteer, reading, country, point)
     city = _city(gazetteer, name, reading, country, point)
-    if city.status == "resolved" and len(reading.parts) >= 2:
+    if city.status == "resolved" and len(reading.parts) >= 2 and not _named_whole(gazetteer, reading, city.place):
         return _parts(gazetteer, reading, country, point) or city
     if city.status == "resolved" or len(reading.members) < 2:
         return city
@@ -85,6 +85,11 @@ def _decide(gazetteer, name, reading, country, point) -> "Resolution":
     group = Place(reading.text, group_country, naming.GROUP, None, sum(m.population for m in members), None,
                   "authority", members=tuple(members))
     return Resolution("resolved", group, spelling=reading.core)
+
+
+def _named_whole(gazetteer, reading: naming.Reading, place) -> bool:
+    """"Tel Aviv–Yafo" is a name of the place found, not two names: its parts are not read apart."""
+    return any(found.geonames_id == place.geonames_id for found, _w in gazetteer._places_named(reading.core))
 
 
 def _parts(gazetteer, reading: naming.Reading, country, point) -> "Resolution | None":
@@ -283,8 +288,12 @@ def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolut
     """"Mykolayiv, Lviv oblast", "Grumo Nevano (NA)": the namesake in the hinted division, if one."""
     from places.gazetteer import Resolution
 
-    if not reading.hints:
+    # "Madrid (Colombia)" with the country CO: the hint only repeats the country.
+    hints = [hint for hint in reading.hints if not (country and gazetteer.country_code(hint) == country)]
+    if not hints:
         return None
+    reading = naming.Reading(reading.text, reading.core, reading.kind, tuple(hints), reading.members,
+                             reading.alternates, reading.parts)
     codes = set()
     for hint in reading.hints:
         codes |= gazetteer.area_codes(hint, country)
@@ -299,8 +308,10 @@ def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolut
         if found:
             break
     if not found:
-        if any(gazetteer.country_code(hint) for hint in reading.hints):
+        hinted = {gazetteer.country_code(hint) for hint in reading.hints} - {None}
+        if hinted and (not country or country in hinted):
             return None  # "Birmingham, UK", "Portland, ME": the hint may be a country; the gazetteer reads both
+        # "College, PA" in the US: PA is Pennsylvania there, not Panama; no College in it is an answer.
         others = [p for s in _spellings(name, reading)[:1] for p, _w in gazetteer._places_named(s)
                   if p.kind == "city" and (not country or p.country == country)]
         return Resolution("unknown", candidates=tuple(others[:5]), spelling=reading.core,
