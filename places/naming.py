@@ -260,3 +260,18 @@ def _area_core(folded: str) -> str:
     while len(words) > 1 and words[0] in _AREA_WORDS:
         words.pop(0)
     return " ".join(words)
+
+
+# Letters transliterations swap for one another ("Qalqilia"/"Kalkilya", "Carmel"/"Karmel").
+_SKELETON_LETTERS = str.maketrans({"q": "k", "c": "k", "w": "v", "z": "s", "x": "ks"})
+_VOWELS = re.compile(r"[aeiouy\s]+|h$|h(?=[^aeiouy])")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=16384)
+def skeleton(folded: str) -> str:
+    """The consonants of a folded name as transliterations keep them: "qalqilyah" -> "klkl"."""
+    if not folded.isascii():
+        return ""
+    text = folded.replace("ph", "f").replace("th", "t").replace("kh", "k").translate(_SKELETON_LETTERS)
+    return _DOUBLES.sub(r"\1", _VOWELS.sub("", text.replace("j", "")))

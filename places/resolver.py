@@ -261,10 +261,34 @@ def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place
             scored.append((score, -place.population, place))
     scored.sort(key=lambda row: (-row[0], row[1]))
     if not scored:
-        return None
+        return _same_skeleton(gazetteer, core, country, point)
     if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
         return None  # two places spelled equally near: a question
     return scored[0][2]
+
+
+SKELETON_MIN = 4  # consonants: shorter skeletons ("brn": Braone, Brione) are shared by neighbours
+SKELETON_MIN_SCORE = 70  # and the spellings alike still, first letter included
+
+
+def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
+    """"Qalqilia" is GeoNames' "Qalqīlyah", "Daliat El Carmel" its "Daliyat al Karmel": two
+    transliterations of one name keep its consonants. The one town near the point with the same
+    consonants (and a spelling still alike) is taken; none, or two apart, is a question."""
+    from rapidfuzz import fuzz
+
+    from places.gazetteer import fold
+
+    wanted = naming.skeleton(core)
+    if len(wanted) < SKELETON_MIN:
+        return None
+
+    same = [place for place in gazetteer.places_near(point, FUZZY_KM, country)
+            if naming.skeleton(fold(place.name)) == wanted and fold(place.name)[:1] == core[:1]
+            and fuzz.ratio(core, fold(place.name)) >= SKELETON_MIN_SCORE]
+    if not same or any(_distance_between(same[0], other) > SAME_PLACE_KM for other in same[1:]):
+        return None
+    return max(same, key=lambda p: p.population)
 
 
 def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int = 3) -> list:

@@ -56,3 +56,14 @@ def test_an_unknown_name_is_a_question_with_candidates_and_a_reason():
     resolution = default().lookup("Sant Quirze Imaginari", "ES", 41.53, 2.08)
     assert resolution.status == "unknown" and resolution.place is None
     assert resolution.reason and resolution.candidates  # the towns near its point, for the reviewer
+
+
+def test_a_transliteration_keeping_the_consonants_finds_the_town_at_its_point():
+    place = default().lookup("Qalqilia", "PS", 32.19, 34.97).place  # GeoNames: Qalqīlyah
+    assert place is not None and place.name == "Qalqīlyah"
+
+
+def test_neighbours_with_the_same_few_consonants_stay_apart():
+    # Braone is not in the shipped data; Brione, its neighbour in the same province, must not take it.
+    resolution = default().lookup("Braone", "IT", 45.99, 10.34)
+    assert resolution.place is None or resolution.place.name == "Braone"
