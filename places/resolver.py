@@ -297,7 +297,9 @@ def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int
 
     from places.gazetteer import fold
 
-    nearby = gazetteer.places_near(point, ACCEPT_KM, country)
+    # Nothing of the country within 25 km (a border town, a point given loosely): the towns within
+    # 50 km of any country, so the reviewer still has a place to start from.
+    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, 2 * ACCEPT_KM)
     ranked = sorted(nearby, key=lambda p: (-fuzz.ratio(reading.core, fold(p.name)), -p.population))
     return ranked[:limit]
 
