@@ -291,15 +291,21 @@ def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
     return max(same, key=lambda p: p.population)
 
 
+SPELLED_LIKE_POOL = 300
+
+
 def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int = 3) -> list:
     """For a reviewer: the towns near the source's point whose names are spelled most like it."""
     from rapidfuzz import fuzz
 
     from places.gazetteer import fold
 
-    # Nothing of the country within 25 km (a border town, a point given loosely): the towns within
-    # 50 km of any country, so the reviewer still has a place to start from.
-    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, 2 * ACCEPT_KM)
+    # Nothing of the country within 25 km (a border town, a point given loosely): the towns of any
+    # country, so the reviewer still has a place to start from. Only the biggest few hundred are
+    # scored: a point in a dense region has thousands of hamlets around it.
+    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, ACCEPT_KM)
+    if len(nearby) > SPELLED_LIKE_POOL:
+        nearby = sorted(nearby, key=lambda p: -p.population)[:SPELLED_LIKE_POOL]
     ranked = sorted(nearby, key=lambda p: (-fuzz.ratio(reading.core, fold(p.name)), -p.population))
     return ranked[:limit]
 

@@ -68,7 +68,7 @@ def test_every_unresolved_name_is_in_the_review_queue_with_a_reason_and_candidat
     assert all("nothing spelled like it" in reason or "no town" in reason or "no place" in reason
                for _name, reason in without), without[:5]
     # Measured: every one but a handful whose point is loose (the towns within 50 km stand in then).
-    assert len(with_candidates) >= 0.995 * len(rows), without[:10]
+    assert len(with_candidates) >= 0.99 * len(rows), without[:10]
 
 
 def test_the_row_named_none_is_one_counted_problem_and_the_import_is_whole(imported):
