@@ -33,9 +33,6 @@ def metadata(db_name: str) -> dict:
         q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip()}
         for q in QUERIES.values()
     }
-    # sqlite-utils' bookkeeping is no part of the interface, and Datasette's SQL box starts with the
-    # first table it lists: hidden, it is neither listed first nor offered as the default query.
-    tables.setdefault("_sqlite_migrations", {})["hidden"] = True
     return {
         "title": "glocal-watch",
         "description": "Declarations, charters and pledges that cities sign through their networks, "

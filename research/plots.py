@@ -172,17 +172,21 @@ def draw_instrument(db, key: str):
 
 
 def svg_text(fig) -> str:
-    """The figure as SVG text (for a page that shows it inline)."""
+    """The figure as SVG text for a page that shows it inline: its words as SVG text, not outlines,
+    so a reader can select and find them and the page's own font draws them."""
     import io
 
+    import matplotlib
+
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 
 def map_chart(db, instrument: str, output: str) -> Figure:
     """The instrument's signatories on a world map (country outlines shipped offline), the ones
-    whose every signature was removed marked with a red cross; those without coordinates named."""
+    whose signing was removed from the list marked with a red cross; those without coordinates named."""
     from store.queries import instrument_key
 
     path = _checked_output(output)
@@ -193,11 +197,12 @@ def map_chart(db, instrument: str, output: str) -> Figure:
 def draw_map(db, key: str):
     """(matplotlib figure, what is missing or None) of the instrument's signatories on a world map."""
     from research.basemap import ANTARCTICA, LAKE, LAND, borders, coordinates, shorelines
-    from store.publication import instrument_signatories, instrument_title
+    from store.publication import mappable_signatories
+    from store.signings import instrument_title
     from matplotlib.patches import Polygon
 
     title = instrument_title(db, key) or key
-    signatories = instrument_signatories(db, key)
+    signatories = mappable_signatories(db, key)
     placed = [(row, coordinates(row)) for row in signatories]
     unplaced = [row["name"] for row, point in placed if point is None]
     placed = [(row, point) for row, point in placed if point is not None]
