@@ -144,3 +144,15 @@ def test_a_canned_query_takes_the_clis_parameter_forms(server):
     assert "c40_accelerators/clean-air-cities" in {row["key"] for row in rows}
     (loud,) = get_json(base, "/glocal/who_signed.json", instrument="zero-gravity")["rows"]
     assert loud["instrument_key"] == "unknown instrument 'zero-gravity' (see: glocal instruments)"
+
+
+def test_a_filter_on_the_signings_flags_matches_as_clicked(server):
+    # Datasette sends `?current=1` as the text '1': the view's flags are INTEGER columns (m350), so
+    # the filter a researcher clicks finds Clean Air's 35 current signings, not 0.
+    base, _ = server
+    rows = get_json(base, "/glocal/signings.json", instrument_key="c40_accelerators/clean-air-cities",
+                    current="1", _size="max")["rows"]
+    assert len(rows) == 35 and {row["standing"] for row in rows} == {"listed"}
+    (amman,) = get_json(base, "/glocal/signings.json", instrument_key="c40_accelerators/clean-air-cities",
+                        current="0", on_list="0", evidence_rows="1")["rows"]
+    assert (amman["actor"], amman["standing"]) == ("Amman", "removed")
