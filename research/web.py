@@ -35,6 +35,7 @@ document.querySelectorAll('dl.column-descriptions').forEach(function (list) {
 CSS = """
 .glocal-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(26em, 1fr)); gap: 1.5em; }
 .glocal-grid table { font-size: 0.9em; }
+.glocal-grid #instruments { grid-column: 1 / -1; }
 .glocal-note { color: #555; font-size: 0.9em; }
 .healthy-1 { color: #1a7f37; } .healthy-0 { color: #b42318; font-weight: bold; }
 details.column-descriptions-folded { margin: 0.5em 0 1em; }

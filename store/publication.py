@@ -99,13 +99,14 @@ def spider_health(db: Database) -> list[dict]:
 
 def mappable_signatories(db: Database, instrument_key: str | None = None) -> list[dict]:
     """One row per actor with a signing (of one instrument, or of any), read from the `signings`
-    view so a city that two pages or scopes report is one marker: its name, country, GeoNames id
-    and coordinates (None when the store holds none), how many instruments it signed, and whether
+    view so a city that two pages or scopes report is one marker: its name, country, GeoNames id,
+    coordinates (None when the store holds none) and kind (city, state ...), how many instruments it signed, and whether
     every signing of it was removed from its list. Current and removed signings both count."""
     return list(db.query(
         """select g.actor_id, coalesce(min(g.actor), min(g.name_as_published)) as name,
                   case when count(*) = 1 then min(g.country) else coalesce(min(a.country), min(g.country)) end as country,
                   min(g.geonames_id) as geonames_id, min(a.latitude) as latitude, min(a.longitude) as longitude,
+                  min(a.kind) as kind,
                   count(distinct g.instrument_key) as instruments, min(g.current = 0) as removed
            from signings g left join actors a on a.id = g.actor_id
            where (:key is null or g.instrument_key = :key)

@@ -156,3 +156,12 @@ def test_a_filter_on_the_signings_flags_matches_as_clicked(server):
     (amman,) = get_json(base, "/glocal/signings.json", instrument_key="c40_accelerators/clean-air-cities",
                         current="0", on_list="0", evidence_rows="1")["rows"]
     assert (amman["actor"], amman["standing"]) == ("Amman", "removed")
+
+
+def test_a_view_page_opens_on_its_rules_in_words_not_markdown(server):
+    base, _ = server
+    status, html = get(base, "/glocal/signings")
+    assert status == 200
+    intro = html.split("Column descriptions", 1)[0] if "Column descriptions" in html else html.split("<table", 1)[0]
+    assert "one row per <strong>signing</strong>" in intro and "**" not in intro
+    assert "<li><code>on_list</code> = 1 while some list row is not removed." in intro  # the rules, not a cut-off "them):"
