@@ -30,7 +30,8 @@ def metadata(db_name: str) -> dict:
     # first table it lists: hidden, it is neither listed first nor offered as the default query.
     tables.setdefault("_sqlite_migrations", {})["hidden"] = True
     queries = {
-        q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip()}
+        # The SQL one click away ("show"), as the column descriptions are: the form and rows come first.
+        q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip(), "hide_sql": True}
         for q in QUERIES.values()
     }
     return {

@@ -194,6 +194,9 @@ async def charts_page(datasette, request):
     if wanted:
         keys = [key for key in keys if key == wanted]
     charts = await _read(datasette, _chart_svgs, keys[:12])
+    titles = {row["key"]: row["title"] or row["key"] for row in instruments}
+    for chart in charts:
+        chart["title"] = titles[chart["key"]]
     context = {"charts": charts, "instruments": instruments, "more": max(0, len(keys) - 12),
                "database": _store(datasette).name}
     return Response.html(await datasette.render_template("glocal_charts.html", context, request=request))
