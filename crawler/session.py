@@ -91,6 +91,7 @@ class CrawlSession:
         self._redirects: dict[str, str] = {}  # url -> where it redirected
         self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
         self.held_from_suspect_pages = 0
+        self._roster_pages: dict[str, list[tuple[str, str]]] | None = None  # url -> rosters read there (read once)
         self.stand_ins: dict[str, str] = {}  # scope -> why the generic roster reader stood in for its parser
         self._alarms: dict[str, str] = {}  # scope -> why its list, recorded, makes the run unhealthy (a drop)
         self.closed = False
@@ -460,6 +461,16 @@ class CrawlSession:
             self._claims = []
 
     # --- read-only questions from the spider ------------------------------------------------------
+
+    def rosters_read_on(self, url: str) -> list[tuple[str, str]]:
+        """(scope, entity) of each roster of this spider last read whole on `url` (before this run):
+        the lists a page held, so that the spider can tell one its parser no longer reports."""
+        if self._roster_pages is None:
+            rows = self._writing(ingest.roster_pages, self.db, self.spider_name) or []
+            self._roster_pages = {}
+            for row in rows:
+                self._roster_pages.setdefault(row["url"], []).append((row["scope"], row["entity"]))
+        return list(self._roster_pages.get(url, ()))
 
     def known(self, entity: str, keys: list[str], *, scope: str | None = None,
               urls: list[str] | None = None) -> set[str]:
