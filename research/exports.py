@@ -108,7 +108,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def schema_descriptions(path: Path = SCHEMA_DOC) -> dict[str, dict]:
-    """{table: {"description": first paragraph, "columns": {column: (type, meaning)}}} from docs/schema.md."""
+    """{table: {"description": first paragraph, "columns": {column: (type, meaning)}, "prose": the
+    Markdown before the column table}} from docs/schema.md."""
     if not path.exists():
         return {}
     text = path.read_text(encoding="utf-8")
@@ -118,5 +119,6 @@ def schema_descriptions(path: Path = SCHEMA_DOC) -> dict[str, dict]:
         paragraph = body.strip().split("\n\n")[0]
         columns = {m.group(1): (m.group(2).strip(), m.group(3).strip())
                    for m in re.finditer(r"^\|\s*`([^`]+)`\s*\|\s*([^|]*)\|\s*(.*?)\s*\|\s*$", body, flags=re.M)}
-        described[title.strip()] = {"description": " ".join(paragraph.split()), "columns": columns}
+        prose = body.strip().split("\n|", 1)[0].strip()  # everything before the column table
+        described[title.strip()] = {"description": " ".join(paragraph.split()), "columns": columns, "prose": prose}
     return described

@@ -3,6 +3,8 @@ every column, and a column changes only through a new migration here."""
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("glocal")
@@ -885,3 +887,26 @@ def m252_memberships_network_nocase_index(db: Database):
     # list may print one in other capitals ("EUROCITIES" beside the alias "Eurocities"). This index
     # finds such spellings in one look per alias instead of a scan of every membership.
     db.execute("create index idx_memberships_network_nocase on memberships (network collate nocase)")
+
+
+# --- outputs: what researchers filter (m350-m399) ----------------------------------------------------
+
+@migrations()
+def m350_signings_integer_flags(db: Database):
+    # Datasette passes a filter's value as text (`?current=1` runs `current = '1'`), and the view's
+    # flags and counts were bare expressions without a column affinity, so the filter a researcher
+    # clicks matched no row. Cast, they are INTEGER columns and '1' compares as 1. The view's rules
+    # stay those of m104: only these expressions are wrapped.
+    (sql,) = db.execute("select sql from sqlite_master where type = 'view' and name = 'signings'").fetchone()
+    body = re.match(r"\s*create\s+view\s+\S+\s+as\s(.*)", sql, re.I | re.S).group(1)
+    for expression, name in (
+            ("coalesce(d.on_list, 0)", "on_list"),
+            ("case when d.on_list or (d.list_rows = 0 and d.news_current) then 1 else 0 end", "current"),
+            ("d.network_member", "network_member"),
+            ("d.evidence_rows", "evidence_rows")):
+        found = f"{expression} as {name}" if f"{expression} as {name}" in body else expression
+        if body.count(found) != 1:
+            raise RuntimeError(f"m350: the signings view no longer selects {expression} as {name}")
+        body = body.replace(found, f"cast({expression} as integer) as {name}")
+    db.execute("drop view signings")
+    db.execute(f"create view signings as {body}")
