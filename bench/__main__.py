@@ -24,7 +24,7 @@ from bench.common import Row, skipped
 
 BENCH = Path(__file__).parent
 # The order of the table: the store, the crawl, politeness, queries, alerts, memory, startup, tests.
-ORDER = ["store_ingest", "covenant_import", "covenant_scale", "warc_on_off", "growth", "politeness", "queries",
+ORDER = ["store_ingest", "covenant_import", "covenant_scale", "warc_on_off", "crawl_all", "growth", "politeness", "queries",
          "alerts", "daemon_memory", "startup", "suite_time"]
 
 

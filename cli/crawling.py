@@ -22,17 +22,20 @@ from kit.terminal import for_terminal, json_text
 @db_option
 @click.option("--timeout", type=float, default=None,
               help="Seconds before a crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT, 3600).")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Crawls at once, of different sites only (default: CRAWL_WORKERS, 4, at most the cores with --replay; 1 with -v).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level (one crawl at a time).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
               help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
 @click.option("--host-map", hidden=True, help="JSON {host: 127.0.0.1:port}: send requests to a local server.")
 @click.option("--full", is_flag=True,
               help="Walk every page of incremental listings (news), not only up to the posts already stored.")
-def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map, full):
+def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, host_map, full):
     """Crawl spiders now, one child process each, and store what changed
 
-    Each crawl is recorded in crawl_runs with its health; the exit status is 1 when a run
-    failed or was unhealthy.
+    Up to CRAWL_WORKERS crawls run at once, never two of one site; each is recorded in
+    crawl_runs with its health, and its line is printed in the spiders' order. The exit status
+    is 1 when a run failed or was unhealthy.
 
     Examples:
 
@@ -42,7 +45,7 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
         glocal crawl --all --replay tests/fixtures/sample.warc.gz
     """
     from crawler.download_handlers import archive_index
-    from crawler.child import crawl_in_child
+    from crawler.pool import crawl_each, default_workers
 
     if all_ == bool(spiders):
         raise click.UsageError("name one or more spiders, or pass --all")
@@ -74,16 +77,16 @@ def crawl(spiders, all_, replay, db_path, timeout, verbose, overrides, host_map,
 
     if full:
         overrides = (*overrides, "CRAWL_FULL=true")
-    healthy = True
-    for name in classes:
-        outcome = crawl_in_child(name, db_path=db_path, timeout=timeout, replay=replay, host_map=host_map,
-                                 overrides=overrides, verbose=verbose)
+    if workers is None:  # with -v the crawls' logs share the terminal: one at a time keeps each readable
+        workers = 1 if verbose else default_workers(project_settings().getint("CRAWL_WORKERS"), replay=bool(replay))
+    healthy, interrupted = True, False
+    for outcome in crawl_each(classes, workers=workers, db_path=db_path, timeout=timeout, replay=replay,
+                              host_map=host_map, overrides=overrides, verbose=verbose):
         click.echo(for_terminal(outcome.message),
                    err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok
-        if outcome.interrupted:  # no further spider starts after a stop
-            sys.exit(1)
-    if not healthy:
+        interrupted = interrupted or bool(outcome.interrupted)  # no further spider starts after a stop
+    if interrupted or not healthy:
         sys.exit(1)
 
 

@@ -70,14 +70,17 @@ def backfill(spider, since, until, every, timeout, db_path):
 @click.option("--scratch", type=click.Path(file_okay=False),
               help="Folder for the scratch store and its archive (default: a new folder under the data folder's checks/).")
 @click.option("--timeout", type=float, help="Seconds before one crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT).")
-def check(spiders, live, replay, as_json, scratch, timeout):
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Crawls at once, of different sites only (default: CRAWL_WORKERS, at most the cores with --replay).")
+def check(spiders, live, replay, as_json, scratch, timeout, workers):
     """Crawl each spider once into a scratch store and say whether it can see its site
 
     Nothing reaches the real store or the alert outbox. For each spider: pages and statuses
     (403s and challenge pages called out as blocking, with the headers that name the
     protection), URLs robots.txt forbids, items against the spider's expectations, and each
     declared landmark found or missing. Every response is archived in the scratch folder, ready
-    for `glocal fixtures add`. Exit status 1 when any spider is blind.
+    for `glocal fixtures add`. Up to CRAWL_WORKERS spiders crawl at once, never two of one site;
+    the verdicts come in the spiders' order. Exit status 1 when any spider is blind.
 
     Examples:
 
@@ -89,7 +92,7 @@ def check(spiders, live, replay, as_json, scratch, timeout):
     from pathlib import Path
 
     from operations.live_check import judge, render
-    from crawler.child import crawl_in_child
+    from crawler.pool import crawl_each, default_workers
 
     if live and replay:
         raise click.UsageError("--live and --replay exclude each other")
@@ -110,19 +113,23 @@ def check(spiders, live, replay, as_json, scratch, timeout):
     if scratch_db.exists():
         raise GlocalError(f"{scratch} already holds a check; name another --scratch folder")
     open_store(scratch_db).close()
-    verdicts = []
     from operations.live_check import SpiderVerdict
 
+    verdicts = {}
     for name, cls in classes.items():
         absent = [url for url in cls.start_urls if index is not None and url not in index]
         if absent:
-            verdicts.append(SpiderVerdict(spider=name, verdict="blind", summary="not crawled",
-                                          reasons=[f"the archive {replay} has no record of {absent[0]}, "
-                                                   "the spider's start URL"]))
-            continue
-        outcome = crawl_in_child(name, db_path=scratch_db, replay=replay, overrides=('LOG_LEVEL="DEBUG"',),
-                                 timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"))
-        verdicts.append(judge(cls, db_path=scratch_db, outcome=outcome, log_file=outcome.log_file))
+            verdicts[name] = SpiderVerdict(spider=name, verdict="blind", summary="not crawled",
+                                           reasons=[f"the archive {replay} has no record of {absent[0]}, "
+                                                    "the spider's start URL"])
+    crawled = {name: cls for name, cls in classes.items() if name not in verdicts}
+    workers = workers or default_workers(settings.getint("CRAWL_WORKERS"), replay=bool(replay))
+    for outcome in crawl_each(crawled, workers=workers, db_path=scratch_db,
+                              replay=replay, overrides=('LOG_LEVEL="DEBUG"',),
+                              timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT")):
+        verdicts[outcome.spider] = judge(classes[outcome.spider], db_path=scratch_db, outcome=outcome,
+                                         log_file=outcome.log_file)
+    verdicts = [verdicts[name] for name in classes if name in verdicts]  # the spiders' order
     if as_json:
         click.echo(json_text({"scratch": str(scratch), "spiders": [v.as_dict() for v in verdicts]}, indent=2))
     else:

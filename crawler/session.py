@@ -18,6 +18,7 @@ process exits non-zero with that reason for its parent to print.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -36,6 +37,7 @@ from places.gazetteer import full_gazetteer
 from store import cap_size, holds, ingest, locks, open_db, pages, runs
 from store.errors import StoreError
 from store.actors import ActorResolver
+from store.shared_writes import SharedWriter
 from store.clock import utcnow
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class CrawlSession:
         self.empty_fields: Counter = Counter()
         self.dropped = 0
         self._resolver = None
+        self._writer = None
         self._lock: locks.Holder | None = None
         self.max_page_count = project_setting(settings, "STORE_MAX_PAGE_COUNT")
         self.fatal: str | None = None  # why the run failed in the store; the child exits non-zero with it
@@ -91,6 +94,7 @@ class CrawlSession:
         self._redirects: dict[str, str] = {}  # url -> where it redirected
         self._suspect: dict[str, str] = {}  # url of a page whose own list was judged untrustworthy -> its scope
         self.held_from_suspect_pages = 0
+        self._roster_pages: dict[str, list[tuple[str, str]]] | None = None  # url -> rosters read there (read once)
         self.stand_ins: dict[str, str] = {}  # scope -> why the generic roster reader stood in for its parser
         self._alarms: dict[str, str] = {}  # scope -> why its list, recorded, makes the run unhealthy (a drop)
         self.closed = False
@@ -137,6 +141,7 @@ class CrawlSession:
                                          kind="backfill" if self.as_of else None, as_of=self.as_of)
             self._resolver = ActorResolver(self.db, spider.name, self.places, utcnow(),
                                            ref_scheme=getattr(spider, "actor_ref_scheme", None))
+            self._writer = SharedWriter(self.db)
             self._file = _identity(self.db_path)
         except (StoreError, sqlite3.Error, OSError) as error:
             self.fatal = str(error) if isinstance(error, StoreError) else f"cannot start a run in {self.db_path}: {error}"
@@ -155,13 +160,26 @@ class CrawlSession:
     def note_redirect(self, url: str, location: str) -> None:
         self._redirects[url] = location
 
+    def _hops(self, url: str) -> list[str]:
+        """Where a redirected `url` went, hop by hop, up to the first address not followed (or the
+        first one seen twice: a loop)."""
+        hops, seen = [], {url}
+        while url in self._redirects and len(hops) < 25:
+            url = self._redirects[url]
+            hops.append(url)
+            if url in seen:
+                break
+            seen.add(url)
+        return hops
+
     def _report_unobserved(self, reason: str) -> None:
         """Name every scope the spider asked for and never reported on, as a page that did not arrive."""
         for name, (scope, url) in self._expected.items():
             if name in self._states or name in self._chains or self.fatal:
                 continue
             if url in self._redirects:
-                why = f"redirected to {self._redirects[url]}, which was not followed (another host, or a loop)"
+                # every hop: the first may have been followed (moved on the site) and the last not
+                why = f"redirected to {', then to '.join(self._hops(url))}, which was not followed (another host, or a loop)"
             elif reason != "finished":
                 why = f"not reached before the crawl ended ({reason})"
             else:
@@ -256,7 +274,13 @@ class CrawlSession:
         if self.fatal:
             return None
         try:
-            return write(*args)
+            # Other crawls may write the same store at once (`glocal crawl --all`, the scheduler):
+            # each write holds SQLite's write lock from its start, and the resolver rereads the
+            # actors when another crawl wrote since (see store/shared_writes.py).
+            with (self._writer.transaction() if self._writer else contextlib.nullcontext(False)) as others_wrote:
+                if others_wrote and self._resolver is not None:
+                    self._resolver.reload()
+                return write(*args)
         except (sqlite3.Error, StoreError, OSError) as error:
             self._fail(f"store write failed in {self.db_path}: {error}")
             return None
@@ -460,6 +484,16 @@ class CrawlSession:
             self._claims = []
 
     # --- read-only questions from the spider ------------------------------------------------------
+
+    def rosters_read_on(self, url: str) -> list[tuple[str, str]]:
+        """(scope, entity) of each roster of this spider last read whole on `url` (before this run):
+        the lists a page held, so that the spider can tell one its parser no longer reports."""
+        if self._roster_pages is None:
+            rows = self._writing(ingest.roster_pages, self.db, self.spider_name) or []
+            self._roster_pages = {}
+            for row in rows:
+                self._roster_pages.setdefault(row["url"], []).append((row["scope"], row["entity"]))
+        return list(self._roster_pages.get(url, ()))
 
     def known(self, entity: str, keys: list[str], *, scope: str | None = None,
               urls: list[str] | None = None) -> set[str]:

@@ -76,6 +76,9 @@ table: tuple[Setting, ...] = (
     Setting("CRAWL_FULL", bool, False, "True (`glocal crawl --full`): an append-only listing walks every page"),
     Setting("CRAWL_MAX_PAGE_CHARS", int, 3_000_000,
             "a page's decoded text longer than this is rejected, not parsed", minimum=1),
+    Setting("CRAWL_WORKERS", int, 4,
+            "crawls at once in `glocal crawl` and `glocal check` (different sites only), each in its own child",
+            minimum=1),
     Setting("CRAWL_MAX_PAGE_DEPTH", int, 256,
             "markup nested deeper than this (unclosed tags) is rejected, not parsed", minimum=1),
     # --- health (crawler/run_health.py) --------------------------------------------------------

@@ -54,6 +54,14 @@ class Route:
         own = (self.scope,) if self.scope.kind == ROSTER else ()
         return own + self.rosters
 
+    def roster_for(self, scope: str, entity: str, url: str) -> Scope | None:
+        """The declared roster a list named `scope` (of `entity`) on `url` is: the one whose name it
+        is, or starts with (a name the page completes: "signatures:uclg_declarations/" and the
+        instrument the page names); else the route's only roster of that entity; else None."""
+        same = [roster for roster in self.roster_scopes() if roster.entity == entity]
+        named = [roster for roster in same if scope.startswith(roster.name_for(url))]
+        return named[0] if named else (same[0] if len(same) == 1 else None)
+
     def matches(self, url: str) -> bool:
         return self._regex.search(url) is not None
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kit.errors import GlocalError
+from kit.terminal import json_text
 from store.tables import public_relations, relation_rows
 
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "schema.md"
@@ -75,12 +75,11 @@ def public_file_mode() -> int:
 def render(columns: list[str], rows: list[tuple], fmt: str, out) -> int:
     if fmt == "csv":
         write_csv(out, columns, rows)
-    elif fmt == "jsonl":
+    elif fmt == "jsonl":  # json_text: C1 controls and bidi overrides as \\uXXXX too (lossless, inert on a terminal)
         for row in rows:
-            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
+            out.write(json_text(dict(zip(columns, row))) + "\n")
     else:
-        json.dump([dict(zip(columns, row)) for row in rows], out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text([dict(zip(columns, row)) for row in rows], indent=1) + "\n")
     return len(rows)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +31,7 @@ from kit.errors import NotConfigured
 from kit.schedules import trigger_for
 from store.clock import parse_moment
 from crawler import child
+from crawler.pool import HostLocks, spider_hosts  # shared with `glocal crawl --all` and `glocal check`
 from store import open_db, runs
 
 logger = logging.getLogger(__name__)
@@ -92,40 +92,6 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
                        schedules=spider_schedules(settings, scheduled), timezone=tz, now=now)
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
-
-
-def spider_hosts(cls) -> frozenset[str]:
-    """The sites a spider crawls ("www." dropped), so that two spiders of one site never run at once."""
-    from urllib.parse import urlsplit
-
-    hosts = set(getattr(cls, "allowed_domains", None) or ())
-    hosts |= {urlsplit(url).hostname or "" for url in getattr(cls, "start_urls", ())}
-    return frozenset(host.removeprefix("www.") for host in hosts if host)
-
-
-class HostLocks:
-    """Which sites are being crawled now; a crawl waits until none of its sites is busy."""
-
-    def __init__(self):
-        self._busy: set[str] = set()
-        self._changed = threading.Condition()
-
-    @contextlib.contextmanager
-    def hold(self, hosts: frozenset[str]):
-        with self._changed:
-            while self._busy & hosts:
-                self._changed.wait()
-            self._busy |= hosts
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._busy -= hosts
-                self._changed.notify_all()
-
-    def busy(self) -> set[str]:
-        with self._changed:
-            return set(self._busy)
 
 
 def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -> bool:

@@ -117,15 +117,23 @@ class GlocalSpider(scrapy.Spider):
         return self.stand_in(response, route, output)
 
     def stand_in(self, response, route: Route, output: list | ScopeReport) -> list | ScopeReport:
-        """When the parser's landmarks for its roster are missing, the generic roster reader reads
-        the page instead (spiders/parsers/stand_in.py); a parser opts in with `roster_item`."""
-        if needs_stand_in(route, self.parser, output, response.url) is None:
+        """When the parser lost a roster of the page (its landmarks missing, or a list the page held
+        last time not reported at all), the generic roster reader reads the page instead
+        (spiders/parsers/stand_in.py); a parser opts in with `roster_item`."""
+        known = self.rosters_read_on(response.url) if callable(getattr(self.parser, "roster_item", None)) else []
+        if needs_stand_in(route, self.parser, output, response.url, known) is None:
             return output
-        result = stand_in(route, self.parser, output, response.text, response.url, source=self.name)
+        result = stand_in(route, self.parser, output, response.text, response.url, source=self.name, known=known)
         report = next((r for r in result if isinstance(r, ScopeReport) and r.stand_in), None)
         if report is not None:
             self.logger.warning("%s", report.reason)
         return result[0] if len(result) == 1 and isinstance(result[0], ScopeReport) else result
+
+    def rosters_read_on(self, url: str) -> list[tuple[str, str]]:
+        """(scope, entity) of each roster the store last read whole on `url`, asked through the
+        crawl's session (read-only); none without a store."""
+        session = self._session()
+        return session.rosters_read_on(url) if session is not None else []
 
     def check_limits(self, text: str, url: str, route: Route) -> None:
         """Reject a page over CRAWL_MAX_PAGE_CHARS, or markup nested deeper than CRAWL_MAX_PAGE_DEPTH
@@ -242,11 +250,15 @@ class GlocalSpider(scrapy.Spider):
                        fetched=False)
             return None
         try:
-            return read(response.text, response.url)
+            result = read(response.text, response.url)
         except ParseError as error:
             self.logger.error("%s", error)
             batch.fail(str(error), landmarks=error.landmarks)
             return None
+        if isinstance(result, list):  # a page's items and reports: a lost roster may be stood in for
+            standing = self.stand_in(response, route, result)
+            return standing if isinstance(standing, list) else [standing]
+        return result
 
     def batch_page_failed(self, failure) -> Iterator:
         """Errback: a page of the batch never arrived; its scope is reported incomplete (partial for a leaf)."""

@@ -845,6 +845,47 @@ def m250_scope_runs_stand_in(db: Database):
 
 
 
+# The networks and issuers of the configured rosters (spiders/rosters.toml), and every name they go
+# by, so that network_overlap and the other named queries reach them by any of those names. The
+# MUFPP's issuer as the roster prints it is the City of Milan, which launched the pact and hosts its
+# secretariat; it issues nothing else the store holds, so its name answers for the pact. CEDAMIA
+# keeps the register of climate emergency declarations (each declared by its own jurisdiction):
+# the register answers for them, by its name or the declarations' ("Climate Energy Declaration" is
+# the misnaming the field's article prints, research/domain.md).
+ROSTER_NETWORKS = (
+    # name, kind, aliases (names already in the vocabulary are left where they are)
+    ("Climate Mayors", "network", ("Climate Mayors network", "Mayors National Climate Action Agenda", "MNCAA")),
+    ("Mayors for Peace", "network", ("World Conference of Mayors for Peace through Inter-city Solidarity",
+                                     "Mayors for Peace network")),
+    ("Milan Urban Food Policy Pact", "network", ("MUFPP", "Milan Pact", "Urban Food Policy Pact", "City of Milan",
+                                                 "Comune di Milano", "MUFPP Secretariat")),
+    ("World Green Building Council", "network", ("WorldGBC", "World GBC", "WGBC")),
+    ("CEDAMIA", "register", ("Climate Emergency Declaration and Mobilisation In Action",
+                             "Climate emergency declarations", "Climate Emergency Declaration",
+                             "Climate Energy Declaration")),
+    ("ICLEI", "network", ("ICLEI Local Governments for Sustainability", "Local Governments for Sustainability",
+                          "International Council for Local Environmental Initiatives")),
+    ("ICCAR", "network", ("International Coalition of Cities against Racism",)),  # its name until 2019
+)
+
+
+@migrations()
+def m251_roster_network_vocabulary(db: Database):
+    for name, kind, aliases in ROSTER_NETWORKS:
+        row = db.execute("select id from networks where name = ?", [name]).fetchone()
+        network_id = row[0] if row else db["networks"].insert({"name": name, "kind": kind}).last_pk
+        for alias in (name, *aliases):
+            # Insert or ignore: a name a researcher already gave another network stays theirs.
+            db.execute("insert or ignore into network_aliases (alias, network_id) values (?, ?)", [alias, network_id])
+
+
+@migrations()
+def m252_memberships_network_nocase_index(db: Database):
+    # The named queries take a network by any of its names, which compare without case; a member
+    # list may print one in other capitals ("EUROCITIES" beside the alias "Eurocities"). This index
+    # finds such spellings in one look per alias instead of a scan of every membership.
+    db.execute("create index idx_memberships_network_nocase on memberships (network collate nocase)")
+
 # --- store performance, issue 24 (m300-m349) ----------------------------------------------------------
 
 @migrations()

@@ -99,6 +99,11 @@ def _pick_network(param: str) -> str:
 names_{param}(name) as (
   select alias from network_aliases where network_id in (select id from tree_{param})
   union all select trim(:{param})  -- union all: a union would fold "c40 cities" and "C40 Cities" (nocase)
+  -- and each spelling the store holds that differs from an alias only in case ("EUROCITIES" beside
+  -- the alias "Eurocities"): the aliases compare without case, memberships.network and issuers with it
+  union all select distinct network from memberships
+  where network collate nocase in (select alias from network_aliases where network_id in (select id from tree_{param}))
+  union all select distinct issuer_as_printed from instrument_issuers where network_id in (select id from tree_{param})
 )"""
 
 

@@ -191,9 +191,10 @@ def _signature(name: str, markers: str, instrument: str, url: str, star_means_no
     )
 
 
-def roster_item(name: str, country: str | None, url: str) -> Signature:
+def roster_item(name: str, country: str | None, url: str, scope: str) -> Signature:
     """A signature as this parser builds it, for a name the generic roster reader found on an
-    accelerator page whose signatory list this parser could not find (spiders/parsers/stand_in.py)."""
+    accelerator page whose signatory list this parser could not find (spiders/parsers/stand_in.py);
+    the page's URL names the accelerator, so `scope` adds nothing."""
     return _signature(name, "", instrument_key(url), url, star_means_non_member=False)
 
 

@@ -81,9 +81,10 @@ def parse_homepage(html: str, url: str = HOME_URL) -> Iterator:
     yield from memberships
 
 
-def roster_item(name: str, country: str | None, url: str) -> Membership:
+def roster_item(name: str, country: str | None, url: str, scope: str) -> Membership:
     """A membership as this parser builds it, for a name the generic roster reader found on a
-    homepage whose carousel this parser could not read (spiders/parsers/stand_in.py)."""
+    homepage whose carousel this parser could not read (spiders/parsers/stand_in.py); the member
+    list is one (`scope` adds nothing)."""
     return _membership(key_part(name, what=f"member name on {url}"), name, url)
 
 

@@ -84,6 +84,7 @@ _FUTURE = re.compile(r"\b(?:to|will|shall|would|could|should|may)\s+be\s+$|\bto\
 _PRESENTED = re.compile(r"\b(?:was|were)\s+presented\b", re.I)
 _ADHERED_LEAD = re.compile(r"\b(?:cities|local governments|signatories)\b.*\b(?:adhered|adhering|signed|endorsed)\b|"
                            r"\badhering\s+cities\b|\badherents?\b", re.I)
+_SECTION_HEADINGS = ("h1", "h2", "h3", "h4")
 _STATED = re.compile(r"\b(?P<q>more than|over|nearly|almost|around|some|at least)?\s*(?P<n>\d+)\s+"
                      r"(?P<unit>cities|local governments|local and regional governments)\s+(?:have\s+)?"
                      r"(?:adhered|signed|endorsed|joined)", re.I)
@@ -156,9 +157,12 @@ def parse_instrument(html: str, url: str, *, require_adoption: bool = False) -> 
         claims = list(_count_claims(text, key, url))
         stated = claims[0] if claims else None
         signatures = _signatures(adopters, key, url)
-        yield ADHERENTS.report(SOURCE, url, complete=True, scope=f"signatures:{key}",
-                               keys=[s.key for s in signatures], stated=stated.count if stated else None,
-                               stated_qualifier=stated.qualifier if stated else None)
+        found = {"complete": True} if signatures else {
+            "complete": False, "landmarks_missing": ["adopters_list"],
+            "reason": f"{EXPECTATIONS.describe('adopters_list')}: the heading is on {url}, no list follows it"}
+        yield ADHERENTS.report(SOURCE, url, scope=f"signatures:{key}", keys=[s.key for s in signatures],
+                               stated=stated.count if stated else None,
+                               stated_qualifier=stated.qualifier if stated else None, **found)
     yield Instrument(source=SOURCE, key=key, url=url, title=name, kind=kind_of(name), issuer=issuer,
                      adopted_on=adopted_on, place=place, event_key=_event_key(main, url),
                      text=(sentence or presented or _first_paragraph(main)), scope=INSTRUMENTS_SCOPE)
@@ -245,20 +249,33 @@ def _first_paragraph(main: Tag) -> str | None:
 # --- adhering cities (the Rome Charter) -------------------------------------------------------------
 
 def _adopters(main: Tag) -> list[tuple[str, str | None]] | None:
-    """(city, country code) of each city under a heading such as "Cities that have adhered …"."""
+    """(city, country code) of each city under a heading such as "Cities that have adhered …";
+    None when no such heading; [] when the heading stands with no list in its section (the list
+    moved into other markup, or a script draws it): the list is then reported unread."""
     for heading in main.find_all(["h2", "h3", "h4", "strong", "p"]):
         text = clean(heading)
         if len(text) > 120 or not _ADHERED_LEAD.search(text) or _STATED.search(text):
             continue
-        block = heading.find_next(["ul", "ol", "p"])
-        if block is None:
-            continue
-        if block.name in ("ul", "ol"):
-            entries = [clean(li) for li in block.find_all("li") if clean(li)]
-        else:
-            entries = [n for n, _ in split_names(clean(block))]
-        return [_city_country(entry) for entry in entries]
+        return [_city_country(entry) for entry in _list_after(heading)]
     return None
+
+
+def _list_after(heading: Tag) -> list[str]:
+    """The entries of the first list (`ul`/`ol`, or a paragraph of two or more names) after
+    `heading` and before the next heading: a paragraph of prose further down ("Your city can
+    adhere by writing …") is not the list."""
+    for element in heading.find_all_next(True):
+        if element.name in _SECTION_HEADINGS:
+            break
+        if element.name in ("ul", "ol"):
+            entries = [clean(li) for li in element.find_all("li") if clean(li)]
+            if entries:
+                return entries
+        elif element.name == "p" and heading not in element.parents:
+            names = [n for n, _ in split_names(clean(element))]
+            if len(names) >= 2:
+                return names
+    return []
 
 
 def _city_country(entry: str) -> tuple[str, str | None]:
@@ -271,12 +288,24 @@ def _city_country(entry: str) -> tuple[str, str | None]:
 def _signatures(adopters: list[tuple[str, str | None]], key: str, url: str) -> list[Signature]:
     seen: dict[str, Signature] = {}
     for city, country in adopters:
-        actor = name_key(city) or key_part(city)
-        signature_key = f"{key}/{actor}"
-        if signature_key not in seen:  # a city written twice adhered once
-            seen[signature_key] = Signature(source=SOURCE, key=signature_key, url=url, instrument_key=key,
-                                            actor_name=city, country=country, role="adherent")
+        signature = _signature(city, country, key, url)
+        seen.setdefault(signature.key, signature)  # a city written twice adhered once
     return list(seen.values())
+
+
+def _signature(city: str, country: str | None, key: str, url: str) -> Signature:
+    actor = name_key(city) or key_part(city)
+    return Signature(source=SOURCE, key=f"{key}/{actor}", url=url, instrument_key=key, actor_name=city,
+                     country=country, role="adherent")
+
+
+def roster_item(name: str, country: str | None, url: str, scope: str) -> Signature:
+    """An adherent as this parser builds it, for a name the generic roster reader found on an
+    instrument page whose list of adhering cities this parser no longer finds (a redesign:
+    spiders/parsers/stand_in.py). The list's name, "signatures:" + the instrument's key (which the
+    page's title gave when the list was last read), says which instrument the city adhered to."""
+    city, printed_country = _city_country(name)
+    return _signature(city, country or printed_country, scope.removeprefix("signatures:"), url)
 
 
 def _count_claims(text: str, key: str, url: str) -> Iterator[CountClaim]:

@@ -1,9 +1,12 @@
 """A roster whose page is read but whose list is not found is an unread scope, named, never silent.
 
-The reproduction of issue 21: the Rome Charter page (uclg_declarations) served again with its 47
-adhering cities and one new one as tiles under another heading. Before, the parser read the
-instrument and nothing else, and the run was healthy with no word of the list. Now the run is
-unhealthy, its one health alert names the page and the missing landmark, and nobody is removed.
+Issue 21: the Rome Charter page (uclg_declarations) served again without its list of adhering
+cities where the parser looks (here: the list now drawn by a script, the page carrying only an
+empty grid). Before, the parser read the instrument and nothing else, and the run was healthy with
+no word of the list. Now the run is unhealthy, its one health alert names the page and the missing
+landmark, the generic roster reader (which finds no list to read) does not stand in, and nobody is
+removed. (The
+same page with the names as tiles, which the reader can read, is tests/crawler/test_stand_in_rome.py.)
 """
 
 import json
@@ -20,15 +23,13 @@ SCOPE = "signatures:uclg_declarations/rome-charter"
 PAGES = ["rabat.html", "bogota.html", "durban.html", "rome-charter.html", "pact.html", "lampedusa.html"]
 
 
-def as_tiles(body: bytes) -> bytes:
-    """The adhering cities, and one new (Valencia), as tiles under another heading."""
+def script_rendered(body: bytes) -> bytes:
+    """The adhering cities gone from the markup: an empty grid a script fills from an API."""
     html = body.decode("utf-8")
-    names = re.findall(r"<li>(.+?)</li>", html.split('<ul class="adhering-cities">')[1].split("</ul>")[0])
-    assert len(names) == 47
-    tiles = "".join(f'<div class="c-tile"><span class="c-tile__name">{name}</span></div>'
-                    for name in names + ["Valencia (Spain)"])
     start, end = html.index("<h2>Cities that have adhered"), html.index("</ul>", html.index("adhering-cities"))
-    return (html[:start] + f'<h2>Who is on board</h2><div class="c-grid">{tiles}</div>' + html[end + 5:]).encode()
+    grid = ('<h2>Who is on board</h2><div class="c-grid" data-endpoint="/wp-json/uclg/v1/adherents"></div>'
+            '<script src="/assets/adherents.js"></script>')
+    return (html[:start] + grid + html[end + 5:]).encode()
 
 
 def crawl(folder, db, name, pages):
@@ -41,7 +42,8 @@ def redesigned(tmp_path_factory):
     folder = tmp_path_factory.mktemp("unread_rosters")
     db = folder / "glocal.db"
     results, alerts = {}, {}
-    steps = [("baseline", {}), ("tiles", {"rome-charter.html": as_tiles}), ("tiles-again", {"rome-charter.html": as_tiles})]
+    steps = [("baseline", {}), ("script", {"rome-charter.html": script_rendered}),
+             ("script-again", {"rome-charter.html": script_rendered})]
     for day, (name, edits) in enumerate(steps, start=20):
         results[name] = crawl(folder, db, name, saved_pages("uclg_declarations", PAGES, day=f"2026-11-{day}",
                                                             edits=edits))
@@ -59,16 +61,17 @@ def test_the_baseline_reads_the_47_adhering_cities(redesigned):
 
 
 def test_the_redesigned_list_is_an_unread_scope_naming_page_and_landmark(redesigned):
-    result = redesigned["results"]["tiles"]
+    result = redesigned["results"]["script"]
     assert result.returncode == 1, result.stdout
     (scope,) = query(redesigned["db"], "select * from scope_runs where run_id = 2 and scope = ?", (SCOPE,))
     assert (scope["complete"], scope["healthy"]) == (0, 0)
     assert ROME in scope["reason"] and 'a heading "Cities that have adhered' in scope["reason"]
     assert "which listed 47 before" in scope["reason"]
+    assert scope["stand_in"] is None
 
 
 def test_one_health_alert_names_the_page_and_the_landmark(redesigned):
-    assert redesigned["alerts"] == {"baseline": None, "tiles": "health.failed", "tiles-again": None}
+    assert redesigned["alerts"] == {"baseline": None, "script": "health.failed", "script-again": None}
     (incident,) = query(redesigned["db"], "select * from changes where entity = 'health'")
     reason = json.loads(incident["diff"])["reason"]
     assert ROME in reason and 'a heading "Cities that have adhered' in reason

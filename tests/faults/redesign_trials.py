@@ -36,6 +36,7 @@ from tests.helpers import FIXTURES, crawl_in_process
 PARSERS = Path(__file__).parent.parent.parent / "spiders" / "parsers"
 BASELINE_DAY, TRIAL_DAY = "2026-12-01", "2026-12-02"
 READ, FLAGGED, MISSED, SKIPPED = "read right", "flagged", "missed", "not applicable"
+STANDING_IN = "the generic roster reader stood in"  # a flagged trial's detail: the list was read, held, by the reader
 
 
 @dataclass
@@ -258,6 +259,9 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
                                              "where run_id = ? and scope = ?", (run["id"], scope)).fetchone()
                    for scope in fixture.rosters}
         after = {scope: _active_keys(connection, scope) for scope in fixture.rosters}
+        standing = [scope for scope, in connection.execute(
+            f"select scope from scope_runs where run_id = ? and stand_in is not null "
+            f"and scope in ({', '.join('?' * len(fixture.rosters))})", (run["id"], *fixture.rosters))]
     finally:
         connection.close()
     if removed:
@@ -267,7 +271,8 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
         # The page, or the page its list is reported under (a list over several pages: its first).
         named = any(url in health_text for url in {fixture.url} | shown_at)
         if incident and incident[0] == "failed" and named:
-            return Trial(fixture, redesign, FLAGGED, f"health: {alert or 'incident already open'}")
+            read_by = f"; {STANDING_IN} for {', '.join(standing)}" if standing else ""
+            return Trial(fixture, redesign, FLAGGED, f"health: {alert or 'incident already open'}{read_by}")
         return Trial(fixture, redesign, MISSED, f"unhealthy, but the health names neither {fixture.url} nor its "
                                                 f"rosters, or no incident is open: {health_text[:300]}")
     for scope in fixture.rosters:
@@ -285,7 +290,7 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
 
 def _active_keys(connection, scope: str) -> set[str]:
     keys = set()
-    for table in ("signatures", "memberships", "instruments"):
+    for table in ("signatures", "memberships", "instruments", "reports"):  # reports: their own table since m105
         keys.update(key for key, in connection.execute(
             f"select key from {table} where scope = ? and removed_at is null", (scope,)))
     return keys

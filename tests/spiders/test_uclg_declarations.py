@@ -5,6 +5,7 @@ import pytest
 from kit.errors import ParseError
 from kit.items import CountClaim, Instrument, ScopeReport, Signature
 from spiders.parsers import uclg_declarations as parser
+from spiders.parsers.stand_in import READER, stand_in
 from tests.helpers import load_fixture
 
 
@@ -139,6 +140,44 @@ def test_rome_charter_signature_fields(name, key, country):
 def test_pages_without_an_adherents_list_have_no_signatures():
     for filename in ("rabat.html", "bogota.html", "durban.html", "pact.html", "lampedusa.html"):
         assert not [i for i in parsed(filename) if isinstance(i, (Signature, ScopeReport))], filename
+
+
+def as_tiles(html: str) -> str:
+    """The list of adhering cities as tiles under its heading (a redesign), the prose below it kept."""
+    start = html.index('<ul class="adhering-cities">')
+    end = html.index("</ul>", start) + len("</ul>")
+    names = html[start:end].replace('<ul class="adhering-cities">', "").replace("</ul>", "")
+    tiles = names.replace("<li>", '<div class="tile"><span>').replace("</li>", "</span></div>")
+    return html[:start] + f'<div class="grid">{tiles}</div>' + html[end:]
+
+
+def test_a_heading_without_its_list_reports_the_list_unread_not_the_prose_below():
+    page = load_fixture("uclg_declarations", "rome-charter.html")
+    items = list(parser.parse_instrument(as_tiles(page.html), page.url))
+    (report,) = [i for i in items if isinstance(i, ScopeReport)]
+    assert (report.complete, report.landmarks_missing, report.keys) == (False, ["adopters_list"], [])
+    assert (report.stated, report.stated_qualifier) == (45, "more than")
+    assert not [i for i in items if isinstance(i, Signature)]  # before: one "city", a sentence of prose
+
+
+def test_the_generic_reader_stands_in_with_the_parsers_keys():
+    page = load_fixture("uclg_declarations", "rome-charter.html")
+    html = as_tiles(page.html)
+    route = parser.ROUTES.match(page.url)
+    read = stand_in(route, parser, list(parser.parse_instrument(html, page.url)), html, page.url,
+                    source=parser.SOURCE, known=[("signatures:uclg_declarations/rome-charter", "signature")])
+    (report,) = [i for i in read if isinstance(i, ScopeReport)]
+    assert report.complete and report.stand_in == READER and report.stated == 45
+    assert [s for s in read if isinstance(s, Signature)] == ROME_SIGNATURES
+    assert [type(i) for i in read[:3]] == [ScopeReport, Instrument, CountClaim]
+
+
+def test_the_reader_does_not_stand_in_for_a_list_the_page_never_held():
+    page = load_fixture("uclg_declarations", "rome-charter.html")
+    html = as_tiles(page.html)
+    output = list(parser.parse_instrument(html, page.url))
+    read = stand_in(parser.ROUTES.match(page.url), parser, output, html, page.url, source=parser.SOURCE, known=[])
+    assert read == output
 
 
 # --- discovery in the news listing ------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""crawler/pool.py: several crawls at once, never two of one site, outcomes in the spiders' order,
+and a hung or crashing crawl killed alone while the others finish healthy."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from crawler.child import crawl_in_child
+from crawler.pool import crawl_each, default_workers, spider_hosts
+from tests.helpers import FIXTURES
+
+
+def spider(*urls, domains=()):
+    return SimpleNamespace(start_urls=list(urls), allowed_domains=list(domains))
+
+
+SPIDERS = {
+    "a_one": spider("https://www.site-a.test/one"),
+    "a_two": spider("https://site-a.test/two"),  # "www." ignored: the same site as a_one
+    "b_one": spider("https://site-b.test/"),
+    "c_one": spider("https://site-c.test/", domains=["site-c.test", "site-a.test"]),  # also crawls site A
+    "d_one": spider("https://site-d.test/"),
+    "e_one": spider("https://site-e.test/"),
+}
+
+
+class Recorder:
+    """A fake crawl that notes which sites are being crawled at each moment."""
+
+    def __init__(self, seconds: dict[str, float]):
+        self.seconds, self.lock = seconds, threading.Lock()
+        self.busy: list[frozenset] = []
+        self.overlaps: list[tuple] = []
+        self.most_at_once = 0
+        self.finished: list[str] = []
+
+    def __call__(self, name, **options):
+        hosts = spider_hosts(SPIDERS[name])
+        with self.lock:
+            self.overlaps += [(name, other) for other in self.busy if other & hosts]
+            self.busy.append(hosts)
+            self.most_at_once = max(self.most_at_once, len(self.busy))
+        time.sleep(self.seconds.get(name, 0.05))
+        with self.lock:
+            self.busy.remove(hosts)
+            self.finished.append(name)
+        return SimpleNamespace(spider=name, options=options)
+
+
+def test_outcomes_come_in_the_spiders_order_whatever_finishes_first():
+    crawl = Recorder({"a_one": 0.6, "b_one": 0.3})
+    outcomes = list(crawl_each(SPIDERS, workers=3, crawl=crawl, note="x"))
+    assert [o.spider for o in outcomes] == list(SPIDERS)
+    assert crawl.finished != list(SPIDERS)  # they did finish in another order
+    assert all(o.options == {"note": "x"} for o in outcomes)
+
+
+def test_never_two_crawls_of_one_site_and_at_most_workers_at_once():
+    crawl = Recorder({name: 0.15 for name in SPIDERS})
+    list(crawl_each(SPIDERS, workers=3, crawl=crawl))
+    assert crawl.overlaps == []
+    assert 1 < crawl.most_at_once <= 3
+    assert sorted(crawl.finished) == sorted(SPIDERS)
+
+
+def test_one_worker_crawls_one_after_another_in_order():
+    crawl = Recorder({})
+    list(crawl_each(SPIDERS, workers=1, crawl=crawl))
+    assert crawl.finished == list(SPIDERS) and crawl.most_at_once == 1
+
+
+def test_a_crawl_that_raises_is_raised_at_its_turn_and_nothing_more_starts():
+    started = []
+
+    def crawl(name, **options):
+        started.append(name)
+        if name == "b_one":
+            raise RuntimeError("the rules file cannot be read")
+        time.sleep(0.05)
+        return SimpleNamespace(spider=name)
+
+    seen = []
+    with pytest.raises(RuntimeError, match="rules file"):
+        for outcome in crawl_each(SPIDERS, workers=1, crawl=crawl):
+            seen.append(outcome.spider)
+    assert seen == ["a_one", "a_two"]
+    assert started == ["a_one", "a_two", "b_one"]  # c_one .. e_one never started
+
+
+# -- real crawls: each spider its own child, run, log and verdict ------------------------------
+
+SAMPLE = FIXTURES / "sample.warc.gz"
+HEALTHY, HUNG, CRASHING = "gcom", "marrakech_declaration", "uap_events"
+
+
+def test_a_hung_and_a_crashing_spider_are_killed_alone_while_the_other_finishes_healthy(tmp_path):
+    from cli.common import spider_class
+
+    db = tmp_path / "glocal.db"
+
+    def crawl(name, **options):
+        if name == HUNG:  # killed by its timeout before it can finish, as a hung crawl is
+            options["timeout"] = 0.5
+        if name == CRASHING:  # its child cannot even build its crawler
+            options["overrides"] = ('ITEM_PIPELINES={"crawler.nowhere.Pipeline": 300}',)
+        return crawl_in_child(name, **options)
+
+    spiders = {name: spider_class(name) for name in (HUNG, CRASHING, HEALTHY)}
+    outcomes = list(crawl_each(spiders, workers=3, crawl=crawl, db_path=db, timeout=600, replay=str(SAMPLE)))
+    by_name = {o.spider: o for o in outcomes}
+    assert [o.spider for o in outcomes] == [HUNG, CRASHING, HEALTHY]
+    assert by_name[HUNG].message.startswith(f"{HUNG}: crawl timed out after 0.5s and was killed")
+    assert by_name[CRASHING].message.startswith(f"{CRASHING}: crawl failed: ")
+    assert "crawler.nowhere" in by_name[CRASHING].message
+    assert by_name[HEALTHY].ok, by_name[HEALTHY].message
+    assert not by_name[HUNG].ok and not by_name[CRASHING].ok
+    # one log file per spider
+    assert {o.log_file.name for o in outcomes} == {f"{name}.log" for name in spiders}
+    connection = sqlite3.connect(db)
+    rows = dict(connection.execute("select spider, status from crawl_runs where spider = ?", (HEALTHY,)))
+    assert rows == {HEALTHY: "finished"}
+    assert connection.execute("pragma integrity_check").fetchone()[0] == "ok"
+    connection.close()
+
+
+def test_a_replay_runs_no_more_crawls_at_once_than_cores_and_a_live_crawl_the_setting():
+    # A replayed crawl only waits on the CPU: more children than cores would only compete for it.
+    assert default_workers(4, replay=True, cores=2) == 2
+    assert default_workers(4, replay=True, cores=8) == 4
+    assert default_workers(4, replay=True, cores=1) == 1
+    assert default_workers(4, replay=False, cores=2) == 4
+    assert 1 <= default_workers(4, replay=True) <= 4  # this machine's cores
