@@ -889,6 +889,20 @@ def m252_memberships_network_nocase_index(db: Database):
     db.execute("create index idx_memberships_network_nocase on memberships (network collate nocase)")
 
 
+# --- store performance, issue 24 (m300-m349) ----------------------------------------------------------
+
+@migrations()
+def m300_one_signature_index_by_instrument(db: Database):
+    # m106 kept two indexes that start with instrument_key: (instrument_key, removed_at, actor_id, scope)
+    # for an instrument's signings and (instrument_key, scope, key, actor_id) for count_history. One
+    # index with all five columns serves both from the index alone (each reads every row of one
+    # instrument, then groups or filters on the other columns), and every signature insert updates
+    # one index fewer: a list's first ingest spends most of its SQLite time in index maintenance
+    # (docs/performance.md). bench/queries.py and tests/research/test_query_rewrites.py check the plans.
+    db["signatures"].create_index(["instrument_key", "removed_at", "actor_id", "scope", "key"], if_not_exists=True)
+    db.execute("drop index if exists idx_signatures_instrument_key_removed_at_actor_id_scope")
+    db.execute("drop index if exists idx_signatures_instrument_key_scope_key_actor_id")
+
 # --- outputs: what researchers filter (m350-m399) ----------------------------------------------------
 
 @migrations()
