@@ -312,6 +312,27 @@ class Gazetteer:
                 break
         return sorted(found.values(), key=lambda p: -p.population)[:limit]
 
+    def spelled_like(self, folded: str, country: str, limit: int = 5) -> list[Place]:
+        """Towns of `country` whose name is spelled nearly like `folded` ("jozsefvarosi onkormanyzat"
+        -> Józsefváros), most alike first: for a reviewer when nothing bears the name and no point
+        says where. Suggestions only; the resolver never picks one of these."""
+        from rapidfuzz import fuzz, process
+
+        if not folded or not country:
+            return []
+        # Only names that begin as it does are compared: a typo rarely hits the first letters, and the
+        # country's whole list would cost tens of milliseconds per unknown name.
+        keys = _town_keys(self, country).get(folded[:3], {})
+        found, seen = [], set()
+        for key, _score, _i in process.extract(folded, list(keys), scorer=fuzz.WRatio, score_cutoff=86, limit=limit * 3):
+            if keys[key] in seen:
+                continue
+            seen.add(keys[key])
+            row = self._db().execute(f"select {_PLACE_COLUMNS} from places p where id = ?", (keys[key],)).fetchone()
+            if row:
+                found.append(Place(*row))
+        return found[:limit]
+
     def country_code(self, text: str) -> str | None:
         """ISO alpha-2 of a country as a source writes it ("ES", "ESP", "Spain", "España"), else None."""
         text = (text or "").strip()
@@ -455,6 +476,17 @@ def _lookup_cached(gazetteer: Gazetteer, name: str, country: str | None, lat=Non
     from places.resolver import decide
 
     return decide(gazetteer, name, country, lat, lon)
+
+
+@lru_cache(maxsize=4)  # a file lists one country's towns together; four countries' keys at most
+def _town_keys(gazetteer: Gazetteer, country: str) -> dict[str, dict[str, int]]:
+    """A country's town names by their first three letters: {prefix: {name key: place id}}."""
+    keys: dict[str, dict[str, int]] = {}
+    for key, place_id in gazetteer._db().execute(
+            """select n.key, n.place_id from names n join places p on p.id = n.place_id
+               where p.country = ? and p.layer = 'geonames'""", (country,)):
+        keys.setdefault(key[:3], {}).setdefault(key, place_id)
+    return keys
 
 
 def _by_population(places) -> tuple[Place, ...]:

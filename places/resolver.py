@@ -55,14 +55,35 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
         words = gazetteer.word_candidates(reading.core, country)
         reason = resolution.reason or ("several places of this name, none clearly meant"
                                        if resolution.status == "ambiguous" else "no place of this name")
-        return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling,
-                          reason=reason if words else reason + "; nothing spelled like it either")
+        if words:
+            return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling, reason=reason)
+        # Nothing spelled like it: the towns around the source's point are what a reviewer picks from
+        # (a district or municipality the gazetteer does not hold lies among them). Offered, never chosen.
+        around = _towns_around(gazetteer, point, country) or (
+            tuple(gazetteer.spelled_like(reading.core, country)) if country else ())
+        if not around:
+            reason += "; nothing spelled like it either"
+        elif point is not None and gazetteer.places_near(point, ACCEPT_KM):
+            reason += "; nothing spelled like it: the towns around its point are offered"
+        else:
+            reason += "; towns of its country spelled nearly like it are offered"
+        return Resolution(resolution.status, candidates=around, spelling=resolution.spelling, reason=reason)
     if resolution.status != "resolved" and not resolution.reason:
         reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"
                   else "no place of this name")
         return Resolution(resolution.status, candidates=resolution.candidates, spelling=resolution.spelling,
                           reason=reason)
     return resolution
+
+
+def _towns_around(gazetteer, point, country, limit: int = 5) -> tuple:
+    if point is None:
+        return ()
+    from places.gazetteer import distance_km
+
+    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, ACCEPT_KM)
+    nearby.sort(key=lambda place: distance_km(point[0], point[1], place.lat, place.lon))
+    return tuple(nearby[:limit])
 
 
 def _decide(gazetteer, name, reading, country, point) -> "Resolution":
