@@ -89,11 +89,16 @@ def replay_all(spiders: list[str], *, db_path: str | Path, timeout: float, repla
                                        overrides=(*overrides, *(spider_overrides or {}).get(name, ())),
                                        alerts_config=alerts_config)
             continue
+        if interrupted and verdict is not None and verdict.get("skipped"):
+            continue  # not started before the stop: left out, as the pool leaves out what it did not start
+        # a crawl that ended before the stop keeps its own line; the one it cut short says so
+        stopped_here = interrupted if verdict is None or verdict.get("stopped") else None
         timed_out = bool((verdict or {}).get("timed_out"))
         reason = (verdict or {}).get("error") or (f"timed out after {limits[name]:g}s" if timed_out else None)
+        # (a killed batch's open runs were crawled again above: here code None is not this crawl's kill)
         yield child.settle(name, db_path=db_path, previous=previous[name], log_file=log_files[name],
-                           timeout=limits[name], code=0 if code is None and not interrupted else code,
-                           reason=reason, interrupted=interrupted, outbox=outbox, failed_runs=failed_runs,
+                           timeout=limits[name], code=0 if code is None else code,
+                           reason=reason, interrupted=stopped_here, outbox=outbox, failed_runs=failed_runs,
                            drop_ratio=drop_ratio, timed_out=timed_out)
 
 

@@ -51,9 +51,11 @@ class _Unattributed(logging.Filter):
         return getattr(record, "spider", None) is None and _current[0] is None
 
 
-def _noting_stop(handler, stopped: list):
+def _noting_stop(handler, stopped: list, outcome: dict):
     def noting(signum, frame):
         stopped.append(signum)
+        if _current[0] is not None:
+            outcome[_current[0]]["stopped"] = True  # the crawl the signal interrupted
         return handler(signum, frame)
 
     return noting
@@ -96,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay", required=True)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--log-level", default="WARNING")
-    parser.add_argument("--outcome", required=True, help="write {spider: {error, timed_out}} here as JSON")
+    parser.add_argument("--outcome", required=True,
+                        help="write {spider: {error, timed_out, stopped, skipped}} here as JSON")
     args = parser.parse_args(argv)
     with open(args.plan, encoding="utf-8") as plan_file:
         plan = json.load(plan_file)
@@ -172,10 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             return
         _current[0] = None
         for entry in waiting:
-            outcome[entry["spider"]]["error"] = "not crawled: the batch was stopped"
+            outcome[entry["spider"]].update(error="not crawled: the batch was stopped", skipped=True)
 
     for name in ("_signal_shutdown", "_signal_kill"):  # Scrapy's own handlers, which stop the running crawler
-        setattr(process, name, _noting_stop(getattr(process, name), stopped))
+        setattr(process, name, _noting_stop(getattr(process, name), stopped, outcome))
     for entry in plan:
         logging.root.addHandler(_handler(entry.get("log_file"), settings, args.log_level, _OfSpider(entry["spider"])))
     start_next()

@@ -185,3 +185,41 @@ def test_a_batch_replay_whose_child_dies_crawls_the_unfinished_spiders_again_one
     finished = sorted(connection.execute("select spider from crawl_runs where status = 'finished'"))
     connection.close()
     assert finished == [("eccar_members",), (HEALTHY,)]
+
+
+def test_sigterm_to_a_batch_replay_stops_the_crawl_running_and_starts_no_other(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "glocal.db"
+    command = [str(Path(sys.executable).parent / "glocal"), "crawl", "--all", "--replay", str(SAMPLE), "--db", str(db)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def runs():
+        try:
+            connection = sqlite3.connect(db)
+            try:
+                return connection.execute("select spider, status from crawl_runs order by id").fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            return []
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(status == "finished" for _, status in runs()):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    rows = runs()
+    if all(status == "finished" for _, status in rows) and len(rows) == out.count("\n") and "interrupted" not in err:
+        pytest.skip("the whole batch ended before the signal arrived")
+    assert process.returncode == 1
+    assert "interrupted by SIGTERM" in err, err
+    assert all(status != "running" for _, status in rows), rows  # the cut-short run was closed, not left open
+    printed = out.count("\n") + err.count("interrupted by SIGTERM")
+    assert printed == len(rows) < 22  # the spiders not started are left out; the others keep their line
+    finished = [spider for spider, status in rows if status == "finished"]
+    for spider in finished:
+        assert f"{spider}: run " in out
