@@ -132,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         _count_own_records_only()
         settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # one handler per spider, below
         process = AsyncCrawlerProcess(settings)
-    except Exception as error:  # every spider fails with the same one line
-        traceback.print_exc()
+    except Exception as error:  # every spider fails with the same one line; the story goes to their logs
+        for entry in plan:
+            _log_failure(entry, error)
         for entry in outcome.values():
             entry["error"] = _line(error)
         write_outcome()
