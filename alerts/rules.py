@@ -162,7 +162,7 @@ def _channel(name: str, table, where: "_Locator", environ) -> Channel:
             raise where.error(at + ("security",), f"{security!r} is not one of {', '.join(_SECURITY)}")
         options["security"] = security
         options["port"] = _positive(table, "port", at, where,
-                                    default={"plain": 25, "starttls": 587, "ssl": 465}[security])
+                                    default={"plain": 25, "starttls": 587, "ssl": 465}[security], most=65535)
         options["from"] = _address(table, "from", at, where)
         ca_file = _string(table, "ca_file", at, where, default=None)
         if ca_file is not None and not Path(ca_file).is_file():
@@ -381,10 +381,14 @@ def _strings(table, key, at, where, required=False) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _positive(table, key, at, where, default):
+def _positive(table, key, at, where, default, most: int = 1_000_000):
+    """A positive whole number up to `most` (a port up to 65535; an attempt count or a timeout
+    far beyond any use is a typo, and 10**30 overflows SQLite's integers)."""
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise where.error(at + (key,), "must be a positive whole number")
+    if value > most:
+        raise where.error(at + (key,), f"must be a whole number from 1 to {most}")
     return value
 
 

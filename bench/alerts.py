@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Row  # noqa: E402
+from bench.common import Row, alert_config  # noqa: E402
 
 BATCH = 500  # ALERTS_SEND_BATCH's default (crawler/settings.py)
 SLACK_LIMIT_PER_S = 1.0  # Slack: about one message per second per incoming webhook
@@ -130,14 +130,11 @@ def count(path: Path, sql: str) -> int:
 def digest(folder: Path, changes: int) -> dict:
     from bench._receivers import Receivers
     from alerts.deliver import lock_path_for, message_for, send_due, units
-    from alerts.rules import load_config
     from crawler import settings
     from store import deliveries, open_db
-    from tests.alerts.support import rules_file
 
     with Receivers() as far:
-        config = load_config(rules_file(folder, DIGEST_RULES.format(port=far.smtp_port)),
-                             environ={"BENCH_HOOK": far.webhook_url})
+        config = alert_config(folder, DIGEST_RULES.format(port=far.smtp_port), {"BENCH_HOOK": far.webhook_url})
         built = folder / "digest-built.db"
         build_seconds = build_store(built, config, changes)
         rows = count(built, "select count(*) from deliveries where status = 'pending'")
@@ -185,14 +182,11 @@ def digest(folder: Path, changes: int) -> dict:
 def per_item(folder: Path, changes: int, sample: int) -> dict:
     from bench._receivers import Receivers
     from alerts.deliver import lock_path_for, send_due
-    from alerts.rules import load_config
     from crawler import settings
     from store import open_db
-    from tests.alerts.support import rules_file
 
     with Receivers() as far:
-        config = load_config(rules_file(folder, ITEM_RULES.format(flood=changes + 1)),
-                             environ={"BENCH_HOOK": far.webhook_url})
+        config = alert_config(folder, ITEM_RULES.format(flood=changes + 1), {"BENCH_HOOK": far.webhook_url})
         path = folder / "items.db"
         build_store(path, config, changes)
         rows = count(path, "select count(*) from deliveries where status = 'pending'")

@@ -80,3 +80,14 @@ def children_peak_rss_mib() -> float:
     """Peak resident memory of the largest waited-for child process so far, in MiB."""
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def alert_config(folder: Path, text: str, environ: dict):
+    """The alert rules `text`, written to FOLDER/alerts.toml and loaded with `environ` as the
+    environment its *_env keys read: the benchmarks' one alert setup (the tests have theirs in
+    tests/alerts/support.py, load_rules; a benchmark imports no test module for it)."""
+    from alerts.rules import load_config
+
+    path = folder / "alerts.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, environ=environ)

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Row  # noqa: E402
+from bench.common import Row, alert_config  # noqa: E402
 
 BUDGET_MIB = 150
 FLAT = 1.10
@@ -141,7 +141,6 @@ def measure(extra: int = 40, idle: float = 5.0, hours: int = 24) -> dict:
     import scheduler.main as service
     from alerts import health
     from alerts.outbox import Outbox
-    from alerts.rules import load_config
     from scheduler import service as alert_jobs
     from store import open_db, runs
 
@@ -157,9 +156,8 @@ def measure(extra: int = 40, idle: float = 5.0, hours: int = 24) -> dict:
     receiver = _receiver()
     folder = Path(tempfile.mkdtemp(prefix="glocal-bench-"))
     db_path = folder / "glocal.db"
-    (folder / "alerts.toml").write_text(RULES, encoding="utf-8")
-    os.environ["BENCH_SLACK_WEBHOOK"] = f"http://127.0.0.1:{receiver.server_address[1]}/services/T/B/bench"
-    config = load_config(folder / "alerts.toml")
+    config = alert_config(folder, RULES, {
+        "BENCH_SLACK_WEBHOOK": f"http://127.0.0.1:{receiver.server_address[1]}/services/T/B/bench"})
     open_db(db_path).close()
     schedules = service.spider_schedules(settings, spiders)
     scheduler = service.build_scheduler(settings, spiders, db_path=db_path, alerts=config,

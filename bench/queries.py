@@ -77,7 +77,8 @@ QUERY_INDEXES = ("idx_memberships_network_removed_at", "idx_instruments_event_ke
                  "idx_changes_entity_entity_key_observed_at_id_change", "idx_signatures_instrument_key_removed_at_actor_id",
                  "idx_actors_name", "idx_memberships_network_removed_at_actor_id",
                  "idx_signatures_instrument_key_scope_key", "idx_signatures_instrument_key_removed_at_actor_id_scope",
-                 "idx_signatures_instrument_key_scope_key_actor_id", "idx_actors_name_nocase", "idx_actor_names_name_nocase")
+                 "idx_signatures_instrument_key_scope_key_actor_id",
+                 "idx_signatures_instrument_key_removed_at_actor_id_scope_key", "idx_actors_name_nocase", "idx_actor_names_name_nocase")
 START = "2024-11-04"
 WEEKS = 104
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import click
 
-from cli.common import ROW_ID, config_option, db_option, open_store, project_settings, store_path
+from cli.common import ROW_ID, checked_wait, config_option, db_option, open_store, project_settings, store_path
 from kit.errors import GlocalError
 from kit.terminal import for_terminal, json_text, lines_for_terminal
 
@@ -54,6 +54,7 @@ def send(config_path, db_path, dry_run, wait):
     """
     from alerts.deliver import lock_path_for, send_due, send_until_idle
 
+    wait = checked_wait(wait)
     config = _config(config_path)
     settings = project_settings()
     path = store_path(db_path)

@@ -104,6 +104,19 @@ def checked_timeout(timeout: float | None, option: str = "--timeout") -> float |
     return converted(by_name["SCHEDULER_CRAWL_TIMEOUT"], timeout, source=option)
 
 
+def checked_wait(seconds: float, option: str = "--wait") -> float:
+    """A wait from the command line (`alerts send --wait`, `scrapyd crawl --wait`): a finite number
+    of seconds, 0 or more. nan compares false with every deadline and would wait forever; a negative
+    one was taken as "wait" and waited for nothing."""
+    import math
+
+    if not math.isfinite(seconds):
+        raise GlocalError(f"{option}={seconds!r} is not a finite number")
+    if seconds < 0:
+        raise GlocalError(f"{option}={seconds!r} must not be negative")
+    return seconds
+
+
 def checked_date(value: str | None) -> str | None:
     """The user's date in one canonical form: a day in any ISO form ("20261102", "2026-W45-1")
     becomes YYYY-MM-DD, so it means the whole day like "2026-11-02" does; a time becomes UTC."""

@@ -203,7 +203,8 @@ def snapshot(directory, with_archive, force, db_path):
 # -- glocal serve ----------------------------------------------------------------------------
 
 @click.command()
-@click.option("--port", type=int, default=8001, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
 @db_option
 def serve(port, db_path):
     """Open the store read-only in Datasette on 127.0.0.1, with the named queries as canned queries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.common import checked_wait
 from kit.errors import GlocalError
 
 
@@ -59,6 +60,7 @@ def crawl_command(url, spider, project, assignments, wait):
     """
     from operations import scrapyd
 
+    wait = checked_wait(wait)
     settings = {}
     for assignment in assignments:
         name, sign, value = assignment.partition("=")

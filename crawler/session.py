@@ -160,13 +160,28 @@ class CrawlSession:
     def note_redirect(self, url: str, location: str) -> None:
         self._redirects[url] = location
 
+    def _hops(self, url: str) -> list[str]:
+        """Where a redirected `url` went, hop by hop, up to the first address not followed (or the
+        first one seen twice: a loop)."""
+        hops, seen = [], {url}
+        while url in self._redirects and len(hops) < 25:
+            url = self._redirects[url]
+            hops.append(url)
+            if url in seen:
+                break
+            seen.add(url)
+        return hops
+
     def _report_unobserved(self, reason: str) -> None:
         """Name every scope the spider asked for and never reported on, as a page that did not arrive."""
         for name, (scope, url) in self._expected.items():
             if name in self._states or name in self._chains or self.fatal:
                 continue
             if url in self._redirects:
-                why = f"redirected to {self._redirects[url]}, which was not followed (another host, or a loop)"
+                # every hop: the first may have been followed (moved on the site) and the last not
+                why = f"redirected to {', then to '.join(self._hops(url))}, which was not followed (another host, or a loop)"
+            elif url in self._answered:
+                why = "the page answered but the parser reported nothing of this list"
             elif reason != "finished":
                 why = f"not reached before the crawl ended ({reason})"
             else:
@@ -200,8 +215,10 @@ class CrawlSession:
             report.more = False
             report.reason = report.reason or f"the pages after {report.url} were never read (the crawl stopped)"
             self._writing(self._begin_scope, report)
-        self._report_unobserved(reason)
+        # A roster whose page answered without it is a missing landmark (alerted at once), so it is
+        # named before the generic "not observed", which would otherwise claim the scope first.
         self._report_missed_rosters()
+        self._report_unobserved(reason)
         for scope in list(self._states):
             if self.fatal:
                 break  # after a failed write nothing more may count as written

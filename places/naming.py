@@ -47,7 +47,8 @@ _CITY_PREFIXES = (
     "concello de", "prefeitura de", "prefeitura municipal de", "camara municipal de", "gemeente", "stadt",
     "landeshauptstadt", "gmina", "miasto", "kommune", "grad", "distrito metropolitano de", "alcaldia de",
     "alcaldia mayor de", "intendencia de", "obcina", "opcina", "mesto", "dimos", "demos", "municipiul",
-    "comuna", "orasul", "the", "gobierno municipal de", "gobierno autonomo municipal de", "municipalidad de",
+    "comuna", "orasul", "the", "gobierno municipal de", "vila de", "vila d", "villa de", "primaria", "primaria comunei",
+    "primaria orasului", "primaria municipiului", "greater", "lewaa", "liwa", "municipal council of", "gobierno autonomo municipal de", "municipalidad de",
 )
 _CITY_SUFFIXES = (
     "metropolitan municipality", "metropolitan municipal council", "metropolitan government",
@@ -81,6 +82,9 @@ _PARENS = re.compile(r"\(([^)]*)\)?")
 _SPACES = re.compile(r"\s+")
 _CODE_LIKE = re.compile(r"^[A-Za-z]{2,3}$")
 _NUMBER = re.compile(r"^\d+$")
+_PART_SEPARATOR = re.compile(r"\s*/\s*|\s+[-\u2013\u2014]\s+|\s*[\u2013\u2014]\s*")
+# Leading articles a source writes and GeoNames may not ("El Barraco" is GeoNames' "Barraco").
+_ARTICLES = ("el", "la", "l", "les", "los", "las", "le", "il", "lo", "o", "a", "as", "os", "es", "sa", "s")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Reading:
     hints: tuple[str, ...] = ()  # region words or codes ("Lviv oblast", "NA", "IL")
     members: tuple[str, ...] = ()  # the towns a group signatory lists (checked by the resolver)
     alternates: tuple[str, ...] = field(default_factory=tuple)  # other names it gives ("Slemani")
+    # "Sexten - Sesto", "Bruxelles/Brussel": one place in two languages, or two towns ("Ansoain -
+    # Berriozar"): the resolver tries each part and makes a group only of parts that are apart.
+    parts: tuple[str, ...] = ()
 
 
 def repair(text: str) -> str:
@@ -130,7 +137,7 @@ def _latin_word(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def read(name: str) -> Reading:
     """Read a published name (see the module's examples)."""
     from places.gazetteer import fold
@@ -177,11 +184,29 @@ def read(name: str) -> Reading:
     if " and " in f" {core} " and not members:
         parts = [p.strip() for p in re.split(r"\band\b|&", bare) if p.strip()]
         members = parts if len(parts) >= 2 else []
+    parts: list[str] = []
+    if not members:
+        split = [p.strip(" ,") for p in _PART_SEPARATOR.split(bare) if len(p.strip(" ,")) >= 3]
+        if len(split) >= 2:
+            parts = split
     return Reading(text=text, core=core or folded, kind=kind, hints=tuple(dict.fromkeys(h for h in hints if h)),
-                   members=tuple(members), alternates=tuple(alternates))
+                   members=tuple(members), alternates=tuple(alternates), parts=tuple(parts))
+
+
+def without_article(folded: str) -> str | None:
+    """"el barraco" -> "barraco"; None when the name has no leading article (or is only one)."""
+    head, _, rest = folded.partition(" ")
+    return rest if head in _ARTICLES and len(rest) >= 3 else None
+
+
+# One C-level test per name instead of a loop over every word list (most names carry none).
+_ANY_KIND_WORD = re.compile(
+    "|".join(rf"^{re.escape(w)}$|^{re.escape(w)} | {re.escape(w)}$" for ws in _KIND_WORDS.values() for w in ws))
 
 
 def _kind_of_words(folded: str) -> str | None:
+    if not _ANY_KIND_WORD.search(folded):
+        return None
     for kind, words in _KIND_WORDS.items():
         for word in words:
             if folded == word:
@@ -202,8 +227,12 @@ def _strip_kind(folded: str, kind: str) -> str:
     return _strip_city_words(folded)
 
 
+_ANY_CITY_PREFIX = tuple(prefix + " " for prefix in _PREFIXES)
+_ANY_CITY_SUFFIX = tuple(" " + suffix for suffix in _SUFFIXES)
+
+
 def _strip_city_words(folded: str) -> str:
-    changed = True
+    changed = folded.startswith(_ANY_CITY_PREFIX) or folded.endswith(_ANY_CITY_SUFFIX)
     while changed:
         changed = False
         for prefix in _PREFIXES:
@@ -231,3 +260,18 @@ def _area_core(folded: str) -> str:
     while len(words) > 1 and words[0] in _AREA_WORDS:
         words.pop(0)
     return " ".join(words)
+
+
+# Letters transliterations swap for one another ("Qalqilia"/"Kalkilya", "Carmel"/"Karmel").
+_SKELETON_LETTERS = str.maketrans({"q": "k", "c": "k", "w": "v", "z": "s", "x": "ks"})
+_VOWELS = re.compile(r"[aeiouy\s]+|h$|h(?=[^aeiouy])")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=16384)
+def skeleton(folded: str) -> str:
+    """The consonants of a folded name as transliterations keep them: "qalqilyah" -> "klkl"."""
+    if not folded.isascii():
+        return ""
+    text = folded.replace("ph", "f").replace("th", "t").replace("kh", "k").translate(_SKELETON_LETTERS)
+    return _DOUBLES.sub(r"\1", _VOWELS.sub("", text.replace("j", "")))

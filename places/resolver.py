@@ -71,6 +71,8 @@ def _decide(gazetteer, name, reading, country, point) -> "Resolution":
     if reading.kind in naming.DISTINCT_KINDS and reading.kind != naming.GROUP:
         return _authority(gazetteer, reading, country, point)
     city = _city(gazetteer, name, reading, country, point)
+    if city.status == "resolved" and len(reading.parts) >= 2 and not _named_whole(gazetteer, reading, city.place):
+        return _parts(gazetteer, reading, country, point) or city
     if city.status == "resolved" or len(reading.members) < 2:
         return city
     members = []
@@ -82,6 +84,37 @@ def _decide(gazetteer, name, reading, country, point) -> "Resolution":
     group_country = country or members[0].country
     group = Place(reading.text, group_country, naming.GROUP, None, sum(m.population for m in members), None,
                   "authority", members=tuple(members))
+    return Resolution("resolved", group, spelling=reading.core)
+
+
+def _named_whole(gazetteer, reading: naming.Reading, place) -> bool:
+    """"Tel Aviv–Yafo" is a name of the place found, not two names: its parts are not read apart."""
+    return any(found.geonames_id == place.geonames_id for found, _w in gazetteer._places_named(reading.core))
+
+
+def _parts(gazetteer, reading: naming.Reading, country, point) -> "Resolution | None":
+    """"Ansoain - Berriozar": a group when its parts are towns apart; "Sexten - Sesto" (two names of
+    one town) stays the town (None: the caller's answer stands)."""
+    from places.gazetteer import Place, Resolution
+
+    found = {}
+    for part in reading.parts:
+        resolution = _city(gazetteer, part, naming.read(part), country, point)
+        if resolution.status == "resolved" and resolution.place.kind == "city":
+            found[part] = resolution.place
+    if len(found) < len(reading.parts):
+        return None
+    # "Karşıyaka - İzmir": a part naming a division that holds another part's town is its region.
+    codes = {code for place in found.values() for code in (place.area or "").split("|") if code}
+    towns = [place for part, place in found.items()
+             if not any(area[0] in codes for area in [gazetteer.area_named(part, place.country)] if area)]
+    if len(towns) == 1 and len(found) > 1:
+        return Resolution("resolved", towns[0], spelling=reading.core)
+    if len(towns) < 2 or not any(_distance_between(towns[0], p) > SAME_PLACE_KM for p in towns[1:]):
+        return None
+    found = towns
+    group = Place(reading.text, country or found[0].country, naming.GROUP, None, sum(m.population for m in found),
+                  None, "authority", members=tuple(found))
     return Resolution("resolved", group, spelling=reading.core)
 
 
@@ -122,8 +155,14 @@ def _spellings(name: str, reading: naming.Reading) -> list[str]:
 
     spellings = [reading.core, fold(reading.text)]
     spellings += [fold(a) for a in reading.alternates if not _is_country(a)]
+    spellings += [_core_of(part) for part in reading.parts]
+    spellings += [naming.without_article(s) for s in list(spellings[:2])]
     spellings += [spelling for spelling, _hint, _ in gazetteer_spellings(reading.text)]
     return [s for s in dict.fromkeys(spellings) if s]
+
+
+def _core_of(part: str) -> str:
+    return naming.read(part).core
 
 
 def _is_country(text: str) -> bool:
@@ -197,8 +236,8 @@ def _distance(place, point) -> float:
 
 
 def _nearest(found: list, point) -> "Place | None":
-    within = sorted(((_distance(place, point), place.section, weight, place) for place, weight in found
-                     if _distance(place, point) <= ACCEPT_KM), key=lambda row: row[:3])
+    measured = ((_distance(place, point), place.section, weight, place) for place, weight in found)
+    within = sorted((row for row in measured if row[0] <= ACCEPT_KM), key=lambda row: row[:3])
     if not within:
         return None
     towns = [row for row in within if not row[1]]
@@ -222,10 +261,37 @@ def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place
             scored.append((score, -place.population, place))
     scored.sort(key=lambda row: (-row[0], row[1]))
     if not scored:
-        return None
+        return _same_skeleton(gazetteer, core, country, point)
     if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
         return None  # two places spelled equally near: a question
     return scored[0][2]
+
+
+SKELETON_MIN = 4  # consonants: shorter skeletons ("brn": Braone, Brione) are shared by neighbours
+SKELETON_MIN_SCORE = 70  # and the spellings alike still, first letter included
+
+
+def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
+    """"Qalqilia" is GeoNames' "Qalqīlyah", "Daliat El Carmel" its "Daliyat al Karmel": two
+    transliterations of one name keep its consonants. The one town near the point with the same
+    consonants (and a spelling still alike) is taken; none, or two apart, is a question."""
+    from rapidfuzz import fuzz
+
+    from places.gazetteer import fold
+
+    wanted = naming.skeleton(core)
+    if len(wanted) < SKELETON_MIN:
+        return None
+
+    same = [place for place in gazetteer.places_near(point, FUZZY_KM, country)
+            if naming.skeleton(fold(place.name)) == wanted and fold(place.name)[:1] == core[:1]
+            and fuzz.ratio(core, fold(place.name)) >= SKELETON_MIN_SCORE]
+    if not same or any(_distance_between(same[0], other) > SAME_PLACE_KM for other in same[1:]):
+        return None
+    return max(same, key=lambda p: p.population)
+
+
+SPELLED_LIKE_POOL = 300
 
 
 def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int = 3) -> list:
@@ -234,7 +300,12 @@ def _spelled_like(gazetteer, reading: naming.Reading, country, point, limit: int
 
     from places.gazetteer import fold
 
-    nearby = gazetteer.places_near(point, ACCEPT_KM, country)
+    # Nothing of the country within 25 km (a border town, a point given loosely): the towns of any
+    # country, so the reviewer still has a place to start from. Only the biggest few hundred are
+    # scored: a point in a dense region has thousands of hamlets around it.
+    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, ACCEPT_KM)
+    if len(nearby) > SPELLED_LIKE_POOL:
+        nearby = sorted(nearby, key=lambda p: -p.population)[:SPELLED_LIKE_POOL]
     ranked = sorted(nearby, key=lambda p: (-fuzz.ratio(reading.core, fold(p.name)), -p.population))
     return ranked[:limit]
 
@@ -249,8 +320,12 @@ def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolut
     """"Mykolayiv, Lviv oblast", "Grumo Nevano (NA)": the namesake in the hinted division, if one."""
     from places.gazetteer import Resolution
 
-    if not reading.hints:
+    # "Madrid (Colombia)" with the country CO: the hint only repeats the country.
+    hints = [hint for hint in reading.hints if not (country and gazetteer.country_code(hint) == country)]
+    if not hints:
         return None
+    reading = naming.Reading(reading.text, reading.core, reading.kind, tuple(hints), reading.members,
+                             reading.alternates, reading.parts)
     codes = set()
     for hint in reading.hints:
         codes |= gazetteer.area_codes(hint, country)
@@ -265,8 +340,10 @@ def _by_hint(gazetteer, name: str, reading: naming.Reading, country) -> "Resolut
         if found:
             break
     if not found:
-        if any(gazetteer.country_code(hint) for hint in reading.hints):
+        hinted = {gazetteer.country_code(hint) for hint in reading.hints} - {None}
+        if hinted and (not country or country in hinted):
             return None  # "Birmingham, UK", "Portland, ME": the hint may be a country; the gazetteer reads both
+        # "College, PA" in the US: PA is Pennsylvania there, not Panama; no College in it is an answer.
         others = [p for s in _spellings(name, reading)[:1] for p, _w in gazetteer._places_named(s)
                   if p.kind == "city" and (not country or p.country == country)]
         return Resolution("unknown", candidates=tuple(others[:5]), spelling=reading.core,

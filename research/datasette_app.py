@@ -19,7 +19,7 @@ def metadata(db_name: str) -> dict:
 
     docs = schema_descriptions()
     tables = {
-        name: {"description": info["description"],
+        name: {"description_html": prose_html(info["prose"]),
                "columns": {column: meaning for column, (_kind, meaning) in info["columns"].items()}}
         for name, info in docs.items() if info["columns"]
     }
@@ -30,12 +30,10 @@ def metadata(db_name: str) -> dict:
     # first table it lists: hidden, it is neither listed first nor offered as the default query.
     tables.setdefault("_sqlite_migrations", {})["hidden"] = True
     queries = {
-        q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip()}
+        # The SQL one click away ("show"), as the column descriptions are: the form and rows come first.
+        q.name: {"title": q.title, "description": q.description, "sql": q.sql.strip(), "hide_sql": True}
         for q in QUERIES.values()
     }
-    # sqlite-utils' bookkeeping is no part of the interface, and Datasette's SQL box starts with the
-    # first table it lists: hidden, it is neither listed first nor offered as the default query.
-    tables.setdefault("_sqlite_migrations", {})["hidden"] = True
     return {
         "title": "glocal-watch",
         "description": "Declarations, charters and pledges that cities sign through their networks, "
@@ -44,6 +42,30 @@ def metadata(db_name: str) -> dict:
         "source": "glocal-watch crawls (C40, UCLG, Covenant of Mayors, UN sites); provenance in pages and changes",
         "databases": {db_name: {"tables": tables, "queries": queries}},
     }
+
+
+def prose_html(markdown: str) -> str:
+    """schema.md's words about a table as HTML for its page: paragraphs and "- " lists, with
+    **bold**, *emphasis*, `code` and [links](...) as text, so a table page shows neither raw Markdown nor a
+    sentence cut before the list it introduces."""
+    import html
+    import re
+
+    def inline(text: str) -> str:
+        text = html.escape(" ".join(text.split()), quote=False)
+        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+        text = re.sub(r"(?<![*\w])\*([^*]+)\*(?![*\w])", r"<em>\1</em>", text)
+        text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+        return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+
+    blocks = []
+    for block in re.split(r"\n\s*\n", markdown.strip()):
+        items = re.split(r"^- ", block, flags=re.M)
+        if len(items) > 1 and not items[0].strip():
+            blocks.append("<ul>" + "".join(f"<li>{inline(item)}</li>" for item in items[1:]) + "</ul>")
+        elif block.strip():
+            blocks.append(f"<p>{inline(block)}</p>")
+    return "".join(blocks)
 
 
 TEMPLATES = Path(__file__).parent / "templates"

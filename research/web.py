@@ -35,6 +35,7 @@ document.querySelectorAll('dl.column-descriptions').forEach(function (list) {
 CSS = """
 .glocal-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(26em, 1fr)); gap: 1.5em; }
 .glocal-grid table { font-size: 0.9em; }
+.glocal-grid #instruments { grid-column: 1 / -1; }
 .glocal-note { color: #555; font-size: 0.9em; }
 .healthy-1 { color: #1a7f37; } .healthy-0 { color: #b42318; font-weight: bold; }
 details.column-descriptions-folded { margin: 0.5em 0 1em; }
@@ -87,14 +88,37 @@ async def _read(datasette, function, *args):
     return await _store(datasette).execute_fn(lambda conn: function(Database(conn), *args))
 
 
+def tracked_instruments(db) -> list[dict]:
+    """The instruments with their counts of signings, as `glocal instruments` prints them (one
+    home: store/signings.py's summaries), the most signed first, each with its stated counts and
+    what stands behind its count in words ("3 named only by news", "192 parties ...")."""
+    from store.signings import instrument_summaries
+
+    rows = sorted(instrument_summaries(db), key=lambda row: (-row["signatories"], row["key"]))
+    for row in rows:
+        notes = []
+        if row["treaty"]:
+            notes.append(f"{row['parties']} parties, {row['signatory_only']} signatory only, {row['withdrawn']} withdrawn")
+        elif row["news_only"]:
+            notes.append(f"{row['news_only']} named only by news" if row["listed"] else "named only by news")
+        if row["known_from"] == "news":
+            notes.append("instrument known only from news")
+        if row["list_note"]:
+            notes.append(row["list_note"])
+        row["notes"] = "; ".join(notes)
+        row["stated_words"] = ", ".join(claim["words"] for claim in row["stated"])
+    return rows
+
+
 async def front_page(datasette, request):
-    from store.publication import instrument_overview, latest_changes, spider_health, upcoming_events
+    from store.publication import baseline_changes, latest_changes, spider_health, upcoming_events
 
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     context = {
         "database": _store(datasette).name,
-        "instruments": await _read(datasette, instrument_overview),
+        "instruments": await _read(datasette, tracked_instruments),
         "changes": await _read(datasette, latest_changes),
+        "baselines": await _read(datasette, baseline_changes),
         "events": await _read(datasette, upcoming_events, today),
         "health": await _read(datasette, spider_health),
         "today": today,
@@ -136,10 +160,9 @@ def _map_markers(db, instrument: str | None) -> tuple[list[str], list[str], int]
 
 async def map_page(datasette, request):
     from research.basemap import VIEW_BOX, svg_layers
-    from store.publication import instrument_overview
 
     instrument = request.args.get("instrument") or None
-    instruments = await _read(datasette, instrument_overview)
+    instruments = await _read(datasette, tracked_instruments)
     if instrument and instrument not in {row["key"] for row in instruments}:
         return Response.html(await datasette.render_template(
             "glocal_message.html", {"title": "Unknown instrument",
@@ -165,14 +188,15 @@ def _chart_svgs(db, keys: list[str]) -> list[dict]:
 
 
 async def charts_page(datasette, request):
-    from store.publication import instrument_overview
-
-    instruments = await _read(datasette, instrument_overview)
+    instruments = await _read(datasette, tracked_instruments)
     wanted = request.args.get("instrument")
     keys = [row["key"] for row in instruments if row["signatories"] or row["stated"]]
     if wanted:
         keys = [key for key in keys if key == wanted]
     charts = await _read(datasette, _chart_svgs, keys[:12])
+    titles = {row["key"]: row["title"] or row["key"] for row in instruments}
+    for chart in charts:
+        chart["title"] = titles[chart["key"]]
     context = {"charts": charts, "instruments": instruments, "more": max(0, len(keys) - 12),
                "database": _store(datasette).name}
     return Response.html(await datasette.render_template("glocal_charts.html", context, request=request))

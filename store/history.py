@@ -114,8 +114,9 @@ def merge_dated_evidence(rows: list[dict], instrument_key: str, evidence_scopes:
 
 
 def changes(db: Database, *, since: str | None = None, include_quiet: bool = False,
-            source: str | None = None) -> list[dict]:
-    """Changes detected since a date (by detection time), newest last; baseline rows only on request."""
+            source: str | None = None, latest: int | None = None) -> list[dict]:
+    """Changes detected since a date (by detection time), newest last; baseline rows only on
+    request; `latest`: only the last so many."""
     where, params = [], []
     if since:
         where.append("c.detected_at >= ?")
@@ -137,9 +138,11 @@ def changes(db: Database, *, since: str | None = None, include_quiet: bool = Fal
               left join actors a on a.id = s.actor_id
               left join instruments si on si.key = s.instrument_key
               {"where " + " and ".join(where) if where else ""}
-              order by c.id"""
+              order by c.id {"desc limit ?" if latest is not None else ""}"""
+    if latest is not None:
+        params.append(latest)
     rows = []
     for row in db.query(sql, params):
         row["diff"] = json.loads(row["diff"] or "{}")
         rows.append(row)
-    return rows
+    return rows[::-1] if latest is not None else rows

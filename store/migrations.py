@@ -3,6 +3,8 @@ every column, and a column changes only through a new migration here."""
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("glocal")
@@ -885,3 +887,40 @@ def m252_memberships_network_nocase_index(db: Database):
     # list may print one in other capitals ("EUROCITIES" beside the alias "Eurocities"). This index
     # finds such spellings in one look per alias instead of a scan of every membership.
     db.execute("create index idx_memberships_network_nocase on memberships (network collate nocase)")
+
+
+# --- store performance, issue 24 (m300-m349) ----------------------------------------------------------
+
+@migrations()
+def m300_one_signature_index_by_instrument(db: Database):
+    # m106 kept two indexes that start with instrument_key: (instrument_key, removed_at, actor_id, scope)
+    # for an instrument's signings and (instrument_key, scope, key, actor_id) for count_history. One
+    # index with all five columns serves both from the index alone (each reads every row of one
+    # instrument, then groups or filters on the other columns), and every signature insert updates
+    # one index fewer: a list's first ingest spends most of its SQLite time in index maintenance
+    # (docs/performance.md). bench/queries.py and tests/research/test_query_rewrites.py check the plans.
+    db["signatures"].create_index(["instrument_key", "removed_at", "actor_id", "scope", "key"], if_not_exists=True)
+    db.execute("drop index if exists idx_signatures_instrument_key_removed_at_actor_id_scope")
+    db.execute("drop index if exists idx_signatures_instrument_key_scope_key_actor_id")
+
+# --- outputs: what researchers filter (m350-m399) ----------------------------------------------------
+
+@migrations()
+def m350_signings_integer_flags(db: Database):
+    # Datasette passes a filter's value as text (`?current=1` runs `current = '1'`), and the view's
+    # flags and counts were bare expressions without a column affinity, so the filter a researcher
+    # clicks matched no row. Cast, they are INTEGER columns and '1' compares as 1. The view's rules
+    # stay those of m104: only these expressions are wrapped.
+    (sql,) = db.execute("select sql from sqlite_master where type = 'view' and name = 'signings'").fetchone()
+    body = re.match(r"\s*create\s+view\s+\S+\s+as\s(.*)", sql, re.I | re.S).group(1)
+    for expression, name in (
+            ("coalesce(d.on_list, 0)", "on_list"),
+            ("case when d.on_list or (d.list_rows = 0 and d.news_current) then 1 else 0 end", "current"),
+            ("d.network_member", "network_member"),
+            ("d.evidence_rows", "evidence_rows")):
+        found = f"{expression} as {name}" if f"{expression} as {name}" in body else expression
+        if body.count(found) != 1:
+            raise RuntimeError(f"m350: the signings view no longer selects {expression} as {name}")
+        body = body.replace(found, f"cast({expression} as integer) as {name}")
+    db.execute("drop view signings")
+    db.execute(f"create view signings as {body}")

@@ -1,6 +1,11 @@
 """What a published output says about the data behind it: the capture range and the sites (for a
-figure's source line and a snapshot's metadata), an instrument's signatories with their places
-(for the map), and the front page's summaries (instruments, latest changes, events, spider health)."""
+figure's source line and a snapshot's metadata), the signatories with their places (for the maps),
+and the front page's summaries (latest changes, events, spider health).
+
+Counts and lists of signatories are of signings (the `signings` view: one actor x one instrument),
+never of the `signatures` rows that report them; the front page's per-instrument counts are
+store/signings.py's `instrument_summaries`, the ones `glocal instruments` prints. The `signatures`
+rows are read here only for what they are, sightings: when and where a page showed them."""
 
 from __future__ import annotations
 
@@ -42,26 +47,6 @@ def instrument_sites(db: Database, key: str) -> list[str]:
            where url like 'http%' order by 1""", {"key": key})]
 
 
-def instrument_signatories(db: Database, key: str) -> list[dict]:
-    """One row per actor that signed the instrument: id, name, country, geonames_id, the coordinates
-    the store holds for it (None when it holds none) and whether every signature of it was removed."""
-    actor_columns = {row[1] for row in db.execute("pragma table_info(actors)")}
-    coordinates = ("a.latitude, a.longitude" if {"latitude", "longitude"} <= actor_columns
-                   else "null as latitude, null as longitude")
-    return list(db.query(
-        f"""select coalesce(a.id, 0) as actor_id, coalesce(a.name, s.actor_name) as name,
-                   coalesce(a.country, s.country) as country, a.geonames_id, {coordinates},
-                   min(s.removed_at is not null) as removed
-            from signatures s left join actors a on a.id = s.actor_id
-            where s.instrument_key = :key
-            group by coalesce(a.id, s.actor_name) order by name""", {"key": key}))
-
-
-def instrument_title(db: Database, key: str) -> str | None:
-    row = db.execute("select title from instruments where key = ?", [key]).fetchone()
-    return row[0] if row else None
-
-
 def sources_by_capture(db: Database) -> list[dict]:
     """Per spider: runs, how many were replays of a web archive, and the first and last capture
     time of its pages (what the data describes, not when the crawl ran)."""
@@ -83,23 +68,17 @@ def primary_key(db: Database, table: str) -> list[str]:
 
 # -- the front page of `glocal serve` ---------------------------------------------------------
 
-def instrument_overview(db: Database) -> list[dict]:
-    """Every instrument with its signatories now, those removed, and the latest count its pages stated."""
-    return list(db.query(
-        """select i.key, i.title, i.issuer, i.kind,
-                  (select count(distinct coalesce(s.actor_id, s.actor_name)) from signatures s
-                   where s.instrument_key = i.key and s.removed_at is null) as signatories,
-                  (select count(*) from signatures s where s.instrument_key = i.key and s.removed_at is not null) as removed,
-                  (select c.count from count_claims c where c.subject_key = i.key
-                   order by c.last_seen_at desc, c.id desc limit 1) as stated
-           from instruments i order by signatories desc, i.key"""))
-
-
 def latest_changes(db: Database, limit: int = 12) -> list[dict]:
-    """The most recent changes, newest capture first."""
-    return list(db.query(
-        """select id, observed_at, entity, entity_key, change, scope from changes
-           order by observed_at desc, id desc limit ?""", [limit]))
+    """The most recent changes `glocal changes` shows (baseline rows of a first capture left out, as
+    there), newest first, each with its label and instrument title."""
+    from store.history import changes
+
+    return list(reversed(changes(db, latest=limit)))
+
+
+def baseline_changes(db: Database) -> int:
+    """How many change rows are baselines (a list's first capture), which never alert."""
+    return db.execute("select count(*) from changes where notify = 0").fetchone()[0]
 
 
 def upcoming_events(db: Database, today: str, limit: int = 10) -> list[dict]:
@@ -119,17 +98,19 @@ def spider_health(db: Database) -> list[dict]:
 
 
 def mappable_signatories(db: Database, instrument_key: str | None = None) -> list[dict]:
-    """Actors that signed (one instrument, or any), with the instruments, whether every signature
-    was removed, and the store's coordinates when it has the columns."""
-    actor_columns = {row[1] for row in db.execute("pragma table_info(actors)")}
-    coordinates = ("a.latitude, a.longitude" if {"latitude", "longitude"} <= actor_columns
-                   else "null as latitude, null as longitude")
+    """One row per actor with a signing (of one instrument, or of any), read from the `signings`
+    view so a city that two pages or scopes report is one marker: its name, country, GeoNames id,
+    coordinates (None when the store holds none) and kind (city, state ...), how many instruments it signed, and whether
+    every signing of it was removed from its list. Current and removed signings both count."""
     return list(db.query(
-        f"""select a.id as actor_id, a.name, a.country, a.geonames_id, {coordinates},
-                   count(distinct s.instrument_key) as instruments, min(s.removed_at is not null) as removed
-            from signatures s join actors a on a.id = s.actor_id
-            where (:key is null or s.instrument_key = :key)
-            group by a.id order by a.name""", {"key": instrument_key}))
+        """select g.actor_id, coalesce(min(g.actor), min(g.name_as_published)) as name,
+                  case when count(*) = 1 then min(g.country) else coalesce(min(a.country), min(g.country)) end as country,
+                  min(g.geonames_id) as geonames_id, min(a.latitude) as latitude, min(a.longitude) as longitude,
+                  min(a.kind) as kind,
+                  count(distinct g.instrument_key) as instruments, min(g.current = 0) as removed
+           from signings g left join actors a on a.id = g.actor_id
+           where (:key is null or g.instrument_key = :key)
+           group by g.actor_id order by name, g.actor_id""", {"key": instrument_key}))
 
 
 def view_names(db: Database) -> list[str]:

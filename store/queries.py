@@ -156,23 +156,29 @@ with moment(until, day) as (
   select case when length(trim(:as_of)) = 10 then trim(:as_of) || 'T23:59:59Z' else trim(:as_of) end,
          substr(trim(:as_of), 1, 10)
 ),
+latest as materialized (
+  select e.actor_id, e.is_list, e.country, e.actor_name, e.signed_on, e.source, e.first_seen_at, e.url, e.status,
+         e.removed_at, e.action_on, e.withdrawal_effective_on,
+         case when e.status in ('party', 'signatory', 'withdrawn') then null
+              else (select c.change from changes c
+                     where c.entity = 'signature' and c.entity_key = e.key and c.observed_at <= (select until from moment)
+                     order by c.observed_at desc, c.id desc limit 1) end as latest_change
+  from (""" + _EVIDENCE_OF + """ where s.instrument_key = (select key from pick_instrument)) e
+),
 rows as (
   select e.*,
          case when e.status in ('party', 'signatory', 'withdrawn') then
                 (e.removed_at is null or e.removed_at > (select until from moment))
                 and coalesce(e.signed_on, e.action_on) <= (select day from moment)
-              else (select c.change from changes c
-                     where c.entity = 'signature' and c.entity_key = e.key and c.observed_at <= (select until from moment)
-                     order by c.observed_at desc, c.id desc limit 1) in ('added', 'updated', 'restored') end as stands,
+              else e.latest_change in ('added', 'updated', 'restored') end as stands,
          case when e.status in ('party', 'signatory', 'withdrawn') then 1
-              else exists (select 1 from changes c where c.entity = 'signature' and c.entity_key = e.key
-                             and c.observed_at <= (select until from moment)) end as seen,
+              else e.latest_change is not null end as seen,
          case when e.status = 'withdrawn' and coalesce(e.withdrawal_effective_on, '') <= (select day from moment)
                 then 'withdrawn'
               when e.action_on <= (select day from moment) then 'party'
               when e.status in ('party', 'signatory', 'withdrawn') then 'signatory'
               else e.status end as status_then
-  from (""" + _EVIDENCE_OF + """ where s.instrument_key = (select key from pick_instrument)) e
+  from latest e
 ),
 grouped as (
   select r.actor_id, max(r.is_list and r.stands) as on_list, max(r.is_list and r.seen) as list_seen,

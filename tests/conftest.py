@@ -14,6 +14,9 @@ from sqlite_utils import Database
 
 from store import open_db
 
+# the fault matrix of a run (`pytest -m faults --fault-matrix FILE`): rows recorded where trials are judged
+pytest_plugins = ["tests.faults.recording"]
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):

@@ -45,6 +45,20 @@ def test_the_unit_runs_the_service_and_stops_it_with_sigterm():
     assert "GLOCAL_ALERTS=/etc/glocal-watch/alerts.toml" in text
 
 
+def test_a_stopped_crawl_is_closed_within_the_units_stop_timeout():
+    """SIGTERM to the service gives each running crawl CRAWL_STOP_GRACE to close its run, then a
+    second SIGTERM and SIGKILL 5 s later (crawler/child.py): all of it, plus the service's own exit,
+    must fit in TimeoutStopSec, or systemd kills the crawls first and their runs stay `running`
+    (the trial saw 113 s against 120). Raising the grace past the unit's timeout fails here."""
+    import re
+
+    from crawler.settings import by_name
+
+    timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", UNIT.read_text(encoding="utf-8"), re.M).group(1))
+    grace = by_name["CRAWL_STOP_GRACE"].default
+    assert grace + 5 + 30 <= timeout, (grace, timeout)  # 30 s for the service's own exit and the alerts job
+
+
 def test_every_file_the_dockerfile_copies_exists():
     copies = [args for instruction, args in steps(ROOT / "deploy" / "Dockerfile") if instruction == "COPY"]
     assert copies

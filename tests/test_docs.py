@@ -98,7 +98,7 @@ def test_readme_opens_with_the_two_commands():
     assert "glocal crawl --all --replay tests/fixtures/sample.warc.gz" in blocks[0]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1].strip() in ci, ".ci/run must run exactly the README's test command"
-    heavier = [block.strip() for block in blocks if "-m 'slow or browser'" in block]
+    heavier = [block.strip() for block in blocks if "-m 'slow or browser or realdata'" in block]
     assert heavier and heavier[0] in ci, ".ci/run must run the README's command for the heavier forms too"
 
 

@@ -10,6 +10,7 @@ travels beside the key as the authority's source id; the store binds both to one
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from kit.text import clean, parse_date, slugify
@@ -86,6 +87,7 @@ def separate_namesakes(signature, seen: dict) -> None:
         seen.setdefault(signature.key, signature.source_id)
 
 
+@lru_cache(maxsize=4096, typed=True)  # a file repeats a few values (codes, statuses, days) per column
 def country_code(value) -> tuple[str | None, str | None]:
     """(ISO alpha-2, problem) for a printed country: a code in any case, or a known name."""
     if missing(value):
@@ -128,6 +130,7 @@ def coordinate(value) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096, typed=True)
 def adhesion_date(value) -> str | None:
     """The adhesion date as an ISO day; the common layouts without dateparser (15,000 rows a run)."""
     if missing(value):
@@ -147,6 +150,7 @@ def adhesion_date(value) -> str | None:
     return parse_date(text)
 
 
+@lru_cache(maxsize=4096, typed=True)
 def status(value) -> str | None:
     """A status as printed, in one spelling: "on_hold", "On hold" and "on-hold" are "on hold"."""
     if missing(value):

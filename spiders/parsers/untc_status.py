@@ -369,6 +369,15 @@ def decode(raw: bytes) -> tuple[str, str | None]:
                                            "read as Latin-1")
 
 
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _xml_char_or_space(match) -> str:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    valid = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+    return match.group(0) if valid else " "
+
+
 def safe_tree(text: str, url: str):
     """The XML tree of a status file, repaired and parsed without expanding any entity."""
     from lxml import etree
@@ -379,6 +388,9 @@ def safe_tree(text: str, url: str):
     text = _PROLOG.sub("", text, count=1)
     text = _CONTROL.sub(" ", text)  # control bytes pasted from word processors; XML 1.0 forbids them
     text = _BARE_AMP.sub("&amp;", text)  # "<text type="para">&</text>" in the Paris file
+    # A reference to no XML character (&#0;, a surrogate &#xD800;): lxml's recovery keeps it as bytes
+    # that are not UTF-8, and reading the element's text then raised UnicodeDecodeError.
+    text = _CHAR_REF.sub(_xml_char_or_space, text)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              recover=True, remove_comments=True, remove_pis=True)
     try:

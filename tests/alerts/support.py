@@ -101,6 +101,24 @@ def rules_file(folder: Path, text: str) -> Path:
     return path
 
 
+def ops_rules(*rules: tuple[str, list[str]], hook: str = "HOOK") -> str:
+    """A rules file with the Slack channel "ops" alone (its webhook URL read from $`hook`) and one
+    immediate [[rules]] per (name, kinds), each to "ops": the setup of the health, held-list and
+    outbox tests."""
+    text = f'[channels.ops]\ntype = "slack"\nwebhook_url_env = "{hook}"\n'
+    for name, kinds in rules:
+        text += f'\n[[rules]]\nname = "{name}"\nkinds = {json.dumps(list(kinds))}\nchannels = ["ops"]\n'
+    return text
+
+
+def load_rules(folder: Path, text: str, environ: dict | None = None, **options):
+    """The rules `text`, written to FOLDER/alerts.toml and loaded as the service would (with
+    `environ` as the environment its *_env keys read)."""
+    from alerts.rules import load_config
+
+    return load_config(rules_file(folder, text), environ=environ, **options)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

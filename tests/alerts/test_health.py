@@ -14,28 +14,15 @@ from alerts.outbox import Outbox
 from alerts.rules import load_config
 from crawler import settings
 from store import open_db, runs
-from tests.alerts.support import SlackReceiver, rules_file, sending
+from tests.alerts.support import SlackReceiver, load_rules, ops_rules, rules_file, sending
 from tests.helpers import archive_of, glocal, saved_pages
 from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER
 
 # What a crawl passes: the settings ALERTS_HEALTH_FAILED_RUNS and ALERTS_HEALTH_DROP_RATIO.
 HEALTH = {"failed_runs": settings.ALERTS_HEALTH_FAILED_RUNS, "drop_ratio": settings.ALERTS_HEALTH_DROP_RATIO}
 
-RULES = """
-[channels.ops]
-type = "slack"
-webhook_url_env = "TEST_SLACK_WEBHOOK"
-
-[[rules]]
-name = "operations"
-kinds = ["health.failed", "health.recovered"]
-channels = ["ops"]
-
-[[rules]]
-name = "signings"
-kinds = ["signature.added", "signature.removed"]
-channels = ["ops"]
-"""
+RULES = ops_rules(("operations", ["health.failed", "health.recovered"]),
+                  ("signings", ["signature.added", "signature.removed"]))
 HOOK = "https://hooks.slack.com/services/T000/B000/health"
 
 
@@ -57,7 +44,7 @@ def replays(tmp_path_factory):
     for name, pages in steps.items():
         archive = archive_of(folder / f"{name}.warc.gz", pages)
         results[name] = glocal("crawl", SPIDER, "--replay", archive, "--db", db,
-                               env={"GLOCAL_ALERTS": str(config), "TEST_SLACK_WEBHOOK": HOOK})
+                               env={"GLOCAL_ALERTS": str(config), "HOOK": HOOK})
         connection = sqlite3.connect(db)
         health_rows[name] = connection.execute(
             "select change, run_id, diff from changes where entity = 'health' order by id").fetchall()
@@ -107,7 +94,7 @@ def test_nothing_was_removed(replays):
 
 def test_one_alert_per_incident_edge_reaches_slack(replays):
     with SlackReceiver() as receiver:
-        config = load_config(replays["config"], environ={"TEST_SLACK_WEBHOOK": receiver.url})
+        config = load_config(replays["config"], environ={"HOOK": receiver.url})
         db = open_db(replays["db"])
         send_until_idle(db, config, deadline=time.monotonic() + 10, **sending(slack_interval=0))
         db.close()
@@ -144,7 +131,7 @@ def test_one_failed_fetch_is_a_blip_three_are_blind(db):
 
 
 def test_a_spider_without_a_healthy_run_for_three_intervals_is_stale_once(tmp_path):
-    config = load_config(rules_file(tmp_path, RULES), environ={"TEST_SLACK_WEBHOOK": HOOK})
+    config = load_rules(tmp_path, RULES, {"HOOK": HOOK})
     db = open_db(tmp_path / "glocal.db")
     run = runs.start_run(db, spider=SPIDER, now="2026-11-20T06:20:00Z")
     runs.finish_run(db, run, now="2026-11-20T06:21:00Z", finish_reason="finished", pages=9, items=200, errors=0,

@@ -7,7 +7,7 @@ import pytest
 
 from alerts.rules import load_config, parse_delivery
 from kit.errors import NotConfigured
-from tests.alerts.support import rules_file
+from tests.alerts.support import load_rules
 
 GOOD = """\
 [settings]
@@ -40,12 +40,8 @@ delivery = "weekly mon 08:30"
 ENV = {"SMTP_USER": "bot", "SMTP_PASSWORD": "s3cret", "HOOK": "https://hooks.slack.com/services/T/B/abc"}
 
 
-def load(tmp_path, text, environ=ENV):
-    return load_config(rules_file(tmp_path, text), environ=environ)
-
-
 def test_a_good_file_loads(tmp_path):
-    config = load(tmp_path, GOOD)
+    config = load_rules(tmp_path, GOOD, ENV)
     assert sorted(config.channels) == ["ops", "team"]
     assert [r.name for r in config.rules] == ["signings", "digest"]
     assert config.channels["team"].options["port"] == 465  # the SSL default
@@ -53,7 +49,7 @@ def test_a_good_file_loads(tmp_path):
 
 
 def test_secrets_come_from_the_environment_and_stay_out_of_repr(tmp_path):
-    config = load(tmp_path, GOOD)
+    config = load_rules(tmp_path, GOOD, ENV)
     assert config.channels["team"].secrets == {"username": "bot", "password": "s3cret"}
     assert "s3cret" not in repr(config) and "abc" not in repr(config.channels["ops"])
 
@@ -68,10 +64,14 @@ def test_secrets_come_from_the_environment_and_stay_out_of_repr(tmp_path):
     (('name = "digest"', 'name = "digest"\ncolour = "red"'), "line 24: rules[1].colour: unknown key"),
     (('timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"'), "line 2: settings.timezone: 'Mars/Olympus' is not a time zone"),
     (('name = "digest"', 'name = "signings"'), "line 23: rules[1].name: rule name 'signings' is used twice"),
+    # a port smtplib would refuse only when sending (the webhook URL's port is checked at load too)
+    (('security = "ssl"', 'security = "ssl"\nport = 99999'), "line 8: channels.team.port: must be a whole number from 1 to 65535"),
+    (('timezone = "Europe/Paris"', 'max_attempts = 1000000000000000000000'),
+     "line 2: settings.max_attempts: must be a whole number from 1 to 1000000"),
 ])
 def test_a_mistake_names_the_line_and_key(tmp_path, edit, message):
     with pytest.raises(NotConfigured) as error:
-        load(tmp_path, GOOD.replace(*edit))
+        load_rules(tmp_path, GOOD.replace(*edit), ENV)
     assert str(error.value).startswith(str(tmp_path / "alerts.toml") + ", ")
     assert message in str(error.value)
 
@@ -79,20 +79,20 @@ def test_a_mistake_names_the_line_and_key(tmp_path, edit, message):
 def test_a_missing_secret_names_the_variable(tmp_path):
     with pytest.raises(NotConfigured, match="line 11: channels.team.password_env: the environment variable "
                                             "SMTP_PASSWORD is not set"):
-        load(tmp_path, GOOD, environ={"SMTP_USER": "bot", "HOOK": ENV["HOOK"]})
+        load_rules(tmp_path, GOOD, {"SMTP_USER": "bot", "HOOK": ENV["HOOK"]})
 
 
 @pytest.mark.parametrize("url", ["hooks.slack.com/services/T/B/abc", "ftp://hooks.slack.com/x/y", "https://", "http://hooks.slack.com/services/T/B/abc"])
 def test_a_malformed_webhook_url_is_refused_without_printing_it(tmp_path, url):
     with pytest.raises(NotConfigured) as error:
-        load(tmp_path, GOOD, environ={**ENV, "HOOK": url})
+        load_rules(tmp_path, GOOD, {**ENV, "HOOK": url})
     assert "line 15: channels.ops.webhook_url_env: $HOOK" in str(error.value)
     assert url not in str(error.value) or url == "https://"
 
 
 def test_bad_toml_says_where(tmp_path):
     with pytest.raises(NotConfigured, match=r"not valid TOML: .*line 3"):
-        load(tmp_path, "[settings]\ntimezone = 'UTC'\nthis is not toml\n")
+        load_rules(tmp_path, "[settings]\ntimezone = 'UTC'\nthis is not toml\n", ENV)
 
 
 def test_a_missing_file_is_one_line(tmp_path):

@@ -59,3 +59,16 @@ def test_a_replayed_off_site_redirect_is_named_too(tmp_path):
     assert result.returncode == 1
     assert (f"{CLEAN_AIR_URL}: not observed: redirected to https://elsewhere.example.org/x/, "
             "which was not followed") in result.stdout + result.stderr
+
+
+def test_a_redirect_chain_is_named_to_the_hop_that_left_the_site(server, tmp_path):
+    """A list page that moves on the site, then off it: the reason names every hop, so it ends at
+    the address that was not followed (it named only the first hop, which had been followed)."""
+    moved = "/accelerators/clean-air-cities-moved/"
+    serve_site(server, overrides={
+        CLEAN_AIR: [Answer(status=301, headers={"Location": moved})],
+        moved: [Answer(status=302, headers={"Location": "https://elsewhere.example.org/clean-air/"})]})
+    result = crawl(server, tmp_path)
+    assert result.returncode == 1
+    assert (f"{CLEAN_AIR_URL}: not observed: redirected to https://www.c40.org{moved}, then to "
+            "https://elsewhere.example.org/clean-air/, which was not followed") in result.stdout, result.stdout

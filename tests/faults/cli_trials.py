@@ -72,7 +72,8 @@ def terminal_output_trial() -> TrialResult:
             ("changes", "--json"), ("instruments",), ("spiders",), ("status",), ("status", "--json"),
             ("actors", "list"), ("actors", "review"), ("actors", "review", "--json"),
             ("alerts", "preview", "--config", rules), ("alerts", "send", "--dry-run", "--config", rules),
-            ("alerts", "status"),
+            ("alerts", "status"), ("export", "signatures", "--format", "json"),
+            ("export", "actors", "--format", "jsonl"),  # data as stored, every character inert (\\u009b)
             ("actors", "merge", lima, hostile_actor),  # last: it prints the hostile name it kept
         ]
         for command in commands:
@@ -195,7 +196,8 @@ def _glocal() -> str:
 def crawl_timeout_trial() -> TrialResult:
     """`--timeout` of 0, a negative number, nan or inf (crawl, backfill, check) is refused in one
     line before anything starts, as SCHEDULER_CRAWL_TIMEOUT=0 is at load."""
-    result = TrialResult("a crawl time limit of 0, -1, nan or inf (crawl, backfill, check --timeout)")
+    result = TrialResult("a crawl time limit or wait of 0, -1, nan or inf (crawl, backfill, check --timeout; "
+                         "alerts send, scrapyd crawl --wait)")
     folder = workdir()
     for value in ("0", "-1", "nan", "inf"):
         for command in (("crawl", "c40_accelerators", "--replay", "tests/fixtures/sample.warc.gz", "--db", folder / "c.db"),
@@ -207,6 +209,18 @@ def crawl_timeout_trial() -> TrialResult:
             result.tracebacks += int("Traceback" in output.stderr)
             result.judge(_one_line(output) and "--timeout" in output.stderr,
                          f"{command[0]} --timeout {value}: exit {output.returncode} {output.stderr[-300:]!r}")
+    # The same class in the other waits a person gives: nan waited forever, -1 was taken as "wait".
+    open_db_path = folder / "outbox.db"
+    from store import open_db
+
+    open_db(open_db_path).close()
+    for value in ("nan", "-1", "inf"):
+        for command in (("alerts", "send", "--db", open_db_path, "--wait", value),
+                        ("scrapyd", "crawl", "http://127.0.0.1:9", "c40_accelerators", "--wait", value)):
+            output = glocal(*command, env={"GLOCAL_ALERTS": ""})
+            result.tracebacks += int("Traceback" in output.stderr)
+            result.judge(_one_line(output) and "--wait" in output.stderr,
+                         f"{' '.join(map(str, command[:2]))} --wait {value}: exit {output.returncode} {output.stderr[-300:]!r}")
     result.judge(not (folder / "c.db").exists() and not (folder / "b.db").exists(), "a store was created anyway")
     return result
 
@@ -217,7 +231,7 @@ def huge_id_trial() -> TrialResult:
     from store import open_db
     from tests.cli.test_cli_io import crawl_once
 
-    result = TrialResult("an id of 2^63 or 0 (actors merge/split, show-page, changes confirm)")
+    result = TrialResult("an id of 2^63, 2^64+5 or 0 (actors merge/split, show-page, changes confirm); serve --port 99999")
     db_path = workdir() / "glocal.db"
     db = open_db(db_path)
     crawl_once(db, day=1, names=["Lima", "Oslo"])
@@ -228,6 +242,11 @@ def huge_id_trial() -> TrialResult:
             output = glocal(*command, "--db", db_path)
             result.tracebacks += int("Traceback" in output.stderr)
             result.judge(_one_line(output) and number in output.stderr, f"{' '.join(command)}: {output.stderr[-300:]!r}")
+    for port in ("99999", "-1", "70000"):  # the same class: a number the OS cannot take (bind() raised OverflowError)
+        output = glocal("serve", "--port", port, "--db", db_path)
+        result.tracebacks += int("Traceback" in output.stderr)
+        result.judge(output.returncode != 0 and "Traceback" not in output.stderr and port in output.stderr
+                     and "--port" in output.stderr, f"serve --port {port}: {output.stderr[-300:]!r}")
     return result
 
 

@@ -111,6 +111,44 @@ def redesign_rows(plan: Plan, wanted: Callable[[str], bool]):
         trials.close()
 
 
+COUNTS = ("runs", "right", "lost", "false_alerts", "false_removals", "integrity_failures", "secrets_leaked",
+          "tracebacks")
+
+
+def row_record(result: TrialResult, trials: int = 1) -> dict:
+    """A trial's row as plain data (it travels on a pytest report, tests/faults/recording.py)."""
+    return {"fault": result.fault, "trials": trials, **{name: getattr(result, name) for name in COUNTS}}
+
+
+def table_line(result: TrialResult, trials) -> str:
+    return (f"| {result.fault} | {trials} | {result.right}/{result.runs} | {result.lost} | {result.false_alerts} | "
+            f"{result.false_removals} | {result.integrity_failures} | {result.secrets_leaked} | {result.tracebacks} |")
+
+
+def markdown(records: list[dict], redesigns: dict[str, list[str]]) -> str:
+    """The matrix of recorded rows (row_record) and redesign outcomes per roster fixture, as markdown."""
+    from tests.faults.redesign_trials import FLAGGED, READ, SKIPPED
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    totals = TrialResult("total")
+    for record in records:
+        result = TrialResult(record["fault"], **{name: record[name] for name in COUNTS})
+        lines.append(table_line(result, record["trials"]))
+        totals = merge("total", [totals, result])
+    lines.append(f"| **total** | {sum(r['trials'] for r in records)} | {totals.right}/{totals.runs} | {totals.lost} | {totals.false_alerts} | "
+                 f"{totals.false_removals} | {totals.integrity_failures} | {totals.secrets_leaked} | {totals.tracebacks} |")
+    if redesigns:
+        lines += ["", "| " + " | ".join(REDESIGN_COLUMNS) + " |", "|" + "|".join("---" for _ in REDESIGN_COLUMNS) + "|"]
+        sums = [0, 0, 0, 0]
+        for fixture_id in sorted(redesigns):
+            tried = [o for o in redesigns[fixture_id] if o != SKIPPED]
+            counts = [len(tried), tried.count(READ), tried.count(FLAGGED), len(tried) - tried.count(READ) - tried.count(FLAGGED)]
+            sums = [a + b for a, b in zip(sums, counts)]
+            lines.append(f"| {fixture_id} | " + " | ".join(map(str, counts)) + " |")
+        lines.append("| **total** | " + " | ".join(map(str, sums)) + " |")
+    return "\n".join(lines)
+
+
 def merge(name: str, results: list[TrialResult]) -> TrialResult:
     total = TrialResult(name)
     for result in results:
@@ -139,10 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     totals = TrialResult("total")
     for _group, trials, result in rows(plan, wanted):
-        runs = f"{result.right}/{result.runs}"
-        print(f"| {result.fault} | {trials} | {runs} | {result.lost} | {result.false_alerts} | "
-              f"{result.false_removals} | {result.integrity_failures} | {result.secrets_leaked} | "
-              f"{result.tracebacks} |", flush=True)
+        print(table_line(result, trials), flush=True)
         totals = merge("total", [totals, result])
         if not result.ok:
             failed.append(result)

@@ -290,7 +290,7 @@ def judge(fixture: RosterFixture, redesign: str, db: Path, run: dict | None, *, 
 
 def _active_keys(connection, scope: str) -> set[str]:
     keys = set()
-    for table in ("signatures", "memberships", "instruments"):
+    for table in ("signatures", "memberships", "instruments", "reports"):  # reports: their own table since m105
         keys.update(key for key, in connection.execute(
             f"select key from {table} where scope = ? and removed_at is null", (scope,)))
     return keys

@@ -89,15 +89,69 @@ def _stop(result: TrialResult, site: FaultySite, *, how: int, stall: bool, kill_
     result.notes.append(f"{name}{' mid-stall' if stall else ''}: stopped in {took:.1f}s")
 
 
+def _stop_backfill(result: TrialResult) -> None:
+    """SIGTERM to `glocal backfill` while its crawl of one moment hangs on a capture: the crawl is
+    stopped, its run closed, the command says so (the same path as `glocal crawl`, operations/backfill.py)."""
+    import threading
+
+    from tests.faults.clock_trials import CLEAN_AIR, FIRST, HUB, HUB_PAGE, PAGE
+    from tests.site_server import ArchiveServer
+
+    release = threading.Event()
+
+    class StallingArchive(ArchiveServer):
+        def _answer(self, handler) -> None:
+            if handler.path.startswith("/web/") and handler.path.endswith(CLEAN_AIR):
+                self.requests.append(handler.path)
+                release.wait(600)  # the capture never comes while the trial runs
+                return
+            super()._answer(handler)
+
+    folder = workdir()
+    db = folder / "glocal.db"
+    with StallingArchive({HUB: [(FIRST, HUB_PAGE)], CLEAN_AIR: [(FIRST, PAGE)]}) as archive:
+        env = {**os.environ, **archive.env(), "GLOCAL_CRAWL_STOP_GRACE": "3"}
+        command = [str(Path(sys.executable).parent / "glocal"), "backfill", SPIDER, "--db", str(db)]
+        with open(folder / "out", "w") as out_file, open(folder / "err", "w") as err_file:
+            parent = subprocess.Popen(command, stdout=out_file, stderr=err_file, text=True, env=env, cwd=ROOT,
+                                      start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not (archive.capture_requests() and _crawlers_of(db)):
+            time.sleep(0.05)
+        children = _crawlers_of(db)
+        sent = time.monotonic()
+        parent.send_signal(signal.SIGTERM)
+        try:
+            parent.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            parent.kill()
+            parent.wait()
+        took = time.monotonic() - sent
+        release.set()
+    gone_by = time.monotonic() + 15
+    while _crawlers_of(db) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    orphans = _crawlers_of(db)
+    for pid in orphans:
+        os.kill(pid, signal.SIGKILL)
+    err = (folder / "err").read_text()
+    runs = _run_status(db) if db.exists() else []
+    result.tracebacks += int("Traceback" in err)
+    result.judge(bool(children) and not orphans and took < 20 and bool(runs) and runs[-1][1] != "running"
+                 and "interrupted by SIGTERM" in err and parent.returncode != 0,
+                 f"backfill SIGTERM: {took:.1f}s, orphans {orphans}, children {children}, runs {runs}, {err[-300:]!r}")
+
+
 def signal_trial(full: bool = True) -> TrialResult:
     """Every stop signal, mid-crawl and mid-stall (the short form: SIGTERM mid-stall and SIGKILL)."""
-    result = TrialResult("SIGTERM, SIGHUP, SIGINT or SIGKILL to glocal crawl (also mid-stall)")
+    result = TrialResult("SIGTERM, SIGHUP, SIGINT or SIGKILL to glocal crawl (also mid-stall); SIGTERM to glocal backfill")
     cases = [(signal.SIGTERM, True, False), (signal.SIGTERM, True, True)]
     if full:
         cases += [(signal.SIGTERM, False, False), (signal.SIGINT, False, False), (signal.SIGHUP, True, False)]
     with FaultySite() as site:
         for how, stall, kill_parent in cases:
             _stop(result, site, how=how, stall=stall, kill_parent=kill_parent)
+    _stop_backfill(result)
     return result
 
 

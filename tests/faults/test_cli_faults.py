@@ -10,7 +10,6 @@ pytestmark = pytest.mark.faults
 
 
 @pytest.mark.parametrize("name", sorted(TRIALS))
-def test_a_command_line_fault_class_is_one_line_and_harmless(name):
+def test_a_command_line_fault_class_is_one_line_and_harmless(name, fault_row):
     result = TRIALS[name]()
-    assert result.right == result.runs, result.notes
-    assert (result.lost, result.false_alerts, result.tracebacks) == (0, 0, 0), result.notes
+    fault_row(result, result.runs)

@@ -14,10 +14,16 @@ def test_every_parser_has_fixture_pages_to_fuzz():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[f"{p.spider}/{p.filename}" for p in PAGES])
-def test_mutated_pages_give_items_or_a_parse_error(page, fuzz_examples):
+def test_mutated_pages_give_items_or_a_parse_error(page, fuzz_examples, fault_row):
+    from tests.faults.trials import TrialResult
+
     outcomes = []
     fuzz_page(page, fuzz_examples, outcomes)
     assert set(outcomes) <= {"items", "parse error"} and outcomes
+    result = TrialResult(f"fuzz {page.spider}/{page.filename}")
+    for outcome in outcomes:
+        result.judge(outcome in {"items", "parse error"}, outcome)
+    fault_row(result, fuzz_examples)
 
 
 def _largest_page_per_spider(pages):
@@ -32,7 +38,7 @@ def _largest_page_per_spider(pages):
 
 
 @pytest.mark.parametrize("page", _largest_page_per_spider(PAGES), ids=lambda p: f"{p.spider}/{p.filename}")
-def test_a_large_text_nested_deep_costs_about_what_it_costs_flat(page, request):
+def test_a_large_text_nested_deep_costs_about_what_it_costs_flat(page, request, fault_row):
     """Parsing cost is linear in the page, not size x depth (issue 20, item 16: 41 s nested, 2.5 s
     flat). The short form checks the parsers with lead-line helpers; the full form every parser."""
     from tests.faults.fuzz import depth_cost
@@ -40,4 +46,9 @@ def test_a_large_text_nested_deep_costs_about_what_it_costs_flat(page, request):
 
     if plan_for(request.config.getoption("markexpr")) is not FULL and page.spider != "c40_accelerators":
         pytest.skip("full form only: pytest -m faults")
-    assert depth_cost(page) < 4
+    from tests.faults.trials import TrialResult
+
+    ratio = depth_cost(page)
+    result = TrialResult(f"a large text nested 240 deep: {page.spider}/{page.filename} (cost over the flat page < 4x)")
+    result.judge(ratio < 4, f"{ratio:.1f}x")
+    fault_row(result)

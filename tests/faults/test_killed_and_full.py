@@ -9,14 +9,8 @@ from tests.faults.trials import DiskTrials, kill_trial, script_trial
 pytestmark = pytest.mark.faults
 
 
-def assert_clean(result):
-    assert result.right == result.runs, result.notes
-    assert (result.lost, result.false_alerts, result.false_removals, result.integrity_failures) == (0, 0, 0, 0), \
-        result.notes
-
-
-def test_a_killed_crawl_converges_in_one_clean_run(faulty_site, kill_baseline, kill_point):
-    assert_clean(kill_trial(faulty_site, kill_point, kill_baseline))
+def test_a_killed_crawl_converges_in_one_clean_run(faulty_site, kill_baseline, kill_point, fault_row):
+    fault_row(kill_trial(faulty_site, kill_point, kill_baseline))
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +20,15 @@ def disk():
     trials.close()
 
 
-def test_a_full_disk_in_a_first_run(disk, disk_first):
-    assert_clean(disk.first_run(disk_first))
+def test_a_full_disk_in_a_first_run(disk, disk_first, fault_row):
+    fault_row(disk.first_run(disk_first))
 
 
-def test_a_full_disk_in_a_later_run(disk, disk_later):
-    assert_clean(disk.later_run(disk_later))
+def test_a_full_disk_in_a_later_run(disk, disk_later, fault_row):
+    fault_row(disk.later_run(disk_later))
 
 
-def test_names_in_any_script_are_distinct_rows_and_a_degenerate_name_is_a_parse_error(request):
+def test_names_in_any_script_are_distinct_rows_and_a_degenerate_name_is_a_parse_error(request, fault_row):
     if not plan_for(request.config.getoption("markexpr")).scripts:
         pytest.skip("full form only: pytest -m faults")
-    assert_clean(script_trial())
+    fault_row(script_trial())

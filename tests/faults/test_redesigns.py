@@ -37,8 +37,9 @@ def test_structured_redesigns_apply_to_every_structured_roster():
         assert redesigns_for(fixture.filename) is not HTML_REDESIGNS, fixture.id
 
 
-def test_a_redesigned_roster_is_read_right_or_flagged(redesign_case, redesign_trials):
+def test_a_redesigned_roster_is_read_right_or_flagged(redesign_case, redesign_trials, redesign_row):
     fixture, redesign = redesign_case
     trial = redesign_trials.run(fixture, redesign)
+    redesign_row(fixture.id, trial.outcome)
     assert trial.outcome in (READ, FLAGGED, SKIPPED), f"{fixture.id} / {redesign}: {trial.detail}"
     assert trial.outcome != MISSED

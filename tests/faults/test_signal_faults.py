@@ -8,7 +8,6 @@ from tests.faults.signal_trials import signal_trial
 pytestmark = pytest.mark.faults
 
 
-def test_a_stopped_crawl_closes_its_run_and_leaves_no_orphan(request):
+def test_a_stopped_crawl_closes_its_run_and_leaves_no_orphan(request, fault_row):
     result = signal_trial(full=plan_for(request.config.getoption("markexpr")) is FULL)
-    assert result.right == result.runs, result.notes
-    assert result.tracebacks == 0, result.notes
+    fault_row(result, result.runs)

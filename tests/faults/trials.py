@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -72,8 +73,19 @@ def serve(site: FaultySite, pages: dict[str, bytes], overrides: dict | None = No
         site.route(path, *replies)
 
 
+# Secrets every trial crawl has in its environment (the variables alert rules name): no byte a run
+# writes (store, log, output) may hold one (TrialResult.shown counts the places that do).
+TRIAL_SECRETS = {"GLOCAL_SMTP_PASSWORD": "pw-trial-5e1c-never-written",
+                 "GLOCAL_SLACK_OPS": "https://hooks.slack.com/services/T0/B0/trial-9a7f-never-written"}
+
+
+def trial_env() -> dict:
+    return {**os.environ, **TRIAL_SECRETS}
+
+
 def crawl_live(site: FaultySite, db: Path, *settings: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(live_command(site, db, *settings), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(live_command(site, db, *settings), capture_output=True, text=True, timeout=timeout,
+                          env=trial_env())
 
 
 def live_command(site: FaultySite, db: Path, *settings: str) -> list[str]:
@@ -90,7 +102,7 @@ def crawl_replay(archive: Path, db: Path, *settings: str, timeout: float = 180) 
                "--log-level", "WARNING", "--set", f"LOG_FILE={json.dumps(str(db.parent / 'crawl.log'))}"]
     for setting in settings:
         command += ["--set", setting]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=trial_env())
 
 
 # --- comparing stores ------------------------------------------------------------------------------------
@@ -146,6 +158,21 @@ class TrialResult:
         if not right:
             self.notes.append(note)
 
+    def shown(self, folder: Path, *outputs: subprocess.CompletedProcess) -> None:
+        """Count what the user was shown and what the runs left: a traceback in a command's output
+        instead of its one line; any trial secret in an output or in any file under `folder` (the
+        store, its WAL, the crawl log)."""
+        texts = [o.stdout or "" for o in outputs] + [o.stderr or "" for o in outputs]
+        self.tracebacks += sum("Traceback (most recent call last)" in text for text in texts)
+        for secret in TRIAL_SECRETS.values():
+            found = sum(secret in text for text in texts)
+            found += sum(secret.encode() in path.read_bytes() for path in folder.rglob("*") if path.is_file())
+            if found:
+                self.notes.append(f"a trial secret found in {found} place(s)")
+            self.secrets_leaked += found
+        if self.tracebacks:
+            self.notes.append("a traceback shown: " + next(t for t in texts if "Traceback" in t)[-300:])
+
     def compare(self, got: Snapshot, reference: Snapshot) -> None:
         self.lost += sum((reference.alerts - got.alerts).values()) + len(reference.active - got.active)
         self.false_alerts += sum((got.alerts - reference.alerts).values())
@@ -155,6 +182,15 @@ class TrialResult:
             self.notes.append(f"store differs: missing {sorted(reference.active - got.active)[:3]}, "
                               f"extra alerts {sorted((got.alerts - reference.alerts).elements())[:3]}, "
                               f"removals {sorted((got.removals - reference.removals).elements())[:3]}")
+
+
+def assert_clean(result: TrialResult) -> None:
+    """Every run right and zero in every column: the fault matrix's goal, asserted by every fault test."""
+    assert result.right == result.runs, result.notes
+    counts = {"lost": result.lost, "false alerts": result.false_alerts, "false removals": result.false_removals,
+              "integrity failures": result.integrity_failures, "secrets leaked": result.secrets_leaked,
+              "tracebacks shown": result.tracebacks}
+    assert not any(counts.values()), (counts, result.notes)
 
 
 def run_row(db: Path, run_id: int) -> dict:
@@ -280,6 +316,7 @@ class SiteTrials:
         result.judge(clean.returncode == 0 and run_row(db, 3).get("healthy") == 1,
                      f"clean run after the fault: exit {clean.returncode} {clean.stderr[-300:]}")
         result.compare(snapshot(db), self.reference)
+        result.shown(db.parent, faulty, clean)
         shutil.rmtree(db.parent, ignore_errors=True)
         return result
 
@@ -318,7 +355,8 @@ def kill_trial(site: FaultySite, after_items: int, reference: Snapshot) -> Trial
     db = root / "glocal.db"
     pages = site_pages(clean_air_changed=False, good_food_changed=False)
     serve(site, pages, {path: [Reply(body=body, delay=0.25)] for path, body in pages.items() if path != HUB})
-    child = subprocess.Popen(live_command(site, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(live_command(site, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=trial_env())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and child.poll() is None:
         if _count(db, "changes") >= after_items:
@@ -334,6 +372,7 @@ def kill_trial(site: FaultySite, after_items: int, reference: Snapshot) -> Trial
     result.judge(killed_mid_run and got.runs[0][1] == "aborted", f"killed run: {got.runs[:1]} (mid-run: {killed_mid_run})")
     result.judge(clean.returncode == 0 and got.runs[-1][1:] == ("finished", 1), f"clean run: {clean.stderr[-300:]}")
     result.compare(got, reference)
+    result.shown(root, clean)
     shutil.rmtree(root, ignore_errors=True)
     return result
 
@@ -407,6 +446,7 @@ class DiskTrials:
         clean = crawl_replay(self.baseline, db)
         result.judge(clean.returncode == 0, f"clean run: {clean.stderr[-300:]}")
         result.compare(snapshot(db), self.first_reference)
+        result.shown(db.parent, capped, clean)
         return result
 
     def later_run(self, extra_pages: int) -> TrialResult:
@@ -419,6 +459,7 @@ class DiskTrials:
         clean = crawl_replay(self.changed_later, db)
         result.judge(clean.returncode == 0, f"clean run: {clean.stderr[-300:]}")
         result.compare(snapshot(db), self.later_reference)
+        result.shown(db.parent, capped, clean)
         return result
 
     def _db(self, name: str) -> Path:
@@ -454,7 +495,7 @@ def script_trial() -> TrialResult:
                                                        edits={"clean-air-cities.html": scripts}))
     second = archive_of(root / "b.warc.gz", saved_pages(SPIDER, LIST_PAGES, day="2026-11-09",
                                                         edits={"clean-air-cities.html": degenerate}))
-    crawl_replay(first, db)
+    first_run = crawl_replay(first, db)
     connection = sqlite3.connect(db)
     names = {name for (name,) in connection.execute(
         "select actor_name from signatures where scope = ? and removed_at is null", (CLEAN_AIR_SCOPE,))}
@@ -463,11 +504,20 @@ def script_trial() -> TrialResult:
     result.lost += len(set(SCRIPT_NAMES) - names)
     result.judge(run_row(db, 1).get("healthy") == 1 and len(keys) == len(set(keys)) == 40 and
                  all(key.rsplit("/", 1)[1] for key in keys), f"first run: {len(keys)} rows, names {sorted(names)[:8]}")
-    crawl_replay(second, db)
+    second_run = crawl_replay(second, db)
+    result.shown(root, first_run, second_run)
     run = run_row(db, 2)
+    connection = sqlite3.connect(db)
+    keys_after = sorted(key for (key,) in connection.execute(
+        "select key from signatures where scope = ? and removed_at is null", (CLEAN_AIR_SCOPE,)))
+    connection.close()
     clean_air = [s for s in run.get("scopes", []) if s["scope"] == CLEAN_AIR_SCOPE]
-    result.judge(run.get("healthy") == 0 and bool(clean_air) and not clean_air[0]["healthy"]
-                 and "no letter or digit" in (clean_air[0]["reason"] or ""), f"second run: {run.get('summary')}")
+    named = bool(clean_air) and not clean_air[0]["healthy"] and "no letter or digit" in (clean_air[0]["reason"] or "")
+    # Since the roster reader stands in for a parser that fails (issue 23), it may read the list
+    # instead: right when it reads the same rows (no empty key) and the run still says the parser
+    # needs attention.
+    stood_in = "stands in" in (run.get("summary") or "") and keys_after == sorted(keys)
+    result.judge(run.get("healthy") == 0 and (named or stood_in), f"second run: {run.get('summary')}")
     got = snapshot(db)
     result.false_alerts += sum(got.alerts.values())
     result.false_removals += sum(got.removals.values())

@@ -16,10 +16,13 @@ from operations.covenant_import import import_file
 from places.gazetteer import default
 from tests.helpers import shared_file
 
-RIGHT_FLOOR = 0.80  # measured 0.82; the target is 0.90 (most of the rest is in no data set shipped)
+# About a minute of import and judging: outside the default run (pytest -m realdata; .ci/run runs it).
+pytestmark = pytest.mark.realdata
+
+RIGHT_FLOOR = 0.81  # measured 0.829; the target is 0.90 (most of the rest is in no data set shipped)
 WRONG_CEILING = 0.005  # wrong or not-a-city
-CLIMACTOR_RIGHT_FLOOR = 0.70  # measured 0.73 on the 1,000-variant sample (names only, no coordinates)
-CLIMACTOR_WRONG_CEILING = 0.04
+CLIMACTOR_RIGHT_FLOOR = 0.72  # measured 0.738 on the 1,000-variant sample (names only, no coordinates)
+CLIMACTOR_WRONG_CEILING = 0.035  # measured 0.027, most of it ClimActor's own point for another namesake
 
 
 def _need_the_real_folder():
@@ -64,7 +67,8 @@ def test_every_unresolved_name_is_in_the_review_queue_with_a_reason_and_candidat
     without = [(name, reason) for name, reason, candidates in rows if not candidates]
     assert all("nothing spelled like it" in reason or "no town" in reason or "no place" in reason
                for _name, reason in without), without[:5]
-    assert len(with_candidates) >= 0.95 * len(rows)
+    # Measured: every one but a handful whose point is loose (the towns within 50 km stand in then).
+    assert len(with_candidates) >= 0.99 * len(rows), without[:10]
 
 
 def test_the_row_named_none_is_one_counted_problem_and_the_import_is_whole(imported):
@@ -102,3 +106,51 @@ def test_climactor_variants_by_name_alone():
     judged = sum(n for k, n in counts.items() if k not in ("group", "unjudged"))
     assert counts["right"] / judged >= CLIMACTOR_RIGHT_FLOOR, counts
     assert (counts["wrong"] + counts["not-a-city"]) / judged <= CLIMACTOR_WRONG_CEILING, counts
+
+
+REAL_SLICE_ROWS = 400  # the first rows of the real file: groups, rayons, far namesakes, a "(Double)"
+
+
+def _real_slice_csv() -> bytes:
+    """The first rows of the real workbook as the JRC's semicolon CSV (decimal commas kept as read)."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(real.JRC, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        for number, row in enumerate(rows):
+            writer.writerow(["" if cell is None else cell for cell in row])
+            if number >= REAL_SLICE_ROWS:
+                break
+        return out.getvalue().encode("utf-8")
+    finally:
+        book.close()
+
+
+def test_a_slice_of_the_real_file_imported_and_crawled_gives_the_same_actors(tmp_path):
+    """One resolver, one write path: `glocal import covenant` and the `covenant_open_data` crawl
+    (replayed from an archive of the same bytes) give the same actors, kinds, places and review."""
+    from tests.helpers import archive_of, query, replay_like_cli, saved_pages
+    from tests.operations.test_covenant_import_paths import ACTORS, CSV, SIGNATURES, URL
+
+    _need_the_real_folder()
+    body = _real_slice_csv()
+    sliced = tmp_path / "slice.csv"
+    sliced.write_bytes(body)
+    archive = archive_of(tmp_path / "slice.warc.gz", saved_pages("covenant_open_data", [CSV.name],
+                                                                 edits={CSV.name: lambda _old: body}))
+    imported, crawled = tmp_path / "imported.db", tmp_path / "crawled.db"
+    result = import_file(imported, sliced, url=URL)
+    outcome = replay_like_cli("covenant_open_data", archive, crawled, f"COVENANT_OPEN_DATA_URL={URL}")
+    assert outcome.run is not None and outcome.run["status"] == "finished", outcome.message
+    assert result.signatures >= REAL_SLICE_ROWS - 5
+    members = "select g.key, m.key from actor_members x join actors g on g.id = x.group_id join actors m on m.id = x.member_id order by 1, 2"
+    for sql in (SIGNATURES, ACTORS, members):
+        assert query(imported, sql) == query(crawled, sql), sql
+    placed = query(imported, "select count(*) n from actors where geonames_id is not null")[0]["n"]
+    assert placed >= 0.7 * result.signatures  # the comparison is over resolved actors, not only review rows

@@ -4,6 +4,7 @@ two networks' member lists, a congress in Durban with the declaration adopted th
 news item. Built once per session; tests that change it work on a copy."""
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,55 @@ def sample_store(tmp_path_factory) -> Path:
             assert result.returncode == 0, result.stdout
             (folder / "built").write_text(result.stdout, encoding="utf-8")
     return path
+
+
+@contextmanager
+def serving(db_path: Path, log_folder: Path):
+    """`glocal serve --port 0` on the store in a child process, up and answering: yields its base URL
+    (http://127.0.0.1:PORT, no trailing slash); stopped on the way out."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    command = [str(Path(sys.executable).parent / "glocal"), "serve", "--port", "0", "--db", str(db_path)]
+    # stderr to a file: a pipe nobody reads would fill with logged tracebacks and stall the server
+    with open(log_folder / "serve.log", "w+") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            line = process.stdout.readline()
+            assert "read-only at http://127.0.0.1:" in line, log.seek(0) or log.read()
+            base = line.rsplit(" ", 1)[1].strip().rstrip("/")
+            deadline = time.time() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/-/versions.json", timeout=10).read()
+                    break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    if time.time() > deadline or process.poll() is not None:
+                        raise
+                    time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(research_store, tmp_path_factory):
+    """The replayed research store served by `glocal serve`: (base URL, store path)."""
+    with serving(research_store, tmp_path_factory.mktemp("serve")) as base:
+        yield base, research_store
+
+
+@pytest.fixture(scope="module")
+def sample_server(sample_store, tmp_path_factory):
+    """The README's sample store served by `glocal serve`: (base URL, store path)."""
+    with serving(sample_store, tmp_path_factory.mktemp("serve-sample")) as base:
+        yield base, sample_store

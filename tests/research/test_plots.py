@@ -161,3 +161,12 @@ def test_map_of_one_signatory_and_of_none(figures_store):
 def test_plot_bad_words(research_store, args, message):
     result = glocal(*args, "--db", research_store)
     assert result.exit_code != 0 and message in result.output
+
+
+def test_map_of_a_treatys_states_says_it_places_cities_not_countries(sample_store):
+    # The Kyoto Protocol's 194 participants are states: no GeoNames point is theirs to draw, and the
+    # figure says so instead of blaming a place the resolver could not find.
+    fig, missing = drawn(plots.draw_map, sample_store, "untc_status/XXVII-7-a")
+    assert missing == "the signatories are states, which the map does not place"
+    words = " ".join(texts(fig).split())
+    assert "The 194 signatories are states (or organizations of states)" in words and "States, not placed: Afghanistan" in words

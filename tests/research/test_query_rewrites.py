@@ -103,7 +103,7 @@ def test_count_history_reads_an_instruments_signatures_from_one_covering_index(d
                                          {"instrument": "c40_accelerators/clean-air-cities"})]
     reads = [step for step in plan if step.split()[:2] in (["SEARCH", "s"], ["SEARCH", "signatures"],
                                                             ["SCAN", "s"], ["SCAN", "signatures"])]
-    assert len(reads) == 2 and all("COVERING INDEX idx_signatures_instrument_key_scope_key_actor_id" in s
+    assert len(reads) == 2 and all("COVERING INDEX idx_signatures_instrument_key_removed_at_actor_id_scope_key" in s
                                    for s in reads), plan
     # Each signature's own changes, never the whole log of signature changes.
     changes = [step for step in plan if step.split()[:2] == ["SEARCH", "c"]]

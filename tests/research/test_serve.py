@@ -2,47 +2,14 @@
 
 import json
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-
-
-@pytest.fixture(scope="module")
-def server(research_store, tmp_path_factory):
-    command = [str(Path(sys.executable).parent / "glocal"), "serve", "--port", "0", "--db", str(research_store)]
-    # stderr to a file: a pipe nobody reads would fill with logged tracebacks and stall the server
-    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w+")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
-    try:
-        line = process.stdout.readline()
-        assert "read-only at http://127.0.0.1:" in line, log.seek(0) or log.read()
-        base = line.rsplit(" ", 1)[1].strip()
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base.rstrip("/") + "/-/versions.json", timeout=10).read()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.time() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield base, research_store
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def get(base, path, **params):
@@ -126,11 +93,15 @@ def test_front_page_shows_what_is_tracked_not_a_migrations_table(server):
     assert status == 200 and "_sqlite_migrations" not in html
     for heading in ("Instruments (", "Latest changes", "Upcoming events", "Spider health", "Canned queries"):
         assert heading in html
-    connection = sqlite3.connect(db_path)
-    title = connection.execute("select title from instruments where key = 'c40_accelerators/clean-air-cities'").fetchone()[0]
-    listed = connection.execute("select count(*) from signatures where instrument_key = 'c40_accelerators/clean-air-cities' "
-                                "and removed_at is null").fetchone()[0]
-    assert f'{title}</a></td>\n<td>' in html and f'<td class="signatories">{listed}</td>' in html
+    from store import open_db_readonly
+    from store.signings import instrument_summaries
+
+    db = open_db_readonly(db_path)
+    (clean_air,) = [row for row in instrument_summaries(db) if row["key"] == "c40_accelerators/clean-air-cities"]
+    db.close()
+    assert (clean_air["signatories"], clean_air["removed"]) == (35, 1)  # Accra in, Amman out: signings, not rows
+    row = html.split('data-key="c40_accelerators/clean-air-cities"', 1)[1].split("</tr>", 1)[0]
+    assert f'>{clean_air["title"]}</a>' in row and '<td class="signatories">35</td><td class="removed">1</td>' in row
     assert "c40_accelerators</a></td>" in html and "(replay)" in html
 
 
@@ -173,3 +144,24 @@ def test_a_canned_query_takes_the_clis_parameter_forms(server):
     assert "c40_accelerators/clean-air-cities" in {row["key"] for row in rows}
     (loud,) = get_json(base, "/glocal/who_signed.json", instrument="zero-gravity")["rows"]
     assert loud["instrument_key"] == "unknown instrument 'zero-gravity' (see: glocal instruments)"
+
+
+def test_a_filter_on_the_signings_flags_matches_as_clicked(server):
+    # Datasette sends `?current=1` as the text '1': the view's flags are INTEGER columns (m350), so
+    # the filter a researcher clicks finds Clean Air's 35 current signings, not 0.
+    base, _ = server
+    rows = get_json(base, "/glocal/signings.json", instrument_key="c40_accelerators/clean-air-cities",
+                    current="1", _size="max")["rows"]
+    assert len(rows) == 35 and {row["standing"] for row in rows} == {"listed"}
+    (amman,) = get_json(base, "/glocal/signings.json", instrument_key="c40_accelerators/clean-air-cities",
+                        current="0", on_list="0", evidence_rows="1")["rows"]
+    assert (amman["actor"], amman["standing"]) == ("Amman", "removed")
+
+
+def test_a_view_page_opens_on_its_rules_in_words_not_markdown(server):
+    base, _ = server
+    status, html = get(base, "/glocal/signings")
+    assert status == 200
+    intro = html.split("Column descriptions", 1)[0] if "Column descriptions" in html else html.split("<table", 1)[0]
+    assert "one row per <strong>signing</strong>" in intro and "**" not in intro
+    assert "<li><code>on_list</code> = 1 while some list row is not removed." in intro  # the rules, not a cut-off "them):"

@@ -547,3 +547,14 @@ def test_spider_requests_every_configured_treaty():
 
 def test_default_treaties_are_the_issue_list():
     assert parser.DEFAULT_TREATIES == ("XXVII-7-d", "XXVII-7", "XXVII-7-a", "IV-8", "IV-15", "IV-2")
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#0;", "&#x110000;", "&#56320;"])
+def test_a_reference_to_no_xml_character_is_read_around(reference):
+    """A character reference XML forbids (a surrogate, NUL, past U+10FFFF), as the parser fuzzing
+    made one: the file is read (lxml kept such a reference as bytes that are not UTF-8, and reading
+    the header raised UnicodeDecodeError, which is no ParseError)."""
+    text = raw("III-2-12b.en.xml").decode("latin-1").replace("<Header>CHAPTER III", f"<Header>&amp;{reference}CHAPTER III", 1)
+    assert reference in text
+    items = list(parser.parse_status_xml(text, "https://treaties.un.org/doc/Publication/MTDSG/Volume%20II/Chapter%20III/III-2-12b.en.xml"))
+    assert any(isinstance(item, Signature) for item in items)

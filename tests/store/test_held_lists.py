@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from store import open_db
+from tests.alerts.support import ops_rules, rules_file
 from tests.helpers import archive_of, crawl_in_process, saved_pages
 
 SPIDER = "c40_accelerators"
@@ -25,16 +26,7 @@ PAGES = ["robots.txt", "hub.html", "green-healthy-streets.html", "clean-air-citi
          "net-zero-carbon-buildings.html", "good-food-cities.html", "divest-invest.html", "urban-nature.html",
          "equity-pledge.html", "water-safe-cities.html"]
 SCOPE = "signatures:c40_accelerators/clean-air-cities"
-RULES = """
-[channels.ops]
-type = "slack"
-webhook_url_env = "GLOCAL_TEST_HOOK"
-
-[[rules]]
-name = "clean-air"
-kinds = ["signature.added", "signature.removed"]
-channels = ["ops"]
-"""
+RULES = ops_rules(("clean-air", ["signature.added", "signature.removed"]), hook="GLOCAL_TEST_HOOK")
 LIST = re.compile(rb"(Signatory cities:</h3>\s*<p>)(.*?)(</p>)", re.S)
 NEW = [b"Accra", b"Addis Ababa", b"Athens", b"Auckland", b"Bangkok", b"Boston", b"Cape Town", b"Chicago",
        b"Curitiba", b"Dakar", b"Dar es Salaam", b"Freetown", b"Hanoi", b"Istanbul", b"Johannesburg"]
@@ -54,7 +46,7 @@ def original_names(body):
 @pytest.fixture
 def crawl(tmp_path, monkeypatch):
     monkeypatch.setenv("GLOCAL_TEST_HOOK", "http://127.0.0.1:9/hook")
-    (tmp_path / "alerts.toml").write_text(RULES, encoding="utf-8")
+    rules_file(tmp_path, RULES)
     db_path = tmp_path / "glocal.db"
     runs = []
 
