@@ -23,7 +23,8 @@ from kit.terminal import for_terminal, json_text
 @click.option("--timeout", type=float, default=None,
               help="Seconds before a crawl is killed (default: SCHEDULER_CRAWL_TIMEOUT, 3600).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Crawls at once, of different sites only (default: CRAWL_WORKERS, 4, at most the cores with --replay; 1 with -v).")
+              help="Live crawls at once, of different sites only (default: CRAWL_WORKERS, 4; 1 with -v). "
+                   "A --replay runs every spider in one child process instead (with -v: one child each, this many at once).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level (one crawl at a time).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", hidden=True,
               help="Override a setting for this crawl, as Scrapy's -s (tests and experiments).")
@@ -33,7 +34,8 @@ from kit.terminal import for_terminal, json_text
 def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, host_map, full):
     """Crawl spiders now, one child process each, and store what changed
 
-    Up to CRAWL_WORKERS crawls run at once, never two of one site; each is recorded in
+    Up to CRAWL_WORKERS crawls run at once, never two of one site. With --replay (without -v)
+    every spider runs in one child process instead, each as its own crawler. Each crawl is recorded in
     crawl_runs with its health, and its line is printed in the spiders' order. The exit status
     is 1 when a run failed or was unhealthy.
 
@@ -80,8 +82,16 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
     if workers is None:  # with -v the crawls' logs share the terminal: one at a time keeps each readable
         workers = 1 if verbose else default_workers(project_settings().getint("CRAWL_WORKERS"), replay=bool(replay))
     healthy, interrupted = True, False
-    for outcome in crawl_each(classes, workers=workers, db_path=db_path, timeout=timeout, replay=replay,
-                              host_map=host_map, overrides=overrides, verbose=verbose):
+    if replay and not verbose and not host_map:
+        # A replay waits on no network: every spider's crawler in one child process (crawler/batch.py)
+        # spares each its own Scrapy start-up; --workers is for live crawls.
+        from crawler.batch import replay_all
+
+        outcomes = replay_all(list(classes), db_path=db_path, timeout=timeout, replay=replay, overrides=overrides)
+    else:
+        outcomes = crawl_each(classes, workers=workers, db_path=db_path, timeout=timeout, replay=replay,
+                              host_map=host_map, overrides=overrides, verbose=verbose)
+    for outcome in outcomes:
         click.echo(for_terminal(outcome.message),
                    err=outcome.run is None or outcome.run["status"] == "aborted" or bool(outcome.error))
         healthy = healthy and outcome.ok

@@ -100,6 +100,21 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     interrupted = _stop_signal[0] if _stop_requested.is_set() else None
 
     reason = _read_outcome(outcome_file)
+    return settle(spider, db_path=db_path, previous=previous, log_file=log_file, timeout=timeout, code=code,
+                  reason=reason, interrupted=interrupted, outbox=outbox, failed_runs=failed_runs,
+                  drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
+
+
+def settle(spider: str, *, db_path: Path, previous: int, log_file: Path, timeout: float, code: int | None,
+           reason: str | None, interrupted: str | None, outbox, failed_runs: int, drop_ratio: float,
+           timed_out: bool = False) -> CrawlOutcome:
+    """After a crawl ended (in its own child or in a batch, crawler/batch.py): close its run if it
+    was left running, record the spider's health, and word the line a person reads.
+
+    :param previous: the spider's last run id before this crawl (a run at or below it is not this crawl's)
+    :param code: the crawl's exit code, None when it ran past `timeout` and was killed
+    :param timed_out: the crawl was closed at its time limit (a batch closes one crawler alone)
+    """
     try:
         with open_db(db_path) as db:
             run = runs.last_runs(db).get(spider)
@@ -107,12 +122,13 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
                 run = None  # the child died before it could open a run of its own
             if run is not None and run["status"] == "running":
                 why = (f"interrupted by {interrupted}" if interrupted else
-                       f"killed after {timeout:g}s" if code is None else (reason or f"exit {code}"))
+                       f"killed after {timeout:g}s" if code is None else
+                       f"timed out after {timeout:g}s" if timed_out else (reason or f"exit {code}"))
                 runs.abort_run(db, run["id"], reason=why)
                 run = runs.last_runs(db).get(spider)
             # Here, not in the child: a crawl that was killed or crashed never reaches its own end.
             health_change = health.after_run(db, spider, outbox=outbox, failed_runs=failed_runs,
-                                             drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
+                                             drop_ratio=drop_ratio)
     except StoreError as error:  # the store the child could not write may be unusable here too
         run, reason, health_change = None, reason or str(error), None
     if interrupted:
@@ -120,6 +136,8 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
         message = f"{spider}: crawl interrupted by {interrupted}; {closed} (log: {log_file})"
     elif code is None:
         message = f"{spider}: crawl timed out after {timeout:g}s and was killed (log: {log_file})"
+    elif timed_out:
+        message = f"{spider}: crawl timed out after {timeout:g}s and was stopped (log: {log_file})"
     elif reason and (run is None or run["status"] != "finished"):
         message = f"{spider}: crawl failed: {reason} (log: {log_file})"
     elif run is None or run["status"] == "aborted":

@@ -220,6 +220,9 @@ def test_crawl_timeout_defaults_to_the_scheduler_setting(monkeypatch, tmp_path, 
     import crawler.child
 
     monkeypatch.setattr(crawler.child, "crawl_in_child", fake_crawl_in_child)
+    import crawler.batch  # a replay crawls its spiders in one batch child
+
+    monkeypatch.setattr(crawler.batch, "replay_all", fake_crawl_in_child)
     monkeypatch.setattr(crawling, "project_settings", lambda: _settings(SCHEDULER_CRAWL_TIMEOUT=42))
     CliRunner().invoke(cli_module.cli, ["crawl", SPIDER, "--replay", str(good_archive), "--db", str(tmp_path / "g.db")])
     assert seen["timeout"] == 42

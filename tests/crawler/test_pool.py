@@ -135,3 +135,91 @@ def test_a_replay_runs_no_more_crawls_at_once_than_cores_and_a_live_crawl_the_se
     assert default_workers(4, replay=True, cores=1) == 1
     assert default_workers(4, replay=False, cores=2) == 4
     assert 1 <= default_workers(4, replay=True) <= 4  # this machine's cores
+
+
+# -- a replay: every spider's crawler in one child, each still its own run, log, limit and verdict --
+
+def test_a_batch_replay_isolates_a_spider_that_cannot_build_and_one_past_its_limit(tmp_path):
+    from crawler.batch import replay_all
+
+    db = tmp_path / "glocal.db"
+    SLOW = "uclg_news"  # ten pages: still crawling at its 0.001 s limit
+    healthy = [HEALTHY, "eccar_members"]
+    outcomes = list(replay_all([SLOW, CRASHING, *healthy], db_path=db, timeout=600, replay=str(SAMPLE),
+                               timeouts={SLOW: 0.001},  # closed at its limit before it can finish
+                               spider_overrides={CRASHING: ('ITEM_PIPELINES={"crawler.nowhere.Pipeline": 300}',)}))
+    by_name = {o.spider: o for o in outcomes}
+    assert [o.spider for o in outcomes] == [SLOW, CRASHING, *healthy]
+    assert by_name[SLOW].message.startswith(f"{SLOW}: crawl timed out after 0.001s and was stopped"), by_name[SLOW].message
+    assert by_name[CRASHING].message.startswith(f"{CRASHING}: crawl failed: "), by_name[CRASHING].message
+    assert "crawler.nowhere" in by_name[CRASHING].message
+    for name in healthy:
+        assert by_name[name].ok, by_name[name].message
+    assert not by_name[SLOW].ok and not by_name[CRASHING].ok
+    connection = sqlite3.connect(db)
+    statuses = dict(connection.execute("select spider, status from crawl_runs"))
+    reasons = dict(connection.execute("select spider, finish_reason from crawl_runs"))
+    connection.close()
+    # each healthy spider and the stopped one has a run of its own; the stopped one closed as timed out
+    assert statuses == {SLOW: "failed", **{name: "finished" for name in healthy}}
+    assert reasons[SLOW] == "timeout"
+    # each spider's own log file, holding its own records only
+    assert {o.log_file.name for o in outcomes} == {f"{name}.log" for name in (SLOW, CRASHING, *healthy)}
+    assert "crawler.nowhere" in by_name[CRASHING].log_file.read_text()
+    assert "past its time limit" in by_name[SLOW].log_file.read_text()
+    for name in healthy:
+        text = by_name[name].log_file.read_text() if by_name[name].log_file.exists() else ""
+        assert "crawler.nowhere" not in text and "past its time limit" not in text
+
+
+def test_a_batch_replay_whose_child_dies_crawls_the_unfinished_spiders_again_one_by_one(tmp_path, monkeypatch):
+    import crawler.batch as batch
+
+    db = tmp_path / "glocal.db"
+    # the batch child is killed 0.5 s in, before Scrapy has even started: no crawl of it finished
+    monkeypatch.setattr(batch, "BATCH_EXIT_MARGIN", 0.5 - 600)
+    outcomes = list(batch.replay_all([HEALTHY, "eccar_members"], db_path=db, timeout=600, replay=str(SAMPLE)))
+    assert [o.spider for o in outcomes] == [HEALTHY, "eccar_members"]
+    assert all(o.ok for o in outcomes), [o.message for o in outcomes]
+    connection = sqlite3.connect(db)
+    finished = sorted(connection.execute("select spider from crawl_runs where status = 'finished'"))
+    connection.close()
+    assert finished == [("eccar_members",), (HEALTHY,)]
+
+
+def test_sigterm_to_a_batch_replay_stops_the_crawl_running_and_starts_no_other(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "glocal.db"
+    command = [str(Path(sys.executable).parent / "glocal"), "crawl", "--all", "--replay", str(SAMPLE), "--db", str(db)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def runs():
+        try:
+            connection = sqlite3.connect(db)
+            try:
+                return connection.execute("select spider, status from crawl_runs order by id").fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            return []
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(status == "finished" for _, status in runs()):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    rows = runs()
+    if all(status == "finished" for _, status in rows) and len(rows) == out.count("\n") and "interrupted" not in err:
+        pytest.skip("the whole batch ended before the signal arrived")
+    assert process.returncode == 1
+    assert "interrupted by SIGTERM" in err, err
+    assert all(status != "running" for _, status in rows), rows  # the cut-short run was closed, not left open
+    printed = out.count("\n") + err.count("interrupted by SIGTERM")
+    assert printed == len(rows) < 22  # the spiders not started are left out; the others keep their line
+    finished = [spider for spider, status in rows if status == "finished"]
+    for spider in finished:
+        assert f"{spider}: run " in out

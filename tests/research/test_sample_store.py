@@ -46,3 +46,27 @@ def test_the_command_builds_the_store_the_tests_build_in_process(tmp_path):
     assert list(by_tests) == list(by_command)
     for table, rows in by_command.items():
         assert by_tests[table] == rows, f"{table} differs"
+
+
+def test_the_batch_replay_builds_the_store_a_child_per_spider_builds(tmp_path):
+    """`glocal crawl --replay` runs every spider in one child (crawler/batch.py); a child per spider
+    (crawler/child.py, still the path of live crawls and of a batch that died) builds the same store."""
+    from cli.common import spider_class, spider_names, start_urls
+    from crawler.batch import replay_all
+    from crawler.download_handlers import archive_index
+    from crawler.pool import crawl_each
+
+    index = archive_index(SAMPLE_ARCHIVE)
+    names = [name for name in spider_names()
+             if (starts := start_urls(spider_class(name))) and all(url in index for url in starts)]
+    batch_db, children_db = tmp_path / "batch" / "glocal.db", tmp_path / "children" / "glocal.db"
+    children_db.parent.mkdir()
+    batch = list(replay_all(names, db_path=batch_db, timeout=300, replay=str(SAMPLE_ARCHIVE)))
+    children = list(crawl_each({name: spider_class(name) for name in names}, workers=1, db_path=children_db,
+                               timeout=300, replay=str(SAMPLE_ARCHIVE)))
+    assert [o.message for o in batch] == [o.message for o in children]
+    assert all(o.ok for o in batch), [o.message for o in batch if not o.ok]
+    by_batch, by_children = contents(batch_db), contents(children_db)
+    assert list(by_batch) == list(by_children)
+    for table, rows in by_children.items():
+        assert by_batch[table] == rows, f"{table} differs"
