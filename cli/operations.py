@@ -79,8 +79,8 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
     (403s and challenge pages called out as blocking, with the headers that name the
     protection), URLs robots.txt forbids, items against the spider's expectations, and each
     declared landmark found or missing. Every response is archived in the scratch folder, ready
-    for `glocal fixtures add`. Up to CRAWL_WORKERS spiders crawl at once, never two of one site;
-    the verdicts come in the spiders' order. Exit status 1 when any spider is blind.
+    for `glocal fixtures add`. Live, up to CRAWL_WORKERS spiders crawl at once, never two of
+    one site; a replay runs them all in one child process. The verdicts come in the spiders' order. Exit status 1 when any spider is blind.
 
     Examples:
 
@@ -124,9 +124,19 @@ def check(spiders, live, replay, as_json, scratch, timeout, workers):
                                                     "the spider's start URL"])
     crawled = {name: cls for name, cls in classes.items() if name not in verdicts}
     workers = workers or default_workers(settings.getint("CRAWL_WORKERS"), replay=bool(replay))
-    for outcome in crawl_each(crawled, workers=workers, db_path=scratch_db,
-                              replay=replay, overrides=('LOG_LEVEL="DEBUG"',),
-                              timeout=timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT")):
+    limit = timeout or settings.getfloat("SCHEDULER_CRAWL_TIMEOUT")
+    if not crawled:
+        outcomes = []
+    elif replay:
+        # A replay waits on no network: every spider's crawler in one child (crawler/batch.py), as
+        # `glocal crawl --replay` does, sparing each its own Scrapy start-up.
+        from crawler.batch import replay_all
+
+        outcomes = replay_all(list(crawled), db_path=scratch_db, replay=replay, timeout=limit, log_level="DEBUG")
+    else:
+        outcomes = crawl_each(crawled, workers=workers, db_path=scratch_db, replay=replay,
+                              overrides=('LOG_LEVEL="DEBUG"',), timeout=limit)
+    for outcome in outcomes:
         verdicts[outcome.spider] = judge(classes[outcome.spider], db_path=scratch_db, outcome=outcome,
                                          log_file=outcome.log_file)
     verdicts = [verdicts[name] for name in classes if name in verdicts]  # the spiders' order

@@ -31,13 +31,17 @@ BATCH_EXIT_MARGIN = 30.0
 def replay_all(spiders: list[str], *, db_path: str | Path, timeout: float, replay: str,
                overrides: tuple[str, ...] = (), alerts_config: str | None = None,
                timeouts: dict[str, float] | None = None,
-               spider_overrides: dict[str, tuple[str, ...]] | None = None) -> Iterator[child.CrawlOutcome]:
+               spider_overrides: dict[str, tuple[str, ...]] | None = None,
+               log_level: str | None = None) -> Iterator[child.CrawlOutcome]:
     """Crawl every spider of `spiders` from the archive `replay` in one child process; yield each
     one's outcome in the order of `spiders`.
 
     :param timeout: each crawl's time limit in seconds; `timeouts` may give a spider its own
     :param spider_overrides: NAME=VALUE settings for one spider's crawler only (tests, experiments)
+    :param log_level: the crawls' log level (`glocal check` reads DEBUG lines); else LOG_LEVEL's
     """
+    if not spiders:
+        return  # nothing to crawl: no child, no plan file
     settings = child._project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
     failed_runs = settings.getint("ALERTS_HEALTH_FAILED_RUNS")
@@ -56,7 +60,7 @@ def replay_all(spiders: list[str], *, db_path: str | Path, timeout: float, repla
     outcome_file = logs / f"replay-batch.{os.getpid()}.outcome"
     plan_file.write_text(json.dumps(plan), encoding="utf-8")
     outcome_file.unlink(missing_ok=True)
-    level = from_environment("LOG_LEVEL") or "WARNING"
+    level = log_level or from_environment("LOG_LEVEL") or "WARNING"
     command = [sys.executable, "-m", "crawler.batch_runner", "--plan", str(plan_file), "--db", str(db_path),
                "--replay", str(Path(replay).resolve()), "--log-level", level, "--outcome", str(outcome_file)]
     if alerts_config:
