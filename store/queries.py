@@ -150,6 +150,29 @@ _EVIDENCE_OF = """select s.*, coalesce(k.kind, 'roster') = 'roster' as is_list
 # from its act, withdrawn from the day its withdrawal took effect.
 _AS_OF_COLUMNS = ("instrument_key", "actor_id", "actor", "country", "geonames_id", "name_as_published", "on_list",
                   "status", "signed_on", "signed_on_source", "first_seen_at", "sources", "url")
+# The grouping of the evidence rows into one signatory each, at the moment (signatories_as_of's tail).
+_AS_OF_GROUPED = """grouped as (
+  select r.actor_id, max(r.is_list and r.stands) as on_list, max(r.is_list and r.seen) as list_seen,
+         max(r.stands) as any_stands,
+         coalesce(max(case when r.is_list and r.stands then r.country end), max(case when r.stands then r.country end)) as country,
+         coalesce(min(case when r.is_list and r.stands then r.actor_name end), min(case when r.stands then r.actor_name end)) as name_as_published,
+         max(case when r.is_list and r.stands then r.status_then end) as status,
+         coalesce(min(case when r.is_list and r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end),
+                  min(case when r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end)) as dated,
+         min(case when r.stands then r.first_seen_at end) as first_seen_at,
+         group_concat(distinct case when r.stands then r.source end) as sources,
+         coalesce(min(case when r.is_list and r.stands then r.url end), min(case when r.stands then r.url end)) as url
+  from rows r group by r.actor_id
+)
+select (select key from pick_instrument) as instrument_key, g.actor_id, a.name as actor,
+       coalesce(g.country, a.country) as country, a.geonames_id, g.name_as_published, g.on_list, g.status,
+       substr(g.dated, 1, instr(g.dated, char(31)) - 1) as signed_on,
+       substr(g.dated, instr(g.dated, char(31)) + 1) as signed_on_source,
+       g.first_seen_at, g.sources, g.url
+from grouped g left join actors a on a.id = g.actor_id
+where g.on_list or (not g.list_seen and g.any_stands)
+)"""
+
 _AS_OF_CORE = """
 select * from (
 with moment(until, day) as (
@@ -180,27 +203,7 @@ rows as (
               else e.status end as status_then
   from latest e
 ),
-grouped as (
-  select r.actor_id, max(r.is_list and r.stands) as on_list, max(r.is_list and r.seen) as list_seen,
-         max(r.stands) as any_stands,
-         coalesce(max(case when r.is_list and r.stands then r.country end), max(case when r.stands then r.country end)) as country,
-         coalesce(min(case when r.is_list and r.stands then r.actor_name end), min(case when r.stands then r.actor_name end)) as name_as_published,
-         max(case when r.is_list and r.stands then r.status_then end) as status,
-         coalesce(min(case when r.is_list and r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end),
-                  min(case when r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end)) as dated,
-         min(case when r.stands then r.first_seen_at end) as first_seen_at,
-         group_concat(distinct case when r.stands then r.source end) as sources,
-         coalesce(min(case when r.is_list and r.stands then r.url end), min(case when r.stands then r.url end)) as url
-  from rows r group by r.actor_id
-)
-select (select key from pick_instrument) as instrument_key, g.actor_id, a.name as actor,
-       coalesce(g.country, a.country) as country, a.geonames_id, g.name_as_published, g.on_list, g.status,
-       substr(g.dated, 1, instr(g.dated, char(31)) - 1) as signed_on,
-       substr(g.dated, instr(g.dated, char(31)) + 1) as signed_on_source,
-       g.first_seen_at, g.sources, g.url
-from grouped g left join actors a on a.id = g.actor_id
-where g.on_list or (not g.list_seen and g.any_stands)
-)"""
+""" + _AS_OF_GROUPED
 _AS_OF = _loud(_AS_OF_CORE, _AS_OF_COLUMNS, "on_list desc, actor, name_as_published",
                ctes=(_pick_instrument("instrument"),), problems=(_instrument_problem("instrument"), _MOMENT_PROBLEM))
 
