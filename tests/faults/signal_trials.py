@@ -22,6 +22,17 @@ from tests.helpers import ROOT
 STOP_TIMEOUT = 120  # deploy/glocal-watch.service TimeoutStopSec
 
 
+def _reap_orphans(db) -> list[int]:
+    """The crawl children still alive 15 s after their parent ended (killed here, so no trial leaks one)."""
+    gone_by = time.monotonic() + 15
+    while _crawlers_of(db) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    orphans = _crawlers_of(db)
+    for pid in orphans:
+        os.kill(pid, signal.SIGKILL)
+    return orphans
+
+
 def _crawlers_of(db: Path) -> list[int]:
     """Pids of crawl children writing into `db` (their command line names it)."""
     found = []
@@ -71,12 +82,7 @@ def _stop(result: TrialResult, site: FaultySite, *, how: int, stall: bool, kill_
         parent.wait()
     err = (folder / "err").read_text()
     took = time.monotonic() - sent
-    gone_by = time.monotonic() + 15
-    while _crawlers_of(db) and time.monotonic() < gone_by:
-        time.sleep(0.1)
-    orphans = _crawlers_of(db)
-    for pid in orphans:
-        os.kill(pid, signal.SIGKILL)
+    orphans = _reap_orphans(db)
     runs = _run_status(db)
     name = "SIGKILL" if kill_parent else signal.Signals(how).name
     result.tracebacks += int("Traceback" in err)
@@ -128,12 +134,7 @@ def _stop_backfill(result: TrialResult) -> None:
             parent.wait()
         took = time.monotonic() - sent
         release.set()
-    gone_by = time.monotonic() + 15
-    while _crawlers_of(db) and time.monotonic() < gone_by:
-        time.sleep(0.1)
-    orphans = _crawlers_of(db)
-    for pid in orphans:
-        os.kill(pid, signal.SIGKILL)
+    orphans = _reap_orphans(db)
     err = (folder / "err").read_text()
     runs = _run_status(db) if db.exists() else []
     result.tracebacks += int("Traceback" in err)
