@@ -255,17 +255,25 @@ def run_cli(*args, env: dict | None = None) -> Outcome:
     return Outcome(result.exit_code, result.stdout, result.stderr)
 
 
+def health_after_run(db: Path, spider: str, *, failed_runs: int = 3, drop_ratio: float = 0.5):
+    """What the parent of a crawl does once its run ended (alerts.health.after_run): the health
+    change it records, if any."""
+    from alerts import health
+    from store import open_db
+
+    with open_db(db) as store:
+        return health.after_run(store, spider, failed_runs=failed_runs, drop_ratio=drop_ratio)
+
+
 def crawl_all_in_process(archive: Path, db: Path) -> Outcome:
     """`glocal crawl --all --replay ARCHIVE --db DB` in this process: the same spiders in the same
     order (those whose start URL the archive holds), each crawled in process (crawl_in_process)
     instead of in a child, then the spider's health recorded as the parent of a child crawl records
     it. Returns what the command would: exit 1 unless every run finished healthy, and its lines. tests/research/test_sample_store.py (marker `slow`)
     checks that the store this builds is the store the command builds."""
-    from alerts import health
     from cli.common import open_store, project_settings, spider_class, spider_names, start_urls
     from crawler.child import run_line
     from crawler.download_handlers import archive_index
-    from store import open_db
 
     index = archive_index(archive)
     settings = project_settings()
@@ -276,9 +284,8 @@ def crawl_all_in_process(archive: Path, db: Path) -> Outcome:
         if not starts or any(url not in index for url in starts):
             continue  # skipped by the command too: the archive has no record of its start URL
         run = crawl_in_process(name, db=db, replay=Path(archive).resolve(), timeout=300)  # as the child is given it
-        with open_db(db) as store:
-            change = health.after_run(store, name, failed_runs=settings.getint("ALERTS_HEALTH_FAILED_RUNS"),
-                                      drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
+        change = health_after_run(db, name, failed_runs=settings.getint("ALERTS_HEALTH_FAILED_RUNS"),
+                                  drop_ratio=settings.getfloat("ALERTS_HEALTH_DROP_RATIO"))
         lines.append(run_line(name, run) + (f" [{change}]" if change else "") if run else f"{name}: no run")
         healthy = healthy and bool(run) and run["status"] == "finished" and bool(run["healthy"])
     return Outcome(0 if healthy else 1, "".join(line + "\n" for line in lines))

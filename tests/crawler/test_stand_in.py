@@ -12,10 +12,8 @@ import re
 
 import pytest
 
-from alerts import health
 from spiders.parsers.stand_in import READER
-from store import open_db
-from tests.helpers import query, replay_steps, saved_pages
+from tests.helpers import health_after_run, query, replay_steps, saved_pages
 
 SPIDER = "c40_accelerators"
 PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
@@ -44,8 +42,7 @@ def history(tmp_path_factory):
         edits = {"clean-air-cities.html": redesigned} if number else None
         steps = [(day, saved_pages(SPIDER, PAGES, day=day, edits=edits))]
         replay_steps(folder, SPIDER, steps, db=db_path)
-        with open_db(db_path) as db:
-            alerts.append(health.after_run(db, SPIDER, failed_runs=3, drop_ratio=0.5))  # as the crawl's parent does
+        alerts.append(health_after_run(db_path, SPIDER))  # as the crawl's parent does
     return db_path, alerts
 
 

@@ -14,9 +14,7 @@ import re
 
 import pytest
 
-from alerts import health
-from store import open_db
-from tests.helpers import archive_of, query, replay_like_cli, saved_pages
+from tests.helpers import archive_of, health_after_run, query, replay_like_cli, saved_pages
 
 ROME = "https://uclg.org/rome-charter-2020/"
 SCOPE = "signatures:uclg_declarations/rome-charter"
@@ -47,11 +45,7 @@ def redesigned(tmp_path_factory):
     for day, (name, edits) in enumerate(steps, start=20):
         results[name] = crawl(folder, db, name, saved_pages("uclg_declarations", PAGES, day=f"2026-11-{day}",
                                                             edits=edits))
-        store = open_db(db)
-        try:
-            alerts[name] = health.after_run(store, "uclg_declarations", failed_runs=3, drop_ratio=0.5)
-        finally:
-            store.close()
+        alerts[name] = health_after_run(db, "uclg_declarations")
     return {"db": db, "results": results, "alerts": alerts}
 
 
