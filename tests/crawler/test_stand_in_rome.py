@@ -17,7 +17,7 @@ import re
 import pytest
 
 from spiders.parsers.stand_in import READER
-from tests.alerts.support import rules_file
+from tests.alerts.support import ops_rules, rules_file
 from tests.helpers import archive_of, glocal, query, saved_pages
 
 SPIDER = "uclg_declarations"
@@ -26,21 +26,8 @@ SCOPE = "signatures:uclg_declarations/rome-charter"
 VALENCIA = "uclg_declarations/rome-charter/valencia"
 PAGES = ["rabat.html", "bogota.html", "durban.html", "rome-charter.html", "pact.html", "lampedusa.html"]
 DAYS = ("2026-11-20", "2026-11-21", "2026-11-22")
-RULES = """
-[channels.ops]
-type = "slack"
-webhook_url_env = "TEST_SLACK_WEBHOOK"
-
-[[rules]]
-name = "operations"
-kinds = ["health.failed", "health.recovered"]
-channels = ["ops"]
-
-[[rules]]
-name = "signings"
-kinds = ["signature.added", "signature.removed"]
-channels = ["ops"]
-"""
+RULES = ops_rules(("operations", ["health.failed", "health.recovered"]),
+                  ("signings", ["signature.added", "signature.removed"]), hook="TEST_SLACK_WEBHOOK")
 
 
 def as_tiles(body: bytes) -> bytes:
