@@ -31,23 +31,29 @@ class Page:
     text: str
 
 
-def fixture_pages() -> list[Page]:
-    """Every saved HTML/XML/JSON page of every spider that has a parser module."""
-    pages = []
+def parser_fixture_pages():
+    """(spider, filename, meta.json entry) of every saved page with a URL of every spider that has a
+    parser module: the pages the fuzzers start from."""
     for parser_file in sorted(PARSERS.glob("*.py")):
         spider = parser_file.stem
         meta_path = FIXTURES / spider / "meta.json"
         if spider.startswith("_") or not meta_path.exists():
             continue
         for filename, info in json.loads(meta_path.read_text(encoding="utf-8")).items():
-            if filename.endswith((".txt",)) or "url" not in info:
-                continue
-            try:
-                text = (FIXTURES / spider / filename).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if _routed(spider, info["url"]):
-                pages.append(Page(spider, filename, info["url"], text))
+            if not filename.endswith(".txt") and "url" in info:
+                yield spider, filename, info
+
+
+def fixture_pages() -> list[Page]:
+    """Every saved HTML/XML/JSON page of every spider that has a parser module."""
+    pages = []
+    for spider, filename, info in parser_fixture_pages():
+        try:
+            text = (FIXTURES / spider / filename).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _routed(spider, info["url"]):
+            pages.append(Page(spider, filename, info["url"], text))
     return pages
 
 

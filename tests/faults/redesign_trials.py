@@ -30,10 +30,10 @@ from urllib.parse import urljoin
 from crawler.archive import ArchivedResponse, build_archive, pages_from_fixtures
 from kit.errors import ParseError
 from kit.items import ROSTER, Link, ScopeReport, default_scope
+from tests.faults.fuzz import parser_fixture_pages
 from tests.faults.redesign import redesigns_for
 from tests.helpers import FIXTURES, crawl_in_process
 
-PARSERS = Path(__file__).parent.parent.parent / "spiders" / "parsers"
 BASELINE_DAY, TRIAL_DAY = "2026-12-01", "2026-12-02"
 READ, FLAGGED, MISSED, SKIPPED = "read right", "flagged", "missed", "not applicable"
 STANDING_IN = "the generic roster reader stood in"  # a flagged trial's detail: the list was read, held, by the reader
@@ -69,23 +69,17 @@ def roster_fixtures(only: tuple[str, ...] | None = None) -> list[RosterFixture]:
     """Every saved page of every spider whose parser reads a non-empty roster from it (`only`:
     those of these "spider/file" ids)."""
     found = []
-    for parser_file in sorted(PARSERS.glob("*.py")):
-        spider = parser_file.stem
-        meta_path = FIXTURES / spider / "meta.json"
-        if spider.startswith("_") or not meta_path.exists():
+    for spider, filename, info in parser_fixture_pages():
+        if info.get("status", 200) != 200:
             continue
-        module = importlib.import_module(f"spiders.parsers.{spider}")
-        routes = getattr(module, "ROUTES", None)
+        routes = getattr(importlib.import_module(f"spiders.parsers.{spider}"), "ROUTES", None)
         if routes is None:
             continue
-        for filename, info in json.loads(meta_path.read_text(encoding="utf-8")).items():
-            if "url" not in info or filename.endswith(".txt") or info.get("status", 200) != 200:
-                continue
-            if only is not None and f"{spider}/{filename}" not in only:
-                continue
-            fixture = _roster_fixture(spider, filename, info["url"], routes)
-            if fixture is not None:
-                found.append(fixture)
+        if only is not None and f"{spider}/{filename}" not in only:
+            continue
+        fixture = _roster_fixture(spider, filename, info["url"], routes)
+        if fixture is not None:
+            found.append(fixture)
     return found
 
 
