@@ -36,7 +36,7 @@ def contents(path: Path) -> dict[str, list[tuple]]:
 
 def test_the_command_builds_the_store_the_tests_build_in_process(tmp_path):
     glocal = Path(sys.executable).parent / "glocal"
-    command = subprocess.run([str(glocal), "crawl", "--all", "--workers", "1", "--replay", str(SAMPLE_ARCHIVE), "--db",
+    command = subprocess.run([str(glocal), "crawl", "--all", "--replay", str(SAMPLE_ARCHIVE), "--db",
                               str(tmp_path / "command" / "glocal.db")], capture_output=True, text=True, timeout=900)
     assert command.returncode == 0, command.stdout + command.stderr
     in_process = crawl_all_in_process(SAMPLE_ARCHIVE, tmp_path / "in-process" / "glocal.db")
