@@ -103,14 +103,18 @@ names_{param}(name) as (
   -- the alias "Eurocities"): the aliases compare without case, memberships.network and issuers with it
   union all select distinct network from memberships
   where network collate nocase in (select alias from network_aliases where network_id in (select id from tree_{param}))
-  union all select distinct issuer_as_printed from instrument_issuers where network_id in (select id from tree_{param})
+  -- an issuer as printed names the network when the vocabulary maps it there (instrument_issuers' join),
+  -- read from the split kept by m301's triggers rather than by splitting every instrument's issuer
+  union all select distinct n.issuer_as_printed from instrument_issuer_names n
+  join network_aliases a on a.alias = n.issuer_as_printed join networks w on w.id = a.network_id
+  where w.id in (select id from tree_{param})
 )"""
 
 
 def _network_problem(param: str) -> str:
     return f"""case when exists (select 1 from tree_{param})
             or exists (select 1 from memberships where network = trim(:{param}))
-            or exists (select 1 from instrument_issuers where issuer_as_printed = trim(:{param}))
+            or exists (select 1 from instrument_issuer_names where issuer_as_printed = trim(:{param}))
   then null
   else 'unknown network ' || quote(:{param}) || ' (a name of the networks table, a memberships.network or an instruments.issuer)' end"""
 
@@ -322,42 +326,31 @@ _COUNT_HISTORY = _loud(_COUNT_HISTORY_CORE, _COUNT_HISTORY_COLUMNS, "day",
 
 # Members of :network (its memberships under any of its names, or a current signing of an
 # instrument it or one of its bodies issued), whether they also belong to :other, and how many of
-# :network's own instruments each signed (distinct instruments, never evidence rows).
+# :network's own instruments each signed (distinct instruments, never evidence rows). The current
+# signings and each instrument's issuers are read from the tables m301's triggers keep
+# (current_signings, instrument_issuer_names): the rule of the signings view and the split of
+# instruments.issuer are applied when a row is written, not over every evidence row at each call.
 _OVERLAP_COLUMNS = ("actor_id", "actor", "country", "in_other", "instruments_signed")
-def _current_signers(instruments: str) -> str:
-    # The current signings of the instruments in CTE `instruments`, from their evidence rows (read
-    # from the index alone, removed ones included): on the list (a list row not removed), or named by
-    # news only (no list row ever, a news row not removed): the rule of the signings view.
-    return f"""select actor_id, instrument_key from (
-    select s.actor_id, s.instrument_key,
-           max(coalesce(k.kind, 'roster') = 'roster' and s.removed_at is null) as on_list,
-           max(coalesce(k.kind, 'roster') = 'roster') as list_ever,
-           max(s.removed_at is null) as any_current
-    from {instruments} i cross join signatures s on s.instrument_key = i.instrument_key
-    left join scope_kinds k on k.scope = s.scope
-    group by s.actor_id, s.instrument_key)
-  where on_list or (not list_ever and any_current)"""
-
-
 _OVERLAP_CORE = """
 select * from (
 with a_instruments as (
-  select distinct instrument_key from instrument_issuers where issuer_as_printed in (select name from names_network)
+  select distinct instrument_key from instrument_issuer_names where issuer_as_printed in (select name from names_network)
 ),
 b_instruments as (
-  select distinct instrument_key from instrument_issuers where issuer_as_printed in (select name from names_other)
+  select distinct instrument_key from instrument_issuer_names where issuer_as_printed in (select name from names_other)
 ),
 a_rows as (
   select actor_id, null as instrument_key from memberships
   where network in (select name from names_network) and removed_at is null
   union all
-  """ + _current_signers("a_instruments") + """
+  select c.actor_id, c.instrument_key from a_instruments i cross join current_signings c on c.instrument_key = i.instrument_key
 ),
-a as (select actor_id, count(distinct instrument_key) as instruments_signed from a_rows group by actor_id),
+-- each (actor, instrument) once (distinct instruments, current_signings' key), so count() counts instruments
+a as (select actor_id, count(instrument_key) as instruments_signed from a_rows group by actor_id),
 b as (
   select actor_id from memberships where network in (select name from names_other) and removed_at is null
-  union
-  select actor_id from (""" + _current_signers("b_instruments") + """)
+  union all  -- only asked "in b?": a repeated actor costs no de-duplication
+  select c.actor_id from b_instruments i cross join current_signings c on c.instrument_key = i.instrument_key
 )
 select ac.id as actor_id, ac.name as actor, ac.country,
        coalesce(a.actor_id in (select actor_id from b), 0) as in_other,
