@@ -290,3 +290,17 @@ def test_a_store_written_before_m301_gets_both_tables_from_the_migration(tmp_pat
     kept_tables_agree_with_the_views(db)
     assert answers_as_before(db, list(NETWORKS) + ["C40"]) > 0
     db.close()
+
+
+def test_the_plan_reads_the_kept_tables_and_no_evidence_row():
+    from store.queries import QUERIES
+
+    db = open_db(":memory:", memory=True)
+    plan = [row[3] for row in db.execute("explain query plan " + QUERIES["network_overlap"].sql,
+                                         {"network": "C40 Cities", "other": "Covenant of Mayors"})]
+    db.close()
+    assert [step for step in plan if step.startswith("SEARCH c ")] == [
+        "SEARCH c USING PRIMARY KEY (instrument_key=?)"] * 2, plan  # each side's signings, per instrument
+    assert any("instrument_issuer_names USING PRIMARY KEY (issuer_as_printed=?)" in step for step in plan), plan
+    # No evidence row, no split of every instrument's issuer (the view scans `instruments` whole).
+    assert not any("signatures" in step or "SCAN instruments" in step or "SCAN parts" in step for step in plan), plan
