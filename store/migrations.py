@@ -1025,6 +1025,96 @@ def m301_current_signings_and_issuer_names(db: Database):
     db.execute("""insert or ignore into instrument_issuer_names (issuer_as_printed, instrument_key)
                   select issuer_as_printed, instrument_key from instrument_issuers""")
 
+def _recount_memberships(network: str, actor: str) -> str:
+    # An actor's current memberships under one printed network name, counted again (one look in
+    # m095's covering index); a row with nothing left to hold is deleted.
+    return f"""insert into network_members (network, actor_id, memberships)
+               select {network}, {actor}, (select count(*) from memberships
+                                           where network = {network} and removed_at is null and actor_id = {actor})
+               where {network} is not null and {actor} is not null
+               on conflict (network, actor_id) do update set memberships = excluded.memberships;
+               delete from network_members where network = {network} and actor_id = {actor}
+                                             and memberships = 0 and instruments = 0;"""
+
+
+def _signings_under(names: str, actor: str, step: int) -> str:
+    # An actor's count of current signings under each printed issuer name in `names`, moved by `step`.
+    if step > 0:
+        return f"""insert into network_members (network, actor_id, instruments)
+                   select name, {actor}, 1 from ({names}) where name is not null and {actor} is not null
+                   on conflict (network, actor_id) do update set instruments = instruments + 1;"""
+    return f"""update network_members set instruments = instruments - 1
+               where actor_id = {actor} and network in ({names});
+               delete from network_members where actor_id = {actor} and network in ({names})
+                                             and memberships = 0 and instruments = 0;"""
+
+
+def _signers_under(name: str, instrument: str, step: int) -> str:
+    # The same for every current signatory of one instrument, under one issuer name.
+    signers = f"select actor_id from current_signings where instrument_key = {instrument}"
+    if step > 0:
+        return f"""insert into network_members (network, actor_id, instruments)
+                   select {name}, actor_id, 1 from ({signers}) where true
+                   on conflict (network, actor_id) do update set instruments = instruments + 1;"""
+    return f"""update network_members set instruments = instruments - 1
+               where network = {name} and actor_id in ({signers});
+               delete from network_members where network = {name} and actor_id in ({signers})
+                                             and memberships = 0 and instruments = 0;"""
+
+
+@migrations()
+def m302_network_members(db: Database):
+    # network_overlap with m301's tables still grouped every current signing of a network's
+    # instruments by actor (42,000 rows for the Covenant's list and its three commitments at
+    # 1,000,000 signatures). network_members holds, per name a source prints for a network (a
+    # memberships.network, an issuer as printed) and per actor, how many current memberships and how
+    # many current signings of instruments naming that issuer it has: a network's side is one row per
+    # actor, already counted. Triggers keep it from memberships (counted again for the one pair a
+    # write touches), current_signings and instrument_issuer_names (moved by one), so it follows every
+    # write to the rows those follow, in the same transaction.
+    db.execute("""create table network_members (network text not null, actor_id integer not null,
+                  memberships integer not null default 0, instruments integer not null default 0,
+                  primary key (network, actor_id)) without rowid""")
+    db.execute("""insert into network_members (network, actor_id, memberships, instruments)
+                  select network, actor_id, sum(member), sum(signed) from (
+                    select network, actor_id, 1 as member, 0 as signed from memberships
+                    where removed_at is null and actor_id is not null and network is not null
+                    union all
+                    select n.issuer_as_printed, c.actor_id, 0, 1 from instrument_issuer_names n
+                    join current_signings c on c.instrument_key = n.instrument_key
+                  ) group by network, actor_id""")
+    db.execute(f"""create trigger memberships_members_ai after insert on memberships begin
+                       {_recount_memberships('new.network', 'new.actor_id')}
+                   end""")
+    db.execute(f"""create trigger memberships_members_au after update of network, actor_id, removed_at on memberships begin
+                       {_recount_memberships('old.network', 'old.actor_id')}
+                       {_recount_memberships('new.network', 'new.actor_id')}
+                   end""")
+    db.execute(f"""create trigger memberships_members_ad after delete on memberships begin
+                       {_recount_memberships('old.network', 'old.actor_id')}
+                   end""")
+    names = "select issuer_as_printed as name from instrument_issuer_names where instrument_key = {}"
+    db.execute(f"""create trigger current_signings_members_ai after insert on current_signings begin
+                       {_signings_under(names.format('new.instrument_key'), 'new.actor_id', +1)}
+                   end""")
+    db.execute(f"""create trigger current_signings_members_au after update on current_signings begin
+                       {_signings_under(names.format('old.instrument_key'), 'old.actor_id', -1)}
+                       {_signings_under(names.format('new.instrument_key'), 'new.actor_id', +1)}
+                   end""")
+    db.execute(f"""create trigger current_signings_members_ad after delete on current_signings begin
+                       {_signings_under(names.format('old.instrument_key'), 'old.actor_id', -1)}
+                   end""")
+    db.execute(f"""create trigger instrument_issuer_names_members_ai after insert on instrument_issuer_names begin
+                       {_signers_under('new.issuer_as_printed', 'new.instrument_key', +1)}
+                   end""")
+    db.execute(f"""create trigger instrument_issuer_names_members_au after update on instrument_issuer_names begin
+                       {_signers_under('old.issuer_as_printed', 'old.instrument_key', -1)}
+                       {_signers_under('new.issuer_as_printed', 'new.instrument_key', +1)}
+                   end""")
+    db.execute(f"""create trigger instrument_issuer_names_members_ad after delete on instrument_issuer_names begin
+                       {_signers_under('old.issuer_as_printed', 'old.instrument_key', -1)}
+                   end""")
+
 # --- outputs: what researchers filter (m350-m399) ----------------------------------------------------
 
 @migrations()

@@ -1,5 +1,6 @@
 """m301 keeps the signings the rule makes current (current_signings) and the bodies each instrument
-names as its issuer (instrument_issuer_names) by triggers, and network_overlap reads them: it must
+names as its issuer (instrument_issuer_names) by triggers, m302 each printed network name's members
+and signatories with their counts (network_members), and network_overlap reads them: it must
 answer exactly as the SQL it replaced, which applied the rule to every evidence row and split every
 issuer at each call. That SQL is kept here verbatim as the reference (store/queries.py's
 network_overlap before m301, parameters' CTEs and problem row included).
@@ -115,6 +116,17 @@ def kept_tables_agree_with_the_views(db):
     kept = db.execute("select issuer_as_printed, instrument_key from instrument_issuer_names order by 1, 2").fetchall()
     truth = db.execute("select distinct issuer_as_printed, instrument_key from instrument_issuers order by 1, 2").fetchall()
     assert kept == truth
+    kept = db.execute("select network, actor_id, memberships, instruments from network_members order by 1, 2").fetchall()
+    truth = db.execute("""
+        select network, actor_id, sum(member), sum(signed) from (
+          select network, actor_id, 1 as member, 0 as signed from memberships
+          where removed_at is null and actor_id is not null
+          union all
+          select i.issuer_as_printed, g.actor_id, 0, 1
+          from (select distinct issuer_as_printed, instrument_key from instrument_issuers) i
+          join signings g on g.instrument_key = i.instrument_key and g.current = 1 and g.actor_id is not null)
+        group by network, actor_id order by 1, 2""").fetchall()
+    assert kept == truth
 
 
 def network_names(db):
@@ -158,7 +170,8 @@ def test_network_overlap_answers_as_the_replaced_sql(request, store):
 CITIES = ("Paris", "Lima", "Oslo", "Durban", "Accra", "Amman", "Austin", "Bogotá", "London", "Milano", "Quito",
           "Barcelona", "Dhaka", "Lagos", "Nairobi", "Seoul", "Tokyo", "Madrid", "Lisbon", "Vienna")
 INSTRUMENTS = {"test/pledge-a": "C40 Cities", "test/pledge-b": "C40", "test/charter": "UCLG; Eurocities",
-               "test/compact": "Covenant of Mayors", "test/declaration": "UN-Habitat"}
+               "test/compact": "Covenant of Mayors", "test/declaration": "UN-Habitat",
+               "test/joint": "C40; C40 Cities"}  # two names of one network: its signatories count it once
 NETWORKS = ("C40 Cities", "Covenant of Mayors", "EUROCITIES", "UCLG")
 
 
@@ -263,12 +276,15 @@ def test_the_kept_tables_follow_every_write_and_the_answers_stay_those_of_the_re
     assert compared > 100
 
 
-def test_a_store_written_before_m301_gets_both_tables_from_the_migration(tmp_path):
+def test_a_store_written_before_m301_gets_the_kept_tables_from_the_migrations(tmp_path):
     path = tmp_path / "glocal.db"
     db = open_db(path)
     triggers = [name for name, in db.execute(
-        "select name from sqlite_master where type = 'trigger' and (name like '%current%' or name like '%issuer_names%')")]
-    assert len(triggers) == 10  # four on signatures, three on scope_kinds, three on instruments
+        "select name from sqlite_master where type = 'trigger' "
+        "and (name like '%current%' or name like '%issuer_names%' or name like '%\\_members\\_%' escape '\\')")]
+    # m301: four on signatures, three on scope_kinds, three on instruments; m302: three on each of
+    # memberships, current_signings and instrument_issuer_names.
+    assert len(triggers) == 19, triggers
     # As before m301: no kept tables, no triggers, m100's trigger on scope_runs.
     for name in triggers:
         db.execute(f"drop trigger {name}")
@@ -276,17 +292,19 @@ def test_a_store_written_before_m301_gets_both_tables_from_the_migration(tmp_pat
     db.execute("""create trigger scope_runs_kind_ai after insert on scope_runs begin
                       insert or replace into scope_kinds (scope, kind) values (new.scope, coalesce(new.kind, 'roster'));
                   end""")
-    db.execute("drop table current_signings")
-    db.execute("drop table instrument_issuer_names")
-    db.execute("delete from _sqlite_migrations where name = 'm301_current_signings_and_issuer_names'")
+    for table in ("network_members", "current_signings", "instrument_issuer_names"):
+        db.execute(f"drop table {table}")
+    db.execute("delete from _sqlite_migrations where name in "
+               "('m301_current_signings_and_issuer_names', 'm302_network_members')")
     writer = Writer(db, seed=7)
     instrument_rows(db, INSTRUMENTS)
     writer.run([(f"signatures:{key}", "signature", "roster", signatures(key, CITIES[i:i + 8]))
                 for i, key in enumerate(INSTRUMENTS)]
                + [("members:C40 Cities", "membership", "roster", members("C40 Cities", CITIES[3:12]))])
     db.close()
-    db = open_db(path)  # applies m301: its tables filled from the rows already there
+    db = open_db(path)  # applies m301 and m302: their tables filled from the rows already there
     assert db.execute("select count(*) from current_signings").fetchone()[0] > 20
+    assert db.execute("select count(*) from network_members").fetchone()[0] > 8
     kept_tables_agree_with_the_views(db)
     assert answers_as_before(db, list(NETWORKS) + ["C40"]) > 0
     db.close()
@@ -299,8 +317,10 @@ def test_the_plan_reads_the_kept_tables_and_no_evidence_row():
     plan = [row[3] for row in db.execute("explain query plan " + QUERIES["network_overlap"].sql,
                                          {"network": "C40 Cities", "other": "Covenant of Mayors"})]
     db.close()
-    assert [step for step in plan if step.startswith("SEARCH c ")] == [
-        "SEARCH c USING PRIMARY KEY (instrument_key=?)"] * 2, plan  # each side's signings, per instrument
-    assert any("instrument_issuer_names USING PRIMARY KEY (issuer_as_printed=?)" in step for step in plan), plan
+    # Each side: its names' rows of network_members, one search per name.
+    assert [step for step in plan if "network_members" in step] == [
+        "SEARCH network_members USING PRIMARY KEY (network=?)"] * 2, plan
+    # The rare instrument under two of a network's names: its signatories, by instrument.
+    assert [step for step in plan if step.startswith("SEARCH c ")] == ["SEARCH c USING PRIMARY KEY (instrument_key=?)"], plan
     # No evidence row, no split of every instrument's issuer (the view scans `instruments` whole).
     assert not any("signatures" in step or "SCAN instruments" in step or "SCAN parts" in step for step in plan), plan
