@@ -975,10 +975,13 @@ def m301_current_signings_and_issuer_names(db: Database):
                    when new.actor_id is not null and not ({listed}) begin
                        {_refresh_signing('new.instrument_key', 'new.actor_id')}
                    end""")
-    # Removals, restorations, updates, a reviewer's merge or split (actor_id), a row moved to another
-    # scope; the ingest's refresh of last_seen_* names none of these columns and costs nothing here.
+    # Removals, restorations, a reviewer's merge or split (actor_id), a row moved to another scope;
+    # the ingest's refresh of last_seen_* names none of these columns, and an update that changes
+    # none of them (a new date printed) does nothing.
     db.execute(f"""create trigger signatures_current_au after update of instrument_key, actor_id, scope, removed_at
-                   on signatures begin
+                   on signatures
+                   when old.instrument_key is not new.instrument_key or old.actor_id is not new.actor_id
+                        or old.scope is not new.scope or old.removed_at is not new.removed_at begin
                        {_refresh_signing('old.instrument_key', 'old.actor_id')}
                        {_refresh_signing('new.instrument_key', 'new.actor_id')}
                    end""")
@@ -1010,7 +1013,10 @@ def m301_current_signings_and_issuer_names(db: Database):
     db.execute(f"""create trigger instruments_issuer_names_ai after insert on instruments begin
                        {_issuer_names_of('new')}
                    end""")
-    db.execute(f"""create trigger instruments_issuer_names_au after update of key, issuer on instruments begin
+    # An instrument whose other fields changed keeps its issuers: nothing to do (the ingest's update
+    # of a row names every column).
+    db.execute(f"""create trigger instruments_issuer_names_au after update of key, issuer on instruments
+                   when old.key is not new.key or old.issuer is not new.issuer begin
                        delete from instrument_issuer_names where instrument_key = old.key;
                        {_issuer_names_of('new')}
                    end""")
@@ -1086,7 +1092,9 @@ def m302_network_members(db: Database):
     db.execute(f"""create trigger memberships_members_ai after insert on memberships begin
                        {_recount_memberships('new.network', 'new.actor_id')}
                    end""")
-    db.execute(f"""create trigger memberships_members_au after update of network, actor_id, removed_at on memberships begin
+    db.execute(f"""create trigger memberships_members_au after update of network, actor_id, removed_at on memberships
+                   when old.network is not new.network or old.actor_id is not new.actor_id
+                        or old.removed_at is not new.removed_at begin
                        {_recount_memberships('old.network', 'old.actor_id')}
                        {_recount_memberships('new.network', 'new.actor_id')}
                    end""")

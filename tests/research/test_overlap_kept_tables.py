@@ -200,9 +200,11 @@ class Writer:
         return run_id
 
 
-def signatures(instrument, names, *, news=None):
+def signatures(instrument, names, *, news=None, dated=()):
+    # A name in `dated` is printed with a date: a later run that prints one updates the row.
     return [as_record(Signature(source="test", key=f"{news or instrument}/{n.lower()}", url="https://example.org/",
-                                instrument_key=instrument, actor_name=n)) for n in names]
+                                instrument_key=instrument, actor_name=n, signed_on="2026-01-15" if n in dated else None))
+            for n in names]
 
 
 def members(network, names):
@@ -226,9 +228,11 @@ def test_the_kept_tables_follow_every_write_and_the_answers_stay_those_of_the_re
     lists = {key: rng.sample(CITIES, rng.randint(6, 14)) for key in INSTRUMENTS}
     rosters = {network: rng.sample(CITIES, rng.randint(5, 12)) for network in NETWORKS}
     compared = 0
+    dated = set()
 
     def week(*, held=(), news=()):
-        scopes = [(f"signatures:{key}", "signature", "roster", signatures(key, names)) for key, names in lists.items()]
+        scopes = [(f"signatures:{key}", "signature", "roster", signatures(key, names, dated=dated))
+                  for key, names in lists.items()]
         scopes += [(f"members:{network}", "membership", "roster", members(network, names))
                    for network, names in rosters.items()]
         if news:
@@ -249,8 +253,21 @@ def test_the_kept_tables_follow_every_write_and_the_answers_stay_those_of_the_re
                 names.remove(rng.choice(names))
             if rng.random() < 0.5:
                 names.append(rng.choice([c for c in CITIES if c not in names]))
+        dated.update(rng.sample(CITIES, 3))  # rows updated with a date, nothing else changed
         week(news=[("test/charter", rng.sample(CITIES, 2))])
         check()
+    # A name removed from a list comes back to it (restored), and to its network's roster.
+    instrument, name = db.execute("select instrument_key, actor_name from signatures where removed_at is not null "
+                                  "and scope <> 'signatures:test/news' order by key limit 1").fetchone()
+    network, member = db.execute("select network, actor_name from memberships where removed_at is not null "
+                                 "order by key limit 1").fetchone()
+    lists[instrument].append(name)
+    rosters[network].append(member)
+    week()
+    check()
+    assert db.execute("select count(*) from changes where entity = 'signature' and change = 'updated'").fetchone()[0]
+    assert db.execute("select count(*) from changes where entity = 'signature' and change = 'restored'").fetchone()[0]
+    assert db.execute("select count(*) from changes where entity = 'membership' and change = 'restored'").fetchone()[0]
     # A list that lost most of its names is held; an operator confirms it: the others are removed then.
     lists["test/compact"] = lists["test/compact"][:2]
     held_run = week(held=("signatures:test/compact",))
