@@ -36,7 +36,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 8  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 9  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -294,7 +294,12 @@ class Gazetteer:
         if country:
             sql += " and country = ?"
             args.append(country)
-        return [Place(*row) for row in self._db().execute(sql, args) if distance_km(lat, lon, row[7], row[8]) <= km]
+        # Within a few tens of km a flat measure is exact to a fraction of a percent: the circle is
+        # cut without a great-circle distance per row (the box holds thousands of hamlets in Europe).
+        squeeze = cos(radians(lat)) ** 2
+        reach = (km / 111.195) ** 2
+        return [Place(*row) for row in self._db().execute(sql, args)
+                if (row[7] - lat) ** 2 + (row[8] - lon) ** 2 * squeeze <= reach]
 
     def candidates(self, name: str, country: str | None = None, limit: int = 5) -> list[Place]:
         """Places a doubtful name might be, most populous first (for `glocal actors review`)."""
@@ -331,8 +336,8 @@ class Gazetteer:
         if not folded or not country:
             return []
         # Only names that begin as it does are compared: a typo rarely hits the first letters, and the
-        # country's whole list would cost tens of milliseconds per unknown name.
-        keys = _town_keys(self, country).get(folded[:3], {})
+        # country's whole list would cost tens of milliseconds per unknown name (an index range).
+        keys = _town_keys(self, country, folded[:3])
         found, seen = [], set()
         for key, _score, _i in process.extract(folded, list(keys), scorer=fuzz.WRatio, score_cutoff=86, limit=limit * 3):
             if keys[key] in seen:
@@ -370,10 +375,21 @@ class Gazetteer:
         return [(Place(*row[:-1]), row[-1]) for row in rows]
 
     def more_towns_named(self, spelling: str, country: str | None) -> list[Place]:
-        """Towns of the second data set (countries-states-cities) called `spelling`: for a source
-        that gives coordinates only (no population to rank them by name alone)."""
+        """Towns called `spelling` in the second data set (countries-states-cities): its own towns,
+        and GeoNames towns under a name only that set gives them. For a source that gives
+        coordinates only (that set has no population to rank its towns by name alone)."""
         sql = f"select {_PLACE_COLUMNS} from more_names n join places p on p.id = n.place_id where n.key = ?"
         args = [spelling]
+        if country:
+            sql += " and p.country = ?"
+            args.append(country)
+        return [Place(*row) for row in self._db().execute(sql, args)]
+
+    def places_starting(self, stem: str, more_letters: int, country: str | None) -> list[Place]:
+        """GeoNames towns with a name (any of theirs) that is `stem` and at most `more_letters` more."""
+        sql = f"""select {_PLACE_COLUMNS} from names n join places p on p.id = n.place_id
+                  where n.key >= ? and n.key < ? and length(n.key) <= ? and p.layer = 'geonames'"""
+        args = [stem, stem + "\U0010ffff", len(stem) + more_letters]
         if country:
             sql += " and p.country = ?"
             args.append(country)
@@ -498,14 +514,14 @@ def _lookup_cached(gazetteer: Gazetteer, name: str, country: str | None, lat=Non
     return decide(gazetteer, name, country, lat, lon)
 
 
-@lru_cache(maxsize=4)  # a file lists one country's towns together; four countries' keys at most
-def _town_keys(gazetteer: Gazetteer, country: str) -> dict[str, dict[str, int]]:
-    """A country's town names by their first three letters: {prefix: {name key: place id}}."""
-    keys: dict[str, dict[str, int]] = {}
+def _town_keys(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
+    """A country's town names that begin with `prefix`: {name key: place id}."""
+    keys: dict[str, int] = {}
     for key, place_id in gazetteer._db().execute(
             """select n.key, n.place_id from names n join places p on p.id = n.place_id
-               where p.country = ? and p.layer = 'geonames'""", (country,)):
-        keys.setdefault(key[:3], {}).setdefault(key, place_id)
+               where n.key >= ? and n.key < ? and p.country = ? and p.layer = 'geonames'""",
+            (prefix, prefix + "\U0010ffff", country)):
+        keys.setdefault(key, place_id)
     return keys
 
 
@@ -778,6 +794,7 @@ def _add_cities(conn, areas_of_city: dict[int, str] | None = None) -> None:
 # A town of the other data set within this many km of a GeoNames town of the same name is that
 # town listed twice: GeoNames' entry stands, the other is not kept.
 SAME_TOWN_KM = 5.0
+SAME_TOWN_SPELLING = 88  # rapidfuzz ratio: "Abasan al-Kabira" is GeoNames' "‘Abasān al Kabīrah"
 
 
 def _add_more_towns(conn) -> None:
@@ -786,13 +803,37 @@ def _add_more_towns(conn) -> None:
     GeoNames only as a third- or fourth-level division (Galicia's concellos, Italy's merged comuni).
     It has names and points, no population and no feature codes: its towns are kept apart
     (more_names), asked only with a source's coordinates (places/resolver.py), and one lying among
-    a big city's quarters is marked as a section like a GeoNames one."""
+    a big city's quarters is marked as a section like a GeoNames one.
+
+    A town it shares with GeoNames (a name of the GeoNames town, or spelled nearly like its name,
+    within SAME_TOWN_KM) is that GeoNames town: its names ("Olazti/Olazagutía" gives two) are
+    kept in more_names for the GeoNames town, so one place stays one identity."""
+    from rapidfuzz import fuzz
     from countrystatecity_countries import get_cities_of_country, get_countries
 
-    known: dict[str, list[tuple[float, float]]] = {}
-    for key, lat, lon in conn.execute("""select n.key, p.lat, p.lon from names n join places p on p.id = n.place_id
-                                         where p.layer = 'geonames' and p.lat is not null"""):
-        known.setdefault(key, []).append((lat, lon))
+    known: dict[str, list[tuple[float, float, int]]] = {}
+    for key, lat, lon, place_id in conn.execute(
+            """select n.key, p.lat, p.lon, p.id from names n join places p on p.id = n.place_id
+               where p.layer = 'geonames' and p.lat is not null"""):
+        known.setdefault(key, []).append((lat, lon, place_id))
+    by_cell: dict[int, list[tuple[int, float, float, str]]] = {}
+    for place_id, name, lat, lon, cell in conn.execute(
+            "select id, name, lat, lon, cell from places where layer = 'geonames' and cell is not null"):
+        by_cell.setdefault(cell, []).append((place_id, lat, lon, fold(name)))
+
+    def same_town(keys: set[str], lat: float, lon: float) -> int | None:
+        for key in keys:
+            for a, b, place_id in known.get(key, ()):
+                if distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
+                    return place_id
+        row, column = divmod(cell_of(lat, lon), 10_000)
+        for cell in (r * 10_000 + c for r in (row - 1, row, row + 1) for c in (column - 1, column, column + 1)):
+            for place_id, a, b, name in by_cell.get(cell, ()):
+                if distance_km(lat, lon, a, b) <= SAME_TOWN_KM and \
+                        any(fuzz.ratio(key, name) >= SAME_TOWN_SPELLING for key in keys):
+                    return place_id
+        return None
+
     places, names = [], []
     number = 5_000_000
     for country in get_countries():
@@ -801,16 +842,20 @@ def _add_more_towns(conn) -> None:
                 lat, lon = float(city.latitude), float(city.longitude)
             except (TypeError, ValueError):
                 continue
-            key = fold(city.name)
-            if not key or any(distance_km(lat, lon, a, b) <= SAME_TOWN_KM for a, b in known.get(key, ())):
+            keys = {fold(part) for part in [city.name, *city.name.split("/")]} - {""}
+            if not keys:
+                continue
+            twin = same_town(keys, lat, lon)
+            if twin is not None:
+                names += [(key, twin) for key in keys]
                 continue
             number += 1
             places.append((number, city.name, country.iso2, "city", None, 0, None, "csc", lat, lon, None,
                            cell_of(lat, lon), f"csc:{city.id}"))
-            names.append((key, number))
+            names += [(key, number) for key in keys]
     conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
                      "area, cell, ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
-    conn.executemany("insert into more_names values (?, ?)", names)
+    conn.executemany("insert into more_names values (?, ?)", sorted(set(names)))
 
 
 # A place within this many km of a city at least SECTION_RATIO times its size (and of 100,000+)

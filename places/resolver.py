@@ -238,14 +238,13 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
 
 def _more_town(gazetteer, spellings, country, point) -> "Place | None":
     """A town of the second data set (places/gazetteer.py: _add_more_towns) answering to the name,
-    the nearest within ACCEPT_KM of the point; one that looks like a big city's quarter is not a
-    municipality (that set has no feature codes)."""
+    the nearest within ACCEPT_KM of the point (a town over a big city's quarter, as for GeoNames)."""
     found = {}
     for spelling in spellings:
         for place in gazetteer.more_towns_named(spelling, country):
-            found.setdefault(place.ref, (place, 0))
+            found.setdefault(place.ref or place.geonames_id, (place, 0))
     chosen = _nearest(list(found.values()), point)
-    return chosen if chosen is not None and not chosen.section else None
+    return gazetteer._canonical(chosen) if chosen is not None else None
 
 
 def _division(gazetteer, spellings, country, point) -> "Place | None":
@@ -282,32 +281,59 @@ def _nearest(found: list, point) -> "Place | None":
 
 
 def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place | None":
+    """The one town near the point spelled nearly like the name (GeoNames' and the second data
+    set's), else one whose name the source wrote in another form: the same consonants, a
+    community's adjective, a genitive (each rule below says which)."""
     from rapidfuzz import fuzz
 
     from places.gazetteer import fold
 
     scored = []
     core = reading.core
-    for place in gazetteer.places_near(point, FUZZY_KM, country):
+    nearby = gazetteer.places_near(point, FUZZY_KM, country, more=True)
+    for place in nearby:
         name = fold(place.name)
         score = fuzz.ratio(core, name)
         if score < FUZZY_MIN_SCORE and len(name) >= 5 and (core.startswith(name + " ") or name.startswith(core + " ")):
             score = FUZZY_MIN_SCORE  # "Caravaca de la Cruz" is GeoNames' "Caravaca"; "Fusignano 2030"
+        if score < FUZZY_MIN_SCORE and _initials_agree(core, name):
+            score = FUZZY_MIN_SCORE  # "Fara F. Petri" is "Fara Filiorum Petri"
         if score >= FUZZY_MIN_SCORE:
             scored.append((score, -place.population, place))
     scored.sort(key=lambda row: (-row[0], row[1]))
     if not scored:
-        return _same_skeleton(gazetteer, core, country, point)
+        # Consonants alone are a weak likeness: only GeoNames' towns (their names are checked
+        # spellings), never the second set's hamlets ("Etxarri" is not its "Etxauri").
+        towns = [place for place in nearby if place.layer == "geonames"]
+        return (_same_skeleton(core, towns) or _community_adjective(core, country, nearby)
+                or _genitive(gazetteer, core, country, point))
     if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
         return None  # two places spelled equally near: a question
     return scored[0][2]
+
+
+def _initials_agree(core: str, name: str) -> bool:
+    """Word by word the same, where the source abbreviated a word to its initial ("fara f petri",
+    "fara filiorum petri"); at least two words written out whole."""
+    mine, theirs = core.split(), name.split()
+    if len(mine) != len(theirs) or len(mine) < 3:
+        return False
+    whole = sum(1 for a, b in zip(mine, theirs) if a == b)
+    return whole >= 2 and all(a == b or (len(a) == 1 and b.startswith(a)) for a, b in zip(mine, theirs))
+
+
+def _one_place(found: list) -> "Place | None":
+    """The place when all found lie together (one town listed twice), else None (a question)."""
+    if not found or any(_distance_between(found[0], other) > SAME_PLACE_KM for other in found[1:]):
+        return None
+    return max(found, key=lambda p: p.population)
 
 
 SKELETON_MIN = 4  # consonants: shorter skeletons ("brn": Braone, Brione) are shared by neighbours
 SKELETON_MIN_SCORE = 70  # and the spellings alike still, first letter included
 
 
-def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
+def _same_skeleton(core: str, nearby: list) -> "Place | None":
     """"Qalqilia" is GeoNames' "Qalqīlyah", "Daliat El Carmel" its "Daliyat al Karmel": two
     transliterations of one name keep its consonants. The one town near the point with the same
     consonants (and a spelling still alike) is taken; none, or two apart, is a question."""
@@ -318,13 +344,64 @@ def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
     wanted = naming.skeleton(core)
     if len(wanted) < SKELETON_MIN:
         return None
+    return _one_place([place for place in nearby
+                       if naming.skeleton(fold(place.name)) == wanted and fold(place.name)[:1] == core[:1]
+                       and fuzz.ratio(core, fold(place.name)) >= SKELETON_MIN_SCORE])
 
-    same = [place for place in gazetteer.places_near(point, FUZZY_KM, country)
-            if naming.skeleton(fold(place.name)) == wanted and fold(place.name)[:1] == core[:1]
-            and fuzz.ratio(core, fold(place.name)) >= SKELETON_MIN_SCORE]
-    if not same or any(_distance_between(same[0], other) > SAME_PLACE_KM for other in same[1:]):
+
+# Countries whose communities name themselves by an adjective of their town: Ukraine's hromadas
+# ("Radyvylivska miska hromada", the city community of Radyvyliv), and its neighbours' like them.
+ADJECTIVE_COUNTRIES = frozenset({"UA", "BY", "RU"})
+
+
+def _community_adjective(core: str, country, nearby: list) -> "Place | None":
+    """"radyvylivska" is the community of Radyvyliv, "mezhivska" of Mezhova, "shyrokivska" of
+    Shyroke, "drabivetska" of Drabivtsi, "malodanylivska" of Mala Danylivka, "pervomaiska" of
+    Pervomaisk. The adjective keeps the town's consonants (its vowels change: o -> i) and adds
+    -sk- (after the town's final -k, or with -iv- after a final vowel): the one town near the
+    point whose consonants make the adjective's is taken."""
+    from places.gazetteer import fold
+
+    if country not in ADJECTIVE_COUNTRIES or not core.endswith("ska") or " " in core:
         return None
-    return max(same, key=lambda p: p.population)
+    wanted = naming.skeleton(core)
+    if len(wanted) < SKELETON_MIN + 1:
+        return None
+
+    def makes_it(town: str) -> bool:
+        stem = naming.skeleton(town)
+        if len(stem) < 3 or stem[0] != wanted[0]:
+            return False
+        forms = {stem + "sk", stem + "vsk", stem}
+        if stem.endswith("s"):
+            forms.add(stem + "k")  # Hrabovets -> hrabovetska
+        if stem.endswith("k"):
+            forms.add(stem[:-1] + "sk")  # Danylivka -> danylivska
+        return wanted in forms
+
+    return _one_place([place for place in nearby if makes_it(fold(place.name))])
+
+
+# Greek municipalities named in the genitive ("Dimos Aliveriou", "Kymis", "Sikyonion", "Δήμος
+# Πάργας"): the town's name is the stem, with its own ending (Alivéri, Kými, Sikyón, Párga).
+_GENITIVE_ENDINGS = ("ion", "eon", "on", "ou", "s", "ιων", "ων", "ου", "σ")
+GENITIVE_COUNTRIES = frozenset({"GR", "CY"})
+GENITIVE_MIN_STEM = 4
+
+
+def _genitive(gazetteer, core: str, country, point) -> "Place | None":
+    """The one town near the point whose name (any of its names) is the genitive's stem and at
+    most two letters more."""
+    if country not in GENITIVE_COUNTRIES:
+        return None
+    for ending in _GENITIVE_ENDINGS:
+        stem = core[: -len(ending)]
+        if core.endswith(ending) and len(stem) >= GENITIVE_MIN_STEM:
+            found = {place.geonames_id: place for place in gazetteer.places_starting(stem, 2, country)
+                     if place.lat is not None and _distance(place, point) <= FUZZY_KM}
+            if found:
+                return _one_place(list(found.values()))
+    return None
 
 
 SPELLED_LIKE_POOL = 300
