@@ -36,7 +36,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 9  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 11  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -70,7 +70,9 @@ _SAINTS = {"st": "saint", "ste": "sainte", "sta": "santa", "sto": "santo", "s": 
 _ANY_ADMIN_PREFIX = tuple(prefix + " " for prefix in _ADMIN_PREFIXES)
 _ANY_ADMIN_SUFFIX = tuple(" " + suffix for suffix in _ADMIN_SUFFIXES)
 # Compiled once: every name a crawl meets for the first time goes through fold() and _spellings().
-_FOLD_DROPPED = re.compile(r"['\u2019\u02bc`.]")
+# Apostrophes and the ayn/hamza marks of Arabic and Hebrew transliterations ("Nā‘ūr", "Bal‘amā"):
+# dropped, not spaces, so "Naour" and "Nā‘ūr" fold alike.
+_FOLD_DROPPED = re.compile(r"['\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4`.]")
 _FOLD_NON_WORD = re.compile(r"[\W_]+")
 _RUNS_OF_SPACE = re.compile(r"\s+")
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*")
@@ -288,11 +290,12 @@ class Gazetteer:
                  for column in range(low % 10_000, high % 10_000 + 1)]
         # The box's corners are cut in SQL; a Place is built only for the rows inside the circle.
         layers = "('geonames', 'csc')" if more else "('geonames')"
-        sql = f"""select {_PLACE_COLUMNS} from places p where layer in {layers}
+        # The cell index finds the box; "+country" keeps SQLite from scanning the whole country instead.
+        sql = f"""select {_PLACE_COLUMNS} from places p where +layer in {layers}
                   and cell in ({','.join('?' * len(cells))}) and lat between ? and ? and lon between ? and ?"""
         args = [*cells, lat - dlat, lat + dlat, lon - dlon, lon + dlon]
         if country:
-            sql += " and country = ?"
+            sql += " and +country = ?"
             args.append(country)
         # Within a few tens of km a flat measure is exact to a fraction of a percent: the circle is
         # cut without a great-circle distance per row (the box holds thousands of hamlets in Europe).
@@ -328,25 +331,36 @@ class Gazetteer:
         return sorted(found.values(), key=lambda p: -p.population)[:limit]
 
     def spelled_like(self, folded: str, country: str, limit: int = 5) -> list[Place]:
-        """Towns of `country` whose name is spelled nearly like `folded` ("jozsefvarosi onkormanyzat"
+        """Towns of `country` whose name is spelled most like `folded` ("jozsefvarosi onkormanyzat"
         -> Józsefváros), most alike first: for a reviewer when nothing bears the name and no point
-        says where. Suggestions only; the resolver never picks one of these."""
+        says where. Suggestions only; the resolver never picks one of these.
+
+        Names that begin as it does first (a typo rarely hits the first letters; an index range,
+        not the country's whole list): the first three letters, nearly alike; else the first
+        letter; else the country's names most like it, however unlike: a reviewer always has a
+        place to start from."""
         from rapidfuzz import fuzz, process
 
         if not folded or not country:
             return []
-        # Only names that begin as it does are compared: a typo rarely hits the first letters, and the
-        # country's whole list would cost tens of milliseconds per unknown name (an index range).
-        keys = _town_keys(self, country, folded[:3])
-        found, seen = [], set()
-        for key, _score, _i in process.extract(folded, list(keys), scorer=fuzz.WRatio, score_cutoff=86, limit=limit * 3):
-            if keys[key] in seen:
-                continue
-            seen.add(keys[key])
-            row = self._db().execute(f"select {_PLACE_COLUMNS} from places p where id = ?", (keys[key],)).fetchone()
-            if row:
-                found.append(Place(*row))
-        return found[:limit]
+        towns = _primary_names(self, country)
+        tiers = ((lambda: _town_keys(self, country, folded[:3]), fuzz.WRatio, SPELLED_LIKE_CLOSE),
+                 (lambda: towns.get(folded[:1], {}), fuzz.ratio, SPELLED_LIKE_LOOSE),
+                 (lambda: {key: i for group in towns.values() for key, i in group.items()}, fuzz.ratio, 0))
+        for keys_of, scorer, cutoff in tiers:
+            keys = keys_of()
+            found, seen = [], set()
+            for key, _score, _i in process.extract(folded, list(keys), scorer=scorer, score_cutoff=cutoff,
+                                                   limit=limit * 3):
+                if keys[key] in seen:
+                    continue
+                seen.add(keys[key])
+                row = self._db().execute(f"select {_PLACE_COLUMNS} from places p where id = ?", (keys[key],)).fetchone()
+                if row:
+                    found.append(Place(*row))
+            if found:
+                return found[:limit]
+        return []
 
     def country_code(self, text: str) -> str | None:
         """ISO alpha-2 of a country as a source writes it ("ES", "ESP", "Spain", "España"), else None."""
@@ -514,6 +528,22 @@ def _lookup_cached(gazetteer: Gazetteer, name: str, country: str | None, lat=Non
     return decide(gazetteer, name, country, lat, lon)
 
 
+SPELLED_LIKE_CLOSE = 86  # WRatio among names of the same first three letters
+SPELLED_LIKE_LOOSE = 60  # ratio among names of the same first letter
+
+
+@lru_cache(maxsize=8)  # a file lists one country's towns together
+def _primary_names(gazetteer: Gazetteer, country: str) -> dict[str, dict[str, int]]:
+    """A country's GeoNames towns by the first letter of their own name: {letter: {name key: place id}}."""
+    names: dict[str, dict[str, int]] = {}
+    for place_id, name in gazetteer._db().execute(
+            "select id, name from places where country = ? and layer = 'geonames'", (country,)):
+        key = fold(name)
+        if key:
+            names.setdefault(key[:1], {}).setdefault(key, place_id)
+    return names
+
+
 def _town_keys(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
     """A country's town names that begin with `prefix`: {name key: place id}."""
     keys: dict[str, int] = {}
@@ -636,6 +666,7 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
         conn.executescript(
             """create index names_key on names (key);
                create index places_geonames on places (geonames_id, layer);
+               create index places_country on places (country, layer);
                create index places_ref on places (ref) where ref is not null;
                create index more_names_key on more_names (key);
                create index places_cell on places (cell) where cell is not null;

@@ -91,8 +91,11 @@ _SPACES = re.compile(r"\s+")
 _CODE_LIKE = re.compile(r"^[A-Za-z]{2,3}$")
 _NUMBER = re.compile(r"^\d+$")
 _PART_SEPARATOR = re.compile(r"\s*/\s*|\s+[-\u2013\u2014]\s+|\s*[\u2013\u2014]\s*")
-# Leading articles a source writes and GeoNames may not ("El Barraco" is GeoNames' "Barraco").
-_ARTICLES = ("el", "la", "l", "les", "los", "las", "le", "il", "lo", "o", "a", "as", "os", "es", "sa", "s")
+# Leading articles a source writes and GeoNames may not ("El Barraco" is GeoNames' "Barraco"), or
+# writes in another language ("A Cañiza", GeoNames' "La Cañiza"); Arabic's in its transliterations
+# ("Al-Russifa", GeoNames' "Ar Ruşayfah").
+_ARTICLES = ("el", "la", "l", "les", "los", "las", "le", "il", "lo", "o", "a", "as", "os", "es", "sa", "s",
+             "al", "ar", "ad", "an", "at", "az", "ash", "ath", "ed", "er", "et", "ez")
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,11 @@ def read(name: str) -> Reading:
             parts = split
     return Reading(text=text, core=core or folded, kind=kind, hints=tuple(dict.fromkeys(h for h in hints if h)),
                    members=tuple(members), alternates=tuple(alternates), parts=tuple(parts))
+
+
+def with_articles(bare: str) -> list[str]:
+    """"caniza" -> "caniza", "el caniza", "la caniza", ...: the name bare and with each leading article."""
+    return [bare] + [f"{article} {bare}" for article in _ARTICLES]
 
 
 def without_article(folded: str) -> str | None:

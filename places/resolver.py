@@ -58,15 +58,20 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
         if words:
             return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling, reason=reason)
         # Nothing spelled like it: the towns around the source's point are what a reviewer picks from
-        # (a district or municipality the gazetteer does not hold lies among them). Offered, never chosen.
-        around = _towns_around(gazetteer, point, country) or (
-            tuple(gazetteer.spelled_like(reading.core, country)) if country else ())
-        if not around:
-            reason += "; nothing spelled like it either"
-        elif point is not None and gazetteer.places_near(point, ACCEPT_KM):
+        # (a district or municipality the gazetteer does not hold lies among them), else the towns of
+        # its country spelled most like it, else the towns nearest its point farther out. Offered,
+        # never chosen.
+        around = _towns_around(gazetteer, point, country, ACCEPT_KM)
+        if around:
             reason += "; nothing spelled like it: the towns around its point are offered"
         else:
-            reason += "; towns of its country spelled nearly like it are offered"
+            around = tuple(gazetteer.spelled_like(reading.core, country)) if country else ()
+            if around:
+                reason += "; the towns of its country spelled most like it are offered"
+            else:
+                around = _towns_around(gazetteer, point, country, AROUND_FAR_KM)
+                reason += ("; nothing spelled like it: the towns nearest its point are offered" if around
+                           else "; nothing spelled like it either")
         return Resolution(resolution.status, candidates=around, spelling=resolution.spelling, reason=reason)
     if resolution.status != "resolved" and not resolution.reason:
         reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"
@@ -76,12 +81,16 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
     return resolution
 
 
-def _towns_around(gazetteer, point, country, limit: int = 5) -> tuple:
+AROUND_FAR_KM = 100.0  # a reviewer's last resort: the towns nearest a point with none within ACCEPT_KM
+
+
+def _towns_around(gazetteer, point, country, km: float, limit: int = 5) -> tuple:
+    """The towns (of both data sets) nearest the point within `km`, of its country if it has any there."""
     if point is None:
         return ()
     from places.gazetteer import distance_km
 
-    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, ACCEPT_KM)
+    nearby = gazetteer.places_near(point, km, country, more=True) or gazetteer.places_near(point, km, more=True)
     nearby.sort(key=lambda place: distance_km(point[0], point[1], place.lat, place.lon))
     return tuple(nearby[:limit])
 
@@ -217,6 +226,9 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
     more = _more_town(gazetteer, spellings, country, point)
     if more is not None:
         return Resolution("resolved", more, spelling=spellings[0])
+    twin = _same_but_article(gazetteer, reading.core, country, point)
+    if twin is not None:
+        return Resolution("resolved", gazetteer._canonical(twin), spelling=reading.core)
     near = _near_spelling(gazetteer, reading, country, point)
     if near is not None:
         return Resolution("resolved", gazetteer._canonical(near), spelling=reading.core)
@@ -280,6 +292,28 @@ def _nearest(found: list, point) -> "Place | None":
     return best[3]
 
 
+ARTICLE_MIN = 5  # letters of the name once its article is gone ("caniza")
+
+
+def _same_but_article(gazetteer, core: str, country, point) -> "Place | None":
+    """"A Cañiza" is GeoNames' "La Cañiza", "Al-Zarqa" its "Zarqa": the same name once a leading
+    article (in any language) is gone is a namesake, the nearest within ACCEPT_KM (looked up by
+    name with each article, not by scanning the towns around)."""
+    bare = naming.without_article(core) or core
+    if len(bare) < ARTICLE_MIN:
+        return None
+    found = {}
+    for spelling in naming.with_articles(bare):
+        if spelling == core:
+            continue  # the name itself: its namesakes were asked first
+        for place, _weight in gazetteer._places_named(spelling):
+            if place.kind == "city" and place.lat is not None and (not country or place.country == country):
+                found.setdefault(place.geonames_id, (place, 0))
+        for place in gazetteer.more_towns_named(spelling, country):
+            found.setdefault(place.ref or place.geonames_id, (place, 0))
+    return _nearest(list(found.values()), point)
+
+
 def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place | None":
     """The one town near the point spelled nearly like the name (GeoNames' and the second data
     set's), else one whose name the source wrote in another form: the same consonants, a
@@ -290,10 +324,14 @@ def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place
 
     scored = []
     core = reading.core
+    bare = naming.without_article(core)
+    bare = bare if bare and len(bare) >= ARTICLE_MIN else None
     nearby = gazetteer.places_near(point, FUZZY_KM, country, more=True)
     for place in nearby:
         name = fold(place.name)
         score = fuzz.ratio(core, name)
+        if bare:  # "Al-Russifa", GeoNames' "Russeifa"
+            score = max(score, fuzz.ratio(bare, naming.without_article(name) or name))
         if score < FUZZY_MIN_SCORE and len(name) >= 5 and (core.startswith(name + " ") or name.startswith(core + " ")):
             score = FUZZY_MIN_SCORE  # "Caravaca de la Cruz" is GeoNames' "Caravaca"; "Fusignano 2030"
         if score < FUZZY_MIN_SCORE and _initials_agree(core, name):
@@ -305,7 +343,7 @@ def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place
         # Consonants alone are a weak likeness: only GeoNames' towns (their names are checked
         # spellings), never the second set's hamlets ("Etxarri" is not its "Etxauri").
         towns = [place for place in nearby if place.layer == "geonames"]
-        return (_same_skeleton(core, towns) or _community_adjective(core, country, nearby)
+        return (_same_skeleton(core, towns) or _community_adjective(gazetteer, core, country, point)
                 or _genitive(gazetteer, core, country, point))
     if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
         return None  # two places spelled equally near: a question
@@ -352,14 +390,16 @@ def _same_skeleton(core: str, nearby: list) -> "Place | None":
 # Countries whose communities name themselves by an adjective of their town: Ukraine's hromadas
 # ("Radyvylivska miska hromada", the city community of Radyvyliv), and its neighbours' like them.
 ADJECTIVE_COUNTRIES = frozenset({"UA", "BY", "RU"})
+ADJECTIVE_SAME_START = 3
 
 
-def _community_adjective(core: str, country, nearby: list) -> "Place | None":
+def _community_adjective(gazetteer, core: str, country, point) -> "Place | None":
     """"radyvylivska" is the community of Radyvyliv, "mezhivska" of Mezhova, "shyrokivska" of
     Shyroke, "drabivetska" of Drabivtsi, "malodanylivska" of Mala Danylivka, "pervomaiska" of
     Pervomaisk. The adjective keeps the town's consonants (its vowels change: o -> i) and adds
-    -sk- (after the town's final -k, or with -iv- after a final vowel): the one town near the
-    point whose consonants make the adjective's is taken."""
+    -sk- (after the town's final -k, or with -iv- after a final vowel): the one town within
+    ACCEPT_KM of the point whose consonants make the adjective's, and whose name begins as the
+    adjective does, is taken."""
     from places.gazetteer import fold
 
     if country not in ADJECTIVE_COUNTRIES or not core.endswith("ska") or " " in core:
@@ -370,7 +410,9 @@ def _community_adjective(core: str, country, nearby: list) -> "Place | None":
 
     def makes_it(town: str) -> bool:
         stem = naming.skeleton(town)
-        if len(stem) < 3 or stem[0] != wanted[0]:
+        # Consonants alone are shared by neighbours ("Velyke" and "Voloka" are both v-l-k): the
+        # town's first three letters are the adjective's too.
+        if len(stem) < 3 or town[:ADJECTIVE_SAME_START] != core[:ADJECTIVE_SAME_START]:
             return False
         forms = {stem + "sk", stem + "vsk", stem}
         if stem.endswith("s"):
@@ -379,7 +421,8 @@ def _community_adjective(core: str, country, nearby: list) -> "Place | None":
             forms.add(stem[:-1] + "sk")  # Danylivka -> danylivska
         return wanted in forms
 
-    return _one_place([place for place in nearby if makes_it(fold(place.name))])
+    around = gazetteer.places_near(point, ACCEPT_KM, country, more=True)
+    return _one_place([place for place in around if makes_it(fold(place.name))])
 
 
 # Greek municipalities named in the genitive ("Dimos Aliveriou", "Kymis", "Sikyonion", "Δήμος
