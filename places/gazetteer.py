@@ -330,15 +330,15 @@ class Gazetteer:
                 break
         return sorted(found.values(), key=lambda p: -p.population)[:limit]
 
-    def spelled_like(self, folded: str, country: str, limit: int = 5) -> list[Place]:
+    def spelled_like(self, folded: str, country: str, limit: int = 5, *, however_unlike: bool = True) -> list[Place]:
         """Towns of `country` whose name is spelled most like `folded` ("jozsefvarosi onkormanyzat"
         -> Józsefváros), most alike first: for a reviewer when nothing bears the name and no point
         says where. Suggestions only; the resolver never picks one of these.
 
         Names that begin as it does first (a typo rarely hits the first letters; an index range,
         not the country's whole list): the first three letters, nearly alike; else the first
-        letter; else the country's names most like it, however unlike: a reviewer always has a
-        place to start from."""
+        letter; else (`however_unlike`) the country's names most like it, however unlike: a
+        reviewer always has a place to start from."""
         from rapidfuzz import fuzz, process
 
         if not folded or not country:
@@ -347,7 +347,7 @@ class Gazetteer:
         tiers = ((lambda: _town_keys(self, country, folded[:3]), fuzz.WRatio, SPELLED_LIKE_CLOSE),
                  (lambda: towns.get(folded[:1], {}), fuzz.ratio, SPELLED_LIKE_LOOSE),
                  (lambda: {key: i for group in towns.values() for key, i in group.items()}, fuzz.ratio, 0))
-        for keys_of, scorer, cutoff in tiers:
+        for keys_of, scorer, cutoff in tiers[:None if however_unlike else 2]:
             keys = keys_of()
             found, seen = [], set()
             for key, _score, _i in process.extract(folded, list(keys), scorer=scorer, score_cutoff=cutoff,

@@ -59,19 +59,23 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
             return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling, reason=reason)
         # Nothing spelled like it: the towns around the source's point are what a reviewer picks from
         # (a district or municipality the gazetteer does not hold lies among them), else the towns of
-        # its country spelled most like it, else the towns nearest its point farther out. Offered,
-        # never chosen.
+        # its country spelled like it, else the towns nearest its point farther out, else its
+        # country's towns spelled most like it however unlike. Offered, never chosen.
         around = _towns_around(gazetteer, point, country, ACCEPT_KM)
+
+        def spelled(however_unlike: bool) -> tuple:
+            return tuple(gazetteer.spelled_like(reading.core, country, however_unlike=however_unlike)) if country else ()
+
         if around:
             reason += "; nothing spelled like it: the towns around its point are offered"
+        elif around := spelled(point is None):
+            reason += "; the towns of its country spelled most like it are offered"
+        elif around := _towns_around(gazetteer, point, country, AROUND_FAR_KM):
+            reason += "; nothing spelled like it: the towns nearest its point are offered"
+        elif around := spelled(True):
+            reason += "; the towns of its country spelled most like it are offered"
         else:
-            around = tuple(gazetteer.spelled_like(reading.core, country)) if country else ()
-            if around:
-                reason += "; the towns of its country spelled most like it are offered"
-            else:
-                around = _towns_around(gazetteer, point, country, AROUND_FAR_KM)
-                reason += ("; nothing spelled like it: the towns nearest its point are offered" if around
-                           else "; nothing spelled like it either")
+            reason += "; nothing spelled like it either"
         return Resolution(resolution.status, candidates=around, spelling=resolution.spelling, reason=reason)
     if resolution.status != "resolved" and not resolution.reason:
         reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"

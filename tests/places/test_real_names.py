@@ -19,9 +19,9 @@ from tests.helpers import shared_file
 # About a minute of import and judging: outside the default run (pytest -m realdata; .ci/run runs it).
 pytestmark = pytest.mark.realdata
 
-RIGHT_FLOOR = 0.81  # measured 0.829; the target is 0.90 (most of the rest is in no data set shipped)
+RIGHT_FLOOR = 0.87  # measured 0.876; the target 0.90 is out of reach here (docs/places.md: far points, no data set)
 WRONG_CEILING = 0.005  # wrong or not-a-city
-CLIMACTOR_RIGHT_FLOOR = 0.72  # measured 0.738 on the 1,000-variant sample (names only, no coordinates)
+CLIMACTOR_RIGHT_FLOOR = 0.73  # measured 0.740 on the 1,000-variant sample (names only, no coordinates)
 CLIMACTOR_WRONG_CEILING = 0.035  # measured 0.027, most of it ClimActor's own point for another namesake
 
 
