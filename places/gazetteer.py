@@ -36,7 +36,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 11  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 12  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -337,16 +337,15 @@ class Gazetteer:
 
         Names that begin as it does first (a typo rarely hits the first letters; an index range,
         not the country's whole list): the first three letters, nearly alike; else the first
-        letter; else (`however_unlike`) the country's names most like it, however unlike: a
-        reviewer always has a place to start from."""
+        letter; else (`however_unlike`) the names of the country's biggest towns most like it,
+        however unlike: a reviewer always has a place to start from."""
         from rapidfuzz import fuzz, process
 
         if not folded or not country:
             return []
-        towns = _primary_names(self, country)
         tiers = ((lambda: _town_keys(self, country, folded[:3]), fuzz.WRatio, SPELLED_LIKE_CLOSE),
-                 (lambda: towns.get(folded[:1], {}), fuzz.ratio, SPELLED_LIKE_LOOSE),
-                 (lambda: {key: i for group in towns.values() for key, i in group.items()}, fuzz.ratio, 0))
+                 (lambda: _own_names_from(self, country, folded[:1]), fuzz.ratio, SPELLED_LIKE_LOOSE),
+                 (lambda: _biggest_towns(self, country), fuzz.ratio, 0))
         for keys_of, scorer, cutoff in tiers[:None if however_unlike else 2]:
             keys = keys_of()
             found, seen = [], set()
@@ -398,6 +397,18 @@ class Gazetteer:
             sql += " and p.country = ?"
             args.append(country)
         return [Place(*row) for row in self._db().execute(sql, args)]
+
+    def towns_named_any(self, spellings: list[str], country: str | None) -> list[Place]:
+        """Towns (GeoNames', and the second set's under its names) answering to any of `spellings`:
+        one query for many spellings (a name with each article)."""
+        marks = ", ".join("?" * len(spellings))
+        where = " and p.country = ?" if country else ""
+        args = [*spellings, *([country] if country else [])]
+        sql = f"""select {_PLACE_COLUMNS} from names n join places p on p.id = n.place_id
+                  where n.key in ({marks}) and p.kind = 'city' and p.lat is not null{where}
+                  union select {_PLACE_COLUMNS} from more_names n join places p on p.id = n.place_id
+                  where n.key in ({marks}) and p.lat is not null{where}"""
+        return [Place(*row) for row in self._db().execute(sql, args + args)]
 
     def places_starting(self, stem: str, more_letters: int, country: str | None) -> list[Place]:
         """GeoNames towns with a name (any of theirs) that is `stem` and at most `more_letters` more."""
@@ -532,16 +543,23 @@ SPELLED_LIKE_CLOSE = 86  # WRatio among names of the same first three letters
 SPELLED_LIKE_LOOSE = 60  # ratio among names of the same first letter
 
 
-@lru_cache(maxsize=8)  # a file lists one country's towns together
-def _primary_names(gazetteer: Gazetteer, country: str) -> dict[str, dict[str, int]]:
-    """A country's GeoNames towns by the first letter of their own name: {letter: {name key: place id}}."""
-    names: dict[str, dict[str, int]] = {}
-    for place_id, name in gazetteer._db().execute(
-            "select id, name from places where country = ? and layer = 'geonames'", (country,)):
-        key = fold(name)
-        if key:
-            names.setdefault(key[:1], {}).setdefault(key, place_id)
-    return names
+SPELLED_LIKE_BIGGEST = 2000  # the last resort compares the country's biggest towns only (a few ms)
+
+
+def _own_names_from(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
+    """A country's GeoNames towns whose own name begins with `prefix`: {name key: place id}."""
+    return dict(gazetteer._db().execute(
+        "select key, id from places where country = ? and layer = 'geonames' and key >= ? and key < ?",
+        (country, prefix, prefix + "\U0010ffff")).fetchall()[::-1])  # reversed: the first id of a key wins
+
+
+@lru_cache(maxsize=256)  # every country's at most: 2,000 names each
+def _biggest_towns(gazetteer: Gazetteer, country: str) -> dict[str, int]:
+    """The own names of a country's SPELLED_LIKE_BIGGEST biggest GeoNames towns: {name key: place id}."""
+    rows = gazetteer._db().execute(
+        "select key, id from places where country = ? and layer = 'geonames' order by population desc limit ?",
+        (country, SPELLED_LIKE_BIGGEST)).fetchall()
+    return dict(rows[::-1])
 
 
 def _town_keys(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
@@ -635,7 +653,7 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
                create table places (id integer primary key, name text, country text, kind text,
                                     geonames_id integer, population integer, admin1 text, layer text,
                                     lat real, lon real, area text, section integer default 0, cell integer,
-                                    ref text);
+                                    ref text, key text);
                create table names (key text, place_id integer, weight integer);
                create table more_names (key text, place_id integer);
                create table admins (country text, key text, admin1 text);
@@ -666,7 +684,7 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
         conn.executescript(
             """create index names_key on names (key);
                create index places_geonames on places (geonames_id, layer);
-               create index places_country on places (country, layer);
+               create index places_country_key on places (country, key) where layer = 'geonames';
                create index places_ref on places (ref) where ref is not null;
                create index more_names_key on more_names (key);
                create index places_cell on places (cell) where cell is not null;
@@ -810,7 +828,7 @@ def _add_cities(conn, areas_of_city: dict[int, str] | None = None) -> None:
         area = areas_of_city.get(geonames_id) or (f"{country}.{city['admin1code']}" if city.get("admin1code") else None)
         lat, lon = city.get("latitude"), city.get("longitude")
         places.append((number, primary, country, "city", geonames_id, population, city.get("admin1code") or None,
-                       "geonames", lat, lon, area, cell_of(lat, lon) if lat is not None else None))
+                       "geonames", lat, lon, area, cell_of(lat, lon) if lat is not None else None, fold(primary)))
         keys = {fold(primary): 0}
         if population >= ALIAS_MIN_POPULATION:
             for alias in city.get("alternatenames") or []:
@@ -818,7 +836,7 @@ def _add_cities(conn, areas_of_city: dict[int, str] | None = None) -> None:
                     keys.setdefault(fold(alias), 1)
         names += [(key, number, weight) for key, weight in keys.items() if key]
     conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
-                     "area, cell) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
+                     "area, cell, key) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
     conn.executemany("insert into names values (?, ?, ?)", names)
 
 

@@ -306,15 +306,8 @@ def _same_but_article(gazetteer, core: str, country, point) -> "Place | None":
     bare = naming.without_article(core) or core
     if len(bare) < ARTICLE_MIN:
         return None
-    found = {}
-    for spelling in naming.with_articles(bare):
-        if spelling == core:
-            continue  # the name itself: its namesakes were asked first
-        for place, _weight in gazetteer._places_named(spelling):
-            if place.kind == "city" and place.lat is not None and (not country or place.country == country):
-                found.setdefault(place.geonames_id, (place, 0))
-        for place in gazetteer.more_towns_named(spelling, country):
-            found.setdefault(place.ref or place.geonames_id, (place, 0))
+    spellings = [spelling for spelling in naming.with_articles(bare) if spelling != core]  # the name itself: asked first
+    found = {place.ref or place.geonames_id: (place, 0) for place in gazetteer.towns_named_any(spellings, country)}
     return _nearest(list(found.values()), point)
 
 
