@@ -243,6 +243,19 @@ class Gazetteer:
         rows = self._db().execute(sql + " order by level desc", args).fetchall()
         return tuple(rows[0]) if rows and len({r[1] for r in rows}) == 1 else None
 
+    def division_named(self, text: str, country: str | None = None) -> str | None:
+        """GeoNames code of the one first-level division (a state, region, province: "US.CA",
+        "GB.SCT") called `text`, in `country` when given; None when there is none, or several.
+        A name lookup() finds ambiguous ("Scotland": a region and towns in Pennsylvania) is
+        still a division here: a list of regions is a list of places."""
+        sql = "select distinct code from areas where key = ? and level = 1"
+        args = [fold(text)]
+        if country:
+            sql += " and country = ?"
+            args.append(country)
+        rows = self._db().execute(sql + " limit 2", args).fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+
     def areas_near(self, text: str, country: str | None, point, km: float) -> list[tuple]:
         """(name, code, GeoNames id, level, type, lat, lon, population) of divisions called `text`
         whose point is within `km` of `point`, nearest first."""
