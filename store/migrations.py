@@ -912,6 +912,226 @@ def m300_one_signature_index_by_instrument(db: Database):
     db.execute("drop index if exists idx_signatures_instrument_key_removed_at_actor_id_scope")
     db.execute("drop index if exists idx_signatures_instrument_key_scope_key_actor_id")
 
+
+# The rule of the signings view (m104) for one actor x one instrument, over its evidence rows `s`
+# joined to their scope's kind `k`: current when a list row is not removed, or when no list row was
+# ever seen and a news row stands. current_signings holds the pairs it makes current (m301).
+_CURRENT_RULE = """max(coalesce(k.kind, 'roster') = 'roster' and s.removed_at is null)
+                 or (not max(coalesce(k.kind, 'roster') = 'roster') and max(s.removed_at is null))"""
+
+
+def _refresh_signing(instrument: str, actor: str) -> str:
+    # One signing's row of current_signings made again from its evidence, which the actor's index
+    # finds (an actor has a few rows; "+" keeps the planner off the instrument's index, whose rows
+    # for one actor lie under every removal date). Nothing for evidence without an actor.
+    return f"""delete from current_signings where instrument_key = {instrument} and actor_id = {actor};
+               insert or ignore into current_signings (instrument_key, actor_id)
+               select s.instrument_key, s.actor_id from signatures s left join scope_kinds k on k.scope = s.scope
+               where s.actor_id = {actor} and +s.instrument_key = {instrument}
+               group by s.instrument_key, s.actor_id having {_CURRENT_RULE};"""
+
+
+def _refresh_scope(scope: str) -> str:
+    # Every signing with evidence in `scope` (its kind changed: its rows now count as list or as news).
+    return f"""delete from current_signings where (instrument_key, actor_id) in
+                   (select instrument_key, actor_id from signatures where scope = {scope});
+               insert or ignore into current_signings (instrument_key, actor_id)
+               select s.instrument_key, s.actor_id
+               from (select distinct instrument_key, actor_id from signatures where scope = {scope}) p
+               join signatures s on s.actor_id = p.actor_id and +s.instrument_key = p.instrument_key
+               left join scope_kinds k on k.scope = s.scope
+               group by s.instrument_key, s.actor_id having {_CURRENT_RULE};"""
+
+
+# The split of instruments.issuer into the bodies it names, as the instrument_issuers view (m102)
+# splits it ("European Commission; Covenant of Mayors - Europe" is two), for one instrument row.
+def _issuer_names_of(row: str) -> str:
+    return f"""insert or ignore into instrument_issuer_names (issuer_as_printed, instrument_key)
+               select part, {row}.key from (
+                 with recursive parts(part, rest) as (
+                   select null, {row}.issuer || '; ' where {row}.issuer is not null
+                   union all
+                   select trim(substr(rest, 1, instr(rest, '; ') - 1)), substr(rest, instr(rest, '; ') + 2)
+                   from parts where rest <> ''
+                 )
+                 select part from parts where part is not null and part <> '');"""
+
+
+@migrations()
+def m301_current_signings_and_issuer_names(db: Database):
+    # network_overlap at 1,000,000 signatures spent its time applying the signings rule to every
+    # evidence row of a network's instruments (30,000 rows for the Covenant's three) and splitting
+    # every instrument's issuer to find which bodies issued them, at each call (docs/performance.md).
+    # Both are now kept when a row is written, by triggers, so in the same transaction as the
+    # signatures, scope kinds and instruments they summarise, whichever code writes them (the crawl,
+    # the importer, the removal rule, a held list's release, a reviewer's merge, a hand edit):
+    #  - current_signings: one row per signing the rule makes current (actor known);
+    #  - instrument_issuer_names: each body an instrument names as its issuer, as printed.
+    db.execute("""create table current_signings (instrument_key text not null, actor_id integer not null,
+                  primary key (instrument_key, actor_id)) without rowid""")
+    db.execute("""create table instrument_issuer_names (issuer_as_printed text not null, instrument_key text not null,
+                  primary key (issuer_as_printed, instrument_key)) without rowid""")
+    db.execute("create index idx_instrument_issuer_names_instrument_key on instrument_issuer_names (instrument_key)")
+    # A list row written as current makes its signing current: one look at its scope's kind and one
+    # insert, the whole cost on a list's first ingest. Any other written row has its signing made again.
+    listed = """new.actor_id is not null and new.removed_at is null
+                and coalesce((select kind from scope_kinds where scope = new.scope), 'roster') = 'roster'"""
+    db.execute(f"""create trigger signatures_current_listed_ai after insert on signatures when {listed} begin
+                       insert or ignore into current_signings (instrument_key, actor_id)
+                       values (new.instrument_key, new.actor_id);
+                   end""")
+    db.execute(f"""create trigger signatures_current_other_ai after insert on signatures
+                   when new.actor_id is not null and not ({listed}) begin
+                       {_refresh_signing('new.instrument_key', 'new.actor_id')}
+                   end""")
+    # Removals, restorations, a reviewer's merge or split (actor_id), a row moved to another scope;
+    # the ingest's refresh of last_seen_* names none of these columns, and an update that changes
+    # none of them (a new date printed) does nothing.
+    db.execute(f"""create trigger signatures_current_au after update of instrument_key, actor_id, scope, removed_at
+                   on signatures
+                   when old.instrument_key is not new.instrument_key or old.actor_id is not new.actor_id
+                        or old.scope is not new.scope or old.removed_at is not new.removed_at begin
+                       {_refresh_signing('old.instrument_key', 'old.actor_id')}
+                       {_refresh_signing('new.instrument_key', 'new.actor_id')}
+                   end""")
+    db.execute(f"""create trigger signatures_current_ad after delete on signatures begin
+                       {_refresh_signing('old.instrument_key', 'old.actor_id')}
+                   end""")
+    # A scope's kind decides whether its rows are list or news evidence. m100's trigger replaced the
+    # scope's row at every scope run (a replace fires no update trigger): it now changes the row only
+    # when the kind differs, so a change of kind is an update the triggers below see.
+    db.execute("drop trigger if exists scope_runs_kind_ai")
+    db.execute("""create trigger scope_runs_kind_ai after insert on scope_runs begin
+                      insert into scope_kinds (scope, kind) values (new.scope, coalesce(new.kind, 'roster'))
+                      on conflict (scope) do update set kind = excluded.kind where kind is not excluded.kind;
+                  end""")
+    # A scope without a row counts as a roster: a new row or a removed one matters only when not one.
+    db.execute(f"""create trigger scope_kinds_current_ai after insert on scope_kinds
+                   when coalesce(new.kind, 'roster') <> 'roster' begin
+                       {_refresh_scope('new.scope')}
+                   end""")
+    db.execute(f"""create trigger scope_kinds_current_au after update on scope_kinds
+                   when old.kind is not new.kind or old.scope is not new.scope begin
+                       {_refresh_scope('old.scope')}
+                       {_refresh_scope('new.scope')}
+                   end""")
+    db.execute(f"""create trigger scope_kinds_current_ad after delete on scope_kinds
+                   when coalesce(old.kind, 'roster') <> 'roster' begin
+                       {_refresh_scope('old.scope')}
+                   end""")
+    db.execute(f"""create trigger instruments_issuer_names_ai after insert on instruments begin
+                       {_issuer_names_of('new')}
+                   end""")
+    # An instrument whose other fields changed keeps its issuers: nothing to do (the ingest's update
+    # of a row names every column).
+    db.execute(f"""create trigger instruments_issuer_names_au after update of key, issuer on instruments
+                   when old.key is not new.key or old.issuer is not new.issuer begin
+                       delete from instrument_issuer_names where instrument_key = old.key;
+                       {_issuer_names_of('new')}
+                   end""")
+    db.execute("""create trigger instruments_issuer_names_ad after delete on instruments begin
+                      delete from instrument_issuer_names where instrument_key = old.key;
+                  end""")
+    # The store as it stands (about 5 s at 1,000,000 signatures).
+    db.execute(f"""insert into current_signings (instrument_key, actor_id)
+                   select s.instrument_key, s.actor_id from signatures s left join scope_kinds k on k.scope = s.scope
+                   where s.actor_id is not null
+                   group by s.instrument_key, s.actor_id having {_CURRENT_RULE}""")
+    db.execute("""insert or ignore into instrument_issuer_names (issuer_as_printed, instrument_key)
+                  select issuer_as_printed, instrument_key from instrument_issuers""")
+
+def _recount_memberships(network: str, actor: str) -> str:
+    # An actor's current memberships under one printed network name, counted again (one look in
+    # m095's covering index); a row with nothing left to hold is deleted.
+    return f"""insert into network_members (network, actor_id, memberships)
+               select {network}, {actor}, (select count(*) from memberships
+                                           where network = {network} and removed_at is null and actor_id = {actor})
+               where {network} is not null and {actor} is not null
+               on conflict (network, actor_id) do update set memberships = excluded.memberships;
+               delete from network_members where network = {network} and actor_id = {actor}
+                                             and memberships = 0 and instruments = 0;"""
+
+
+def _signings_under(names: str, actor: str, step: int) -> str:
+    # An actor's count of current signings under each printed issuer name in `names`, moved by `step`.
+    if step > 0:
+        return f"""insert into network_members (network, actor_id, instruments)
+                   select name, {actor}, 1 from ({names}) where name is not null and {actor} is not null
+                   on conflict (network, actor_id) do update set instruments = instruments + 1;"""
+    return f"""update network_members set instruments = instruments - 1
+               where actor_id = {actor} and network in ({names});
+               delete from network_members where actor_id = {actor} and network in ({names})
+                                             and memberships = 0 and instruments = 0;"""
+
+
+def _signers_under(name: str, instrument: str, step: int) -> str:
+    # The same for every current signatory of one instrument, under one issuer name.
+    signers = f"select actor_id from current_signings where instrument_key = {instrument}"
+    if step > 0:
+        return f"""insert into network_members (network, actor_id, instruments)
+                   select {name}, actor_id, 1 from ({signers}) where true
+                   on conflict (network, actor_id) do update set instruments = instruments + 1;"""
+    return f"""update network_members set instruments = instruments - 1
+               where network = {name} and actor_id in ({signers});
+               delete from network_members where network = {name} and actor_id in ({signers})
+                                             and memberships = 0 and instruments = 0;"""
+
+
+@migrations()
+def m302_network_members(db: Database):
+    # network_overlap with m301's tables still grouped every current signing of a network's
+    # instruments by actor (42,000 rows for the Covenant's list and its three commitments at
+    # 1,000,000 signatures). network_members holds, per name a source prints for a network (a
+    # memberships.network, an issuer as printed) and per actor, how many current memberships and how
+    # many current signings of instruments naming that issuer it has: a network's side is one row per
+    # actor, already counted. Triggers keep it from memberships (counted again for the one pair a
+    # write touches), current_signings and instrument_issuer_names (moved by one), so it follows every
+    # write to the rows those follow, in the same transaction.
+    db.execute("""create table network_members (network text not null, actor_id integer not null,
+                  memberships integer not null default 0, instruments integer not null default 0,
+                  primary key (network, actor_id)) without rowid""")
+    db.execute("""insert into network_members (network, actor_id, memberships, instruments)
+                  select network, actor_id, sum(member), sum(signed) from (
+                    select network, actor_id, 1 as member, 0 as signed from memberships
+                    where removed_at is null and actor_id is not null and network is not null
+                    union all
+                    select n.issuer_as_printed, c.actor_id, 0, 1 from instrument_issuer_names n
+                    join current_signings c on c.instrument_key = n.instrument_key
+                  ) group by network, actor_id""")
+    db.execute(f"""create trigger memberships_members_ai after insert on memberships begin
+                       {_recount_memberships('new.network', 'new.actor_id')}
+                   end""")
+    db.execute(f"""create trigger memberships_members_au after update of network, actor_id, removed_at on memberships
+                   when old.network is not new.network or old.actor_id is not new.actor_id
+                        or old.removed_at is not new.removed_at begin
+                       {_recount_memberships('old.network', 'old.actor_id')}
+                       {_recount_memberships('new.network', 'new.actor_id')}
+                   end""")
+    db.execute(f"""create trigger memberships_members_ad after delete on memberships begin
+                       {_recount_memberships('old.network', 'old.actor_id')}
+                   end""")
+    names = "select issuer_as_printed as name from instrument_issuer_names where instrument_key = {}"
+    db.execute(f"""create trigger current_signings_members_ai after insert on current_signings begin
+                       {_signings_under(names.format('new.instrument_key'), 'new.actor_id', +1)}
+                   end""")
+    db.execute(f"""create trigger current_signings_members_au after update on current_signings begin
+                       {_signings_under(names.format('old.instrument_key'), 'old.actor_id', -1)}
+                       {_signings_under(names.format('new.instrument_key'), 'new.actor_id', +1)}
+                   end""")
+    db.execute(f"""create trigger current_signings_members_ad after delete on current_signings begin
+                       {_signings_under(names.format('old.instrument_key'), 'old.actor_id', -1)}
+                   end""")
+    db.execute(f"""create trigger instrument_issuer_names_members_ai after insert on instrument_issuer_names begin
+                       {_signers_under('new.issuer_as_printed', 'new.instrument_key', +1)}
+                   end""")
+    db.execute(f"""create trigger instrument_issuer_names_members_au after update on instrument_issuer_names begin
+                       {_signers_under('old.issuer_as_printed', 'old.instrument_key', -1)}
+                       {_signers_under('new.issuer_as_printed', 'new.instrument_key', +1)}
+                   end""")
+    db.execute(f"""create trigger instrument_issuer_names_members_ad after delete on instrument_issuer_names begin
+                       {_signers_under('old.issuer_as_printed', 'old.instrument_key', -1)}
+                   end""")
+
 # --- outputs: what researchers filter (m350-m399) ----------------------------------------------------
 
 @migrations()
