@@ -109,13 +109,15 @@ def verdict(truth, kind: str | None, point) -> str:
 
 
 def judge_store(db_path: Path, points: dict, gazetteer) -> Verdicts:
-    """Judge every signature of the store by its actor's GeoNames point (a seat's, for an authority)."""
+    """Judge every signature of the store by its actor's GeoNames point (a seat's, for an authority),
+    or the second data set's point of a town GeoNames lacks (actors.place_ref), read from the
+    gazetteer, never from the actor row."""
     import sqlite3
 
     conn = sqlite3.connect(db_path)
     rows = conn.execute(
-        """select s.source_id, s.actor_name, a.id, a.kind, a.geonames_id, a.needs_review,
-                  (select p.geonames_id from actors p where p.id = a.part_of)
+        """select s.source_id, s.actor_name, a.id, a.kind, coalesce(a.geonames_id, a.place_ref), a.needs_review,
+                  (select coalesce(p.geonames_id, p.place_ref) from actors p where p.id = a.part_of)
            from signatures s join actors a on a.id = s.actor_id where s.source_id is not null""").fetchall()
     conn.close()
     counts, examples, by_actor = Counter(), {}, {}

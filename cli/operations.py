@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import click
 
@@ -45,7 +46,7 @@ def backfill(spider, since, until, every, timeout, db_path):
     cls = spider_class(spider)
     path = store_path(db_path)
     open_store(path).close()
-    interactive = click.get_text_stream("stdout").isatty()
+    interactive = sys.stdout.isatty()  # click.get_text_stream is deprecated (Click 9 drops it)
 
     def progress(done: int, total: int, step) -> None:
         mark = "ok" if step.ok else "!!"

@@ -95,8 +95,13 @@ def replay_all(spiders: list[str], *, db_path: str | Path, timeout: float, repla
             continue
         if interrupted and verdict is not None and verdict.get("skipped"):
             continue  # not started before the stop: left out, as the pool leaves out what it did not start
-        # a crawl that ended before the stop keeps its own line; the one it cut short says so
+        # a crawl that ended before the stop keeps its own line; the one it cut short says so. A stop
+        # can reach the batch child after a crawl closed its run as finished but before the child
+        # moved on to the next (the verdict then says "stopped"): a run the store holds as finished
+        # ended on its own (a crawl the stop cut short closes as failed, finish reason "shutdown").
         stopped_here = interrupted if verdict is None or verdict.get("stopped") else None
+        if stopped_here and _finished_after(db_path, name, previous[name]):
+            stopped_here = None
         timed_out = bool((verdict or {}).get("timed_out"))
         reason = (verdict or {}).get("error") or (f"timed out after {limits[name]:g}s" if timed_out else None)
         # (a killed batch's open runs were crawled again above: here code None is not this crawl's kill)
@@ -111,6 +116,13 @@ def _closed_after(db_path: Path, spider: str, previous: int) -> bool:
     with open_db(db_path) as db:
         run = runs.last_runs(db).get(spider)
     return run is not None and run["id"] > previous and run["status"] != "running"
+
+
+def _finished_after(db_path: Path, spider: str, previous: int) -> bool:
+    """Whether the spider has a run newer than `previous` that finished."""
+    with open_db(db_path) as db:
+        run = runs.last_runs(db).get(spider)
+    return run is not None and run["id"] > previous and run["status"] == "finished"
 
 
 def _read(path: Path) -> dict | None:

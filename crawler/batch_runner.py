@@ -22,6 +22,11 @@ import logging
 import sys
 import traceback
 
+if __name__ == "__main__":  # a crawl child: sqlite-utils loads without numpy (kit/startup.py)
+    from kit.startup import start_light
+
+    start_light()
+
 from kit.errors import GlocalError, NotConfigured
 from store.errors import StoreError
 

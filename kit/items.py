@@ -168,8 +168,10 @@ class ScopeReport:
     url: str
     complete: bool
     keys: list[str] = field(default_factory=list)
-    stated: int | None = None  # the page's own count, if it states one
-    stated_qualifier: str | None = None
+    # The page's own count of this list, if it states one; of a list whose parts the page counts (a
+    # treaty's participants: "Signatories: 195. Parties: 173.") the count they imply, "at least" 195.
+    stated: int | None = None
+    stated_qualifier: str | None = None  # "more than", "at least" ...: the count is a bound
     landmarks_missing: list[str] = field(default_factory=list)
     reason: str | None = None  # why the scope is not complete, in words
     fetched: bool = True  # False when the page itself failed (HTTP error, timeout, not HTML)

@@ -261,20 +261,20 @@ def _load_json(text: str):
     return None
 
 
-def json_arrays(data, path: str = "$") -> Iterator[tuple[str, list]]:
-    """Every list of >= MIN_GROUP objects or strings in a JSON value, with its path ("$.data")."""
-    return _arrays(data, path)
+def json_arrays(data, path: str = "$", min_size: int = MIN_GROUP) -> Iterator[tuple[str, list]]:
+    """Every list of >= `min_size` objects or strings in a JSON value, with its path ("$.data")."""
+    return _arrays(data, path, min_size)
 
 
-def _arrays(data, path: str) -> Iterator[tuple[str, list]]:
-    """Every list of >= MIN_GROUP entries in a JSON value (iteratively: a deep blob must not recurse)."""
+def _arrays(data, path: str, min_size: int = MIN_GROUP) -> Iterator[tuple[str, list]]:
+    """Every list of >= `min_size` entries in a JSON value (iteratively: a deep blob must not recurse)."""
     stack = [(path, data)]
     while stack:
         where, value = stack.pop()
         if isinstance(value, dict):
             stack.extend((f"{where}.{k}", v) for k, v in reversed(list(value.items())))
         elif isinstance(value, list):
-            if len(value) >= MIN_GROUP and all(isinstance(v, (dict, str)) for v in value):
+            if len(value) >= min_size and all(isinstance(v, (dict, str)) for v in value):
                 yield where, value
             stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(value)))
                          if isinstance(v, (dict, list)))

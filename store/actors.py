@@ -19,7 +19,8 @@ class Places(Protocol):
 
     `lookup` (optional) answers with the context a source gives (coordinates) and says why a name
     was left to review: an object with `place`, `reason` and `candidates` (places with `label()`).
-    A place has name, country, kind, geonames_id, key; optionally lat, lon, seat (the city an
+    A place has name, country, kind, geonames_id, key; optionally ref (another data set's id of a
+    town GeoNames lacks, kept in actors.place_ref), lat, lon, seat (the city an
     authority belongs to) and members (a group's towns)."""
 
     def resolve(self, name: str, country: str | None = None): ...
@@ -53,8 +54,8 @@ class ActorResolver:
         # A reviewer's merge (actors.merged_into) holds for spellings met later too.
         self._actors: dict[str, int] = dict(db.conn.execute("select key, coalesce(merged_into, id) from actors"))
         self._refs: dict[str, int] | None = None  # read on first use: only sources with ids need it
-        self._geonames: dict | None = None  # (GeoNames id, kind) -> actor, read on first use
-        self._geonames_of: dict[str, int] = {}  # actor key -> the GeoNames id it holds
+        self._geonames: dict | None = None  # (GeoNames id or place ref, kind) -> actor, read on first use
+        self._geonames_of: dict[str, int | str] = {}  # actor key -> the GeoNames id (or place ref) it holds
         # The ref path writes in batches (flush): 15,000 authorities a run, three rows each.
         self._next_id = db.conn.execute("select coalesce(max(id), 0) + 1 from actors").fetchone()[0]
         self._pending: dict[str, list[tuple]] = {"actors": [], "actor_refs": [], "actor_names": []}
@@ -187,37 +188,43 @@ class ActorResolver:
             return self._insert_actor(key, (place.name, place.country, kind, place.geonames_id, key, 0),
                                       point=point, part_of=part_of)
         key = f"{place.key}|{place.country}"
-        if place.geonames_id is not None:
-            known = self._by_geonames().get((place.geonames_id, kind))
+        # GeoNames' id, or another data set's ref ("csc:31941") for a town GeoNames lacks.
+        identity = place.geonames_id if place.geonames_id is not None else getattr(place, "ref", None)
+        if identity is not None:
+            known = self._by_geonames().get((identity, kind))
             if known is not None:
                 return known
             holder = self._geonames_of.get(key)
-            if key in self._actors and holder is not None and holder != place.geonames_id:
-                key = f"{key}|{place.geonames_id}"  # a namesake of the place that holds the plain key
-        actor_id = self._insert_actor(key, (place.name, place.country, kind, place.geonames_id, key, 0), point=point)
-        if place.geonames_id is not None:
-            self._by_geonames()[(place.geonames_id, kind)] = actor_id
-            self._geonames_of.setdefault(key, place.geonames_id)
+            if key in self._actors and holder is not None and holder != identity:
+                key = f"{key}|{identity}"  # a namesake of the place that holds the plain key
+        actor_id = self._insert_actor(key, (place.name, place.country, kind, place.geonames_id, key, 0), point=point,
+                                      place_ref=getattr(place, "ref", None))
+        if identity is not None:
+            self._by_geonames()[(identity, kind)] = actor_id
+            self._geonames_of.setdefault(key, identity)
         return actor_id
 
     def _by_geonames(self) -> dict:
+        """(GeoNames id or data-set ref, kind) -> actor; fills `_geonames_of` (key -> that identity)."""
         if self._geonames is None:
             self._geonames, self._geonames_of = {}, {}
-            for actor, geonames_id, kind, key in self.db.conn.execute(
-                    "select coalesce(merged_into, id), geonames_id, kind, key from actors where geonames_id is not null"):
-                self._geonames.setdefault((geonames_id, kind), actor)
-                self._geonames_of.setdefault(key, geonames_id)
+            for actor, geonames_id, ref, kind, key in self.db.conn.execute(
+                    "select coalesce(merged_into, id), geonames_id, place_ref, kind, key from actors "
+                    "where geonames_id is not null or place_ref is not null"):
+                identity = geonames_id if geonames_id is not None else ref
+                self._geonames.setdefault((identity, kind), actor)
+                self._geonames_of.setdefault(key, identity)
         return self._geonames
 
     def _insert_actor(self, key: str, values: tuple, *, point=(None, None), part_of: int | None = None,
-                      review: tuple | None = None) -> int:
+                      review: tuple | None = None, place_ref: str | None = None) -> int:
         if key not in self._actors:
             self.flush()  # ids handed out by the ref path must be in the table before SQLite picks one
             reason, candidates = review or (None, None)
             cursor = self.db.conn.execute(
                 "insert into actors (name, country, kind, geonames_id, key, needs_review, latitude, longitude, part_of, "
-                "review_reason, review_candidates) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, point[0], point[1], part_of, reason, candidates),
+                "review_reason, review_candidates, place_ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, point[0], point[1], part_of, reason, candidates, place_ref),
             )
             self._actors[key] = cursor.lastrowid
             self._next_id = max(self._next_id, cursor.lastrowid + 1)

@@ -574,6 +574,15 @@ def m200_actor_places_links_and_review(db: Database):
     )
 
 
+@migrations()
+def m210_actor_place_ref(db: Database):
+    # A town that GeoNames' cities500 lacks comes from a second data set (places/gazetteer.py: the
+    # countries-states-cities database): its id there ("csc:31941") is the place's identity, as
+    # geonames_id is for a GeoNames town, so two towns of one name stay two actors.
+    db["actors"].add_column("place_ref", str)
+    db["actors"].create_index(["place_ref"], if_not_exists=True)
+
+
 # --- signings: one actor x one instrument, the networks' names, reports (m100-m149) -------------------
 
 @migrations()

@@ -190,6 +190,36 @@ def crawl_like_cli(spider: str, *, db: Path, replay: Path | None = None, host_ma
     return Outcome(0 if ok else 1, run_line(spider, run) + "\n")
 
 
+def glocal_crawl_in_process(spider: str, *, db: Path, replay: Path | None = None, host_map: dict | None = None,
+                            alerts_config: Path | None = None, settings: dict | None = None,
+                            timeout: float = 120) -> Outcome:
+    """`glocal crawl SPIDER` with the crawl in this process instead of its child, and the rest as the
+    command's parent does it: the outbox of the alert rules (`alerts_config`, else the ALERTS_CONFIG
+    this process's settings hold), the crawl routing its changes through them, then crawler.child.settle, which
+    records the spider's health (health.failed / health.recovered into the outbox) and words the
+    line. Exit 1 unless the run finished healthy. The parent and child processes themselves are
+    tests/cli/test_main.py's end-to-end crawl."""
+    from alerts.outbox import outbox_for
+    from crawler import child
+    from crawler.spider_registry import spider_names
+    from store import open_db, runs
+
+    project = child._project_settings()
+    alerts_config = str(alerts_config) if alerts_config else project.get("ALERTS_CONFIG")
+    outbox = outbox_for(alerts_config, sources=spider_names() if alerts_config else None)
+    with open_db(db) as store:
+        previous = (runs.last_runs(store).get(spider) or {}).get("id", 0)
+    overrides = {**(settings or {}), **({"ALERTS_CONFIG": alerts_config} if alerts_config else {})}
+    crawl_in_process(spider, db=db, replay=Path(replay).resolve() if replay else None, host_map=host_map,
+                     settings=overrides, timeout=timeout)
+    outcome = child.settle(spider, db_path=Path(db), previous=previous,
+                           log_file=Path(db).parent / "logs" / f"{spider}.log", timeout=timeout, code=0,
+                           reason=None, interrupted=None, outbox=outbox,
+                           failed_runs=project.getint("ALERTS_HEALTH_FAILED_RUNS"),
+                           drop_ratio=project.getfloat("ALERTS_HEALTH_DROP_RATIO"))
+    return Outcome(0 if outcome.ok else 1, outcome.message + "\n")
+
+
 def query(db: Path, sql: str, params=()) -> list[dict]:
     """The rows of one query on the store file `db`, as dicts (a connection of its own, closed after)."""
     import sqlite3

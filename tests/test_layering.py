@@ -15,6 +15,7 @@ places/, whose gazetteer keeps its own cache file). Each check is shown catching
 """
 
 import ast
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -55,8 +56,12 @@ MODULES = {module_name(p): p for package in PACKAGES for p in (ROOT / package).r
 
 def imports_of(name: str) -> set[str]:
     """Every module an import statement of `name` names (absolute; relative ones resolved)."""
-    path = MODULES[name]
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return set(_imports_in(name, MODULES[name]))
+
+
+@functools.cache  # per (module, file): a planted module is a file of its own; ~600 checks read ~150 files
+def _imports_in(name: str, path: Path) -> frozenset[str]:
+    tree = _tree(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(tree):
@@ -69,7 +74,12 @@ def imports_of(name: str) -> set[str]:
                 base = ".".join(anchor + ([base] if base else []))
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES)
-    return found
+    return frozenset(found)
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
 def project(imported: set[str]) -> set[str]:
@@ -151,7 +161,7 @@ _SQL_CALLS = {"execute", "executemany", "executescript", "query", "table_names",
 def sql_in(path: Path) -> list[str]:
     """Where a module writes SQL: SQL text in a string, a call that runs SQL (`.execute`, `.query`
     ...), the raw connection (`.conn`), or a table reached as `db[...]`; docstrings are prose."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _tree(path)
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                   and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}

@@ -11,14 +11,18 @@ that is most plainly a list of places:
 - a JSON answer: each field of each array of objects (`$.data[].name`), or an array of strings;
 - a CSV answer: each column.
 
-Each candidate is measured: how many distinct names it holds, which share look like names
-(`looks_like_place_name`), which share the gazetteer knows as places (an ambiguous name such as
-"Portland" counts half), and the heading that introduces it. It is **rejected** when its labels are
-not names ("Read more about ..."), when too few are places (a partner-logo strip), when its heading
-says it is something else ("Related news", "Supported by", "City stories"), or when its size
-disagrees with the count the page states (`kit.name_groups.tolerance`). Columns of one table or
+Each candidate is measured: how many distinct names it holds (a footnote mark, "Denmark<sup>1</sup>",
+is no part of a name), which share look like names (`looks_like_place_name`), which share the
+gazetteer knows as places (a town, a country, or a first-level division such as "California"; an
+ambiguous name such as "Portland" counts half), and the heading that introduces it. It is
+**rejected** when its labels are not names ("Read more about ..."), when too few are places (a
+partner-logo strip), when its heading says it is something else ("Related news", "Supported by",
+"City stories", "Our offices", even over a grid of regions), or when its size disagrees with the
+count the page states of that very list (`kit.name_groups.tolerance`; a list uniting lists counted
+apart, a treaty's participants, is stated "at least" the larger count). Columns of one table or
 one JSON array are one candidate: the column richest in places is the list, a column of
-countries beside it gives each name its country.
+countries beside it gives each name its country. Two names are a list only in a table or a data
+answer whose stated count is exactly 2 (an initiative of two regions); elsewhere three at least.
 
 The survivors are scored (place share x name share x a size factor that grows to 1 at 40 names,
 plus a bonus for a roster heading "Signatories", "Members", "Adhering cities" and for agreeing
@@ -53,6 +57,7 @@ from kit.text import clean, name_key, split_names
 from spiders.parsers.page import fragment_of
 
 MIN_NAMES = 3
+MIN_DATA_NAMES = 2  # a table or a JSON/CSV answer of 2 names is believed when the page states exactly 2
 MIN_NAME_SHARE = 0.9  # labels that look like names
 MIN_PLACE_SHARE = 0.6  # labels the gazetteer knows as places (ambiguous ones count half)
 SHORT_LIST = 5  # a list shorter than this needs a stated count or a roster heading to be believed
@@ -79,6 +84,8 @@ _NESTED_BLOCKS = sorted(_TEXT_BLOCKS | {"ul", "ol", "div", "table"})
 _LEAD_IN = re.compile(r"^(?P<lead>[^:]{3,80}):\s*(?P<rest>.+)$", re.S)
 _TRAILING_COUNTRY = re.compile(r"^(?P<name>.+?)\s*(?:\((?P<paren>[^()]+)\)|,\s*(?P<comma>[^,()]+))$")
 _MARKERS = "*†‡§"
+_FOOTNOTE_MARK = re.compile(r"[\d\s,*†‡§]{1,8}|[a-z]")  # "Denmark<sup>1</sup>": the mark is no part of the name
+_DATA = frozenset({"table", "json", "csv"})  # candidates read from columns, not from runs of like elements
 _MAX_TEXT_BLOCK = 20_000  # a longer block is prose, never one delimited list
 
 
@@ -144,8 +151,10 @@ def read_roster(text: str, url: str = "", *, stated: int | None = None, qualifie
     """The list of places `text` (HTML, a JSON or a CSV answer) holds, or a reasoned refusal.
 
     `stated` is the count the page states ("unites 35 cities"), with its `qualifier` ("more
-    than"); `places` is the gazetteer (anything with `lookup(name, country)` and
-    `country_code(text)`; default: places.gazetteer.default()).
+    than", "at least"): the count of this very list, so a list that unites lists counted apart (a
+    treaty's participants: its signatories and its parties) is given "at least" the larger count,
+    never one part's. `places` is the gazetteer (anything with `lookup(name, country)`,
+    `division_named(name, country)` and `country_code(text)`; default: places.gazetteer.default()).
     """
     if places is None:
         from places.gazetteer import default
@@ -215,6 +224,9 @@ def _candidates(text: str, url: str, content_type: str | None, judge: "_Judge") 
 
 def _html_candidates(text: str, judge: "_Judge") -> list[Candidate]:
     soup = fragment_of(text)  # any markup: the reader decides what it holds, not whether it is a "page"
+    for mark in soup.find_all("sup"):
+        if _FOOTNOTE_MARK.fullmatch(mark.get_text(strip=True)):
+            mark.decompose()
     root = soup.find("main") or soup.body or soup
     candidates = [_from_group(g, "elements") for g in element_groups(root)]
     candidates.extend(_from_group(g, "json") for g in script_groups(soup))
@@ -295,7 +307,7 @@ def _table_candidate(table: Tag, number: int, heading: str | None, judge: "_Judg
 
 def _json_candidates(data, judge: "_Judge") -> list[Candidate]:
     found = []
-    for path, array in json_arrays(data):
+    for path, array in json_arrays(data, min_size=MIN_DATA_NAMES):  # an answer of two regions is a list
         if all(isinstance(entry, str) for entry in array):
             found.append(Candidate(where=path, how="json", labels=[clean(e) for e in array]))
             continue
@@ -357,9 +369,13 @@ class _Judge:
         self._country: dict[str, str | None] = {}
 
     def place_weight(self, name: str, country: str | None = None) -> float:
+        """1 for a place (a town, a country, or a first-level division: "California", "Scotland"),
+        0.5 for a name of several places the gazetteer cannot choose between, else 0."""
         key = (name, country)
         if key not in self._place:
             status = self.places.lookup(name, country).status
+            if status != "resolved" and self.places.division_named(name, country):
+                status = "resolved"  # a region the town gazetteer lacks, or shares with towns
             self._place[key] = 1.0 if status == "resolved" else 0.5 if status == "ambiguous" else 0.0
         return self._place[key]
 
@@ -408,8 +424,9 @@ class _Judge:
 
     def _rejection(self, candidate: Candidate, stated: int | None, qualifier: str | None) -> str | None:
         entries = candidate.entries
-        if len(entries) < MIN_NAMES:
-            return f"fewer than {MIN_NAMES} names"
+        if len(entries) < MIN_NAMES and not (len(entries) >= MIN_DATA_NAMES and candidate.how in _DATA
+                                             and stated == len(entries) and not qualifier):
+            return f"fewer than {MIN_NAMES} names (and not a table or data answer of exactly the stated count)"
         if candidate.names_share < MIN_NAME_SHARE:
             odd = next(e.name for e in entries if not looks_like_place_name(e.name))
             return f"labels are not names ({odd[:50]!r} ...)"
@@ -432,7 +449,8 @@ class _Judge:
     def best_column(self, where: str, how: str, columns: dict, titles: dict, heading: str | None) -> Candidate | None:
         """One candidate for a table or an array: its column richest in places. A column of
         countries beside it gives each name its country; a column of kinds ("actorType": City,
-        Company) leaves out the rows whose kind is not a place."""
+        Company, Region) leaves out the rows whose kind is not a place. A kind says what a row is, not
+        that the array is a roster (a list of venues is typed "City" too): it earns no bonus."""
         keep = self._rows_of_places(columns, titles)
         measured = []
         for key, values in columns.items():
@@ -440,7 +458,7 @@ class _Judge:
             candidate = Candidate(where=label, how=how, labels=[v for i, v in enumerate(values) if v and keep(i)],
                                   heading=titles[key] or heading)
             candidate.entries = _distinct(self.entry(value) for value in candidate.labels)
-            if len(candidate.entries) < MIN_NAMES:
+            if len(candidate.entries) < MIN_DATA_NAMES:
                 continue
             countries = sum(1 for e in candidate.entries if self.country(e.name)) / len(candidate.entries)
             richness = sum(self.place_weight(e.name) for e in candidate.entries[:200] if looks_like_place_name(e.name))
@@ -492,7 +510,7 @@ def _decide(candidates: list[Candidate], stated: int | None) -> Reading:
     survivors = sorted((c for c in candidates if c.rejected is None), key=lambda c: (-c.score, -c.size))
     ranked = survivors + sorted((c for c in candidates if c.rejected), key=lambda c: -c.places_share)
     if not survivors:
-        near = [c for c in ranked if c.places_share >= MIN_PLACE_SHARE and c.size >= MIN_NAMES]
+        near = [c for c in ranked if c.places_share >= MIN_PLACE_SHARE and c.size >= MIN_DATA_NAMES]
         why = "; ".join(f"{c.describe()}: {c.rejected}" for c in near[:3])
         return Reading([], 0.0, "no list of places" + (f" ({why})" if why else " on the page"),
                        candidates=ranked, stated=stated)

@@ -114,14 +114,13 @@ def parse_initiatives(text: str | bytes, url: str = INITIATIVES_URL) -> tuple[li
 
 
 def parse_actors(text: str | bytes, url: str, initiative: dict) -> Iterator:
-    """The city and region participants of one initiative, checked against the stated city count."""
+    """The city and region participants of one initiative, with the count the answer states of them."""
     data = load_json(text, url)
     actors = data.get("actors") if isinstance(data, dict) else None
     if not isinstance(actors, list):
         raise ParseError(f"{SOURCE}: no \"actors\" list in the answer of {url}", landmarks=("actors",))
     key = initiative_key(initiative)
-    stats = data.get("stats") or {}
-    stated = (stats.get("citiesStats") or {}).get("count")
+    stated, qualifier = _stated_local_governments(data.get("stats"))
     signatures, gaps = [], 0
     for actor in actors:
         if not isinstance(actor, dict):
@@ -142,9 +141,22 @@ def parse_actors(text: str | bytes, url: str, initiative: dict) -> Iterator:
     unique = list({s.key: s for s in signatures}.values())
     reason = f"{gaps} actors without a readable name" if gaps else None
     yield ScopeReport(kind=ROSTER, landmark="actors", source=SOURCE, scope=signature_scope(initiative), entity="signature", url=url,
-                      complete=not gaps, keys=[s.key for s in unique], stated=stated if isinstance(stated, int)
-                      else None, reason=reason)
+                      complete=not gaps, keys=[s.key for s in unique], stated=stated, stated_qualifier=qualifier,
+                      reason=reason)
     yield from unique
+
+
+def _stated_local_governments(stats) -> tuple[int | None, str | None]:
+    """The count the answer states of the list read here, cities and regions: the sum of
+    `citiesStats.count` and `regionsStats.count` ("at least" when the answer gives only one), so a
+    list of two regions and no city states 2, not the 0 cities."""
+    stats = stats if isinstance(stats, dict) else {}
+    parts = [stats.get(part) for part in ("citiesStats", "regionsStats")]
+    counts = [part.get("count") for part in parts if isinstance(part, dict)]
+    given = [n for n in counts if isinstance(n, int) and not isinstance(n, bool)]
+    if not given:
+        return None, None
+    return sum(given), (None if len(given) == len(parts) else "at least")
 
 
 def _first(record: dict, *names):

@@ -251,21 +251,22 @@ def items_of(status: Status) -> Iterator:
     if status.parties is not None and parties != status.parties:
         mismatches.append(f"{status.parties} parties stated but {parties} rows carry a ratification-type date")
     notes = list(status.notes)
+    stated, qualifier = participants_stated(status)
     if unreadable:
         notes.append("cells without a readable date: " + "; ".join(unreadable[:5]))
     if not signatures:
         yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
-                          landmarks_missing=["participants_table"], stated=status.parties,
+                          landmarks_missing=["participants_table"], stated=stated, stated_qualifier=qualifier,
                           reason=f"no participant rows in the status of {status.number} at {status.url}")
     elif mismatches:
         yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=False,
-                          keys=[s.key for s in signatures], stated=status.parties,
+                          keys=[s.key for s in signatures], stated=stated, stated_qualifier=qualifier,
                           reason=f"the status of {status.number} at {status.url} does not add up "
                                  f"({'; '.join(mismatches)}): "
                                  "its rows are not trusted" + (f"; {'; '.join(notes)}" if notes else ""))
     else:
         yield ScopeReport(kind=ROSTER, landmark="participants_table", source=SOURCE, scope=scope, entity="signature", url=status.url, complete=True,
-                          keys=[s.key for s in signatures], stated=status.parties,
+                          keys=[s.key for s in signatures], stated=stated, stated_qualifier=qualifier,
                           reason="; ".join(notes) or None)
     place, adopted_on = parse_date_line(status.conclusion or "")
     # Each treaty is its own instruments scope: one file failing says nothing about the others.
@@ -280,6 +281,17 @@ def items_of(status: Status) -> Iterator:
             yield CountClaim(source=SOURCE, key=f"{key}@{unit}", url=status.url, subject_key=key, count=count,
                              unit=unit, text=status.status_line)
     yield from signatures
+
+
+def participants_stated(status: Status) -> tuple[int | None, str | None]:
+    """The count the status states of its participants table, with its qualifier.
+
+    The table lists every participant: each signatory and each party, a state that signed and
+    ratified once. "Signatories: 195. Parties: 173." is then at least 195 participants (197 on the
+    Paris page of 2018: Nicaragua and Syria acceded without signing), never the 173 parties alone.
+    """
+    counts = [n for n in (status.signatories, status.parties) if n is not None]
+    return (max(counts), "at least") if counts else (None, None)
 
 
 def _signature(status: Status, key: str, cells: list[str], markers: list[str]):

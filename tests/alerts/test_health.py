@@ -15,7 +15,7 @@ from alerts.rules import load_config
 from crawler import settings
 from store import open_db, runs
 from tests.alerts.support import SlackReceiver, load_rules, ops_rules, rules_file, sending
-from tests.helpers import archive_of, glocal, saved_pages
+from tests.helpers import archive_of, glocal_crawl_in_process, run_cli, saved_pages
 from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER
 
 # What a crawl passes: the settings ALERTS_HEALTH_FAILED_RUNS and ALERTS_HEALTH_DROP_RATIO.
@@ -43,8 +43,9 @@ def replays(tmp_path_factory):
     results, health_rows = {}, {}
     for name, pages in steps.items():
         archive = archive_of(folder / f"{name}.warc.gz", pages)
-        results[name] = glocal("crawl", SPIDER, "--replay", archive, "--db", db,
-                               env={"GLOCAL_ALERTS": str(config), "HOOK": HOOK})
+        with pytest.MonkeyPatch.context() as environment:  # `glocal crawl` with GLOCAL_ALERTS=config HOOK=...
+            environment.setenv("HOOK", HOOK)
+            results[name] = glocal_crawl_in_process(SPIDER, db=db, replay=archive, alerts_config=config)
         connection = sqlite3.connect(db)
         health_rows[name] = connection.execute(
             "select change, run_id, diff from changes where entity = 'health' order by id").fetchall()
@@ -104,7 +105,7 @@ def test_one_alert_per_incident_edge_reaches_slack(replays):
 
 
 def test_status_shows_the_spider_healthy_again(replays):
-    result = glocal("status", "--db", replays["db"], "--json")
+    result = run_cli("status", "--db", replays["db"], "--json")
     spider = next(s for s in json.loads(result.stdout)["spiders"] if s["spider"] == "c40_accelerators")
     assert spider["health"] == "healthy" and spider["last_run"]["id"] == 4
     assert json.loads(result.stdout)["outbox"]["ops"]["sent"] == 2  # by the test above

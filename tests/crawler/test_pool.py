@@ -207,9 +207,12 @@ def test_sigterm_to_a_batch_replay_stops_the_crawl_running_and_starts_no_other(t
         except sqlite3.Error:
             return []
 
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(status == "finished" for _, status in runs()):
-        time.sleep(0.02)
+    def one_finished_and_another_running(rows):
+        return any(status == "finished" for _, status in rows) and rows[-1][1] == "running"
+
+    deadline = time.monotonic() + 120  # the stop lands mid-crawl, after one crawl finished
+    while time.monotonic() < deadline and not one_finished_and_another_running(runs()) and process.poll() is None:
+        time.sleep(0.01)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=120)
     rows = runs()

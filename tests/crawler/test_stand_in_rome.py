@@ -1,8 +1,8 @@
 """Issue 21's done-when: the Rome Charter redesigned, read by the generic roster reader standing in.
 
-Three `glocal crawl uclg_declarations --replay` runs (the real command, its crawl child, the
-parent's health assessment and the real outbox writing `deliveries` under an alert rules file)
-into one store: the sample archive's pages as published (baseline); then the Rome Charter page with
+Three `glocal crawl uclg_declarations --replay` runs (the crawl in process, then the command's
+parent's own health assessment, crawler.child.settle, and the real outbox writing `deliveries`
+under an alert rules file; tests/helpers.py's glocal_crawl_in_process) into one store: the sample archive's pages as published (baseline); then the Rome Charter page with
 its 47 adhering cities and one new one (Valencia) as tiles under another heading, twice. The
 parser finds no list there and says nothing of one (its route's `rosters` list on an append-only
 instrument page, named after the instrument the title gives); the store knows the page held the
@@ -18,7 +18,7 @@ import pytest
 
 from spiders.parsers.stand_in import READER
 from tests.alerts.support import ops_rules, rules_file
-from tests.helpers import archive_of, glocal, query, saved_pages
+from tests.helpers import archive_of, glocal_crawl_in_process, query, saved_pages
 
 SPIDER = "uclg_declarations"
 ROME = "https://uclg.org/rome-charter-2020/"
@@ -57,8 +57,9 @@ def runs(tmp_path_factory):
         pages = (saved_pages(SPIDER, PAGES, day=day, edits=edits)
                  + saved_pages("uclg_news", ["new-listing.html"], day=day))
         archive = archive_of(folder / f"{day}.warc.gz", pages)
-        outcomes.append(glocal("crawl", SPIDER, "--replay", archive, "--db", db,
-                               env={"GLOCAL_ALERTS": str(config), "TEST_SLACK_WEBHOOK": "https://hooks.invalid/x"}))
+        with pytest.MonkeyPatch.context() as environment:  # `glocal crawl` with GLOCAL_ALERTS=config
+            environment.setenv("TEST_SLACK_WEBHOOK", "https://hooks.invalid/x")
+            outcomes.append(glocal_crawl_in_process(SPIDER, db=db, replay=archive, alerts_config=config))
         outbox.append(deliveries(db))
     return db, outcomes, outbox
 

@@ -97,6 +97,21 @@ def live_command(site: FaultySite, db: Path, *settings: str) -> list[str]:
     return command
 
 
+def crawl_live_in_process(site: FaultySite, db: Path) -> None:
+    """The clean crawl of `crawl_live` (same spider, site and settings) in this process: a trial's
+    baseline and reference stores, the set-up around the crawls a trial judges, which stay in
+    children (tests/helpers.py's crawl_in_process)."""
+    from tests.helpers import crawl_in_process
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    settings = dict(assignment.partition("=")[::2] for assignment in FAST[1::2])
+    run = crawl_in_process(SPIDER, db=db, host_map={"www.c40.org": site.address},
+                           settings={"DOWNLOAD_DELAY": float(settings["DOWNLOAD_DELAY"]),
+                                     "AUTOTHROTTLE_ENABLED": settings["AUTOTHROTTLE_ENABLED"] == "true"})
+    assert run and run["status"] == "finished" and run["healthy"], run
+    assert not db.with_name(db.name + "-wal").exists()  # the crawl's store closed, as a child's exit closes it
+
+
 def crawl_replay(archive: Path, db: Path, *settings: str, timeout: float = 180) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "crawler.runner", SPIDER, "--db", str(db), "--replay", str(archive),
                "--log-level", "WARNING", "--set", f"LOG_FILE={json.dumps(str(db.parent / 'crawl.log'))}"]
@@ -287,12 +302,11 @@ class SiteTrials:
         self.during = site_pages(clean_air_changed=False, good_food_changed=True)
         self.after = site_pages(clean_air_changed=True, good_food_changed=True)
         serve(site, self.before)
-        result = crawl_live(site, self.baseline_db)
-        assert result.returncode == 0, result.stderr
+        crawl_live_in_process(site, self.baseline_db)
         reference_db = self.root / "reference" / "glocal.db"
         self._copy(reference_db)
         serve(site, self.after)
-        assert crawl_live(site, reference_db).returncode == 0
+        crawl_live_in_process(site, reference_db)
         self.reference = snapshot(reference_db)
 
     def _copy(self, db: Path) -> None:
@@ -380,7 +394,7 @@ def kill_trial(site: FaultySite, after_items: int, reference: Snapshot) -> Trial
 def kill_reference(site: FaultySite) -> Snapshot:
     root = workdir()
     serve(site, site_pages(clean_air_changed=False, good_food_changed=False))
-    assert crawl_live(site, root / "glocal.db").returncode == 0
+    crawl_live_in_process(site, root / "glocal.db")
     reference = snapshot(root / "glocal.db")
     shutil.rmtree(root, ignore_errors=True)
     return reference

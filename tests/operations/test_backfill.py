@@ -13,7 +13,7 @@ import pytest
 from operations.wayback import iso_of
 from store import history, open_db
 from tests.site_server import ArchiveServer
-from tests.helpers import FIXTURES, glocal
+from tests.helpers import FIXTURES, glocal, run_cli
 
 HUB = "https://www.c40.org/what-we-do/raising-climate-ambition/high-impact-accelerators/"
 CLEAN_AIR = "https://www.c40.org/accelerators/clean-air-cities/"
@@ -162,5 +162,5 @@ def test_a_spider_with_no_capture_at_all_has_nothing_to_backfill(tmp_path):
 
 
 def test_since_must_be_a_year_or_a_date(tmp_path):
-    result = glocal("backfill", "c40_accelerators", "--since", "last year", "--db", tmp_path / "g.db")
+    result = run_cli("backfill", "c40_accelerators", "--since", "last year", "--db", tmp_path / "g.db")
     assert result.returncode == 2 and "is not a year" in result.stderr

@@ -10,10 +10,17 @@ import json
 import pytest
 
 from bench import roster_reader as measured
+from kit.items import Signature
+from spiders.parsers import untc_status
 from spiders.parsers.roster_reader import read_roster
+from tests.helpers import FIXTURES, fixture_meta
 
 CITIES = ["Paris", "London", "Lisbon", "Madrid", "Rome", "Berlin", "Vienna", "Oslo", "Dakar", "Lima", "Quito",
           "Bogotá", "Nairobi", "Accra", "Seoul", "Tokyo", "Sydney", "Toronto", "Chicago", "Houston"]
+# First-level divisions: "Scotland", "Ontario" and "Texas" are towns too, "Bavaria" no town at all.
+REGIONS = [("California", "US"), ("Scotland", "GB"), ("Bavaria", "DE"), ("Ontario", "CA"), ("Catalonia", "ES"),
+           ("Texas", "US"), ("Jalisco", "MX")]
+COUNTRIES = ["France", "Kenya", "Brazil", "Japan", "Canada", "India"]
 OTHERS = ["Amsterdam", "Barcelona", "Copenhagen", "Stockholm", "Warsaw", "Athens", "Milan", "Lyon", "Porto", "Prague",
           "Budapest", "Helsinki", "Dublin", "Brussels", "Munich", "Hamburg", "Zurich", "Geneva", "Seville", "Valencia"]
 
@@ -42,9 +49,10 @@ def test_every_roster_fixture_is_read_as_its_parser_reads_it_with_no_wrong_name(
             "c40_accelerators/ghs-2025-cards.html", "c40_accelerators/ghs-2025-json.html",
             "c40_accelerators/clean-air-cities.html", "covenant_signatories/signatories-page-0.html",
             "covenant_signatories/signatories-api-0.json", "covenant_open_data/df1_Signatories_2024.csv"} <= read
+    assert {"unfccc_gcap/actors-58.json", "untc_status/XXVII-7-d.html"} <= read  # two regions; 197 participants
     # Refusing is right only where the site parser itself could not vouch for the list.
     refused_complete = sorted(o.page for o in rosters if o.refused and o.complete)
-    assert refused_complete == ["unfccc_gcap/actors-58.json", "untc_status/XXVII-7-d.html"]
+    assert refused_complete == []
 
 
 def test_the_sample_archive_pages_that_are_not_rosters_are_refused(outcomes):
@@ -159,8 +167,96 @@ def test_an_xml_document_and_an_empty_page_are_refused():
     assert read_roster("{not json", "https://x.org/a.json").refused
 
 
+def actors(rows, key="actors"):
+    return json.dumps({"stats": {"totalCount": len(rows)}, key: [
+        {"id": i, "name": name, "actorType": kind, "country": {"iso3": "", "name": country}}
+        for i, (name, kind, country) in enumerate(rows)]})
+
+
+def test_an_array_of_regions_is_read_as_places():
+    rows = [(name, "Region", country) for name, country in REGIONS]
+    reading = read_roster(actors(rows), "https://x.org/api/actors", content_type="application/json")
+    assert [(e.name, e.country) for e in reading.entries] == REGIONS
+    assert "7 of 7 resolve to places" in reading.reason  # "Scotland" is towns too, "Bavaria" no town
+    bare = json.dumps({"actors": [name for name, _ in REGIONS]})  # no country, no kind: divisions all the same
+    assert read_roster(bare, "https://x.org/api/actors", content_type="application/json").names == [
+        name for name, _ in REGIONS]
+
+
+def test_two_regions_are_read_only_when_the_answer_states_two():
+    two = actors([("California", "Region", "United States of America"), ("Scotland", "Region", "United Kingdom")])
+    reading = read_roster(two, "https://x.org/api/actors", stated=2, content_type="application/json")
+    assert [(e.name, e.country) for e in reading.entries] == [("California", "US"), ("Scotland", "GB")]
+    for stated in (None, 3):
+        refused = read_roster(two, "https://x.org/api/actors", stated=stated, content_type="application/json")
+        assert refused.refused and "fewer than 3 names" in refused.reason
+
+
+def test_rows_whose_kind_is_no_place_are_left_out_of_a_regions_array():
+    rows = [(name, "Region", country) for name, country in REGIONS[:4]] + [("Quebec", "Company", "Canada")]
+    assert read_roster(actors(rows), "https://x.org/a.json", stated=4).names == [n for n, _ in REGIONS[:4]]
+
+
+@pytest.mark.parametrize("heading", ["Our offices", "Our partners", "Map legend", "Supported by", "Latest news"])
+def test_a_grid_of_regions_and_countries_under_a_decoy_heading_is_refused(heading):
+    names = [name for name, _ in REGIONS] + COUNTRIES
+    grid = f"<section><h2>{heading}</h2><div class='grid'>" + "".join(
+        f"<article class='card'><h3>{n}</h3></article>" for n in names) + "</div></section>"
+    reading = read_roster(page(grid), "https://x.org/")
+    assert reading.refused and "introduces something else" in reading.reason
+    roster = read_roster(page(grid.replace(heading, "Member regions and states")), "https://x.org/")
+    assert roster.names == names  # the same grid under a roster heading is the list
+
+
+def test_an_array_of_regions_named_as_something_else_is_refused():
+    rows = [(name, "Region", country) for name, country in REGIONS]
+    for key in ("offices", "regions", "partners"):  # a search answer's facets, a contact list
+        reading = read_roster(actors(rows, key), "https://x.org/api/search", content_type="application/json")
+        assert reading.refused and "introduces something else" in reading.reason
+
+
+PARTICIPANTS = ["Austria", "Belgium", "Chile", "Denmark", "Ecuador", "Fiji", "Ghana", "Hungary", "Iceland", "Jamaica",
+                "Kenya", "Latvia", "Mexico", "Nepal", "Oman", "Peru", "Qatar", "Rwanda", "Senegal", "Tonga"]
+
+
+def status_page(signatories, parties):
+    """A treaty status page: 19 signatories and one state that acceded without signing (20 participants);
+    footnote marks after some names."""
+    rows = "".join(
+        f"<tr><td>{name}{'<sup>1</sup>' if i % 7 == 3 else ''}</td><td>{'' if i == 19 else '22 Apr 2016'}</td>"
+        f"<td>{'5 Oct 2016' if i < parties - 1 or i == 19 else ''}</td></tr>" for i, name in enumerate(PARTICIPANTS))
+    return (f"<table><tr><td>Status :</td><td>Signatories : {signatories}. Parties : {parties}.</td></tr></table>"
+            "<table class='grid'><tr><th>Participant</th><th>Signature</th><th>Ratification, Accession(a)</th></tr>"
+            f"{rows}</table>")
+
+
+def test_a_participants_table_is_checked_against_at_least_the_larger_stated_count():
+    text = status_page(19, 12)
+    reading = read_roster(text, "https://x.org/status", stated=19, qualifier="at least")
+    assert reading.names == PARTICIPANTS  # the footnote marks are no part of the names ("Denmark", not "Denmark 1")
+    assert "agreeing with the stated 19" in reading.reason
+
+
+def test_a_participants_table_that_disagrees_with_the_stated_count_is_refused():
+    text = status_page(19, 12)
+    for stated, qualifier in ((12, None), (40, "at least"), (30, None)):  # the parties alone; more than it holds
+        reading = read_roster(text, "https://x.org/status", stated=stated, qualifier=qualifier)
+        assert reading.refused and f"20 names disagree with the stated {stated}" in reading.reason
+
+
+def test_the_un_status_page_is_read_with_the_count_its_parser_states():
+    meta = fixture_meta("untc_status")["XXVII-7-d.html"]
+    text = (FIXTURES / "untc_status" / "XXVII-7-d.html").read_text(encoding="utf-8")
+    items = list(untc_status.parse_status_html(text, meta["url"]))
+    report, names = items[0], [s.actor_name for s in items if isinstance(s, Signature)]
+    reading = read_roster(text, meta["url"], stated=report.stated, qualifier=report.stated_qualifier)
+    assert len(names) == 197 and reading.names == names and "European Union" in reading.names
+    parties = read_roster(text, meta["url"], stated=173)  # the parties count alone: 197 rows cannot be 173
+    assert parties.refused and "disagree with the stated 173" in parties.reason
+
+
 class CountingPlaces:
-    """The real gazetteer, counting lookups."""
+    """The real gazetteer, counting lookups (of towns and of divisions)."""
 
     def __init__(self):
         from places.gazetteer import default
@@ -170,6 +266,10 @@ class CountingPlaces:
     def lookup(self, name, country=None):
         self.lookups += 1
         return self.real.lookup(name, country)
+
+    def division_named(self, name, country=None):
+        self.lookups += 1
+        return self.real.division_named(name, country)
 
     def country_code(self, text):
         return self.real.country_code(text)

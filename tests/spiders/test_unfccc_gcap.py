@@ -1,5 +1,5 @@
 """unfccc_gcap: initiatives and their city and region participants from the portal's JSON API; the
-stated city count; off by default; a challenge page instead of JSON fails the run and removes nothing."""
+stated count of cities and regions; off by default; a challenge page instead of JSON fails the run and removes nothing."""
 
 import json
 import sqlite3
@@ -63,6 +63,18 @@ def test_report_carries_the_stated_city_count():
     report = actors(7)[0]
     assert (report.scope, report.complete, report.stated, report.listed) == (
         "signatures:unfccc_gcap/cip-7", True, 4, 4)
+
+
+def test_the_stated_count_is_of_cities_and_regions_the_list_holds():
+    report = actors(58)[0]  # two regions, no city: the list states 2, not citiesStats' 0
+    assert (report.stated, report.stated_qualifier, report.listed) == (2, None, 2)
+    answer = json.loads(text("actors-58.json"))
+    del answer["stats"]["regionsStats"]  # only the cities counted: a lower bound of the list
+    (report, *_) = parser.parse_actors(json.dumps(answer), parser.actors_url(58), BY_ID[58])
+    assert (report.stated, report.stated_qualifier) == (0, "at least")
+    answer["stats"] = {}
+    (report, *_) = parser.parse_actors(json.dumps(answer), parser.actors_url(58), BY_ID[58])
+    assert report.stated is None
 
 
 def test_regions_are_read_too():
