@@ -235,12 +235,7 @@ class Gazetteer:
 
     def area_named(self, text: str, country: str | None) -> tuple[str, str, int | None] | None:
         """(GeoNames code, country, GeoNames id) of the division called `text`, the narrowest first."""
-        sql = "select code, country, geonames_id from areas where key = ?"
-        args = [fold(text)]
-        if country:
-            sql += " and country = ?"
-            args.append(country)
-        rows = self._db().execute(sql + " order by level desc", args).fetchall()
+        rows = self._areas_called(text, country, "code, country, geonames_id", "order by level desc")
         return tuple(rows[0]) if rows and len({r[1] for r in rows}) == 1 else None
 
     def division_named(self, text: str, country: str | None = None) -> str | None:
@@ -248,13 +243,15 @@ class Gazetteer:
         "GB.SCT") called `text`, in `country` when given; None when there is none, or several.
         A name lookup() finds ambiguous ("Scotland": a region and towns in Pennsylvania) is
         still a division here: a list of regions is a list of places."""
-        sql = "select distinct code from areas where key = ? and level = 1"
-        args = [fold(text)]
-        if country:
-            sql += " and country = ?"
-            args.append(country)
-        rows = self._db().execute(sql + " limit 2", args).fetchall()
+        rows = self._areas_called(text, country, "distinct code", "and level = 1 limit 2")
         return rows[0][0] if len(rows) == 1 else None
+
+    def _areas_called(self, text: str, country: str | None, columns: str, rest: str) -> list[tuple]:
+        """`columns` of the divisions whose name folds to `text`'s, in `country` when given."""
+        sql, args = f"select {columns} from areas where key = ?", [fold(text)]
+        if country:
+            sql, args = sql + " and country = ?", [*args, country]
+        return self._db().execute(f"{sql} {rest}", args).fetchall()
 
     def areas_near(self, text: str, country: str | None, point, km: float) -> list[tuple]:
         """(name, code, GeoNames id, level, type, lat, lon, population) of divisions called `text`
