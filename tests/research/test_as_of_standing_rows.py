@@ -93,7 +93,8 @@ def random_store(path, seed: int):
     with db.atomic():
         names = ["Springfield", "Lagos", "Quito", "Springfield", "Oslo", "Accra", "Lima", "Pune", "Kobe", "Turin"]
         conn.executemany("insert into actors (id, name, country, kind, geonames_id, key) values (?, ?, ?, 'city', ?, ?)",
-                         [(i + 1, name, rng.choice(["US", "NG", None]), 100 + i, f"{name}|{i}") for i, name in enumerate(names)])
+                         [(i + 1, name, rng.choice(["US", "NG", None]), 100 + i, f"{name}|{i}")
+                          for i, name in enumerate(names)])
         conn.executemany("insert into scope_kinds (scope, kind) values (?, ?)",
                          [(scope, kind) for scope, kind in SCOPES.items() if kind])
         instruments = [f"random/pledge-{n}" for n in range(3)] + ["random/treaty"]
@@ -111,7 +112,7 @@ def random_store(path, seed: int):
                        "actor_name": rng.choice([None, f"Name {number % 4}", f"City {number}"]),
                        "country": rng.choice([None, "US", "NG", "PE"]), "source": rng.choice(SOURCES),
                        "url": rng.choice([None, f"https://example.org/{number % 3}"]),
-                       "signed_on": rng.choice([None, None, f"20{rng.randrange(10, 26)}-0{rng.randrange(1, 9)}-1{rng.randrange(10)}"]),
+                       "signed_on": rng.choice([None, None, f"20{rng.randrange(10, 26)}-0{rng.randrange(1, 9)}-15"]),
                        "first_seen_at": rng.choice(CAPTURES), "status": None, "removed_at": None,
                        "action_on": None, "withdrawal_effective_on": None}
                 if scope == "signatures:treaty":  # the UN's printed dates judge these rows; some have no status
@@ -124,11 +125,11 @@ def random_store(path, seed: int):
                     row["status"] = rng.choice([None, None, "signed", "listed"])
                 history = []
                 if rng.random() < 0.85:  # else never captured: no change at all
-                    moments = sorted(rng.sample(CAPTURES, rng.randrange(1, 5)))
+                    captured = sorted(rng.sample(CAPTURES, rng.randrange(1, 5)))
                     if rng.random() < 0.2:
-                        moments.insert(1, moments[0])  # two changes at one capture time: the later id counts
-                    history = [(moments[0], "added")]
-                    for moment in moments[1:]:
+                        captured.insert(1, captured[0])  # two changes at one capture time: the later id counts
+                    history = [(captured[0], "added")]
+                    for moment in captured[1:]:
                         last = history[-1][1]
                         change = (rng.choice(["removed", "updated"]) if last in ("added", "updated", "restored")
                                   else rng.choice(["restored", "added"]))
