@@ -918,7 +918,7 @@ def _add_more_towns(conn) -> None:
     within_lat = SAME_TOWN_KM / 111.0
 
     def same_town(keys: set[str], lat: float, lon: float) -> int | None:
-        for key in keys:
+        for key in sorted(keys):  # a set's order changes with each process's string hashing
             for a, b, place_id in known.get(key, ()):
                 if abs(lat - a) <= within_lat and distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
                     return place_id
