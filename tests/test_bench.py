@@ -65,3 +65,22 @@ def test_every_row_carries_the_load_its_benchmark_ran_under():
     assert [row.load for row in rows] == ["1.2-3.5", "1.2-3.5"]
     printed = suite.table(rows).splitlines()
     assert printed[0].split()[-2:] == ["load", "verdict"] and "1.2-3.5" in printed[2] and printed[2].endswith("met")
+
+
+def test_a_baseline_call_is_stopped_at_its_cap_and_other_errors_still_raise(tmp_path):
+    import sqlite3
+    import time
+
+    import pytest
+    from sqlite_utils import Database
+
+    from bench import queries as bench_queries
+
+    db = Database(tmp_path / "q.db")
+    endless = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    started = time.perf_counter()
+    bench_queries.capped(db, lambda _params: db.execute(endless).fetchall(), cap_ms=200)({})
+    assert time.perf_counter() - started < 60  # stopped, not run forever (the cap is 0.2 s)
+    assert db.execute("select 1").fetchone() == (1,)  # the handler is gone: later calls run whole
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        bench_queries.capped(db, lambda _params: db.execute("select * from missing"))({})

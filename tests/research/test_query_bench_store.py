@@ -75,6 +75,7 @@ def test_no_named_query_reads_a_big_table_whole(tiny):
 @pytest.mark.parametrize("step", [
     "SCAN signatures",
     "SCAN s",  # an alias of signatures in the SQL below
+    "SCAN s USING INDEX idx_signatures_instrument_key",  # the whole index, in its order: every row
     "SEARCH c USING COVERING INDEX idx_changes_entity_entity_key_observed_at_id_change (entity=?)",
 ])
 def test_the_full_scan_check_sees_a_whole_table_read(step):
