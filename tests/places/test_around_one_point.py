@@ -49,3 +49,21 @@ def test_a_list_returned_is_the_callers_own(gazetteer):
     first.sort(key=lambda p: p.name)  # _towns_around sorts what it is given
     assert around.places_near(point, resolver.ACCEPT_KM, more=True) == gazetteer.places_near(
         point, resolver.ACCEPT_KM, more=True)
+
+
+def test_a_place_built_from_a_row_is_the_dataclasss_own(gazetteer):
+    """places_near builds its Places without the frozen dataclass's __init__ (gazetteer._place_of_row):
+    the same fields, values, defaults and attribute order (describe() writes __dict__ as it is)."""
+    import dataclasses
+    import json
+
+    names = tuple(f.name for f in dataclasses.fields(gazetteer_module.Place))
+    assert gazetteer_module._ROW_FIELDS + tuple(gazetteer_module._NOT_IN_A_ROW) == names
+    assert all(gazetteer_module._NOT_IN_A_ROW[f.name] == f.default for f in dataclasses.fields(gazetteer_module.Place)
+               if f.name in gazetteer_module._NOT_IN_A_ROW)
+    rows = gazetteer._db().execute(f"select {gazetteer_module._PLACE_COLUMNS} from places p limit 2000").fetchall()
+    for row in rows:
+        built, made = gazetteer_module._place_of_row(row), gazetteer_module.Place(*row)
+        assert built == made and hash(built) == hash(made)
+        assert json.dumps(built.__dict__) == json.dumps(made.__dict__)
+    assert len(rows) == 2000
