@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib
 import json
+import os
 import pkgutil
 import sys
 import time
@@ -52,10 +54,24 @@ def run_one(name: str, quick: bool) -> list[Row]:
     return [row if isinstance(row, Row) else Row(benchmark=name, **row) for row in rows]
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average (0.0 where the system has none to tell)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
+
+
+def with_load(rows: list[Row], before: float, after: float) -> list[Row]:
+    """The rows of one benchmark, each carrying the load it ran under: the machines are shared,
+    and a ratio is read beside the load it was measured at."""
+    return [dataclasses.replace(row, load=f"{before:.1f}-{after:.1f}") for row in rows]
+
+
 def table(rows: list[Row]) -> str:
-    header = ("benchmark", "measure", "baseline", "ours", "ratio", "target", "verdict")
+    header = ("benchmark", "measure", "baseline", "ours", "ratio", "target", "load", "verdict")
     cells = [header] + [(r.benchmark, r.measure, r.baseline, r.ours,
-                         "" if r.ratio is None else f"{r.ratio:.2f}x", r.target_text,
+                         "" if r.ratio is None else f"{r.ratio:.2f}x", r.target_text, r.load,
                          r.verdict if not r.skipped else f"SKIPPED: {r.skipped}") for r in rows]
     widths = [max(len(str(c[i])) for c in cells) for i in range(len(header) - 1)]
     lines = []
@@ -80,13 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         if args.only and name not in args.only:
             continue
-        started = time.perf_counter()
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows += run_one(name, args.quick)
+        started, load = time.perf_counter(), load_average()
+        print(f"running {name} ... (load {load:.1f})", file=sys.stderr, flush=True)
+        rows += with_load(run_one(name, args.quick), load, load_average())
         print(f"  {name} took {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
     else:
+        print(f"{os.cpu_count()} cores; load: the 1-minute load average at each benchmark's start and end\n")
         print(table(rows))
         missed = [r for r in rows if r.verdict == "MISSED"]
         print(f"\n{len(rows)} rows: {sum(r.verdict == 'met' for r in rows)} met, {len(missed)} missed, "

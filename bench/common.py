@@ -36,6 +36,7 @@ class Row:
     lower_is_better: bool = False
     note: str = ""
     skipped: str | None = None  # why the row could not be measured
+    load: str = ""  # the machine's 1-minute load average at its benchmark's start and end ("1.2-2.9")
 
     @property
     def verdict(self) -> str:

@@ -1,4 +1,4 @@
-"""`glocal roster FILE --url URL [--stated N] [--json]`: what the generic roster reader finds on a page.
+"""`glocal roster FILE --url URL [--stated N [--at-least | --more-than]] [--json]`: what the generic roster reader finds on a page.
 
 The page is read by spiders/parsers/roster_reader.py, the reader a spider falls back on when its
 own parser's landmarks are missing, so this is how an operator sees what the fallback would record.
@@ -21,10 +21,11 @@ REJECTIONS_SHOWN = 8  # the most place-like rejected candidates; --json lists th
 @click.option("--url", required=True, help="The URL the page was fetched from (a .json or .csv path reads it as such).")
 @click.option("--stated", type=click.IntRange(min=1), default=None,
               help="The count the page states (\"unites 35 cities\"): a list that disagrees is refused.")
+@click.option("--at-least", "at_least", is_flag=True, help="The stated count is a lower bound (\"at least N\").")
 @click.option("--more-than", "more_than", is_flag=True, help="The stated count is a lower bound (\"more than N\").")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @click.pass_context
-def roster(ctx, file, url, stated, more_than, as_json):
+def roster(ctx, file, url, stated, at_least, more_than, as_json):
     """Read the list of places on a saved page without a site parser, and say why
 
     Prints the list the generic roster reader chose (container, names resolved to places, the
@@ -36,6 +37,10 @@ def roster(ctx, file, url, stated, more_than, as_json):
     \b
         glocal roster tests/fixtures/uclg_declarations/rome-charter.html --url https://uclg.org/rome-charter-2020/ --stated 45
     """
+    if at_least and more_than:
+        raise click.UsageError("--at-least and --more-than both qualify the stated count: give one")
+    if (at_least or more_than) and stated is None:
+        raise click.UsageError(f"{'--at-least' if at_least else '--more-than'} qualifies --stated N: give the count too")
     from cli.common import project_settings
     from kit.page_limits import check_page
     from spiders.parsers.roster_reader import read_roster
@@ -47,7 +52,7 @@ def roster(ctx, file, url, stated, more_than, as_json):
     settings = project_settings()
     check_page(text, url, max_chars=settings.getint("CRAWL_MAX_PAGE_CHARS"),
                max_depth=settings.getint("CRAWL_MAX_PAGE_DEPTH"))
-    reading = read_roster(text, url, stated=stated, qualifier="more than" if more_than else None)
+    reading = read_roster(text, url, stated=stated, qualifier="at least" if at_least else "more than" if more_than else None)
     if as_json:
         click.echo(json_text(as_record(reading), indent=2))
     else:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +41,7 @@ def replay_all(spiders: list[str], *, db_path: str | Path, timeout: float, repla
     """
     if not spiders:
         return  # nothing to crawl: no child, no plan file
-    settings = child._project_settings()
+    settings = child.project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
     failed_runs = settings.getint("ALERTS_HEALTH_FAILED_RUNS")
     drop_ratio = settings.getfloat("ALERTS_HEALTH_DROP_RATIO")
@@ -71,17 +70,8 @@ def replay_all(spiders: list[str], *, db_path: str | Path, timeout: float, repla
     with open_db(db_path) as db:  # makes a new store (its migrations) here, once
         last = runs.last_runs(db)
     previous = {name: (last.get(name) or {}).get("id", 0) for name in spiders}
-    grace = settings.getfloat("CRAWL_STOP_GRACE")
-    with child._stop_on_signals():
-        batch = subprocess.Popen(command, env={**os.environ, "GLOCAL_PARENT_PID": str(os.getpid())})
-        with child._children_lock:
-            child._children.add(batch)
-        try:
-            code = child._wait(batch, timeout=max(limits.values()) + BATCH_EXIT_MARGIN, grace=grace)
-        finally:
-            with child._children_lock:
-                child._children.discard(batch)
-        interrupted = child._stop_signal[0] if child.stopping() else None
+    code, interrupted = child.run_supervised(command, timeout=max(limits.values()) + BATCH_EXIT_MARGIN,
+                                             grace=settings.getfloat("CRAWL_STOP_GRACE"))
     plan_file.unlink(missing_ok=True)
     reported = _read(outcome_file)
 

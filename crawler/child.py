@@ -57,7 +57,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
     :param alerts_config: the alert rules file (default: the ALERTS_CONFIG setting); the child
         routes the run's changes with it, and this process records the spider's health after it
     """
-    settings = _project_settings()
+    settings = project_settings()
     alerts_config = alerts_config or settings.get("ALERTS_CONFIG")
     failed_runs = failed_runs or settings.getint("ALERTS_HEALTH_FAILED_RUNS")
     from crawler.spider_registry import spider_names
@@ -87,18 +87,7 @@ def crawl_in_child(spider: str, *, db_path: str | Path, timeout: float, replay: 
 
     with open_db(db_path) as db:
         previous = (runs.last_runs(db).get(spider) or {}).get("id", 0)
-    grace = settings.getfloat("CRAWL_STOP_GRACE")
-    with _stop_on_signals():
-        child = subprocess.Popen(command, env={**os.environ, "GLOCAL_PARENT_PID": str(os.getpid())})
-        with _children_lock:
-            _children.add(child)
-        try:
-            code = _wait(child, timeout=timeout, grace=grace)
-        finally:
-            with _children_lock:
-                _children.discard(child)
-    interrupted = _stop_signal[0] if _stop_requested.is_set() else None
-
+    code, interrupted = run_supervised(command, timeout=timeout, grace=settings.getfloat("CRAWL_STOP_GRACE"))
     reason = _read_outcome(outcome_file)
     return settle(spider, db_path=db_path, previous=previous, log_file=log_file, timeout=timeout, code=code,
                   reason=reason, interrupted=interrupted, outbox=outbox, failed_runs=failed_runs,
@@ -151,6 +140,22 @@ def settle(spider: str, *, db_path: Path, previous: int, log_file: Path, timeout
                         interrupted=interrupted)
 
 
+def run_supervised(command: list[str], *, timeout: float, grace: float) -> tuple[int | None, str | None]:
+    """Run a crawl child to its end: (exit code, or None when killed at `timeout`; what stopped
+    it, e.g. "SIGTERM", or None). While it runs, a signal to this process is passed on to it
+    (see stop_on_signals) and stop_children reaches it."""
+    with stop_on_signals():
+        child = subprocess.Popen(command, env={**os.environ, "GLOCAL_PARENT_PID": str(os.getpid())})
+        with _children_lock:
+            _children.add(child)
+        try:
+            code = _wait(child, timeout=timeout, grace=grace)
+        finally:
+            with _children_lock:
+                _children.discard(child)
+    return code, (_stop_signal[0] if _stop_requested.is_set() else None)
+
+
 def _wait(child: subprocess.Popen, *, timeout: float, grace: float) -> int | None:
     """The child's exit code, or None when it ran past `timeout` and was killed.
 
@@ -185,7 +190,7 @@ _stop_signal = ["a stop request"]
 
 
 @contextlib.contextmanager
-def _stop_on_signals():
+def stop_on_signals():
     """While a crawl runs in the main thread of a command (`glocal crawl`, `glocal backfill`),
     SIGTERM, SIGHUP and SIGINT reach the crawl: they are passed on to the child, which closes its
     run, instead of ending this process and leaving the child crawling with parent 1. (The
@@ -234,7 +239,8 @@ def _read_outcome(path: Path) -> str | None:
     return text or None
 
 
-def _project_settings():
+def project_settings():
+    """The project's Scrapy settings (crawler/settings.py with the environment's overrides)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 

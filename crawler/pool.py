@@ -137,7 +137,7 @@ def crawl_each(spiders: dict[str, type], *, workers: int, crawl=None, **options)
         thread.start()
     # crawl_in_child passes SIGTERM, SIGHUP and SIGINT on to its child only from the main thread:
     # here the main thread waits, so it takes them for every running crawl (no new one starts).
-    with child._stop_on_signals(), _finally_halt(halted, locks, waiting, threads):
+    with child.stop_on_signals(), _finally_halt(halted, locks, waiting, threads):
         for name in spiders:
             future = futures[name]
             while not future.done():

@@ -22,6 +22,7 @@ lookup is a few indexed reads, and nothing is loaded until the first lookup.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -30,6 +31,7 @@ import re
 import sqlite3
 import tempfile
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,7 +40,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 12  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 13  # bump when the build below changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -378,17 +380,14 @@ class Gazetteer:
                  (lambda: _biggest_towns(self, country), fuzz.ratio, 0))
         for keys_of, scorer, cutoff in tiers[:None if however_unlike else 2]:
             keys = keys_of()
-            found, seen = [], set()
-            for key, _score, _i in process.extract(folded, list(keys), scorer=scorer, score_cutoff=cutoff,
-                                                   limit=limit * 3):
-                if keys[key] in seen:
-                    continue
-                seen.add(keys[key])
-                row = self._db().execute(f"select {_PLACE_COLUMNS} from places p where id = ?", (keys[key],)).fetchone()
-                if row:
-                    found.append(Place(*row))
-            if found:
-                return found[:limit]
+            ids = list(dict.fromkeys(keys[key] for key, _score, _i in process.extract(
+                folded, list(keys), scorer=scorer, score_cutoff=cutoff, limit=limit * 3)))[:limit]
+            if ids:  # one query for the few places, put back in the order of their scores
+                rows = {row[-1]: row[:-1] for row in self._db().execute(
+                    f"select {_PLACE_COLUMNS}, p.id from places p where id in ({','.join('?' * len(ids))})", ids)}
+                found = [Place(*rows[place_id]) for place_id in ids if place_id in rows]
+                if found:
+                    return found
         return []
 
     def country_code(self, text: str) -> str | None:
@@ -576,6 +575,7 @@ SPELLED_LIKE_LOOSE = 60  # ratio among names of the same first letter
 SPELLED_LIKE_BIGGEST = 2000  # the last resort compares the country's biggest towns only (a few ms)
 
 
+@lru_cache(maxsize=512)  # a run's unknown names share first letters: one read per country and letter
 def _own_names_from(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int]:
     """A country's GeoNames towns whose own name begins with `prefix`: {name key: place id}."""
     return dict(gazetteer._db().execute(
@@ -596,9 +596,8 @@ def _town_keys(gazetteer: Gazetteer, country: str, prefix: str) -> dict[str, int
     """A country's town names that begin with `prefix`: {name key: place id}."""
     keys: dict[str, int] = {}
     for key, place_id in gazetteer._db().execute(
-            """select n.key, n.place_id from names n join places p on p.id = n.place_id
-               where n.key >= ? and n.key < ? and p.country = ? and p.layer = 'geonames'""",
-            (prefix, prefix + "\U0010ffff", country)):
+            "select key, place_id from town_names where country = ? and key >= ? and key < ?",
+            (country, prefix, prefix + "\U0010ffff")):
         keys.setdefault(key, place_id)
     return keys
 
@@ -664,11 +663,27 @@ def _without_admin_words(text: str) -> list[str]:
 
 # -- building the cache ------------------------------------------------------------------------
 
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile by another process's clean-up
+        return 0.0
+
+
 def _forget_older_builds(current: Path) -> None:
-    """Builds for other versions or curated tables are dead weight (about 110 MB each): remove them."""
-    for old in current.parent.glob("gazetteer-*.sqlite"):
-        if old != current:
-            old.unlink(missing_ok=True)
+    """Builds for other versions or curated tables are dead weight (about 150 MB each): remove
+    them, except the newest other one: two checkouts of different versions on one machine (a
+    branch and main) would otherwise delete each other's build, and each run would build again."""
+    others = sorted((old for old in current.parent.glob("gazetteer-*.sqlite") if old != current),
+                    key=_modified, reverse=True)
+    for old in others[1:]:
+        old.unlink(missing_ok=True)
+    # A build killed midway leaves its `.part`; one untouched for an hour is no build in progress.
+    stale = time.time() - 3600
+    for part in current.parent.glob("gazetteer-*.part"):
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < stale:
+                part.unlink()
 
 
 def build(path: Path, curated_csv: bytes | None = None) -> Path:
@@ -720,7 +735,15 @@ def build(path: Path, curated_csv: bytes | None = None) -> Path:
                create index places_cell on places (cell) where cell is not null;
                create index admins_key on admins (key, country);
                create index areas_key on areas (key, country);
-               create index areas_geonames on areas (geonames_id);"""
+               create index areas_geonames on areas (geonames_id);
+               -- A reviewer's "spelled like" asks for a country's town names of a prefix: per
+               -- country and key, so the range holds one country's names, not the world's (the
+               -- join of `names` with `places` walked every "san..." of the world: 8 ms a name).
+               create table town_names (country text, key text, place_id integer,
+                                        primary key (country, key, place_id)) without rowid;
+               insert or ignore into town_names
+                 select p.country, n.key, n.place_id from names n join places p on p.id = n.place_id
+                 where p.layer = 'geonames' and p.country is not null;"""
         )
         conn.commit()
     finally:

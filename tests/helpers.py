@@ -204,7 +204,7 @@ def glocal_crawl_in_process(spider: str, *, db: Path, replay: Path | None = None
     from crawler.spider_registry import spider_names
     from store import open_db, runs
 
-    project = child._project_settings()
+    project = child.project_settings()
     alerts_config = str(alerts_config) if alerts_config else project.get("ALERTS_CONFIG")
     outbox = outbox_for(alerts_config, sources=spider_names() if alerts_config else None)
     with open_db(db) as store:

@@ -58,3 +58,10 @@ def test_warc_and_alerts_rows_follow_their_targets():
     rows = alerts.rows_of(digest, full, item)
     assert [row.verdict for row in rows] == ["met", "info", "MISSED"]  # 0.36 vs 0.30 ms: 1.2x; 1.2/s > 1/s
     assert "8,333s" in rows[2].note
+
+
+def test_every_row_carries_the_load_its_benchmark_ran_under():
+    rows = suite.with_load([Row("x", "m", "b", "o", 0.8, 0.7), Row("x", "n", "b", "o", None, None)], 1.25, 3.5)
+    assert [row.load for row in rows] == ["1.2-3.5", "1.2-3.5"]
+    printed = suite.table(rows).splitlines()
+    assert printed[0].split()[-2:] == ["load", "verdict"] and "1.2-3.5" in printed[2] and printed[2].endswith("met")

@@ -54,3 +54,19 @@ def test_bad_input_is_one_line(tmp_path):
     result = roster(str(binary), "--url", "https://x.org/")
     assert result.exit_code == 1 and result.output.strip() == f"Error: {binary} is not UTF-8 text (is it an HTML, JSON or CSV page?)"
     assert roster(str(binary)).exit_code == 2
+
+
+def test_a_lower_bound_qualifier_accepts_a_list_longer_than_the_count():
+    # Rome's page lists 47 cities: "40" alone refuses them (36-44), "at least 40" and "more than 40" read them.
+    exact = roster(ROME, "--url", "https://uclg.org/rome-charter-2020/", "--stated", "40")
+    assert exact.exit_code == 1 and "disagree with the stated 40 (accepted 36-44)" in exact.output
+    for flag in ("--at-least", "--more-than"):
+        bounded = roster(ROME, "--url", "https://uclg.org/rome-charter-2020/", "--stated", "40", flag)
+        assert bounded.exit_code == 0 and bounded.output.startswith("Read 47 places"), (flag, bounded.output)
+
+
+def test_a_qualifier_needs_its_count_and_only_one_is_given():
+    alone = roster(ROME, "--url", "https://uclg.org/rome-charter-2020/", "--at-least")
+    assert alone.exit_code == 2 and "--at-least qualifies --stated N" in alone.output
+    both = roster(ROME, "--url", "https://uclg.org/rome-charter-2020/", "--stated", "40", "--at-least", "--more-than")
+    assert both.exit_code == 2 and "give one" in both.output

@@ -138,3 +138,29 @@ def test_folding_ascii_takes_a_shortcut_to_the_same_letters(name):
     from places.gazetteer import _fold_letters
 
     assert _fold_letters(name) == name.lower().replace("&", " and ")
+
+
+def test_spelled_like_reads_a_countrys_alternate_names_and_only_its_own():
+    # "Józsefváros" is an alternate name of Budapest's eighth district: the reviewer's suggestion
+    # comes from the per-country names table, never from a town of another country.
+    assert [p.name for p in default().spelled_like("jozsefvarosi onkormanyzat", "HU")][:1] == ["Budapest VIII. kerület"]
+    assert [(p.name, p.country) for p in default().spelled_like("frankfurt am mian", "DE")][:1] == [("Frankfurt am Main", "DE")]
+    assert all(p.country == "AT" for p in default().spelled_like("frankfurt am mian", "AT"))
+
+
+def test_a_new_build_keeps_the_newest_other_build_and_drops_stale_parts(tmp_path):
+    import os
+
+    from places.gazetteer import _forget_older_builds
+
+    now = time.time()
+    ages = {"gazetteer-current.sqlite": 0, "gazetteer-branch.sqlite": 60, "gazetteer-old.sqlite": 7200,
+            "gazetteer-older.sqlite": 86400, "gazetteer-x.sqlitekilled.part": 7200,
+            "gazetteer-y.sqlitebuilding.part": 30}
+    for name, age in ages.items():
+        (tmp_path / name).write_bytes(b"")
+        os.utime(tmp_path / name, (now - age, now - age))
+    _forget_older_builds(tmp_path / "gazetteer-current.sqlite")
+    # Another checkout's build (a branch of another version) survives; a build in progress too.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "gazetteer-branch.sqlite", "gazetteer-current.sqlite", "gazetteer-y.sqlitebuilding.part"]
