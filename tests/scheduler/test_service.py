@@ -148,7 +148,10 @@ def test_never_more_crawls_than_workers(service):
 
 
 def test_the_hung_crawl_was_killed_at_the_timeout_and_recorded(service):
-    assert all(1.4 <= end - start < 5 for start, end in spans_of(service, "hangs_b"))
+    # Killed, not waited out: each span ends before the child's own sleep would have (a bound that
+    # holds on a loaded machine, where opening the store and starting the child may take seconds);
+    # the recorded reason below names the 1.5 s timeout.
+    assert all(1.4 <= end - start < BEHAVIOUR["hangs_b"][1] for start, end in spans_of(service, "hangs_b"))
     statuses = {(r["status"], r["summary"]) for r in service["runs"] if r["spider"] == "hangs_b"}
     assert ("aborted", "the crawl process ended before finishing the run (killed after 1.5s)") in statuses
 
@@ -161,7 +164,10 @@ def test_the_failed_crawl_is_recorded(service):
 def test_the_delivery_job_sends_at_start(service):
     first = service["receiver"].delivered[0]
     assert first.body["text"] == "Milan signed the Clean Air Accelerator (C40 Cities)"
-    assert first.at - service["started"] < 1.0  # not queued behind the crawls
+    # not queued behind the crawls: sent while the first hung crawl still held its worker (at least
+    # its 1.5 s timeout; an order, not a time limit, so a loaded machine cannot fail it)
+    first_hung_end = min(end for _, end in spans_of(service, "hangs_b"))
+    assert service["started"] < first.at < first_hung_end
 
 
 def test_the_delivery_job_ran_while_a_crawl_hung(service):

@@ -12,6 +12,8 @@ Replays of the Clean Air accelerator page through the real spider, pipeline, sto
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
@@ -43,20 +45,43 @@ def original_names(body):
     return [n.strip() for n in LIST.search(body).group(2).split(b",")]
 
 
+BASELINE_DAY = "2026-11-02"  # every test's first run: the page as saved
+
+
+def replay(folder, db_path, day: str, names=None) -> int:
+    archive = archive_of(folder / f"{day}.warc.gz",
+                         saved_pages(SPIDER, PAGES, day=day, edits={"clean-air-cities.html": with_names(names)}))
+    row = crawl_in_process(SPIDER, db=db_path, replay=archive, settings={"ALERTS_CONFIG": str(folder / "alerts.toml")})
+    return row["id"]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """The store after the baseline run, replayed once for the module; each test starts from a copy."""
+    folder = tmp_path_factory.mktemp("held-baseline")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GLOCAL_TEST_HOOK", "http://127.0.0.1:9/hook")
+        rules_file(folder, RULES)
+        replay(folder, folder / "glocal.db", BASELINE_DAY)
+    return folder / "glocal.db"
+
+
 @pytest.fixture
-def crawl(tmp_path, monkeypatch):
+def crawl(tmp_path, monkeypatch, baseline):
     monkeypatch.setenv("GLOCAL_TEST_HOOK", "http://127.0.0.1:9/hook")
     rules_file(tmp_path, RULES)
     db_path = tmp_path / "glocal.db"
     runs = []
 
     def run(day: str, names=None):
-        archive = archive_of(tmp_path / f"{day}.warc.gz",
-                             saved_pages(SPIDER, PAGES, day=day, edits={"clean-air-cities.html": with_names(names)}))
-        row = crawl_in_process(SPIDER, db=db_path, replay=archive,
-                               settings={"ALERTS_CONFIG": str(tmp_path / "alerts.toml")})
-        runs.append(row["id"])
-        return row["id"]
+        if not runs and day == BASELINE_DAY and names is None:  # the module's baseline run, copied
+            with closing(sqlite3.connect(baseline)) as source, closing(sqlite3.connect(db_path)) as copy:
+                source.backup(copy)
+            (run_id,) = query(db_path, "select max(id) from crawl_runs")[0]
+        else:
+            run_id = replay(tmp_path, db_path, day, names)
+        runs.append(run_id)
+        return run_id
 
     run.db_path = db_path
     run.runs = runs
