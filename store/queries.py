@@ -154,62 +154,65 @@ _EVIDENCE_OF = """select s.*, coalesce(k.kind, 'roster') = 'roster' as is_list
 # from its act, withdrawn from the day its withdrawal took effect.
 _AS_OF_COLUMNS = ("instrument_key", "actor_id", "actor", "country", "geonames_id", "name_as_published", "on_list",
                   "status", "signed_on", "signed_on_source", "first_seen_at", "sources", "url")
-# The grouping of the evidence rows into one signatory each, at the moment (signatories_as_of's tail).
-_AS_OF_GROUPED = """grouped as (
-  select r.actor_id, max(r.is_list and r.stands) as on_list, max(r.is_list and r.seen) as list_seen,
-         max(r.stands) as any_stands,
-         coalesce(max(case when r.is_list and r.stands then r.country end), max(case when r.stands then r.country end)) as country,
-         coalesce(min(case when r.is_list and r.stands then r.actor_name end), min(case when r.stands then r.actor_name end)) as name_as_published,
-         max(case when r.is_list and r.stands then r.status_then end) as status,
-         coalesce(min(case when r.is_list and r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end),
-                  min(case when r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end)) as dated,
-         min(case when r.stands then r.first_seen_at end) as first_seen_at,
-         group_concat(distinct case when r.stands then r.source end) as sources,
-         coalesce(min(case when r.is_list and r.stands then r.url end), min(case when r.stands then r.url end)) as url
-  from rows r group by r.actor_id
-)
-select (select key from pick_instrument) as instrument_key, g.actor_id, a.name as actor,
-       coalesce(g.country, a.country) as country, a.geonames_id, g.name_as_published, g.on_list, g.status,
-       substr(g.dated, 1, instr(g.dated, char(31)) - 1) as signed_on,
-       substr(g.dated, instr(g.dated, char(31)) + 1) as signed_on_source,
-       g.first_seen_at, g.sources, g.url
-from grouped g left join actors a on a.id = g.actor_id
-where g.on_list or (not g.list_seen and g.any_stands)
-)"""
+# "Stands" at the moment, for one evidence row `e` (a row of _EVIDENCE_OF): a treaty participant by the
+# UN's dates, any other row by its latest change up to then (one search of `changes`, index only).
+_AS_OF_STANDS = """case when e.status in ('party', 'signatory', 'withdrawn') then
+                (e.removed_at is null or e.removed_at > (select until from moment))
+                and coalesce(e.signed_on, e.action_on) <= (select day from moment)
+              else (select c.change from changes c
+                     where c.entity = 'signature' and c.entity_key = e.key and c.observed_at <= (select until from moment)
+                     order by c.observed_at desc, c.id desc limit 1) in ('added', 'updated', 'restored') end"""
 
+# Issue 24, second round: the answer is built from the rows that stand only. A signatory is an actor
+# with a standing row; it is on the list when one of those is a list row, and otherwise counts only if
+# no list row of it had been seen by then (`listed_seen`, read for those few actors alone). Each
+# column prefers the list's rows: its aggregate reads the value behind a one-character rank ('1'
+# before '0' for a max, '0' before '1' for a min), which picks a list row's value when one has a
+# value and else the other rows', as coalesce(list value, any value) did; the columns are TEXT, so
+# the rank compares as a prefix. The same rows as the SQL it replaced
+# (tests/research/test_as_of_standing_rows.py keeps it), without that SQL's dozen CASEs per row.
 _AS_OF_CORE = """
 select * from (
 with moment(until, day) as (
   select case when length(trim(:as_of)) = 10 then trim(:as_of) || 'T23:59:59Z' else trim(:as_of) end,
          substr(trim(:as_of), 1, 10)
 ),
-latest as materialized (
+-- not materialised: the grouping reads `stands` once per row (its WHERE), `listed_seen` only when run
+rows as not materialized (
   select e.actor_id, e.is_list, e.country, e.actor_name, e.signed_on, e.source, e.first_seen_at, e.url, e.status,
-         e.removed_at, e.action_on, e.withdrawal_effective_on,
-         case when e.status in ('party', 'signatory', 'withdrawn') then null
-              else (select c.change from changes c
-                     where c.entity = 'signature' and c.entity_key = e.key and c.observed_at <= (select until from moment)
-                     order by c.observed_at desc, c.id desc limit 1) end as latest_change
+         e.action_on, e.withdrawal_effective_on, e.status in ('party', 'signatory', 'withdrawn') as printed,
+         """ + _AS_OF_STANDS + """ as stands
   from (""" + _EVIDENCE_OF + """ where s.instrument_key = (select key from pick_instrument)) e
 ),
--- materialised too: the grouping reads `stands` in a dozen aggregates, and a flattened CTE would
--- evaluate its CASE again in each (5.7M VM steps for a 10,600-row list at 1M signatures, 3.3M so)
-rows as materialized (
-  select e.*,
-         case when e.status in ('party', 'signatory', 'withdrawn') then
-                (e.removed_at is null or e.removed_at > (select until from moment))
-                and coalesce(e.signed_on, e.action_on) <= (select day from moment)
-              else e.latest_change in ('added', 'updated', 'restored') end as stands,
-         case when e.status in ('party', 'signatory', 'withdrawn') then 1
-              else e.latest_change is not null end as seen,
-         case when e.status = 'withdrawn' and coalesce(e.withdrawal_effective_on, '') <= (select day from moment)
-                then 'withdrawn'
-              when e.action_on <= (select day from moment) then 'party'
-              when e.status in ('party', 'signatory', 'withdrawn') then 'signatory'
-              else e.status end as status_then
-  from latest e
+grouped as (
+  select r.actor_id, max(r.is_list) as on_list,
+         max(iif(r.is_list, '1', '0') || r.country) as country,
+         min(iif(r.is_list, '0', '1') || r.actor_name) as name_as_published,
+         max(case when r.is_list then
+               case when r.status = 'withdrawn' and coalesce(r.withdrawal_effective_on, '') <= (select day from moment)
+                      then 'withdrawn'
+                    when r.action_on <= (select day from moment) then 'party'
+                    when r.printed then 'signatory'
+                    else r.status end end) as status,
+         min(iif(r.is_list, '0', '1') || r.signed_on || char(31) || r.source) as dated,
+         min(r.first_seen_at) as first_seen_at,
+         group_concat(distinct r.source) as sources,
+         min(iif(r.is_list, '0', '1') || r.url) as url
+  from rows r where r.stands
+  group by r.actor_id
 ),
-""" + _AS_OF_GROUPED
+-- actors with a list row seen by then (a treaty participant's row is always seen); `is`: an evidence
+-- row without an actor forms the group of null, as in the grouping
+listed_seen as materialized (select actor_id from rows where is_list and (printed or stands is not null))
+select (select key from pick_instrument) as instrument_key, g.actor_id, a.name as actor,
+       coalesce(substr(g.country, 2), a.country) as country, a.geonames_id,
+       substr(g.name_as_published, 2) as name_as_published, g.on_list, g.status,
+       substr(g.dated, 2, instr(g.dated, char(31)) - 2) as signed_on,
+       substr(g.dated, instr(g.dated, char(31)) + 1) as signed_on_source,
+       g.first_seen_at, g.sources, substr(g.url, 2) as url
+from grouped g left join actors a on a.id = g.actor_id
+where g.on_list or not exists (select 1 from listed_seen l where l.actor_id is g.actor_id)
+)"""
 _AS_OF = _loud(_AS_OF_CORE, _AS_OF_COLUMNS, "on_list desc, actor, name_as_published",
                ctes=(_pick_instrument("instrument"),), problems=(_instrument_problem("instrument"), _MOMENT_PROBLEM))
 

@@ -164,3 +164,13 @@ def test_a_new_build_keeps_the_newest_other_build_and_drops_stale_parts(tmp_path
     # Another checkout's build (a branch of another version) survives; a build in progress too.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "gazetteer-branch.sqlite", "gazetteer-current.sqlite", "gazetteer-y.sqlitebuilding.part"]
+
+
+def test_every_combining_mark_is_in_the_folding_table():
+    import sys
+    import unicodedata
+
+    from places.gazetteer import _combining_marks
+
+    every = {cp for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
+    assert every == set(_combining_marks())
