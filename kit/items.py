@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
 
 
 @dataclass
@@ -279,7 +280,7 @@ def item_kind(item) -> str:
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[tuple[str, ...], Callable]] = {}
 
 
 def as_record(item) -> dict:
@@ -288,12 +289,16 @@ def as_record(item) -> dict:
     A data item holds only scalars, and for those asdict's deep copy of every value, one by one,
     is pure cost (a third of the pipeline's own time over a 15,000-row list, profiled): their
     fields are copied as they are. An item holding anything else (a list, a nested dataclass)
-    goes through asdict.
+    goes through asdict. The values are read by one attrgetter and their types checked by one set
+    test, both in C (a per-field loop was a fifth of an unchanged import's time, profiled).
     """
-    names = _FIELD_NAMES.get(type(item))
-    if names is None:
-        names = _FIELD_NAMES.setdefault(type(item), tuple(f.name for f in fields(item)))
-    record = {name: getattr(item, name) for name in names}
-    if all(type(value) in _SCALARS for value in record.values()):
-        return record
+    known = _FIELD_NAMES.get(type(item))
+    if known is None:
+        names = tuple(f.name for f in fields(item))
+        getter = attrgetter(*names) if len(names) > 1 else (lambda one, name=names[0]: (getattr(one, name),))
+        known = _FIELD_NAMES.setdefault(type(item), (names, getter))
+    names, values_of = known
+    values = values_of(item)
+    if _SCALARS.issuperset(map(type, values)):
+        return dict(zip(names, values))
     return asdict(item)

@@ -44,6 +44,8 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
     point = _point(lat, lon)
     if not reading.core:
         return Resolution("unknown", reason="no name")
+    if point is not None:
+        gazetteer = _AroundOnePoint(gazetteer, point)
     resolution = _decide(gazetteer, name, reading, country, point)
     place = resolution.place
     if place is not None and place.layer == "country" and resolution.spelling not in (reading.core, fold(reading.text)):
@@ -83,6 +85,40 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
         return Resolution(resolution.status, candidates=resolution.candidates, spelling=resolution.spelling,
                           reason=reason)
     return resolution
+
+
+class _AroundOnePoint:
+    """The gazetteer, with the towns around one decision's point read once.
+
+    A name of no place with a point asks for the towns around it three to five times (the towns
+    within ACCEPT_KM of its country, of any country, GeoNames' only, within FUZZY_KM...), each a
+    query over the same grid cells. Here the widest of them (ACCEPT_KM, both data sets, every
+    country) is read once, and each question is that list cut by the same circle test
+    Gazetteer.places_near applies, in the list's order (the cells' index order, as each query's):
+    the same places in the same order (tests/places/test_around_one_point.py compares).
+    Anything else is the gazetteer's own answer."""
+
+    def __init__(self, gazetteer, point: tuple[float, float]):
+        self._gazetteer, self._point, self._widest = gazetteer, point, None
+
+    def __getattr__(self, name):
+        return getattr(self._gazetteer, name)
+
+    def places_near(self, point, km: float, country: str | None = None, *, more: bool = False) -> list:
+        from math import cos, radians
+
+        lat, lon = point
+        # Within ACCEPT_KM a circle lies inside its box (111.195 km a degree against the box's 111)
+        # unless the box's width is floored (within half a degree of a pole): ask the gazetteer then.
+        if point != self._point or km > ACCEPT_KM or 111.0 * cos(radians(lat)) < 1.0:
+            return self._gazetteer.places_near(point, km, country, more=more)
+        if self._widest is None:
+            self._widest = self._gazetteer.places_near(point, ACCEPT_KM, more=True)
+        squeeze = cos(radians(lat)) ** 2
+        reach = (km / 111.195) ** 2
+        return [place for place in self._widest
+                if (more or place.layer == "geonames") and (not country or place.country == country)
+                and (place.lat - lat) ** 2 + (place.lon - lon) ** 2 * squeeze <= reach]
 
 
 AROUND_FAR_KM = 100.0  # a reviewer's last resort: the towns nearest a point with none within ACCEPT_KM

@@ -50,6 +50,9 @@ COUNTRIES = {
 _EU_CODES = {"EL": "GR", "UK": "GB"}
 MISSING = {"", "-", "null", "none", "n/a", "na", "nan"}
 
+# Plain digits up to this many are read by int() directly: float() holds them exactly, so the
+# rounding path gives the same number (a longer run of digits goes that path, as before).
+MAX_PLAIN_DIGITS = 15
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,. \u00a0\u202f']\d{3})+$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+Z?)?$")
@@ -104,6 +107,8 @@ def country_code(value) -> tuple[str | None, str | None]:
 
 def population(value) -> tuple[int | None, str | None]:
     """(inhabitants, problem): "60,572", "60.572", "60 572", "60572,0" and numbers; "-"/"null" are missing."""
+    if value.__class__ is str and value.isascii() and value.isdigit() and len(value) <= MAX_PLAIN_DIGITS:
+        return int(value), None  # what the _DECIMAL path below gives for plain digits, in one step
     if missing(value):
         return None, None
     if isinstance(value, bool):
@@ -122,6 +127,13 @@ def coordinate(value) -> float | None:
     """A latitude/longitude written with a decimal comma or point; None when missing or not a number."""
     if missing(value):
         return None
+    if value.__class__ is str:
+        try:
+            # float() ignores the whitespace clean() would strip, and takes nothing clean() would
+            # make a number: the cleaned path below is for what this refuses ("45,1\u200b").
+            return float(value.replace(",", "."))
+        except ValueError:
+            pass
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     try:

@@ -85,7 +85,26 @@ class Dataset:
                 com.separate_namesakes(signature, seen)
                 yield signature
 
-    def _signature(self, line: int, record: dict, source: str) -> Signature | None:
+    def keys(self) -> Iterator[str]:
+        """The key of every row `signatures` would yield, in order, with the same rows counted and
+        rejected: the roster's first pass reads only a row's name, id and country, not its other
+        cells (the importer reads a file twice; this pass was half its reading)."""
+        seen: dict[str, str | None] = {}
+        for line, record in self._records:
+            self.rows += 1
+            identity = self._identity(line, record)
+            if identity is not None:
+                name, org_id, code, _problem = identity
+                key = com.signature_key(name, code)
+                first = seen.setdefault(key, org_id)  # com.separate_namesakes, on the key alone
+                if first != org_id:
+                    key = f"{key}|id:{org_id}"
+                    seen.setdefault(key, org_id)
+                yield key
+
+    def _identity(self, line: int, record: dict) -> tuple[str, str, str | None, str | None] | None:
+        """(name, organisation id, country code, country problem) of a row, or None when the row
+        names no authority or is not a plausible row (counted as rejected, with a problem noted)."""
         raw_name = record.get("organisation_name")
         name = "" if com.missing(raw_name) else clean(str(raw_name))
         org_id = record.get("organisation_id")
@@ -102,6 +121,13 @@ class Dataset:
         code, country_problem = com.country_code(record.get("country_code"))
         if code is None and not com.missing(record.get("country_name")):
             code, country_problem = com.country_code(record.get("country_name"))
+        return name, org_id, code, country_problem
+
+    def _signature(self, line: int, record: dict, source: str) -> Signature | None:
+        identity = self._identity(line, record)
+        if identity is None:
+            return None
+        name, org_id, code, country_problem = identity
         population, population_problem = com.population(record.get("population_adhesion"))
         signed_on = com.adhesion_date(record.get("date_of_adhesion"))
         problems = [country_problem, population_problem]
@@ -199,7 +225,7 @@ def _csv_records(stream: BinaryIO, name: str) -> tuple[list[str], Iterator[tuple
                     raise ParseError(f"{name}, line {reader.line_num}: {error} (a field over {MAX_FIELD} characters: "
                                      "a quote left open?); the file was not imported", landmarks=()) from None
                 number += 1
-                if not any(v.strip() for v in values):
+                if not "".join(values).strip():  # every cell blank (one C-level test, not one per cell)
                     continue
                 yield number, dict(zip(columns, values)) if len(values) <= len(columns) else \
                     {**dict(zip(columns, values)), "": values[len(columns):]}
@@ -283,7 +309,7 @@ class FileItems:
         try:
             with self.open_stream() as stream:
                 first = open_dataset(stream, name=self.name, url=url)
-                keys = list(dict.fromkeys(s.key for s in first.signatures(source=source)))
+                keys = list(dict.fromkeys(first.keys()))
         except ParseError as error:
             self.error = str(error)
             yield SIGNATORIES.report(source, url, complete=False, reason=str(error),

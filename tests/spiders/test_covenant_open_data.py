@@ -111,6 +111,56 @@ def test_population_spellings(value, expected):
     assert com.population(value)[0] == expected
 
 
+@pytest.mark.parametrize("value", ["54,58", " 54,58 ", "54.58\u00a0", "\u202f-9,5", "54,58\u200b", "1e3", "1_0,5",
+                                   "54,5,8", "N 54", "inf", "nan", "", "NULL", 54, 54.5, True])
+def test_a_coordinate_read_directly_is_the_cleaned_reading(value):
+    """The plain-string shortcut of com.coordinate gives what the cleaned path gives, or None."""
+    try:
+        cleaned = None if com.missing(value) else float(com.clean(str(value)).replace(",", "."))
+    except ValueError:
+        cleaned = None
+    got = com.coordinate(value)
+    assert got == cleaned or (got is None and cleaned is None), value
+
+
+@pytest.mark.parametrize("value", ["0", "007", "60572", "999999999999999", "1234567890123456789", "\u0661\u0662",
+                                   "\u00b2", "", "60572,0", " 60572"])
+def test_plain_digits_are_the_decimal_reading(value):
+    """A population of plain digits, read by int(), is what the rounding path gives (a long run
+    of digits and non-ASCII digits still take that path)."""
+    text = com.clean(value)
+    expected = (None, None) if com.missing(value) else \
+        (int(round(float(text.replace(",", ".")))), None) if com._DECIMAL.match(text) else com.population(value)
+    assert com.population(value) == expected, value
+
+
+def _with_bad_rows() -> bytes:
+    text = CSV.read_text(encoding="utf-8").splitlines()
+    text.append("99101;Santa Maria;it;Italy;null;null;3000;signatory;Individual;2014-01-01;false")
+    text.append("99102;Santa Maria;IT;Italy;null;null;4000;signatory;Individual;2016-01-01;false")
+    text.append("99102;Santa Maria;IT;Italy;null;null;4000;signatory;Individual;2016-01-01;false")  # same id again
+    text.append("99103;Santa Maria;;Italia;null;null;4000;signatory;Individual;2016-01-01;false")  # country by name
+    text.append(";Nowhere;pl;Poland;null;null;-;signatory;Individual;2020-01-01;false")
+    text.append("99104;;pl;Poland;null;null;-;signatory;Individual;2020-01-01;false")
+    text.append("99105;Too;pl;Poland;null;null;-;signatory;Individual;2020-01-01;false;x;y")
+    return ("\n".join(text) + "\n").encode()
+
+
+@pytest.mark.parametrize("path", [CSV, XLSX, None], ids=["csv", "xlsx", "bad rows"])
+def test_the_first_pass_keys_are_the_signatures_keys(path):
+    """The roster's first pass (Dataset.keys) reads only names, ids and countries: the same keys,
+    in the same order, and the same rows read and rejected as the signatures' pass."""
+    data = path.read_bytes() if path else _with_bad_rows()
+    name = path.name if path else "x.csv"
+    full = parser.open_dataset(io.BytesIO(data), name=name, url=URL)
+    expected = [s.key for s in full.signatures()]
+    first = parser.open_dataset(io.BytesIO(data), name=name, url=URL)
+    assert list(first.keys()) == expected
+    assert (first.rows, first.rejected) == (full.rows, full.rejected)
+    if path is None:
+        assert full.rejected == 3 and len(set(expected)) == len(expected) - 1  # the repeated id: one key
+
+
 def test_unknown_layout_names_expected_and_found_columns():
     path = FOLDER / "other-layout.csv"
     with path.open("rb") as stream, pytest.raises(ParseError) as error:
