@@ -203,7 +203,7 @@ def per_item(folder: Path, changes: int, sample: int) -> dict:
     span = arrivals[-1] - arrivals[0]
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     return {"changes": changes, "sample": sample, "rate": (sample - 1) / span, "seconds": seconds,
-            "min_gap": min(gaps), "interval": ALERTS_SLACK_INTERVAL}
+            "min_gap": min(gaps), "interval": settings.ALERTS_SLACK_INTERVAL}
 
 
 def rows_of(small: dict, d: dict, p: dict) -> list[Row]:
