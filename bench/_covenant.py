@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import peak_rss_mib  # noqa: E402
 
 HOST = "eu-mayors.ec.europa.eu"
 LISTING = f"https://{HOST}/en/signatories"
@@ -147,7 +148,7 @@ def _child(spec: dict) -> None:
         profiler.disable()
         profiler.dump_stats(spec["profile"])
     stats = crawler.stats.get_stats()
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    maxrss = peak_rss_mib()  # this child's own, not its forking parent's
     print(json.dumps({"seconds": seconds, "cpu": cpu, "items": stats.get("item_scraped_count", 0),
                       "pages": stats.get("response_received_count", 0), "maxrss_mb": maxrss}))
 

@@ -72,9 +72,15 @@ def median_seconds(fn, repeats: int) -> float:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far, in MiB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+    """Peak resident memory of this process so far, in MiB: Linux's VmHWM, which starts anew at
+    exec, where it can be read; getrusage's ru_maxrss keeps a child's forking parent's peak (a
+    crawl child of `python -m bench` would report the benchmark process's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def children_peak_rss_mib() -> float:

@@ -36,20 +36,15 @@ if str(ROOT) not in sys.path:
 from bench import _real_places as real  # noqa: E402
 from bench.common import Row, skipped  # noqa: E402
 
-# The child's own peak: /proc's VmHWM belongs to the process image and starts anew at exec, while
-# getrusage's ru_maxrss keeps the forking parent's peak (the first gazetteer build's, 650 MB).
+# The child's own peak (bench.common.peak_rss_mib: not the forking parent's, the first gazetteer build's 650 MB).
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
+from bench.common import peak_rss_mib
 from operations.covenant_import import import_file
 started = time.process_time()
 import_file({db!r}, {csv!r})
-try:
-    with open("/proc/self/status") as status:
-        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
-except (OSError, StopIteration):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"cpu": time.process_time() - started, "maxrss_mb": peak}}))
+print(json.dumps({{"cpu": time.process_time() - started, "maxrss_mb": peak_rss_mib()}}))
 """
 
 
