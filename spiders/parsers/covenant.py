@@ -84,10 +84,16 @@ def separate_namesakes(signature, seen: dict) -> None:
     (name, country) key the website also builds; a later row with the same key and another
     source id gets `|id:<source id>` (two "Santa Maria, IT" are two authorities, never one).
     """
-    first = seen.setdefault(signature.key, signature.source_id)
-    if signature.source_id and first and first != signature.source_id:
-        signature.key = f"{signature.key}|id:{signature.source_id}"
-        seen.setdefault(signature.key, signature.source_id)
+    signature.key = namesake_key(signature.key, signature.source_id, seen)
+
+
+def namesake_key(key: str, source_id: str | None, seen: dict) -> str:
+    """separate_namesakes' rule on a key alone (the importer's first pass reads no whole row)."""
+    first = seen.setdefault(key, source_id)
+    if source_id and first and first != source_id:
+        key = f"{key}|id:{source_id}"
+        seen.setdefault(key, source_id)
+    return key
 
 
 @lru_cache(maxsize=4096, typed=True)  # a file repeats a few values (codes, statuses, days) per column

@@ -95,12 +95,7 @@ class Dataset:
             identity = self._identity(line, record)
             if identity is not None:
                 name, org_id, code, _problem = identity
-                key = com.signature_key(name, code)
-                first = seen.setdefault(key, org_id)  # com.separate_namesakes, on the key alone
-                if first != org_id:
-                    key = f"{key}|id:{org_id}"
-                    seen.setdefault(key, org_id)
-                yield key
+                yield com.namesake_key(com.signature_key(name, code), org_id, seen)
 
     def _identity(self, line: int, record: dict) -> tuple[str, str, str | None, str | None] | None:
         """(name, organisation id, country code, country problem) of a row, or None when the row

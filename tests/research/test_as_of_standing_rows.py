@@ -18,6 +18,7 @@ import pytest
 from store import open_db
 from store.queries import (_AS_OF_COLUMNS, _MOMENT_PROBLEM, QUERIES, _instrument_problem, _loud, _pick_instrument,
                            execute)
+from tests.research.test_as_of_rewrite import AS_OF_GROUPED_BEFORE
 
 EVIDENCE_OF_BEFORE = """select s.*, coalesce(k.kind, 'roster') = 'roster' as is_list
   from signatures s left join scope_kinds k on k.scope = s.scope"""
@@ -54,27 +55,7 @@ rows as materialized (
               else e.status end as status_then
   from latest e
 ),
-grouped as (
-  select r.actor_id, max(r.is_list and r.stands) as on_list, max(r.is_list and r.seen) as list_seen,
-         max(r.stands) as any_stands,
-         coalesce(max(case when r.is_list and r.stands then r.country end), max(case when r.stands then r.country end)) as country,
-         coalesce(min(case when r.is_list and r.stands then r.actor_name end), min(case when r.stands then r.actor_name end)) as name_as_published,
-         max(case when r.is_list and r.stands then r.status_then end) as status,
-         coalesce(min(case when r.is_list and r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end),
-                  min(case when r.stands and r.signed_on is not null then r.signed_on || char(31) || r.source end)) as dated,
-         min(case when r.stands then r.first_seen_at end) as first_seen_at,
-         group_concat(distinct case when r.stands then r.source end) as sources,
-         coalesce(min(case when r.is_list and r.stands then r.url end), min(case when r.stands then r.url end)) as url
-  from rows r group by r.actor_id
-)
-select (select key from pick_instrument) as instrument_key, g.actor_id, a.name as actor,
-       coalesce(g.country, a.country) as country, a.geonames_id, g.name_as_published, g.on_list, g.status,
-       substr(g.dated, 1, instr(g.dated, char(31)) - 1) as signed_on,
-       substr(g.dated, instr(g.dated, char(31)) + 1) as signed_on_source,
-       g.first_seen_at, g.sources, g.url
-from grouped g left join actors a on a.id = g.actor_id
-where g.on_list or (not g.list_seen and g.any_stands)
-)"""
+""" + AS_OF_GROUPED_BEFORE  # the grouping tail, unchanged by the first rewrite
 
 AS_OF_BEFORE = _loud(AS_OF_CORE_BEFORE, _AS_OF_COLUMNS, "on_list desc, actor, name_as_published",
                      ctes=(_pick_instrument("instrument"),), problems=(_instrument_problem("instrument"), _MOMENT_PROBLEM))
