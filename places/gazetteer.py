@@ -23,7 +23,6 @@ lookup is a few indexed reads, and nothing is loaded until the first lookup.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import json
 import os
