@@ -52,8 +52,11 @@ def actors_at_places(db: Database, geonames_ids: list[int], *, other_than: int) 
     GeoNames ids: where a doubtful name might be merged (id, name, country)."""
     if not geonames_ids:
         return []
+    # `+merged_into`: the planner would otherwise search idx_actors_merged_into for null, which
+    # nearly every actor is (a scan of the store's actors for each doubtful one: `glocal actors
+    # review` grew with the square of the actors), instead of the geonames_id index.
     return list(db.query(
-        f"""select id, name, country from actors where merged_into is null and id != ?
+        f"""select id, name, country from actors where +merged_into is null and id != ?
             and geonames_id in ({', '.join('?' * len(geonames_ids))})""", [other_than, *geonames_ids]))
 
 
