@@ -342,32 +342,36 @@ _PORTFOLIO = _loud(_PORTFOLIO_CORE, _PORTFOLIO_COLUMNS, "dated is null, dated, f
 # Carried over every day a healthy, complete capture of the list saw it unchanged. Stated: what the
 # sites said the count was, on the first and the last day each number was seen.
 #
-# Most actors have one step (one row, added once): it stands from that day if it was not a
-# removal, and nothing needs its order. Only actors with several steps are run through the window
-# (per step: list rows, all rows and list steps so far; a step's flip is its standing less the
-# standing before it, which is the running sums less the step's own part). Before a list row is
-# seen an actor has no list rows, so its news rows are all its rows. The running sum over the days
-# (NULL before the first step) replaces a search of the earlier days per day. One window over every
-# step, and a lag over them in a second, cost 96 ms at 1M signatures (issue 24); the reference SQL
-# is kept verbatim in tests/research/test_count_history_rewrite.py, which compares the answers.
+# Most actors have one step (one row, added once): it stands from that day unless the step was a
+# removal, and nothing needs ordering. So every step is first grouped by actor (count, first time,
+# sum), and only the steps of actors with several are read again and run through the window (per
+# step: list rows, all rows and list steps so far; a step's flip is its standing less the standing
+# before it, which is the running sums less the step's own part; before a list row is seen an
+# actor has no list rows, so its news rows are all its rows). The running sum over the days (NULL
+# before the first step) replaces a search of the earlier days per day. Three window functions
+# over every step, and a lag over them in a second window, cost 96 ms at 1M signatures (issue 24);
+# that SQL is kept verbatim in tests/research/test_count_history_rewrite.py, which compares answers.
 _COUNT_HISTORY_COLUMNS = ("day", "observed", "stated", "stated_by", "stated_url")
 _COUNT_HISTORY_CORE = """
 select * from (
-with steps as materialized (
+with actors as materialized (
+  select s.actor_id, count(*) as steps, min(c.observed_at) as observed_at,
+         sum(case c.change when 'removed' then -1 else 1 end) as delta
+  from signatures s cross join changes c on c.entity = 'signature' and c.entity_key = s.key
+  where s.instrument_key = (select key from pick_instrument) and c.change in ('added', 'removed', 'restored')
+  group by s.actor_id
+),
+-- the steps of actors with several (rows without an actor are one actor to the rule, as in a
+-- PARTITION BY, and `in` never matches NULL), read again: a second look-up of few rows' changes
+-- costs less than keeping every step
+several as (
   select s.actor_id, coalesce(k.kind, 'roster') = 'roster' as is_list, c.observed_at, c.id,
          case c.change when 'removed' then -1 else 1 end as delta
   from signatures s left join scope_kinds k on k.scope = s.scope
   cross join changes c on c.entity = 'signature' and c.entity_key = s.key
   where s.instrument_key = (select key from pick_instrument) and c.change in ('added', 'removed', 'restored')
-),
-actors as materialized (
-  select actor_id, count(*) as steps, min(observed_at) as observed_at, sum(delta) as delta from steps group by actor_id
-),
--- rows without an actor are one actor to the rule (as in a PARTITION BY): `in` never matches NULL
-several as (
-  select * from steps
-  where actor_id in (select actor_id from actors where steps > 1)
-     or (actor_id is null and exists (select 1 from actors where actor_id is null and steps > 1))
+    and (s.actor_id in (select actor_id from actors where steps > 1)
+         or (s.actor_id is null and exists (select 1 from actors where actor_id is null and steps > 1)))
 ),
 running as (
   select observed_at, is_list, delta,
