@@ -354,7 +354,7 @@ _PORTFOLIO = _loud(_PORTFOLIO_CORE, _PORTFOLIO_COLUMNS, "dated is null, dated, f
 _COUNT_HISTORY_COLUMNS = ("day", "observed", "stated", "stated_by", "stated_url")
 _COUNT_HISTORY_CORE = """
 select * from (
-with actors as materialized (
+with by_actor as materialized (
   select s.actor_id, count(*) as steps, min(c.observed_at) as observed_at,
          sum(case c.change when 'removed' then -1 else 1 end) as delta
   from signatures s cross join changes c on c.entity = 'signature' and c.entity_key = s.key
@@ -370,8 +370,8 @@ several as (
   from signatures s left join scope_kinds k on k.scope = s.scope
   cross join changes c on c.entity = 'signature' and c.entity_key = s.key
   where s.instrument_key = (select key from pick_instrument) and c.change in ('added', 'removed', 'restored')
-    and (s.actor_id in (select actor_id from actors where steps > 1)
-         or (s.actor_id is null and exists (select 1 from actors where actor_id is null and steps > 1)))
+    and (s.actor_id in (select actor_id from by_actor where steps > 1)
+         or (s.actor_id is null and exists (select 1 from by_actor where actor_id is null and steps > 1)))
 ),
 running as (
   select observed_at, is_list, delta,
@@ -381,7 +381,7 @@ running as (
   from several window w as (partition by actor_id order by observed_at, id rows unbounded preceding)
 ),
 flips as (
-  select observed_at, delta > 0 as delta from actors where steps = 1
+  select observed_at, delta > 0 as delta from by_actor where steps = 1
   union all
   select observed_at,
          case when list_steps > 0 then list_rows > 0 else all_rows > 0 end
