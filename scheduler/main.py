@@ -17,11 +17,12 @@ import logging
 import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Only APScheduler's triggers here: its schedulers, executors and events (and the crawl's child
-# machinery) are imported by the functions that run jobs, so `glocal schedule --list`, which only
-# prints the planned jobs, does not pay for them (issue 24: they were most of its start-up).
+# Only APScheduler's triggers here: its schedulers, executors and events are imported by the
+# functions that run jobs, so `glocal schedule --list`, which only prints the planned jobs, does
+# not pay for them (issue 24: they were most of its start-up).
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -35,12 +36,15 @@ from crawler.pool import HostLocks, spider_hosts  # shared with `glocal crawl --
 from scheduler.service import PlannedJob, alert_jobs
 from store import open_db, runs
 
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
 logger = logging.getLogger(__name__)
 
 
 def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, now: datetime | None = None,
-                    crawl_options: dict | None = None, alerts=None, crawl=None):
-    """A BlockingScheduler with the jobs of plan_jobs, not started.
+                    crawl_options: dict | None = None, alerts=None, crawl=None) -> BlockingScheduler:
+    """A scheduler with the jobs of plan_jobs, not started.
 
     :param crawl: the function that runs one crawl (default: child.crawl_in_child; tests pass fakes)
     """
@@ -145,8 +149,8 @@ def overdue_job(*, db_path: str, spiders: list[str], max_age: timedelta) -> None
             logger.warning("%s has had no healthy run %s", name, f"since {since}" if since else "yet")
 
 
-def run_forever(scheduler) -> None:
-    """Start (a BlockingScheduler) in the foreground until SIGTERM or SIGINT; a running crawl is stopped cleanly first."""
+def run_forever(scheduler: BlockingScheduler) -> None:
+    """Start in the foreground until SIGTERM or SIGINT; a running crawl is stopped cleanly first."""
 
     def stop(signum, frame):
         logger.warning("received %s: stopping the running crawl and the scheduler", signal.Signals(signum).name)
