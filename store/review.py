@@ -23,9 +23,11 @@ def _actor(db: Database, actor_id: int) -> dict:
 
 
 def doubtful(db: Database) -> list[dict]:
-    """Actors marked for review and not yet merged away, with the spellings and sources that named them."""
+    """Actors marked for review and not yet merged away, with the spellings and sources that named them,
+    and what the reviewer's offer is computed from when owed (offer_at_read, the source's point)."""
     rows = db.query(
         """select a.id, a.name, a.country, a.key, a.review_reason, a.review_candidates,
+                  a.offer_at_read, a.source_latitude, a.source_longitude,
                   (select group_concat(n.name || ' [' || n.source || ']', '; ') from actor_names n
                     where n.actor_id = a.id) as seen_as,
                   (select count(*) from signatures s where s.actor_id = a.id) as signatures,
