@@ -211,6 +211,7 @@ def forget_names() -> None:
     text.name_key.cache_clear()
     full_gazetteer_module.fold.cache_clear()
     full_gazetteer_module._lookup_cached.cache_clear()
+    full_gazetteer_module._decision_cached.cache_clear()
 
 
 def store_run(path: Path, scopes: dict[str, list[dict]], now: str) -> int:

@@ -127,8 +127,7 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
     import logging
 
     from crawler import spider_registry as catalogue
-    from alerts.rules import load_config
-    from scheduler.main import build_scheduler, run_forever, spider_schedules
+    from scheduler.main import build_scheduler, plan_jobs, run_forever, spider_schedules
     from scheduler.service import job_lines
 
     settings = project_settings()
@@ -139,22 +138,27 @@ def schedule(db_path, list_jobs, replay, overrides, host_map):
 
         archive_index(replay)
     alerts_path = settings.get("ALERTS_CONFIG")
-    # a wrong rule stops the start, in one line
-    alerts = load_config(alerts_path, sources=set(catalogue.spiders(settings))) if alerts_path else None
+    alerts = None
+    if alerts_path:  # a wrong rule stops the start, in one line
+        from alerts.rules import load_config
+
+        alerts = load_config(alerts_path, sources=set(catalogue.spiders(settings)))
     # --list only prints each job's trigger and next run: the catalogue's entries (name and
-    # schedule) build the same jobs without importing Scrapy. A running scheduler needs the
-    # classes, for the sites each spider crawls (never two crawls of one site at once).
+    # schedule) plan the same jobs without importing Scrapy, nor APScheduler's scheduler. A
+    # running scheduler needs the classes, for the sites each spider crawls (never two crawls of
+    # one site at once).
     catalogued = catalogue.spiders(settings)
     spiders = catalogued if list_jobs else {name: spider_class(name) for name in catalogued}
-    scheduler = build_scheduler(settings, spiders, db_path=db_path, alerts=alerts,
-                                crawl_options={"replay": replay, "host_map": host_map, "overrides": tuple(overrides)})
+    crawl_options = {"replay": replay, "host_map": host_map, "overrides": tuple(overrides)}
     unconfigured = catalogue.not_configured(settings, spiders)
     if list_jobs:
-        for line in job_lines(scheduler, datetime.now(timezone.utc)):
+        _, jobs = plan_jobs(settings, spiders, db_path=db_path, alerts=alerts, crawl_options=crawl_options)
+        for line in job_lines(jobs, datetime.now(timezone.utc)):
             click.echo(line)
         for name, reason in unconfigured.items():
             click.echo(f"crawl {name}: not scheduled ({reason})")
         return
+    scheduler = build_scheduler(settings, spiders, db_path=db_path, alerts=alerts, crawl_options=crawl_options)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     crons = spider_schedules(settings, spiders)

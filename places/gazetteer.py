@@ -146,6 +146,9 @@ class Resolution:
     candidates: tuple[Place, ...] = field(default_factory=tuple)
     spelling: str | None = None  # the folded spelling that matched
     reason: str | None = None  # why no place was chosen, for the review queue
+    # Left to review with no candidates of the decision's own: the reviewer's are places.resolver.offer's,
+    # asked for when the review queue is read (Gazetteer.offered), not at ingest.
+    to_offer: bool = False
 
 
 @lru_cache(maxsize=16384)
@@ -232,7 +235,7 @@ class Gazetteer:
         return name_key(name)
 
     def knows(self, name: str) -> bool:
-        return self.lookup(name).status == "resolved"
+        return self.decision(name).status == "resolved"
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -251,7 +254,7 @@ class Gazetteer:
     def resolve(self, name: str, country: str | None = None, lat: float | None = None,
                 lon: float | None = None) -> Place | None:
         """The place a published name means, or None (unknown, or ambiguous: a question for review)."""
-        return self.lookup(name, country, lat, lon).place
+        return self.decision(name, country, lat, lon).place
 
     __call__ = resolve
 
@@ -259,6 +262,20 @@ class Gazetteer:
                lon: float | None = None) -> Resolution:
         """The one resolver's answer (places/resolver.py): coordinates, when given, pick the namesake."""
         return _lookup_cached(self, name or "", (country or "").strip().upper() or None, lat, lon)
+
+    def decision(self, name: str, country: str | None = None, lat: float | None = None,
+                 lon: float | None = None) -> Resolution:
+        """The resolver's decision alone (places.resolver.decision): what ingest needs. A name left
+        to review without candidates of the decision's own is `to_offer`: see `offered`."""
+        return _decision_cached(self, name or "", (country or "").strip().upper() or None, lat, lon)
+
+    def offered(self, name: str, country: str | None = None, lat: float | None = None,
+                lon: float | None = None) -> tuple[tuple[Place, ...], str]:
+        """For a decision `to_offer`: the places a reviewer picks from and the clause the decision's
+        reason gains (places.resolver.offer), with this gazetteer's answer when asked."""
+        from places.resolver import offer
+
+        return offer(self, name or "", (country or "").strip().upper() or None, lat, lon)
 
     def area_named(self, text: str, country: str | None) -> tuple[str, str, int | None] | None:
         """(GeoNames code, country, GeoNames id) of the division called `text`, the narrowest first."""
@@ -572,6 +589,13 @@ def _lookup_cached(gazetteer: Gazetteer, name: str, country: str | None, lat=Non
     from places.resolver import decide
 
     return decide(gazetteer, name, country, lat, lon)
+
+
+@lru_cache(maxsize=8192)
+def _decision_cached(gazetteer: Gazetteer, name: str, country: str | None, lat=None, lon=None) -> Resolution:
+    from places.resolver import decision
+
+    return decision(gazetteer, name, country, lat, lon)
 
 
 SPELLED_LIKE_CLOSE = 86  # WRatio among names of the same first three letters

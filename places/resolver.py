@@ -38,6 +38,24 @@ SAME_PLACE_KM = 5.0
 
 def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | None = None,
            lon: float | None = None) -> "Resolution":
+    """The decision and, for a name left to review with no candidates of its own, the reviewer's
+    offer: what a caller wanting both gets (`Gazetteer.lookup`)."""
+    from places.gazetteer import Resolution
+
+    resolution = decision(gazetteer, name, country, lat, lon)
+    if not resolution.to_offer:
+        return resolution
+    candidates, offered = offer(gazetteer, name, country, lat, lon)
+    return Resolution(resolution.status, candidates=candidates, spelling=resolution.spelling,
+                      reason=resolution.reason + offered)
+
+
+def decision(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | None = None,
+             lon: float | None = None) -> "Resolution":
+    """Resolved or not, and why not (a whole sentence), with the candidates the decision itself
+    met (namesakes too far from the point, the places of an ambiguous name). A name of nothing the
+    decision met is marked `to_offer`: the towns a reviewer picks from are `offer`'s, asked for when
+    the review queue is read (store/actors.py keeps the source's point for it), not at ingest."""
     from places.gazetteer import Resolution, fold
 
     reading = naming.read(name)
@@ -52,39 +70,47 @@ def decide(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | 
         # "San Isidro (Argentina)": a country named inside a name says where, it is not the place.
         resolution = Resolution("unknown", spelling=resolution.spelling,
                                 reason=f"only the country ({place.name}) is named so; not a place within it")
-    if resolution.status != "resolved" and not resolution.candidates:
-        # Nothing of this name: what its words alone would mean, for the reviewer.
-        words = gazetteer.word_candidates(reading.core, country)
-        reason = resolution.reason or ("several places of this name, none clearly meant"
-                                       if resolution.status == "ambiguous" else "no place of this name")
-        if words:
-            return Resolution(resolution.status, candidates=tuple(words), spelling=resolution.spelling, reason=reason)
-        # Nothing spelled like it: the towns around the source's point are what a reviewer picks from
-        # (a district or municipality the gazetteer does not hold lies among them), else the towns of
-        # its country spelled like it, else the towns nearest its point farther out, else its
-        # country's towns spelled most like it however unlike. Offered, never chosen.
-        around = _towns_around(gazetteer, point, country, ACCEPT_KM)
-
-        def spelled(however_unlike: bool) -> tuple:
-            return tuple(gazetteer.spelled_like(reading.core, country, however_unlike=however_unlike)) if country else ()
-
-        if around:
-            reason += "; nothing spelled like it: the towns around its point are offered"
-        elif around := spelled(point is None):
-            reason += "; the towns of its country spelled most like it are offered"
-        elif around := _towns_around(gazetteer, point, country, AROUND_FAR_KM):
-            reason += "; nothing spelled like it: the towns nearest its point are offered"
-        elif around := spelled(True):
-            reason += "; the towns of its country spelled most like it are offered"
-        else:
-            reason += "; nothing spelled like it either"
-        return Resolution(resolution.status, candidates=around, spelling=resolution.spelling, reason=reason)
     if resolution.status != "resolved" and not resolution.reason:
         reason = ("several places of this name, none clearly meant" if resolution.status == "ambiguous"
                   else "no place of this name")
-        return Resolution(resolution.status, candidates=resolution.candidates, spelling=resolution.spelling,
-                          reason=reason)
+        resolution = Resolution(resolution.status, candidates=resolution.candidates, spelling=resolution.spelling,
+                                reason=reason)
+    if resolution.status != "resolved" and not resolution.candidates:
+        resolution = Resolution(resolution.status, spelling=resolution.spelling, reason=resolution.reason,
+                                to_offer=True)
     return resolution
+
+
+def offer(gazetteer: "Gazetteer", name: str, country: str | None, lat: float | None = None,
+          lon: float | None = None) -> "tuple[tuple[Place, ...], str]":
+    """For a name `decision` marked `to_offer`: the places a reviewer picks from, best first, and
+    the clause its reason gains ("; the towns around its point are offered"). Offered, never chosen.
+
+    What its words alone would mean; else the towns around the source's point (a district or
+    municipality the gazetteer does not hold lies among them), else the towns of its country
+    spelled like it, else the towns nearest its point farther out, else its country's towns
+    spelled most like it however unlike."""
+    reading = naming.read(name)
+    point = _point(lat, lon)
+    if point is not None:
+        gazetteer = _AroundOnePoint(gazetteer, point)
+    words = gazetteer.word_candidates(reading.core, country)
+    if words:
+        return tuple(words), ""
+    around = _towns_around(gazetteer, point, country, ACCEPT_KM)
+
+    def spelled(however_unlike: bool) -> tuple:
+        return tuple(gazetteer.spelled_like(reading.core, country, however_unlike=however_unlike)) if country else ()
+
+    if around:
+        return around, "; nothing spelled like it: the towns around its point are offered"
+    if around := spelled(point is None):
+        return around, "; the towns of its country spelled most like it are offered"
+    if around := _towns_around(gazetteer, point, country, AROUND_FAR_KM):
+        return around, "; nothing spelled like it: the towns nearest its point are offered"
+    if around := spelled(True):
+        return around, "; the towns of its country spelled most like it are offered"
+    return (), "; nothing spelled like it either"
 
 
 class _AroundOnePoint:

@@ -17,11 +17,12 @@ import logging
 import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+# Only APScheduler's triggers here: its schedulers, executors and events are imported by the
+# functions that run jobs, so `glocal schedule --list`, which only prints the planned jobs, does
+# not pay for them (issue 24: they were most of its start-up).
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -32,32 +33,54 @@ from kit.schedules import trigger_for
 from store.clock import parse_moment
 from crawler import child
 from crawler.pool import HostLocks, spider_hosts  # shared with `glocal crawl --all` and `glocal check`
+from scheduler.service import PlannedJob, alert_jobs
 from store import open_db, runs
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 logger = logging.getLogger(__name__)
 
 
 def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, now: datetime | None = None,
                     crawl_options: dict | None = None, alerts=None, crawl=None) -> BlockingScheduler:
-    """A scheduler with one crawl job per spider, an hourly overdue check, and (with `alerts`, an
-    AlertConfig) the delivery job and the stale check; not started.
+    """A scheduler with the jobs of plan_jobs, not started.
 
     :param crawl: the function that runs one crawl (default: child.crawl_in_child; tests pass fakes)
     """
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    tz, jobs = plan_jobs(settings, spiders, db_path=db_path, now=now, crawl_options=crawl_options, alerts=alerts,
+                         crawl=crawl)
+    scheduler = BlockingScheduler(
+        timezone=tz,
+        # Crawls of different sites in parallel, each in its own child; alerts on their own thread.
+        executors={"default": ThreadPoolExecutor(settings.getint("SCHEDULER_WORKERS")), "alerts": ThreadPoolExecutor(1)},
+        job_defaults={"max_instances": 1, "coalesce": True,
+                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE")},
+    )
+    for job in jobs:
+        # next_run_time=None would add the job paused: leave it out to follow the trigger.
+        when = {} if job.next_run_time is None else {"next_run_time": job.next_run_time}
+        scheduler.add_job(job.func, job.trigger, args=list(job.args), id=job.id, name=job.name, kwargs=job.kwargs,
+                          executor=job.executor, **when)
+    scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def plan_jobs(settings, spiders: dict[str, type], *, db_path: str | Path, now: datetime | None = None,
+              crawl_options: dict | None = None, alerts=None, crawl=None) -> tuple[ZoneInfo, list[PlannedJob]]:
+    """The service's time zone and its jobs: one crawl job per spider, an hourly overdue check, and
+    (with `alerts`, an AlertConfig) the delivery job and the stale check. Triggers only: what
+    `glocal schedule --list` prints, and what build_scheduler gives a scheduler to run."""
     check_settings(settings)  # a value the service could not use stops it here, in one line naming it
     try:
         tz = ZoneInfo(settings.get("SCHEDULER_TIMEZONE"))
     except (ZoneInfoNotFoundError, ValueError):
         raise NotConfigured(f"SCHEDULER_TIMEZONE={settings.get('SCHEDULER_TIMEZONE')!r} is not a time zone") from None
     now = now or datetime.now(timezone.utc)
-    workers = settings.getint("SCHEDULER_WORKERS")
-    scheduler = BlockingScheduler(
-        timezone=tz,
-        # Crawls of different sites in parallel, each in its own child; alerts on their own thread.
-        executors={"default": ThreadPoolExecutor(workers), "alerts": ThreadPoolExecutor(1)},
-        job_defaults={"max_instances": 1, "coalesce": True,
-                      "misfire_grace_time": settings.getint("SCHEDULER_MISFIRE_GRACE")},
-    )
     with open_db(db_path) as db:
         last = runs.last_runs(db)
     options = {"db_path": str(db_path), "timeout": settings.getfloat("SCHEDULER_CRAWL_TIMEOUT"),
@@ -69,6 +92,7 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
     for name, reason in unconfigured.items():
         logger.info("%s is not scheduled: %s", name, reason)  # the service's start lines say so too
     scheduled = {name: cls for name, cls in spiders.items() if name not in unconfigured}
+    jobs = []
     for name, cron in spider_schedules(settings, scheduled).items():
         try:
             trigger = trigger_for(cron, tz)
@@ -76,22 +100,19 @@ def build_scheduler(settings, spiders: dict[str, type], *, db_path: str | Path, 
             raise NotConfigured(f"the schedule {cron!r} of {name} is not a cron expression: {error}") from None
         trigger.jitter = settings.getint("SCHEDULER_JITTER") or None
         started = parse_moment(last[name]["started_at"]) if name in last else None
-        # next_run_time=None would add the job paused: leave it out to follow the trigger.
-        catch_up = {"next_run_time": now} if isinstance(trigger, CronTrigger) and missed(trigger, started, now) else {}
-        scheduler.add_job(crawl_job, trigger, args=[name], id=f"crawl:{name}", name=f"crawl {name}",
-                          kwargs={**options, "hosts": spider_hosts(spiders[name]), "locks": locks,
-                                  "crawl": crawl or child.crawl_in_child}, **catch_up)
-    scheduler.add_job(overdue_job, IntervalTrigger(hours=1), id="overdue", name="overdue check",
-                      kwargs={"db_path": str(db_path), "spiders": sorted(scheduled),
-                              "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS"))},
-                      next_run_time=now + timedelta(minutes=5))
+        catch_up = now if isinstance(trigger, CronTrigger) and missed(trigger, started, now) else None
+        jobs.append(PlannedJob(f"crawl:{name}", f"crawl {name}", crawl_job, trigger, args=(name,),
+                               kwargs={**options, "hosts": spider_hosts(spiders[name]), "locks": locks,
+                                       "crawl": crawl or child.crawl_in_child},
+                               next_run_time=catch_up))
+    jobs.append(PlannedJob("overdue", "overdue check", overdue_job, IntervalTrigger(hours=1),
+                           kwargs={"db_path": str(db_path), "spiders": sorted(scheduled),
+                                   "max_age": timedelta(hours=settings.getfloat("SCHEDULER_OVERDUE_HOURS"))},
+                           next_run_time=now + timedelta(minutes=5)))
     if alerts is not None:
-        from scheduler.service import add_alert_jobs
-
-        add_alert_jobs(scheduler, settings, alerts, db_path=db_path,
-                       schedules=spider_schedules(settings, scheduled), timezone=tz, now=now)
-    scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    return scheduler
+        jobs += alert_jobs(settings, alerts, db_path=db_path, schedules=spider_schedules(settings, scheduled),
+                           timezone=tz, now=now)
+    return tz, jobs
 
 
 def missed(trigger: CronTrigger, last_started: datetime | None, now: datetime) -> bool:
@@ -143,6 +164,8 @@ def run_forever(scheduler: BlockingScheduler) -> None:
 
 
 def _log_event(event) -> None:
+    from apscheduler.events import EVENT_JOB_MISSED
+
     if event.code == EVENT_JOB_MISSED:
         logger.warning("job %s missed its time %s", event.job_id, event.scheduled_run_time)
     elif event.exception is not None:

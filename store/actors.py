@@ -17,8 +17,10 @@ class Places(Protocol):
     """What the resolver needs of a gazetteer (places.gazetteer.Gazetteer is one): handed in, so the
     store imports nothing of the project.
 
-    `lookup` (optional) answers with the context a source gives (coordinates) and says why a name
-    was left to review: an object with `place`, `reason` and `candidates` (places with `label()`).
+    `decision` or else `lookup` (both optional) answers with the context a source gives
+    (coordinates) and says why a name was left to review: an object with `place`, `reason` and
+    `candidates` (places with `label()`), and from `decision` `to_offer` (true when the reviewer's
+    candidates are left to be offered when the review queue is read: research/actor_review.py).
     A place has name, country, kind, geonames_id, key; optionally ref (another data set's id of a
     town GeoNames lacks, kept in actors.place_ref), lat, lon, seat (the city an
     authority belongs to) and members (a group's towns)."""
@@ -101,33 +103,38 @@ class ActorResolver:
     def _new_or_curated(self, record: dict, ref: str) -> int:
         name, country = record["actor_name"], record.get("country")
         point = (record.get("latitude"), record.get("longitude"))
-        place, reason, candidates = self._lookup(name, country, point) if country else (None, None, ())
+        place, review = self._lookup(name, country, point) if country else (None, _Review(None, (), (None, None), 0))
         if place is not None:
             return self._actor_of_place(place)  # a known place: one actor across networks
         if ref not in self._actors:  # the source's id, else its (name, country): this authority only
             self._actors[ref] = actor_id = self._next_id
             self._next_id += 1
             self._pending["actors"].append((actor_id, name, country.upper() if country else None, None, None, ref, 1,
-                                            None, None, None, reason or "not a known place",
-                                            _labels(candidates)))
+                                            None, None, None, *review.columns()))
         return self._actors[ref]
 
     def _lookup(self, name: str, country: str | None, point=(None, None)):
-        """(place or None, why not, candidates) from the places resolver, with the source's point."""
-        lookup = getattr(self.places, "lookup", None)
+        """(place or None, _Review) from the places resolver, with the source's point. Only the
+        decision is asked for: a reviewer's candidates for a name of nothing the decision met are
+        offered when the review queue is read, from the source's point kept with the actor."""
+        lookup = getattr(self.places, "decision", None) or getattr(self.places, "lookup", None)
         if lookup is None:
-            return self.places.resolve(name, country), None, ()
+            return self.places.resolve(name, country), _Review(None, (), (None, None), 0)
         lat, lon = point if point else (None, None)
         resolution = lookup(name, country, lat, lon) if lat is not None else lookup(name, country)
-        return resolution.place, getattr(resolution, "reason", None), tuple(resolution.candidates or ())
+        if resolution.place is not None:
+            return resolution.place, None
+        return None, _Review(getattr(resolution, "reason", None), tuple(resolution.candidates or ()),
+                             (_number(lat), _number(lon)), 1 if getattr(resolution, "to_offer", False) else 0)
 
     def flush(self) -> None:
         """Write the actors, refs and spellings `resolve` created since the last flush."""
         pending, conn = self._pending, self.db.conn
         if pending["actors"]:
             conn.executemany("insert into actors (id, name, country, kind, geonames_id, key, needs_review, latitude, "
-                             "longitude, part_of, review_reason, review_candidates) "
-                             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pending["actors"])
+                             "longitude, part_of, review_reason, review_candidates, source_latitude, "
+                             "source_longitude, offer_at_read) "
+                             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", pending["actors"])
         if pending["actor_refs"]:
             conn.executemany("insert into actor_refs (ref, actor_id, source, first_seen_at) values (?, ?, ?, ?)",
                              pending["actor_refs"])
@@ -156,12 +163,12 @@ class ActorResolver:
             key = f"{kind}|{country.upper()}" if country else f"{kind}|{self.places.key(name)}"
             values = (name, country.upper() if country else None, kind, None, key, 0 if country else 1)
             return self._insert_actor(key, values)
-        place, reason, candidates = self._lookup(name, country, point)
+        place, review = self._lookup(name, country, point)
         if place:
             return self._actor_of_place(place)
         key = f"{self.places.key(name)}|{(country or '').upper()}"
         values = (name, country.upper() if country else None, None, None, key, 1)
-        return self._insert_actor(key, values, review=(reason or "not a known place", _labels(candidates)))
+        return self._insert_actor(key, values, review=review)
 
     def _actor_of_place(self, place) -> int:
         """The actor of a resolved place: a town, a region or a state; an authority of its own kind
@@ -217,18 +224,41 @@ class ActorResolver:
         return self._geonames
 
     def _insert_actor(self, key: str, values: tuple, *, point=(None, None), part_of: int | None = None,
-                      review: tuple | None = None, place_ref: str | None = None) -> int:
+                      review: "_Review | None" = None, place_ref: str | None = None) -> int:
         if key not in self._actors:
             self.flush()  # ids handed out by the ref path must be in the table before SQLite picks one
-            reason, candidates = review or (None, None)
             cursor = self.db.conn.execute(
                 "insert into actors (name, country, kind, geonames_id, key, needs_review, latitude, longitude, part_of, "
-                "review_reason, review_candidates, place_ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, point[0], point[1], part_of, reason, candidates, place_ref),
+                "review_reason, review_candidates, source_latitude, source_longitude, offer_at_read, place_ref) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, point[0], point[1], part_of, *(review.columns() if review else (None, None, None, None, 0)),
+                 place_ref),
             )
             self._actors[key] = cursor.lastrowid
             self._next_id = max(self._next_id, cursor.lastrowid + 1)
         return self._actors[key]
+
+
+class _Review:
+    """Why a name was left to review, the candidates the decision met, the source's point (what
+    the reviewer's offer is computed from at read) and whether that offer is owed (offer_at_read)."""
+
+    __slots__ = ("reason", "candidates", "point", "offer_at_read")
+
+    def __init__(self, reason: str | None, candidates: tuple, point: tuple, offer_at_read: int):
+        self.reason, self.candidates, self.point, self.offer_at_read = reason, candidates, point, offer_at_read
+
+    def columns(self) -> tuple:
+        """review_reason, review_candidates, source_latitude, source_longitude, offer_at_read."""
+        return (self.reason or "not a known place", _labels(self.candidates), *self.point, self.offer_at_read)
+
+
+def _number(value) -> float | None:
+    """A coordinate the source gave, as a number (None when it is none: the resolver ignores it then too)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _labels(candidates) -> str | None:

@@ -1132,6 +1132,27 @@ def m302_network_members(db: Database):
                        {_signers_under('old.issuer_as_printed', 'old.instrument_key', -1)}
                    end""")
 
+
+@migrations()
+def m310_review_offer_at_read(db: Database):
+    # Issue 24: the reviewer's candidates for a name of nothing the resolver met (the towns around
+    # the source's point, or spelled like it: places.resolver.offer) cost ingest ~2 ms a name, and
+    # a reviewer reads few of them. They are now computed when the review queue is read, from the
+    # actor's name, country and the point the source gave, kept here (source_latitude/longitude:
+    # not latitude/longitude, which are the place's point and stay null for a name left to review).
+    # offer_at_read = 1 marks the actors whose offer is owed: their review_reason is the decision's
+    # reason, a whole sentence ("no place of this name"), and `glocal actors review` adds the
+    # offered clause ("; the towns around its point are offered") with the candidates.
+    # review_candidates stays: it still holds, at no cost, the candidates the decision itself met
+    # (namesakes too far from the point, an ambiguous name's places, the towns near the point
+    # spelled like it), and null for an offer made at read. Rows from before this migration keep
+    # their full reason and the candidates computed at their ingest with the source's point (no
+    # longer known: it was never stored), so offer_at_read is 0 for them and they mean what they did.
+    actors = db["actors"]
+    actors.add_column("source_latitude", float)
+    actors.add_column("source_longitude", float)
+    actors.add_column("offer_at_read", int, not_null_default=0)
+
 # --- outputs: what researchers filter (m350-m399) ----------------------------------------------------
 
 @migrations()

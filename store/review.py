@@ -23,9 +23,11 @@ def _actor(db: Database, actor_id: int) -> dict:
 
 
 def doubtful(db: Database) -> list[dict]:
-    """Actors marked for review and not yet merged away, with the spellings and sources that named them."""
+    """Actors marked for review and not yet merged away, with the spellings and sources that named them,
+    and what the reviewer's offer is computed from when owed (offer_at_read, the source's point)."""
     rows = db.query(
         """select a.id, a.name, a.country, a.key, a.review_reason, a.review_candidates,
+                  a.offer_at_read, a.source_latitude, a.source_longitude,
                   (select group_concat(n.name || ' [' || n.source || ']', '; ') from actor_names n
                     where n.actor_id = a.id) as seen_as,
                   (select count(*) from signatures s where s.actor_id = a.id) as signatures,
@@ -50,8 +52,11 @@ def actors_at_places(db: Database, geonames_ids: list[int], *, other_than: int) 
     GeoNames ids: where a doubtful name might be merged (id, name, country)."""
     if not geonames_ids:
         return []
+    # `+merged_into`: the planner would otherwise search idx_actors_merged_into for null, which
+    # nearly every actor is (a scan of the store's actors for each doubtful one: `glocal actors
+    # review` grew with the square of the actors), instead of the geonames_id index.
     return list(db.query(
-        f"""select id, name, country from actors where merged_into is null and id != ?
+        f"""select id, name, country from actors where +merged_into is null and id != ?
             and geonames_id in ({', '.join('?' * len(geonames_ids))})""", [other_than, *geonames_ids]))
 
 

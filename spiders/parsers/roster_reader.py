@@ -153,7 +153,8 @@ def read_roster(text: str, url: str = "", *, stated: int | None = None, qualifie
     `stated` is the count the page states ("unites 35 cities"), with its `qualifier` ("more
     than", "at least"): the count of this very list, so a list that unites lists counted apart (a
     treaty's participants: its signatories and its parties) is given "at least" the larger count,
-    never one part's. `places` is the gazetteer (anything with `lookup(name, country)`,
+    never one part's. `places` is the gazetteer (anything with `lookup(name, country)` or
+    `decision(name, country)`,
     `division_named(name, country)` and `country_code(text)`; default: places.gazetteer.default()).
     """
     if places is None:
@@ -365,6 +366,9 @@ class _Judge:
 
     def __init__(self, places):
         self.places = places
+        # Only the status is read: the decision alone, without the reviewer's offer a whole lookup
+        # adds for a label of no place (most of a non-place label's cost).
+        self._decide = getattr(places, "decision", None) or places.lookup
         self._place: dict[tuple[str, str | None], float] = {}
         self._country: dict[str, str | None] = {}
 
@@ -373,7 +377,7 @@ class _Judge:
         0.5 for a name of several places the gazetteer cannot choose between, else 0."""
         key = (name, country)
         if key not in self._place:
-            status = self.places.lookup(name, country).status
+            status = self._decide(name, country).status
             if status != "resolved" and self.places.division_named(name, country):
                 status = "resolved"  # a region the town gazetteer lacks, or shares with towns
             self._place[key] = 1.0 if status == "resolved" else 0.5 if status == "ambiguous" else 0.0

@@ -9,6 +9,11 @@ down to the candidates offered for review). Times (when a row was seen, a run st
 only values left out. A table a later migration adds is not in the recorded file and is not
 compared; a column a later migration adds is not compared either. If the places data or a
 migration's seed rows change what an import writes, re-record the file and read its diff.
+
+Since issue 24's m310, a name the resolver met nothing for is stored with the decision's reason
+alone (offer_at_read = 1), and its reviewer's candidates are offered when the review queue is read:
+such an actor is compared as `glocal actors review` shows it (its reason with the offered clause,
+its offered candidates), which must be what the old importer stored.
 """
 
 from __future__ import annotations
@@ -76,10 +81,38 @@ def _stores(folder: Path, only: dict | None = None) -> dict:
         db = folder / f"{label}.db"
         url = f"https://data.jrc.ec.europa.eu/dataset/covenant-signatories/{path.name}"
         import_file(db, path, url=url)
-        first = _tables(db, only and only[label]["first"])
+        first = _as_reviewed(db, _tables(db, only and only[label]["first"]))
         import_file(db, path, url=url)
-        out[label] = {"first": first, "again": _tables(db, only and only[label]["again"])}
+        out[label] = {"first": first, "again": _as_reviewed(db, _tables(db, only and only[label]["again"]))}
     return out
+
+
+def _as_reviewed(db: Path, tables: dict) -> dict:
+    """The actors whose offer is made at read with the reason and candidates the review queue shows
+    (research.actor_review, the command's own code), in the columns the old importer filled."""
+    from sqlite_utils import Database
+
+    from places.gazetteer import full_gazetteer
+    from research.actor_review import review_candidates
+
+    actors = tables.get("actors")
+    if not actors:
+        return tables
+    store = Database(db)
+    try:
+        owed = {id_ for (id_,) in store.execute("select id from actors where offer_at_read = 1")}
+        shown = {row["id"]: row for row in review_candidates(store, full_gazetteer()) if row["id"] in owed}
+    finally:
+        store.close()
+    at = {column: actors["columns"].index(column) for column in ("id", "review_reason", "review_candidates")}
+    for row in actors["rows"]:
+        if row[at["id"]] in shown:
+            queue = shown[row[at["id"]]]
+            row[at["review_reason"]] = queue["review_reason"]
+            # An empty offer was stored as null (the queue then shows the gazetteer's plain candidates).
+            empty = queue["review_reason"].endswith("nothing spelled like it either")
+            row[at["review_candidates"]] = None if empty else json.dumps(queue["candidates"], ensure_ascii=False)
+    return tables
 
 
 def _recorded() -> dict:

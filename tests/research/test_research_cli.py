@@ -181,9 +181,11 @@ def test_export_table_as_csv_in_schema_order(research_store):
     result = glocal("export", "actors", "--db", research_store)
     header = next(csv.reader(io.StringIO(result.output)))
     # m200 (issue 19) added GeoNames' point, the authority link and the review reason and candidates;
-    # m210 the second data set's id of a town GeoNames lacks.
+    # m210 the second data set's id of a town GeoNames lacks; m310 (issue 24) the source's point of a
+    # name left to review and whether its reviewer's candidates are offered at read.
     assert header == ["id", "name", "country", "kind", "geonames_id", "key", "needs_review", "merged_into",
-                      "latitude", "longitude", "part_of", "review_reason", "review_candidates", "place_ref"]
+                      "latitude", "longitude", "part_of", "review_reason", "review_candidates", "place_ref",
+                      "source_latitude", "source_longitude", "offer_at_read"]
     ids = [int(r[0]) for r in list(csv.reader(io.StringIO(result.output)))[1:]]
     assert ids == sorted(ids) and len(ids) > 50
 

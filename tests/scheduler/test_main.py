@@ -203,3 +203,37 @@ def test_sigterm_stops_a_running_crawl_cleanly(tmp_path):
     assert connection.execute("select count(*) from scope_runs where finished_at is null").fetchone()[0] == 0
     assert connection.execute("select count(*) from changes where change = 'removed'").fetchone()[0] == 0
     connection.close()
+
+
+def test_the_listing_plans_the_jobs_the_scheduler_runs(tmp_path, db_path):
+    """`glocal schedule --list` prints plan_jobs without building a scheduler: every field of
+    every job, and every line printed, is what the built (not started) scheduler holds."""
+    from alerts.rules import load_config
+    from scheduler.main import plan_jobs
+    from scheduler.service import job_lines
+    from spiders.c40_news import C40NewsSpider
+    from tests.alerts.support import rules_file
+
+    rules = '[channels.ops]\ntype = "slack"\nwebhook_url_env = "HOOK"\n\n[[rules]]\nname = "signings"\nkinds = ["signature.added"]\nchannels = ["ops"]\n'
+    alerts = load_config(rules_file(tmp_path, rules), environ={"HOOK": "http://127.0.0.1:9/hook"})
+    with open_db(db_path) as db:  # c40_accelerators crawled this morning; c40_news never ran (catches up)
+        runs.start_run(db, spider="c40_accelerators", now="2026-11-28T06:25:00Z")
+    spiders = {**SPIDERS, "c40_news": C40NewsSpider}
+    values = settings(SCHEDULER_JITTER=0, SCHEDULER_TIMEZONE="Europe/Berlin")
+    tz, planned = plan_jobs(values, spiders, db_path=db_path, now=NOW, alerts=alerts)
+    built = build_scheduler(values, spiders, db_path=db_path, now=NOW, alerts=alerts).get_jobs()
+
+    def fields(job):
+        kwargs = {name: value for name, value in job.kwargs.items() if name != "locks"}  # one HostLocks per build
+        return (job.id, job.name, job.func, tuple(job.args), kwargs, job.executor, str(job.trigger),
+                getattr(job, "next_run_time", None))
+
+    assert str(tz) == "Europe/Berlin"
+    assert sorted(map(fields, planned), key=str) == sorted(map(fields, built), key=str)
+    lines = job_lines(planned, NOW)
+    assert lines == job_lines(built, NOW)
+    assert [line.split()[0] for line in lines] == ["crawl:c40_accelerators", "crawl:c40_news", "deliver", "overdue", "stale"]
+    # 06:20 in Berlin is 05:20 UTC; the one that never ran is due now, at NOW as given (UTC)
+    assert lines[0].endswith("next 2026-11-29 06:20:00 CET")
+    assert lines[1].endswith("next 2026-11-28 12:00:00 UTC (catching up)")
+    assert lines[3].endswith("next 2026-11-28 12:05:00 UTC")

@@ -92,7 +92,7 @@ def service(tmp_path_factory):
         with open_db(db_path) as db:  # news waiting in the outbox when the service starts
             baseline_then(db, config, [("Milan", "IT")])
         scheduler = build_scheduler(Settings(values), SPIDERS, db_path=db_path, alerts=config, crawl=fakes)
-        listing = job_lines(scheduler, datetime.now(timezone.utc))
+        listing = job_lines(scheduler.get_jobs(), datetime.now(timezone.utc))
         started = time.monotonic()
         thread = threading.Thread(target=scheduler.start, daemon=True)
         thread.start()
