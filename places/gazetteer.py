@@ -39,7 +39,7 @@ from pathlib import Path
 
 from kit.text import name_key
 
-FORMAT_VERSION = 13  # bump when the build below changes what the cache holds
+FORMAT_VERSION = 13  # bump when the build (places/build.py) changes what the cache holds
 CITY_MIN_POPULATION = 500  # GeoNames cities500: the small Covenant towns ("Cavernago", "Nizza di Sicilia") resolve
 ALIAS_MIN_POPULATION = 0  # alternate names of every town: "Mykolayiv" is Mykolaiv in Lviv oblast (15,000 people)
 # Without a country, the most populous candidate wins only when it dwarfs the next one:
@@ -213,7 +213,8 @@ def _fingerprint(curated_csv: bytes) -> str:
 
 
 class Gazetteer:
-    """Lookups over the cached tables; build them on first use (a few seconds, once per machine).
+    """Lookups over the cached tables; build them on first use (places/build.py: about half a minute
+    of CPU, once per machine; docs/places.md).
 
     Satisfies the store's `Places` protocol (resolve, key), so the crawl hands it to ActorResolver.
     """
