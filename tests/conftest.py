@@ -78,10 +78,10 @@ def read_db():
 # their files, so that files others edit keep their bodies; a renamed test drops out of this list
 # and runs by default, the safe way round. A name without "[...]" marks every parameter of the test.
 SLOW = {
-    # a fresh gazetteer built from GeoNames (33 s); every other test reads the built cache
-    "tests/places/test_gazetteer.py::test_the_cache_is_built_once_and_lookups_are_cheap",
-    # two more builds side by side, under two string hashings, digested table by table (about 40 s of CPU)
+    # two fresh gazetteers built from the data sets side by side by a first lookup, under two string
+    # hashings, digested table by table (about 55 s of CPU); every other test reads the built cache
     "tests/places/test_build.py::test_builds_under_two_string_hashings_hold_the_tables_the_first_build_made",
+    "tests/places/test_build.py::test_the_cache_is_built_once_and_lookups_are_cheap",
     # `glocal backfill` end to end in child processes (20 s): the backfilled module fixture's tests
     "tests/operations/test_backfill.py::test_the_backfill_crawls_each_archived_moment_once",
     "tests/operations/test_backfill.py::test_first_seen_is_the_capture_date",

