@@ -468,14 +468,25 @@ _PER_YEAR = _loud(_PER_YEAR_CORE, _PER_YEAR_COLUMNS, "year, issuer", ctes=(_pick
 
 _ADOPTED_AT_COLUMNS = ("event_key", "event", "starts_on", "ends_on", "city", "country", "instrument_key",
                        "instrument", "kind", "adopted_on", "signatories", "signed_during_event")
+# The signings of the event's instruments are grouped once, and both counts read from that one
+# grouping (the two counts were two scalar subqueries, each grouping an instrument's evidence rows).
 _ADOPTED_AT_CORE = """
+select * from (
+with counted as (
+  select g.instrument_key, count(*) as signatories,
+         count(case when g.signed_on between ev.starts_on and coalesce(ev.ends_on, ev.starts_on) then 1 end)
+           as signed_during_event
+  from """ + signings_of("s.instrument_key in (select i.key from instruments i where i.event_key = :event)") + """ g
+  join events ev on ev.key = :event
+  where g.current = 1
+  group by g.instrument_key
+)
 select e.key as event_key, e.title as event, e.starts_on, e.ends_on, e.city, e.country,
        i.key as instrument_key, i.title as instrument, i.kind, i.adopted_on,
-       (select count(*) from """ + signings_of("s.instrument_key = i.key") + """ g where g.current = 1) as signatories,
-       (select count(*) from """ + signings_of("s.instrument_key = i.key") + """ g where g.current = 1
-          and g.signed_on between e.starts_on and coalesce(e.ends_on, e.starts_on)) as signed_during_event
+       coalesce(c.signatories, 0) as signatories, coalesce(c.signed_during_event, 0) as signed_during_event
 from events e join instruments i on i.event_key = e.key
-where e.key = :event"""
+left join counted c on c.instrument_key = i.key
+where e.key = :event)"""
 _ADOPTED_AT = _loud(_ADOPTED_AT_CORE, _ADOPTED_AT_COLUMNS, "adopted_on, instrument",
                     ctes=("event_given(x) as (select 1)",), problems=(_EVENT_PROBLEM,))
 

@@ -121,3 +121,44 @@ def test_each_query_answers_as_it_did_over_the_view(store, request):
             compared[name] = compared.get(name, 0) + len(now)
     # the comparison saw rows of every query (a store where every answer is empty proves nothing)
     assert all(compared.get(name, 0) > 0 for name in REFERENCE), compared
+
+
+def test_the_event_counts_are_the_views_current_signings(sample_store, tmp_path):
+    """adopted_at_event's two counts on instruments that have signings (the stores above adopt none
+    at an event): the sample store's three largest instruments put at one event, whose days cover
+    some of their signings' dates and not others, five of the signings within them removed."""
+    import shutil
+
+    path = tmp_path / "events.db"
+    shutil.copy(sample_store, path)
+    db = open_db(path)
+    largest = [r[0] for r in db.execute("select instrument_key from signings where signed_on is not null "
+                                        "group by 1 order by count(*) desc, 1 limit 3")]
+    dates = sorted(r[0] for r in db.execute(
+        f"select signed_on from signings where instrument_key in ({', '.join('?' * len(largest))}) "
+        "and signed_on is not null", largest))
+    starts, ends = dates[len(dates) // 4], dates[len(dates) // 2]
+    event = db.execute("select key from events order by key limit 1").fetchone()[0]
+    db.execute("update events set starts_on = ?, ends_on = ? where key = ?", [starts, ends, event])
+    db.execute(f"update instruments set event_key = ? where key in ({', '.join('?' * len(largest))})",
+               [event, *largest])
+    # five signings within the event's days taken off their list (the sample store has none removed)
+    db.execute(f"update signatures set removed_at = '2026-12-01T00:00:00Z' where rowid in (select rowid from "
+               f"signatures where instrument_key in ({', '.join('?' * len(largest))}) and signed_on between ? and ? "
+               "order by key limit 5)", [*largest, starts, ends])
+    db.conn.commit()
+    rows = db.execute(q.QUERIES["adopted_at_event"].sql, {"event": event}).fetchall()
+    assert rows == db.execute(REFERENCE["adopted_at_event"], {"event": event}).fetchall()
+    columns = q._ADOPTED_AT_COLUMNS
+    got = {row[columns.index("instrument_key")]: (row[columns.index("signatories")],
+                                                  row[columns.index("signed_during_event")]) for row in rows}
+    expected = {key: tuple(db.execute(
+        "select count(*), count(case when signed_on between ? and ? then 1 end) from signings "
+        "where instrument_key = ? and current = 1", [starts, ends, key]).fetchone()) for key in largest}
+    assert {key: got[key] for key in largest} == expected
+    # the counts tell the cases apart: signings within the days and outside them, and signings
+    # that are not current (removed from the list) left out of both
+    assert any(0 < during < total for total, during in expected.values()), expected
+    not_current = db.execute(f"select count(*) from signings where current = 0 and signed_on between ? and ? "
+                             f"and instrument_key in ({', '.join('?' * len(largest))})", [starts, ends, *largest])
+    assert not_current.fetchone()[0] == 5
