@@ -19,13 +19,12 @@ import os
 import re
 import sqlite3
 import tempfile
-import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from places.gazetteer import (ALIAS_MIN_POPULATION, CITY_MIN_POPULATION, Place, _FOLD_DROPPED, _FOLD_NON_WORD,
-                              _SAINTS, _combining_marks, cell_of, distance_km, fold)
+                              _SAINTS, _fold_ascii_letters, _fold_compatible_letters, cell_of, distance_km, fold)
 
 # Names are folded many at a time, joined by new lines (no name holds one), each a seam after the
 # first steps: a letter that no folded name holds, so the non-word runs on either side of it stay
@@ -48,22 +47,10 @@ def fold_each(texts: list[str]) -> list[str]:
                 for folded in fold_each(texts[start:start + _AT_A_TIME])]
     plain = [text.isascii() for text in texts]
     folded_plain = iter(_fold_joined([text for text, ascii in zip(texts, plain) if ascii],
-                                     _ascii_letters, _ASCII_SEAM, _ASCII_NON_WORD))
+                                     _fold_ascii_letters, _ASCII_SEAM, _ASCII_NON_WORD))
     folded_other = iter(_fold_joined([text for text, ascii in zip(texts, plain) if not ascii],
-                                     _letters, _SEAM, _FOLD_NON_WORD))
+                                     _fold_compatible_letters, _SEAM, _FOLD_NON_WORD))
     return [next(folded_plain) if ascii else next(folded_other) for ascii in plain]
-
-
-def _ascii_letters(text: str) -> str:
-    return text.lower().replace("&", " and ")
-
-
-def _letters(text: str) -> str:
-    """gazetteer._fold_letters, without its first normal form: NFKD of NFKC is NFKD."""
-    text = unicodedata.normalize("NFKD", text).translate(_combining_marks())
-    text = unicodedata.normalize("NFC", text)
-    text = text.casefold().replace("&", " and ").replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
-    return text.replace("ł", "l").replace("đ", "d").replace("ı", "i")
 
 
 @lru_cache(maxsize=2)

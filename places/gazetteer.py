@@ -162,7 +162,7 @@ def fold(text: str) -> str:
         # What the lines below leave of ASCII text (no normal form, accent or special letter changes
         # it; casefold is lower), without their per-character work: most names a crawl meets are
         # ASCII (tests/places/test_gazetteer.py checks both paths agree).
-        text = text.lower().replace("&", " and ")
+        text = _fold_ascii_letters(text)
     else:
         text = _fold_letters(text)
     text = _FOLD_DROPPED.sub("", text)
@@ -180,8 +180,17 @@ def _combining_marks() -> dict[int, None]:
     return {cp: None for cp in range(0x20000) if unicodedata.combining(chr(cp))}
 
 
+def _fold_ascii_letters(text: str) -> str:
+    return text.lower().replace("&", " and ")
+
+
 def _fold_letters(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    return _fold_compatible_letters(unicodedata.normalize("NFKC", text))
+
+
+def _fold_compatible_letters(text: str) -> str:
+    """_fold_letters after its first normal form: NFKD of NFKC text is its NFKD, so places/build.py,
+    folding names many at a time, starts here."""
     text = unicodedata.normalize("NFKD", text).translate(_combining_marks())
     text = unicodedata.normalize("NFC", text)  # recompose what has no accent to lose (Hangul syllables)
     text = text.casefold().replace("&", " and ").replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
