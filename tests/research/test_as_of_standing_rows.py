@@ -127,14 +127,21 @@ def random_store(path, seed: int):
     return db
 
 
-def moments(db):
-    """Before the first capture, each capture day and instant, a minute after each, and the printed dates."""
+def moments(db, *, every_signed_on=True):
+    """Before the first capture, each capture day and instant, a minute after each, and the printed dates.
+
+    Without `every_signed_on`, the signing dates of rows the UN's dates do not judge are left out:
+    both queries read the moment only in the changes' times and in the dates of rows whose status is
+    party, signatory or withdrawn (the `stands` and `status_then` CASEs), so such a date answers as
+    the kept moment at or before it with none of those between (each of which is kept, in the date
+    form such a date has): the same answers, a third fewer moments (the random histories' 56 to 38)."""
     instants = [row[0] for row in db.execute(
         "select distinct observed_at from changes where entity = 'signature' order by 1")]
+    judged = "" if every_signed_on else "and status in ('party', 'signatory', 'withdrawn')"
     printed = [row[0] for row in db.execute(
         "select action_on from signatures where action_on is not null union "
         "select withdrawal_effective_on from signatures where withdrawal_effective_on is not null union "
-        "select signed_on from signatures where signed_on is not null order by 1")]
+        f"select signed_on from signatures where signed_on is not null {judged} order by 1")]
     between = [instant[:14] + "16:00Z" for instant in instants]
     return sorted(set(["2000-01-01"] + [i[:10] for i in instants] + instants + between + printed + ["2027-01-01"]))
 
@@ -150,22 +157,31 @@ def compare(db, instruments, at) -> int:
     return rows_seen
 
 
+@pytest.fixture(scope="module")
+def random_stores(tmp_path_factory):
+    """The random stores of every seed, written once for the module (both tests below only read them)."""
+    folder = tmp_path_factory.mktemp("random-histories")
+    for seed in range(SEEDS):
+        random_store(folder / f"random-{seed}.db", seed).close()
+    return {seed: folder / f"random-{seed}.db" for seed in range(SEEDS)}
+
+
 @pytest.mark.parametrize("seed", range(SEEDS))
-def test_random_histories_answer_as_before(tmp_path, seed):
-    db = random_store(tmp_path / "random.db", seed)
+def test_random_histories_answer_as_before(random_stores, seed):
+    db = open_db(random_stores[seed])
     instruments = [row[0] for row in db.execute("select distinct instrument_key from signatures order by 1")]
-    at = moments(db)
+    at = moments(db, every_signed_on=False)
     assert len(instruments) == 4 and len(at) > 20
     assert compare(db, instruments, at) > 0
     db.close()
 
 
-def test_random_histories_cover_the_cases(tmp_path):
+def test_random_histories_cover_the_cases(random_stores):
     # The random stores above hold what the rewrite decides differently: news rows beside list rows of
     # one actor, rows without an actor, rejoins, ties at one capture, rows never captured, each treaty status.
     found = set()
     for seed in range(SEEDS):
-        db = random_store(tmp_path / f"random-{seed}.db", seed)
+        db = open_db(random_stores[seed])
         found |= {row[0] for row in db.execute(
             """select 'news and list' from signatures a join signatures b on a.actor_id = b.actor_id
                  and a.instrument_key = b.instrument_key and a.scope like 'news:%' and b.scope like 'signatures:%'

@@ -129,24 +129,34 @@ def compare(db, instruments) -> int:
     return rows_seen
 
 
+@pytest.fixture(scope="module")
+def random_stores(tmp_path_factory):
+    """The random stores of every seed with their odd steps, written once for the module (both tests
+    below only read them)."""
+    folder = tmp_path_factory.mktemp("random-counts")
+    for seed in range(SEEDS):
+        db = random_store(folder / f"random-{seed}.db", seed)
+        with_odd_steps(db, seed)
+        db.close()
+    return {seed: folder / f"random-{seed}.db" for seed in range(SEEDS)}
+
+
 @pytest.mark.parametrize("seed", range(SEEDS))
-def test_random_histories_answer_as_before(tmp_path, seed):
-    db = random_store(tmp_path / "random.db", seed)
-    with_odd_steps(db, seed)
+def test_random_histories_answer_as_before(random_stores, seed):
+    db = open_db(random_stores[seed])
     instruments = [row[0] for row in db.execute("select key from instruments order by key")]
     assert len(instruments) == 4
     assert compare(db, instruments + ["no such instrument", "pledge"]) > 0
     db.close()
 
 
-def test_random_histories_cover_the_cases(tmp_path):
+def test_random_histories_cover_the_cases(random_stores):
     # What the rewrite decides differently: actors with one step (no window) and with several, the
     # rows without an actor as one actor of either kind, news and list rows of one actor, a first
     # step that removes, a step without a capture time, a day on which observed falls back.
     found = set()
     for seed in range(SEEDS):
-        db = random_store(tmp_path / f"random-{seed}.db", seed)
-        with_odd_steps(db, seed)
+        db = open_db(random_stores[seed])
         found |= {row[0] for row in db.execute(
             """with steps as (select s.instrument_key, s.actor_id, s.scope, c.change, c.observed_at
                               from signatures s join changes c on c.entity_key = s.key

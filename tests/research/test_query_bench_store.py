@@ -9,6 +9,9 @@ from store import open_db
 from store.queries import QUERIES, run
 from tests.research.conftest import BENCH_SIZES as SIZES
 
+# The schema-drift checks fail on the first rows of a table, whatever the store's size.
+DRIFT_SIZES = {"signatures": 200, "actors": 60, "instruments": 6, "seed": 7}
+
 
 @pytest.fixture(scope="module")
 def tiny(bench_store):
@@ -54,7 +57,7 @@ def test_a_renamed_column_fails_naming_the_column(tmp_path):
     db["count_claims"].transform(rename={"first_seen_at": "seen_on"})
     db.close()
     with pytest.raises(bench_queries.SchemaDrift, match=r"count_claims\.first_seen_at"):
-        bench_queries.build(path, **SIZES)
+        bench_queries.build(path, **DRIFT_SIZES)
 
 
 def test_a_new_constraint_fails_naming_the_table(tmp_path):
@@ -63,7 +66,7 @@ def test_a_new_constraint_fails_naming_the_table(tmp_path):
     db["memberships"].transform(not_null={"category"})  # a column the generator does not fill
     db.close()
     with pytest.raises(bench_queries.SchemaDrift, match="memberships"):
-        bench_queries.build(path, **SIZES)
+        bench_queries.build(path, **DRIFT_SIZES)
 
 
 def test_no_named_query_reads_a_big_table_whole(tiny):

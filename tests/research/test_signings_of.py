@@ -112,6 +112,13 @@ def _parameter_sets(db) -> dict[str, list[dict]]:
 @pytest.mark.parametrize("store", ["sample_store", "research_store"])
 def test_each_query_answers_as_it_did_over_the_view(store, request):
     db = open_db(request.getfixturevalue(store))
+    # The references read the view's rows kept once in a temporary table of the same name, which
+    # shadows the view on this connection: the view itself groups every signature again for each
+    # of the references' 500 parameter sets (7 s of CPU on the sample store, 0.2 s so); the rows
+    # are the view's, so each reference answers as it does over the view. The rewritten queries
+    # read the evidence tables, not `signings`.
+    db.execute("create temp table signings as select * from main.signings")
+    assert not [name for name in REFERENCE if re.search(r"\b(from|join)\s+signings\b", q.QUERIES[name].sql, re.I)]
     compared = {}
     for name, sets in _parameter_sets(db).items():
         for params in sets:

@@ -38,8 +38,14 @@ def valid(folder: Path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
 
-def test_the_snapshot_is_a_valid_data_package_that_states_its_capture_range(research_store, tmp_path):
-    folder, counts = snapshot(research_store, tmp_path)
+@pytest.fixture(scope="module")
+def plain(research_store, tmp_path_factory):
+    """One snapshot without the archive, written once for the tests that only read it: (folder, counts)."""
+    return snapshot(research_store, tmp_path_factory.mktemp("plain-snapshot"))
+
+
+def test_the_snapshot_is_a_valid_data_package_that_states_its_capture_range(research_store, plain):
+    folder, counts = plain
     valid(folder)
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     first, last = sqlite3.connect(research_store).execute("select min(fetched_at), max(fetched_at) from pages").fetchone()
@@ -61,8 +67,8 @@ def test_the_snapshot_is_a_valid_data_package_that_states_its_capture_range(rese
     assert rows and all(line.rstrip(" |").endswith((".", "...")) for line in rows)
 
 
-def test_every_file_has_its_sha256_and_they_hold(research_store, tmp_path):
-    folder, _ = snapshot(research_store, tmp_path)
+def test_every_file_has_its_sha256_and_they_hold(plain):
+    folder, _ = plain
     sums = dict(reversed(line.split("  ", 1)) for line in (folder / "SHA256SUMS").read_text().splitlines())
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
     assert set(sums) == files
@@ -93,8 +99,8 @@ def test_with_archive_the_package_moves_and_its_provenance_still_resolves(resear
     assert any(r["path"].startswith("archive/") and r["mediatype"] == "application/warc" for r in package["resources"])
 
 
-def test_without_archive_the_paths_are_still_relative_and_the_readme_says_how_to_include_them(research_store, tmp_path):
-    folder, _ = snapshot(research_store, tmp_path)
+def test_without_archive_the_paths_are_still_relative_and_the_readme_says_how_to_include_them(plain):
+    folder, _ = plain
     pages = list(csv.DictReader((folder / "pages.csv").open(encoding="utf-8")))
     assert all(p["archive"].startswith("archive/") for p in pages if p["archive"])
     assert not any(p["archive"].startswith("/") for p in pages)
