@@ -10,6 +10,7 @@ no row is removed that the reference keeps (false removal), and PRAGMA integrity
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import os
@@ -219,8 +220,23 @@ def run_row(db: Path, run_id: int) -> dict:
     return run
 
 
+_WORKDIRS: list[Path] = []
+
+
 def workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="glocal-fault-"))
+    """A scratch folder for one trial, removed when this process exits (set GLOCAL_KEEP_FAULT_FOLDERS=1
+    to keep them for a look): a run of the suite used to leave about forty behind in the temporary
+    folder, the full matrix hundreds."""
+    folder = Path(tempfile.mkdtemp(prefix="glocal-fault-"))
+    if not _WORKDIRS and not os.environ.get("GLOCAL_KEEP_FAULT_FOLDERS"):
+        atexit.register(_remove_workdirs)
+    _WORKDIRS.append(folder)
+    return folder
+
+
+def _remove_workdirs() -> None:
+    for folder in _WORKDIRS:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- 1. a misbehaving site ---------------------------------------------------------------------------------
