@@ -64,7 +64,7 @@ def _imports_in(name: str, path: Path) -> frozenset[str]:
     tree = _tree(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -75,6 +75,16 @@ def _imports_in(name: str, path: Path) -> frozenset[str]:
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES)
     return frozenset(found)
+
+
+def _statements(node):
+    """Every statement under `node`, at any depth (an import is a statement, so the walk never goes
+    into expressions, which are most of a tree's nodes)."""
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        for child in getattr(node, field, ()):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                yield child
+                yield from _statements(child)
 
 
 @functools.cache
@@ -161,25 +171,29 @@ _SQL_CALLS = {"execute", "executemany", "executescript", "query", "table_names",
 def sql_in(path: Path) -> list[str]:
     """Where a module writes SQL: SQL text in a string, a call that runs SQL (`.execute`, `.query`
     ...), the raw connection (`.conn`), or a table reached as `db[...]`; docstrings are prose."""
-    tree = _tree(path)
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return list(_sql_in(path))
+
+
+@functools.cache  # a failing check names the hits again
+def _sql_in(path: Path) -> tuple[str, ...]:
+    docstrings = set()
     found = []
-    for node in ast.walk(tree):
-        where = f"{path.name}:{getattr(node, 'lineno', '?')}"
+    for node in ast.walk(_tree(path)):  # breadth first: a definition comes before its docstring
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body
+                and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)):
+            docstrings.add(id(node.body[0].value))
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             if _SQL_TEXT.search(node.value):
-                found.append(f"{where} SQL text {node.value[:40]!r}")
+                found.append((node, f"SQL text {node.value[:40]!r}"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_CALLS:
-            found.append(f"{where} .{node.func.attr}(...)")
+            found.append((node, f".{node.func.attr}(...)"))
         elif isinstance(node, ast.Attribute) and node.attr == "conn":
-            found.append(f"{where} .conn")
+            found.append((node, ".conn"))
         elif isinstance(node, ast.Subscript) and (
                 (isinstance(node.value, ast.Name) and node.value.id == "db")
                 or (isinstance(node.value, ast.Attribute) and node.value.attr == "db")):
-            found.append(f"{where} db[...]")
-    return found
+            found.append((node, "db[...]"))
+    return tuple(f"{path.name}:{getattr(node, 'lineno', '?')} {what}" for node, what in found)
 
 
 # -- the checks ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from crawler import settings
 from kit.items import Instrument, Signature, as_record
 from places.curated import gazetteer
 from kit.text import name_key
+from tests.site_server import SHUTDOWN_POLL
 from store import ingest, pages, runs
 from store.actors import ActorResolver
 
@@ -177,7 +178,8 @@ class SlackReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},
+                                       daemon=True)
         self.thread.start()
         return self
 

@@ -39,7 +39,7 @@ DELIVERY_FAULTS = [
     DeliveryFault("slack webhook unreachable", "slack", down=True, error="cannot reach the Slack webhook: "),
     # The far end got the message but answered too late: recorded as a failure and retried, so it
     # can arrive twice (the same at-least-once window as a kill; docs/alerts.md).
-    DeliveryFault("slack answers after the timeout", "slack", answers=((200, {"_delay": "2.5"}),),
+    DeliveryFault("slack answers after the timeout", "slack", answers=((200, {"_delay": "1.5"}),),
                   error="cannot reach the Slack webhook: ", arrived=1, extra={"timeout": 1}),
     DeliveryFault("slack accepts", "slack", status="sent", arrived=1),
     DeliveryFault("smtp 451 (try later)", "email", answers=("451 4.3.0 Mailbox busy",),

@@ -132,12 +132,23 @@ def _setting_read(node) -> str | None:
 def _environment_read(node) -> str | None:
     """The variable `os.environ.get("V", ...)`, `os.getenv("V", ...)` or `os.environ["V"]` reads."""
     if isinstance(node, ast.Call) and node.args:
-        func = ast.unparse(node.func)
+        func = _dotted(node.func)
         if func in ("os.environ.get", "environ.get", "os.getenv", "getenv", "os.environ.setdefault"):
             return _constant(node.args[0])
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("os.environ", "environ") \
+    if isinstance(node, ast.Subscript) and _dotted(node.value) in ("os.environ", "environ") \
             and isinstance(node.ctx, ast.Load):
         return _constant(node.slice)
+    return None
+
+
+def _dotted(node) -> str | None:
+    """`a.b.c` for a name or a chain of attributes (what ast.unparse writes for them), else None:
+    unparsing every call of the project to compare its name cost most of the scan."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base is not None else None
     return None
 
 
@@ -166,7 +177,10 @@ def fallbacks(path: Path, source: str | None = None) -> list[str]:
     home = path.resolve() == SETTINGS_FILE
     where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}"
     found = []
+    top_level = {id(statement) for statement in tree.body}
     for node in ast.walk(tree):
+        if not isinstance(node, (ast.Call, ast.BoolOp, ast.Subscript, ast.Assign)):
+            continue  # the only nodes any check below looks at
         line = getattr(node, "lineno", 0)
         name = _setting_read(node)
         if name and (len(node.args) > 1 or any(k.arg == "default" for k in node.keywords)):
@@ -182,7 +196,7 @@ def fallbacks(path: Path, source: str | None = None) -> list[str]:
         if variable and not home and (variable in ENV_NAMES or (
                 variable.startswith("GLOCAL_") and isinstance(node, ast.Call) and len(node.args) > 1)):
             found.append(f"{where}:{line}: {ast.unparse(node)} (the environment of a setting, read outside the table)")
-        if isinstance(node, ast.Assign) and not home and node in tree.body and isinstance(node.value, ast.Constant):
+        if isinstance(node, ast.Assign) and not home and id(node) in top_level and isinstance(node.value, ast.Constant):
             for target in node.targets:
                 shadowed = _shadowed(target.id, node.value.value) if isinstance(target, ast.Name) else None
                 if shadowed:

@@ -12,9 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from kit.errors import ParseError
 from kit.items import as_record, item_kind
 
@@ -75,13 +72,21 @@ _TAG = re.compile(r"<[^<>]{0,200}>")
 _SCRIPTS = ["北京市, 上海市 和 广州", "Москва, Київ, Αθήνα", "القاهرة، دبي", "서울, 부산", "\u202eevil\x1b[2J", "&amp;&#0;&#xD800;"]
 
 
-@st.composite
-def mutations(draw, text: str) -> str:
-    """One mutated page: a few structural and textual edits of `text`."""
+def mutations(text: str):
+    """A strategy for one mutated page: a few structural and textual edits of `text`. Hypothesis is
+    imported here, not with the module: every pytest worker imports this module to collect the fuzz
+    tests, and only the one that runs them needs it."""
+    from hypothesis import strategies as st
+
+    return st.composite(_mutated)(text)
+
+
+def _mutated(draw, text: str) -> str:
+    from hypothesis import strategies as st
+
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["delete", "duplicate", "swap", "truncate", "bytes", "script", "encoding",
                                      "unclose"]))
-        tags = [m.span() for m in _TAG.finditer(text)]
         if kind == "truncate":
             text = text[: draw(st.integers(0, len(text)))]
         elif kind == "bytes":
@@ -94,7 +99,7 @@ def mutations(draw, text: str) -> str:
         elif kind == "encoding":
             codec = draw(st.sampled_from(["cp1252", "latin-1", "utf-16", "koi8-r", "shift_jis"]))
             text = text.encode(codec, "replace").decode("latin-1")  # bytes read with the wrong codec
-        elif tags:
+        elif tags := [m.span() for m in _TAG.finditer(text)]:  # found only for the edits that move tags
             i, j = sorted(draw(st.lists(st.integers(0, len(tags) - 1), min_size=2, max_size=2)))
             (a, b), (c, d) = tags[i], tags[j]
             if kind == "delete":
@@ -141,6 +146,7 @@ def parse_once(page: Page, text: str) -> str:
 
 def fuzz_page(page: Page, examples: int, seen: list) -> None:
     """Run `examples` mutations of one page; append each outcome to `seen`."""
+    from hypothesis import HealthCheck, given, settings
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))

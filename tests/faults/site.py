@@ -3,9 +3,11 @@ real sites produce (errors, stalls, resets, truncation, redirects, wrong types, 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,6 +24,9 @@ class Reply:
     reset: bool = False  # after the cut, reset the connection (RST) instead of closing it
     etag: bool = True  # ETag + 304 for a matching If-None-Match, like SiteServer
     length: int | None = None  # announce this Content-Length (default: the body's)
+    # A body built only when it is first sent (the 50 MB page, the gzip bomb): the fault list is also
+    # read at collection, by every pytest worker, where only the faults' names are needed.
+    make_body: Callable[[], bytes] | None = None
 
 
 class FaultySite(SiteServer):
@@ -34,6 +39,8 @@ class FaultySite(SiteServer):
 
     def _send(self, handler, seen: Seen, reply: Reply | None) -> None:
         reply = reply or Reply(status=404, etag=False)
+        if reply.make_body is not None:
+            reply = dataclasses.replace(reply, body=reply.make_body(), make_body=None)
         announced = reply.length if reply.length is not None else len(reply.body)
         if not self._send_head(handler, seen, reply, announced):
             return

@@ -4,6 +4,8 @@ REST client with its fallbacks, pagers with an incremental stop, and rosters rea
 
 import csv
 import json
+import sqlite3
+from contextlib import closing
 from urllib.parse import parse_qs
 
 import pytest
@@ -24,6 +26,26 @@ def replay(tmp_path, name, pages, *, settings=None):
     """The run row of one replay into tmp_path/glocal.db."""
     return replay_like_cli(SPIDER, archive_of(tmp_path / f"{name}.warc.gz", pages), tmp_path / "glocal.db",
                            settings=settings).run
+
+
+def copy_store(source, target):
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+
+
+@pytest.fixture(scope="module")
+def baseline_folder(tmp_path_factory):
+    """The accelerators' baseline replay (2 November), made once for the module, and its run row."""
+    folder = tmp_path_factory.mktemp("baseline")
+    return folder, replay(folder, "baseline", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"))
+
+
+@pytest.fixture
+def baseline(baseline_folder, tmp_path):
+    """tmp_path/glocal.db holding a copy of the baseline's store; the baseline's run row."""
+    folder, run = baseline_folder
+    copy_store(folder / "glocal.db", tmp_path / "glocal.db")
+    return run
 
 
 # --- keys never come from the gazetteer -----------------------------------------------------------
@@ -63,9 +85,9 @@ def use_gazetteer(monkeypatch):
     gazetteer.cache_clear()
 
 
-def test_a_gazetteer_rewrite_between_two_replays_changes_nothing(tmp_path, use_gazetteer):
+def test_a_gazetteer_rewrite_between_two_replays_changes_nothing(tmp_path, baseline, use_gazetteer):
     db = tmp_path / "glocal.db"
-    first = replay(tmp_path, "before", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"))
+    first = baseline  # replayed under the bundled gazetteer
     keys_before = rows(db, "select key, actor_id from signatures order by key")
     edited = rewritten_gazetteer(tmp_path / "places.csv")
     use_gazetteer(edited)
@@ -78,8 +100,7 @@ def test_a_gazetteer_rewrite_between_two_replays_changes_nothing(tmp_path, use_g
     assert second["summary"].endswith("no changes")
 
 
-def test_signature_keys_keep_the_published_spelling(tmp_path):
-    replay(tmp_path, "baseline", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"))
+def test_signature_keys_keep_the_published_spelling(tmp_path, baseline):
     (row,) = rows(tmp_path / "glocal.db", """select s.key, a.name from signatures s join actors a on a.id = s.actor_id
                                              where s.key = 'c40_accelerators/equity-pledge/new-york'""")
     assert row == {"key": "c40_accelerators/equity-pledge/new-york", "name": "New York City"}
@@ -92,9 +113,8 @@ def new_york_city(body: bytes) -> bytes:
     return body.replace(b"New York,", b"New York City,")
 
 
-def test_a_respelled_name_of_one_actor_is_one_update_never_a_removal(tmp_path):
+def test_a_respelled_name_of_one_actor_is_one_update_never_a_removal(tmp_path, baseline):
     db = tmp_path / "glocal.db"
-    replay(tmp_path, "baseline", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"))
     respelled = {"equity-pledge.html": new_york_city}
     second = replay(tmp_path, "respelled", saved_pages(SPIDER, LIST_PAGES, day="2026-11-09", edits=respelled))
     changes = rows(db, "select entity, change, entity_key, diff, notify from changes where run_id = ?", (second["id"],))
@@ -108,9 +128,8 @@ def test_a_respelled_name_of_one_actor_is_one_update_never_a_removal(tmp_path):
     assert row == {"actor_name": "New York City", "removed_at": None}
 
 
-def test_two_spellings_on_one_page_stay_two_rows(tmp_path):
+def test_two_spellings_on_one_page_stay_two_rows(tmp_path, baseline):
     db = tmp_path / "glocal.db"
-    replay(tmp_path, "baseline", saved_pages(SPIDER, LIST_PAGES, day="2026-11-02"))
     both = {"equity-pledge.html": lambda body: body.replace(b"New York,", b"New York, New York City,")}
     second = replay(tmp_path, "both", saved_pages(SPIDER, LIST_PAGES, day="2026-11-09", edits=both))
     assert [(c["change"], c["entity_key"]) for c in rows(db, "select * from changes where run_id = ?", (second["id"],))] == [
@@ -153,10 +172,27 @@ def server():
         yield site
 
 
-def test_the_rest_api_is_read_page_by_page(server, tmp_path):
+def first_crawl(tmp_path_factory, serve, crawl):
+    """A folder holding the store of one crawl of a site `serve` sets up, and the crawl's run row."""
+    folder = tmp_path_factory.mktemp("first-crawl")
+    with SiteServer() as site:
+        serve(site)
+        return folder, crawl(site, folder)
+
+
+def serve_nine_stories(server):
     for page, numbers in ((1, [9, 8, 7]), (2, [6, 5, 4]), (3, [3, 2, 1])):
         server.route(api(page), rest_page(numbers, 3))
-    run = crawl_news(server, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def nine_stories(tmp_path_factory):
+    """The news site's nine stories over three API pages, crawled once for the module."""
+    return first_crawl(tmp_path_factory, serve_nine_stories, crawl_news)
+
+
+def test_the_rest_api_is_read_page_by_page(nine_stories):
+    tmp_path, run = nine_stories
     assert run["healthy"] == 1, run["health"]
     stories = rows(tmp_path / "glocal.db", "select key, title, published_on, summary from announcements order by key")
     assert len(stories) == 9
@@ -166,11 +202,8 @@ def test_the_rest_api_is_read_page_by_page(server, tmp_path):
     assert scope == {"kind": "append-only", "complete": 1, "healthy": 1, "listed": 9}
 
 
-def test_paging_stops_once_a_page_is_already_known(server, tmp_path):
-    for page, numbers in ((1, [9, 8, 7]), (2, [6, 5, 4]), (3, [3, 2, 1])):
-        server.route(api(page), rest_page(numbers, 3))
-    crawl_news(server, tmp_path)
-    server.requests.clear()
+def test_paging_stops_once_a_page_is_already_known(server, tmp_path, nine_stories):
+    copy_store(nine_stories[0] / "glocal.db", tmp_path / "glocal.db")
     # Two new stories on top: page 1 holds 11, 10, 9; page 2 (8, 7, 6) is all known: stop there.
     for page, numbers in ((1, [11, 10, 9]), (2, [8, 7, 6]), (3, [5, 4, 3]), (4, [2, 1])):
         server.route(api(page), rest_page(numbers, 4))
@@ -252,17 +285,31 @@ def serve_members(server, pages):
         server.route(path, members_page(names, next_page=number + 1 if number + 1 < len(pages) else None))
 
 
-def test_a_roster_over_three_pager_pages_is_one_complete_list(server, tmp_path):
-    serve_members(server, [["Oslo", "Quito"], ["Lima", "Accra"], ["Tshwane"]])
-    run = crawl_members(server, tmp_path)
+FIVE_MEMBERS = [["Oslo", "Quito"], ["Lima", "Accra"], ["Tshwane"]]
+
+
+@pytest.fixture(scope="module")
+def five_members(tmp_path_factory):
+    """The members' site with five members over three pager pages, crawled once for the module."""
+    return first_crawl(tmp_path_factory, lambda site: serve_members(site, FIVE_MEMBERS), crawl_members)
+
+
+@pytest.fixture
+def after_five_members(five_members, tmp_path):
+    """tmp_path/glocal.db holding a copy of the five members' first crawl."""
+    copy_store(five_members[0] / "glocal.db", tmp_path / "glocal.db")
+    return tmp_path
+
+
+def test_a_roster_over_three_pager_pages_is_one_complete_list(five_members):
+    tmp_path, run = five_members
     assert run["healthy"] == 1, run["health"]
     (scope,) = rows(tmp_path / "glocal.db", "select kind, complete, healthy, listed from scope_runs")
     assert scope == {"kind": "roster", "complete": 1, "healthy": 1, "listed": 5}
 
 
-def test_a_roster_member_gone_from_every_page_is_removed_after_two_healthy_runs(server, tmp_path):
-    serve_members(server, [["Oslo", "Quito"], ["Lima", "Accra"], ["Tshwane"]])
-    crawl_members(server, tmp_path)
+def test_a_roster_member_gone_from_every_page_is_removed_after_two_healthy_runs(server, after_five_members):
+    tmp_path = after_five_members
     serve_members(server, [["Oslo", "Quito"], ["Lima", "Accra"], ["Kyiv"]])
     crawl_members(server, tmp_path)
     crawl_members(server, tmp_path)
@@ -270,9 +317,9 @@ def test_a_roster_member_gone_from_every_page_is_removed_after_two_healthy_runs(
     assert removed == [{"entity_key": "example_members/tshwane"}]
 
 
-def test_a_failed_pager_page_makes_the_roster_incomplete_and_removes_nothing(server, tmp_path):
-    serve_members(server, [["Oslo", "Quito"], ["Lima", "Accra"], ["Tshwane"]])
-    crawl_members(server, tmp_path)
+def test_a_failed_pager_page_makes_the_roster_incomplete_and_removes_nothing(server, after_five_members):
+    tmp_path = after_five_members
+    serve_members(server, FIVE_MEMBERS)
     server.route("/members?page=2", Answer(status=404))
     for _ in range(3):
         run = crawl_members(server, tmp_path)

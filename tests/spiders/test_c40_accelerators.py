@@ -25,9 +25,13 @@ def names(items):
     return [s.actor_name for s in of(items, Signature)]
 
 
-PAGES = {slug: parsed(f"{slug}.html") for slug in SLUGS}
-GHS = PAGES["green-healthy-streets"]
-CLEAN_AIR = PAGES["clean-air-cities"]
+@pytest.fixture(scope="module", autouse=True)
+def parsed_pages():
+    """The eight accelerator pages, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global PAGES, GHS, CLEAN_AIR
+    PAGES = {slug: parsed(f"{slug}.html") for slug in SLUGS}
+    GHS = PAGES["green-healthy-streets"]
+    CLEAN_AIR = PAGES["clean-air-cities"]
 
 
 CLEAN_AIR_URL = "https://www.c40.org/accelerators/clean-air-cities/"
@@ -51,7 +55,11 @@ def test_hub_ignores_language_copies_reports_and_news():
     assert not [u for u in urls if "/pt/" in u or "/de/" in u or "/news/" in u or "accelerator-reports" in u]
 
 
-HUB_OUTPUT = list(parser.parse_hub(HUB.html, HUB.url))
+@pytest.fixture(scope="module", autouse=True)
+def parsed_hub():
+    """The hub, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global HUB_OUTPUT
+    HUB_OUTPUT = list(parser.parse_hub(HUB.html, HUB.url))
 
 
 def test_hub_report_lists_the_instrument_keys():
@@ -306,8 +314,12 @@ def test_pages_without_a_count_state_none():
 
 # --- the 2025 layout: a count, no names ------------------------------------------------------------
 
-GHS_2025 = parsed("green-healthy-streets-2025.html")
-CLEAN_AIR_2025 = parsed("clean-air-cities-2025.html")
+@pytest.fixture(scope="module", autouse=True)
+def parsed_2025_pages():
+    """The 2025 layout's pages, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global GHS_2025, CLEAN_AIR_2025
+    GHS_2025 = parsed("green-healthy-streets-2025.html")
+    CLEAN_AIR_2025 = parsed("clean-air-cities-2025.html")
 
 
 def test_2025_layout_reports_an_incomplete_list_not_an_empty_one():

@@ -27,7 +27,11 @@ def parsed(filename):
     return list(parser.parse_accelerator(page.html, page.url))
 
 
-PAGES = {name: parsed(name) for name in MARKUPS + ["ghs-2025-decoys.html", "nzcb-2025-cards-short.html"]}
+@pytest.fixture(scope="module", autouse=True)
+def parsed_pages():
+    """The 2025 markups, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global PAGES
+    PAGES = {name: parsed(name) for name in MARKUPS + ["ghs-2025-decoys.html", "nzcb-2025-cards-short.html"]}
 
 
 def signatures(items):

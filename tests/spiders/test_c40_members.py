@@ -18,9 +18,13 @@ def of(items, cls):
     return [item for item in items if isinstance(item, cls)]
 
 
-HOME = parsed("homepage.html")
-MEMBERS = of(HOME, Membership)
-BY_NAME = {m.actor_name: m for m in MEMBERS}
+@pytest.fixture(scope="module", autouse=True)
+def parsed_homepage():
+    """The homepage, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global HOME, MEMBERS, BY_NAME
+    HOME = parsed("homepage.html")
+    MEMBERS = of(HOME, Membership)
+    BY_NAME = {m.actor_name: m for m in MEMBERS}
 
 
 def test_report_comes_first_and_is_complete():

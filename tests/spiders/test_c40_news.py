@@ -25,9 +25,13 @@ def of(items, cls):
     return [item for item in items if isinstance(item, cls)]
 
 
-REST = parsed("posts-page-1.json") + parsed("posts-page-2.json")
-FEED = parsed("feed.xml") + parsed("feed-page-2.xml")
-ANNOUNCEMENTS = {a.key.split("/", 1)[1]: a for a in of(REST, Announcement)}
+@pytest.fixture(scope="module", autouse=True)
+def parsed_pages():
+    """The REST answers and the feed, parsed when the module's tests start, not at import (every worker imports it)."""
+    global REST, FEED, ANNOUNCEMENTS
+    REST = parsed("posts-page-1.json") + parsed("posts-page-2.json")
+    FEED = parsed("feed.xml") + parsed("feed-page-2.xml")
+    ANNOUNCEMENTS = {a.key.split("/", 1)[1]: a for a in of(REST, Announcement)}
 
 
 def signatures_of(items, slug):

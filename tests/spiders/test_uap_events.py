@@ -18,8 +18,12 @@ def page(filename):
     return parser.parse_page(fixture.html, fixture.url)
 
 
-PAGE_0, PAGE_1 = page("page-0.html"), page("page-1.html")
-EVENTS = {e.key.split("/", 1)[1]: e for e in PAGE_0.items + PAGE_1.items}
+@pytest.fixture(scope="module", autouse=True)
+def parsed_pages():
+    """The two saved pages, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global PAGE_0, PAGE_1, EVENTS
+    PAGE_0, PAGE_1 = page("page-0.html"), page("page-1.html")
+    EVENTS = {e.key.split("/", 1)[1]: e for e in PAGE_0.items + PAGE_1.items}
 
 
 def test_one_event_per_date_line():

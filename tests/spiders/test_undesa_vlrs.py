@@ -26,8 +26,12 @@ def of(items, cls):
     return [item for item in items if isinstance(item, cls)]
 
 
-DESA_1, DESA_2, HABITAT = page("desa-page-1.html"), page("desa-page-2.html"), page("unhabitat.html")
-REVIEWS = {i.key: i for i in of(DESA_1.items + DESA_2.items, Report)}
+@pytest.fixture(scope="module", autouse=True)
+def parsed_pages():
+    """The three saved pages, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global DESA_1, DESA_2, HABITAT, REVIEWS
+    DESA_1, DESA_2, HABITAT = page("desa-page-1.html"), page("desa-page-2.html"), page("unhabitat.html")
+    REVIEWS = {i.key: i for i in of(DESA_1.items + DESA_2.items, Report)}
 
 
 # --- pages ------------------------------------------------------------------------------------------

@@ -19,8 +19,12 @@ def page(filename):
     return parser.parse_page(fixture.html, fixture.url)
 
 
-PAGE_0, PAGE_1 = page("page-0.html"), page("page-1.html")
-STORIES = {a.key.split("/")[-1]: a for a in PAGE_0.items + PAGE_1.items}
+@pytest.fixture(scope="module", autouse=True)
+def parsed_pages():
+    """The two saved pages, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global PAGE_0, PAGE_1, STORIES
+    PAGE_0, PAGE_1 = page("page-0.html"), page("page-1.html")
+    STORIES = {a.key.split("/")[-1]: a for a in PAGE_0.items + PAGE_1.items}
 
 
 def test_one_announcement_per_story_link_in_main():

@@ -34,10 +34,14 @@ def by_name(items):
     return {s.actor_name: s for s in of(items, Signature)}
 
 
-FILES = {number: parsed(number) for number in REAL}
-PARIS = FILES["XXVII-7-d"]
-PARIS_ROWS = by_name(PARIS)
-KYOTO_ROWS = by_name(FILES["XXVII-7-a"])
+@pytest.fixture(scope="module", autouse=True)
+def parsed_files():
+    """The seven real status files, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global FILES, PARIS, PARIS_ROWS, KYOTO_ROWS
+    FILES = {number: parsed(number) for number in REAL}
+    PARIS = FILES["XXVII-7-d"]
+    PARIS_ROWS = by_name(PARIS)
+    KYOTO_ROWS = by_name(FILES["XXVII-7-a"])
 
 
 # --- the fixtures are the real files ----------------------------------------------------------------
@@ -467,7 +471,13 @@ def test_a_decoding_note_reaches_the_scope_report():
 
 HTML = (FOLDER / "XXVII-7-d.html").read_text(encoding="utf-8")
 HTML_URL = META["XXVII-7-d.html"]["url"]
-HTML_ITEMS = list(parser.parse_status_html(HTML, HTML_URL))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def parsed_html():
+    """The HTML status page, parsed when the module's tests start, not at import (paid by every xdist worker)."""
+    global HTML_ITEMS
+    HTML_ITEMS = list(parser.parse_status_html(HTML, HTML_URL))
 
 
 def test_html_page_gives_the_same_rows_as_the_xml_file():
