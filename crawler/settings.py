@@ -349,11 +349,14 @@ DOWNLOAD_HANDLERS = {"http": "crawler.download_handlers.GlocalDownloadHandler",
                      "https": "crawler.download_handlers.GlocalDownloadHandler"}
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # The crawl's store session: opens the run on spider_opened, closes it on spider_closed.
+EXTENSIONS = {"crawler.session.CrawlSession": 100}
 # Scrapy's RemoteControl (on by default since 2.19) serves an HTTP endpoint on localhost that runs
 # Python code sent to it, and writes its token to a file in the user's profile: no crawl here is
-# steered that way (as the telnet console above), and loading it imports aiohttp (0.26 s of CPU a crawl child).
-EXTENSIONS = {"crawler.session.CrawlSession": 100, "scrapy.extensions.remote_control.RemoteControl": None}
+# steered that way (as the telnet console above). Off by its setting, and not even imported (its
+# module imports aiohttp, 0.3 s of CPU a crawl child): the add-on drops it and the telnet console
+# from Scrapy's base list (naming it with None in EXTENSIONS would import it, to compare the keys).
 REMOTE_CONTROL_ENABLED = False
+ADDONS = {"crawler.extensions_off.ExtensionsOff": 0}
 
 if __name__ == "__main__":  # `python -m crawler.settings`: the environment table of docs/settings.md
     print(environment_table(), end="")

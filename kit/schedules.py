@@ -4,6 +4,7 @@ the stale check and `glocal status`."""
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, timedelta
 
@@ -26,9 +27,22 @@ def trigger_for(schedule: str, timezone, *, start: datetime | None = None):
     # A day that no month has ("0 8 30 2 *", Feb 30) is a valid crontab to APScheduler, and a job
     # that is never run: refused, like any other schedule that says nothing.
     probe = datetime.now(trigger.timezone)
-    if trigger.get_next_fire_time(None, probe) is None:
+    if _bounded(trigger, probe).get_next_fire_time(None, probe) is None:
         raise ValueError(f"{schedule!r} never comes round (no month has that day)")
     return trigger
+
+
+# Dates and weekdays repeat every 400 years (146,097 days) in the Gregorian calendar: a crontab
+# line that does not come round within them never does. Unbounded, APScheduler searches on to the
+# year 9999 (0.2 to 0.7 s of CPU for each refused line).
+CALENDAR_CYCLE = timedelta(days=146097)
+
+
+def _bounded(trigger: CronTrigger, start: datetime) -> CronTrigger:
+    """A copy of `trigger` whose search for its next time ends one calendar cycle after `start`."""
+    probe = copy.copy(trigger)
+    probe.end_date = start + CALENDAR_CYCLE
+    return probe
 
 
 def interval_of(schedule: str, timezone, now: datetime) -> timedelta:

@@ -176,11 +176,19 @@ SLOW = {
     # SIGTERM to `glocal backfill` and its crawl child (about 3 s of CPU, 5 s of waiting): the stop path
     # `glocal crawl`'s SIGTERM trial (default run) takes, reached through another command
     "tests/faults/test_signal_faults.py::test_a_stopped_backfill_closes_its_run_and_leaves_no_orphan",
-    # (suitecpu)
     # signatories_as_of against its first replaced SQL on the benchmark's synthetic store, the biggest
     # (6,650 signatures; 2.4 s of CPU); the same comparison on the research store and the README's
     # sample store stays, and test_as_of_standing_rows.py's random histories hold every case
     "tests/research/test_as_of_rewrite.py::test_signatories_as_of_answers_as_before[bench]",
+    # three real crawl children side by side, one hung until its timeout, one that cannot build
+    # (about 5 s of child CPU); crawl_each's order and isolation with fake crawls (test_pool.py), a
+    # hung crawl child killed at its timeout (tests/scheduler/test_main.py) and a spider that cannot
+    # build isolated in a batch replay (test_pool.py) stay
+    "tests/crawler/test_pool.py::test_a_hung_and_a_crashing_spider_are_killed_alone_while_the_other_finishes_healthy",
+    # the short form's last site-fault trial: two live crawl children and two in-process crawls for its
+    # baseline and reference (about 7 s of CPU); UTF-8 bytes beating their label stays, in process
+    # (tests/crawler/test_charset.py), and the full form (-m faults) runs every site fault
+    "tests/faults/test_site_faults.py::test_a_faulty_site_run_is_judged_right_and_the_store_converges[UTF-8 labelled iso-8859-1 in the header]",
 }
 
 

@@ -165,12 +165,16 @@ def test_show_page_without_an_archive_says_so(setup):
     assert missing.output.strip() == "Error: no page 999 in the database"
 
 
-def test_a_crawl_with_a_broken_rules_file_stops_before_crawling(tmp_path):
-    from tests.helpers import glocal
+def test_a_crawl_with_a_broken_rules_file_stops_before_crawling(tmp_path, monkeypatch):
+    # In this process: the rules are read before any crawl child would start (tests/cli/test_startup.py's
+    # fresh interpreter reads GLOCAL_ALERTS from the environment; the settings module read it at import here).
+    import crawler.settings
+    from tests.helpers import FIXTURES, run_cli
 
     path = rules_file(tmp_path, RULES.format(port=25).replace('channels = ["team", "ops"]', 'channels = ["pager"]'))
-    result = glocal("crawl", "c40_accelerators", "--replay", "tests/fixtures/sample.warc.gz", "--db",
-                    tmp_path / "glocal.db", env={"GLOCAL_ALERTS": str(path), "HOOK": "https://hooks.slack.com/s/T/B"})
+    monkeypatch.setattr(crawler.settings, "ALERTS_CONFIG", str(path))
+    monkeypatch.setenv("HOOK", "https://hooks.slack.com/s/T/B")
+    result = run_cli("crawl", "c40_accelerators", "--replay", FIXTURES / "sample.warc.gz", "--db", tmp_path / "glocal.db")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"Error: {path}, line 17: rules[0].channels: unknown channel 'pager' (channels: ops, team)")

@@ -9,8 +9,9 @@ import sqlite3
 
 import pytest
 
+import crawler.settings
 from tests.alerts.support import SmtpServer, rules_file
-from tests.helpers import archive_of, glocal, replay_like_cli, saved_pages
+from tests.helpers import archive_of, glocal, replay_like_cli, run_cli, saved_pages
 from tests.crawler.test_replay_e2e import CLEAN_AIR, LIST_PAGES, SPIDER, amman_leaves_accra_joins
 
 RULES = """
@@ -49,8 +50,10 @@ def pipeline(tmp_path_factory):
         rows = [dict(r) for r in connection.execute(
             "select d.*, c.run_id from deliveries d join changes c on c.id = d.change_id")]
         connection.close()
-        sent = glocal("alerts", "send", "--db", db, env=env)
-        again = glocal("alerts", "send", "--db", db, env=env)
+        sent = glocal("alerts", "send", "--db", db, env=env)  # the command itself, reading GLOCAL_ALERTS
+        with pytest.MonkeyPatch.context() as patch:  # the second send in this process, as GLOCAL_ALERTS set it
+            patch.setattr(crawler.settings, "ALERTS_CONFIG", str(config))
+            again = run_cli("alerts", "send", "--db", db)
     mails = [email.message_from_bytes(m.original_content, policy=email.policy.default) for m in smtp.messages]
     return {"db": db, "crawls": crawls, "rows": rows, "sent": sent, "again": again, "mails": mails}
 
@@ -85,6 +88,6 @@ def test_the_message_says_when_it_was_first_seen_and_links_the_evidence(pipeline
 def test_the_archived_copy_it_names_is_the_page_that_showed_the_signatory(pipeline):
     text = pipeline["mails"][0].get_body(("plain",)).get_content()
     page_id = re.search(r"glocal show-page (\d+)", text)[1]
-    shown = glocal("show-page", page_id, "--db", pipeline["db"])
+    shown = run_cli("show-page", page_id, "--db", pipeline["db"])
     assert shown.returncode == 0, shown.stderr
     assert "Accra, Austin" in shown.stdout and "Amman" not in shown.stdout

@@ -175,3 +175,22 @@ def test_the_console_script_hides_numpy_from_sqlite_utils_alone():
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_crawl_lists_its_extensions_without_importing_those_it_turns_off(tmp_path, monkeypatch):
+    """RemoteControl (whose module imports aiohttp) and the telnet console are off in every crawl
+    and never imported: a None in sys.modules makes any import of them fail here."""
+    from scrapy.crawler import Crawler
+    from scrapy.extension import ExtensionManager
+
+    from crawler.extensions_off import OFF
+    from crawler.runner import crawl_settings
+    from spiders.c40_accelerators import C40AcceleratorsSpider
+
+    for path in OFF:
+        monkeypatch.setitem(sys.modules, path.rpartition(".")[0], None)
+    crawler = Crawler(C40AcceleratorsSpider, crawl_settings(db_path=str(tmp_path / "g.db")))
+    crawler.addons.load_settings(crawler.settings)  # as the crawl does, first
+    listed = ExtensionManager._get_mwlist_from_settings(crawler.settings)  # loads every key it compares
+    assert "crawler.session.CrawlSession" in listed and "scrapy.extensions.corestats.CoreStats" in listed
+    assert not set(OFF) & set(listed)

@@ -154,9 +154,16 @@ def test_a_cdx_answer_that_is_not_json_is_one_clear_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_a_spider_with_no_capture_at_all_has_nothing_to_backfill(tmp_path):
+def test_a_spider_with_no_capture_at_all_has_nothing_to_backfill(tmp_path, monkeypatch):
+    # In this process: no crawl starts, and the CDX answer above is the default run's real `glocal backfill`.
+    import crawler.settings
+
     with ArchiveServer({}) as archive:
-        result = glocal("backfill", "c40_accelerators", "--db", tmp_path / "g.db", env=archive.env())
+        for variable, value in archive.env().items():  # the settings module read the environment at import
+            monkeypatch.setattr(crawler.settings, variable.removeprefix("GLOCAL_"),
+                                crawler.settings.from_environment(variable.removeprefix("GLOCAL_"), {variable: value}))
+        result = run_cli("backfill", "c40_accelerators", "--db", tmp_path / "g.db")
+    assert archive.cdx_requests() == [HUB]  # it asked the archive on 127.0.0.1, not the real one
     assert result.returncode == 0
     assert "nothing to backfill" in result.stdout
 
