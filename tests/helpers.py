@@ -232,6 +232,43 @@ def query(db: Path, sql: str, params=()) -> list[dict]:
         connection.close()
 
 
+def copy_store(source: Path, target: Path) -> None:
+    """Copy the store file `source` to `target` with SQLite's backup: how a module's first crawl,
+    made once, starts each test that continues from it."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+
+
+class StoreWatch:
+    """Reads a store another process is writing, as a test watches a crawl it means to stop: one
+    connection, opened once the process has made the file (a new connection per poll reads the
+    schema again, 3 ms of CPU, and the watches poll every 10-20 ms). `rows` is [] while the file
+    or its tables do not exist yet."""
+
+    def __init__(self, db: Path):
+        self.db, self.connection = Path(db), None
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        import sqlite3
+
+        try:
+            if self.connection is None:
+                if not self.db.exists():
+                    return []
+                self.connection = sqlite3.connect(self.db, timeout=5)
+            return self.connection.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            return []
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 @dataclass
 class Replayed(Outcome):
     """A replayed crawl as `glocal crawl` reports it, and the run row it wrote (None: no run)."""

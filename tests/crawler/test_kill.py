@@ -9,36 +9,20 @@ import time
 
 import pytest
 
+from tests.helpers import StoreWatch
 from tests.site_server import Answer, SiteServer
 from tests.crawler.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
 
 
-class ScopeRuns:
-    """Counts the crawl's scope_runs rows through one connection, opened once the crawl has made the
-    store: the watch polls every 20 ms, and a new connection reads the schema again (3 ms of CPU)."""
-
-    def __init__(self, db):
-        self.db, self.connection = db, None
-
-    def __call__(self) -> int:
-        try:
-            if self.connection is None:
-                if not self.db.exists():
-                    return 0
-                self.connection = sqlite3.connect(self.db, timeout=5)
-            return self.connection.execute("select count(*) from scope_runs").fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0  # not created yet
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
+def scope_runs(watch: StoreWatch) -> int:
+    rows = watch.rows("select count(*) from scope_runs")
+    return rows[0][0] if rows else 0  # not created yet
 
 
 @pytest.mark.parametrize("kill_after", [2, 5])
 def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_after):
     db = tmp_path / "glocal.db"
-    scope_runs = ScopeRuns(db)
+    watch = StoreWatch(db)
     slugs = ["green-healthy-streets", "clean-air-cities", "net-zero-carbon-buildings", "good-food-cities",
              "divest-invest", "urban-nature", "equity-pledge", "water-safe-cities"]
     with SiteServer() as server:
@@ -53,12 +37,12 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while scope_runs() < kill_after and time.monotonic() < deadline and child.poll() is None:
+        while scope_runs(watch) < kill_after and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
         child.wait()
-        killed_at = scope_runs()
-        scope_runs.close()
+        killed_at = scope_runs(watch)
+        watch.close()
         assert 0 < killed_at < 9, "the kill must land mid-run"
 
         connection = sqlite3.connect(db)

@@ -2,7 +2,6 @@
 conditional requests, retries, Retry-After, timeouts and server errors."""
 
 import sqlite3
-from contextlib import closing
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -10,7 +9,7 @@ import pytest
 
 from crawler.archive import ArchiveIndex, read_record
 from crawler.runner import setting_value
-from tests.helpers import FIXTURES, crawl_like_cli, fixture_meta
+from tests.helpers import FIXTURES, copy_store, crawl_like_cli, fixture_meta
 from tests.site_server import Answer, SiteServer
 
 SPIDER = "c40_accelerators"
@@ -79,9 +78,7 @@ def first_crawl(tmp_path_factory):
 def after_first_crawl(first_crawl, tmp_path):
     """tmp_path holding a copy of the first crawl's store: the next crawl there is the site's run 2.
     Its pages still point into the first crawl's WARC, which no test writes to."""
-    with closing(sqlite3.connect(first_crawl.folder / "glocal.db")) as source, \
-            closing(sqlite3.connect(tmp_path / "glocal.db")) as copy:
-        source.backup(copy)
+    copy_store(first_crawl.folder / "glocal.db", tmp_path / "glocal.db")
     return tmp_path
 
 

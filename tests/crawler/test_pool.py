@@ -12,7 +12,7 @@ import pytest
 
 from crawler.child import crawl_in_child
 from crawler.pool import crawl_each, default_workers, spider_hosts
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, StoreWatch
 
 
 def spider(*urls, domains=()):
@@ -197,19 +197,10 @@ def test_sigterm_to_a_batch_replay_stops_the_crawl_running_and_starts_no_other(t
     command = [str(Path(sys.executable).parent / "glocal"), "crawl", "--all", "--replay", str(SAMPLE), "--db", str(db)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    # One connection for the whole watch, opened once the command has made the store: a new
-    # connection reads the schema again (3 ms of CPU), and the watch polls every 10 ms.
-    reader = {}
+    watch = StoreWatch(db)
 
     def runs():
-        try:
-            if "connection" not in reader:
-                if not db.exists():
-                    return []
-                reader["connection"] = sqlite3.connect(db)
-            return reader["connection"].execute("select spider, status from crawl_runs order by id").fetchall()
-        except sqlite3.Error:
-            return []
+        return watch.rows("select spider, status from crawl_runs order by id")
 
     def one_finished_and_another_running(rows):
         return any(status == "finished" for _, status in rows) and rows[-1][1] == "running"
@@ -220,8 +211,7 @@ def test_sigterm_to_a_batch_replay_stops_the_crawl_running_and_starts_no_other(t
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=120)
     rows = runs()
-    if "connection" in reader:
-        reader["connection"].close()
+    watch.close()
     if all(status == "finished" for _, status in rows) and len(rows) == out.count("\n") and "interrupted" not in err:
         pytest.skip("the whole batch ended before the signal arrived")
     assert process.returncode == 1

@@ -4,14 +4,12 @@ REST client with its fallbacks, pagers with an incremental stop, and rosters rea
 
 import csv
 import json
-import sqlite3
-from contextlib import closing
 from urllib.parse import parse_qs
 
 import pytest
 
 from places.curated import ENV_FILE, gazetteer
-from tests.helpers import FIXTURES, archive_of, crawl_in_process, query as rows, replay_like_cli, saved_pages
+from tests.helpers import FIXTURES, archive_of, copy_store, crawl_in_process, query as rows, replay_like_cli, saved_pages
 from tests.site_server import Answer, SiteServer
 
 SPIDER = "c40_accelerators"
@@ -26,11 +24,6 @@ def replay(tmp_path, name, pages, *, settings=None):
     """The run row of one replay into tmp_path/glocal.db."""
     return replay_like_cli(SPIDER, archive_of(tmp_path / f"{name}.warc.gz", pages), tmp_path / "glocal.db",
                            settings=settings).run
-
-
-def copy_store(source, target):
-    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
-        original.backup(copy)
 
 
 @pytest.fixture(scope="module")

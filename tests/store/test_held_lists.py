@@ -12,8 +12,6 @@ Replays of the Clean Air accelerator page through the real spider, pipeline, sto
 from __future__ import annotations
 
 import re
-import sqlite3
-from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
@@ -21,7 +19,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from store import open_db
 from tests.alerts.support import ops_rules, rules_file
-from tests.helpers import archive_of, crawl_in_process, saved_pages
+from tests.helpers import archive_of, copy_store, crawl_in_process, saved_pages
 
 SPIDER = "c40_accelerators"
 PAGES = ["robots.txt", "hub.html", "green-healthy-streets.html", "clean-air-cities.html",
@@ -75,8 +73,7 @@ def crawl(tmp_path, monkeypatch, baseline):
 
     def run(day: str, names=None):
         if not runs and day == BASELINE_DAY and names is None:  # the module's baseline run, copied
-            with closing(sqlite3.connect(baseline)) as source, closing(sqlite3.connect(db_path)) as copy:
-                source.backup(copy)
+            copy_store(baseline, db_path)
             (run_id,) = query(db_path, "select max(id) from crawl_runs")[0]
         else:
             run_id = replay(tmp_path, db_path, day, names)
