@@ -37,8 +37,8 @@ class Outcome:
     previews: list[str] = field(default_factory=list)  # dry run: what would have been sent
     busy: bool = False  # another sender holds the outbox
     remaining: int = 0  # rows still due when this call ended (beyond its ALERTS_SEND_BATCH limit)
-    # Row id -> the time.monotonic() moment its retry is due: exact, where the store holds it
-    # rounded up to the second (send_until_idle uses it to retry on time).
+    # Row id -> the time.monotonic() moment its retry is due, for the retries this call scheduled:
+    # exact, where the store holds it rounded up to the second (send_until_idle retries on time).
     retries: dict[int, float] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -188,7 +188,7 @@ def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> O
     exact moment it knows, are sent at that moment instead: those rows alone are made due then,
     never another row due in the same second (a digest, another sender's Retry-After)."""
     total = Outcome()
-    retries: dict[int, float] = {}  # row id -> monotonic moment its retry is due, for this loop's own failures
+    retries = total.retries  # this loop's own failures not yet made due (left there at the deadline)
     while True:
         outcome = send_due(db, config, **options)
         for name in ("sent", "rows_sent", "failed", "dead"):
