@@ -37,6 +37,9 @@ class Outcome:
     previews: list[str] = field(default_factory=list)  # dry run: what would have been sent
     busy: bool = False  # another sender holds the outbox
     remaining: int = 0  # rows still due when this call ended (beyond its ALERTS_SEND_BATCH limit)
+    # Row id -> the time.monotonic() moment its retry is due, for the retries this call scheduled:
+    # exact, where the store holds it rounded up to the second (send_until_idle retries on time).
+    retries: dict[int, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.busy:
@@ -157,6 +160,7 @@ def send_due(db, config: AlertConfig, *, lock_path: str | Path | None = None, no
                     delay = retry_delay(attempts, error.retry_after, base=backoff_base, cap=backoff_max,
                                         jitter=jitter)
                     deliveries.mark_failed(db, ids, error=text, next_attempt_at=_after(delay))
+                    outcome.retries.update(dict.fromkeys(ids, time.monotonic() + _bounded(delay)))
                     outcome.failed += 1
                 continue
             deliveries.mark_sent(db, ids, now=utcnow())
@@ -177,25 +181,46 @@ def retry_delay(attempts: int, retry_after: float | None, *, base: float, cap: f
 
 def send_until_idle(db, config: AlertConfig, *, deadline: float, **options) -> Outcome:
     """Send, wait for the next due retry, send again, until nothing is due before `deadline`
-    (a time.monotonic() value). For `glocal alerts send --wait` and the tests."""
+    (a time.monotonic() value). For `glocal alerts send --wait` and the tests.
+
+    The store holds a retry moment rounded up to the second (its text format has no fraction, and
+    rounding down could cut a Retry-After short). The retries this loop scheduled itself, whose
+    exact moment it knows, are sent at that moment instead: those rows alone are made due then,
+    never another row due in the same second (a digest, another sender's Retry-After)."""
     total = Outcome()
+    retries = total.retries  # this loop's own failures not yet made due (left there at the deadline)
     while True:
         outcome = send_due(db, config, **options)
         for name in ("sent", "rows_sent", "failed", "dead"):
             setattr(total, name, getattr(total, name) + getattr(outcome, name))
         total.remaining = outcome.remaining
+        retries.update(outcome.retries)
         upcoming = deliveries.next_due(db)
         if upcoming is None:
             return total
-        wait = (parse_moment(upcoming) - datetime.now(timezone.utc)).total_seconds()
-        if time.monotonic() + wait > deadline:
+        stored = time.monotonic() + (parse_moment(upcoming) - datetime.now(timezone.utc)).total_seconds()
+        exact = min(retries.values(), default=math.inf)
+        wake = min(stored, exact)
+        if wake > deadline:
             return total
-        time.sleep(max(0.05, wait))
+        # A stored moment already past (a batch limit left rows due) is polled gently; an exact
+        # moment already past is acted on at once (its rows are made due below: no busy loop).
+        time.sleep(max(0.05 if stored <= exact else 0.0, wake - time.monotonic()))
+        now = time.monotonic()
+        ready = [row for row, due_at in retries.items() if due_at <= now]
+        if ready:
+            deliveries.due_now(db, ready, now=utcnow())
+            for row in ready:
+                del retries[row]
+
+
+def _bounded(seconds: float) -> float:
+    return min(max(0.0, seconds), MAX_SERVER_WAIT)
 
 
 def _after(seconds: float) -> str:
     # Rounded up to the second the column holds, so a Retry-After is never cut short.
-    moment = datetime.now(timezone.utc) + timedelta(seconds=min(max(0.0, seconds), MAX_SERVER_WAIT))
+    moment = datetime.now(timezone.utc) + timedelta(seconds=_bounded(seconds))
     return iso_utc(datetime.fromtimestamp(math.ceil(moment.timestamp()), timezone.utc))
 
 

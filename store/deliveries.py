@@ -83,6 +83,15 @@ def mark_failed(db: Database, ids: list[int], *, error: str, next_attempt_at: st
             [(status, error, next_attempt_at, i) for i in ids])
 
 
+def due_now(db: Database, ids: list[int], *, now: str) -> None:
+    """Failed rows whose retry moment has truly passed: due at `now`. The column holds that moment
+    rounded up to the second; the sender that scheduled the retry knows it exactly. A row no longer
+    failed (claimed, sent, dead) or already due is left as it is."""
+    with db.atomic():
+        db.conn.executemany("update deliveries set next_attempt_at = ? where id = ? and status = 'failed' "
+                            "and next_attempt_at > ?", [(now, i, now) for i in ids])
+
+
 def next_due(db: Database) -> str | None:
     """When the earliest pending or failed delivery is due again (None: nothing waits)."""
     row = db.conn.execute(

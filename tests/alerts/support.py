@@ -128,9 +128,10 @@ def free_port() -> int:
 
 @dataclass
 class Received:
-    at: float
+    at: float  # time.monotonic() when the request arrived
     status: int
     body: dict
+    wall: float = field(default_factory=time.time)  # the same moment on the wall clock (whole seconds matter)
 
 
 @dataclass
@@ -145,6 +146,7 @@ class SlackReceiver:
 
     def __enter__(self) -> "SlackReceiver":
         receiver = self
+        self.arrivals = threading.Condition()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
@@ -153,7 +155,9 @@ class SlackReceiver:
                 headers = dict(headers)
                 delay = float(headers.pop("_delay", 0))  # a slow far end: answer after this many seconds
                 scripted = headers.pop("_body", None)  # a far end's own error page; {path} echoes the request path
-                receiver.requests.append(Received(time.monotonic(), status, body))
+                with receiver.arrivals:
+                    receiver.requests.append(Received(time.monotonic(), status, body))
+                    receiver.arrivals.notify_all()
                 time.sleep(delay)
                 if receiver.on_request:
                     receiver.on_request(receiver)
@@ -186,6 +190,12 @@ class SlackReceiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/XXXXSECRETXXXX"
+
+    def wait_for_requests(self, count: int, timeout: float = 10) -> None:
+        """Until `count` requests have arrived (a request whose sender gave up on its answer is
+        still being read here after the sender has moved on), or `timeout` seconds."""
+        with self.arrivals:
+            self.arrivals.wait_for(lambda: len(self.requests) >= count, timeout)
 
     @property
     def delivered(self) -> list[Received]:

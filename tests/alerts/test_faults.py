@@ -5,6 +5,7 @@ names a fault of an SMTP server or a Slack webhook and the state one delivery at
 Every row is driven here against a real server on 127.0.0.1.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -40,7 +41,7 @@ DELIVERY_FAULTS = [
     # The far end got the message but answered too late: recorded as a failure and retried, so it
     # can arrive twice (the same at-least-once window as a kill; docs/alerts.md).
     DeliveryFault("slack answers after the timeout", "slack", answers=((200, {"_delay": "1.5"}),),
-                  error="cannot reach the Slack webhook: ", arrived=1, extra={"timeout": 1}),
+                  error="cannot reach the Slack webhook: ", arrived=1, extra={"timeout": 0.25}),
     DeliveryFault("slack accepts", "slack", status="sent", arrived=1),
     DeliveryFault("smtp 451 (try later)", "email", answers=("451 4.3.0 Mailbox busy",),
                   error="SMTP 451 4.3.0 Mailbox busy", waits_at_least=14),
@@ -84,7 +85,7 @@ def deliver_once(tmp_path, fault: DeliveryFault):
         url = server.url
         if fault.down:
             receiver.__exit__(None, None, None)
-        text = RULES["slack"].format(timeout=timeout)
+        text = RULES["slack"].format(timeout=math.ceil(timeout))
         environ = {"HOOK": url}
     else:
         server = SmtpServer(fail_with=fault.answers[0] if fault.answers else None)
@@ -92,14 +93,21 @@ def deliver_once(tmp_path, fault: DeliveryFault):
         if not fault.down:
             server.__enter__()
             port = server.port
-        text = RULES["email"].format(port=port, timeout=timeout)
+        text = RULES["email"].format(port=port, timeout=math.ceil(timeout))
         environ = {}
     try:
         config = load_config(rules_file(tmp_path, text + RULE), environ=environ)
+        # The file takes whole seconds; the fault "answers after the timeout" needs only an answer
+        # later than the timeout, and waits the timeout out: 0.25 s against an answer at 1.5 s
+        # gives up long before the answer comes, even with the sender stalled 1.25 s by a loaded
+        # machine (a timeout of 1 s spent 1 s idle and left 0.5 s).
+        config.channels["out"].options["timeout"] = timeout
         db = open_db(tmp_path / "glocal.db")
         baseline_then(db, config, [("Milan", "IT")])
         before = datetime.now(timezone.utc)
         send_due(db, config, **sending(backoff_base=30, slack_interval=0))
+        if fault.channel == "slack" and not fault.down:
+            server.wait_for_requests(max(len(fault.answers), fault.arrived))
         (row,) = db.query("select * from deliveries")
         db.close()
     finally:
