@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy import signals
 
 from crawler.archive import ArchiveIndex, read_record
 from crawler.runner import setting_value
@@ -210,7 +211,7 @@ def test_retry_after_is_honoured_and_then_the_host_is_paced_as_before(server, tm
     result = crawl(server, tmp_path)
     assert result.returncode == 0, result.stdout
     first, second = server.requests_for(HUB)
-    assert second.at - first.at >= RETRY_AFTER  # counted from the 429's answer, which the server saw sent after `first.at`
+    assert second.at - first.at >= RETRY_AFTER  # counted from the 429's answer, sent after `first.at`
     lists = [r.at for r in server.requests if r.at > second.at]
     assert len(lists) == 8
     gaps = sorted(later - earlier for earlier, later in zip([second.at, *lists], lists))
@@ -277,3 +278,37 @@ def test_a_retry_after_hold_is_a_floor_under_download_jitter_and_leaves_the_slot
     slot.delay = 0.3
     lent.give_back(slot)
     assert (slot.delay, slot.jitter) == (0.3, 0.5)
+
+
+def test_a_slot_lent_a_delay_for_a_retry_after_gets_its_own_back_once_the_wait_is_over():
+    # A slot whose delay can be drawn as 0 (DOWNLOAD_SLOTS with no delay here) would skip the
+    # downloader's wait check, so the hold lends it a small delay; the first download of that slot to
+    # end after the wait gives it back. Scrapy's real crawler, signals and slot; only the engine, which
+    # would start a crawl, is reduced to the downloader's table of slots.
+    import time
+
+    from scrapy import Request, Spider
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import RetryAfterMiddleware
+
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider.from_crawler(crawler, name=SPIDER)
+    slot = Slot(concurrency=1, delay=0.0, jitter=0.5)
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={"www.c40.org": slot},
+                                                                get_slot_key=lambda request: "www.c40.org"))
+    middleware = RetryAfterMiddleware.from_crawler(crawler)
+    asked = Request(f"https://www.c40.org{CLEAN_AIR}", meta={"download_slot": "www.c40.org"})
+    wait = 0.05
+    retry = middleware.process_response(asked, Response(asked.url, status=429, headers={"Retry-After": f"{wait}"},
+                                                        request=asked))
+    assert isinstance(retry, Request) and retry.url == asked.url
+    assert slot.delay > 0 and slot.jitter == 0  # lent: every draw is above 0, so the downloader waits
+    crawler.signals.send_catch_log(signal=signals.request_left_downloader, request=asked, spider=crawler.spider)
+    assert slot.delay > 0  # a download that ended during the wait gives nothing back
+    time.sleep(max(0.0, slot.lastseen - time.monotonic()) + 0.01)
+    crawler.signals.send_catch_log(signal=signals.request_left_downloader, request=retry, spider=crawler.spider)
+    assert (slot.delay, slot.jitter) == (0.0, 0.5)
+    assert middleware.lent == {}
