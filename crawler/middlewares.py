@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from time import monotonic  # the clock Scrapy's downloader counts slot delays with
@@ -156,11 +157,14 @@ def _header(response, name: bytes) -> str | None:
 class RetryAfterMiddleware:
     """Honours Retry-After on 429 and 503: the host's download slot waits that long before the
     retry (and every other request to that host), instead of Scrapy's immediate retry. A wait
-    longer than CRAWL_MAX_RETRY_AFTER gives up on the request; the page is then reported failed."""
+    longer than CRAWL_MAX_RETRY_AFTER gives up on the request; the page is then reported failed.
+    Once the wait has passed the slot paces requests by its own delay again."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.max_wait = project_setting(crawler.settings, "CRAWL_MAX_RETRY_AFTER")
+        self.lent: dict[str, _LentPacing] = {}  # slot key -> pacing lent to a held slot, given back later
+        crawler.signals.connect(self.request_left_downloader, signal=signals.request_left_downloader)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -183,27 +187,67 @@ class RetryAfterMiddleware:
         if retry is None:
             return response
         downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
         if slot is not None:
-            _hold_slot(slot, wait)
+            lent = _hold_slot(slot, wait)
+            if lent is not None and key not in self.lent:  # a second hold keeps the first one's loan
+                self.lent[key] = lent
         logger.info("%s answered %s: waiting %gs before the next request to this host", request.url,
                     response.status, wait)
         return retry
 
+    def request_left_downloader(self, request, spider=None):
+        """A download of a held slot that ended after the hold: the wait was honoured, so the slot
+        gets back the pacing it lent (a loan is only made when its own pacing could skip the hold)."""
+        if not self.lent:
+            return
+        key = request.meta.get("download_slot")
+        slot = self.crawler.engine.downloader.slots.get(key) if key in self.lent else None
+        if slot is not None and monotonic() >= slot.lastseen:
+            self.lent.pop(key).give_back(slot)
 
-def _hold_slot(slot, wait: float) -> None:
-    """Make the host's download slot wait at least `wait` seconds from now.
 
-    Retry-After is a floor, but the downloader draws each wait within +-jitter of `slot.delay`
-    (DOWNLOAD_DELAY_JITTER, 0.5 by default) and counts it from when the last request was *sent*:
-    setting the delay to the header's value alone honoured a 2 s Retry-After as 1.0-1.3 s. So the
-    delay is raised until its lowest draw is the wait, and the wait is counted from this answer.
-    AutoThrottle relaxes the delay again as good responses come back."""
+@dataclass
+class _LentPacing:
+    """A slot's own delay and jitter, replaced while it is held; given back only where nothing
+    (AutoThrottle) changed them in between."""
+
+    delay: float
+    jitter: float
+    held_delay: float
+    held_jitter: float
+
+    def give_back(self, slot) -> None:
+        if slot.delay == self.held_delay:
+            slot.delay = self.delay
+        if slot.jitter == self.held_jitter:
+            slot.jitter = self.jitter
+
+
+# The smallest delay a held slot is given when its own could be drawn as 0, which would let the
+# downloader skip the wait check altogether.
+HELD_SLOT_MIN_DELAY = 0.001  # seconds
+
+
+def _hold_slot(slot, wait: float) -> _LentPacing | None:
+    """Make the host's download slot wait at least `wait` seconds from now, then its usual delay.
+
+    The downloader sends a slot's next request once `slot.lastseen` (when it last sent one) plus a
+    delay drawn within +-jitter of `slot.delay` has passed; so `lastseen` is moved to the end of
+    the wait and the delay itself is left alone: no later request pays for the Retry-After again,
+    whether or not AutoThrottle would have relaxed a raised delay (it used to be raised, and stayed
+    raised with AutoThrottle off). Only a slot whose delay can be drawn as 0 (no DOWNLOAD_DELAY, or
+    a jitter of 1 or more) skips that check: it gets a small fixed delay for the wait, returned
+    with the loan this gives back."""
+    slot.lastseen = max(slot.lastseen, monotonic() + wait)
     jitter = getattr(slot, "jitter", 0.0) or 0.0
-    if jitter >= 1:  # a draw could reach 0: no delay scaling honours the floor, so drop the jitter
-        slot.jitter, jitter = 0.0, 0.0
-    slot.delay = max(slot.delay, wait / (1 - jitter))
-    slot.lastseen = max(slot.lastseen, monotonic())
+    if slot.delay > 0 and jitter < 1:
+        return None
+    lent = _LentPacing(delay=slot.delay, jitter=jitter, held_delay=max(slot.delay, HELD_SLOT_MIN_DELAY),
+                       held_jitter=0.0)
+    slot.delay, slot.jitter = lent.held_delay, lent.held_jitter
+    return lent
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

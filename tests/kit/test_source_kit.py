@@ -16,8 +16,11 @@ SPIDER = "c40_accelerators"
 LIST_PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
               "good-food-cities.html", "divest-invest.html", "urban-nature.html", "equity-pledge.html",
               "water-safe-cities.html"]
-# The made-up sites' spiders, crawled fast but still one request at a time per host.
-KIT_SPIDERS = {"SPIDER_MODULES": ["tests.kit_spiders"], "DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_ENABLED": False}
+# The made-up sites' spiders, crawled fast but still one request at a time per host: each site's own
+# download slot paced at 5 ms, below the 0.05 s floor of DOWNLOAD_DELAY (see LOOPBACK in
+# tests/crawler/test_network.py).
+KIT_SPIDERS = {"SPIDER_MODULES": ["tests.kit_spiders"], "DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_ENABLED": False,
+               "DOWNLOAD_SLOTS": {host: {"delay": 0.005} for host in ("news.example.org", "members.example.org")}}
 
 
 def replay(tmp_path, name, pages, *, settings=None):
