@@ -117,11 +117,12 @@ def test_overdue_spiders(db):
     assert runs.overdue(db, ["c40_accelerators"], older_than=NOW - timedelta(days=30)) == {}
 
 
-# Short on a quiet machine, where the child opens its run in a second or two; on a loaded one the
-# child may not reach the hung page, or commit its run, before the timeout (20 s was not always
-# enough), and the test tries again with a longer one instead of judging a kill that came before
-# the crawl began. A run left "running", the fault this catches, still fails it.
-HUNG_TIMEOUTS = (6, 20, 60, 180)
+# Short on a quiet machine, where the child reaches the hung page, its run open, in about 1.5 s (3
+# to 4 s at load 4-6); a timeout that came first (the crawl had not begun) is no verdict, and the
+# test tries again with a longer one (20 s was not always enough on a loaded machine). Each
+# second of the first timeout is a second of idle wall in every run, and a miss costs only the
+# short attempt. A run left "running", the fault this catches, still fails it.
+HUNG_TIMEOUTS = (4, 8, 20, 60, 180)
 
 
 def test_a_hung_crawl_is_killed_and_its_run_closed(tmp_path):
