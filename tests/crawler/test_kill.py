@@ -5,18 +5,39 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from tests.helpers import StoreWatch
-from tests.site_server import Answer, SiteServer
-from tests.crawler.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
+from tests.site_server import SiteServer
+from tests.crawler.test_network import LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
 
 
 def scope_runs(watch: StoreWatch) -> int:
     rows = watch.rows("select count(*) from scope_runs")
     return rows[0][0] if rows else 0  # not created yet
+
+
+class SteppedSite(SiteServer):
+    """The site, each of its `stepped` pages answered only once the test gives it a step: the crawl
+    goes as fast as it can, one list page at a time, and is where the test wants it when killed
+    (a delay per page only made that likely, and cost its seconds)."""
+
+    def __init__(self, stepped: set[str]):
+        super().__init__()
+        self.stepped, self.steps = stepped, threading.Semaphore(0)
+
+    def _send_head(self, handler, seen, answer, length):
+        if seen.path in self.stepped:
+            self.steps.acquire(timeout=60)
+        return super()._send_head(handler, seen, answer, length)
+
+    def unstep(self) -> None:
+        """Every page answers at once from now on (those held too)."""
+        self.stepped = set()
+        self.steps.release(100)
 
 
 @pytest.mark.parametrize("kill_after", [2, 5])
@@ -25,24 +46,27 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
     watch = StoreWatch(db)
     slugs = ["green-healthy-streets", "clean-air-cities", "net-zero-carbon-buildings", "good-food-cities",
              "divest-invest", "urban-nature", "equity-pledge", "water-safe-cities"]
-    with SiteServer() as server:
+    with SteppedSite({f"/accelerators/{slug}/" for slug in slugs}) as server:
         serve_site(server)
-        for slug in slugs:  # slow pages, so that the kill lands mid-run
-            body = (FIXTURES / SPIDER / f"{slug}.html").read_bytes()
-            server.route(f"/accelerators/{slug}/", Answer(body=body, delay=0.4))
         host_map = json.dumps({"www.c40.org": server.address})
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.runner", SPIDER, "--db", str(db), "--host-map", host_map,
              *LOOPBACK_SETTINGS, "--log-level", "WARNING"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while scope_runs(watch) < kill_after and time.monotonic() < deadline and child.poll() is None:
+        # The hub's scope, then one per list page: each new one in the store lets one more page be
+        # answered, until `kill_after` are there and the kill lands mid-run.
+        deadline, given = time.monotonic() + 60, 0
+        while (seen := scope_runs(watch)) < kill_after and time.monotonic() < deadline and child.poll() is None:
+            if seen > given:
+                server.steps.release()
+                given += 1
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
         child.wait()
         killed_at = scope_runs(watch)
         watch.close()
+        server.unstep()  # the next run only has to converge
         assert 0 < killed_at < 9, "the kill must land mid-run"
 
         connection = sqlite3.connect(db)
@@ -53,8 +77,6 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
         assert duplicates == []
         connection.close()
 
-        for slug in slugs:  # the next run only has to converge: its pages need not be slow (3.2 s of waiting)
-            server.route(f"/accelerators/{slug}/", Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes()))
         result = crawl(server, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
