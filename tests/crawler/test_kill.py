@@ -5,39 +5,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
 from tests.helpers import StoreWatch
-from tests.site_server import SiteServer
+from tests.site_server import SteppedSite
 from tests.crawler.test_network import LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
 
 
 def scope_runs(watch: StoreWatch) -> int:
     rows = watch.rows("select count(*) from scope_runs")
     return rows[0][0] if rows else 0  # not created yet
-
-
-class SteppedSite(SiteServer):
-    """The site, each of its `stepped` pages answered only once the test gives it a step: the crawl
-    goes as fast as it can, one list page at a time, and is where the test wants it when killed
-    (a delay per page only made that likely, and cost its seconds)."""
-
-    def __init__(self, stepped: set[str]):
-        super().__init__()
-        self.stepped, self.steps = stepped, threading.Semaphore(0)
-
-    def _send_head(self, handler, seen, answer, length):
-        if seen.path in self.stepped:
-            self.steps.acquire(timeout=60)
-        return super()._send_head(handler, seen, answer, length)
-
-    def unstep(self) -> None:
-        """Every page answers at once from now on (those held too)."""
-        self.stepped = set()
-        self.steps.release(100)
 
 
 @pytest.mark.parametrize("kill_after", [2, 5])
@@ -59,7 +38,7 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
         deadline, given = time.monotonic() + 60, 0
         while (seen := scope_runs(watch)) < kill_after and time.monotonic() < deadline and child.poll() is None:
             if seen > given:
-                server.steps.release()
+                server.step()
                 given += 1
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)

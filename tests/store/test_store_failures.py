@@ -8,14 +8,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
 from store import locks, open_db
 from tests.helpers import archive_of, glocal, replay_like_cli, saved_pages
-from tests.site_server import Answer, SiteServer
+from tests.site_server import Answer, SiteServer, SteppedSite
 from tests.crawler.test_network import FIXTURES, LAST_LIST, LOOPBACK_SETTINGS, SPIDER, crawl as live_crawl, serve_site
 from tests.crawler.test_replay_e2e import LIST_PAGES, amman_leaves_accra_joins
 
@@ -198,24 +197,10 @@ def test_a_second_crawl_of_the_same_spider_is_refused_and_a_killed_one_releases_
     assert rows(db, "select count(*) from crawl_locks") == [(0,)]
 
 
-class HeldSite(SiteServer):
-    """The site, its `held` page answered only once the test sets `release`: the crawl waits there,
-    mid-run, for as long as the test needs (not for a delay that a loaded machine may outlast)."""
-
-    def __init__(self, held: str):
-        super().__init__()
-        self.held, self.release = held, threading.Event()
-
-    def _send_head(self, handler, seen, answer, length):
-        if seen.path == self.held:
-            self.release.wait(120)
-        return super()._send_head(handler, seen, answer, length)
-
-
 def test_a_database_deleted_under_a_crawl_fails_it_with_that_reason(tmp_path):
     db = tmp_path / "glocal.db"
     open_db(db).close()
-    with HeldSite(LAST_LIST) as server:  # the list the crawl requests last waits for the deletion
+    with SteppedSite({LAST_LIST}) as server:  # the list the crawl requests last waits for the deletion
         serve_site(server)
         outcome = tmp_path / "outcome"
         child = subprocess.Popen(
@@ -227,6 +212,6 @@ def test_a_database_deleted_under_a_crawl_fails_it_with_that_reason(tmp_path):
             for suffix in ("", "-wal", "-shm"):
                 (tmp_path / f"glocal.db{suffix}").unlink(missing_ok=True)
         finally:
-            server.release.set()
+            server.unstep()
         assert child.wait(timeout=60) == 1
     assert "was deleted or replaced during the crawl" in outcome.read_text()
