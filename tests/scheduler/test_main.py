@@ -1,6 +1,7 @@
 """The scheduler: jobs from the spiders, catch-up of missed runs, timeouts, and a clean stop on SIGTERM."""
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -117,17 +118,25 @@ def test_overdue_spiders(db):
     assert runs.overdue(db, ["c40_accelerators"], older_than=NOW - timedelta(days=30)) == {}
 
 
-# Short on a quiet machine, where the child reaches the hung page, its run open, in about 1.5 s (3
-# to 4 s at load 4-6); a timeout that came first (the crawl had not begun) is no verdict, and the
-# test tries again with a longer one (20 s was not always enough on a loaded machine). Each
-# second of the first timeout is a second of idle wall in every run, and a miss costs only the
-# short attempt. A run left "running", the fault this catches, still fails it.
-HUNG_TIMEOUTS = (4, 8, 20, 60, 180)
+# The child reaches the hung page, its run open, after about 1.5 s of start-up CPU: 1.5 s of wall
+# on a quiet machine, 4 to 5 s at load 6 on two cores. A timeout that came first (the crawl had not
+# begun) is no verdict, and the test tries again with a longer one (20 s was not always enough on a
+# loaded machine). Each second of the first timeout is a second of idle wall in every run, and a
+# miss costs the whole attempt: the first is the shortest one the child can make at the machine's
+# load (hung_timeouts). A run left "running", the fault this catches, still fails it.
+HUNG_TIMEOUTS = (4, 6, 10, 20, 60, 180)
+
+
+def hung_timeouts(start_up_cpu=1.5):
+    """HUNG_TIMEOUTS from the first that outlasts the child's start-up stretched by the load: each
+    core shared with `load per core` other runnable processes gives the child 1 / (1 + that)."""
+    stretched = start_up_cpu * (1 + os.getloadavg()[0] / (os.cpu_count() or 1))
+    return [t for t in HUNG_TIMEOUTS if t >= stretched] or HUNG_TIMEOUTS[-1:]
 
 
 def test_a_hung_crawl_is_killed_and_its_run_closed(tmp_path):
     hung = "/accelerators/clean-air-cities/"
-    for attempt, timeout in enumerate(HUNG_TIMEOUTS):
+    for attempt, timeout in enumerate(hung_timeouts()):
         db = tmp_path / f"attempt-{attempt}" / "glocal.db"
         db.parent.mkdir()
         with SiteServer() as server:
