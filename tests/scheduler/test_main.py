@@ -118,8 +118,8 @@ def test_overdue_spiders(db):
     assert runs.overdue(db, ["c40_accelerators"], older_than=NOW - timedelta(days=30)) == {}
 
 
-# The child reaches the hung page, its run open, after about 1.5 s of start-up CPU: 1.5 s of wall
-# on a quiet machine, 4 to 5 s at load 6 on two cores. A timeout that came first (the crawl had not
+# The child reaches the hung page, its run open, after 1.5 to 2 s of start-up CPU: 2.2 s of wall on
+# a quiet machine, 3.5 to 5 s at load 6 on two cores. A timeout that came first (the crawl had not
 # begun) is no verdict, and the test tries again with a longer one (20 s was not always enough on a
 # loaded machine). Each second of the first timeout is a second of idle wall in every run, and a
 # miss costs the whole attempt: the first is the shortest one the child can make at the machine's
