@@ -20,7 +20,7 @@ from scheduler.main import build_scheduler, missed
 from spiders.c40_accelerators import C40AcceleratorsSpider
 from store import open_db, runs
 from tests.helpers import FIXTURES
-from tests.site_server import Answer, SiteServer
+from tests.site_server import Answer, SiteServer, SteppedSite
 from tests.crawler.test_network import LOOPBACK_SETTINGS, SPIDER, serve_site
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -184,21 +184,26 @@ def run_statuses(db, spider=SPIDER):
 
 def test_sigterm_stops_a_running_crawl_cleanly(tmp_path):
     db = tmp_path / "glocal.db"
-    with SiteServer() as server:
+    held = {f"/accelerators/{slug}/" for slug in ["clean-air-cities", "urban-nature", "equity-pledge", "water-safe-cities"]}
+    crawl_log = tmp_path / "logs" / f"{SPIDER}.log"
+    with SteppedSite(held) as server:  # the crawl is mid-run, waiting on these pages, when it is stopped
         serve_site(server)
-        for slug in ["clean-air-cities", "urban-nature", "equity-pledge", "water-safe-cities"]:
-            server.route(f"/accelerators/{slug}/",
-                         Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(), delay=2))
         daemon = subprocess.Popen(
             [str(Path(sys.executable).parent / "glocal"), "schedule",
              "--db", str(db), "--host-map", json.dumps({"www.c40.org": server.address}), *LOOPBACK_SETTINGS],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+            env={**os.environ, "GLOCAL_LOG_LEVEL": "INFO"})  # the crawl's log says when it took the signal
         try:
-            assert wait_for(lambda: run_statuses(db) == ["running"]), "the catch-up crawl did not start"
-            time.sleep(1)
+            assert wait_for(lambda: run_statuses(db) == ["running"] and any(r.path in held for r in server.requests)), \
+                "the catch-up crawl did not start"
             daemon.send_signal(signal.SIGTERM)
+            # Scrapy's graceful stop waits for every request the downloader holds: once the crawl took
+            # the signal, they answer at once (they stood for 2 s downloads each, 8 s in all).
+            wait_for(lambda: crawl_log.exists() and "Received SIGTERM" in crawl_log.read_text(), seconds=30)
+            server.unstep()
             out, err = daemon.communicate(timeout=60)
         finally:
+            server.unstep()
             if daemon.poll() is None:
                 daemon.kill()
     assert daemon.returncode == 0, err
