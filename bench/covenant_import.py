@@ -12,8 +12,11 @@ b. **importer**: `operations.covenant_import.import_file` into a fresh store: th
    signatures scope with its baseline and one `changes` row per signatory.
 c. **re-import** of the unchanged file into (b)'s store: it must record no change (checked).
 
-Median of --repeats; the target is importer >= 0.5 x insert_all (rows/s). Peak RSS of this
-process is printed too. `run(quick)` returns bench.common.Row rows for `python -m bench`.
+Median of --repeats; the target is importer >= 0.5 x insert_all (rows/s). The peak RSS row is
+that of `glocal import covenant` importing the same file into a fresh store in a process of its
+own, as a user runs it: this benchmark's process has run others before (`store_ingest`'s 100,000
+rows under `python -m bench`), and its own peak would be theirs. `run(quick)` returns
+bench.common.Row rows for `python -m bench`.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import resource
+import json
+import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +81,30 @@ def time_import(db_path: Path, csv_path: Path) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+# The child: the CLI's own entry point, then its peak resident memory (VmHWM) as the last line.
+_IMPORT_CHILD = """
+import json, sys
+from bench.common import peak_rss_mib
+from cli.main import main
+sys.argv = ["glocal", "import", "covenant", sys.argv[1], "--db", sys.argv[2], "--no-progress"]
+try:
+    main()
+finally:
+    print(json.dumps({"peak_mib": peak_rss_mib()}))
+"""
+
+
+def import_peak_mib(csv_path: Path, db_path: Path) -> float:
+    """Peak RSS, in MiB, of `glocal import covenant` importing `csv_path` into a new store at
+    `db_path`, in a child process of its own."""
+    child = subprocess.run([sys.executable, "-c", _IMPORT_CHILD, str(csv_path), str(db_path)], cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = child.stdout.strip().splitlines()
+    if child.returncode != 0 or not lines or not lines[-1].startswith("{"):
+        raise RuntimeError(f"glocal import covenant failed (exit {child.returncode}): {child.stderr.strip()[-500:]}")
+    return json.loads(lines[-1])["peak_mib"]
+
+
 def run(quick: bool = False, rows: int | None = None, repeats: int | None = None) -> list:
     """The rows of `python -m bench` (bench.common.Row): 15,000 rows x 3, or 3,000 x 1 when quick."""
     from bench.common import Row
@@ -99,8 +128,8 @@ def run(quick: bool = False, rows: int | None = None, repeats: int | None = None
         connection = sqlite3.connect(folder / "store0.db")
         actors = connection.execute("select count(*) from actors").fetchone()[0]
         connection.close()
+        peak = import_peak_mib(source, folder / "alone.db")
     plain, ours, again = (statistics.median(times[k]) for k in ("insert_all", "import", "reimport"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return [
         Row("covenant_import", f"rows/s, glocal import covenant vs sqlite-utils insert_all ({rows:,} rows)",
             f"insert_all {rows / plain:.0f}/s", f"{rows / ours:.0f}/s", plain / ours, 0.5),
@@ -108,7 +137,7 @@ def run(quick: bool = False, rows: int | None = None, repeats: int | None = None
             f"{rows / again:.0f}/s", plain / again, 0.5),
         Row("covenant_import", "actors per authority", f"{rows:,} authorities", f"{actors:,} actors",
             actors / rows, None, note="one authority, one actor"),
-        Row("covenant_import", "peak RSS of the importing process", "300 MB allowed", f"{peak:.0f} MB", peak / 300,
+        Row("covenant_import", "peak RSS of `glocal import covenant`, a process of its own", "300 MB allowed", f"{peak:.0f} MB", peak / 300,
             1.0, lower_is_better=True),
     ]
 

@@ -189,6 +189,9 @@ SLOW = {
     # baseline and reference (about 7 s of CPU); UTF-8 bytes beating their label stays, in process
     # (tests/crawler/test_charset.py), and the full form (-m faults) runs every site fault
     "tests/faults/test_site_faults.py::test_a_faulty_site_run_is_judged_right_and_the_store_converges[UTF-8 labelled iso-8859-1 in the header]",
+    # `glocal import covenant` in a child, to check the benchmark reads that child's own peak memory
+    # (1.5 s of child CPU); the benchmarks' other wiring stays
+    "tests/test_bench.py::test_the_importers_peak_is_that_of_its_own_process",
 }
 
 

@@ -3,6 +3,8 @@ shared helpers are not run as benchmarks, the Covenant-shaped site is what the r
 and the new benchmarks turn their figures into well-formed rows whose verdict follows the target.
 No timing here: figures are the benchmarks' business (`python -m bench`)."""
 
+import sqlite3
+
 from bench import __main__ as suite
 from bench import _covenant, alerts, growth, warc_on_off
 from bench.common import Row
@@ -84,3 +86,19 @@ def test_a_baseline_call_is_stopped_at_its_cap_and_other_errors_still_raise(tmp_
     assert db.execute("select 1").fetchone() == (1,)  # the handler is gone: later calls run whole
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         bench_queries.capped(db, lambda _params: db.execute("select * from missing"))({})
+
+
+def test_the_importers_peak_is_that_of_its_own_process(tmp_path):
+    """covenant_import's RSS row reads the importing child's own peak: the benchmark's process may
+    already hold hundreds of MiB from the benchmarks before it, and that must not be counted."""
+    from bench import covenant_import
+
+    source = tmp_path / "df1_Signatories_small.csv"
+    covenant_import.write_file(source, 20)
+    held = bytearray(400 * 2**20)  # this process's peak, now at least 400 MiB
+    held[::4096] = b"x" * len(held[::4096])  # touched, so resident
+    peak = covenant_import.import_peak_mib(source, tmp_path / "alone.db")
+    del held
+    assert 20 < peak < 300
+    rows = sqlite3.connect(tmp_path / "alone.db").execute("select count(*) from signatures").fetchone()[0]
+    assert rows == 20
