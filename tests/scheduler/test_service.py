@@ -158,7 +158,7 @@ def service(tmp_path_factory):
                       cities=BASELINE + [("Milan", "IT"), ("Lyon", "FR")], outbox=Outbox(config))
             # Then until every spider crawled (fine_a twice: its runs outlast its 0.3 s interval, so a
             # second one that did not wait for the first would be seen) and both news went out, the
-            # last during a hang that ended. (The stop cuts short crawls no fake started before it.)
+            # last during a hang that ended. Then the stop cuts short the crawls still running.
             wait_for(all_crawled_and_sent_and_a_hang_ended_after)
         finally:
             fakes.stop()  # not a hung child's 1.5 s more: what it would prove was seen above
