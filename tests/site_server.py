@@ -6,7 +6,8 @@ run in parallel), in a daemon thread, started and stopped by `with`. On it:
 - `SiteServer`, a site: each path answers from a list of scripted responses, one per request
   (the last one repeats), so a test can say "500, then 200" or "429 with Retry-After: 1, then the
   page". Every request is recorded with its headers and time, so tests can check what the crawler
-  sent and when. tests/faults/site.py's FaultySite answers the same way with worse replies.
+  sent and when. tests/faults/site.py's FaultySite answers the same way with worse replies;
+  `SteppedSite` holds chosen pages until the test lets them answer.
 - `ArchiveServer`, a web archive speaking the Wayback protocol: a CDX API and `id_` captures.
 """
 
@@ -147,6 +148,29 @@ class SiteServer(LocalServer):
         handler.send_header("Content-Length", str(length))
         handler.end_headers()
         return True
+
+
+class SteppedSite(SiteServer):
+    """A site whose `stepped` paths answer only as the test gives steps (`step()`: one answer each,
+    whichever request waits), until `unstep()` lets every page answer at once. A crawl then goes as
+    fast as it can and is where the test wants it when the test acts (kills it, deletes its store):
+    no delay per page, which a loaded machine may outlast and which costs its seconds every run."""
+
+    def __init__(self, stepped: set[str]):
+        super().__init__()
+        self.stepped, self._steps = set(stepped), threading.Semaphore(0)
+
+    def step(self) -> None:
+        self._steps.release()
+
+    def unstep(self) -> None:
+        self.stepped = set()
+        self._steps.release(1000)  # the requests waiting now answer too
+
+    def _send_head(self, handler: BaseHTTPRequestHandler, seen: Seen, answer, length: int) -> bool:
+        if seen.path in self.stepped:
+            self._steps.acquire(timeout=120)  # a ceiling: a test that failed before unstep() ends anyway
+        return super()._send_head(handler, seen, answer, length)
 
 
 # --- a web archive -----------------------------------------------------------------------------------

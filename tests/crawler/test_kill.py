@@ -10,8 +10,8 @@ import time
 import pytest
 
 from tests.helpers import StoreWatch
-from tests.site_server import Answer, SiteServer
-from tests.crawler.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
+from tests.site_server import SteppedSite
+from tests.crawler.test_network import LOOPBACK_SETTINGS, SPIDER, crawl, serve_site
 
 
 def scope_runs(watch: StoreWatch) -> int:
@@ -25,24 +25,27 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
     watch = StoreWatch(db)
     slugs = ["green-healthy-streets", "clean-air-cities", "net-zero-carbon-buildings", "good-food-cities",
              "divest-invest", "urban-nature", "equity-pledge", "water-safe-cities"]
-    with SiteServer() as server:
+    with SteppedSite({f"/accelerators/{slug}/" for slug in slugs}) as server:
         serve_site(server)
-        for slug in slugs:  # slow pages, so that the kill lands mid-run
-            body = (FIXTURES / SPIDER / f"{slug}.html").read_bytes()
-            server.route(f"/accelerators/{slug}/", Answer(body=body, delay=0.4))
         host_map = json.dumps({"www.c40.org": server.address})
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.runner", SPIDER, "--db", str(db), "--host-map", host_map,
              *LOOPBACK_SETTINGS, "--log-level", "WARNING"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while scope_runs(watch) < kill_after and time.monotonic() < deadline and child.poll() is None:
+        # The hub's scope, then one per list page: each new one in the store lets one more page be
+        # answered, until `kill_after` are there and the kill lands mid-run.
+        deadline, given = time.monotonic() + 60, 0
+        while (seen := scope_runs(watch)) < kill_after and time.monotonic() < deadline and child.poll() is None:
+            if seen > given:
+                server.step()
+                given += 1
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
         child.wait()
         killed_at = scope_runs(watch)
         watch.close()
+        server.unstep()  # the next run only has to converge
         assert 0 < killed_at < 9, "the kill must land mid-run"
 
         connection = sqlite3.connect(db)
@@ -53,8 +56,6 @@ def test_killed_crawl_leaves_a_consistent_store_that_converges(tmp_path, kill_af
         assert duplicates == []
         connection.close()
 
-        for slug in slugs:  # the next run only has to converge: its pages need not be slow (3.2 s of waiting)
-            server.route(f"/accelerators/{slug}/", Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes()))
         result = crawl(server, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -30,10 +30,17 @@ SPIDERS = {
 
 
 class Recorder:
-    """A fake crawl that notes which sites are being crawled at each moment."""
+    """A fake crawl that notes which sites are being crawled at each moment.
 
-    def __init__(self, seconds: dict[str, float]):
-        self.seconds, self.lock = seconds, threading.Lock()
+    Each crawl stays busy `seconds` (default 0.02); one named in `after` also until the crawl it
+    names has finished, and with `together` each also until that many crawls were busy at once
+    (at most 30 s: a pool that never gets there fails the test's count, not by hanging). Waiting
+    on those events, not on longer sleeps, is what makes the order and the overlap certain on a
+    loaded machine."""
+
+    def __init__(self, seconds: dict[str, float], *, after: dict[str, str] | None = None, together: int = 0):
+        self.seconds, self.after, self.together = seconds, after or {}, together
+        self.lock = threading.Condition()
         self.busy: list[frozenset] = []
         self.overlaps: list[tuple] = []
         self.most_at_once = 0
@@ -45,15 +52,20 @@ class Recorder:
             self.overlaps += [(name, other) for other in self.busy if other & hosts]
             self.busy.append(hosts)
             self.most_at_once = max(self.most_at_once, len(self.busy))
-        time.sleep(self.seconds.get(name, 0.05))
+            self.lock.notify_all()
+        time.sleep(self.seconds.get(name, 0.02))
         with self.lock:
+            self.lock.wait_for(lambda: self.most_at_once >= self.together
+                               and (name not in self.after or self.after[name] in self.finished), timeout=30)
             self.busy.remove(hosts)
             self.finished.append(name)
+            self.lock.notify_all()
         return SimpleNamespace(spider=name, options=options)
 
 
 def test_outcomes_come_in_the_spiders_order_whatever_finishes_first():
-    crawl = Recorder({"a_one": 0.6, "b_one": 0.3})
+    # a_one, the first spider, ends after b_one (which runs beside it on another site)
+    crawl = Recorder({}, after={"a_one": "b_one"})
     outcomes = list(crawl_each(SPIDERS, workers=3, crawl=crawl, note="x"))
     assert [o.spider for o in outcomes] == list(SPIDERS)
     assert crawl.finished != list(SPIDERS)  # they did finish in another order
@@ -61,7 +73,9 @@ def test_outcomes_come_in_the_spiders_order_whatever_finishes_first():
 
 
 def test_never_two_crawls_of_one_site_and_at_most_workers_at_once():
-    crawl = Recorder({name: 0.15 for name in SPIDERS})
+    # The first three (a_one, b_one, d_one: three sites) stay busy until all three are: a pool
+    # that started a_two or c_one beside a_one, or a fourth crawl, would be seen doing it.
+    crawl = Recorder({}, together=3)
     list(crawl_each(SPIDERS, workers=3, crawl=crawl))
     assert crawl.overlaps == []
     assert 1 < crawl.most_at_once <= 3

@@ -62,9 +62,11 @@ def _stop(result: TrialResult, site: FaultySite, *, how: int, stall: bool, kill_
     delay = 600 if stall else 0.5
     serve(site, pages, {path: [Reply(body=body, delay=delay)] for path, body in pages.items()
                         if path != HUB and (path == CLEAN_AIR or not stall)})
-    # Mid-stall the child cannot finish its download whatever the grace: it is killed when the grace
-    # ends, so a short one only spares the wait. Otherwise 3 s, for the child to close its run itself.
-    env = {**os.environ, "GLOCAL_CRAWL_STOP_GRACE": "1" if stall else "3"}
+    # Mid-stall the child cannot finish its download whatever the grace: it is stopped when the grace
+    # ends, so a short one only spares the wait (0.5 s: time enough for the child to take the first
+    # SIGTERM before the second comes, on a loaded machine too; two that came together would be
+    # taken as one, and the child killed 5 s later). Otherwise 3 s, for the child to close its run itself.
+    env = {**os.environ, "GLOCAL_CRAWL_STOP_GRACE": "0.5" if stall else "3"}
     command = [str(Path(sys.executable).parent / "glocal"), "crawl", SPIDER, "--db", str(db), "--host-map",
                json.dumps({"www.c40.org": site.address}), *FAST, "--set", "DOWNLOAD_TIMEOUT=900"]
     # Files, not pipes: an orphaned child would hold a pipe open and hang the trial instead of failing it.

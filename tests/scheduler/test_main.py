@@ -1,6 +1,7 @@
 """The scheduler: jobs from the spiders, catch-up of missed runs, timeouts, and a clean stop on SIGTERM."""
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -19,7 +20,7 @@ from scheduler.main import build_scheduler, missed
 from spiders.c40_accelerators import C40AcceleratorsSpider
 from store import open_db, runs
 from tests.helpers import FIXTURES
-from tests.site_server import Answer, SiteServer
+from tests.site_server import Answer, SiteServer, SteppedSite
 from tests.crawler.test_network import LOOPBACK_SETTINGS, SPIDER, serve_site
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -117,16 +118,25 @@ def test_overdue_spiders(db):
     assert runs.overdue(db, ["c40_accelerators"], older_than=NOW - timedelta(days=30)) == {}
 
 
-# Short on a quiet machine, where the child opens its run in a second or two; on a loaded one the
-# child may not reach the hung page, or commit its run, before the timeout (20 s was not always
-# enough), and the test tries again with a longer one instead of judging a kill that came before
-# the crawl began. A run left "running", the fault this catches, still fails it.
-HUNG_TIMEOUTS = (6, 20, 60, 180)
+# The child reaches the hung page, its run open, after 1.5 to 2 s of start-up CPU: 2.2 s of wall on
+# a quiet machine, 3.5 to 5 s at load 6 on two cores. A timeout that came first (the crawl had not
+# begun) is no verdict, and the test tries again with a longer one (20 s was not always enough on a
+# loaded machine). Each second of the first timeout is a second of idle wall in every run, and a
+# miss costs the whole attempt: the first is the shortest one the child can make at the machine's
+# load (hung_timeouts). A run left "running", the fault this catches, still fails it.
+HUNG_TIMEOUTS = (4, 6, 10, 20, 60, 180)
+
+
+def hung_timeouts(start_up_cpu=1.5):
+    """HUNG_TIMEOUTS from the first that outlasts the child's start-up stretched by the load: each
+    core shared with `load per core` other runnable processes gives the child 1 / (1 + that)."""
+    stretched = start_up_cpu * (1 + os.getloadavg()[0] / (os.cpu_count() or 1))
+    return [t for t in HUNG_TIMEOUTS if t >= stretched] or HUNG_TIMEOUTS[-1:]
 
 
 def test_a_hung_crawl_is_killed_and_its_run_closed(tmp_path):
     hung = "/accelerators/clean-air-cities/"
-    for attempt, timeout in enumerate(HUNG_TIMEOUTS):
+    for attempt, timeout in enumerate(hung_timeouts()):
         db = tmp_path / f"attempt-{attempt}" / "glocal.db"
         db.parent.mkdir()
         with SiteServer() as server:
@@ -174,21 +184,26 @@ def run_statuses(db, spider=SPIDER):
 
 def test_sigterm_stops_a_running_crawl_cleanly(tmp_path):
     db = tmp_path / "glocal.db"
-    with SiteServer() as server:
+    held = {f"/accelerators/{slug}/" for slug in ["clean-air-cities", "urban-nature", "equity-pledge", "water-safe-cities"]}
+    crawl_log = tmp_path / "logs" / f"{SPIDER}.log"
+    with SteppedSite(held) as server:  # the crawl is mid-run, waiting on these pages, when it is stopped
         serve_site(server)
-        for slug in ["clean-air-cities", "urban-nature", "equity-pledge", "water-safe-cities"]:
-            server.route(f"/accelerators/{slug}/",
-                         Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(), delay=2))
         daemon = subprocess.Popen(
             [str(Path(sys.executable).parent / "glocal"), "schedule",
              "--db", str(db), "--host-map", json.dumps({"www.c40.org": server.address}), *LOOPBACK_SETTINGS],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+            env={**os.environ, "GLOCAL_LOG_LEVEL": "INFO"})  # the crawl's log says when it took the signal
         try:
-            assert wait_for(lambda: run_statuses(db) == ["running"]), "the catch-up crawl did not start"
-            time.sleep(1)
+            assert wait_for(lambda: run_statuses(db) == ["running"] and any(r.path in held for r in server.requests)), \
+                "the catch-up crawl did not start"
             daemon.send_signal(signal.SIGTERM)
+            # Scrapy's graceful stop waits for every request the downloader holds: once the crawl took
+            # the signal, they answer at once (they stood for 2 s downloads each, 8 s in all).
+            wait_for(lambda: crawl_log.exists() and "Received SIGTERM" in crawl_log.read_text(), seconds=30)
+            server.unstep()
             out, err = daemon.communicate(timeout=60)
         finally:
+            server.unstep()
             if daemon.poll() is None:
                 daemon.kill()
     assert daemon.returncode == 0, err

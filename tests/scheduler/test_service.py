@@ -2,6 +2,7 @@
 hang or fail): no overlap of one spider or one site, timeouts recorded, two sites in parallel,
 and the delivery job independent of the crawls."""
 
+import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from scheduler.main import build_scheduler, spider_hosts
 from scheduler.service import job_lines
 from store import open_db, runs
 from tests.alerts.support import BASELINE, SlackReceiver, baseline_then, crawl, rules_file
+from tests.helpers import StoreWatch
 
 # What each fake spider's child process does, and for how long.
 BEHAVIOUR = {"fine_a": ("exit 0", 0.4), "fine_a_news": ("exit 0", 0.4), "hangs_b": ("sleep", 30),
@@ -36,35 +38,74 @@ SPIDERS = {"fine_a": fake_spider("fine_a", "www.site-a.test"), "fine_a_news": fa
 
 class FakeCrawls:
     """Stands in for child.crawl_in_child: a real child process per crawl, killed at the timeout,
-    and a crawl_runs row saying how it ended."""
+    and a crawl_runs row saying how it ended. `stop` ends the test: the children still running are
+    killed; their crawls, cut short by the test and not by what they did, keep their spans (an
+    overlap is one whenever it ends) and are listed in `cut` (name, start), their runs in
+    `stopped_runs`."""
 
     def __init__(self):
         self.spans: list[tuple[str, float, float]] = []
+        self.running: dict[str, float] = {}  # name: when its crawl started
+        self.children: set[subprocess.Popen] = set()
+        self.cut: set[tuple[str, float]] = set()
+        self.stopped_runs: list[int] = []
+        self.stopped = False
         self.lock = threading.Lock()
 
     def __call__(self, name, *, db_path, timeout, **_options):
         what, seconds = BEHAVIOUR[name]
         code = 3 if what == "exit 3" else 0
         start = time.monotonic()
+        with self.lock:
+            self.running[name] = start
         with open_db(db_path) as db:
             run = runs.start_run(db, spider=name, now=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
         child = subprocess.Popen([sys.executable, "-c", f"import time, sys; time.sleep({seconds}); sys.exit({code})"])
+        with self.lock:
+            self.children.add(child)
+            if self.stopped:
+                child.kill()
         try:
             code = child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
             code = None
+        with self.lock:
+            self.children.discard(child)
+            stopped = self.stopped and code == -signal.SIGKILL
         with open_db(db_path) as db:
-            if code == 0:
+            if stopped:
+                runs.abort_run(db, run, reason="stopped at the end of the test")
+            elif code == 0:
                 runs.finish_run(db, run, now="2026-11-28T00:00:00Z", finish_reason="finished", pages=1, items=1,
                                 errors=0, healthy=True, health=[], summary="ok")
             else:
                 runs.abort_run(db, run, reason=f"killed after {timeout:g}s" if code is None else f"exit {code}")
             row = dict(next(db.query("select * from crawl_runs where id = ?", [run])))
         with self.lock:
+            del self.running[name]
+            if stopped:
+                self.cut.add((name, start))
+                self.stopped_runs.append(run)
             self.spans.append((name, start, time.monotonic()))
         return CrawlOutcome(spider=name, run=row, message=f"{name}: {row['status']}", log_file=None)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for child in self.children:
+                child.kill()
+
+
+def wait_for(predicate, seconds=60) -> bool:
+    """Poll `predicate` until it holds (True) or `seconds` pass (False): a ceiling, not a wait."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 RULES = """
@@ -96,18 +137,41 @@ def service(tmp_path_factory):
         started = time.monotonic()
         thread = threading.Thread(target=scheduler.start, daemon=True)
         thread.start()
-        time.sleep(2)
-        with open_db(db_path) as db:  # news arriving while the crawls run
-            crawl(db, source="c40_accelerators", day="2026-11-10", cities=BASELINE + [("Milan", "IT"), ("Lyon", "FR")],
-                  outbox=Outbox(config))
-        time.sleep(2)
-        scheduler.shutdown(wait=True)
-        thread.join(10)
+        watch = StoreWatch(db_path)
+
+        def a_hang_just_began():
+            began = fakes.running.get("hangs_b")
+            return began is not None and time.monotonic() - began < 0.5
+
+        def all_crawled_and_sent_and_a_hang_ended_after():
+            crawled = [name for name, _, _ in fakes.spans]
+            return (set(crawled) == set(SPIDERS) and crawled.count("fine_a") >= 2
+                    and watch.rows("select status from deliveries") == [("sent",), ("sent",)]
+                    and max(end for name, _, end in fakes.spans if name == "hangs_b") > receiver.delivered[-1].at)
+
+        try:
+            # News arriving while a crawl hangs: once the news waiting at start went out, and a hung
+            # crawl has just begun (its 1.5 s timeout leaves the delivery job the time to send it).
+            assert wait_for(lambda: receiver.delivered and a_hang_just_began()), "no hung crawl began"
+            with open_db(db_path) as db:
+                crawl(db, source="c40_accelerators", day="2026-11-10",
+                      cities=BASELINE + [("Milan", "IT"), ("Lyon", "FR")], outbox=Outbox(config))
+            # Then until every spider crawled (fine_a twice: its runs outlast its 0.3 s interval, so a
+            # second one that did not wait for the first would be seen) and both news went out, the
+            # last during a hang that ended. Then the stop cuts short the crawls still running.
+            wait_for(all_crawled_and_sent_and_a_hang_ended_after)
+        finally:
+            fakes.stop()  # not a hung child's 1.5 s more: what it would prove was seen above
+            scheduler.shutdown(wait=True)
+            thread.join(10)
+            watch.close()
+    stopped = ",".join(str(run) for run in fakes.stopped_runs) or "0"
     with open_db(db_path) as db:
-        run_rows = list(db.query("select spider, status, summary from crawl_runs where spider != 'c40_accelerators'"))
+        run_rows = list(db.query("select spider, status, summary from crawl_runs where spider != 'c40_accelerators'"
+                                 f" and id not in ({stopped})"))
         delivered = list(db.query("select status from deliveries"))
-    return {"spans": fakes.spans, "runs": run_rows, "receiver": receiver, "started": started, "listing": listing,
-            "delivered": delivered}
+    return {"spans": fakes.spans, "cut": fakes.cut, "runs": run_rows, "receiver": receiver, "started": started,
+            "listing": listing, "delivered": delivered}
 
 
 def spans_of(service, *names):
@@ -119,7 +183,7 @@ def overlaps(a, b):
 
 
 def test_every_spider_crawled(service):
-    assert {name for name, _, _ in service["spans"]} == set(SPIDERS)
+    assert {name for name, start, _ in service["spans"] if (name, start) not in service["cut"]} == set(SPIDERS)
 
 
 def test_one_spider_never_overlaps_itself(service):
@@ -151,7 +215,8 @@ def test_the_hung_crawl_was_killed_at_the_timeout_and_recorded(service):
     # Killed, not waited out: each span ends before the child's own sleep would have (a bound that
     # holds on a loaded machine, where opening the store and starting the child may take seconds);
     # the recorded reason below names the 1.5 s timeout.
-    assert all(1.4 <= end - start < BEHAVIOUR["hangs_b"][1] for start, end in spans_of(service, "hangs_b"))
+    hung = [(start, end) for start, end in spans_of(service, "hangs_b") if ("hangs_b", start) not in service["cut"]]
+    assert hung and all(1.4 <= end - start < BEHAVIOUR["hangs_b"][1] for start, end in hung)
     statuses = {(r["status"], r["summary"]) for r in service["runs"] if r["spider"] == "hangs_b"}
     assert ("aborted", "the crawl process ended before finishing the run (killed after 1.5s)") in statuses
 

@@ -14,8 +14,8 @@ import pytest
 
 from store import locks, open_db
 from tests.helpers import archive_of, glocal, replay_like_cli, saved_pages
-from tests.site_server import Answer, SiteServer
-from tests.crawler.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl as live_crawl, serve_site
+from tests.site_server import Answer, SiteServer, SteppedSite
+from tests.crawler.test_network import FIXTURES, LAST_LIST, LOOPBACK_SETTINGS, SPIDER, crawl as live_crawl, serve_site
 from tests.crawler.test_replay_e2e import LIST_PAGES, amman_leaves_accra_joins
 
 AMMAN = "c40_accelerators/clean-air-cities/amman"
@@ -145,7 +145,7 @@ def test_release_leaves_another_holders_lock(db):
     assert db.execute("select pid from crawl_locks").fetchall() == [(parent,)]
 
 
-def slow_site(server, delay=0.5):
+def slow_site(server, delay):
     serve_site(server)
     for slug in ["clean-air-cities", "net-zero-carbon-buildings", "good-food-cities", "divest-invest"]:
         body = (FIXTURES / SPIDER / f"{slug}.html").read_bytes()
@@ -200,15 +200,18 @@ def test_a_second_crawl_of_the_same_spider_is_refused_and_a_killed_one_releases_
 def test_a_database_deleted_under_a_crawl_fails_it_with_that_reason(tmp_path):
     db = tmp_path / "glocal.db"
     open_db(db).close()
-    with SiteServer() as server:
-        slow_site(server)
+    with SteppedSite({LAST_LIST}) as server:  # the list the crawl requests last waits for the deletion
+        serve_site(server)
         outcome = tmp_path / "outcome"
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.runner", SPIDER, "--db", str(db), "--host-map",
              json.dumps({"www.c40.org": server.address}), *LOOPBACK_SETTINGS, "--log-level", "WARNING",
              "--outcome", str(outcome)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_run(db, child)
-        for suffix in ("", "-wal", "-shm"):
-            (tmp_path / f"glocal.db{suffix}").unlink(missing_ok=True)
+        try:
+            wait_for_run(db, child)
+            for suffix in ("", "-wal", "-shm"):
+                (tmp_path / f"glocal.db{suffix}").unlink(missing_ok=True)
+        finally:
+            server.unstep()
         assert child.wait(timeout=60) == 1
     assert "was deleted or replaced during the crawl" in outcome.read_text()
