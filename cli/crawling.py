@@ -46,11 +46,13 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
         glocal crawl c40_news --full
         glocal crawl --all --replay tests/fixtures/sample.warc.gz
     """
+    if all_ == bool(spiders):
+        raise click.UsageError("name one or more spiders, or pass --all")
+    # A wrong --timeout is refused before Scrapy and the spiders are imported (about a second).
+    timeout = checked_timeout(timeout)
     from crawler.download_handlers import archive_index
     from crawler.pool import crawl_each, default_workers
 
-    if all_ == bool(spiders):
-        raise click.UsageError("name one or more spiders, or pass --all")
     names = spider_names() if all_ else list(spiders)
     classes = {name: spider_class(name) for name in names}
     if replay:
@@ -72,7 +74,6 @@ def crawl(spiders, all_, replay, db_path, timeout, workers, verbose, overrides, 
         for name in skipped:
             click.echo(f"{name}: skipped, the archive has no record of its start URL", err=True)
     db_path = store_path(db_path)
-    timeout = checked_timeout(timeout)
     if timeout is None:
         timeout = project_settings().getfloat("SCHEDULER_CRAWL_TIMEOUT")
     open_store(db_path).close()  # fails here, in one line, if the file cannot be created or written

@@ -34,15 +34,15 @@ def backfill(spider, since, until, every, timeout, db_path):
     \b
         glocal backfill c40_accelerators --since 2019
     """
-    from operations.backfill import run_backfill
-    from crawler.child import crawl_in_child
-
     if since and not re.fullmatch(r"\d{4}(-\d{2}-\d{2})?", since):
         raise click.BadParameter(f"{since!r} is not a year (YYYY) or a date (YYYY-MM-DD)", param_hint="--since")
     if until and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
         raise click.BadParameter(f"{until!r} is not a date (YYYY-MM-DD)", param_hint="--until")
+    timeout = checked_timeout(timeout)  # a wrong value is refused before Scrapy is imported (about a second)
+    from operations.backfill import run_backfill
+    from crawler.child import crawl_in_child
+
     settings = project_settings()
-    timeout = checked_timeout(timeout)
     cls = spider_class(spider)
     path = store_path(db_path)
     open_store(path).close()
