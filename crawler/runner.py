@@ -43,7 +43,24 @@ def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | 
         # With a zero delay Scrapy 2.19's downloader hands every queued request of a host to the
         # network at once, whatever CONCURRENT_REQUESTS_PER_DOMAIN says; a small delay keeps it to one.
         settings.set("DOWNLOAD_DELAY", MIN_LIVE_DELAY, priority="cmdline")
+    if not replay:
+        # The same for a site's own slot (DOWNLOAD_SLOTS, {"host": {"delay": 0}}), which Scrapy uses
+        # instead of DOWNLOAD_DELAY: any delay above 0 keeps it to one request at a time.
+        slots = settings.getdict("DOWNLOAD_SLOTS")
+        floored = {host: ({**slot, "delay": MIN_LIVE_DELAY} if _zero_delay(slot) else slot)
+                   for host, slot in slots.items()}
+        if floored != slots:
+            settings.set("DOWNLOAD_SLOTS", floored, priority="cmdline")
     return settings
+
+
+def _zero_delay(slot) -> bool:
+    if not isinstance(slot, dict) or "delay" not in slot:
+        return False  # no delay of its own: DOWNLOAD_DELAY applies, floored above
+    try:
+        return float(slot["delay"]) <= 0
+    except (TypeError, ValueError):
+        return False  # Scrapy refuses it as it would without us
 
 
 def setting_value(text: str):

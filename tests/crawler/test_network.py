@@ -110,15 +110,17 @@ def test_robots_txt_is_read_first_and_obeyed(server, tmp_path):
     assert "/accelerators/urban-nature/: IgnoreRequest: Forbidden by robots.txt" in result.stdout
 
 
-def test_one_request_at_a_time_per_host(server, tmp_path):
+@pytest.mark.parametrize("slots", ["{}", '{"www.c40.org": {"delay": 0}}'], ids=["no slot", "a slot of delay 0"])
+def test_one_request_at_a_time_per_host(server, tmp_path, slots):
     # Crawled at the DOWNLOAD_DELAY floor a user gets, not the fast slot of the other tests. Without it
     # the downloader sends every queued list at once: within milliseconds, well inside the slow answer.
+    # A site's own slot of delay 0 (DOWNLOAD_SLOTS) would skip the floor: it gets the floor too.
     slow_answer = 0.2  # seconds
     serve_site(server, overrides={path: [Answer(body=(FIXTURES / SPIDER / f"{slug}.html").read_bytes(),
                                                 delay=slow_answer)]
                                   for slug, path in [("clean-air-cities", CLEAN_AIR),
                                                      ("urban-nature", "/accelerators/urban-nature/")]})
-    crawl(server, tmp_path, "DOWNLOAD_SLOTS={}")
+    crawl(server, tmp_path, f"DOWNLOAD_SLOTS={slots}")
     slow = sorted((r.at for r in server.requests_for(CLEAN_AIR) + server.requests_for("/accelerators/urban-nature/")))
     later = [r.at for r in server.requests if r.at > slow[0]]
     # while one slow page is being answered, no other request reaches the host
