@@ -15,7 +15,7 @@ b. **JRC real rows** (../shared/real/, or GLOCAL_SHARED_DIR): `glocal import cov
    a resolver that knows no place (the baseline: keys, store, history, no resolution), and with the
    10 s the issue allows.
 c. **resolver cost per name**: CPU time per lookup with coordinates, over the JRC names.
-d. **memory slope**: peak RSS of `import_file` in a child process for synthetic CSV files of 15,000,
+d. **memory slope**: peak RSS of `glocal import covenant` in a process of its own for synthetic CSV files of 15,000,
    60,000 and 150,000 rows (a quarter of each with --quick): the growth per 1,000 rows between the
    last two, once the store's page cache (32 MiB) and the resolver's bounded memos have filled.
 
@@ -25,8 +25,6 @@ d. **memory slope**: peak RSS of `import_file` in a child process for synthetic 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -39,18 +37,6 @@ if str(ROOT) not in sys.path:
 
 from bench import _real_places as real  # noqa: E402
 from bench.common import Row, skipped  # noqa: E402
-
-# The child's own peak (bench.common.peak_rss_mib: not the forking parent's, the first gazetteer build's 650 MB).
-_CHILD = """
-import json, sys, time
-sys.path.insert(0, {root!r})
-from bench.common import peak_rss_mib
-from operations.covenant_import import import_file
-started = time.process_time()
-import_file({db!r}, {csv!r})
-print(json.dumps({{"cpu": time.process_time() - started, "maxrss_mb": peak_rss_mib()}}))
-"""
-
 
 class _NoPlaces:
     """The baseline resolver: knows no place, so every name is its own actor."""
@@ -83,15 +69,14 @@ def _timed_import(db: Path, places=None) -> tuple[float, object]:
             session_module.full_gazetteer = original
 
 
-def _memory(rows: int, folder: Path) -> dict:
-    from bench.covenant_import import write_file
+def _memory(rows: int, folder: Path) -> float:
+    """Peak RSS, in MiB, of importing a synthetic file of `rows` rows in a process of its own (not
+    this one's: its first gazetteer build peaks at 650 MB)."""
+    from bench.covenant_import import import_peak_mib, write_file
 
     csv = folder / f"rows-{rows}.csv"
     write_file(csv, rows)
-    code = _CHILD.format(root=str(ROOT), db=str(folder / f"m-{rows}.db"), csv=str(csv))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ}).stdout.strip().splitlines()[-1]
-    return json.loads(out)
+    return import_peak_mib(csv, folder / f"m-{rows}.db")
 
 
 # The first build may cost this many times reading its data sets alone (issue 24; it was about 8).
@@ -165,7 +150,7 @@ def run(quick: bool = False, sizes: tuple[int, ...] = (15_000, 60_000, 150_000))
             rows_out.append(Row("places_real", "resolver CPU per name (with coordinates)", "target under 1 ms",
                                 f"{per_name * 1000:.2f} ms", per_name * 1000, 1.0, lower_is_better=True))
         sizes = tuple(n // 4 for n in sizes) if quick else sizes
-        peaks = [(n, _memory(n, folder)["maxrss_mb"]) for n in sizes]
+        peaks = [(n, _memory(n, folder)) for n in sizes]
         (small, first), (large, second) = peaks[-2], peaks[-1]
         slope = (second - first) / ((large - small) / 1000)
         rows_out.append(Row("places_real", "importer memory growth per 1,000 CSV rows",

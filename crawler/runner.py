@@ -39,13 +39,13 @@ def crawl_settings(*, db_path: str, replay: str | None = None, host_map: dict | 
     if log_level:
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
-    if not replay and settings.getfloat("DOWNLOAD_DELAY") < MIN_LIVE_DELAY:
+    if not replay:
         # With a zero delay Scrapy 2.19's downloader hands every queued request of a host to the
         # network at once, whatever CONCURRENT_REQUESTS_PER_DOMAIN says; a small delay keeps it to one.
-        settings.set("DOWNLOAD_DELAY", MIN_LIVE_DELAY, priority="cmdline")
-    if not replay:
-        # The same for a site's own slot (DOWNLOAD_SLOTS, {"host": {"delay": 0}}), which Scrapy uses
-        # instead of DOWNLOAD_DELAY: any delay above 0 keeps it to one request at a time.
+        # The same holds for a site's own slot (DOWNLOAD_SLOTS, {"host": {"delay": 0}}), which Scrapy
+        # uses instead of DOWNLOAD_DELAY: any delay of its own above 0 is kept.
+        if settings.getfloat("DOWNLOAD_DELAY") < MIN_LIVE_DELAY:
+            settings.set("DOWNLOAD_DELAY", MIN_LIVE_DELAY, priority="cmdline")
         slots = settings.getdict("DOWNLOAD_SLOTS")
         floored = {host: ({**slot, "delay": MIN_LIVE_DELAY} if _zero_delay(slot) else slot)
                    for host, slot in slots.items()}

@@ -3,6 +3,9 @@
 import pytest
 
 from spiders.parsers import covenant as com
+# The listing's last page never answers in time: a download timeout short enough not to wait long,
+# then longer ones in case a loaded machine made another page take that long too.
+from tests.crawler.test_network import TIMEOUTS
 from tests.helpers import FIXTURES, copy_store, crawl_like_cli, query
 from tests.site_server import Answer, SiteServer
 
@@ -16,11 +19,6 @@ def server():
         site.route("/robots.txt", Answer(body=b"User-agent: *\nDisallow: /admin/\n",
                                          headers={"Content-Type": "text/plain"}, etag=False))
         yield site
-
-
-# The listing's last page never answers in time: a download timeout short enough not to wait long,
-# then longer ones in case a loaded machine made another page take that long too.
-TIMEOUTS = (0.25, 1, 4)
 
 
 def crawl(server, tmp_path, **settings):
