@@ -83,6 +83,7 @@ _LOOK_ALIKES = str.maketrans({
     "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y",
     "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h",
 })
+_LOOK_ALIKE_LETTERS = frozenset(chr(code) for code in _LOOK_ALIKES)
 _WORD = re.compile(r"\w+")
 _LEADING_ABBREVIATION = re.compile(r"^([^\W\d_]{1,3})\.(?=[^\W\d_]{2})")
 _GLUED_YEAR = re.compile(r"([^\W\d_]{3})((?:19|20)\d\d)$")
@@ -122,7 +123,8 @@ def repair(text: str) -> str:
         return ""
     if not text.isascii():
         text = _fix_mojibake(text)
-        text = " ".join(_latin_word(word) for word in text.split(" "))
+        if not _LOOK_ALIKE_LETTERS.isdisjoint(text):  # _latin_word changes only a word that has one
+            text = " ".join(_latin_word(word) for word in text.split(" "))
     text = _LEADING_ABBREVIATION.sub(r"\1. ", text)
     return _GLUED_YEAR.sub(r"\1 \2", text)
 

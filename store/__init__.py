@@ -47,6 +47,9 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> Database
             # syncs the disk a third as often. docs/performance.md has the figures.
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+            # The ingest stages each batch's new rows in a temporary table (store/ingest.py:
+            # _insert_rows), at most a batch at a time: kept in memory, not in a temporary file.
+            db.execute("PRAGMA temp_store = MEMORY")
             # SQLite opens a file it may not write without a word and fails at the first write:
             # write once here (rolled back) so that a read-only store fails now, in one line.
             version = db.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -62,6 +62,12 @@ class ActorResolver:
         self._next_id = db.conn.execute("select coalesce(max(id), 0) + 1 from actors").fetchone()[0]
         self._pending: dict[str, list[tuple]] = {"actors": [], "actor_refs": [], "actor_names": []}
 
+    def known_names(self) -> dict[str, int] | None:
+        """Spelling -> actor of every name this source met (read-only), for a caller that resolves
+        many records: a name met before is `resolve`'s answer without the call. None when `resolve`
+        does not go by the name first (a ref scheme). `reload` replaces the mapping."""
+        return None if self.ref_scheme else self._names
+
     def resolve(self, record: dict, seen_at: str | None = None) -> int:
         """The actor of an item record (a signature or membership).
 

@@ -33,6 +33,7 @@ class Entity:
     compared_positions: tuple[int, ...] = field(init=False, repr=False, compare=False)
     added_positions: tuple[int, ...] = field(init=False, repr=False, compare=False)
     added_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    hashes_text: bool = field(init=False, repr=False, compare=False)  # has a text_hash column to fill
 
     def __post_init__(self):
         # itemgetter returns a tuple only for two or more positions; the ingest reads stored rows as
@@ -41,6 +42,7 @@ class Entity:
             raise ValueError(f"entity {self.name}: two or more compared columns, none of the tracking ones")
         set_ = object.__setattr__  # a frozen dataclass: derived fields are set once, here
         set_(self, "_get", itemgetter(*self.columns))
+        set_(self, "hashes_text", "text_hash" in self.columns)
         set_(self, "compared_positions", tuple(self.columns.index(c) for c in self.compared))
         # An "added" change lists every content column but the full text, by name (as JSON sorts them).
         added = sorted(c for c in self.columns if c != "text")
@@ -61,7 +63,7 @@ class Entity:
             values = tuple(record.get(column) for column in self.columns)
         # The hot path of an ingest: set() and `in` run in C; most rows are plain text and numbers.
         kinds = set(map(type, values))
-        if "" not in values and "text_hash" not in self.columns:
+        if "" not in values and not self.hashes_text:
             if kinds <= _STORED_AS_IS:
                 return list(values)
             if kinds <= _STORED_AS_IS_OR_BOOL:
@@ -76,7 +78,7 @@ class Entity:
             elif kind is list or kind is dict:
                 value = json.dumps(value, ensure_ascii=False, sort_keys=True)
             row.append(value)
-        if "text_hash" in self.columns:
+        if self.hashes_text:
             text = record.get("text")
             row[self.columns.index("text_hash")] = (
                 hashlib.sha256(_collapsed(text).encode()).hexdigest() if text else None)

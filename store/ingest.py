@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _encode_text
+from json.encoder import c_make_encoder, encode_basestring as _encode_text
 from operator import itemgetter
 
 from sqlite_utils import Database
@@ -259,6 +259,8 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
     has_rows = has_actor and db.conn.execute(
         f"""select 1 from [{table}] where scope = ? and removed_at is null
             and coalesce(last_seen_run_id, 0) != ? limit 1""", (scope, run_id)).fetchone() is not None
+    # Most rows of a crawl name an actor met before: its id without a call (ActorResolver.resolve's answer).
+    known = resolver.known_names() if has_actor and trusted and resolver is not None else None
     with db.atomic():
         for key, record in by_key.items():
             url = record.get("url")
@@ -267,7 +269,9 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
             row = entity.values(record)
             old = existing.get(key)
             if old is None and has_actor and trusted:
-                row.append(_actor_of(resolver, record, seen_at))
+                actor_name = record.get("actor_name")
+                actor = known.get(actor_name) if known is not None and actor_name else None
+                row.append(_actor_of(resolver, record, seen_at) if actor is None else actor)
                 old = _respelled(db, state, entity, key, row[actor_position], by_key) if has_rows else None
                 if old is not None:
                     key = old[_KEY]
@@ -338,7 +342,8 @@ def _apply(db, state, entity, by_key, existing, counts, now, page_of, resolver) 
 
 
 def _insert_rows(conn, table: str, names: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert a batch's new rows into `table` as one statement, in the batch's order.
+    """Insert a batch's new rows into `table` as one statement, in the batch's order (rows are
+    tuples in `names` order; the table's own rowids follow that order, as one INSERT per row's).
 
     The entity tables carry triggers that write other tables (instrument_mentions, and m301/m302's
     kept tables), and SQLite gives every statement that may fire such a trigger its own statement
@@ -346,14 +351,37 @@ def _insert_rows(conn, table: str, names: tuple[str, ...], rows: list[tuple]) ->
     copied into a journal, about twice the insert itself. The rows go first into a temporary table
     of this connection (no index, no trigger, untyped columns so that every value reaches the real
     insert as given), then into `table` by one INSERT ... SELECT in that order: the same rows, rowids
-    and trigger writes, one journal for the batch (docs/performance.md)."""
+    and trigger writes, one journal for the batch (docs/performance.md).
+
+    Binding the values is most of the staging's cost, and a batch repeats many of them: its scope
+    and run in every row, and columns its source never fills. A column that holds one value in every
+    row of the batch (None, or one text or integer, of one type) is not staged: the INSERT ... SELECT
+    gives it as NULL or as one bound value, which reaches the insert as given just the same."""
     staged = f"staged_{table}"
-    listed = ", ".join(f"[{n}]" for n in names)
-    conn.execute(f"create temp table if not exists [{staged}] ({listed})")
+    conn.execute(f"create temp table if not exists [{staged}] ({', '.join(f'[{n}]' for n in names)})")
+    count = len(rows)
+    selected, constants, kept, kept_values = [], [], [], []
+    for position, (name, values) in enumerate(zip(names, zip(*rows))):
+        first = values[0]
+        if position and first is None and values.count(None) == count:
+            selected.append("null")
+        elif position and first.__class__ in _ONE_VALUE_TYPES and values.count(first) == count \
+                and len(set(map(type, values))) == 1:  # 1 == True == 1.0: equal is not enough
+            selected.append("?")
+            constants.append(first)
+        else:  # the first column is always staged: the staged table holds one row per row
+            selected.append(f"[{name}]")
+            kept.append(f"[{name}]")
+            kept_values.append(values)
     # Inside the batch's transaction: a failure rolls the staged rows back with everything else.
-    conn.executemany(f"insert into temp.[{staged}] values ({', '.join('?' * len(names))})", rows)
-    conn.execute(f"insert into [{table}] ({listed}) select {listed} from temp.[{staged}] order by rowid")
+    conn.executemany(f"insert into temp.[{staged}] ({', '.join(kept)}) values ({', '.join('?' * len(kept))})",
+                     zip(*kept_values))
+    conn.execute(f"insert into [{table}] ({', '.join(f'[{n}]' for n in names)}) "
+                 f"select {', '.join(selected)} from temp.[{staged}] order by rowid", constants)
     conn.execute(f"delete from temp.[{staged}]")
+
+
+_ONE_VALUE_TYPES = (str, int)  # a column of one such value is bound once (not float: 0.0 == -0.0)
 
 
 def _actor_of(resolver, record: dict, seen_at: str) -> int | None:
@@ -512,7 +540,9 @@ def write_changes(db: Database, changes: list[tuple], outbox=None) -> None:
     if not changes:
         return
     if outbox is None or not any(values[7] for values in changes):  # a baseline alerts nothing
-        db.conn.executemany(_INSERT_CHANGE, changes)
+        # Staged as a batch's new rows are: a first crawl writes one "added" row per signature, and
+        # most of each row (run, entity, detection time, scope) is the batch's (_insert_rows).
+        _insert_rows(db.conn, "changes", _CHANGE_COLUMNS, changes)
         return
     rows = []
     for values in changes:  # one statement per row, to know each row's id
@@ -546,32 +576,33 @@ def _json(value) -> str:
     return _ENCODER.encode(value)
 
 
-_NAME_PARTS: dict[str, tuple[str, ...]] = {}  # entity name -> '"column": ' for each of its added_names
+# The C encoder the generic encoder makes for every call (JSONEncoder.iterencode), made once with
+# _ENCODER's own settings: the same code writes the same text, without a new encoder per row. No
+# circular-reference markers: an added row's values are scalars (entities.Entity.values), and a
+# shared markers dict could keep a failed call's entries.
+_ONE_SHOT = c_make_encoder and c_make_encoder(
+    None, _ENCODER.default, _encode_text, None, _ENCODER.key_separator, _ENCODER.item_separator,
+    True, _ENCODER.skipkeys, _ENCODER.allow_nan)
+_ADDED_OF: dict[str, itemgetter] = {}  # entity name -> the added columns' values of a row
 
 
 def _added_json(entity: Entity, row: list) -> str:
-    """_json({column: value}) of an added row's content columns but "text", built directly.
+    """_json({column: value}) of an added row's content columns but "text", without its overhead.
 
-    An "added" change per row is most of a first crawl's JSON: the generic encoder costs a dict, a
-    sort and a new encoder per call. Text, NULL and integers are written here exactly as the encoder
-    writes them (tests/store/test_ingest.py checks); any other value goes through the encoder.
+    An "added" change per row is most of a first crawl's JSON: the generic encoder costs a sort and
+    a new encoder per call. Here the dict is made in C (its names already sorted) and given to the
+    C encoder that _json would make, with the same settings, so the text is the same for any value
+    (tests/store/test_entities.py compares); without the C encoder (another Python), _json.
     """
-    parts = _NAME_PARTS.get(entity.name)
-    if parts is None:
-        parts = _NAME_PARTS[entity.name] = tuple(f"{_encode_text(c)}: " for c in entity.added_names)
-    out = []
-    for part, position in zip(parts, entity.added_positions):
-        value = row[position]
-        kind = value.__class__
-        if value is None:
-            out.append(part + "null")
-        elif kind is str:
-            out.append(part + _encode_text(value))
-        elif kind is int:
-            out.append(part + int.__repr__(value))
-        else:
-            return _json({c: row[p] for c, p in zip(entity.added_names, entity.added_positions)})
-    return "{" + ", ".join(out) + "}"
+    values_of = _ADDED_OF.get(entity.name)
+    if values_of is None:
+        positions = entity.added_positions
+        values_of = _ADDED_OF[entity.name] = (
+            itemgetter(*positions) if len(positions) > 1 else lambda row: tuple(row[p] for p in positions))
+    value = dict(zip(entity.added_names, values_of(row)))
+    if _ONE_SHOT is None:
+        return _json(value)
+    return "".join(_ONE_SHOT(value, 0))
 
 
 def known_keys(db: Database, entity: str, keys: list[str], *, scope: str | None = None,
