@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from json.encoder import c_make_encoder, encode_basestring as _encode_text
+from json.encoder import encode_basestring as _encode_text
 from operator import itemgetter
 
 from sqlite_utils import Database
@@ -576,33 +576,35 @@ def _json(value) -> str:
     return _ENCODER.encode(value)
 
 
-# The C encoder the generic encoder makes for every call (JSONEncoder.iterencode), made once with
-# _ENCODER's own settings: the same code writes the same text, without a new encoder per row. No
-# circular-reference markers: an added row's values are scalars (entities.Entity.values), and a
-# shared markers dict could keep a failed call's entries.
-_ONE_SHOT = c_make_encoder and c_make_encoder(
-    None, _ENCODER.default, _encode_text, None, _ENCODER.key_separator, _ENCODER.item_separator,
-    True, _ENCODER.skipkeys, _ENCODER.allow_nan)
-_ADDED_OF: dict[str, itemgetter] = {}  # entity name -> the added columns' values of a row
+_ADDED_FORMS: dict[str, tuple] = {}  # entity name -> (a row's added values, their JSON with a %s for each)
 
 
 def _added_json(entity: Entity, row: list) -> str:
-    """_json({column: value}) of an added row's content columns but "text", without its overhead.
+    """_json({column: value}) of an added row's content columns but "text", built directly.
 
-    An "added" change per row is most of a first crawl's JSON: the generic encoder costs a sort and
-    a new encoder per call. Here the dict is made in C (its names already sorted) and given to the
-    C encoder that _json would make, with the same settings, so the text is the same for any value
-    (tests/store/test_entities.py compares); without the C encoder (another Python), _json.
+    An "added" change per row is most of a first crawl's JSON: the generic encoder costs a dict, a
+    sort and a new encoder per call. Text, NULL and integers are written here exactly as the encoder
+    writes them, into the row's text made once per entity with the names in the encoder's order
+    (tests/store/test_entities.py checks); a row with any other value goes through the encoder.
     """
-    values_of = _ADDED_OF.get(entity.name)
-    if values_of is None:
+    form = _ADDED_FORMS.get(entity.name)
+    if form is None:
         positions = entity.added_positions
-        values_of = _ADDED_OF[entity.name] = (
-            itemgetter(*positions) if len(positions) > 1 else lambda row: tuple(row[p] for p in positions))
-    value = dict(zip(entity.added_names, values_of(row)))
-    if _ONE_SHOT is None:
-        return _json(value)
-    return "".join(_ONE_SHOT(value, 0))
+        values_of = itemgetter(*positions) if len(positions) > 1 else lambda row: (row[positions[0]],)
+        template = "{" + ", ".join(_encode_text(c).replace("%", "%%") + ": %s" for c in entity.added_names) + "}"
+        form = _ADDED_FORMS[entity.name] = (values_of, template)
+    values_of, template = form
+    encoded = []
+    for value in values_of(row):
+        if value is None:
+            encoded.append("null")
+        elif value.__class__ is str:
+            encoded.append(_encode_text(value))
+        elif value.__class__ is int:
+            encoded.append(int.__repr__(value))
+        else:
+            return _json(dict(zip(entity.added_names, values_of(row))))
+    return template % tuple(encoded)
 
 
 def known_keys(db: Database, entity: str, keys: list[str], *, scope: str | None = None,
