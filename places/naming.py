@@ -220,13 +220,16 @@ def without_article(folded: str) -> str | None:
     return rest if head in _ARTICLES and len(rest) >= 3 else None
 
 
-# One C-level test per name instead of a loop over every word list (most names carry none).
-_ANY_KIND_WORD = re.compile(
-    "|".join(rf"^{re.escape(w)}$|^{re.escape(w)} | {re.escape(w)}$" for ws in _KIND_WORDS.values() for w in ws))
+# One C-level test per name instead of a loop over every word list (most names carry none): the
+# loop's own three tests, each over every word at once (a regular expression of the same words took
+# 25 µs a name, scanning every position for a word at the end).
+_KIND_WORD_SET = frozenset(w for ws in _KIND_WORDS.values() for w in ws)
+_KIND_WORD_FIRST = tuple(w + " " for ws in _KIND_WORDS.values() for w in ws)
+_KIND_WORD_LAST = tuple(" " + w for ws in _KIND_WORDS.values() for w in ws)
 
 
 def _kind_of_words(folded: str) -> str | None:
-    if not _ANY_KIND_WORD.search(folded):
+    if not (folded in _KIND_WORD_SET or folded.startswith(_KIND_WORD_FIRST) or folded.endswith(_KIND_WORD_LAST)):
         return None
     for kind, words in _KIND_WORDS.items():
         for word in words:
