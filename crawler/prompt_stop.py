@@ -24,6 +24,11 @@ STOP_CHECK_INTERVAL apart, while the spider is open). Wrapping Scrapy's own OS s
 instead would depend on private methods and on when each kind of reactor installs them. A request
 reaching the downloader after the stop (one that waited on robots.txt) is refused by
 process_request at once, which is why this is a downloader middleware, last before the downloader.
+
+A stop asked while the spider was still opening (the store, the run) was lost altogether: Scrapy
+2.19's Crawler.stop_async only clears `crawling` when the engine is not running yet, so the crawl
+went on whole and then never ended (its engine waits for a stop that already came). The engine is
+asked to stop once it starts (`engine_started`), as the stop would have asked it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import logging
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +55,9 @@ class PromptStopMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self._watch = None  # the timer, while the spider is open
+        self._engine_asked = False  # whether this middleware asked the engine to stop (a lost stop)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -57,8 +65,11 @@ class PromptStopMiddleware:
         return cls(crawler)
 
     def stopping(self) -> bool:
-        """Whether the open crawl was asked to stop (a crawler never started is not stopping)."""
-        return self._watch is not None and not self.crawler.crawling
+        """Whether the open crawl is stopping: asked to (`crawling` False) and its engine stopped
+        running. A crawl whose engine runs on was not stopped, whatever `crawling` says (see _look)."""
+        engine = getattr(self.crawler, "engine", None)
+        return (self._watch is not None and not self.crawler.crawling
+                and engine is not None and not engine.running)
 
     def process_request(self, request):
         if self.stopping():
@@ -71,6 +82,19 @@ class PromptStopMiddleware:
         self._watch = create_looping_call(self._look)
         self._watch.start(STOP_CHECK_INTERVAL, now=False)
 
+    def engine_started(self) -> None:
+        """A stop asked while the spider was opening (before its engine ran) is asked again here:
+        Scrapy 2.19's Crawler.stop_async then only clears `crawling`, and the crawl went on whole."""
+        if not self.crawler.crawling:
+            self._stop_engine()
+
+    def _stop_engine(self) -> None:
+        if self._engine_asked:
+            return  # asked already; the engine may not have taken it yet
+        self._engine_asked = True
+        logger.warning("a stop asked while the crawl was starting: stopping it now")
+        deferred_from_coro(self.crawler.engine.stop_async())
+
     def spider_closed(self, spider=None) -> None:
         if self._watch is not None and self._watch.running:
             self._watch.stop()
@@ -80,7 +104,10 @@ class PromptStopMiddleware:
         """Once the crawl is stopping, fail every download still queued (at each look: one may have
         been queued since the last)."""
         engine = getattr(self.crawler, "engine", None)
-        if not self.stopping() or engine is None:
+        if self.crawler.crawling or engine is None:
+            return
+        if engine.running:  # a stop asked while the engine was starting, after engine_started
+            self._stop_engine()
             return
         dropped = drop_queued(engine.downloader)
         if dropped:

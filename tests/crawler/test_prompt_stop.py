@@ -18,9 +18,12 @@ import sys
 import time
 from pathlib import Path
 
+from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
+
 from crawler.prompt_stop import CrawlStopped, drop_queued
-from tests.crawler.test_network import LISTS, SPIDER, FirstListThrottled, crawl, serve_site
-from tests.helpers import ROOT
+from tests.crawler.test_network import LISTS, LOOPBACK, SPIDER, FirstListThrottled, crawl, serve_site
+from tests.helpers import ROOT, crawl_in_process
 from tests.site_server import SiteServer, SteppedSite
 
 WAIT = 120  # seconds: the ceiling of every wait here (a crawl that never gets there fails, not hangs)
@@ -166,3 +169,32 @@ def test_dropping_fails_each_queued_download_once_and_leaves_those_in_flight():
     assert not slots["a"].queue and not slots["b"].queue
     assert slots["a"].transferring == {in_flight}
     assert drop_queued(SimpleNamespace(slots=slots)) == 0
+
+
+class StopWhileOpening:
+    """A test extension: asks the crawl to stop, through Scrapy's own Crawler.stop_async, while its
+    spider opens (as a SIGTERM arriving while the crawl opens its run does)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        deferred_from_coro(self.crawler.stop_async())
+
+
+def test_a_stop_asked_while_the_spider_opens_is_not_lost(tmp_path):
+    # Scrapy 2.19 only clears `crawling` when its engine is not running yet, and the crawl went on
+    # whole: read to the end, closed finished.
+    with SiteServer() as site:
+        serve_site(site)
+        run = crawl_in_process(SPIDER, db=tmp_path / "glocal.db", host_map={"www.c40.org": site.address},
+                               settings={**LOOPBACK, "EXTENSIONS": {"crawler.session.CrawlSession": 100,
+                                                                    f"{__name__}.StopWhileOpening": 200}})
+        asked = [r.path for r in site.requests]
+    assert (run["status"], run["finish_reason"]) == ("failed", "shutdown"), (run["status"], run["finish_reason"])
+    assert not LISTS & set(asked), asked
