@@ -67,9 +67,8 @@ class PromptStopMiddleware:
     def stopping(self) -> bool:
         """Whether the open crawl is stopping: asked to (`crawling` False) and its engine stopped
         running. A crawl whose engine runs on was not stopped, whatever `crawling` says (see _look)."""
-        engine = getattr(self.crawler, "engine", None)
-        return (self._watch is not None and not self.crawler.crawling
-                and engine is not None and not engine.running)
+        # (Crawler.engine is set before spider_opened, when the watch starts; asked earlier it raises.)
+        return self._watch is not None and not self.crawler.crawling and not self.crawler.engine.running
 
     def process_request(self, request):
         if self.stopping():
@@ -103,9 +102,9 @@ class PromptStopMiddleware:
     def _look(self) -> None:
         """Once the crawl is stopping, fail every download still queued (at each look: one may have
         been queued since the last)."""
-        engine = getattr(self.crawler, "engine", None)
-        if self.crawler.crawling or engine is None:
+        if self.crawler.crawling:
             return
+        engine = self.crawler.engine
         if engine.running:  # a stop asked while the engine was starting, after engine_started
             self._stop_engine()
             return
