@@ -159,12 +159,19 @@ class RetryAfterMiddleware:
     """Honours Retry-After on 429 and 503: the host's download slot waits that long before the
     retry (and every other request to that host), instead of Scrapy's immediate retry. A wait
     longer than CRAWL_MAX_RETRY_AFTER gives up on the request; the page is then reported failed.
-    Once the wait has passed the slot paces requests by its own delay again."""
+    Once the wait has passed the slot paces requests by its own delay again.
+
+    The hold is set on `response_downloaded`, not in process_response: Scrapy 2.19's downloader
+    frees the transfer slot and sends the slot's next queued request as soon as that signal has
+    been sent, before the response comes back up through the middlewares; held only there, one
+    more request of the host left before the wait began."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.max_wait = project_setting(crawler.settings, "CRAWL_MAX_RETRY_AFTER")
+        self.retry_times = crawler.settings.getint("RETRY_TIMES")
         self.lent: dict[str, _LentPacing] = {}  # slot key -> pacing lent to a held slot, given back later
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.request_left_downloader, signal=signals.request_left_downloader)
 
     @classmethod
@@ -176,10 +183,16 @@ class RetryAfterMiddleware:
             raise NotConfigured("RETRY_ENABLED is off")
         return cls(crawler)
 
+    def response_downloaded(self, response, request, spider=None):
+        """Hold the host the moment its answer arrives, when process_response will retry after a wait."""
+        wait = self._wait_asked(request, response)
+        if wait is not None and wait <= self.max_wait and self._retry_left(request):
+            self._hold(request, wait)
+            request.meta[_HELD] = True
+
     def process_response(self, request, response):
-        if response.status not in (429, 503) or not request.meta.get("glocal_retry_after", True):
-            return response
-        wait = _retry_after_seconds(_header(response, b"Retry-After"))
+        held = request.meta.pop(_HELD, False)  # popped first: the retry, a copy of the request, is not held yet
+        wait = self._wait_asked(request, response)
         if wait is None:
             return response  # no usable header: RetryMiddleware retries as usual
         if wait > self.max_wait:
@@ -192,6 +205,25 @@ class RetryAfterMiddleware:
         retry = get_retry_request(request, spider=self.crawler.spider, reason=f"{response.status} Retry-After {wait:g}s")
         if retry is None:
             return response
+        if not held:  # a response no download signalled (made by a middleware): held now
+            self._hold(request, wait)
+        logger.info("%s answered %s: waiting %gs before the next request to this host", request.url,
+                    response.status, wait)
+        return retry
+
+    @staticmethod
+    def _wait_asked(request, response) -> float | None:
+        """The seconds a 429 or 503 asks the crawl to wait (None: no usable Retry-After, or not asked)."""
+        if response.status not in (429, 503) or not request.meta.get("glocal_retry_after", True):
+            return None
+        return _retry_after_seconds(_header(response, b"Retry-After"))
+
+    def _retry_left(self, request) -> bool:
+        """Whether get_retry_request will retry `request` (its count of retries against the limit, as it counts)."""
+        limit = request.meta.get("max_retry_times")
+        return request.meta.get("retry_times", 0) + 1 <= (self.retry_times if limit is None else limit)
+
+    def _hold(self, request, wait: float) -> None:
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
         slot = downloader.slots.get(key)
@@ -199,9 +231,6 @@ class RetryAfterMiddleware:
             lent = _hold_slot(slot, wait)
             if lent is not None and key not in self.lent:  # a second hold keeps the first one's loan
                 self.lent[key] = lent
-        logger.info("%s answered %s: waiting %gs before the next request to this host", request.url,
-                    response.status, wait)
-        return retry
 
     def request_left_downloader(self, request, spider=None):
         """A download of a held slot that ended after the hold: the wait was honoured, so the slot
@@ -212,6 +241,10 @@ class RetryAfterMiddleware:
         slot = self.crawler.engine.downloader.slots.get(key) if key in self.lent else None
         if slot is not None and monotonic() >= slot.lastseen:
             self.lent.pop(key).give_back(slot)
+
+
+# Marks a request whose slot was held when its response arrived, for process_response not to hold it twice.
+_HELD = "glocal_retry_after_held"
 
 
 @dataclass

@@ -337,9 +337,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Turns an archived 200 into If-None-Match / If-Modified-Since, and a 304 back into that
     # body; above HttpCompressionMiddleware (590) so the archived body is decompressed as usual.
     "crawler.middlewares.ConditionalGetMiddleware": 595,
-    # Closest to the network: sees every response as received (before decompression,
-    # redirects and retries) and keeps it in the WARC archive with a `pages` row.
+    # Closest to the network of those reading responses: sees every response as received (before
+    # decompression, redirects and retries) and keeps it in the WARC archive with a `pages` row.
     "crawler.middlewares.ArchiveMiddleware": 950,
+    # Once the crawl is stopping, drops the downloads still queued behind a host's delay instead of
+    # sending them (crawler/prompt_stop.py); last, so that no request it let through waits after it.
+    "crawler.prompt_stop.PromptStopMiddleware": 990,
 }
 # Notes every request the spider makes for a scope, before any filter (offsite, duplicates), so a
 # scope that never reports (an off-site redirect) is named in the run's health: see crawler/unseen_scopes.py.

@@ -12,7 +12,7 @@ from scrapy import signals
 from crawler.archive import ArchiveIndex, read_record
 from crawler.runner import setting_value
 from tests.helpers import FIXTURES, copy_store, crawl_like_cli, fixture_meta
-from tests.site_server import Answer, SiteServer
+from tests.site_server import Answer, Seen, SiteServer
 
 SPIDER = "c40_accelerators"
 PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
@@ -20,6 +20,7 @@ PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net
          "water-safe-cities.html"]
 CLEAN_AIR = "/accelerators/clean-air-cities/"
 HUB = "/what-we-do/raising-climate-ambition/high-impact-accelerators/"
+LISTS = {urlsplit(fixture_meta(SPIDER)[filename]["url"]).path for filename in PAGES[1:]}  # the hub links to them
 RETRY_AFTER = 1.0  # seconds
 ROBOTS = b"User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
 
@@ -221,6 +222,43 @@ def test_retry_after_is_honoured_and_then_the_host_is_paced_as_before(server, tm
     assert gaps[len(gaps) // 2] < RETRY_AFTER / 2, gaps
 
 
+class FirstListThrottled(SiteServer):
+    """The site, except that the first of the hub's lists asked for answers 429 with a Retry-After
+    (`wait` seconds, after `answer_after` seconds): whichever the crawl asks first, the others are
+    then queued behind it on the host's slot. Its later requests are answered as usual."""
+
+    def __init__(self, wait: float, answer_after: float = 0.0):
+        super().__init__()
+        self.wait, self.answer_after = wait, answer_after
+        self.throttled: Seen | None = None
+
+    def _send(self, handler, seen, answer):
+        if self.throttled is None and seen.path in LISTS:
+            self.throttled = seen
+            answer = Answer(429, b"slow down", headers={"Retry-After": f"{self.wait:g}"}, delay=self.answer_after)
+        super()._send(handler, seen, answer)
+
+    def after_throttle(self) -> list[Seen]:
+        """The requests that reached the site after the throttled one."""
+        return [r for r in self.requests if self.throttled is not None and r.at > self.throttled.at]
+
+
+def test_no_request_of_the_host_slips_out_before_its_retry_after_hold(tmp_path):
+    # The 429 takes longer to come than the host's delay, so the slot may send its next queued list
+    # the moment the 429 arrives. The hold used to be set in process_response, which runs after the
+    # downloader had done just that: one list reached the site at once, inside the wait.
+    answer_after = 0.2  # seconds
+    with FirstListThrottled(RETRY_AFTER, answer_after=answer_after) as site:
+        serve_site(site)
+        result = crawl(site, tmp_path)
+        later = site.after_throttle()
+        throttled = site.throttled
+    assert result.returncode == 0, result.stdout
+    assert len(later) == 8  # the seven other lists and the retry
+    assert min(r.at for r in later) >= throttled.at + answer_after + RETRY_AFTER - 0.01, \
+        sorted(round(r.at - throttled.at, 3) for r in later)
+
+
 def test_a_retry_after_beyond_the_limit_gives_up(server, tmp_path):
     serve_site(server, overrides={CLEAN_AIR: [Answer(429, b"come back tomorrow", headers={"Retry-After": "86400"})]})
     result = crawl(server, tmp_path)
@@ -314,3 +352,40 @@ def test_a_slot_lent_a_delay_for_a_retry_after_gets_its_own_back_once_the_wait_i
     crawler.signals.send_catch_log(signal=signals.request_left_downloader, request=retry, spider=crawler.spider)
     assert (slot.delay, slot.jitter) == (0.0, 0.5)
     assert middleware.lent == {}
+
+
+def test_the_hold_is_set_when_the_answer_arrives_once_and_only_for_a_retry_to_come():
+    # The downloader's response_downloaded signal holds the slot; process_response, later, retries
+    # without holding again. No hold when no retry follows: retries used up, or a wait beyond the limit.
+    from scrapy import Request, Spider
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import RetryAfterMiddleware
+
+    crawler = get_crawler(Spider, settings_dict={"RETRY_TIMES": 2, "CRAWL_MAX_RETRY_AFTER": 300})
+    crawler.spider = Spider.from_crawler(crawler, name=SPIDER)
+    slot = Slot(concurrency=1, delay=0.05, jitter=0.0)
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={"www.c40.org": slot},
+                                                                get_slot_key=lambda request: "www.c40.org"))
+    middleware = RetryAfterMiddleware.from_crawler(crawler)
+
+    def answer(wait: str, **meta):
+        request = Request(f"https://www.c40.org{CLEAN_AIR}", meta={"download_slot": "www.c40.org", **meta})
+        response = Response(request.url, status=429, headers={"Retry-After": wait}, request=request)
+        slot.lastseen = 0.0
+        crawler.signals.send_catch_log(signal=signals.response_downloaded, response=response, request=request,
+                                       spider=crawler.spider)
+        held_at = slot.lastseen
+        return request, response, held_at
+
+    request, response, held_at = answer("30")
+    assert held_at > 0  # held before the response goes up through the middlewares
+    retry = middleware.process_response(request, response)
+    assert isinstance(retry, Request) and slot.lastseen == held_at  # not held a second time
+    assert "glocal_retry_after_held" not in retry.meta
+    for wait, meta in (("30", {"retry_times": 2}), ("30", {"max_retry_times": 0}), ("3000", {})):
+        request, response, held_at = answer(wait, **meta)
+        assert held_at == 0.0, (wait, meta)
+        assert middleware.process_response(request, response) is response and slot.lastseen == 0.0
