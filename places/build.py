@@ -479,8 +479,7 @@ def _add_more_towns(conn, towns: list[tuple]) -> None:
     within_lat = SAME_TOWN_KM / 111.0
 
     def same_town(keys: set[str], lat: float, lon: float) -> int | None:
-        least_cos = cos(min(abs(lat) + within_lat, 90.0) * _RADIANS)  # as _lon_reach, inline: 150,000 calls
-        within_lon = SAME_TOWN_KM / (0.9 * 111.0 * least_cos) if least_cos > 1e-6 else 360.0
+        within_lon = _lon_reach(SAME_TOWN_KM, lat, within_lat)
         for key in sorted(keys) if len(keys) > 1 else keys:  # a set's order changes with each process's string hashing
             for a, b, place_id in known.get(key, ()):
                 if abs(lat - a) <= within_lat and not within_lon < abs(lon - b) <= 90 and \
