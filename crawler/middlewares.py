@@ -10,6 +10,7 @@ from pathlib import Path
 from time import monotonic  # the clock Scrapy's downloader counts slot delays with
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from crawler.settings import value as project_setting
 from crawler.archive import WarcFile, payload_digest, read_record
@@ -168,6 +169,11 @@ class RetryAfterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
+        # It retries through Scrapy's get_retry_request, which does not read RETRY_ENABLED: off
+        # with retries (a replay turns them off: the archive's one record per URL answers a retry
+        # the same, after the Retry-After it carries).
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured("RETRY_ENABLED is off")
         return cls(crawler)
 
     def process_response(self, request, response):

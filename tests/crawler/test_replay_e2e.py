@@ -1,13 +1,14 @@
 """The whole pipeline through the real Scrapy engine, replaying archives built from the saved pages:
 baseline, one city added and one dropped, a 500 in between, the drop confirmed, a redesign, a stale replay."""
 
+import dataclasses
 import hashlib
 import json
 
 import pytest
 
 from crawler.archive import read_record
-from tests.helpers import archive_of, crawl_like_cli, run_cli, saved_pages
+from tests.helpers import archive_of, crawl_in_process, crawl_like_cli, run_cli, saved_pages
 
 SPIDER = "c40_accelerators"
 LIST_PAGES = ["hub.html", "green-healthy-streets.html", "clean-air-cities.html", "net-zero-carbon-buildings.html",
@@ -237,3 +238,22 @@ def test_replaying_an_older_archive_rewrites_no_history(history, redesign):
     (row,) = query(history, "select removed_at from signatures where key = ?",
                    ("c40_accelerators/clean-air-cities/amman",))
     assert row["removed_at"] == "2026-11-09T08:15:06Z"
+
+
+# --- an archived refusal: the archive answers the same record however often it is asked -------------
+
+@pytest.mark.parametrize("status, headers", [(429, [("Retry-After", "3600")]), (503, [("Retry-After", "2")]), (500, [])])
+def test_an_archived_error_is_read_once_not_retried_or_waited_for(tmp_path, status, headers):
+    """A live site may answer a retry; an archive cannot: each URL has one record. Retrying it (at
+    once, or after the Retry-After the record carries, up to CRAWL_MAX_RETRY_AFTER) only slowed the
+    replay down and counted one failure several times."""
+    pages = [dataclasses.replace(page, status=status, headers=[*page.headers, *headers],
+                                 body=b"<html><body>busy</body></html>") if page.url == CLEAN_AIR else page
+             for page in saved_pages(SPIDER, LIST_PAGES)]
+    stats: dict = {}
+    run = crawl_in_process(SPIDER, db=tmp_path / "glocal.db", replay=archive_of(tmp_path / "refused.warc.gz", pages),
+                           stats=stats)
+    assert stats.get("retry/count", 0) == 0
+    assert stats["downloader/request_count"] == len(LIST_PAGES) + 1  # each page once, and robots.txt
+    assert run["status"] == "finished" and not run["healthy"]
+    assert f"{CLEAN_AIR}: HTTP {status}" in run["health"] + run["summary"]
