@@ -21,8 +21,8 @@ import sqlite3
 import tempfile
 from functools import lru_cache
 from importlib import resources
-from math import cos, pi
 from itertools import chain, compress, count, islice, repeat
+from math import cos, pi
 from operator import not_
 from pathlib import Path
 
