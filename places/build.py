@@ -190,7 +190,7 @@ def _write_tables(conn, curated_csv: bytes) -> None:
     )
 
 
-_ROWS_A_STATEMENT = 200  # 2,600 parameters at most (13 columns): SQLite allows 32,766
+_ROWS_A_STATEMENT = 200  # 2,600 parameters at most (13 columns), where SQLite allows them
 
 
 def _insert_all(conn, insert: str, width: int, rows) -> None:
@@ -199,7 +199,9 @@ def _insert_all(conn, insert: str, width: int, rows) -> None:
     per-row work of executemany and of the statement's run is paid once for many rows), with
     the same rowids, since a statement's rows go in in the order it lists them."""
     values = iter(chain.from_iterable(rows))
-    size = _ROWS_A_STATEMENT * width
+    # SQLite before 3.32 takes 999 parameters a statement, not 32,766: as many rows as this one takes.
+    per_statement = min(_ROWS_A_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    size = per_statement * width
     rest = []
 
     def full_statements():
@@ -207,7 +209,7 @@ def _insert_all(conn, insert: str, width: int, rows) -> None:
             yield chunk
         rest.append(chunk)
 
-    conn.executemany(insert + _placeholders(width, _ROWS_A_STATEMENT), full_statements())
+    conn.executemany(insert + _placeholders(width, per_statement), full_statements())
     last = rest[0]
     if len(last) % width:
         raise ValueError(f"rows of {width} values expected for: {insert}")

@@ -165,6 +165,21 @@ def test_rows_inserted_many_to_a_statement_are_the_rows_one_by_one(monkeypatch, 
     assert tables[0] == tables[1] == tables[2] and len(tables[0]) == count
 
 
+def test_rows_fit_the_parameters_the_linked_sqlite_allows():
+    """SQLite before 3.32 (still some systems' library) takes 999 parameters a statement: a statement
+    of 200 rows of 13 columns would fail there, so a statement holds as many rows as the limit allows."""
+    import sqlite3
+
+    from places.build import _insert_all
+
+    rows = [tuple(range(i, i + 13)) for i in range(500)]
+    conn = sqlite3.connect(":memory:")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    conn.execute(f"create table t ({', '.join(f'c{i}' for i in range(13))})")
+    _insert_all(conn, "insert into t values ", 13, rows)
+    assert conn.execute("select * from t order by rowid").fetchall() == rows
+
+
 def test_rows_of_another_width_are_refused():
     import sqlite3
 
