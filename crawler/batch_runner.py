@@ -235,9 +235,9 @@ def _time_out(name: str, crawler, task, outcome: dict) -> None:
             outcome[name]["timed_out"] = True
             task.cancel()
         return
-    from scrapy.utils.defer import deferred_from_coro
+    from crawler.prompt_stop import close_now
 
-    deferred_from_coro(engine.close_spider_async(reason=TIMEOUT_REASON))
+    close_now(engine, TIMEOUT_REASON)
 
 
 def _log_failure(entry: dict, error: BaseException) -> None:

@@ -25,6 +25,9 @@ instead would depend on private methods and on when each kind of reactor install
 reaching the downloader after the stop (one that waited on robots.txt) is refused by
 process_request at once, which is why this is a downloader middleware, last before the downloader.
 
+The crawl's own closes (a store that cannot be written, a batch crawl past its time limit) go
+through close_now, which drops the queue the same way: those know the moment they close.
+
 A stop asked while the spider was still opening (the store, the run) was lost altogether: Scrapy
 2.19's Crawler.stop_async only clears `crawling` when the engine is not running yet, so the crawl
 went on whole and then never ended (its engine waits for a stop that already came). The engine is
@@ -111,6 +114,16 @@ class PromptStopMiddleware:
         dropped = drop_queued(engine.downloader)
         if dropped:
             logger.warning("crawl stopping: %d queued requests dropped unsent", dropped)
+
+
+def close_now(engine, reason: str) -> None:
+    """Close the crawl for `reason` (a store that cannot be written, a batch crawl past its time
+    limit) as a stop does: Scrapy's close waits for every download the downloader holds, so those
+    still queued behind a host's delay are dropped rather than sent for a crawl that has ended."""
+    deferred_from_coro(engine.close_spider_async(reason=reason))  # marks the close before its first wait
+    dropped = drop_queued(engine.downloader)
+    if dropped:
+        logger.warning("crawl closing (%s): %d queued requests dropped unsent", reason, dropped)
 
 
 def drop_queued(downloader) -> int:

@@ -294,9 +294,9 @@ class CrawlSession:
         logger.error("%s; stopping the crawl", reason)
         engine = getattr(self.crawler, "engine", None)
         if engine is not None and not self.closed:
-            from scrapy.utils.defer import deferred_from_coro
+            from crawler.prompt_stop import close_now
 
-            deferred_from_coro(engine.close_spider_async(reason="store_error"))
+            close_now(engine, "store_error")
 
     # --- pages ----------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.prompt_stop import CrawlStopped, drop_queued
 from tests.crawler.test_network import LISTS, LOOPBACK, SPIDER, FirstListThrottled, crawl, serve_site
+from store import open_db
 from tests.helpers import ROOT, crawl_in_process
 from tests.site_server import SiteServer, SteppedSite
 
@@ -147,6 +148,26 @@ def test_a_request_that_waited_on_robots_txt_is_not_sent_after_the_stop(tmp_path
         paths = [r.path for r in site.requests]
     assert paths == ["/robots.txt"]
     assert query(tmp_path / "glocal.db", "select status, finish_reason from crawl_runs") == [("failed", "shutdown")]
+
+
+def test_a_store_that_fails_under_a_polite_crawl_sends_none_of_its_queue(tmp_path):
+    # The crawl closes itself when its store cannot be written (crawler/session.py): a close waits
+    # for the downloads it holds as a stop does, so the lists queued behind the host's delay of a
+    # second went out one by one for a crawl that could record none of them.
+    db = tmp_path / "glocal.db"
+    open_db(db).close()
+    connection = sqlite3.connect(db)
+    with connection:  # a real SQLite error at the first list page's record, as a full disk would give
+        connection.execute("""create trigger first_list_fails before insert on pages when new.url like '%/accelerators/%'
+                              begin select raise(abort, 'database or disk is full'); end""")
+    connection.close()
+    with SiteServer() as site:
+        serve_site(site)
+        run = crawl_in_process(SPIDER, db=db, host_map={"www.c40.org": site.address}, timeout=WAIT,
+                               settings={"DOWNLOAD_DELAY": 1, "DOWNLOAD_DELAY_JITTER": 0, "AUTOTHROTTLE_ENABLED": False})
+        lists_asked = [r.path for r in site.requests if r.path in LISTS]
+    assert (run["status"], run["finish_reason"]) == ("failed", "store_error")
+    assert len(lists_asked) == 1, lists_asked  # the list whose record failed; none of the seven queued after it
 
 
 def test_dropping_fails_each_queued_download_once_and_leaves_those_in_flight():
