@@ -157,8 +157,9 @@ def _header(response, name: bytes) -> str | None:
 
 class RetryAfterMiddleware:
     """Honours Retry-After on 429 and 503: the host's download slot waits that long before the
-    retry (and every other request to that host), instead of Scrapy's immediate retry. A wait
-    longer than CRAWL_MAX_RETRY_AFTER gives up on the request; the page is then reported failed.
+    retry (and every other request to that host, also when this request's retries are spent),
+    instead of Scrapy's immediate retry. A wait longer than CRAWL_MAX_RETRY_AFTER gives up on the
+    request; the page is then reported failed.
     Once the wait has passed the slot paces requests by its own delay again.
 
     The hold is set on `response_downloaded`, not in process_response: Scrapy 2.19's downloader
@@ -169,7 +170,6 @@ class RetryAfterMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.max_wait = project_setting(crawler.settings, "CRAWL_MAX_RETRY_AFTER")
-        self.retry_times = crawler.settings.getint("RETRY_TIMES")
         self.lent: dict[str, _LentPacing] = {}  # slot key -> pacing lent to a held slot, given back later
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.request_left_downloader, signal=signals.request_left_downloader)
@@ -184,9 +184,11 @@ class RetryAfterMiddleware:
         return cls(crawler)
 
     def response_downloaded(self, response, request, spider=None):
-        """Hold the host the moment its answer arrives, when process_response will retry after a wait."""
+        """Hold the host the moment its answer arrives, whether or not this page is asked again: the
+        site asked for a pause, and the host's other pages are not welcome sooner when this one's
+        retries are spent."""
         wait = self._wait_asked(request, response)
-        if wait is not None and wait <= self.max_wait and self._retry_left(request):
+        if wait is not None and wait <= self.max_wait:
             self._hold(request, wait)
             request.meta[_HELD] = True
 
@@ -200,13 +202,13 @@ class RetryAfterMiddleware:
                            request.url, int(wait), int(self.max_wait))
             request.meta["dont_retry"] = True  # nor may RetryMiddleware retry it at once
             return response
+        if not held:  # a response no download signalled (made by a middleware): held now
+            self._hold(request, wait)
         from scrapy.downloadermiddlewares.retry import get_retry_request
 
         retry = get_retry_request(request, spider=self.crawler.spider, reason=f"{response.status} Retry-After {wait:g}s")
         if retry is None:
-            return response
-        if not held:  # a response no download signalled (made by a middleware): held now
-            self._hold(request, wait)
+            return response  # its retries spent: the page fails, the host is held all the same
         logger.info("%s answered %s: waiting %gs before the next request to this host", request.url,
                     response.status, wait)
         return retry
@@ -217,11 +219,6 @@ class RetryAfterMiddleware:
         if response.status not in (429, 503) or not request.meta.get("glocal_retry_after", True):
             return None
         return _retry_after_seconds(_header(response, b"Retry-After"))
-
-    def _retry_left(self, request) -> bool:
-        """Whether get_retry_request will retry `request` (its count of retries against the limit, as it counts)."""
-        limit = request.meta.get("max_retry_times")
-        return request.meta.get("retry_times", 0) + 1 <= (self.retry_times if limit is None else limit)
 
     def _hold(self, request, wait: float) -> None:
         downloader = self.crawler.engine.downloader

@@ -259,6 +259,21 @@ def test_no_request_of_the_host_slips_out_before_its_retry_after_hold(tmp_path):
         sorted(round(r.at - throttled.at, 3) for r in later)
 
 
+def test_a_retry_after_with_no_retry_left_still_holds_the_host(tmp_path):
+    # The site asked for a pause; that the crawl will not ask for this page again does not make the
+    # other pages of the host welcome sooner. Held only when a retry followed, the seven lists queued
+    # behind the 429 went out at once.
+    with FirstListThrottled(RETRY_AFTER) as site:
+        serve_site(site)
+        result = crawl(site, tmp_path, "RETRY_TIMES=0")
+        later = site.after_throttle()
+        throttled = site.throttled
+    assert result.returncode == 1 and "HTTP 429" in result.stdout  # that list failed, as before
+    assert len(later) == 7  # the other lists, not the throttled one again
+    assert min(r.at for r in later) >= throttled.at + RETRY_AFTER - 0.01, \
+        sorted(round(r.at - throttled.at, 3) for r in later)
+
+
 def test_a_retry_after_beyond_the_limit_gives_up(server, tmp_path):
     serve_site(server, overrides={CLEAN_AIR: [Answer(429, b"come back tomorrow", headers={"Retry-After": "86400"})]})
     result = crawl(server, tmp_path)
@@ -354,9 +369,10 @@ def test_a_slot_lent_a_delay_for_a_retry_after_gets_its_own_back_once_the_wait_i
     assert middleware.lent == {}
 
 
-def test_the_hold_is_set_when_the_answer_arrives_once_and_only_for_a_retry_to_come():
+def test_the_hold_is_set_when_the_answer_arrives_once_and_only_for_a_wait_within_the_limit():
     # The downloader's response_downloaded signal holds the slot; process_response, later, retries
-    # without holding again. No hold when no retry follows: retries used up, or a wait beyond the limit.
+    # without holding again. Retries used up: held all the same, the page not asked again. A wait
+    # beyond the limit: not held (the page fails; the crawl does not sit out a day).
     from scrapy import Request, Spider
     from scrapy.core.downloader import Slot
     from scrapy.http import Response
@@ -385,7 +401,10 @@ def test_the_hold_is_set_when_the_answer_arrives_once_and_only_for_a_retry_to_co
     retry = middleware.process_response(request, response)
     assert isinstance(retry, Request) and slot.lastseen == held_at  # not held a second time
     assert "glocal_retry_after_held" not in retry.meta
-    for wait, meta in (("30", {"retry_times": 2}), ("30", {"max_retry_times": 0}), ("3000", {})):
-        request, response, held_at = answer(wait, **meta)
-        assert held_at == 0.0, (wait, meta)
-        assert middleware.process_response(request, response) is response and slot.lastseen == 0.0
+    for meta in ({"retry_times": 2}, {"max_retry_times": 0}):
+        request, response, held_at = answer("30", **meta)
+        assert held_at > 0, meta
+        assert middleware.process_response(request, response) is response and slot.lastseen == held_at
+    request, response, held_at = answer("3000")
+    assert held_at == 0.0
+    assert middleware.process_response(request, response) is response and slot.lastseen == 0.0
