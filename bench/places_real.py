@@ -60,7 +60,6 @@ def _timed_import(db: Path, places=None) -> tuple[float, object]:
         original = session_module.full_gazetteer
         session_module.full_gazetteer = lambda _file=None: places
     try:
-        started = time.perf_counter()
         cpu = time.process_time()
         result = import_file(db, real.JRC)
         return time.process_time() - cpu, result

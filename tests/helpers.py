@@ -232,6 +232,18 @@ def query(db: Path, sql: str, params=()) -> list[dict]:
         connection.close()
 
 
+def rows(db: Path, sql: str, params=()) -> list[tuple]:
+    """The rows of `sql` on the store file `db`, as tuples; waits for a crawl that holds the write
+    lock (a child process may be writing it)."""
+    import sqlite3
+
+    connection = sqlite3.connect(db, timeout=30)
+    try:
+        return connection.execute(sql, params).fetchall()
+    finally:
+        connection.close()
+
+
 def copy_store(source: Path, target: Path) -> None:
     """Copy the store file `source` to `target` with SQLite's backup: how a module's first crawl,
     made once, starts each test that continues from it."""

@@ -24,7 +24,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.prompt_stop import CrawlStopped, drop_queued
 from tests.crawler.test_network import LISTS, LOOPBACK, SPIDER, FirstListThrottled, crawl, serve_site
 from store import open_db
-from tests.helpers import ROOT, crawl_in_process
+from tests.helpers import ROOT, crawl_in_process, rows
 from tests.site_server import SiteServer, SteppedSite
 
 WAIT = 120  # seconds: the ceiling of every wait here (a crawl that never gets there fails, not hangs)
@@ -39,14 +39,6 @@ def wait_for(condition, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"never happened: {what}"
         time.sleep(0.02)
-
-
-def query(db: Path, sql: str, params=()) -> list[tuple]:
-    connection = sqlite3.connect(db, timeout=30)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
 
 
 def runner_child(site, folder: Path, *settings: str) -> tuple[subprocess.Popen, Path]:
@@ -91,17 +83,17 @@ def test_sigterm_during_a_retry_after_hold_drops_the_queued_lists_and_the_run_cl
     # Closed by the crawl itself (a crawl killed after the grace is closed as aborted by its parent).
     assert f"{SPIDER}: crawl interrupted by SIGTERM; run 2 closed as failed" in output, output
     assert "health.failed" not in output
-    assert query(db, "select status, finish_reason, healthy from crawl_runs where id = 2") == [("failed", "shutdown", 0)]
+    assert rows(db, "select status, finish_reason, healthy from crawl_runs where id = 2") == [("failed", "shutdown", 0)]
     # No list was read: each is incomplete, not fetched, and removed nothing. Those the downloader
     # held (the lists queued behind the hold, and the throttled one's retry) were not requested; any
     # the engine had not yet handed it when the stop came were not reached.
-    lists = query(db, "select reason, complete, removed from scope_runs where run_id = 2 and url like ?",
+    lists = rows(db, "select reason, complete, removed from scope_runs where run_id = 2 and url like ?",
                   ("%/accelerators/%",))
     assert len(lists) == len(LISTS) and all(complete == 0 and removed == 0 for _, complete, removed in lists)
     assert {reason for reason, _, _ in lists} <= {STOPPED_FIRST, NOT_REACHED}, lists
-    assert query(db, "select count(*) from signatures where removed_at is not null") == [(0,)]
-    assert query(db, "select count(*) from changes where run_id = 2 and change = 'removed'") == [(0,)]
-    assert query(db, "select count(*) from changes where entity = 'health'") == [(0,)]  # no blind alarm
+    assert rows(db, "select count(*) from signatures where removed_at is not null") == [(0,)]
+    assert rows(db, "select count(*) from changes where run_id = 2 and change = 'removed'") == [(0,)]
+    assert rows(db, "select count(*) from changes where entity = 'health'") == [(0,)]  # no blind alarm
 
 
 def test_sigterm_to_a_polite_crawl_reads_the_page_in_flight_and_sends_none_of_the_queue(tmp_path):
@@ -122,12 +114,12 @@ def test_sigterm_to_a_polite_crawl_reads_the_page_in_flight_and_sends_none_of_th
         asked = [r.path for r in site.requests if r.path in LISTS]
     assert len(asked) == 1, asked
     db = tmp_path / "glocal.db"
-    assert query(db, "select status, finish_reason, healthy from crawl_runs") == [("failed", "shutdown", 0)]
+    assert rows(db, "select status, finish_reason, healthy from crawl_runs") == [("failed", "shutdown", 0)]
     # The list in flight was read whole, as before the change; the others say why they were not.
-    read = query(db, "select url, complete, healthy from scope_runs where url like ? and reason is null",
+    read = rows(db, "select url, complete, healthy from scope_runs where url like ? and reason is null",
                  (f"%{asked[0]}",))
     assert [(complete, healthy) for _, complete, healthy in read] == [(1, 1)], read
-    assert query(db, "select count(*) from scope_runs where reason = ?", (STOPPED_FIRST,)) == [(7,)]
+    assert rows(db, "select count(*) from scope_runs where reason = ?", (STOPPED_FIRST,)) == [(7,)]
 
 
 def test_a_request_that_waited_on_robots_txt_is_not_sent_after_the_stop(tmp_path):
@@ -147,7 +139,7 @@ def test_a_request_that_waited_on_robots_txt_is_not_sent_after_the_stop(tmp_path
             child.kill()
         paths = [r.path for r in site.requests]
     assert paths == ["/robots.txt"]
-    assert query(tmp_path / "glocal.db", "select status, finish_reason from crawl_runs") == [("failed", "shutdown")]
+    assert rows(tmp_path / "glocal.db", "select status, finish_reason from crawl_runs") == [("failed", "shutdown")]
 
 
 def test_a_store_that_fails_under_a_polite_crawl_sends_none_of_its_queue(tmp_path):

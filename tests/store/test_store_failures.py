@@ -13,21 +13,13 @@ import time
 import pytest
 
 from store import locks, open_db
-from tests.helpers import archive_of, glocal, replay_like_cli, saved_pages
+from tests.helpers import archive_of, glocal, replay_like_cli, rows, saved_pages
 from tests.site_server import Answer, SiteServer, SteppedSite
 from tests.crawler.test_network import FIXTURES, LOOPBACK_SETTINGS, SPIDER, crawl as live_crawl, serve_site
 from tests.crawler.test_replay_e2e import LIST_PAGES, amman_leaves_accra_joins
 
 LAST_LIST = "/accelerators/green-healthy-streets/"  # the hub's first link, which the crawl requests last
 AMMAN = "c40_accelerators/clean-air-cities/amman"
-
-
-def rows(db, sql, params=()):
-    connection = sqlite3.connect(db)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
 
 
 def state(db):
